@@ -1,0 +1,30 @@
+"""ferrotorch: PyTorch's programming model on a Rust core.
+
+    >>> import ferrotorch as torch
+    >>> x = torch.tensor([[1.0, 2.0], [3.0, 4.0]])
+    >>> (x @ x.T).sum().item()
+    54.0
+"""
+from . import _C
+from ._C import Tensor, dtype, device, from_numpy, tensor
+from ._C import (
+    bool, uint8, int8, int16, int32, int64, float16, bfloat16, float32, float64,
+)
+from ._size import Size
+
+# PyTorch's dtype aliases.
+half = float16
+float = float32
+double = float64
+short = int16
+int = int32
+long = int64
+
+_C._set_size_type(Size)
+
+__version__ = "0.1.0"
+
+from ._reduce import *  # noqa: E402,F401,F403
+from ._indexing import *  # noqa: E402,F401,F403
+from ._shape import *  # noqa: E402,F401,F403
+from ._creation import *  # noqa: E402,F401,F403

@@ -1,0 +1,2 @@
+"""Module-level functions of the indexing family (filled in by that family)."""
+__all__ = []

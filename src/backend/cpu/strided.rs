@@ -1,0 +1,212 @@
+//! The strided loop every CPU kernel is built on.
+//!
+//! Inputs are views (shape + strides + offset) that have already been broadcast to the output
+//! shape; the output is a fresh contiguous buffer. Dims are coalesced first so that the inner
+//! loop runs over the longest possible stretch with one fixed stride per operand.
+use crate::dtype::Element;
+use crate::layout::coalesce;
+use crate::tensor::Tensor;
+use rayon::prelude::*;
+
+/// Below this many elements a kernel runs on the calling thread.
+pub const PARALLEL_THRESHOLD: usize = 1 << 16;
+/// Elements per parallel task.
+const CHUNK: usize = 1 << 14;
+
+/// A coalesced iteration space for `K` operands.
+pub struct Walk<const K: usize> {
+    shape: Vec<usize>,
+    strides: Vec<[usize; K]>,
+    base: [usize; K],
+}
+
+impl<const K: usize> Walk<K> {
+    pub fn new(shape: &[usize], strides: [&[usize]; K], base: [usize; K]) -> Walk<K> {
+        let mut st: Vec<Vec<usize>> = strides.iter().map(|s| s.to_vec()).collect();
+        let cshape = coalesce(shape, &mut st);
+        let strides = (0..cshape.len()).map(|d| std::array::from_fn(|k| st[k][d])).collect();
+        Walk { shape: cshape, strides, base }
+    }
+
+    pub fn of(tensors: [&Tensor; K]) -> Walk<K> {
+        let shape = tensors[0].shape();
+        Walk::new(shape, tensors.map(|t| t.strides()), tensors.map(|t| t.offset()))
+    }
+
+    /// Calls `f(position, offsets, run_len, inner_strides)` for each run of the inner dim that
+    /// falls in the logical index range `[start, end)`.
+    pub fn runs(&self, start: usize, end: usize, mut f: impl FnMut(usize, [usize; K], usize, [usize; K])) {
+        if start >= end {
+            return;
+        }
+        let nd = self.shape.len();
+        if nd == 0 {
+            f(start, self.base, 1, [0; K]);
+            return;
+        }
+        let inner = self.shape[nd - 1];
+        let inner_strides = self.strides[nd - 1];
+        let mut coords = vec![0usize; nd];
+        let mut rem = start;
+        for d in (0..nd).rev() {
+            coords[d] = rem % self.shape[d];
+            rem /= self.shape[d];
+        }
+        let mut pos = start;
+        while pos < end {
+            let mut offs = self.base;
+            for d in 0..nd {
+                for k in 0..K {
+                    offs[k] += coords[d] * self.strides[d][k];
+                }
+            }
+            let len = (inner - coords[nd - 1]).min(end - pos);
+            f(pos, offs, len, inner_strides);
+            pos += len;
+            coords[nd - 1] += len;
+            let mut d = nd - 1;
+            while coords[d] == self.shape[d] && d > 0 {
+                coords[d] = 0;
+                coords[d - 1] += 1;
+                d -= 1;
+            }
+        }
+    }
+}
+
+/// Fills the contiguous `out` with `f` applied to each logical element's operand offsets.
+/// `f` gets the offsets of one element; it does the reads itself so one loop serves all arities.
+pub fn fill_strided<O: Send, const K: usize>(
+    out: &mut [O],
+    walk: &Walk<K>,
+    f: impl Fn(&mut [O], [usize; K], usize, [usize; K]) + Sync,
+) {
+    let n = out.len();
+    if n < PARALLEL_THRESHOLD {
+        walk.runs(0, n, |pos, offs, len, st| f(&mut out[pos..pos + len], offs, len, st));
+    } else {
+        out.par_chunks_mut(CHUNK).enumerate().for_each(|(ci, chunk)| {
+            let start = ci * CHUNK;
+            walk.runs(start, start + chunk.len(), |pos, offs, len, st| {
+                f(&mut chunk[pos - start..pos - start + len], offs, len, st)
+            });
+        });
+    }
+}
+
+/// out[i] = f(a[i]) over a strided input.
+pub fn map1<A: Element, O: Element>(a: &Tensor, f: impl Fn(A) -> O + Sync) -> Vec<O> {
+    let n = a.numel();
+    let mut out = vec![O::default(); n];
+    // SAFETY: read-only access to the input storage; out is a fresh buffer.
+    let src = unsafe { a.storage().slice::<A>() };
+    if a.is_contiguous() {
+        let src = &src[a.offset()..a.offset() + n];
+        if n < PARALLEL_THRESHOLD {
+            out.iter_mut().zip(src).for_each(|(o, &x)| *o = f(x));
+        } else {
+            out.par_chunks_mut(CHUNK).zip(src.par_chunks(CHUNK)).for_each(|(o, s)| {
+                o.iter_mut().zip(s).for_each(|(o, &x)| *o = f(x));
+            });
+        }
+        return out;
+    }
+    let walk = Walk::of([a]);
+    fill_strided(&mut out, &walk, |o, [oa], len, [sa]| {
+        for i in 0..len {
+            o[i] = f(src[oa + i * sa]);
+        }
+    });
+    out
+}
+
+/// out[i] = f(a[i], b[i]); `a` and `b` have the same (broadcast) shape.
+pub fn map2<A: Element, B: Element, O: Element>(a: &Tensor, b: &Tensor, f: impl Fn(A, B) -> O + Sync) -> Vec<O> {
+    let n = a.numel();
+    let mut out = vec![O::default(); n];
+    // SAFETY: read-only views of the inputs; out is fresh.
+    let (sa_all, sb_all) = unsafe { (a.storage().slice::<A>(), b.storage().slice::<B>()) };
+    if a.is_contiguous() && b.is_contiguous() {
+        let (xa, xb) = (&sa_all[a.offset()..a.offset() + n], &sb_all[b.offset()..b.offset() + n]);
+        let kernel = |o: &mut [O], xa: &[A], xb: &[B]| {
+            o.iter_mut().zip(xa.iter().zip(xb)).for_each(|(o, (&x, &y))| *o = f(x, y));
+        };
+        if n < PARALLEL_THRESHOLD {
+            kernel(&mut out, xa, xb);
+        } else {
+            out.par_chunks_mut(CHUNK)
+                .zip(xa.par_chunks(CHUNK).zip(xb.par_chunks(CHUNK)))
+                .for_each(|(o, (xa, xb))| kernel(o, xa, xb));
+        }
+        return out;
+    }
+    let walk = Walk::of([a, b]);
+    fill_strided(&mut out, &walk, |o, [oa, ob], len, [sa, sb]| {
+        if sa == 1 && sb == 1 {
+            let (xa, xb) = (&sa_all[oa..oa + len], &sb_all[ob..ob + len]);
+            o.iter_mut().zip(xa.iter().zip(xb)).for_each(|(o, (&x, &y))| *o = f(x, y));
+        } else if sa == 1 && sb == 0 {
+            let y = sb_all[ob];
+            o.iter_mut().zip(&sa_all[oa..oa + len]).for_each(|(o, &x)| *o = f(x, y));
+        } else {
+            for i in 0..len {
+                o[i] = f(sa_all[oa + i * sa], sb_all[ob + i * sb]);
+            }
+        }
+    });
+    out
+}
+
+/// out[i] = f(a[i], b[i], c[i]) for three same-shaped views (where, lerp, clamp with tensors).
+pub fn map3<A: Element, B: Element, C: Element, O: Element>(
+    a: &Tensor,
+    b: &Tensor,
+    c: &Tensor,
+    f: impl Fn(A, B, C) -> O + Sync,
+) -> Vec<O> {
+    let n = a.numel();
+    let mut out = vec![O::default(); n];
+    // SAFETY: read-only views of the inputs; out is fresh.
+    let (xa, xb, xc) = unsafe { (a.storage().slice::<A>(), b.storage().slice::<B>(), c.storage().slice::<C>()) };
+    let walk = Walk::of([a, b, c]);
+    fill_strided(&mut out, &walk, |o, [oa, ob, oc], len, [sa, sb, sc]| {
+        for i in 0..len {
+            o[i] = f(xa[oa + i * sa], xb[ob + i * sb], xc[oc + i * sc]);
+        }
+    });
+    out
+}
+
+/// Writes `src` (same shape as `dst`, any strides, any dtype) into the strided view `dst`.
+/// The caller makes sure `src` does not overlap `dst` (copy it first if it does).
+pub fn copy_into<S: Element, D: Element>(dst: &Tensor, src: &Tensor) {
+    // SAFETY: dst and src do not overlap (caller's contract); each dst element is written once.
+    let (d_all, s_all) = unsafe { (dst.storage().slice_mut::<D>(), src.storage().slice::<S>()) };
+    let n = dst.numel();
+    if n == 0 {
+        return;
+    }
+    let walk = Walk::of([dst, src]);
+    walk.runs(0, n, |_, [od, os], len, [sd, ss]| {
+        if sd == 1 && ss == 1 {
+            for (d, &s) in d_all[od..od + len].iter_mut().zip(&s_all[os..os + len]) {
+                *d = D::cast(s);
+            }
+        } else {
+            for i in 0..len {
+                d_all[od + i * sd] = D::cast(s_all[os + i * ss]);
+            }
+        }
+    });
+}
+
+/// Iterates the logical elements of a strided tensor in row-major order.
+pub fn for_each<T: Element>(a: &Tensor, mut f: impl FnMut(T)) {
+    // SAFETY: read-only.
+    let src = unsafe { a.storage().slice::<T>() };
+    Walk::of([a]).runs(0, a.numel(), |_, [o], len, [s]| {
+        for i in 0..len {
+            f(src[o + i * s]);
+        }
+    });
+}

@@ -1,0 +1,2 @@
+//! Compute backends. Each op's device dispatch is one `match` on the storage's device.
+pub mod cpu;

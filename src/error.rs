@@ -1,0 +1,39 @@
+//! One error type for the whole crate. Each variant is a *kind*, chosen so the Python
+//! layer can map it onto the exception class PyTorch raises for the same mistake.
+use std::fmt;
+
+#[derive(Debug, Clone, PartialEq)]
+pub enum Error {
+    /// Shape mismatches, impossible views, bad sizes: PyTorch raises RuntimeError.
+    Runtime(String),
+    /// Out-of-range indices and dims: IndexError.
+    Index(String),
+    /// Unsupported dtype for an op, bad argument types: TypeError.
+    Type(String),
+    /// Bad argument values (e.g. a ragged nested list): ValueError.
+    Value(String),
+    /// Not implemented for this dtype/device combination: NotImplementedError.
+    NotImplemented(String),
+}
+
+pub type Result<T> = std::result::Result<T, Error>;
+
+impl fmt::Display for Error {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Error::Runtime(m) | Error::Index(m) | Error::Type(m) | Error::Value(m) | Error::NotImplemented(m) => {
+                f.write_str(m)
+            }
+        }
+    }
+}
+
+impl std::error::Error for Error {}
+
+/// `bail!(Runtime, "fmt", args)` returns early with the given error kind.
+#[macro_export]
+macro_rules! bail {
+    ($kind:ident, $($arg:tt)*) => {
+        return Err($crate::error::Error::$kind(format!($($arg)*)))
+    };
+}

@@ -1,0 +1,10 @@
+//! Ops by family. Each file adds an `impl Tensor` block (and free functions where an op has no
+//! single "self").
+pub mod binary;
+pub mod unary;
+pub mod reduce;
+pub mod matmul;
+pub mod index;
+pub mod shape_ops;
+pub mod sort;
+pub mod create;

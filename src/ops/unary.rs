@@ -1,0 +1,259 @@
+//! Unary elementwise ops: one enum variant per op with its name and scalar function.
+//! Floating ops compute in f32 for f32/f16/bf16 and in f64 for f64; integer inputs to them
+//! promote to the default float dtype, as in PyTorch.
+use crate::backend::cpu;
+use crate::dtype::{default_dtype, DType, Element};
+use crate::error::Result;
+use crate::tensor::Tensor;
+use crate::{bail, with_dtype};
+use half::{bf16, f16};
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum UnaryOp {
+    // float-valued
+    Exp, Exp2, Expm1, Log, Log2, Log10, Log1p, Sqrt, Rsqrt, Sin, Cos, Tan, Asin, Acos, Atan,
+    Sinh, Cosh, Tanh, Asinh, Acosh, Atanh, Sigmoid, Erf, Erfc, Erfinv, Reciprocal,
+    // same dtype as the input
+    Neg, Abs, Sign, Floor, Ceil, Round, Trunc, Frac, Relu, Square, BitNot,
+    // bool-valued
+    LogicalNot, IsNan, IsInf, IsFinite, IsPosInf, IsNegInf, SignBit,
+}
+
+impl UnaryOp {
+    pub fn name(self) -> &'static str {
+        use UnaryOp::*;
+        match self {
+            Exp => "exp", Exp2 => "exp2", Expm1 => "expm1", Log => "log", Log2 => "log2", Log10 => "log10",
+            Log1p => "log1p", Sqrt => "sqrt", Rsqrt => "rsqrt", Sin => "sin", Cos => "cos", Tan => "tan",
+            Asin => "asin", Acos => "acos", Atan => "atan", Sinh => "sinh", Cosh => "cosh", Tanh => "tanh",
+            Asinh => "asinh", Acosh => "acosh", Atanh => "atanh", Sigmoid => "sigmoid", Erf => "erf",
+            Erfc => "erfc", Erfinv => "erfinv", Reciprocal => "reciprocal", Neg => "neg", Abs => "abs",
+            Sign => "sign", Floor => "floor", Ceil => "ceil", Round => "round", Trunc => "trunc",
+            Frac => "frac", Relu => "relu", Square => "square", BitNot => "bitwise_not",
+            LogicalNot => "logical_not", IsNan => "isnan", IsInf => "isinf", IsFinite => "isfinite",
+            IsPosInf => "isposinf", IsNegInf => "isneginf", SignBit => "signbit",
+        }
+    }
+    fn is_float_valued(self) -> bool {
+        (self as u8) <= (UnaryOp::Reciprocal as u8)
+    }
+    fn is_predicate(self) -> bool {
+        (self as u8) >= (UnaryOp::LogicalNot as u8)
+    }
+}
+
+/// The math functions the float ops need, for f32 and f64.
+pub trait Real: Element + std::ops::Neg<Output = Self> + std::ops::Add<Output = Self> {
+    fn exp(self) -> Self; fn exp2(self) -> Self; fn exp_m1(self) -> Self; fn ln(self) -> Self;
+    fn log2(self) -> Self; fn log10(self) -> Self; fn ln_1p(self) -> Self; fn sqrt(self) -> Self;
+    fn sin(self) -> Self; fn cos(self) -> Self; fn tan(self) -> Self; fn asin(self) -> Self;
+    fn acos(self) -> Self; fn atan(self) -> Self; fn sinh(self) -> Self; fn cosh(self) -> Self;
+    fn tanh(self) -> Self; fn asinh(self) -> Self; fn acosh(self) -> Self; fn atanh(self) -> Self;
+    fn erf(self) -> Self; fn erfc(self) -> Self; fn recip(self) -> Self; fn abs(self) -> Self;
+    fn floor(self) -> Self; fn ceil(self) -> Self; fn round_even(self) -> Self; fn trunc(self) -> Self;
+    fn one() -> Self;
+}
+
+macro_rules! real {
+    ($t:ty, $erf:path, $erfc:path) => {
+        impl Real for $t {
+            #[inline] fn exp(self) -> Self { <$t>::exp(self) }
+            #[inline] fn exp2(self) -> Self { <$t>::exp2(self) }
+            #[inline] fn exp_m1(self) -> Self { <$t>::exp_m1(self) }
+            #[inline] fn ln(self) -> Self { <$t>::ln(self) }
+            #[inline] fn log2(self) -> Self { <$t>::log2(self) }
+            #[inline] fn log10(self) -> Self { <$t>::log10(self) }
+            #[inline] fn ln_1p(self) -> Self { <$t>::ln_1p(self) }
+            #[inline] fn sqrt(self) -> Self { <$t>::sqrt(self) }
+            #[inline] fn sin(self) -> Self { <$t>::sin(self) }
+            #[inline] fn cos(self) -> Self { <$t>::cos(self) }
+            #[inline] fn tan(self) -> Self { <$t>::tan(self) }
+            #[inline] fn asin(self) -> Self { <$t>::asin(self) }
+            #[inline] fn acos(self) -> Self { <$t>::acos(self) }
+            #[inline] fn atan(self) -> Self { <$t>::atan(self) }
+            #[inline] fn sinh(self) -> Self { <$t>::sinh(self) }
+            #[inline] fn cosh(self) -> Self { <$t>::cosh(self) }
+            #[inline] fn tanh(self) -> Self { <$t>::tanh(self) }
+            #[inline] fn asinh(self) -> Self { <$t>::asinh(self) }
+            #[inline] fn acosh(self) -> Self { <$t>::acosh(self) }
+            #[inline] fn atanh(self) -> Self { <$t>::atanh(self) }
+            #[inline] fn erf(self) -> Self { $erf(self) }
+            #[inline] fn erfc(self) -> Self { $erfc(self) }
+            #[inline] fn recip(self) -> Self { 1.0 / self }
+            #[inline] fn abs(self) -> Self { <$t>::abs(self) }
+            #[inline] fn floor(self) -> Self { <$t>::floor(self) }
+            #[inline] fn ceil(self) -> Self { <$t>::ceil(self) }
+            #[inline] fn round_even(self) -> Self { <$t>::round_ties_even(self) }
+            #[inline] fn trunc(self) -> Self { <$t>::trunc(self) }
+            #[inline] fn one() -> Self { 1.0 }
+        }
+    };
+}
+real!(f32, libm::erff, libm::erfcf);
+real!(f64, libm::erf, libm::erfc);
+
+/// Inverse error function: Giles' single-precision approximation, refined by two Newton steps
+/// on erf so that float64 results are accurate too.
+pub fn erfinv_f64(y: f64) -> f64 {
+    if y <= -1.0 {
+        return if y == -1.0 { f64::NEG_INFINITY } else { f64::NAN };
+    }
+    if y >= 1.0 {
+        return if y == 1.0 { f64::INFINITY } else { f64::NAN };
+    }
+    let w = -((1.0 - y) * (1.0 + y)).ln();
+    let mut x = if w < 5.0 {
+        let w = w - 2.5;
+        let mut p = 2.810_226_36e-08;
+        for c in [3.432_739_39e-07, -3.523_387_7e-06, -4.391_506_54e-06, 0.000_218_580_87, -0.001_253_725_03, -0.004_177_681_64, 0.246_640_727, 1.501_409_41] {
+            p = c + p * w;
+        }
+        p * y
+    } else {
+        let w = w.sqrt() - 3.0;
+        let mut p = -0.000_200_214_257;
+        for c in [0.000_100_950_558, 0.001_349_343_22, -0.003_673_428_44, 0.005_739_507_73, -0.007_622_461_3, 0.009_438_870_47, 1.001_674_06, 2.832_976_82] {
+            p = c + p * w;
+        }
+        p * y
+    };
+    for _ in 0..2 {
+        let err = libm::erf(x) - y;
+        x -= err / (2.0 / std::f64::consts::PI.sqrt() * (-x * x).exp());
+    }
+    x
+}
+
+fn float_fn<R: Real>(op: UnaryOp) -> fn(R) -> R {
+    use UnaryOp::*;
+    match op {
+        Exp => R::exp, Exp2 => R::exp2, Expm1 => R::exp_m1, Log => R::ln, Log2 => R::log2,
+        Log10 => R::log10, Log1p => R::ln_1p, Sqrt => R::sqrt, Rsqrt => |x: R| x.sqrt().recip(),
+        Sin => R::sin, Cos => R::cos, Tan => R::tan, Asin => R::asin, Acos => R::acos, Atan => R::atan,
+        Sinh => R::sinh, Cosh => R::cosh, Tanh => R::tanh, Asinh => R::asinh, Acosh => R::acosh,
+        Atanh => R::atanh, Sigmoid => |x: R| (R::one() + (-x).exp()).recip(), Erf => R::erf,
+        Erfc => R::erfc, Erfinv => |x: R| R::from_f64(erfinv_f64(x.to_f64())), Reciprocal => R::recip,
+        Neg => |x: R| -x, Abs => R::abs, Floor => R::floor, Ceil => R::ceil, Round => R::round_even,
+        Trunc => R::trunc, Frac => |x: R| R::from_f64(x.to_f64() - x.to_f64().trunc()),
+        Relu => |x: R| if x > R::from_f64(0.0) || x != x { x } else { R::from_f64(0.0) },
+        Square => |x: R| R::from_f64(x.to_f64() * x.to_f64()),
+        Sign => |x: R| {
+            let v = x.to_f64();
+            R::from_f64(if v > 0.0 { 1.0 } else if v < 0.0 { -1.0 } else { v })
+        },
+        BitNot | LogicalNot | IsNan | IsInf | IsFinite | IsPosInf | IsNegInf | SignBit => {
+            unreachable!("not a float-to-float op")
+        }
+    }
+}
+
+/// Runs a float-to-float op on a float tensor; f16/bf16 compute in f32.
+fn float_kernel(op: UnaryOp, a: &Tensor) -> Result<Tensor> {
+    let shape = a.shape();
+    match a.dtype() {
+        DType::F32 => Tensor::from_vec(cpu::map1(a, float_fn::<f32>(op)), shape),
+        DType::F64 => Tensor::from_vec(cpu::map1(a, float_fn::<f64>(op)), shape),
+        DType::F16 => {
+            let f = float_fn::<f32>(op);
+            Tensor::from_vec(cpu::map1(a, |x: f16| f16::from_f32(f(x.to_f32()))), shape)
+        }
+        DType::BF16 => {
+            let f = float_fn::<f32>(op);
+            Tensor::from_vec(cpu::map1(a, |x: bf16| bf16::from_f32(f(x.to_f32()))), shape)
+        }
+        _ => unreachable!("integer inputs are promoted before the kernel"),
+    }
+}
+
+fn int_kernel<T: Element>(op: UnaryOp, a: &Tensor) -> Result<Tensor> {
+    use UnaryOp::*;
+    let shape = a.shape();
+    let signed = T::DTYPE.is_signed();
+    match op {
+        Neg => Tensor::from_vec(cpu::map1(a, |x: T| T::from_i64(x.to_i64().wrapping_neg())), shape),
+        Abs => Tensor::from_vec(cpu::map1(a, |x: T| T::from_i64(x.to_i64().wrapping_abs())), shape),
+        Sign => Tensor::from_vec(cpu::map1(a, move |x: T| T::from_i64(if signed { x.to_i64().signum() } else { x.is_true() as i64 })), shape),
+        Square => Tensor::from_vec(cpu::map1(a, |x: T| T::from_i64(x.to_i64().wrapping_mul(x.to_i64()))), shape),
+        Relu => Tensor::from_vec(cpu::map1(a, |x: T| T::from_i64(x.to_i64().max(0))), shape),
+        BitNot => {
+            if T::DTYPE == DType::Bool {
+                Tensor::from_vec(cpu::map1(a, |x: T| T::from_bool(!x.is_true())), shape)
+            } else {
+                Tensor::from_vec(cpu::map1(a, |x: T| T::from_i64(!x.to_i64())), shape)
+            }
+        }
+        Floor | Ceil | Round | Trunc => Ok(a.deep_clone()?),
+        _ => unreachable!(),
+    }
+}
+
+fn predicate_kernel<T: Element>(op: UnaryOp, a: &Tensor) -> Result<Tensor> {
+    use UnaryOp::*;
+    let shape = a.shape();
+    let f: fn(T) -> bool = match op {
+        LogicalNot => |x: T| !x.is_true(),
+        IsNan => |x: T| x.to_f64().is_nan(),
+        IsInf => |x: T| x.to_f64().is_infinite(),
+        IsFinite => |x: T| x.to_f64().is_finite(),
+        IsPosInf => |x: T| x.to_f64() == f64::INFINITY,
+        IsNegInf => |x: T| x.to_f64() == f64::NEG_INFINITY,
+        SignBit => |x: T| x.to_f64().is_sign_negative(),
+        _ => unreachable!(),
+    };
+    Tensor::from_vec(cpu::map1(a, f), shape)
+}
+
+impl Tensor {
+    pub fn unary(&self, op: UnaryOp) -> Result<Tensor> {
+        use UnaryOp::*;
+        let dt = self.dtype();
+        if op.is_predicate() {
+            return with_dtype!(dt, T, predicate_kernel::<T>(op, self));
+        }
+        if op.is_float_valued() {
+            let x = if dt.is_float() { self.clone() } else { self.to_dtype(default_dtype())? };
+            return float_kernel(op, &x);
+        }
+        if dt.is_float() {
+            if op == BitNot {
+                bail!(Runtime, "\"bitwise_not_cpu\" not implemented for '{}'", dt.scalar_name());
+            }
+            return float_kernel(op, self);
+        }
+        match op {
+            Neg if dt == DType::Bool => bail!(Runtime, "Negation, the `-` operator, on a bool tensor is not supported. If you are trying to invert a mask, use the `~` or `logical_not()` operator instead."),
+            Frac => bail!(Runtime, "\"frac_cpu\" not implemented for '{}'", dt.scalar_name()),
+            Abs | Sign | Relu | Square if dt == DType::Bool => {
+                // PyTorch computes these on bools through their integer values.
+                if op == Square {
+                    return self.to_dtype(DType::I64)?.unary(op);
+                }
+                return self.deep_clone();
+            }
+            _ => {}
+        }
+        with_dtype!(dt, T, int_kernel::<T>(op, self))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn erfinv_inverts_erf() {
+        for &y in &[-0.999, -0.5, 0.0, 0.3, 0.9, 0.999999] {
+            assert!((libm::erf(erfinv_f64(y)) - y).abs() < 1e-12, "{y}");
+        }
+    }
+
+    #[test]
+    fn round_half_even_and_int_promotion() {
+        let a = Tensor::from_vec(vec![0.5f32, 1.5, 2.5, -0.5], &[4]).unwrap();
+        assert_eq!(a.unary(UnaryOp::Round).unwrap().to_vec::<f32>(), vec![0., 2., 2., -0.]);
+        let i = Tensor::from_vec(vec![1i64, 4], &[2]).unwrap();
+        let s = i.unary(UnaryOp::Sqrt).unwrap();
+        assert_eq!(s.dtype(), DType::F32);
+        assert_eq!(s.to_vec::<f32>(), vec![1., 2.]);
+    }
+}

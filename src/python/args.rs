@@ -1,0 +1,181 @@
+//! Argument conventions shared by the bindings: PyTorch accepts sizes as varargs or one
+//! sequence, dims as an int or a tuple, dtypes as `ferrotorch.dtype` objects or Python types.
+use crate::dtype::{DType, Scalar};
+use crate::ops::binary::Operand;
+use crate::python::dtype::PyDType;
+use crate::python::tensor::PyTensor;
+use crate::tensor::Tensor;
+use pyo3::exceptions::{PyRuntimeError, PyTypeError};
+use pyo3::prelude::*;
+use pyo3::types::{PyBool, PyFloat, PyInt, PyList, PyTuple};
+
+/// Sizes given as `f(2, 3)` or `f((2, 3))` or `f([2, 3])` or `f(torch.Size([2, 3]))`.
+pub fn sizes(args: &Bound<PyTuple>) -> PyResult<Vec<i64>> {
+    if args.len() == 1 {
+        let a = args.get_item(0)?;
+        if a.is_instance_of::<PyTuple>() || a.is_instance_of::<PyList>() {
+            return int_list(&a);
+        }
+    }
+    args.iter().map(|a| index_int(&a)).collect()
+}
+
+pub fn int_list(obj: &Bound<PyAny>) -> PyResult<Vec<i64>> {
+    if let Ok(i) = index_int(obj) {
+        return Ok(vec![i]);
+    }
+    obj.try_iter()?.map(|x| index_int(&x?)).collect()
+}
+
+/// An int argument; accepts anything with `__index__` (numpy ints, 0-d int tensors), not floats.
+pub fn index_int(obj: &Bound<PyAny>) -> PyResult<i64> {
+    if obj.is_instance_of::<PyFloat>() {
+        return Err(PyTypeError::new_err(format!("expected an integer, got float {}", obj)));
+    }
+    if let Ok(t) = obj.downcast::<PyTensor>() {
+        let t = &t.borrow().t;
+        if t.numel() == 1 && !t.dtype().is_float() {
+            return Ok(t.item()?.to_i64());
+        }
+        return Err(PyTypeError::new_err("only integer tensors of a single element can be converted to an index"));
+    }
+    obj.extract::<i64>().or_else(|_| {
+        Err(PyTypeError::new_err(format!("expected an integer, got {}", obj.get_type().name()?)))
+    })
+}
+
+/// `dim=None | int | tuple of ints`.
+pub fn dims(obj: Option<&Bound<PyAny>>) -> PyResult<Option<Vec<i64>>> {
+    match obj {
+        None => Ok(None),
+        Some(o) if o.is_none() => Ok(None),
+        Some(o) => Ok(Some(int_list(o)?)),
+    }
+}
+
+/// `dtype=` accepts a ferrotorch dtype or the Python types bool/int/float.
+pub fn dtype(obj: Option<&Bound<PyAny>>) -> PyResult<Option<DType>> {
+    let Some(o) = obj else { return Ok(None) };
+    if o.is_none() {
+        return Ok(None);
+    }
+    if let Ok(d) = o.extract::<PyDType>() {
+        return Ok(Some(d.0));
+    }
+    let py = o.py();
+    if o.is(&py.get_type::<PyFloat>()) {
+        return Ok(Some(DType::F64));
+    }
+    if o.is(&py.get_type::<PyBool>()) {
+        return Ok(Some(DType::Bool));
+    }
+    if o.is(&py.get_type::<PyInt>()) {
+        return Ok(Some(DType::I64));
+    }
+    if let Ok(s) = o.extract::<String>() {
+        return Ok(Some(DType::from_name(&s)?));
+    }
+    Err(PyTypeError::new_err(format!("dtype must be a ferrotorch.dtype, not {}", o.get_type().name()?)))
+}
+
+/// A Python number as a Scalar (bool before int: bool is an int subclass). numpy scalars are
+/// accepted through `__index__`/`__float__`.
+pub fn scalar(obj: &Bound<PyAny>) -> Option<Scalar> {
+    if obj.is_instance_of::<PyBool>() {
+        return obj.extract::<bool>().ok().map(Scalar::Bool);
+    }
+    if obj.is_instance_of::<PyInt>() {
+        return obj.extract::<i64>().ok().map(Scalar::Int);
+    }
+    if obj.is_instance_of::<PyFloat>() {
+        return obj.extract::<f64>().ok().map(Scalar::Float);
+    }
+    // numpy scalars: np.bool_, np.int*, np.float*
+    let ty = obj.get_type();
+    let module = ty.module().ok()?;
+    if module.to_str().ok()? != "numpy" {
+        return None;
+    }
+    let kind: String = obj.getattr("dtype").ok()?.getattr("kind").ok()?.extract().ok()?;
+    match kind.as_str() {
+        "b" => obj.extract::<bool>().ok().map(Scalar::Bool),
+        "i" | "u" => obj.call_method0("__index__").ok()?.extract::<i64>().ok().map(Scalar::Int),
+        "f" => obj.call_method0("__float__").ok()?.extract::<f64>().ok().map(Scalar::Float),
+        _ => None,
+    }
+}
+
+/// A scalar argument where only numbers make sense (`fill_value`, `alpha`).
+pub fn require_scalar(obj: &Bound<PyAny>, what: &str) -> PyResult<Scalar> {
+    if let Some(s) = scalar(obj) {
+        return Ok(s);
+    }
+    if let Ok(t) = obj.downcast::<PyTensor>() {
+        let t = &t.borrow().t;
+        if t.numel() == 1 {
+            return Ok(t.item()?);
+        }
+    }
+    if obj.is_instance_of::<PyInt>() {
+        return Err(PyRuntimeError::new_err("Overflow when unpacking long"));
+    }
+    Err(PyTypeError::new_err(format!("{what} must be a number, not {}", obj.get_type().name()?)))
+}
+
+/// Owned version of `Operand` for arguments that may be tensors or numbers.
+pub enum OperandArg {
+    Tensor(Tensor),
+    Scalar(Scalar),
+}
+
+impl OperandArg {
+    pub fn as_operand(&self) -> Operand<'_> {
+        match self {
+            OperandArg::Tensor(t) => Operand::Tensor(t),
+            OperandArg::Scalar(s) => Operand::Scalar(*s),
+        }
+    }
+}
+
+/// The other side of an operator: a tensor, a number, or (like PyTorch) nothing else.
+pub fn operand(obj: &Bound<PyAny>) -> PyResult<Option<OperandArg>> {
+    if let Ok(t) = obj.downcast::<PyTensor>() {
+        return Ok(Some(OperandArg::Tensor(t.borrow().t.clone())));
+    }
+    if let Some(s) = scalar(obj) {
+        return Ok(Some(OperandArg::Scalar(s)));
+    }
+    if obj.is_instance_of::<PyInt>() {
+        return Err(PyRuntimeError::new_err("Overflow when unpacking long"));
+    }
+    Ok(None)
+}
+
+/// Like `operand`, but a non-number non-tensor is a TypeError naming the argument.
+pub fn require_operand(obj: &Bound<PyAny>, fname: &str, arg: &str) -> PyResult<OperandArg> {
+    operand(obj)?.ok_or_else(|| {
+        PyTypeError::new_err(format!(
+            "{fname}(): argument '{arg}' must be Tensor or Number, not {}",
+            obj.get_type().name().map(|n| n.to_string()).unwrap_or_default()
+        ))
+    })
+}
+
+/// A tensor argument (also accepts numbers and nested lists, converted like `tensor()`).
+pub fn tensor_like(obj: &Bound<PyAny>) -> PyResult<Tensor> {
+    if let Ok(t) = obj.downcast::<PyTensor>() {
+        return Ok(t.borrow().t.clone());
+    }
+    crate::python::convert::tensor_from_data(obj, None)
+}
+
+/// A tensor argument that must be a Tensor (PyTorch's TypeError otherwise).
+pub fn tensor(obj: &Bound<PyAny>, fname: &str, arg: &str) -> PyResult<Tensor> {
+    if let Ok(t) = obj.downcast::<PyTensor>() {
+        return Ok(t.borrow().t.clone());
+    }
+    Err(PyTypeError::new_err(format!(
+        "{fname}(): argument '{arg}' (position 1) must be Tensor, not {}",
+        obj.get_type().name()?
+    )))
+}

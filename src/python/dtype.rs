@@ -1,0 +1,121 @@
+//! `ferrotorch.dtype` and `ferrotorch.device` objects.
+use crate::dtype::{DType, ALL_DTYPES};
+use pyo3::prelude::*;
+use pyo3::exceptions::PyRuntimeError;
+
+#[pyclass(name = "dtype", module = "ferrotorch", frozen, eq, hash)]
+#[derive(Clone, Copy, PartialEq, Eq, Hash)]
+pub struct PyDType(pub DType);
+
+#[pymethods]
+impl PyDType {
+    fn __repr__(&self) -> String {
+        format!("torch.{}", self.0.name())
+    }
+    #[getter]
+    fn is_floating_point(&self) -> bool {
+        self.0.is_float()
+    }
+    #[getter]
+    fn is_signed(&self) -> bool {
+        self.0.is_signed()
+    }
+    #[getter]
+    fn is_complex(&self) -> bool {
+        false
+    }
+    #[getter]
+    fn itemsize(&self) -> usize {
+        self.0.size()
+    }
+    fn __reduce__(&self) -> (String, ) {
+        // Pickles as a reference to the module attribute (`ferrotorch.float32`).
+        (self.0.name().to_string(),)
+    }
+}
+
+/// `ferrotorch.device("cpu")`. Only the CPU exists until the GPU backend lands; asking for
+/// another device type raises PyTorch's error for an unavailable backend.
+#[pyclass(name = "device", module = "ferrotorch", frozen, eq, hash)]
+#[derive(Clone, PartialEq, Eq, Hash)]
+pub struct PyDevice {
+    #[pyo3(get, name = "type")]
+    pub kind: String,
+    #[pyo3(get)]
+    pub index: Option<i64>,
+}
+
+#[pymethods]
+impl PyDevice {
+    #[new]
+    #[pyo3(signature = (spec, index=None))]
+    fn new(spec: &Bound<PyAny>, index: Option<i64>) -> PyResult<PyDevice> {
+        if let Ok(d) = spec.extract::<PyDevice>() {
+            return Ok(d);
+        }
+        let s: String = spec.extract()?;
+        PyDevice::parse(&s, index)
+    }
+    fn __repr__(&self) -> String {
+        match self.index {
+            Some(i) => format!("device(type='{}', index={})", self.kind, i),
+            None => format!("device(type='{}')", self.kind),
+        }
+    }
+    fn __str__(&self) -> String {
+        match self.index {
+            Some(i) => format!("{}:{}", self.kind, i),
+            None => self.kind.clone(),
+        }
+    }
+    fn __reduce__(&self) -> (String, (String,)) {
+        ("device".into(), (self.__str__(),))
+    }
+}
+
+impl PyDevice {
+    pub fn cpu() -> PyDevice {
+        PyDevice { kind: "cpu".into(), index: None }
+    }
+    pub fn parse(s: &str, index: Option<i64>) -> PyResult<PyDevice> {
+        let (kind, idx) = match s.split_once(':') {
+            Some((k, i)) => (k, Some(i.parse::<i64>().map_err(|_| PyRuntimeError::new_err(format!("Invalid device string: '{s}'")))?)),
+            None => (s, index),
+        };
+        match kind {
+            "cpu" => Ok(PyDevice { kind: "cpu".into(), index: idx }),
+            "gpu" | "wgpu" | "cuda" => Err(PyRuntimeError::new_err(format!(
+                "device '{s}' is not available: this build of ferrotorch has no GPU backend yet"
+            ))),
+            _ => Err(PyRuntimeError::new_err(format!(
+                "Expected one of cpu, cuda, gpu, wgpu device type at start of device string: {s}"
+            ))),
+        }
+    }
+}
+
+/// Accepts a `device`, a string, or None (meaning CPU) and checks it names the CPU.
+pub fn check_device(dev: Option<&Bound<PyAny>>) -> PyResult<()> {
+    if let Some(d) = dev {
+        if d.is_none() {
+            return Ok(());
+        }
+        if let Ok(d) = d.extract::<PyDevice>() {
+            if d.kind == "cpu" {
+                return Ok(());
+            }
+        }
+        let s: String = d.str()?.extract()?;
+        PyDevice::parse(&s, None)?;
+    }
+    Ok(())
+}
+
+pub fn register(m: &Bound<PyModule>) -> PyResult<()> {
+    m.add_class::<PyDType>()?;
+    m.add_class::<PyDevice>()?;
+    for d in ALL_DTYPES {
+        m.add(d.name(), PyDType(d))?;
+    }
+    Ok(())
+}

@@ -1,0 +1,266 @@
+//! Operators and named elementwise methods. Operators are Rust methods (not Python wrappers)
+//! because per-call overhead on small tensors is part of the product.
+use crate::dtype::Scalar;
+use crate::ops::binary::{binary, BinaryOp, Operand};
+use crate::python::args::{self, OperandArg};
+use crate::python::tensor::{PyResultT, PyTensor};
+use pyo3::prelude::*;
+use pyo3::exceptions::PyValueError;
+
+impl PyTensor {
+    /// `self op other`; None when `other` is not a tensor or number (Python then tries the
+    /// reflected operator, then raises TypeError).
+    fn bin(&self, other: &Bound<PyAny>, op: BinaryOp) -> PyResult<Option<PyTensor>> {
+        let Some(o) = args::operand(other)? else { return Ok(None) };
+        Ok(Some(PyTensor::new(binary(op, Operand::Tensor(&self.t), o.as_operand())?)))
+    }
+    /// `other op self`.
+    fn rbin(&self, other: &Bound<PyAny>, op: BinaryOp) -> PyResult<Option<PyTensor>> {
+        let Some(o) = args::operand(other)? else { return Ok(None) };
+        Ok(Some(PyTensor::new(binary(op, o.as_operand(), Operand::Tensor(&self.t))?)))
+    }
+    /// Named method form: the argument must be a tensor or a number.
+    fn named(&self, other: &Bound<PyAny>, op: BinaryOp) -> PyResultT {
+        let o = args::require_operand(other, op.name(), "other")?;
+        Ok(PyTensor::new(binary(op, Operand::Tensor(&self.t), o.as_operand())?))
+    }
+    /// In-place form: compute, then write back with PyTorch's cast check.
+    fn inplace<'py>(slf: Bound<'py, Self>, other: &Bound<PyAny>, op: BinaryOp) -> PyResult<Bound<'py, Self>> {
+        let r = slf.borrow().named(other, op)?;
+        slf.borrow().t.assign_result(&r.t)?;
+        Ok(slf)
+    }
+    /// `other * alpha` for add/sub's `alpha=` keyword.
+    fn scaled(other: &Bound<PyAny>, alpha: Option<&Bound<PyAny>>, fname: &str) -> PyResult<OperandArg> {
+        let o = args::require_operand(other, fname, "other")?;
+        let Some(a) = alpha else { return Ok(o) };
+        let a = args::require_scalar(a, "alpha")?;
+        if a == Scalar::Int(1) {
+            return Ok(o);
+        }
+        Ok(match o {
+            OperandArg::Tensor(t) => OperandArg::Tensor(t.binary_scalar(a, BinaryOp::Mul)?),
+            OperandArg::Scalar(s) => OperandArg::Tensor(
+                crate::tensor::Tensor::scalar(s, s.default_dtype())?.binary_scalar(a, BinaryOp::Mul)?,
+            ),
+        })
+    }
+}
+
+/// Generates the operator dunders for ops whose Python operator maps to one BinaryOp.
+macro_rules! operators {
+    ($($op:ident => $fwd:ident, $rev:ident, $inp:ident;)*) => {
+        #[pymethods]
+        impl PyTensor {
+            $(
+                fn $fwd(&self, other: &Bound<PyAny>) -> PyResult<Option<PyTensor>> { self.bin(other, BinaryOp::$op) }
+                fn $rev(&self, other: &Bound<PyAny>) -> PyResult<Option<PyTensor>> { self.rbin(other, BinaryOp::$op) }
+                fn $inp(slf: Bound<'_, Self>, other: &Bound<PyAny>) -> PyResult<()> { PyTensor::inplace(slf, other, BinaryOp::$op).map(|_| ()) }
+            )*
+        }
+    };
+}
+operators! {
+    Add => __add__, __radd__, __iadd__;
+    Sub => __sub__, __rsub__, __isub__;
+    Mul => __mul__, __rmul__, __imul__;
+    Div => __truediv__, __rtruediv__, __itruediv__;
+    FloorDiv => __floordiv__, __rfloordiv__, __ifloordiv__;
+    Remainder => __mod__, __rmod__, __imod__;
+    BitAnd => __and__, __rand__, __iand__;
+    BitOr => __or__, __ror__, __ior__;
+    BitXor => __xor__, __rxor__, __ixor__;
+}
+
+/// Named methods `name(other)` and in-place `name_(other)`.
+macro_rules! named_ops {
+    ($($op:ident => $name:ident, $inp:ident;)*) => {
+        #[pymethods]
+        impl PyTensor {
+            $(
+                fn $name(&self, other: &Bound<PyAny>) -> PyResultT { self.named(other, BinaryOp::$op) }
+                fn $inp<'py>(slf: Bound<'py, Self>, other: &Bound<PyAny>) -> PyResult<Bound<'py, Self>> { PyTensor::inplace(slf, other, BinaryOp::$op) }
+            )*
+        }
+    };
+}
+named_ops! {
+    Mul => mul, mul_;
+    Mul => multiply, multiply_;
+    FloorDiv => floor_divide, floor_divide_;
+    Remainder => remainder, remainder_;
+    Fmod => fmod, fmod_;
+    Atan2 => atan2, atan2_;
+    Atan2 => arctan2, arctan2_;
+    Hypot => hypot, hypot_;
+    BitAnd => bitwise_and, bitwise_and_;
+    BitOr => bitwise_or, bitwise_or_;
+    BitXor => bitwise_xor, bitwise_xor_;
+    LogicalAnd => logical_and, logical_and_;
+    LogicalOr => logical_or, logical_or_;
+    LogicalXor => logical_xor, logical_xor_;
+    Eq => eq, eq_;
+    Ne => ne, ne_;
+    Ne => not_equal, not_equal_;
+    Lt => lt, lt_;
+    Lt => less, less_;
+    Le => le, le_;
+    Le => less_equal, less_equal_;
+    Gt => gt, gt_;
+    Gt => greater, greater_;
+    Ge => ge, ge_;
+    Ge => greater_equal, greater_equal_;
+}
+
+#[pymethods]
+impl PyTensor {
+    fn maximum(&self, other: &Bound<PyAny>) -> PyResultT {
+        let o = args::tensor(other, "maximum", "other")?;
+        Ok(PyTensor::new(self.t.binary(&o, BinaryOp::Maximum)?))
+    }
+    fn minimum(&self, other: &Bound<PyAny>) -> PyResultT {
+        let o = args::tensor(other, "minimum", "other")?;
+        Ok(PyTensor::new(self.t.binary(&o, BinaryOp::Minimum)?))
+    }
+    // Comparisons: Python's rich comparison protocol. `==` with a non-tensor is False, as in PyTorch.
+    fn __eq__(&self, other: &Bound<PyAny>) -> PyResult<PyObject> {
+        let py = other.py();
+        Ok(match self.bin(other, BinaryOp::Eq)? {
+            Some(t) => t.into_pyobject(py)?.into_any().unbind(),
+            None => false.into_pyobject(py)?.to_owned().into_any().unbind(),
+        })
+    }
+    fn __ne__(&self, other: &Bound<PyAny>) -> PyResult<PyObject> {
+        let py = other.py();
+        Ok(match self.bin(other, BinaryOp::Ne)? {
+            Some(t) => t.into_pyobject(py)?.into_any().unbind(),
+            None => true.into_pyobject(py)?.to_owned().into_any().unbind(),
+        })
+    }
+    fn __lt__(&self, other: &Bound<PyAny>) -> PyResult<Option<PyTensor>> {
+        self.bin(other, BinaryOp::Lt)
+    }
+    fn __le__(&self, other: &Bound<PyAny>) -> PyResult<Option<PyTensor>> {
+        self.bin(other, BinaryOp::Le)
+    }
+    fn __gt__(&self, other: &Bound<PyAny>) -> PyResult<Option<PyTensor>> {
+        self.bin(other, BinaryOp::Gt)
+    }
+    fn __ge__(&self, other: &Bound<PyAny>) -> PyResult<Option<PyTensor>> {
+        self.bin(other, BinaryOp::Ge)
+    }
+    fn __pow__(&self, other: &Bound<PyAny>, modulo: Option<&Bound<PyAny>>) -> PyResult<Option<PyTensor>> {
+        let _ = modulo;
+        self.bin(other, BinaryOp::Pow)
+    }
+    fn __rpow__(&self, other: &Bound<PyAny>, modulo: Option<&Bound<PyAny>>) -> PyResult<Option<PyTensor>> {
+        let _ = modulo;
+        self.rbin(other, BinaryOp::Pow)
+    }
+    fn __ipow__(slf: Bound<'_, Self>, other: &Bound<PyAny>, modulo: Option<&Bound<PyAny>>) -> PyResult<()> {
+        let _ = modulo;
+        PyTensor::inplace(slf, other, BinaryOp::Pow).map(|_| ())
+    }
+    fn __matmul__(&self, other: &Bound<PyAny>) -> PyResult<Option<PyTensor>> {
+        let Ok(o) = other.downcast::<PyTensor>() else { return Ok(None) };
+        Ok(Some(PyTensor::new(self.t.matmul(&o.borrow().t)?)))
+    }
+    fn __rmatmul__(&self, other: &Bound<PyAny>) -> PyResult<Option<PyTensor>> {
+        let Ok(o) = other.downcast::<PyTensor>() else { return Ok(None) };
+        Ok(Some(PyTensor::new(o.borrow().t.matmul(&self.t)?)))
+    }
+    fn pow(&self, exponent: &Bound<PyAny>) -> PyResultT {
+        self.named(exponent, BinaryOp::Pow)
+    }
+    fn pow_<'py>(slf: Bound<'py, Self>, exponent: &Bound<PyAny>) -> PyResult<Bound<'py, Self>> {
+        PyTensor::inplace(slf, exponent, BinaryOp::Pow)
+    }
+    fn float_power(&self, exponent: &Bound<PyAny>) -> PyResultT {
+        let base = self.t.to_dtype(crate::dtype::DType::F64)?;
+        let o = args::require_operand(exponent, "float_power", "exponent")?;
+        let o = match o {
+            OperandArg::Tensor(t) => OperandArg::Tensor(t.to_dtype(crate::dtype::DType::F64)?),
+            s => s,
+        };
+        Ok(PyTensor::new(binary(BinaryOp::Pow, Operand::Tensor(&base), o.as_operand())?))
+    }
+    #[pyo3(signature = (other, *, alpha=None))]
+    fn add(&self, other: &Bound<PyAny>, alpha: Option<&Bound<PyAny>>) -> PyResultT {
+        let o = PyTensor::scaled(other, alpha, "add")?;
+        Ok(PyTensor::new(binary(BinaryOp::Add, Operand::Tensor(&self.t), o.as_operand())?))
+    }
+    #[pyo3(signature = (other, *, alpha=None))]
+    fn add_<'py>(slf: Bound<'py, Self>, other: &Bound<PyAny>, alpha: Option<&Bound<PyAny>>) -> PyResult<Bound<'py, Self>> {
+        let r = slf.borrow().add(other, alpha)?;
+        slf.borrow().t.assign_result(&r.t)?;
+        Ok(slf)
+    }
+    #[pyo3(signature = (other, *, alpha=None))]
+    fn sub(&self, other: &Bound<PyAny>, alpha: Option<&Bound<PyAny>>) -> PyResultT {
+        let o = PyTensor::scaled(other, alpha, "sub")?;
+        Ok(PyTensor::new(binary(BinaryOp::Sub, Operand::Tensor(&self.t), o.as_operand())?))
+    }
+    #[pyo3(signature = (other, *, alpha=None))]
+    fn subtract(&self, other: &Bound<PyAny>, alpha: Option<&Bound<PyAny>>) -> PyResultT {
+        self.sub(other, alpha)
+    }
+    #[pyo3(signature = (other, *, alpha=None))]
+    fn sub_<'py>(slf: Bound<'py, Self>, other: &Bound<PyAny>, alpha: Option<&Bound<PyAny>>) -> PyResult<Bound<'py, Self>> {
+        let r = slf.borrow().sub(other, alpha)?;
+        slf.borrow().t.assign_result(&r.t)?;
+        Ok(slf)
+    }
+    #[pyo3(signature = (other, *, alpha=None))]
+    fn rsub(&self, other: &Bound<PyAny>, alpha: Option<&Bound<PyAny>>) -> PyResultT {
+        let scaled = PyTensor::new(match alpha {
+            None => self.t.clone(),
+            Some(a) => self.t.binary_scalar(args::require_scalar(a, "alpha")?, BinaryOp::Mul)?,
+        });
+        let o = args::require_operand(other, "rsub", "other")?;
+        Ok(PyTensor::new(binary(BinaryOp::Sub, o.as_operand(), Operand::Tensor(&scaled.t))?))
+    }
+    #[pyo3(signature = (other, *, rounding_mode=None))]
+    fn div(&self, other: &Bound<PyAny>, rounding_mode: Option<&str>) -> PyResultT {
+        match rounding_mode {
+            None => self.named(other, BinaryOp::Div),
+            Some("floor") => self.named(other, BinaryOp::FloorDiv),
+            Some("trunc") => {
+                let q = self.named(other, BinaryOp::Div)?;
+                let o = args::require_operand(other, "div", "other")?;
+                let promoted = crate::ops::binary::promoted_dtype(Operand::Tensor(&self.t), o.as_operand());
+                if promoted.is_float() {
+                    return Ok(PyTensor::new(q.t.unary(crate::ops::unary::UnaryOp::Trunc)?));
+                }
+                // Integer inputs keep an integer result; fmod raises ZeroDivisionError for 0.
+                self.named(other, BinaryOp::Fmod)?;
+                let wide = self.t.to_dtype(crate::dtype::DType::F64)?;
+                let q = binary(BinaryOp::Div, Operand::Tensor(&wide), o.as_operand())?;
+                Ok(PyTensor::new(q.unary(crate::ops::unary::UnaryOp::Trunc)?.to_dtype(promoted)?))
+            }
+            Some(m) => Err(PyValueError::new_err(format!(
+                "div expected rounding_mode to be one of None, 'trunc', or 'floor' but found '{m}'"
+            ))),
+        }
+    }
+    #[pyo3(signature = (other, *, rounding_mode=None))]
+    fn divide(&self, other: &Bound<PyAny>, rounding_mode: Option<&str>) -> PyResultT {
+        self.div(other, rounding_mode)
+    }
+    fn true_divide(&self, other: &Bound<PyAny>) -> PyResultT {
+        self.named(other, BinaryOp::Div)
+    }
+    #[pyo3(signature = (other, *, rounding_mode=None))]
+    fn div_<'py>(slf: Bound<'py, Self>, other: &Bound<PyAny>, rounding_mode: Option<&str>) -> PyResult<Bound<'py, Self>> {
+        let r = slf.borrow().div(other, rounding_mode)?;
+        slf.borrow().t.assign_result(&r.t)?;
+        Ok(slf)
+    }
+    /// Replaces this tensor's data and metadata with another's (used for `out=`).
+    fn _set_from(&mut self, other: PyRef<PyTensor>) {
+        self.t = other.t.clone();
+    }
+}
+
+pub fn register(_m: &Bound<PyModule>) -> PyResult<()> {
+    Ok(())
+}

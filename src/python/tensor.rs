@@ -1,0 +1,511 @@
+//! The `Tensor` class: metadata, conversions and views. Arithmetic lives in `elementwise.rs`,
+//! reductions in `reduce.rs`, and so on; each adds its own `#[pymethods]` block.
+use crate::dtype::{DType, Scalar};
+use crate::python::args;
+use crate::python::convert;
+use crate::python::dtype::{check_device, PyDType, PyDevice};
+use crate::tensor::Tensor;
+use pyo3::exceptions::{PyIndexError, PyRuntimeError, PyTypeError, PyValueError};
+use pyo3::prelude::*;
+use pyo3::sync::GILOnceCell;
+use pyo3::types::{PyBytes, PyTuple, PyType};
+
+#[pyclass(name = "Tensor", module = "ferrotorch", subclass, weakref)]
+pub struct PyTensor {
+    pub t: Tensor,
+}
+
+impl PyTensor {
+    pub fn new(t: Tensor) -> PyTensor {
+        PyTensor { t }
+    }
+}
+
+pub type PyResultT = PyResult<PyTensor>;
+
+/// Wraps a list of tensors into a Python tuple (for split, unbind, ...).
+pub fn tensor_tuple<'py>(py: Python<'py>, ts: Vec<Tensor>) -> PyResult<Bound<'py, PyTuple>> {
+    let items: PyResult<Vec<Bound<PyTensor>>> = ts.into_iter().map(|t| Bound::new(py, PyTensor::new(t))).collect();
+    PyTuple::new(py, items?)
+}
+
+static SIZE_TYPE: GILOnceCell<Py<PyType>> = GILOnceCell::new();
+
+/// `torch.Size` is a tuple subclass defined in Python; Rust builds instances of it.
+pub fn size_object<'py>(py: Python<'py>, shape: &[usize]) -> PyResult<Bound<'py, PyAny>> {
+    let tup = PyTuple::new(py, shape)?;
+    match SIZE_TYPE.get(py) {
+        Some(ty) => ty.bind(py).call1((tup,)),
+        None => Ok(tup.into_any()),
+    }
+}
+
+#[pyfunction]
+fn _set_size_type(py: Python, ty: Bound<PyType>) {
+    let _ = SIZE_TYPE.set(py, ty.unbind());
+}
+
+/// `to(...)`'s positional forms: a dtype, a device, a device then a dtype, or another tensor.
+fn parse_to_args(
+    args: &Bound<PyTuple>,
+    dtype_kw: Option<&Bound<PyAny>>,
+    device_kw: Option<&Bound<PyAny>>,
+) -> PyResult<Option<DType>> {
+    let mut dtype = args::dtype(dtype_kw)?;
+    check_device(device_kw)?;
+    for a in args.iter() {
+        if let Ok(d) = a.extract::<PyDType>() {
+            dtype = Some(d.0);
+        } else if let Ok(other) = a.downcast::<PyTensor>() {
+            dtype = Some(other.borrow().t.dtype());
+        } else if a.is_none() {
+        } else {
+            check_device(Some(&a))?;
+        }
+    }
+    Ok(dtype)
+}
+
+#[pymethods]
+impl PyTensor {
+    // ----------------------------------------------------------------- metadata
+    #[getter]
+    fn shape<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
+        size_object(py, self.t.shape())
+    }
+    #[pyo3(signature = (dim=None))]
+    fn size<'py>(&self, py: Python<'py>, dim: Option<i64>) -> PyResult<Bound<'py, PyAny>> {
+        match dim {
+            None => size_object(py, self.t.shape()),
+            Some(d) => Ok(self.t.size(d)?.into_pyobject(py)?.into_any()),
+        }
+    }
+    #[getter]
+    fn dtype(&self) -> PyDType {
+        PyDType(self.t.dtype())
+    }
+    #[getter(device)]
+    fn device_attr(&self) -> PyDevice {
+        PyDevice::cpu()
+    }
+    #[getter]
+    fn is_cuda(&self) -> bool {
+        false
+    }
+    #[getter]
+    fn is_cpu(&self) -> bool {
+        true
+    }
+    #[getter]
+    fn ndim(&self) -> usize {
+        self.t.ndim()
+    }
+    fn dim(&self) -> usize {
+        self.t.ndim()
+    }
+    fn ndimension(&self) -> usize {
+        self.t.ndim()
+    }
+    fn numel(&self) -> usize {
+        self.t.numel()
+    }
+    fn nelement(&self) -> usize {
+        self.t.numel()
+    }
+    #[pyo3(signature = (dim=None))]
+    fn stride<'py>(&self, py: Python<'py>, dim: Option<i64>) -> PyResult<Bound<'py, PyAny>> {
+        match dim {
+            None => Ok(PyTuple::new(py, self.t.strides())?.into_any()),
+            Some(d) => {
+                let d = crate::shape::normalize_dim(d, self.t.ndim())?;
+                Ok(self.t.strides()[d].into_pyobject(py)?.into_any())
+            }
+        }
+    }
+    fn storage_offset(&self) -> usize {
+        self.t.offset()
+    }
+    #[pyo3(signature = (memory_format=None))]
+    fn is_contiguous(&self, memory_format: Option<&Bound<PyAny>>) -> bool {
+        let _ = memory_format;
+        self.t.is_contiguous()
+    }
+    fn element_size(&self) -> usize {
+        self.t.dtype().size()
+    }
+    #[getter]
+    fn itemsize(&self) -> usize {
+        self.t.dtype().size()
+    }
+    #[getter]
+    fn nbytes(&self) -> usize {
+        self.t.numel() * self.t.dtype().size()
+    }
+    fn data_ptr(&self) -> usize {
+        self.t.data_ptr()
+    }
+    fn is_floating_point(&self) -> bool {
+        self.t.dtype().is_float()
+    }
+    fn is_complex(&self) -> bool {
+        false
+    }
+    fn is_signed(&self) -> bool {
+        self.t.dtype().is_signed()
+    }
+    #[pyo3(name = "get_device")]
+    fn device_index(&self) -> i64 {
+        -1
+    }
+    #[getter(T)]
+    fn big_t(&self) -> PyTensor {
+        PyTensor::new(self.t.reversed_dims())
+    }
+    #[getter(mT)]
+    fn m_t(&self) -> PyResultT {
+        Ok(PyTensor::new(self.t.mt()?))
+    }
+    #[getter]
+    fn data(&self) -> PyTensor {
+        PyTensor::new(self.t.clone())
+    }
+    fn untyped_storage_nbytes(&self) -> usize {
+        self.t.storage().nbytes()
+    }
+    /// Identity of the underlying storage (tests use it to check views share memory).
+    fn _storage_id(&self) -> usize {
+        self.t.storage().as_ptr() as usize
+    }
+    fn _version(&self) -> u64 {
+        self.t.storage().version()
+    }
+
+    // ----------------------------------------------------------------- Python protocol
+    fn __len__(&self) -> PyResult<usize> {
+        if self.t.ndim() == 0 {
+            return Err(PyTypeError::new_err("len() of a 0-d tensor"));
+        }
+        Ok(self.t.shape()[0])
+    }
+    fn __iter__<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
+        if self.t.ndim() == 0 {
+            return Err(PyTypeError::new_err("iteration over a 0-d tensor"));
+        }
+        tensor_tuple(py, self.t.unbind(0)?)?.try_iter().map(|i| i.into_any())
+    }
+    fn __bool__(&self) -> PyResult<bool> {
+        match self.t.numel() {
+            0 => Err(PyRuntimeError::new_err("Boolean value of Tensor with no values is ambiguous")),
+            1 => Ok(self.t.item()?.to_f64() != 0.0),
+            _ => Err(PyRuntimeError::new_err("Boolean value of Tensor with more than one value is ambiguous")),
+        }
+    }
+    fn __float__(&self) -> PyResult<f64> {
+        Ok(self.item_checked()?.to_f64())
+    }
+    fn __int__(&self) -> PyResult<i64> {
+        let s = self.item_checked()?;
+        if let Scalar::Float(f) = s {
+            if !f.is_finite() {
+                return Err(PyValueError::new_err(format!("cannot convert float {} to integer", if f.is_nan() { "NaN" } else { "infinity" })));
+            }
+        }
+        Ok(s.to_i64())
+    }
+    fn __index__(&self) -> PyResult<i64> {
+        if self.t.numel() != 1 || self.t.dtype().is_float() {
+            return Err(PyTypeError::new_err("only integer tensors of a single element can be converted to an index"));
+        }
+        Ok(self.t.item()?.to_i64())
+    }
+    fn __hash__(slf: &Bound<Self>) -> isize {
+        slf.as_ptr() as isize
+    }
+    fn __repr__(slf: &Bound<Self>) -> PyResult<String> {
+        let f = slf.py().import("ferrotorch._tensor_str")?.getattr("tensor_repr")?;
+        f.call1((slf,))?.extract()
+    }
+    fn __format__(slf: &Bound<Self>, spec: &str) -> PyResult<String> {
+        let t = &slf.borrow().t;
+        if t.ndim() == 0 && !spec.is_empty() {
+            let v = convert::scalar_py(slf.py(), t.item()?)?;
+            return v.call_method1("__format__", (spec,))?.extract();
+        }
+        PyTensor::__repr__(slf)
+    }
+    fn __reduce__<'py>(&self, py: Python<'py>) -> PyResult<(Bound<'py, PyAny>, Bound<'py, PyTuple>)> {
+        let c = self.t.contiguous()?;
+        let nbytes = c.numel() * c.dtype().size();
+        // SAFETY: contiguous range of the storage.
+        let bytes = unsafe { std::slice::from_raw_parts(c.data_ptr() as *const u8, nbytes) };
+        let rebuild = py.import("ferrotorch._C")?.getattr("_tensor_from_bytes")?;
+        let args = PyTuple::new(py, [
+            PyBytes::new(py, bytes).into_any(),
+            PyTuple::new(py, self.t.shape())?.into_any(),
+            self.t.dtype().name().into_pyobject(py)?.into_any(),
+        ])?;
+        Ok((rebuild, args))
+    }
+    #[pyo3(signature = (dtype=None, copy=None))]
+    fn __array__<'py>(&self, py: Python<'py>, dtype: Option<Bound<'py, PyAny>>, copy: Option<bool>) -> PyResult<Bound<'py, PyAny>> {
+        let arr = convert::to_numpy(py, &self.t)?;
+        let arr = match dtype {
+            Some(d) if !d.is_none() => arr.call_method1("astype", (d,))?,
+            _ => arr,
+        };
+        if copy == Some(true) {
+            return arr.call_method0("copy");
+        }
+        Ok(arr)
+    }
+
+    // ----------------------------------------------------------------- conversions
+    fn item<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
+        convert::scalar_py(py, self.item_checked()?)
+    }
+    fn tolist<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
+        convert::tolist(py, &self.t)
+    }
+    #[pyo3(signature = (*, force=false))]
+    fn numpy<'py>(&self, py: Python<'py>, force: bool) -> PyResult<Bound<'py, PyAny>> {
+        let _ = force;
+        convert::to_numpy(py, &self.t)
+    }
+    #[pyo3(signature = (*args, dtype=None, device=None, non_blocking=false, copy=false, memory_format=None))]
+    fn to(
+        &self,
+        args: &Bound<PyTuple>,
+        dtype: Option<&Bound<PyAny>>,
+        device: Option<&Bound<PyAny>>,
+        non_blocking: bool,
+        copy: bool,
+        memory_format: Option<&Bound<PyAny>>,
+    ) -> PyResultT {
+        let _ = (non_blocking, memory_format);
+        let d = parse_to_args(args, dtype, device)?.unwrap_or(self.t.dtype());
+        Ok(PyTensor::new(if copy { self.t.to_dtype_copy(d)? } else { self.t.to_dtype(d)? }))
+    }
+    #[pyo3(signature = (memory_format=None))]
+    fn cpu(&self, memory_format: Option<&Bound<PyAny>>) -> PyTensor {
+        let _ = memory_format;
+        PyTensor::new(self.t.clone())
+    }
+    #[pyo3(signature = (dtype=None, non_blocking=false))]
+    fn r#type<'py>(&self, py: Python<'py>, dtype: Option<&Bound<'py, PyAny>>, non_blocking: bool) -> PyResult<Bound<'py, PyAny>> {
+        let _ = non_blocking;
+        match dtype {
+            None => Ok(format!("torch.{}", self.t.dtype().legacy_name()).into_pyobject(py)?.into_any()),
+            Some(d) => {
+                let target = if let Ok(s) = d.extract::<String>() {
+                    let name = s.strip_prefix("torch.").unwrap_or(&s);
+                    crate::dtype::ALL_DTYPES
+                        .into_iter()
+                        .find(|x| x.legacy_name() == name)
+                        .ok_or_else(|| PyValueError::new_err(format!("invalid type: '{s}'")))?
+                } else {
+                    args::dtype(Some(d))?.unwrap()
+                };
+                Ok(Bound::new(py, PyTensor::new(self.t.to_dtype(target)?))?.into_any())
+            }
+        }
+    }
+    fn float(&self) -> PyResultT {
+        self.cast(DType::F32)
+    }
+    fn double(&self) -> PyResultT {
+        self.cast(DType::F64)
+    }
+    fn half(&self) -> PyResultT {
+        self.cast(DType::F16)
+    }
+    fn bfloat16(&self) -> PyResultT {
+        self.cast(DType::BF16)
+    }
+    fn long(&self) -> PyResultT {
+        self.cast(DType::I64)
+    }
+    fn int(&self) -> PyResultT {
+        self.cast(DType::I32)
+    }
+    fn short(&self) -> PyResultT {
+        self.cast(DType::I16)
+    }
+    fn char(&self) -> PyResultT {
+        self.cast(DType::I8)
+    }
+    fn byte(&self) -> PyResultT {
+        self.cast(DType::U8)
+    }
+    fn bool(&self) -> PyResultT {
+        self.cast(DType::Bool)
+    }
+    #[pyo3(signature = (*, memory_format=None))]
+    fn clone(&self, memory_format: Option<&Bound<PyAny>>) -> PyResultT {
+        let _ = memory_format;
+        Ok(PyTensor::new(self.t.deep_clone()?))
+    }
+    #[pyo3(signature = (memory_format=None))]
+    fn contiguous(&self, memory_format: Option<&Bound<PyAny>>) -> PyResultT {
+        let _ = memory_format;
+        Ok(PyTensor::new(self.t.contiguous()?))
+    }
+    #[pyo3(signature = (src, non_blocking=false))]
+    fn copy_<'py>(slf: Bound<'py, Self>, src: &Bound<PyAny>, non_blocking: bool) -> PyResult<Bound<'py, Self>> {
+        let _ = non_blocking;
+        let src = args::tensor(src, "copy_", "src")?;
+        slf.borrow().t.copy_(&src)?;
+        Ok(slf)
+    }
+    fn fill_<'py>(slf: Bound<'py, Self>, value: &Bound<PyAny>) -> PyResult<Bound<'py, Self>> {
+        let v = args::require_scalar(value, "fill_(): argument 'value'")?;
+        slf.borrow().t.fill_(v)?;
+        Ok(slf)
+    }
+    fn zero_<'py>(slf: Bound<'py, Self>) -> PyResult<Bound<'py, Self>> {
+        slf.borrow().t.fill_(Scalar::Int(0))?;
+        Ok(slf)
+    }
+
+    // ----------------------------------------------------------------- views
+    #[pyo3(signature = (*shape))]
+    fn view(&self, shape: &Bound<PyTuple>) -> PyResultT {
+        if shape.len() == 1 {
+            if let Some(d) = args::dtype(Some(&shape.get_item(0)?)).ok().flatten() {
+                if d.size() != self.t.dtype().size() {
+                    return Err(PyRuntimeError::new_err("view(dtype) between dtypes of different sizes is not supported"));
+                }
+                return Ok(PyTensor::new(Tensor::from_parts(self.t.storage().clone(), self.t.layout().clone(), d)));
+            }
+        }
+        Ok(PyTensor::new(self.t.view(&args::sizes(shape)?)?))
+    }
+    fn view_as(&self, other: PyRef<PyTensor>) -> PyResultT {
+        let s: Vec<i64> = other.t.shape().iter().map(|&x| x as i64).collect();
+        Ok(PyTensor::new(self.t.view(&s)?))
+    }
+    #[pyo3(signature = (*shape))]
+    fn reshape(&self, shape: &Bound<PyTuple>) -> PyResultT {
+        Ok(PyTensor::new(self.t.reshape(&args::sizes(shape)?)?))
+    }
+    fn reshape_as(&self, other: PyRef<PyTensor>) -> PyResultT {
+        let s: Vec<i64> = other.t.shape().iter().map(|&x| x as i64).collect();
+        Ok(PyTensor::new(self.t.reshape(&s)?))
+    }
+    #[pyo3(signature = (*dims))]
+    fn permute(&self, dims: &Bound<PyTuple>) -> PyResultT {
+        Ok(PyTensor::new(self.t.permute(&args::sizes(dims)?)?))
+    }
+    fn transpose(&self, dim0: i64, dim1: i64) -> PyResultT {
+        Ok(PyTensor::new(self.t.transpose(dim0, dim1)?))
+    }
+    fn swapaxes(&self, axis0: i64, axis1: i64) -> PyResultT {
+        self.transpose(axis0, axis1)
+    }
+    fn swapdims(&self, dim0: i64, dim1: i64) -> PyResultT {
+        self.transpose(dim0, dim1)
+    }
+    fn t(&self) -> PyResultT {
+        Ok(PyTensor::new(self.t.t()?))
+    }
+    #[pyo3(signature = (*sizes))]
+    fn expand(&self, sizes: &Bound<PyTuple>) -> PyResultT {
+        Ok(PyTensor::new(self.t.expand_sizes(&args::sizes(sizes)?)?))
+    }
+    fn expand_as(&self, other: PyRef<PyTensor>) -> PyResultT {
+        Ok(PyTensor::new(self.t.expand(other.t.shape())?))
+    }
+    fn broadcast_to(&self, shape: &Bound<PyAny>) -> PyResultT {
+        Ok(PyTensor::new(self.t.expand_sizes(&args::int_list(shape)?)?))
+    }
+    #[pyo3(signature = (dim=None))]
+    fn squeeze(&self, dim: Option<&Bound<PyAny>>) -> PyResultT {
+        let d = args::dims(dim)?;
+        Ok(PyTensor::new(self.t.squeeze(d.as_deref())?))
+    }
+    fn unsqueeze(&self, dim: i64) -> PyResultT {
+        Ok(PyTensor::new(self.t.unsqueeze(dim)?))
+    }
+    #[pyo3(signature = (start_dim=0, end_dim=-1))]
+    fn flatten(&self, start_dim: i64, end_dim: i64) -> PyResultT {
+        Ok(PyTensor::new(self.t.flatten(start_dim, end_dim)?))
+    }
+    fn ravel(&self) -> PyResultT {
+        Ok(PyTensor::new(self.t.reshape(&[-1])?))
+    }
+    fn unflatten(&self, dim: i64, sizes: &Bound<PyAny>) -> PyResultT {
+        Ok(PyTensor::new(self.t.unflatten(dim, &args::int_list(sizes)?)?))
+    }
+    fn narrow(&self, dim: i64, start: &Bound<PyAny>, length: i64) -> PyResultT {
+        Ok(PyTensor::new(self.t.narrow(dim, args::index_int(start)?, length)?))
+    }
+    fn select(&self, dim: i64, index: &Bound<PyAny>) -> PyResultT {
+        Ok(PyTensor::new(self.t.select(dim, args::index_int(index)?)?))
+    }
+    #[pyo3(signature = (dim=0))]
+    fn unbind<'py>(&self, py: Python<'py>, dim: i64) -> PyResult<Bound<'py, PyTuple>> {
+        tensor_tuple(py, self.t.unbind(dim)?)
+    }
+    #[pyo3(signature = (split_size_or_sections, dim=0))]
+    fn split<'py>(&self, py: Python<'py>, split_size_or_sections: &Bound<PyAny>, dim: i64) -> PyResult<Bound<'py, PyTuple>> {
+        let parts = match args::index_int(split_size_or_sections) {
+            Ok(s) => self.t.split_size(s, dim)?,
+            Err(_) => self.t.split_sizes(&args::int_list(split_size_or_sections)?, dim)?,
+        };
+        tensor_tuple(py, parts)
+    }
+    #[pyo3(signature = (chunks, dim=0))]
+    fn chunk<'py>(&self, py: Python<'py>, chunks: i64, dim: i64) -> PyResult<Bound<'py, PyTuple>> {
+        tensor_tuple(py, self.t.chunk(chunks, dim)?)
+    }
+    #[pyo3(signature = (offset=0, dim1=0, dim2=1))]
+    fn diagonal(&self, offset: i64, dim1: i64, dim2: i64) -> PyResultT {
+        Ok(PyTensor::new(self.t.diagonal(offset, dim1, dim2)?))
+    }
+    #[pyo3(signature = (size, stride, storage_offset=None))]
+    fn as_strided(&self, size: &Bound<PyAny>, stride: &Bound<PyAny>, storage_offset: Option<i64>) -> PyResultT {
+        Ok(PyTensor::new(self.t.as_strided(&args::int_list(size)?, &args::int_list(stride)?, storage_offset)?))
+    }
+    fn movedim(&self, source: &Bound<PyAny>, destination: &Bound<PyAny>) -> PyResultT {
+        Ok(PyTensor::new(self.t.movedim(&args::int_list(source)?, &args::int_list(destination)?)?))
+    }
+    fn moveaxis(&self, source: &Bound<PyAny>, destination: &Bound<PyAny>) -> PyResultT {
+        self.movedim(source, destination)
+    }
+    fn unfold(&self, dimension: i64, size: i64, step: i64) -> PyResultT {
+        Ok(PyTensor::new(self.t.unfold(dimension, size, step)?))
+    }
+}
+
+impl PyTensor {
+    fn cast(&self, d: DType) -> PyResultT {
+        Ok(PyTensor::new(self.t.to_dtype(d)?))
+    }
+    fn item_checked(&self) -> PyResult<Scalar> {
+        if self.t.numel() != 1 {
+            return Err(PyRuntimeError::new_err(format!(
+                "a Tensor with {} elements cannot be converted to Scalar",
+                self.t.numel()
+            )));
+        }
+        Ok(self.t.item()?)
+    }
+}
+
+#[pyfunction]
+fn _tensor_from_bytes(data: &[u8], shape: Vec<usize>, dtype: &str) -> PyResultT {
+    let d = DType::from_name(dtype)?;
+    let t = Tensor::zeros(&shape, d)?;
+    if data.len() != t.numel() * d.size() {
+        return Err(PyIndexError::new_err("pickled tensor data has the wrong length"));
+    }
+    // SAFETY: fresh contiguous storage of exactly this many bytes.
+    unsafe { std::ptr::copy_nonoverlapping(data.as_ptr(), t.storage().as_ptr(), data.len()) };
+    Ok(PyTensor::new(t))
+}
+
+pub fn register(m: &Bound<PyModule>) -> PyResult<()> {
+    m.add_class::<PyTensor>()?;
+    m.add_function(wrap_pyfunction!(_set_size_type, m)?)?;
+    m.add_function(wrap_pyfunction!(_tensor_from_bytes, m)?)?;
+    Ok(())
+}

@@ -1,0 +1,122 @@
+//! Storage: one block of memory shared (through `Arc`) by every view of it, plus the version
+//! counter autograd uses to detect in-place changes to saved tensors.
+//!
+//! Memory is untyped bytes, like PyTorch's: `view(dtype)`-style reinterpretation and zero-copy
+//! numpy/DLPack interop both need that. Views may alias, and in-place ops write through shared
+//! references, so access goes through raw pointers; the kernels uphold the aliasing rules
+//! (inputs are read before an aliasing output is written, or copied first).
+use std::alloc::{alloc_zeroed, dealloc, Layout as AllocLayout};
+use std::any::Any;
+use std::ptr::NonNull;
+use std::sync::atomic::{AtomicU64, Ordering};
+use crate::error::{Error, Result};
+
+/// Where the bytes live. GPU storage is a further variant added by the GPU backend.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Device {
+    Cpu,
+}
+
+impl Device {
+    pub fn name(&self) -> &'static str {
+        match self {
+            Device::Cpu => "cpu",
+        }
+    }
+}
+
+const ALIGN: usize = 64;
+
+enum Owner {
+    /// Allocated here with `ALIGN`.
+    Owned,
+    /// Borrowed from elsewhere (a numpy array, a DLPack producer); dropped when the storage is.
+    External(#[allow(dead_code)] Box<dyn Any + Send + Sync>),
+}
+
+pub struct Storage {
+    ptr: NonNull<u8>,
+    nbytes: usize,
+    owner: Owner,
+    version: AtomicU64,
+}
+
+// SAFETY: the pointer is either owned by this struct or kept alive by `owner`; concurrent
+// mutation is coordinated by the caller (the Python GIL, or the kernels' disjoint writes).
+unsafe impl Send for Storage {}
+unsafe impl Sync for Storage {}
+
+impl Storage {
+    /// Zero-initialised memory: `empty` is then deterministic, which tests appreciate.
+    pub fn zeroed(nbytes: usize) -> Result<Storage> {
+        if nbytes == 0 {
+            return Ok(Storage { ptr: NonNull::<u64>::dangling().cast(), nbytes: 0, owner: Owner::Owned, version: AtomicU64::new(0) });
+        }
+        let layout = AllocLayout::from_size_align(nbytes, ALIGN)
+            .map_err(|_| Error::Runtime(format!("Storage size calculation overflowed ({nbytes} bytes)")))?;
+        // SAFETY: layout has non-zero size.
+        let ptr = unsafe { alloc_zeroed(layout) };
+        let ptr = NonNull::new(ptr).ok_or_else(|| {
+            Error::Runtime(format!("DefaultCPUAllocator: can't allocate memory: you tried to allocate {nbytes} bytes."))
+        })?;
+        Ok(Storage { ptr, nbytes, owner: Owner::Owned, version: AtomicU64::new(0) })
+    }
+
+    /// Wraps foreign memory. `owner` keeps it alive.
+    ///
+    /// # Safety
+    /// `ptr` must be valid for reads and writes of `nbytes` for as long as `owner` lives.
+    pub unsafe fn external(ptr: *mut u8, nbytes: usize, owner: Box<dyn Any + Send + Sync>) -> Storage {
+        let ptr = NonNull::new(ptr).unwrap_or(NonNull::<u64>::dangling().cast());
+        Storage { ptr, nbytes, owner: Owner::External(owner), version: AtomicU64::new(0) }
+    }
+
+    pub fn from_vec<T: Copy>(v: Vec<T>) -> Result<Storage> {
+        let nbytes = v.len() * std::mem::size_of::<T>();
+        let s = Storage::zeroed(nbytes)?;
+        // SAFETY: fresh allocation of exactly nbytes; T is Copy.
+        unsafe { std::ptr::copy_nonoverlapping(v.as_ptr() as *const u8, s.ptr.as_ptr(), nbytes) };
+        Ok(s)
+    }
+
+    pub fn nbytes(&self) -> usize {
+        self.nbytes
+    }
+    pub fn device(&self) -> Device {
+        Device::Cpu
+    }
+    pub fn as_ptr(&self) -> *mut u8 {
+        self.ptr.as_ptr()
+    }
+    /// A typed view of the whole storage.
+    ///
+    /// # Safety
+    /// The bytes must be valid values of `T` (true for every dtype we store except `bool`,
+    /// which the kernels only ever write as 0 or 1), and no `&mut` to the same range may be live.
+    pub unsafe fn slice<T>(&self) -> &[T] {
+        std::slice::from_raw_parts(self.ptr.as_ptr() as *const T, self.nbytes / std::mem::size_of::<T>())
+    }
+    /// # Safety
+    /// As `slice`, and the caller guarantees no other reference reads the range being written.
+    #[allow(clippy::mut_from_ref)]
+    pub unsafe fn slice_mut<T>(&self) -> &mut [T] {
+        std::slice::from_raw_parts_mut(self.ptr.as_ptr() as *mut T, self.nbytes / std::mem::size_of::<T>())
+    }
+    pub fn version(&self) -> u64 {
+        self.version.load(Ordering::Relaxed)
+    }
+    pub fn bump_version(&self) {
+        self.version.fetch_add(1, Ordering::Relaxed);
+    }
+}
+
+impl Drop for Storage {
+    fn drop(&mut self) {
+        if let Owner::Owned = self.owner {
+            if self.nbytes > 0 {
+                // SAFETY: allocated in `zeroed` with this exact layout.
+                unsafe { dealloc(self.ptr.as_ptr(), AllocLayout::from_size_align_unchecked(self.nbytes, ALIGN)) };
+            }
+        }
+    }
+}

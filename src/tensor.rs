@@ -1,0 +1,501 @@
+//! Tensor: a typed, strided view of a shared Storage. The Rust API of the library.
+//!
+//! Ops live in `ops/`, one file per family, as further `impl Tensor` blocks; this file holds
+//! the struct, construction from data, metadata, view ops and conversions.
+use crate::backend::cpu;
+use crate::dtype::{DType, Element, Scalar};
+use crate::error::{Error, Result};
+use crate::layout::{check_narrow, Layout};
+use crate::shape::{self, normalize_dim, normalize_insert_dim};
+use crate::storage::{Device, Storage};
+use crate::{bail, with_dtype};
+use std::sync::Arc;
+
+/// Autograd bookkeeping lives behind this slot so tensors that never need gradients pay one
+/// pointer; the autograd engine fills it in.
+#[derive(Debug, Default)]
+pub struct AutogradMeta {
+    pub requires_grad: bool,
+}
+
+#[derive(Clone)]
+pub struct Tensor {
+    storage: Arc<Storage>,
+    layout: Layout,
+    dtype: DType,
+    pub(crate) autograd: Option<Arc<AutogradMeta>>,
+}
+
+impl std::fmt::Debug for Tensor {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "Tensor({:?}, dtype={})", self.shape(), self.dtype.name())
+    }
+}
+
+impl Tensor {
+    // ---------------------------------------------------------------- construction
+    pub fn from_parts(storage: Arc<Storage>, layout: Layout, dtype: DType) -> Tensor {
+        Tensor { storage, layout, dtype, autograd: None }
+    }
+
+    pub fn from_vec<T: Element>(v: Vec<T>, shape: &[usize]) -> Result<Tensor> {
+        if v.len() != shape::numel(shape) {
+            bail!(Runtime, "from_vec: {} values for shape {:?}", v.len(), shape);
+        }
+        Ok(Tensor::from_parts(Arc::new(Storage::from_vec(v)?), Layout::contiguous(shape), T::DTYPE))
+    }
+
+    pub fn zeros(shape: &[usize], dtype: DType) -> Result<Tensor> {
+        let n = shape::numel(shape);
+        let nbytes = n.checked_mul(dtype.size()).ok_or_else(|| Error::Runtime("Storage size calculation overflowed".into()))?;
+        Ok(Tensor::from_parts(Arc::new(Storage::zeroed(nbytes)?), Layout::contiguous(shape), dtype))
+    }
+
+    pub fn full(shape: &[usize], value: Scalar, dtype: DType) -> Result<Tensor> {
+        let n = shape::numel(shape);
+        with_dtype!(dtype, T, Tensor::from_vec(vec![T::from_scalar(value); n], shape))
+    }
+
+    pub fn scalar(value: Scalar, dtype: DType) -> Result<Tensor> {
+        Tensor::full(&[], value, dtype)
+    }
+
+    /// A new tensor sharing this one's storage with another layout.
+    pub fn with_layout(&self, layout: Layout) -> Tensor {
+        Tensor::from_parts(self.storage.clone(), layout, self.dtype)
+    }
+
+    // ---------------------------------------------------------------- metadata
+    pub fn shape(&self) -> &[usize] {
+        &self.layout.shape
+    }
+    pub fn strides(&self) -> &[usize] {
+        &self.layout.strides
+    }
+    pub fn offset(&self) -> usize {
+        self.layout.offset
+    }
+    pub fn layout(&self) -> &Layout {
+        &self.layout
+    }
+    pub fn dtype(&self) -> DType {
+        self.dtype
+    }
+    pub fn device(&self) -> Device {
+        self.storage.device()
+    }
+    pub fn ndim(&self) -> usize {
+        self.layout.ndim()
+    }
+    pub fn numel(&self) -> usize {
+        self.layout.numel()
+    }
+    pub fn is_contiguous(&self) -> bool {
+        self.layout.is_contiguous()
+    }
+    pub fn storage(&self) -> &Arc<Storage> {
+        &self.storage
+    }
+    pub fn data_ptr(&self) -> usize {
+        self.storage.as_ptr() as usize + self.offset() * self.dtype.size()
+    }
+    pub fn same_storage(&self, other: &Tensor) -> bool {
+        Arc::ptr_eq(&self.storage, &other.storage)
+    }
+    /// The size along `dim` (negative dims allowed).
+    pub fn size(&self, dim: i64) -> Result<usize> {
+        Ok(if self.ndim() == 0 { normalize_dim(dim, 0).map(|_| 1)? } else { self.shape()[normalize_dim(dim, self.ndim())?] })
+    }
+    pub fn requires_grad(&self) -> bool {
+        self.autograd.as_ref().is_some_and(|m| m.requires_grad)
+    }
+
+    // ---------------------------------------------------------------- data access
+    /// Elements in logical (row-major) order, cast to `T`.
+    pub fn to_vec<T: Element>(&self) -> Vec<T> {
+        with_dtype!(self.dtype, S, {
+            if S::DTYPE == T::DTYPE && self.is_contiguous() {
+                // SAFETY: same type, contiguous range inside the storage.
+                let s = unsafe { self.storage.slice::<T>() };
+                return s[self.offset()..self.offset() + self.numel()].to_vec();
+            }
+            cpu::map1::<S, T>(self, |x| T::cast(x))
+        })
+    }
+
+    /// The single value of a one-element tensor, as PyTorch's `.item()`.
+    pub fn item(&self) -> Result<Scalar> {
+        if self.numel() != 1 {
+            bail!(Runtime, "a Tensor with {} elements cannot be converted to Scalar", self.numel());
+        }
+        // SAFETY: the offset is in range for a one-element tensor.
+        Ok(with_dtype!(self.dtype, T, unsafe { self.storage.slice::<T>()[self.offset()] }.to_scalar()))
+    }
+
+    // ---------------------------------------------------------------- conversions
+    /// A contiguous copy with the requested dtype (always copies).
+    pub fn to_dtype_copy(&self, dtype: DType) -> Result<Tensor> {
+        let out = Tensor::zeros(self.shape(), dtype)?;
+        with_dtype!(self.dtype, S, with_dtype!(dtype, D, cpu::copy_into::<S, D>(&out, self)));
+        Ok(out)
+    }
+    /// `self` when it already has `dtype`, otherwise a converted copy.
+    pub fn to_dtype(&self, dtype: DType) -> Result<Tensor> {
+        if dtype == self.dtype {
+            Ok(self.clone())
+        } else {
+            self.to_dtype_copy(dtype)
+        }
+    }
+    pub fn contiguous(&self) -> Result<Tensor> {
+        if self.is_contiguous() {
+            Ok(self.clone())
+        } else {
+            self.to_dtype_copy(self.dtype)
+        }
+    }
+    /// A copy that owns fresh storage (`clone()` in PyTorch).
+    pub fn deep_clone(&self) -> Result<Tensor> {
+        self.to_dtype_copy(self.dtype)
+    }
+
+    /// Copies `src` into `self` in place, broadcasting and casting (`Tensor.copy_`).
+    pub fn copy_(&self, src: &Tensor) -> Result<()> {
+        let src = src.expand(self.shape()).map_err(|_| {
+            Error::Runtime(format!(
+                "output with shape {:?} doesn't match the broadcast shape {:?}",
+                self.shape(),
+                shape::broadcast_shapes(self.shape(), src.shape()).unwrap_or_else(|_| src.shape().to_vec())
+            ))
+        })?;
+        self.check_writable_overlap()?;
+        // Reading and writing the same memory through different views: read everything first.
+        let src = if src.same_storage(self) { src.deep_clone()? } else { src };
+        with_dtype!(src.dtype, S, with_dtype!(self.dtype, D, cpu::copy_into::<S, D>(self, &src)));
+        self.storage.bump_version();
+        Ok(())
+    }
+
+    /// PyTorch refuses to write into tensors whose elements overlap (e.g. from `expand`).
+    pub fn check_writable_overlap(&self) -> Result<()> {
+        let l = &self.layout;
+        let overlapping = l.shape.iter().zip(&l.strides).any(|(&s, &st)| s > 1 && st == 0) || {
+            // Conservative: a layout covering fewer storage slots than elements overlaps.
+            let mut dims: Vec<(usize, usize)> =
+                l.shape.iter().zip(&l.strides).filter(|(s, _)| **s > 1).map(|(a, b)| (*b, *a)).collect();
+            dims.sort();
+            let mut extent = 1usize;
+            let mut bad = false;
+            for (st, s) in dims {
+                if st < extent {
+                    bad = true;
+                    break;
+                }
+                extent = st * (s - 1) + extent;
+            }
+            bad
+        };
+        if overlapping {
+            bail!(Runtime, "unsupported operation: more than one element of the written-to tensor refers to a single memory location. Please clone() the tensor before performing the operation.");
+        }
+        Ok(())
+    }
+
+    /// Fills every element with `value` (`fill_`).
+    pub fn fill_(&self, value: Scalar) -> Result<()> {
+        let v = Tensor::scalar(value, self.dtype)?;
+        self.copy_(&v)
+    }
+
+    // ---------------------------------------------------------------- views
+    pub fn view(&self, sizes: &[i64]) -> Result<Tensor> {
+        let shape = shape::infer_size(sizes, self.numel())?;
+        match self.layout.view(&shape) {
+            Some(l) => Ok(self.with_layout(l)),
+            None => bail!(Runtime, "view size is not compatible with input tensor's size and stride (at least one dimension spans across two contiguous subspaces). Use .reshape(...) instead."),
+        }
+    }
+    pub fn reshape(&self, sizes: &[i64]) -> Result<Tensor> {
+        let shape = shape::infer_size(sizes, self.numel())?;
+        match self.layout.view(&shape) {
+            Some(l) => Ok(self.with_layout(l)),
+            None => Ok(self.contiguous()?.with_layout(Layout::contiguous(&shape))),
+        }
+    }
+    pub fn permute(&self, dims: &[i64]) -> Result<Tensor> {
+        if dims.len() != self.ndim() {
+            bail!(Runtime, "permute(sparse_coo): number of dimensions in the tensor input does not match the length of the desired ordering of dimensions i.e. input.dim() = {} is not equal to len(dims) = {}", self.ndim(), dims.len());
+        }
+        let d = shape::normalize_dims(dims, self.ndim())?;
+        Ok(self.with_layout(self.layout.permute(&d)))
+    }
+    pub fn transpose(&self, a: i64, b: i64) -> Result<Tensor> {
+        if self.ndim() == 0 {
+            normalize_dim(a, 0)?;
+            normalize_dim(b, 0)?;
+            return Ok(self.clone());
+        }
+        let (a, b) = (normalize_dim(a, self.ndim())?, normalize_dim(b, self.ndim())?);
+        Ok(self.with_layout(self.layout.transpose(a, b)))
+    }
+    /// `t()`: transpose of a <= 2-D tensor.
+    pub fn t(&self) -> Result<Tensor> {
+        if self.ndim() > 2 {
+            bail!(Runtime, "t() expects a tensor with <= 2 dimensions, but self is {}D", self.ndim());
+        }
+        if self.ndim() < 2 {
+            return Ok(self.clone());
+        }
+        self.transpose(0, 1)
+    }
+    /// `T`: all dims reversed.
+    pub fn reversed_dims(&self) -> Tensor {
+        let d: Vec<usize> = (0..self.ndim()).rev().collect();
+        self.with_layout(self.layout.permute(&d))
+    }
+    /// `mT`: the last two dims swapped.
+    pub fn mt(&self) -> Result<Tensor> {
+        if self.ndim() < 2 {
+            bail!(Runtime, "tensor.mT is only supported on matrices or batches of matrices. Got {}-D tensor.", self.ndim());
+        }
+        self.transpose(-2, -1)
+    }
+    pub fn expand(&self, shape: &[usize]) -> Result<Tensor> {
+        if shape == self.shape() {
+            return Ok(self.clone());
+        }
+        Ok(self.with_layout(self.layout.expand(shape)?))
+    }
+    /// `expand` with PyTorch's `-1` meaning "keep this size".
+    pub fn expand_sizes(&self, sizes: &[i64]) -> Result<Tensor> {
+        let lead = sizes.len() as i64 - self.ndim() as i64;
+        let mut shape = Vec::with_capacity(sizes.len());
+        for (i, &s) in sizes.iter().enumerate() {
+            let i = i as i64;
+            if s == -1 {
+                if i < lead {
+                    bail!(Runtime, "The expanded size of the tensor (-1) isn't allowed in a leading, non-existing dimension {}", i);
+                }
+                shape.push(self.shape()[(i - lead) as usize]);
+            } else if s < 0 {
+                bail!(Runtime, "Trying to create tensor with negative dimension {}: {:?}", s, sizes);
+            } else {
+                shape.push(s as usize);
+            }
+        }
+        self.expand(&shape)
+    }
+    pub fn squeeze(&self, dims: Option<&[i64]>) -> Result<Tensor> {
+        let d = match dims {
+            None => (0..self.ndim()).collect(),
+            Some(ds) if self.ndim() == 0 => {
+                for &x in ds {
+                    normalize_dim(x, 0)?;
+                }
+                vec![]
+            }
+            Some(ds) => shape::normalize_dims(ds, self.ndim())?,
+        };
+        Ok(self.with_layout(self.layout.squeeze_dims(&d)))
+    }
+    pub fn unsqueeze(&self, dim: i64) -> Result<Tensor> {
+        let d = normalize_insert_dim(dim, self.ndim())?;
+        Ok(self.with_layout(self.layout.unsqueeze(d)))
+    }
+    pub fn flatten(&self, start: i64, end: i64) -> Result<Tensor> {
+        if self.ndim() == 0 {
+            return self.reshape(&[1]);
+        }
+        let (s, e) = (normalize_dim(start, self.ndim())?, normalize_dim(end, self.ndim())?);
+        if s > e {
+            bail!(Runtime, "flatten() has invalid args: start_dim cannot come after end_dim");
+        }
+        let mut sizes: Vec<i64> = self.shape()[..s].iter().map(|&x| x as i64).collect();
+        sizes.push(self.shape()[s..=e].iter().product::<usize>() as i64);
+        sizes.extend(self.shape()[e + 1..].iter().map(|&x| x as i64));
+        self.reshape(&sizes)
+    }
+    pub fn unflatten(&self, dim: i64, sizes: &[i64]) -> Result<Tensor> {
+        let d = normalize_dim(dim, self.ndim())?;
+        let inner = shape::infer_size(sizes, self.shape()[d]).map_err(|_| {
+            Error::Runtime(format!(
+                "unflatten: Provided sizes {:?} don't multiply up to the size of dim {} ({}) in the input tensor",
+                sizes, dim, self.shape()[d]
+            ))
+        })?;
+        let mut new: Vec<i64> = self.shape()[..d].iter().map(|&x| x as i64).collect();
+        new.extend(inner.iter().map(|&x| x as i64));
+        new.extend(self.shape()[d + 1..].iter().map(|&x| x as i64));
+        self.view(&new).or_else(|_| self.reshape(&new))
+    }
+    pub fn narrow(&self, dim: i64, start: i64, length: i64) -> Result<Tensor> {
+        let (d, s, l) = check_narrow(&self.layout, dim, start, length)?;
+        Ok(self.with_layout(self.layout.narrow(d, s, l)))
+    }
+    /// Basic slicing `start:stop:step` along `dim` (Python semantics: clamps, positive step).
+    pub fn slice(&self, dim: usize, start: Option<i64>, stop: Option<i64>, step: i64) -> Result<Tensor> {
+        if step <= 0 {
+            bail!(Value, "step must be greater than zero");
+        }
+        let size = self.shape()[dim] as i64;
+        let clamp = |v: i64| if v < 0 { (v + size).max(0) } else { v.min(size) };
+        let s = start.map(clamp).unwrap_or(0);
+        let e = stop.map(clamp).unwrap_or(size);
+        let len = if e > s { (e - s + step - 1) / step } else { 0 };
+        Ok(self.with_layout(self.layout.slice(dim, s as usize, len as usize, step as usize)))
+    }
+    pub fn select(&self, dim: i64, index: i64) -> Result<Tensor> {
+        if self.ndim() == 0 {
+            bail!(Index, "select() cannot be applied to a 0-dim tensor.");
+        }
+        let d = normalize_dim(dim, self.ndim())?;
+        let size = self.shape()[d] as i64;
+        if index < -size || index >= size {
+            bail!(Index, "index {} is out of bounds for dimension {} with size {}", index, d, size);
+        }
+        let i = if index < 0 { index + size } else { index } as usize;
+        Ok(self.with_layout(self.layout.select(d, i)))
+    }
+    pub fn unbind(&self, dim: i64) -> Result<Vec<Tensor>> {
+        if self.ndim() == 0 {
+            bail!(Index, "Dimension specified as 0 but tensor has no dimensions");
+        }
+        let d = normalize_dim(dim, self.ndim())?;
+        (0..self.shape()[d]).map(|i| self.select(d as i64, i as i64)).collect()
+    }
+    /// `split(split_size, dim)`: equal pieces with a smaller last one.
+    pub fn split_size(&self, size: i64, dim: i64) -> Result<Vec<Tensor>> {
+        let d = normalize_dim(dim, self.ndim())?;
+        if size < 0 {
+            bail!(Runtime, "split expects split_size be non-negative, but got split_size={}", size);
+        }
+        let total = self.shape()[d] as i64;
+        if size == 0 {
+            if total != 0 {
+                bail!(Runtime, "split_size can only be 0 if dimension size is 0, but got dimension size of {}", total);
+            }
+            return Ok(vec![self.clone()]);
+        }
+        let mut out = vec![];
+        let mut start = 0;
+        loop {
+            let len = size.min(total - start);
+            out.push(self.narrow(d as i64, start, len)?);
+            start += size;
+            if start >= total {
+                break;
+            }
+        }
+        Ok(out)
+    }
+    pub fn split_sizes(&self, sizes: &[i64], dim: i64) -> Result<Vec<Tensor>> {
+        let d = normalize_dim(dim, self.ndim())?;
+        let total: i64 = sizes.iter().sum();
+        if sizes.iter().any(|&s| s < 0) || total != self.shape()[d] as i64 {
+            bail!(Runtime, "split_with_sizes expects split_sizes to sum exactly to {} (input tensor's size at dimension {}), but got split_sizes={:?}", self.shape()[d], dim, sizes);
+        }
+        let mut start = 0;
+        sizes
+            .iter()
+            .map(|&s| {
+                let t = self.narrow(d as i64, start, s);
+                start += s;
+                t
+            })
+            .collect()
+    }
+    pub fn chunk(&self, chunks: i64, dim: i64) -> Result<Vec<Tensor>> {
+        if chunks <= 0 {
+            bail!(Runtime, "chunk expects `chunks` to be greater than 0, got: {}", chunks);
+        }
+        let d = normalize_dim(dim, self.ndim())?;
+        let size = self.shape()[d] as i64;
+        let each = (size + chunks - 1) / chunks;
+        if each == 0 {
+            return self.split_sizes(&vec![0; chunks as usize], dim);
+        }
+        self.split_size(each, dim)
+    }
+    pub fn diagonal(&self, offset: i64, d1: i64, d2: i64) -> Result<Tensor> {
+        let (a, b) = (normalize_dim(d1, self.ndim())?, normalize_dim(d2, self.ndim())?);
+        if a == b {
+            bail!(Runtime, "diagonal dimensions cannot be identical {}, {}", d1, d2);
+        }
+        Ok(self.with_layout(self.layout.diagonal(offset, a, b)))
+    }
+    pub fn as_strided(&self, size: &[i64], stride: &[i64], offset: Option<i64>) -> Result<Tensor> {
+        if size.len() != stride.len() {
+            bail!(Runtime, "mismatch in length of strides and shape");
+        }
+        if stride.iter().any(|&s| s < 0) {
+            bail!(Runtime, "as_strided: Negative strides are not supported at the moment, got strides: {:?}", stride);
+        }
+        let shape = shape::check_sizes(size)?;
+        let l = Layout {
+            shape,
+            strides: stride.iter().map(|&s| s as usize).collect(),
+            offset: offset.map(|o| o as usize).unwrap_or(self.offset()),
+        };
+        if offset.is_some_and(|o| o < 0) {
+            bail!(Runtime, "Tensor: invalid storage offset {}", offset.unwrap());
+        }
+        let needed = l.storage_extent() * self.dtype.size();
+        if needed > self.storage.nbytes() {
+            bail!(Runtime, "setStorage: sizes {:?}, strides {:?}, storage offset {}, and itemsize {} requiring a storage size of {} are out of bounds for storage of size {}",
+                size, stride, l.offset, self.dtype.size(), needed, self.storage.nbytes());
+        }
+        Ok(self.with_layout(l))
+    }
+    pub fn movedim(&self, src: &[i64], dst: &[i64]) -> Result<Tensor> {
+        if src.len() != dst.len() {
+            bail!(Runtime, "movedim: Invalid source or destination dims: source ({:?} dims) should contain the same number of dims as destination ({:?} dims)", src, dst);
+        }
+        let n = self.ndim();
+        let s = shape::normalize_dims(src, n)?;
+        let d = shape::normalize_dims(dst, n)?;
+        let mut order: Vec<Option<usize>> = vec![None; n];
+        for (a, b) in s.iter().zip(&d) {
+            order[*b] = Some(*a);
+        }
+        let mut rest = (0..n).filter(|i| !s.contains(i));
+        let perm: Vec<usize> = order.into_iter().map(|o| o.unwrap_or_else(|| rest.next().unwrap())).collect();
+        Ok(self.with_layout(self.layout.permute(&perm)))
+    }
+    pub fn unfold(&self, dim: i64, size: i64, step: i64) -> Result<Tensor> {
+        let d = normalize_dim(dim, self.ndim())?;
+        if size < 0 {
+            bail!(Runtime, "size is {} but must be >= 0", size);
+        }
+        if step <= 0 {
+            bail!(Runtime, "step is {} but must be > 0", step);
+        }
+        Ok(self.with_layout(self.layout.unfold(d, size as usize, step as usize)?))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn arange(n: usize) -> Tensor {
+        Tensor::from_vec((0..n as i64).collect::<Vec<_>>(), &[n]).unwrap()
+    }
+
+    #[test]
+    fn views_share_storage() {
+        let a = arange(6).view(&[2, 3]).unwrap();
+        let t = a.t().unwrap();
+        assert!(t.same_storage(&a));
+        assert_eq!(t.to_vec::<i64>(), vec![0, 3, 1, 4, 2, 5]);
+        assert_eq!(a.select(1, -1).unwrap().to_vec::<i64>(), vec![2, 5]);
+        assert_eq!(a.slice(1, Some(0), None, 2).unwrap().to_vec::<i64>(), vec![0, 2, 3, 5]);
+    }
+
+    #[test]
+    fn copy_casts_and_broadcasts() {
+        let a = Tensor::zeros(&[2, 3], DType::F32).unwrap();
+        a.copy_(&arange(3)).unwrap();
+        assert_eq!(a.to_vec::<f32>(), vec![0., 1., 2., 0., 1., 2.]);
+        assert!(a.expand(&[4, 2, 3]).unwrap().copy_(&a).is_err());
+    }
+}

@@ -1,0 +1,46 @@
+"""Shared test helpers: conversions between numpy and ferrotorch and comparisons."""
+import os
+import sys
+
+import numpy as np
+import pytest
+
+sys.path.insert(0, os.path.dirname(__file__))
+
+import ferrotorch as torch  # noqa: E402
+
+
+def to_numpy(t):
+    """A numpy copy of a tensor's values (bfloat16 goes through float32)."""
+    if t.dtype == torch.bfloat16:
+        t = t.float()
+    return np.array(t.numpy(), copy=True)
+
+
+def from_numpy(a, dtype=None):
+    """A ferrotorch tensor with the values of numpy array `a` (dtype name may be 'bfloat16')."""
+    t = torch.tensor(np.ascontiguousarray(a))
+    if dtype is not None:
+        t = t.to(getattr(torch, dtype))
+    return t
+
+
+def assert_close(actual, expected, rtol=1e-5, atol=1e-6, check_dtype=True):
+    """Compare a tensor (or scalar) with a numpy reference, NaNs equal, shapes exact."""
+    if isinstance(actual, torch.Tensor):
+        exp = np.asarray(expected)
+        assert tuple(actual.shape) == exp.shape, f"shape {tuple(actual.shape)} != {exp.shape}"
+        if check_dtype and exp.dtype != object and actual.dtype != torch.bfloat16:
+            assert str(actual.dtype).replace("torch.", "") == str(exp.dtype), f"dtype {actual.dtype} != {exp.dtype}"
+        act = to_numpy(actual)
+    else:
+        act, exp = np.asarray(actual), np.asarray(expected)
+    if act.dtype == bool or exp.dtype == bool or np.issubdtype(exp.dtype, np.integer):
+        np.testing.assert_array_equal(act, exp.astype(act.dtype) if exp.dtype != act.dtype else exp)
+    else:
+        np.testing.assert_allclose(act.astype(np.float64), exp.astype(np.float64), rtol=rtol, atol=atol, equal_nan=True)
+
+
+@pytest.fixture
+def t():
+    return torch

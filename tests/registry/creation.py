@@ -1,0 +1,2 @@
+"""Registry entries for the creation family."""
+OPS = []
