@@ -19,7 +19,7 @@ def to_numpy(t):
 
 def from_numpy(a, dtype=None):
     """A ferrotorch tensor with the values of numpy array `a` (dtype name may be 'bfloat16')."""
-    t = torch.tensor(np.ascontiguousarray(a))
+    t = torch.tensor(np.array(a, order="C", copy=True))
     if dtype is not None:
         t = t.to(getattr(torch, dtype))
     return t

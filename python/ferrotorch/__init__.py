@@ -7,6 +7,7 @@
 """
 from . import _C
 from ._C import Tensor, dtype, device, from_numpy, tensor
+from ._C import promote_types, result_type, can_cast, set_default_dtype, get_default_dtype
 from ._C import (
     bool, uint8, int8, int16, int32, int64, float16, bfloat16, float32, float64,
 )
@@ -24,6 +25,7 @@ _C._set_size_type(Size)
 
 __version__ = "0.1.0"
 
+from ._elementwise import *  # noqa: E402,F401,F403
 from ._reduce import *  # noqa: E402,F401,F403
 from ._indexing import *  # noqa: E402,F401,F403
 from ._shape import *  # noqa: E402,F401,F403

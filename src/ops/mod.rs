@@ -8,3 +8,4 @@ pub mod index;
 pub mod shape_ops;
 pub mod sort;
 pub mod create;
+pub mod ternary;

@@ -68,8 +68,8 @@ impl PyDevice {
             None => self.kind.clone(),
         }
     }
-    fn __reduce__(&self) -> (String, (String,)) {
-        ("device".into(), (self.__str__(),))
+    fn __reduce__<'py>(slf: &Bound<'py, Self>) -> (Bound<'py, pyo3::types::PyType>, (String,)) {
+        (slf.get_type(), (slf.get().__str__(),))
     }
 }
 
@@ -111,7 +111,52 @@ pub fn check_device(dev: Option<&Bound<PyAny>>) -> PyResult<()> {
     Ok(())
 }
 
+#[pyfunction]
+fn promote_types(type1: PyDType, type2: PyDType) -> PyDType {
+    PyDType(crate::dtype::promote_types(type1.0, type2.0))
+}
+
+/// One operand of `result_type`: a tensor or a Python number.
+fn promote_arg(obj: &Bound<PyAny>) -> PyResult<crate::dtype::PromoteArg> {
+    use crate::dtype::PromoteArg;
+    if let Ok(t) = obj.downcast::<crate::python::tensor::PyTensor>() {
+        let t = &t.borrow().t;
+        return Ok(PromoteArg::Tensor { dtype: t.dtype(), zero_dim: t.ndim() == 0 });
+    }
+    match crate::python::args::scalar(obj) {
+        Some(s) => Ok(PromoteArg::Scalar(s)),
+        None => Err(pyo3::exceptions::PyTypeError::new_err(format!(
+            "result_type(): argument 'tensor' must be Tensor or Number, not {}", obj.get_type().name()?
+        ))),
+    }
+}
+
+#[pyfunction]
+fn result_type(tensor1: &Bound<PyAny>, tensor2: &Bound<PyAny>) -> PyResult<PyDType> {
+    Ok(PyDType(crate::dtype::result_type(&[promote_arg(tensor1)?, promote_arg(tensor2)?])))
+}
+
+#[pyfunction]
+fn can_cast(from_: PyDType, to: PyDType) -> bool {
+    from_.0.category() <= to.0.category()
+}
+
+#[pyfunction]
+fn set_default_dtype(d: PyDType) -> PyResult<()> {
+    Ok(crate::dtype::set_default_dtype(d.0)?)
+}
+
+#[pyfunction]
+fn get_default_dtype() -> PyDType {
+    PyDType(crate::dtype::default_dtype())
+}
+
 pub fn register(m: &Bound<PyModule>) -> PyResult<()> {
+    m.add_function(wrap_pyfunction!(promote_types, m)?)?;
+    m.add_function(wrap_pyfunction!(result_type, m)?)?;
+    m.add_function(wrap_pyfunction!(can_cast, m)?)?;
+    m.add_function(wrap_pyfunction!(set_default_dtype, m)?)?;
+    m.add_function(wrap_pyfunction!(get_default_dtype, m)?)?;
     m.add_class::<PyDType>()?;
     m.add_class::<PyDevice>()?;
     for d in ALL_DTYPES {

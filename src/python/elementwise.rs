@@ -2,6 +2,7 @@
 //! because per-call overhead on small tensors is part of the product.
 use crate::dtype::Scalar;
 use crate::ops::binary::{binary, BinaryOp, Operand};
+use crate::ops::unary::UnaryOp;
 use crate::python::args::{self, OperandArg};
 use crate::python::tensor::{PyResultT, PyTensor};
 use pyo3::prelude::*;
@@ -258,6 +259,160 @@ impl PyTensor {
     /// Replaces this tensor's data and metadata with another's (used for `out=`).
     fn _set_from(&mut self, other: PyRef<PyTensor>) {
         self.t = other.t.clone();
+    }
+}
+
+/// Unary methods `name()` and in-place `name_()`, one line per op (aliases included).
+macro_rules! unary_ops {
+    ($($op:ident => $name:ident, $inp:ident;)*) => {
+        #[pymethods]
+        impl PyTensor {
+            $(
+                fn $name(&self) -> PyResultT { Ok(PyTensor::new(self.t.unary(UnaryOp::$op)?)) }
+                fn $inp<'py>(slf: Bound<'py, Self>) -> PyResult<Bound<'py, Self>> {
+                    let r = slf.borrow().t.unary(UnaryOp::$op)?;
+                    slf.borrow().t.assign_result(&r)?;
+                    Ok(slf)
+                }
+            )*
+        }
+    };
+}
+unary_ops! {
+    Exp => exp, exp_; Exp2 => exp2, exp2_; Expm1 => expm1, expm1_; Log => log, log_;
+    Log2 => log2, log2_; Log10 => log10, log10_; Log1p => log1p, log1p_; Sqrt => sqrt, sqrt_;
+    Rsqrt => rsqrt, rsqrt_; Sin => sin, sin_; Cos => cos, cos_; Tan => tan, tan_;
+    Asin => asin, asin_; Asin => arcsin, arcsin_; Acos => acos, acos_; Acos => arccos, arccos_;
+    Atan => atan, atan_; Atan => arctan, arctan_; Sinh => sinh, sinh_; Cosh => cosh, cosh_;
+    Tanh => tanh, tanh_; Asinh => asinh, asinh_; Asinh => arcsinh, arcsinh_; Acosh => acosh, acosh_;
+    Acosh => arccosh, arccosh_; Atanh => atanh, atanh_; Atanh => arctanh, arctanh_;
+    Sigmoid => sigmoid, sigmoid_; Erf => erf, erf_; Erfc => erfc, erfc_; Erfinv => erfinv, erfinv_;
+    Reciprocal => reciprocal, reciprocal_; Neg => neg, neg_; Neg => negative, negative_;
+    Abs => abs, abs_; Abs => absolute, absolute_; Sign => sign, sign_; Floor => floor, floor_;
+    Ceil => ceil, ceil_; Trunc => trunc, trunc_; Trunc => fix, fix_; Frac => frac, frac_;
+    Relu => relu, relu_; Square => square, square_; BitNot => bitwise_not, bitwise_not_;
+    LogicalNot => logical_not, logical_not_;
+}
+
+/// Predicates return bool tensors and have no in-place form.
+macro_rules! predicates {
+    ($($op:ident => $name:ident;)*) => {
+        #[pymethods]
+        impl PyTensor {
+            $( fn $name(&self) -> PyResultT { Ok(PyTensor::new(self.t.unary(UnaryOp::$op)?)) } )*
+        }
+    };
+}
+predicates! {
+    IsNan => isnan; IsInf => isinf; IsFinite => isfinite; IsPosInf => isposinf;
+    IsNegInf => isneginf; SignBit => signbit;
+}
+
+/// `clamp`'s bounds: numbers, tensors, or None.
+fn bound(obj: Option<&Bound<PyAny>>, what: &str) -> PyResult<Option<OperandArg>> {
+    match obj {
+        None => Ok(None),
+        Some(o) if o.is_none() => Ok(None),
+        Some(o) => Ok(Some(args::require_operand(o, "clamp", what)?)),
+    }
+}
+
+#[pymethods]
+impl PyTensor {
+    fn __neg__(&self) -> PyResultT {
+        Ok(PyTensor::new(self.t.unary(UnaryOp::Neg)?))
+    }
+    fn __pos__(&self) -> PyTensor {
+        PyTensor::new(self.t.clone())
+    }
+    fn __abs__(&self) -> PyResultT {
+        Ok(PyTensor::new(self.t.unary(UnaryOp::Abs)?))
+    }
+    fn __invert__(&self) -> PyResultT {
+        Ok(PyTensor::new(self.t.unary(UnaryOp::BitNot)?))
+    }
+    #[pyo3(signature = (decimals=0))]
+    fn round(&self, decimals: i64) -> PyResultT {
+        if decimals == 0 {
+            return Ok(PyTensor::new(self.t.unary(UnaryOp::Round)?));
+        }
+        if !self.t.dtype().is_float() {
+            return Err(pyo3::exceptions::PyRuntimeError::new_err(format!(
+                "\"round_decimals_cpu\" not implemented for '{}'", self.t.dtype().scalar_name()
+            )));
+        }
+        // PyTorch scales by 10^decimals, rounds half to even, and scales back.
+        let scale = 10f64.powi(decimals.unsigned_abs().min(400) as i32);
+        let (mul, div) = if decimals > 0 { (BinaryOp::Mul, BinaryOp::Div) } else { (BinaryOp::Div, BinaryOp::Mul) };
+        let scaled = self.t.binary_scalar(Scalar::Float(scale), mul)?;
+        Ok(PyTensor::new(scaled.unary(UnaryOp::Round)?.binary_scalar(Scalar::Float(scale), div)?))
+    }
+    #[pyo3(signature = (decimals=0))]
+    fn round_<'py>(slf: Bound<'py, Self>, decimals: i64) -> PyResult<Bound<'py, Self>> {
+        let r = slf.borrow().round(decimals)?;
+        slf.borrow().t.assign_result(&r.t)?;
+        Ok(slf)
+    }
+    #[pyo3(signature = (min=None, max=None))]
+    fn clamp(&self, min: Option<&Bound<PyAny>>, max: Option<&Bound<PyAny>>) -> PyResultT {
+        let (lo, hi) = (bound(min, "min")?, bound(max, "max")?);
+        Ok(PyTensor::new(self.t.clamp(lo.as_ref().map(|o| o.as_operand()), hi.as_ref().map(|o| o.as_operand()))?))
+    }
+    #[pyo3(signature = (min=None, max=None))]
+    fn clip(&self, min: Option<&Bound<PyAny>>, max: Option<&Bound<PyAny>>) -> PyResultT {
+        self.clamp(min, max)
+    }
+    #[pyo3(signature = (min=None, max=None))]
+    fn clamp_<'py>(slf: Bound<'py, Self>, min: Option<&Bound<PyAny>>, max: Option<&Bound<PyAny>>) -> PyResult<Bound<'py, Self>> {
+        let r = slf.borrow().clamp(min, max)?;
+        slf.borrow().t.assign_result(&r.t)?;
+        Ok(slf)
+    }
+    #[pyo3(signature = (min=None, max=None))]
+    fn clip_<'py>(slf: Bound<'py, Self>, min: Option<&Bound<PyAny>>, max: Option<&Bound<PyAny>>) -> PyResult<Bound<'py, Self>> {
+        PyTensor::clamp_(slf, min, max)
+    }
+    #[pyo3(signature = (min))]
+    fn clamp_min(&self, min: &Bound<PyAny>) -> PyResultT {
+        self.clamp(Some(min), None)
+    }
+    #[pyo3(signature = (max))]
+    fn clamp_max(&self, max: &Bound<PyAny>) -> PyResultT {
+        self.clamp(None, Some(max))
+    }
+    fn lerp(&self, end: &Bound<PyAny>, weight: &Bound<PyAny>) -> PyResultT {
+        let end = args::tensor(end, "lerp", "end")?;
+        let w = args::require_operand(weight, "lerp", "weight")?;
+        Ok(PyTensor::new(self.t.lerp(&end, w.as_operand())?))
+    }
+    fn lerp_<'py>(slf: Bound<'py, Self>, end: &Bound<PyAny>, weight: &Bound<PyAny>) -> PyResult<Bound<'py, Self>> {
+        let r = slf.borrow().lerp(end, weight)?;
+        slf.borrow().t.assign_result(&r.t)?;
+        Ok(slf)
+    }
+    #[pyo3(signature = (nan=0.0, posinf=None, neginf=None))]
+    fn nan_to_num(&self, nan: f64, posinf: Option<f64>, neginf: Option<f64>) -> PyResultT {
+        Ok(PyTensor::new(self.t.nan_to_num(nan, posinf, neginf)?))
+    }
+    #[pyo3(signature = (nan=0.0, posinf=None, neginf=None))]
+    fn nan_to_num_<'py>(slf: Bound<'py, Self>, nan: f64, posinf: Option<f64>, neginf: Option<f64>) -> PyResult<Bound<'py, Self>> {
+        let r = slf.borrow().t.nan_to_num(nan, posinf, neginf)?;
+        slf.borrow().t.assign_result(&r)?;
+        Ok(slf)
+    }
+    #[pyo3(signature = (other, rtol=1e-05, atol=1e-08, equal_nan=false))]
+    fn isclose(&self, other: &Bound<PyAny>, rtol: f64, atol: f64, equal_nan: bool) -> PyResultT {
+        let o = args::tensor(other, "isclose", "other")?;
+        Ok(PyTensor::new(self.t.isclose(&o, rtol, atol, equal_nan)?))
+    }
+    #[pyo3(signature = (other, rtol=1e-05, atol=1e-08, equal_nan=false))]
+    fn allclose(&self, other: &Bound<PyAny>, rtol: f64, atol: f64, equal_nan: bool) -> PyResult<bool> {
+        let o = args::tensor(other, "allclose", "other")?;
+        Ok(self.t.isclose(&o, rtol, atol, equal_nan)?.to_vec::<bool>().iter().all(|&x| x))
+    }
+    fn equal(&self, other: &Bound<PyAny>) -> PyResult<bool> {
+        let o = args::tensor(other, "equal", "other")?;
+        Ok(self.t.equal(&o)?)
     }
 }
 

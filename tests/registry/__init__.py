@@ -67,6 +67,10 @@ def np_dtype(name: str):
 
 def make(shape, dtype: str, seed=0, low=-3.0, high=3.0):
     """A random numpy array of `dtype` (values representable in every dtype of its kind)."""
+    return np.asarray(_make(shape, dtype, seed, low, high))
+
+
+def _make(shape, dtype, seed, low, high):
     r = rng(seed)
     if dtype == "bool":
         return r.random(shape) > 0.5
@@ -75,8 +79,15 @@ def make(shape, dtype: str, seed=0, low=-3.0, high=3.0):
         return r.integers(lo, int(high) + 1, size=shape).astype(dtype)
     a = r.uniform(low, high, size=shape)
     if dtype in ("float16", "bfloat16"):
-        a = a.astype(np.float16).astype(np.float32)  # exactly representable in both
+        a = _round_to_bfloat16(a.astype(np.float32))  # exactly representable in both
     return a.astype(np_dtype(dtype))
+
+
+def _round_to_bfloat16(a):
+    """Round float32 values to bfloat16 precision (keeping float32 storage)."""
+    bits = a.view(np.uint32).astype(np.uint64)
+    bits = ((bits + 0x7FFF + ((bits >> 16) & 1)) >> 16) << 16
+    return bits.astype(np.uint32).view(np.float32)
 
 
 def _collect():

@@ -1,0 +1,85 @@
+"""Module-level forms of the elementwise ops (`ferrotorch.add(x, y)` == `x.add(y)`).
+
+The work happens in the Rust methods; these wrappers only add PyTorch's `out=` argument and
+accept a number as the first operand where PyTorch does.
+"""
+from . import _C
+
+__all__ = []
+
+
+def _write_out(out, result):
+    """PyTorch's `out=`: same shape -> copy in place; otherwise `out` is resized to the result."""
+    if not isinstance(out, _C.Tensor):
+        raise TypeError(f"argument 'out' must be Tensor, not {type(out).__name__}")
+    if tuple(out.shape) == tuple(result.shape):
+        if result.dtype.is_floating_point and not out.dtype.is_floating_point:
+            raise RuntimeError(f"result type {_scalar_name(result.dtype)} can't be cast to the desired output type {_scalar_name(out.dtype)}")
+        out.copy_(result)
+    else:
+        out._set_from(result.to(out.dtype))
+    return out
+
+
+def _scalar_name(dtype):
+    return {"float32": "Float", "float64": "Double", "float16": "Half", "bfloat16": "BFloat16",
+            "int64": "Long", "int32": "Int", "int16": "Short", "int8": "Char", "uint8": "Byte",
+            "bool": "Bool"}[str(dtype).replace("torch.", "")]
+
+
+def _as_tensor(x):
+    return x if isinstance(x, _C.Tensor) else _C.tensor(x)
+
+
+def _method_function(name, doc=None):
+    def fn(input, *args, out=None, **kwargs):
+        result = getattr(_as_tensor(input), name)(*args, **kwargs)
+        return result if out is None else _write_out(out, result)
+
+    fn.__name__ = fn.__qualname__ = name
+    fn.__doc__ = doc or f"Same as :meth:`Tensor.{name}`, with the tensor as the first argument."
+    return fn
+
+
+_NAMES = """
+add sub subtract mul multiply div divide true_divide floor_divide remainder fmod atan2 arctan2
+hypot maximum minimum bitwise_and bitwise_or bitwise_xor bitwise_not logical_and logical_or
+logical_xor logical_not eq ne not_equal lt less le less_equal gt greater ge greater_equal
+exp exp2 expm1 log log2 log10 log1p sqrt rsqrt sin cos tan asin arcsin acos arccos atan arctan
+sinh cosh tanh asinh arcsinh acosh arccosh atanh arctanh sigmoid erf erfc erfinv reciprocal neg
+negative abs absolute sign floor ceil trunc fix frac relu square round clamp clip clamp_min
+clamp_max lerp nan_to_num isclose isnan isinf isfinite isposinf isneginf signbit float_power rsub
+""".split()
+
+for _name in _NAMES:
+    globals()[_name] = _method_function(_name)
+    __all__.append(_name)
+
+
+def pow(input, exponent, *, out=None):
+    """`input ** exponent`; either side may be a number (but not both)."""
+    result = input.pow(exponent) if isinstance(input, _C.Tensor) else exponent.__rpow__(input)
+    return result if out is None else _write_out(out, result)
+
+
+def allclose(input, other, rtol=1e-05, atol=1e-08, equal_nan=False):
+    return input.allclose(other, rtol=rtol, atol=atol, equal_nan=equal_nan)
+
+
+def equal(input, other):
+    return input.equal(other)
+
+
+def is_tensor(obj):
+    return isinstance(obj, _C.Tensor)
+
+
+def is_floating_point(input):
+    return input.is_floating_point()
+
+
+def numel(input):
+    return input.numel()
+
+
+__all__ += ["pow", "allclose", "equal", "is_tensor", "is_floating_point", "numel"]
