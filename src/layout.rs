@@ -21,6 +21,9 @@ impl Layout {
         numel(&self.shape)
     }
     pub fn is_contiguous(&self) -> bool {
+        if self.numel() == 0 {
+            return true;
+        }
         let mut expected = 1;
         for i in (0..self.ndim()).rev() {
             if self.shape[i] != 1 && self.strides[i] != expected {

@@ -114,6 +114,9 @@ impl Tensor {
     /// Elements in logical (row-major) order, cast to `T`.
     pub fn to_vec<T: Element>(&self) -> Vec<T> {
         with_dtype!(self.dtype, S, {
+            if self.numel() == 0 {
+                return vec![];
+            }
             if S::DTYPE == T::DTYPE && self.is_contiguous() {
                 // SAFETY: same type, contiguous range inside the storage.
                 let s = unsafe { self.storage.slice::<T>() };

@@ -25,19 +25,18 @@ class _Formatter:
         if not is_float:
             self.max_width = max((len(str(v)) for v in values), default=1)
             return
-        finite = [abs(v) for v in values if math.isfinite(v)]
-        nonzero = [v for v in finite if v != 0]
-        if not finite:
-            self.max_width = max((len(self._special(v)) for v in values), default=1)
+        # As in PyTorch, the mode and the column width come from the finite non-zero values
+        # only; zeros, nan and inf are printed unpadded if they are wider.
+        nonzero = [v for v in values if math.isfinite(v) and v != 0]
+        if not nonzero:
             return
-        self.int_mode = all(v == math.ceil(v) for v in finite)
-        if nonzero:
-            lo, hi = min(nonzero), max(nonzero)
-            if self.int_mode:
-                self.sci_mode = hi / lo > 1000.0 or hi > 1.0e8
-            else:
-                self.sci_mode = hi / lo > 1000.0 or hi > 1.0e8 or lo < 1.0e-4
-        self.max_width = max(len(self.format(v, pad=False)) for v in values)
+        self.int_mode = all(v == math.ceil(v) for v in nonzero)
+        lo, hi = min(abs(v) for v in nonzero), max(abs(v) for v in nonzero)
+        if self.int_mode:
+            self.sci_mode = hi / lo > 1000.0 or hi > 1.0e8
+        else:
+            self.sci_mode = hi / lo > 1000.0 or hi > 1.0e8 or lo < 1.0e-4
+        self.max_width = max(len(self.format(v, pad=False)) for v in nonzero)
 
     @staticmethod
     def _special(v):
@@ -92,7 +91,7 @@ def _format_nested(nested, ndim, fmt, indent):
     if ndim == 0:
         return fmt.format(nested)
     if ndim == 1:
-        elems = ["..." if v is _ELLIPSIS else fmt.format(v) for v in nested]
+        elems = [" ..." if v is _ELLIPSIS else fmt.format(v) for v in nested]
         per_line = max(1, (LINEWIDTH - indent) // (fmt.max_width + 2))
         lines = [", ".join(elems[i:i + per_line]) for i in range(0, len(elems), per_line)]
         return "[" + (",\n" + " " * (indent + 1)).join(lines) + "]"

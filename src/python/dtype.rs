@@ -28,9 +28,9 @@ impl PyDType {
     fn itemsize(&self) -> usize {
         self.0.size()
     }
-    fn __reduce__(&self) -> (String, ) {
+    fn __reduce__(&self) -> String {
         // Pickles as a reference to the module attribute (`ferrotorch.float32`).
-        (self.0.name().to_string(),)
+        self.0.name().to_string()
     }
 }
 

@@ -97,6 +97,9 @@ pub fn fill_strided<O: Send, const K: usize>(
 /// out[i] = f(a[i]) over a strided input.
 pub fn map1<A: Element, O: Element>(a: &Tensor, f: impl Fn(A) -> O + Sync) -> Vec<O> {
     let n = a.numel();
+    if n == 0 {
+        return vec![]; // an empty view may carry an offset past the end of its storage
+    }
     let mut out = vec![O::default(); n];
     // SAFETY: read-only access to the input storage; out is a fresh buffer.
     let src = unsafe { a.storage().slice::<A>() };
@@ -123,6 +126,9 @@ pub fn map1<A: Element, O: Element>(a: &Tensor, f: impl Fn(A) -> O + Sync) -> Ve
 /// out[i] = f(a[i], b[i]); `a` and `b` have the same (broadcast) shape.
 pub fn map2<A: Element, B: Element, O: Element>(a: &Tensor, b: &Tensor, f: impl Fn(A, B) -> O + Sync) -> Vec<O> {
     let n = a.numel();
+    if n == 0 {
+        return vec![];
+    }
     let mut out = vec![O::default(); n];
     // SAFETY: read-only views of the inputs; out is fresh.
     let (sa_all, sb_all) = unsafe { (a.storage().slice::<A>(), b.storage().slice::<B>()) };
@@ -165,6 +171,9 @@ pub fn map3<A: Element, B: Element, C: Element, O: Element>(
     f: impl Fn(A, B, C) -> O + Sync,
 ) -> Vec<O> {
     let n = a.numel();
+    if n == 0 {
+        return vec![];
+    }
     let mut out = vec![O::default(); n];
     // SAFETY: read-only views of the inputs; out is fresh.
     let (xa, xb, xc) = unsafe { (a.storage().slice::<A>(), b.storage().slice::<B>(), c.storage().slice::<C>()) };

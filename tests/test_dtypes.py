@@ -1,0 +1,184 @@
+"""dtypes, type promotion and conversions."""
+import numpy as np
+import pytest
+
+import ferrotorch as torch
+from conftest import assert_close
+
+ALL = [torch.bool, torch.uint8, torch.int8, torch.int16, torch.int32, torch.int64,
+       torch.float16, torch.bfloat16, torch.float32, torch.float64]
+
+
+def test_aliases_and_attributes():
+    assert torch.float is torch.float32 or torch.float == torch.float32
+    assert torch.double == torch.float64 and torch.half == torch.float16
+    assert torch.long == torch.int64 and torch.int == torch.int32 and torch.short == torch.int16
+    assert repr(torch.float32) == "torch.float32"
+    assert torch.float16.is_floating_point and not torch.int64.is_floating_point
+    assert torch.bfloat16.itemsize == 2 and torch.int64.itemsize == 8
+    assert torch.uint8.is_signed is False and torch.int8.is_signed
+
+
+# (a, b, expected) from PyTorch's promotion table.
+PROMOTE = [
+    (torch.uint8, torch.int8, torch.int16),
+    (torch.uint8, torch.int64, torch.int64),
+    (torch.bool, torch.uint8, torch.uint8),
+    (torch.bool, torch.float16, torch.float16),
+    (torch.int64, torch.float16, torch.float16),
+    (torch.float16, torch.bfloat16, torch.float32),
+    (torch.int32, torch.float64, torch.float64),
+    (torch.int8, torch.int16, torch.int16),
+    (torch.bfloat16, torch.float64, torch.float64),
+]
+
+
+@pytest.mark.parametrize("a,b,expected", PROMOTE)
+def test_promote_types(a, b, expected):
+    assert torch.promote_types(a, b) == expected
+    assert torch.promote_types(b, a) == expected
+
+
+def test_result_type_scalars_do_not_widen():
+    i32 = torch.tensor([1, 2], dtype=torch.int32)
+    f16 = torch.tensor([1.0], dtype=torch.float16)
+    assert torch.result_type(i32, 5) == torch.int32
+    assert torch.result_type(i32, 5.0) == torch.float32
+    assert torch.result_type(f16, 5.0) == torch.float16
+    assert torch.result_type(i32, torch.tensor(5)) == torch.int32  # 0-d tensors are a lower tier
+    assert torch.result_type(i32, torch.tensor(5.0, dtype=torch.float64)) == torch.float64
+    assert (i32 + 1).dtype == torch.int32
+    assert (i32 * 1.5).dtype == torch.float32
+    assert (f16 + torch.tensor(1.0, dtype=torch.float64)).dtype == torch.float16
+    assert (torch.tensor([True]) + 1).dtype == torch.int64
+    assert (torch.tensor([1], dtype=torch.uint8) + torch.tensor([1], dtype=torch.int8)).dtype == torch.int16
+    assert (i32 / 2).dtype == torch.float32
+    assert (i32 // 2).dtype == torch.int32
+
+
+def test_default_dtype():
+    assert torch.get_default_dtype() == torch.float32
+    torch.set_default_dtype(torch.float64)
+    try:
+        assert torch.tensor([1.5]).dtype == torch.float64
+        assert (torch.tensor([1]) * 0.5).dtype == torch.float64
+        assert torch.tensor([1]).dtype == torch.int64
+    finally:
+        torch.set_default_dtype(torch.float32)
+    with pytest.raises(TypeError, match="only floating-point types are supported as the default type"):
+        torch.set_default_dtype(torch.int64)
+
+
+def test_tensor_infers_dtype():
+    assert torch.tensor([1, 2]).dtype == torch.int64
+    assert torch.tensor([1, 2.0]).dtype == torch.float32
+    assert torch.tensor([True, False]).dtype == torch.bool
+    assert torch.tensor([True, 2]).dtype == torch.int64
+    assert torch.tensor(3).dtype == torch.int64 and torch.tensor(3.0).shape == ()
+    assert torch.tensor([]).dtype == torch.float32 and torch.tensor([]).shape == (0,)
+    assert torch.tensor([[]]).shape == (1, 0)
+    assert torch.tensor(np.array([1, 2], dtype=np.int16)).dtype == torch.int16
+    assert torch.tensor(np.float64(2.5)).dtype == torch.float64
+    assert torch.tensor([np.int32(3)]).dtype == torch.int64
+    assert torch.tensor([1.5], dtype=torch.int32).tolist() == [1]
+    assert torch.tensor([[1, 2], [3, 4]], dtype=torch.float64).dtype == torch.float64
+
+
+@pytest.mark.parametrize("bad,msg", [
+    ([[1, 2], [3]], r"expected sequence of length 2 at dim 1 \(got 1\)"),
+    ([[1, 2], 3], "expected sequence of length 2 at dim 1"),
+    ([1, [2]], "expected a scalar at dim 1|expected sequence"),
+])
+def test_ragged_lists(bad, msg):
+    with pytest.raises(ValueError, match=msg):
+        torch.tensor(bad)
+
+
+def test_bad_data_types():
+    with pytest.raises(TypeError):
+        torch.tensor("abc")
+    with pytest.raises(TypeError):
+        torch.tensor([1, None])
+    with pytest.raises(RuntimeError, match="Overflow"):
+        torch.tensor([1]) + 2**70
+
+
+@pytest.mark.parametrize("dtype", ALL)
+def test_conversions_roundtrip(dtype):
+    vals = [0, 1, 2, 3] if dtype != torch.bool else [0, 1, 1, 0]
+    t = torch.tensor(vals).to(dtype)
+    assert t.dtype == dtype
+    assert t.to(torch.float64).tolist() == [float(v) for v in vals]
+    assert t.element_size() == dtype.itemsize
+
+
+def test_casting_semantics():
+    f = torch.tensor([-1.7, 0.0, 2.9, 300.0])
+    assert f.long().tolist() == [-1, 0, 2, 300]
+    assert f.int().tolist() == [-1, 0, 2, 300]
+    assert f.bool().tolist() == [True, False, True, True]
+    assert torch.tensor([-1, 256, 257]).to(torch.uint8).tolist() == [255, 0, 1]
+    assert torch.tensor([1.0]).double().dtype == torch.float64
+    assert torch.tensor([1.0]).half().dtype == torch.float16
+    assert torch.tensor([1.0]).bfloat16().dtype == torch.bfloat16
+    assert torch.tensor([1.0]).type() == "torch.FloatTensor"
+    assert torch.tensor([1]).type() == "torch.LongTensor"
+    assert torch.tensor([1.0]).type(torch.float64).dtype == torch.float64
+    assert torch.tensor([1.0]).type("torch.IntTensor").dtype == torch.int32
+    assert torch.tensor([1.25]).to(torch.bfloat16).float().item() == 1.25
+
+
+def test_to_forms():
+    t = torch.tensor([1.5, 2.5])
+    assert t.to(torch.float64).dtype == torch.float64
+    assert t.to("cpu") is not None and t.to("cpu").dtype == torch.float32
+    assert t.to("cpu", torch.int32).dtype == torch.int32
+    assert t.to(dtype=torch.float16).dtype == torch.float16
+    assert t.to(torch.tensor([1])).dtype == torch.int64
+    assert t.to(torch.float32)._storage_id() == t._storage_id()  # no copy when nothing changes
+    assert t.to(torch.float32, copy=True)._storage_id() != t._storage_id()
+    with pytest.raises(RuntimeError, match="Expected one of cpu"):
+        t.to("tpu")
+
+
+def test_python_number_conversions():
+    assert float(torch.tensor([2.5])) == 2.5
+    assert int(torch.tensor(3.9)) == 3
+    assert bool(torch.tensor([0])) is False
+    assert [10, 20, 30][torch.tensor(1)] == 20
+    with pytest.raises(TypeError, match="only integer tensors of a single element can be converted to an index"):
+        [1, 2][torch.tensor(1.0)]
+    with pytest.raises(RuntimeError, match="more than one value is ambiguous"):
+        bool(torch.tensor([1, 2]))
+    with pytest.raises(ValueError, match="cannot convert float NaN to integer"):
+        int(torch.tensor(float("nan")))
+    assert f"{torch.tensor(2.5):.2f}" == "2.50"
+
+
+def test_clone_copy_and_fill():
+    a = torch.tensor([[1.0, 2.0], [3.0, 4.0]])
+    b = a.clone()
+    assert b._storage_id() != a._storage_id()
+    b.fill_(7)
+    assert a.tolist() == [[1.0, 2.0], [3.0, 4.0]]
+    a.copy_(torch.tensor([9, 8]))  # broadcast + cast
+    assert a.tolist() == [[9.0, 8.0], [9.0, 8.0]]
+    a.t().copy_(a)  # overlapping source and destination
+    assert a.tolist() == [[9.0, 9.0], [8.0, 8.0]]
+    a.zero_()
+    assert a.tolist() == [[0.0, 0.0], [0.0, 0.0]]
+
+
+def test_in_place_cast_rules():
+    i = torch.tensor([1, 2])
+    i += 1
+    assert i.tolist() == [2, 3] and i.dtype == torch.int64
+    with pytest.raises(RuntimeError, match="result type Float can't be cast to the desired output type Long"):
+        i += 1.5
+    with pytest.raises(RuntimeError, match="result type Float can't be cast to the desired output type Long"):
+        i.exp_()
+    f = torch.tensor([1.0, 2.0])
+    f *= torch.tensor(2)
+    assert f.tolist() == [2.0, 4.0]
+    with pytest.raises(RuntimeError, match="doesn't match the broadcast shape"):
+        f += torch.tensor([[1.0], [2.0]])

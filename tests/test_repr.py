@@ -1,0 +1,47 @@
+"""repr/str match PyTorch's formatting (expected strings are what PyTorch 2.x prints)."""
+import numpy as np
+import pytest
+
+import ferrotorch as torch
+
+CASES = [
+    (lambda: torch.tensor([1.0, 2.0, 3.0]), "tensor([1., 2., 3.])"),
+    (lambda: torch.tensor([1.5, 2.25]), "tensor([1.5000, 2.2500])"),
+    (lambda: torch.tensor([[1.0, 2.5], [3.0, 4.0]]), "tensor([[1.0000, 2.5000],\n        [3.0000, 4.0000]])"),
+    (lambda: torch.tensor([1, 2, 3]), "tensor([1, 2, 3])"),
+    (lambda: torch.tensor([1, -20, 3]), "tensor([  1, -20,   3])"),
+    (lambda: torch.tensor([True, False]), "tensor([ True, False])"),
+    (lambda: torch.tensor(3.0), "tensor(3.)"),
+    (lambda: torch.tensor(3), "tensor(3)"),
+    (lambda: torch.tensor(True), "tensor(True)"),
+    (lambda: torch.tensor([1e-5, 1.0]), "tensor([1.0000e-05, 1.0000e+00])"),
+    (lambda: torch.tensor([1e10, 1.0]), "tensor([1.0000e+10, 1.0000e+00])"),
+    (lambda: torch.tensor([float("nan"), float("inf"), -float("inf"), 1.0]), "tensor([nan, inf, -inf, 1.])"),
+    (lambda: torch.tensor([1, 2], dtype=torch.int32), "tensor([1, 2], dtype=torch.int32)"),
+    (lambda: torch.tensor([1.0, 2.0], dtype=torch.float64), "tensor([1., 2.], dtype=torch.float64)"),
+    (lambda: torch.tensor([1.5], dtype=torch.float16), "tensor([1.5000], dtype=torch.float16)"),
+    (lambda: torch.tensor([]), "tensor([])"),
+    (lambda: torch.tensor([], dtype=torch.int64), "tensor([], dtype=torch.int64)"),
+    (lambda: torch.tensor(np.zeros((0, 3), np.float32)), "tensor([], size=(0, 3))"),
+    (lambda: torch.tensor([[[1, 2], [3, 4]], [[5, 6], [7, 8]]]),
+     "tensor([[[1, 2],\n         [3, 4]],\n\n        [[5, 6],\n         [7, 8]]])"),
+    (lambda: torch.tensor([[1, 2]], dtype=torch.int8), "tensor([[1, 2]], dtype=torch.int8)"),
+    (lambda: torch.tensor(np.arange(2000)), "tensor([   0,    1,    2,  ..., 1997, 1998, 1999])"),
+    (lambda: torch.tensor([0.0, 0.0]), "tensor([0., 0.])"),
+    (lambda: torch.tensor([-0.5, 100.25]), "tensor([ -0.5000, 100.2500])"),
+]
+
+
+@pytest.mark.parametrize("make,expected", CASES, ids=[c[1][:40] for c in CASES])
+def test_repr(make, expected):
+    assert repr(make()) == expected
+    assert str(make()) == expected
+
+
+def test_long_rows_wrap_and_summarise():
+    r = repr(torch.tensor(np.arange(1500, dtype=np.float32).reshape(30, 50)))
+    assert r.startswith("tensor([[0.0000e+00, 1.0000e+00, 2.0000e+00,  ..., 4.7000e+01, 4.8000e+01,")
+    assert "\n        ...,\n" in r
+    assert r.endswith("1.4990e+03]])")
+    r = repr(torch.tensor(np.arange(30, dtype=np.float32)))
+    assert r.count("\n") >= 1 and r.startswith("tensor([ 0.,  1.,")
