@@ -71,12 +71,13 @@ impl Storage {
         Storage { ptr, nbytes, owner: Owner::External(owner), version: AtomicU64::new(0) }
     }
 
-    pub fn from_vec<T: Copy>(v: Vec<T>) -> Result<Storage> {
+    /// Adopts a Vec's buffer without copying (kernels build their outputs as Vecs).
+    pub fn from_vec<T: Copy + Send + Sync + 'static>(mut v: Vec<T>) -> Result<Storage> {
         let nbytes = v.len() * std::mem::size_of::<T>();
-        let s = Storage::zeroed(nbytes)?;
-        // SAFETY: fresh allocation of exactly nbytes; T is Copy.
-        unsafe { std::ptr::copy_nonoverlapping(v.as_ptr() as *const u8, s.ptr.as_ptr(), nbytes) };
-        Ok(s)
+        let ptr = v.as_mut_ptr() as *mut u8;
+        // SAFETY: the Vec's heap buffer does not move when the Vec is boxed, and the box keeps it
+        // alive for as long as the storage lives.
+        Ok(unsafe { Storage::external(ptr, nbytes, Box::new(v)) })
     }
 
     pub fn nbytes(&self) -> usize {

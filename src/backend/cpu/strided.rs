@@ -100,20 +100,20 @@ pub fn map1<A: Element, O: Element>(a: &Tensor, f: impl Fn(A) -> O + Sync) -> Ve
     if n == 0 {
         return vec![]; // an empty view may carry an offset past the end of its storage
     }
-    let mut out = vec![O::default(); n];
-    // SAFETY: read-only access to the input storage; out is a fresh buffer.
+    // SAFETY: read-only access to the input storage.
     let src = unsafe { a.storage().slice::<A>() };
     if a.is_contiguous() {
+        // collect() writes each element once (no zero-fill pass), which matters for
+        // memory-bound kernels.
         let src = &src[a.offset()..a.offset() + n];
         if n < PARALLEL_THRESHOLD {
-            out.iter_mut().zip(src).for_each(|(o, &x)| *o = f(x));
-        } else {
-            out.par_chunks_mut(CHUNK).zip(src.par_chunks(CHUNK)).for_each(|(o, s)| {
-                o.iter_mut().zip(s).for_each(|(o, &x)| *o = f(x));
-            });
+            return src.iter().map(|&x| f(x)).collect();
         }
+        let mut out = Vec::with_capacity(n);
+        src.par_iter().with_min_len(CHUNK).map(|&x| f(x)).collect_into_vec(&mut out);
         return out;
     }
+    let mut out = vec![O::default(); n];
     let walk = Walk::of([a]);
     fill_strided(&mut out, &walk, |o, [oa], len, [sa]| {
         for i in 0..len {
@@ -129,23 +129,18 @@ pub fn map2<A: Element, B: Element, O: Element>(a: &Tensor, b: &Tensor, f: impl 
     if n == 0 {
         return vec![];
     }
-    let mut out = vec![O::default(); n];
-    // SAFETY: read-only views of the inputs; out is fresh.
+    // SAFETY: read-only views of the inputs.
     let (sa_all, sb_all) = unsafe { (a.storage().slice::<A>(), b.storage().slice::<B>()) };
     if a.is_contiguous() && b.is_contiguous() {
         let (xa, xb) = (&sa_all[a.offset()..a.offset() + n], &sb_all[b.offset()..b.offset() + n]);
-        let kernel = |o: &mut [O], xa: &[A], xb: &[B]| {
-            o.iter_mut().zip(xa.iter().zip(xb)).for_each(|(o, (&x, &y))| *o = f(x, y));
-        };
         if n < PARALLEL_THRESHOLD {
-            kernel(&mut out, xa, xb);
-        } else {
-            out.par_chunks_mut(CHUNK)
-                .zip(xa.par_chunks(CHUNK).zip(xb.par_chunks(CHUNK)))
-                .for_each(|(o, (xa, xb))| kernel(o, xa, xb));
+            return xa.iter().zip(xb).map(|(&x, &y)| f(x, y)).collect();
         }
+        let mut out = Vec::with_capacity(n);
+        xa.par_iter().zip(xb.par_iter()).with_min_len(CHUNK).map(|(&x, &y)| f(x, y)).collect_into_vec(&mut out);
         return out;
     }
+    let mut out = vec![O::default(); n];
     let walk = Walk::of([a, b]);
     fill_strided(&mut out, &walk, |o, [oa, ob], len, [sa, sb]| {
         if sa == 1 && sb == 1 {
