@@ -62,7 +62,7 @@ def test_zero_dim_and_empty():
     e = torch.zeros(0, 3)
     assert np.from_dlpack(e).shape == (0, 3)
     assert tuple(torch.from_dlpack(np.zeros((2, 0), dtype=np.int16)).shape) == (2, 0)
-    assert torch.from_dlpack(np.float64(2.0).reshape(())).item() == 2.0
+    assert torch.from_dlpack(np.array(2.0)).item() == 2.0
 
 
 def test_roundtrip_ferrotorch_and_bfloat16():
@@ -76,6 +76,22 @@ def test_roundtrip_ferrotorch_and_bfloat16():
     assert t.float().tolist()[0] == 8
     w = torch.from_dlpack(t)  # objects with __dlpack__
     assert w.data_ptr() == t.data_ptr()
+
+
+def test_versioned_capsules():
+    t = torch.arange(6, dtype=torch.int32)
+    cap = t.__dlpack__(max_version=(1, 0))
+    assert "dltensor_versioned" in repr(cap)
+    u = torch.from_dlpack(cap)
+    assert "used_dltensor_versioned" in repr(cap)
+    assert u.data_ptr() == t.data_ptr() and u.tolist() == list(range(6))
+    assert "dltensor_versioned" in repr(torch.zeros(1).__dlpack__(max_version=(1, 1)))
+    assert "versioned" not in repr(torch.zeros(1).__dlpack__(max_version=(0, 8)))
+    # A read-only producer is copied rather than aliased.
+    ro = np.arange(4.0)
+    ro.flags.writeable = False
+    r = torch.from_dlpack(ro)
+    assert r.tolist() == [0.0, 1.0, 2.0, 3.0] and r.data_ptr() != ro.__array_interface__["data"][0]
 
 
 def test_capsule_is_consumed_once():
