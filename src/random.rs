@@ -21,9 +21,12 @@
 //! * `uniform_(lo, hi)`: `lo + (hi - lo) * u`, computed in float32 for the 16/32-bit types and
 //!   float64 for float64.
 //! * Normals (Box-Muller): elements `2k` and `2k+1` form a pair that reads the uniforms `u1`, `u2`
-//!   of element slots `2k` and `2k+1` (so 2 words per pair for float32/16, 4 for float64);
+//!   of element slots `2k` and `2k+1`: 24-bit float32 uniforms (2 words per pair) for float32,
+//!   float16 and bfloat16, 53-bit float64 uniforms (4 words per pair) for float64;
 //!   `r = sqrt(-2 ln(1 - u1))`, `z[2k] = r cos(2 pi u2)`, `z[2k+1] = r sin(2 pi u2)`; an odd last
-//!   element still consumes the whole pair. Computed in float32 (float64 for float64).
+//!   element still consumes the whole pair. Computed in float32 (float64 for float64), then
+//!   `mean + std * z`, rounded to the dtype.
+//! * `exponential_(l)`: `-ln(1 - u) / l` from the dtype's uniform above (computed in float64).
 //! * Integers in `[lo, lo + range)`: `range <= 2^32` uses 1 word, `lo + x % range`; larger ranges use
 //!   2 words, `lo + ((a << 32) | b) % range` (wrapping in int64).
 //! * Bernoulli(p): 1 word, `1` when `(x >> 8) * 2^-24 < p`.

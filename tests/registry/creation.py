@@ -8,7 +8,7 @@ def _samples(dtype):
     return [
         Sample((make((2, 3), dtype),), name="2d"),
         Sample((make((4,), dtype, seed=1),), name="1d"),
-        Sample((make((), dtype, seed=2),), name="0d"),
+        Sample((np.asarray(make((), dtype, seed=2)),), name="0d"),
         Sample((make((0, 3), dtype),), name="empty"),
     ]
 
@@ -16,10 +16,6 @@ def _samples(dtype):
 def _full_samples(dtype):
     fill = True if dtype == "bool" else (3 if dtype not in ("float32", "float64", "float16", "bfloat16") else 2.5)
     return [Sample(s.args + (fill,), name=s.name) for s in _samples(dtype)]
-
-
-def _np_name(a):
-    return a.dtype
 
 
 OPS = [
