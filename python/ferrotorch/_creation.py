@@ -1,2 +1,83 @@
-"""Module-level functions of the creation family (filled in by that family)."""
-__all__ = []
+"""Module-level functions of the creation family: factories, random sampling, generators and
+DLPack interchange (all implemented in Rust, in ``src/python/creation.rs``).
+
+    >>> import ferrotorch as torch
+    >>> torch.arange(5).tolist()
+    [0, 1, 2, 3, 4]
+    >>> g = torch.Generator().manual_seed(0)
+    >>> torch.rand(3, generator=g).tolist() == torch.rand(3, generator=torch.Generator().manual_seed(0)).tolist()
+    True
+"""
+from ._C import (
+    Generator,
+    arange,
+    as_tensor,
+    asarray,
+    bernoulli,
+    default_generator,
+    empty,
+    empty_like,
+    empty_strided,
+    eye,
+    from_dlpack,
+    full,
+    full_like,
+    get_rng_state,
+    initial_seed,
+    linspace,
+    logspace,
+    manual_seed,
+    multinomial,
+    normal,
+    ones,
+    ones_like,
+    rand,
+    rand_like,
+    randint,
+    randint_like,
+    randn,
+    randn_like,
+    randperm,
+    scalar_tensor,
+    seed,
+    set_rng_state,
+    zeros,
+    zeros_like,
+)
+
+__all__ = [
+    "Generator",
+    "arange",
+    "as_tensor",
+    "asarray",
+    "bernoulli",
+    "default_generator",
+    "empty",
+    "empty_like",
+    "empty_strided",
+    "eye",
+    "from_dlpack",
+    "full",
+    "full_like",
+    "get_rng_state",
+    "initial_seed",
+    "linspace",
+    "logspace",
+    "manual_seed",
+    "multinomial",
+    "normal",
+    "ones",
+    "ones_like",
+    "rand",
+    "rand_like",
+    "randint",
+    "randint_like",
+    "randn",
+    "randn_like",
+    "randperm",
+    "scalar_tensor",
+    "seed",
+    "set_rng_state",
+    "zeros",
+    "zeros_like",
+]
