@@ -28,7 +28,7 @@ def vector_norm(x, ord=2, dim=None, keepdim=False, *, dtype=None):
 def matrix_norm(A, ord="fro", dim=(-2, -1), keepdim=False, *, dtype=None):
     """Matrix norms 'fro', inf, -inf, 1, -1 over the two dims `dim`."""
     if A.dim() < 2:
-        raise RuntimeError(f"linalg.matrix_norm: The input tensor A must have at least 2 dimensions.")
+        raise RuntimeError("linalg.matrix_norm: The input tensor A must have at least 2 dimensions.")
     d0, d1 = (d % A.dim() for d in dim)
     if dtype is not None:
         A = A.to(dtype)
@@ -43,10 +43,10 @@ def matrix_norm(A, ord="fro", dim=(-2, -1), keepdim=False, *, dtype=None):
         s, r = d0, d1
     else:
         raise RuntimeError(f"linalg.matrix_norm: Order {ord} not supported.")
-    sums = A.abs().sum(dim=s, keepdim=True)
+    sums = A._vector_norm(1.0, s, True)  # sums of absolute values
     out = sums.amax(dim=r, keepdim=True) if ord > 0 else sums.amin(dim=r, keepdim=True)
     if not keepdim:
-        out = out.squeeze((d0, d1)) if out.dim() > 0 else out
+        out = out.squeeze((d0, d1))
     return out
 
 

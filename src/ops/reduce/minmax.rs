@@ -59,7 +59,7 @@ impl Tensor {
     fn extreme_reduce(&self, dims: Option<&[i64]>, keepdim: bool, max: bool, fname: &str) -> Result<Tensor> {
         let p = Plan::new(self, dims, keepdim)?;
         let all = dims.map_or(true, |d| d.is_empty());
-        if self.numel() == 0 && all && self.ndim() > 0 || (self.ndim() == 0 && self.numel() == 0) {
+        if self.numel() == 0 && all {
             bail!(Runtime, "{fname}(): Expected reduction dim to be specified for input.numel() == 0. Specify the reduction dim with the 'dim' argument.");
         }
         if let Some(d) = p.empty_dim(self) {

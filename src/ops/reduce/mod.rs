@@ -99,6 +99,9 @@ impl Plan {
     /// layout's storage as it lies.
     pub fn dense(&self, order_free: bool) -> Result<Dense> {
         let n = self.groups * self.inner;
+        if n == 0 {
+            return Ok(Dense { t: self.view.clone(), start: 0, len: 0 });
+        }
         let l = self.view.layout();
         if l.is_contiguous() || (order_free && self.groups == 1 && l.is_dense()) {
             return Ok(Dense { t: self.view.clone(), start: l.offset, len: n });

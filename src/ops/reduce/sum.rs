@@ -1,6 +1,8 @@
 //! Additive and logical reductions: sum, mean, prod, nansum, nanmean, all, any, count_nonzero.
 use super::{is_nan, par_fold, sum_f32, sum_f64, Plan};
+use crate::backend::cpu::PARALLEL_THRESHOLD;
 use crate::dtype::{DType, Element};
+use rayon::prelude::*;
 use crate::error::Result;
 use crate::tensor::Tensor;
 use crate::{bail, with_dtype};
@@ -38,6 +40,34 @@ fn nan_sum<T: Element>(g: &[T]) -> (f64, usize) {
     )
 }
 
+/// Column sums when the reduced dims lead a contiguous tensor (`x.sum(0)`): whole rows are added
+/// into an f64 accumulator, which streams memory in order instead of gathering strided columns.
+fn leading_sums<T: Element>(x: &Tensor, p: &Plan) -> Option<Vec<f64>> {
+    let k = p.reduced.len();
+    let leading = p.reduced.iter().enumerate().all(|(i, &d)| i == d);
+    if !x.is_contiguous() || k == 0 || !leading || p.groups < 16 || p.inner < 2 {
+        return None;
+    }
+    let (rows, m) = (p.inner, p.groups);
+    // SAFETY: a contiguous tensor's elements are `offset..offset + numel` of its storage.
+    let src = unsafe { &x.storage().slice::<T>()[x.offset()..x.offset() + rows * m] };
+    const COLS: usize = 2048;
+    let mut acc = vec![0.0f64; m];
+    let work = |(ci, a): (usize, &mut [f64])| {
+        let c0 = ci * COLS;
+        for r in 0..rows {
+            let row = &src[r * m + c0..r * m + c0 + a.len()];
+            a.iter_mut().zip(row).for_each(|(o, v)| *o += v.to_f64());
+        }
+    };
+    if rows * m >= PARALLEL_THRESHOLD {
+        acc.par_chunks_mut(COLS).enumerate().for_each(work);
+    } else {
+        acc.chunks_mut(COLS).enumerate().for_each(work);
+    }
+    Some(acc)
+}
+
 fn require_float(x: &Tensor, msg: impl Fn(&str) -> String) -> Result<()> {
     if !x.dtype().is_float() {
         bail!(Runtime, "{}", msg(x.dtype().scalar_name()));
@@ -58,7 +88,12 @@ impl Tensor {
         let x = with_dtype_arg(self, dtype)?;
         let p = Plan::new(&x, dims, keepdim)?;
         if x.dtype().is_float() {
-            return with_dtype!(x.dtype(), T, p.finish(p.map::<T, T>(true, |g| T::from_f64(float_sum(g)))?));
+            return with_dtype!(x.dtype(), T, {
+                if let Some(s) = leading_sums::<T>(&x, &p) {
+                    return p.finish(s.into_iter().map(T::from_f64).collect());
+                }
+                p.finish(p.map::<T, T>(true, |g| T::from_f64(float_sum(g)))?)
+            });
         }
         let r = with_dtype!(x.dtype(), T, p.finish(p.map::<T, i64>(true, sum_i64::<T>)?))?;
         r.to_dtype(dtype.unwrap_or(DType::I64))
@@ -82,7 +117,12 @@ impl Tensor {
         })?;
         let p = Plan::new(&x, dims, keepdim)?;
         let n = p.inner as f64;
-        with_dtype!(x.dtype(), T, p.finish(p.map::<T, T>(true, |g| T::from_f64(float_sum(g) / n))?))
+        with_dtype!(x.dtype(), T, {
+            if let Some(s) = leading_sums::<T>(&x, &p) {
+                return p.finish(s.into_iter().map(|v| T::from_f64(v / n)).collect());
+            }
+            p.finish(p.map::<T, T>(true, |g| T::from_f64(float_sum(g) / n))?)
+        })
     }
 
     /// `nanmean`: the mean of the non-NaN elements.
@@ -150,6 +190,10 @@ mod tests {
         assert_eq!((s.dtype(), s.to_vec::<i64>()), (DType::I64, vec![21]));
         assert_eq!(x.sum(Some(&[0]), false, None).unwrap().to_vec::<i64>(), vec![5, 7, 9]);
         assert_eq!(x.t().unwrap().sum(Some(&[1]), true, None).unwrap().shape(), &[3, 1]);
+        let f = Tensor::from_vec((0..64).map(|v| v as f64).collect::<Vec<_>>(), &[2, 32]).unwrap();
+        let cols = f.sum(Some(&[0]), false, None).unwrap().to_vec::<f64>();
+        assert_eq!(cols, (0..32).map(|j| (2 * j + 32) as f64).collect::<Vec<_>>());
+        assert_eq!(f.mean(Some(&[0]), true, None).unwrap().shape(), &[1, 32]);
         assert!(x.mean(None, false, None).unwrap_err().to_string().contains("Got: Int"));
         let e = Tensor::zeros(&[0, 3], DType::F32).unwrap();
         assert_eq!(e.sum(Some(&[0]), false, None).unwrap().to_vec::<f32>(), vec![0.0; 3]);
