@@ -154,7 +154,7 @@ def test_nan_propagates():
     assert math.isnan(v.select(0, 0).item()) and i.tolist() == [1, 2]
     assert x.argmax().item() == 1 and x.argmin().item() == 1
     assert x.nansum().item() == 19.0
-    assert x.nanmean().item() == 19.0 / 5
+    assert abs(x.nanmean().item() - 19.0 / 5) < 1e-6
 
 
 def test_max_min_forms():
@@ -218,7 +218,7 @@ def test_zero_dim_inputs():
 
 
 def test_empty_reductions():
-    e = torch.zeros(0, 3)
+    e = from_numpy(np.zeros((0, 3), np.float32))
     assert_close(e.sum(0), np.zeros(3, np.float32))
     assert_close(e.prod(0), np.ones(3, np.float32))
     assert e.sum().item() == 0.0 and e.prod().item() == 1.0
@@ -262,14 +262,13 @@ def test_var_std_arguments():
 @pytest.mark.parametrize("dtype", FLOATY)
 def test_norms(dtype):
     a = make((3, 4, 5), dtype)
-    ref = a.astype(np.float64)
     for layout, t, arr in variants(a, dtype):
         x = arr.astype(np.float64)
         for p in (1, 2, 3, 0.5, math.inf, -math.inf, 0):
             check(t.norm(p), np.linalg.norm(x.ravel(), p).astype(a.dtype), dtype)
             check(t.norm(p, dim=1), np.linalg.norm(x, p, axis=1).astype(a.dtype), dtype)
             check(t.norm(p, dim=(0, 2), keepdim=True), np.linalg.norm(x.reshape(3, 4, 5).transpose(1, 0, 2).reshape(4, 15), p, axis=1).reshape(1, 4, 1).astype(a.dtype), dtype)
-        check(t.norm(), np.linalg.norm(ref.ravel()).astype(a.dtype), dtype)
+        check(t.norm(), np.linalg.norm(x.ravel()).astype(a.dtype), dtype)
         check(t.norm("fro", dim=(1, 2)), np.sqrt((x ** 2).sum((1, 2))).astype(a.dtype), dtype)
     with pytest.raises(RuntimeError, match="Expected a floating point"):
         torch.tensor([1, 2]).norm()
@@ -289,7 +288,7 @@ def test_linalg_norms():
         assert_close(linalg.matrix_norm(t, ord), np.linalg.norm(a, ord))
     assert_close(linalg.norm(t.select(0, 0), 3), np.linalg.norm(a[0], 3))
     assert_close(linalg.norm(t, dim=1), np.linalg.norm(a, axis=1))
-    assert_close(linalg.vector_norm(t.float(), dtype=torch.float64), np.linalg.norm(a.astype(np.float32).ravel()), rtol=1e-6)
+    assert_close(linalg.vector_norm(t.float(), dtype=torch.float64), np.linalg.norm(a.astype(np.float32).astype(np.float64).ravel()))
 
 
 @pytest.mark.parametrize("dtype", ALL)
