@@ -202,5 +202,7 @@ OPS = [
     OpInfo("median", lambda t, x, **k: t.median(x, **k) if "dim" not in k else t.median(x, **k).values, _median_ref,
            _median_samples, dtypes=FLOATS + INTS),
     OpInfo("unique", lambda t, x, **k: t.unique(x, **k), lambda a: np.unique(a),
-           lambda d: [Sample((make(_SHAPE, d, low=-3, high=3),), {}, "flat")], dtypes=ALL, differentiable=False),
+           lambda d: [Sample((make(_SHAPE, d, low=-3, high=3),), {}, "flat")],
+           # bfloat16 is left out: its rounding merges values numpy (in float32) keeps apart.
+           dtypes=FLOATS + ("float16",) + INTS + ("bool",), differentiable=False),
 ]
