@@ -1,1 +1,253 @@
-//! (filled in by its family's work)
+//! Sorting and order statistics: sort, argsort, topk, kthvalue, median, nanmedian, unique,
+//! unique_consecutive. Sorts are always stable; NaN sorts above every number, as in PyTorch.
+use crate::bail;
+use crate::dtype::{DType, Element};
+use crate::error::Result;
+use crate::ops::reduce::{cmp_nan_last, is_nan, Plan};
+use crate::shape::normalize_dim;
+use crate::tensor::Tensor;
+use crate::with_dtype;
+use std::cmp::Ordering;
+
+/// `(value, original index)` pairs of a row in stable sorted order.
+fn sorted_pairs<T: Element>(row: &[T], descending: bool) -> Vec<(T, usize)> {
+    let mut v: Vec<(T, usize)> = row.iter().copied().zip(0..).collect();
+    if descending {
+        v.sort_by(|a, b| cmp_nan_last(&b.0, &a.0));
+    } else {
+        v.sort_by(|a, b| cmp_nan_last(&a.0, &b.0));
+    }
+    v
+}
+
+/// Lower median of a row and its index; `skip_nan` ignores NaNs (nanmedian), otherwise the
+/// first NaN is the answer.
+fn median_of<T: Element>(row: &[T], skip_nan: bool) -> (T, i64) {
+    if !skip_nan {
+        if let Some(i) = row.iter().position(|&v| is_nan(v)) {
+            return (row[i], i as i64);
+        }
+    }
+    let pairs = sorted_pairs(row, false);
+    let valid = pairs.iter().take_while(|p| !is_nan(p.0)).count();
+    if valid == 0 {
+        return match pairs.first() {
+            Some(&(v, i)) => (v, i as i64),
+            None => (T::from_f64(f64::NAN), 0),
+        };
+    }
+    let (v, i) = pairs[(valid - 1) / 2];
+    (v, i as i64)
+}
+
+/// Unique rows among `rows` (each `width` long) in the given order: the representative row
+/// indices, and for every input row the index of its group.
+fn group_rows<T: Element>(src: &[T], nrows: usize, width: usize, sort: bool) -> (Vec<usize>, Vec<i64>, Vec<i64>) {
+    let row = |r: usize| &src[r * width..(r + 1) * width];
+    let cmp_rows = |a: usize, b: usize| -> Ordering {
+        row(a).iter().zip(row(b)).map(|(x, y)| cmp_nan_last(x, y)).find(|o| *o != Ordering::Equal).unwrap_or(Ordering::Equal)
+    };
+    // NaN != NaN, so rows holding NaN never merge (PyTorch's behaviour).
+    let equal = |a: usize, b: usize| row(a).iter().zip(row(b)).all(|(x, y)| x == y);
+    let mut order: Vec<usize> = (0..nrows).collect();
+    if sort {
+        order.sort_by(|&a, &b| cmp_rows(a, b));
+    }
+    let mut reps: Vec<usize> = Vec::new();
+    let mut counts: Vec<i64> = Vec::new();
+    let mut inverse = vec![0i64; nrows];
+    for &r in &order {
+        match reps.last() {
+            Some(&last) if equal(last, r) => *counts.last_mut().expect("non-empty") += 1,
+            _ => {
+                reps.push(r);
+                counts.push(1);
+            }
+        }
+        inverse[r] = reps.len() as i64 - 1;
+    }
+    (reps, inverse, counts)
+}
+
+/// `unique`/`unique_consecutive` results: values, inverse indices, counts.
+pub type UniqueResult = (Tensor, Tensor, Tensor);
+
+impl Tensor {
+    /// `sort(dim=-1, descending=False, stable=False)`: (values, indices); always stable.
+    pub fn sort(&self, dim: i64, descending: bool) -> Result<(Tensor, Tensor)> {
+        let p = Plan::along(self, dim)?;
+        let n = p.inner;
+        with_dtype!(self.dtype(), T, p.map_rows::<T, T, i64>(self, dim, n, |row, vals, idx| {
+            for (k, (v, i)) in sorted_pairs(row, descending).into_iter().enumerate() {
+                vals[k] = v;
+                idx[k] = i as i64;
+            }
+        }))
+    }
+
+    /// `argsort(dim=-1, descending=False, stable=False)`.
+    pub fn argsort(&self, dim: i64, descending: bool) -> Result<Tensor> {
+        Ok(self.sort(dim, descending)?.1)
+    }
+
+    /// `topk(k, dim=-1, largest=True, sorted=True)`: (values, indices), always sorted.
+    pub fn topk(&self, k: i64, dim: i64, largest: bool) -> Result<(Tensor, Tensor)> {
+        let size = self.size(dim)? as i64;
+        if k < 0 || k > size {
+            bail!(Runtime, "selected index k out of range");
+        }
+        let p = Plan::along(self, dim)?;
+        let k = k as usize;
+        with_dtype!(self.dtype(), T, p.map_rows::<T, T, i64>(self, dim, k, |row, vals, idx| {
+            for (j, (v, i)) in sorted_pairs(row, largest).into_iter().take(k).enumerate() {
+                vals[j] = v;
+                idx[j] = i as i64;
+            }
+        }))
+    }
+
+    /// One value per row along `dim`, picked by `f`; `keepdim` keeps `dim` as size 1.
+    fn pick_along<F>(&self, dim: i64, keepdim: bool, f: F) -> Result<(Tensor, Tensor)>
+    where
+        F: Fn(DType) -> Result<(Tensor, Tensor)>,
+    {
+        let (v, i) = f(self.dtype())?;
+        if keepdim || self.ndim() == 0 {
+            return Ok((v, i));
+        }
+        let d = normalize_dim(dim, self.ndim())?;
+        Ok((v.squeeze(Some(&[d as i64]))?, i.squeeze(Some(&[d as i64]))?))
+    }
+
+    /// `kthvalue(k, dim=-1, keepdim=False)`: the k-th smallest (1-based) and its index.
+    pub fn kthvalue(&self, k: i64, dim: i64, keepdim: bool) -> Result<(Tensor, Tensor)> {
+        let size = self.size(dim)? as i64;
+        if k < 1 || k > size {
+            bail!(Index, "kthvalue(): selected number k out of range for dimension {}", normalize_dim(dim, self.ndim())?);
+        }
+        let p = Plan::along(self, dim)?;
+        let k = (k - 1) as usize;
+        self.pick_along(dim, keepdim, |dt| {
+            with_dtype!(dt, T, p.map_rows::<T, T, i64>(self, dim, 1, |row, vals, idx| {
+                let (v, i) = sorted_pairs(row, false)[k];
+                vals[0] = v;
+                idx[0] = i as i64;
+            }))
+        })
+    }
+
+    /// `median(dim, keepdim=False)` (or `nanmedian` with `skip_nan`): lower median and its index.
+    pub fn median_dim(&self, dim: i64, keepdim: bool, skip_nan: bool) -> Result<(Tensor, Tensor)> {
+        if self.size(dim)? == 0 {
+            let name = if skip_nan { "nanmedian" } else { "median" };
+            bail!(Index, "{name}(): Expected reduction dim {} to have non-zero size.", normalize_dim(dim, self.ndim())?);
+        }
+        let p = Plan::along(self, dim)?;
+        self.pick_along(dim, keepdim, |dt| {
+            with_dtype!(dt, T, p.map_rows::<T, T, i64>(self, dim, 1, |row, vals, idx| {
+                let (v, i) = median_of(row, skip_nan);
+                vals[0] = v;
+                idx[0] = i as i64;
+            }))
+        })
+    }
+
+    /// `median()` over all elements: the lower median as a 0-d tensor (NaN for empty input).
+    pub fn median_all(&self, skip_nan: bool) -> Result<Tensor> {
+        let flat = self.reshape(&[-1])?;
+        if flat.numel() == 0 {
+            if !self.dtype().is_float() {
+                bail!(Runtime, "median() input tensor cannot be empty");
+            }
+            return Tensor::full(&[], crate::dtype::Scalar::Float(f64::NAN), self.dtype());
+        }
+        let p = Plan::along(&flat, 0)?;
+        let v = with_dtype!(self.dtype(), T, p.map_rows::<T, T, i64>(&flat, 0, 1, |row, vals, idx| {
+            let (v, i) = median_of(row, skip_nan);
+            vals[0] = v;
+            idx[0] = i;
+        }))?
+        .0;
+        v.reshape(&[])
+    }
+
+    /// `unique(sorted=True, return_inverse, return_counts, dim=None)`; with `consecutive`, only
+    /// runs of equal neighbours merge (`unique_consecutive`). Returns (values, inverse, counts).
+    pub fn unique(&self, dim: Option<i64>, consecutive: bool) -> Result<UniqueResult> {
+        let sort = !consecutive;
+        match dim {
+            None => {
+                let flat = self.reshape(&[-1])?.contiguous()?;
+                let n = flat.numel();
+                let (vals, inverse, counts) = with_dtype!(self.dtype(), T, {
+                    let src = flat.to_vec::<T>();
+                    let (reps, inverse, counts) = group_rows(&src, n, 1, sort);
+                    let vals: Vec<T> = reps.iter().map(|&r| src[r]).collect();
+                    let u = vals.len();
+                    (Tensor::from_vec(vals, &[u])?, inverse, counts)
+                });
+                let nc = counts.len();
+                Ok((vals, Tensor::from_vec(inverse, self.shape())?, Tensor::from_vec(counts, &[nc])?))
+            }
+            Some(d) => {
+                if self.ndim() == 0 {
+                    bail!(Index, "Dimension out of range (expected to be in range of [-1, 0], but got {})", d);
+                }
+                let d = normalize_dim(d, self.ndim())?;
+                let moved = self.movedim(&[d as i64], &[0])?.contiguous()?;
+                let nrows = moved.shape()[0];
+                let width = if nrows == 0 { 0 } else { moved.numel() / nrows };
+                if nrows == 0 || width == 0 {
+                    if width == 0 && nrows > 0 {
+                        bail!(Runtime, "Number of zero sized dimensions is more than one, so unique cannot be applied ");
+                    }
+                    let empty_counts = Tensor::zeros(&[0], DType::I64)?;
+                    return Ok((self.clone(), Tensor::zeros(&[0], DType::I64)?, empty_counts));
+                }
+                let (vals, inverse, counts) = with_dtype!(self.dtype(), T, {
+                    let src = moved.to_vec::<T>();
+                    let (reps, inverse, counts) = group_rows(&src, nrows, width, sort);
+                    let mut vals: Vec<T> = Vec::with_capacity(reps.len() * width);
+                    for &r in &reps {
+                        vals.extend_from_slice(&src[r * width..(r + 1) * width]);
+                    }
+                    let mut shape = moved.shape().to_vec();
+                    shape[0] = reps.len();
+                    (Tensor::from_vec(vals, &shape)?, inverse, counts)
+                });
+                let vals = vals.movedim(&[0], &[d as i64])?.contiguous()?;
+                let nc = counts.len();
+                Ok((vals, Tensor::from_vec(inverse, &[nrows])?, Tensor::from_vec(counts, &[nc])?))
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn sort_is_stable_with_nan_last() {
+        let x = Tensor::from_vec(vec![2.0f32, f32::NAN, 1.0, 2.0], &[4]).unwrap();
+        let (v, i) = x.sort(-1, false).unwrap();
+        assert_eq!(i.to_vec::<i64>(), vec![2, 0, 3, 1]);
+        assert!(v.to_vec::<f32>()[3].is_nan());
+        let (_, i) = x.sort(0, true).unwrap();
+        assert_eq!(i.to_vec::<i64>(), vec![1, 0, 3, 2]);
+    }
+
+    #[test]
+    fn order_statistics() {
+        let x = Tensor::from_vec(vec![3i64, 1, 4, 1, 5, 9], &[2, 3]).unwrap();
+        assert_eq!(x.median_all(false).unwrap().to_vec::<i64>(), vec![3]);
+        let (v, i) = x.kthvalue(2, 1, false).unwrap();
+        assert_eq!((v.to_vec::<i64>(), i.to_vec::<i64>()), (vec![3, 5], vec![0, 1]));
+        let (v, _) = x.topk(2, 0, true).unwrap();
+        assert_eq!(v.to_vec::<i64>(), vec![3, 5, 9, 1, 1, 4]);
+        let (u, inv, c) = x.unique(None, false).unwrap();
+        assert_eq!(u.to_vec::<i64>(), vec![1, 3, 4, 5, 9]);
+        assert_eq!(inv.to_vec::<i64>(), vec![1, 0, 2, 0, 3, 4]);
+        assert_eq!(c.to_vec::<i64>(), vec![2, 1, 1, 1, 1]);
+    }
+}

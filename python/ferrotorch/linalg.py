@@ -1,0 +1,68 @@
+"""`ferrotorch.linalg`: norms.
+
+    >>> import ferrotorch as torch
+    >>> import ferrotorch.linalg
+    >>> torch.linalg.vector_norm(torch.tensor([3.0, 4.0])).item()
+    5.0
+"""
+import math
+
+__all__ = ["vector_norm", "matrix_norm", "norm"]
+
+
+def _dims(dim):
+    if dim is None:
+        return None
+    if isinstance(dim, (tuple, list)):
+        return tuple(dim)
+    return (dim,)
+
+
+def vector_norm(x, ord=2, dim=None, keepdim=False, *, dtype=None):
+    """The vector `ord`-norm over `dim` (all elements when None); `ord` may be inf, -inf or 0."""
+    if isinstance(ord, str):
+        raise RuntimeError(f"linalg.vector_norm: ord must be a number, got '{ord}'")
+    return x._vector_norm(float(ord), dim, keepdim, dtype=dtype)
+
+
+def matrix_norm(A, ord="fro", dim=(-2, -1), keepdim=False, *, dtype=None):
+    """Matrix norms 'fro', inf, -inf, 1, -1 over the two dims `dim`."""
+    if A.dim() < 2:
+        raise RuntimeError("linalg.matrix_norm: The input tensor A must have at least 2 dimensions.")
+    d0, d1 = (d % A.dim() for d in dim)
+    if dtype is not None:
+        A = A.to(dtype)
+    if ord == "fro":
+        return A._vector_norm(2.0, (d0, d1), keepdim)
+    if ord in ("nuc", 2, -2):
+        raise NotImplementedError(f"linalg.matrix_norm: ord={ord!r} needs singular values, not implemented")
+    if ord in (math.inf, -math.inf):
+        # Row sums: reduce over the column dim, then the extreme over rows.
+        s, r = d1, d0
+    elif ord in (1, -1):
+        s, r = d0, d1
+    else:
+        raise RuntimeError(f"linalg.matrix_norm: Order {ord} not supported.")
+    sums = A._vector_norm(1.0, s, True)  # sums of absolute values
+    out = sums.amax(dim=r, keepdim=True) if ord > 0 else sums.amin(dim=r, keepdim=True)
+    if not keepdim:
+        out = out.squeeze((d0, d1))
+    return out
+
+
+def norm(A, ord=None, dim=None, keepdim=False, *, dtype=None):
+    """`linalg.norm`: a vector norm for 1 dim (or all, when ord is None), a matrix norm for 2."""
+    dims = _dims(dim)
+    if ord is None:
+        if dims is not None and len(dims) == 2:
+            return matrix_norm(A, "fro", dims, keepdim, dtype=dtype)
+        return vector_norm(A, 2, dims, keepdim, dtype=dtype)
+    if dims is None:
+        if A.dim() == 2:
+            return matrix_norm(A, ord, (-2, -1), keepdim, dtype=dtype)
+        if A.dim() != 1:
+            raise RuntimeError(f"linalg.norm: If dim is not specified but ord is, the input must be 1D or 2D. Got {A.dim()}D.")
+        return vector_norm(A, ord, None, keepdim, dtype=dtype)
+    if len(dims) == 2:
+        return matrix_norm(A, ord, dims, keepdim, dtype=dtype)
+    return vector_norm(A, ord, dims, keepdim, dtype=dtype)

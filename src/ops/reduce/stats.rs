@@ -1,0 +1,135 @@
+//! var, std (and their `_mean` forms), logsumexp, vector norms. Computed in f64, returned in
+//! the input's float dtype.
+use super::{par_fold, sum_f64, Plan};
+use crate::dtype::{default_dtype, DType, Element};
+use crate::error::Result;
+use crate::tensor::Tensor;
+use crate::{bail, with_dtype};
+
+/// Two-pass mean and sum of squared deviations (stable for data far from zero).
+fn moments<T: Element>(g: &[T]) -> (f64, f64) {
+    let n = g.len() as f64;
+    let mean = par_fold(g, sum_f64::<T>, |a, b| a + b) / n;
+    let m2 = par_fold(
+        g,
+        |c| c.iter().map(|v| {
+            let d = v.to_f64() - mean;
+            d * d
+        }).sum::<f64>(),
+        |a, b| a + b,
+    );
+    (mean, m2)
+}
+
+impl Tensor {
+    /// Variance and mean over `dims` with Bessel-style `correction`; `sqrt` gives std instead.
+    fn var_mean_impl(&self, dims: Option<&[i64]>, correction: f64, keepdim: bool, sqrt: bool) -> Result<(Tensor, Tensor)> {
+        if !self.dtype().is_float() {
+            bail!(Runtime, "std and var only support floating point and complex dtypes");
+        }
+        let p = Plan::new(self, dims, keepdim)?;
+        let div = (p.inner as f64 - correction).max(0.0);
+        with_dtype!(self.dtype(), T, {
+            let v = p.map::<T, (T, T)>(true, |g| {
+                let (mean, m2) = moments(g);
+                let var = m2 / div;
+                (T::from_f64(if sqrt { var.sqrt() } else { var }), T::from_f64(mean))
+            })?;
+            let (a, b): (Vec<T>, Vec<T>) = v.into_iter().unzip();
+            Ok((p.finish(a)?, p.finish(b)?))
+        })
+    }
+
+    /// `var(dim=None, *, correction=1, keepdim=False)`.
+    pub fn var(&self, dims: Option<&[i64]>, correction: f64, keepdim: bool) -> Result<Tensor> {
+        Ok(self.var_mean_impl(dims, correction, keepdim, false)?.0)
+    }
+    /// `std(dim=None, *, correction=1, keepdim=False)`.
+    pub fn std(&self, dims: Option<&[i64]>, correction: f64, keepdim: bool) -> Result<Tensor> {
+        Ok(self.var_mean_impl(dims, correction, keepdim, true)?.0)
+    }
+    /// `var_mean`: (var, mean).
+    pub fn var_mean(&self, dims: Option<&[i64]>, correction: f64, keepdim: bool) -> Result<(Tensor, Tensor)> {
+        self.var_mean_impl(dims, correction, keepdim, false)
+    }
+    /// `std_mean`: (std, mean).
+    pub fn std_mean(&self, dims: Option<&[i64]>, correction: f64, keepdim: bool) -> Result<(Tensor, Tensor)> {
+        self.var_mean_impl(dims, correction, keepdim, true)
+    }
+
+    /// `logsumexp(dim, keepdim=False)`: integers promote to the default float dtype.
+    pub fn logsumexp(&self, dims: Option<&[i64]>, keepdim: bool) -> Result<Tensor> {
+        let x = if self.dtype().is_float() { self.clone() } else { self.to_dtype(default_dtype())? };
+        let p = Plan::new(&x, dims, keepdim)?;
+        with_dtype!(x.dtype(), T, p.finish(p.map::<T, T>(true, |g| {
+            let mut m = f64::NEG_INFINITY;
+            for v in g {
+                let f = v.to_f64();
+                if f.is_nan() {
+                    return T::from_f64(f);
+                }
+                m = m.max(f);
+            }
+            if m.is_infinite() {
+                // All -inf gives -inf; any +inf gives +inf (avoids inf - inf).
+                return T::from_f64(m);
+            }
+            let s: f64 = g.iter().map(|v| (v.to_f64() - m).exp()).sum();
+            T::from_f64(m + s.ln())
+        })?))
+    }
+
+    /// The vector `p`-norm over `dims` (`linalg.vector_norm`): p may be any float, incl. ±inf and 0.
+    pub fn vector_norm(&self, p: f64, dims: Option<&[i64]>, keepdim: bool, dtype: Option<DType>) -> Result<Tensor> {
+        if !self.dtype().is_float() {
+            bail!(Runtime, "linalg.vector_norm: Expected a floating point or complex tensor as input. Got {}", self.dtype().scalar_name());
+        }
+        let x = match dtype {
+            Some(d) if !d.is_float() => bail!(Runtime, "linalg.vector_norm: dtype should be floating point or complex. Got {}", d.scalar_name()),
+            Some(d) => self.to_dtype(d)?,
+            None => self.clone(),
+        };
+        let plan = Plan::new(&x, dims, keepdim)?;
+        if p.is_infinite() {
+            let all = dims.map_or(true, |d| d.is_empty());
+            if (all && x.numel() == 0) || plan.empty_dim(&x).is_some() {
+                bail!(Runtime, "linalg.vector_norm cannot compute the {} norm on an empty tensor because the operation does not have an identity", if p > 0.0 { "inf" } else { "-inf" });
+            }
+        }
+        with_dtype!(x.dtype(), T, plan.finish(plan.map::<T, T>(true, |g| {
+            let abs = g.iter().map(|v| v.to_f64().abs());
+            let r = if p == f64::INFINITY {
+                abs.fold(f64::NEG_INFINITY, |a, v| if a.is_nan() || v.is_nan() { f64::NAN } else { a.max(v) })
+            } else if p == f64::NEG_INFINITY {
+                abs.fold(f64::INFINITY, |a, v| if a.is_nan() || v.is_nan() { f64::NAN } else { a.min(v) })
+            } else if p == 0.0 {
+                abs.filter(|&v| v != 0.0).count() as f64
+            } else if p == 1.0 {
+                abs.sum()
+            } else if p == 2.0 {
+                abs.map(|v| v * v).sum::<f64>().sqrt()
+            } else {
+                abs.map(|v| v.powf(p)).sum::<f64>().powf(1.0 / p)
+            };
+            T::from_f64(r)
+        })?))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn var_norm_logsumexp() {
+        let x = Tensor::from_vec(vec![1.0f64, 2.0, 3.0, 4.0], &[4]).unwrap();
+        assert_eq!(x.var(None, 1.0, false).unwrap().to_vec::<f64>(), vec![5.0 / 3.0]);
+        assert_eq!(x.var(None, 0.0, false).unwrap().to_vec::<f64>(), vec![1.25]);
+        assert_eq!(x.vector_norm(1.0, None, false, None).unwrap().to_vec::<f64>(), vec![10.0]);
+        assert_eq!(x.vector_norm(f64::INFINITY, None, false, None).unwrap().to_vec::<f64>(), vec![4.0]);
+        let l = x.logsumexp(Some(&[0]), false).unwrap().to_vec::<f64>()[0];
+        assert!((l - (1f64.exp() + 2f64.exp() + 3f64.exp() + 4f64.exp()).ln()).abs() < 1e-12);
+        let i = Tensor::from_vec(vec![1i64], &[1]).unwrap();
+        assert!(i.var(None, 1.0, false).is_err());
+    }
+}
