@@ -126,6 +126,22 @@ fn vector_index(index: &Tensor, fname: &str, long_only: bool) -> Result<Tensor> 
     index.to_dtype(DType::I64)
 }
 
+/// The C++ type names PyTorch prints for a dtype in some messages ("... with dtype float").
+fn type_meta_name(d: DType) -> &'static str {
+    match d {
+        DType::Bool => "bool",
+        DType::U8 => "unsigned char",
+        DType::I8 => "signed char",
+        DType::I16 => "short int",
+        DType::I32 => "int",
+        DType::I64 => "long int",
+        DType::F16 => "c10::Half",
+        DType::BF16 => "c10::BFloat16",
+        DType::F32 => "float",
+        DType::F64 => "double",
+    }
+}
+
 // ------------------------------------------------------------------------- kernels
 
 /// `out[p] = src[p with coordinate dim replaced by index[p]]` over `index`'s shape.
@@ -466,7 +482,7 @@ impl Tensor {
 
     fn check_bool_mask(mask: &Tensor, fname: &str) -> Result<()> {
         if mask.dtype() != DType::Bool {
-            bail!(Runtime, "{} only supports boolean masks, but got mask with dtype {}", fname, mask.dtype().name());
+            bail!(Runtime, "{} only supports boolean masks, but got mask with dtype {}", fname, type_meta_name(mask.dtype()));
         }
         Ok(())
     }
@@ -507,7 +523,7 @@ impl Tensor {
     /// element (row-major order).
     pub fn masked_scatter_(&self, mask: &Tensor, source: &Tensor) -> Result<()> {
         if mask.dtype() != DType::Bool {
-            bail!(Runtime, "masked_scatter_ only supports boolean masks, but got mask with dtype {}", mask.dtype().name());
+            bail!(Runtime, "masked_scatter_ only supports boolean masks, but got mask with dtype {}", type_meta_name(mask.dtype()));
         }
         if source.dtype() != self.dtype() {
             bail!(
@@ -699,7 +715,7 @@ impl Tensor {
 /// PyTorch) do not widen a tensor's dtype within its category.
 pub fn where_(cond: &Tensor, x: Operand, y: Operand) -> Result<Tensor> {
     if cond.dtype() != DType::Bool {
-        bail!(Runtime, "where expected condition to be a boolean tensor, but got a tensor with dtype {}", cond.dtype().name());
+        bail!(Runtime, "where expected condition to be a boolean tensor, but got a tensor with dtype {}", cond.dtype().scalar_name());
     }
     let pa = |o: &Operand| match o {
         Operand::Tensor(t) => crate::dtype::PromoteArg::Tensor { dtype: t.dtype(), zero_dim: t.ndim() == 0 },
@@ -723,6 +739,15 @@ pub fn where_(cond: &Tensor, x: Operand, y: Operand) -> Result<Tensor> {
 fn gather_rows<T: Element>(out: &mut [T], data: &[T], starts: &[usize], row: &[usize]) {
     let row_len = row.len();
     if row_len == 0 {
+        return;
+    }
+    if row_len == 1 {
+        let r = row[0];
+        if out.len() < PARALLEL_THRESHOLD {
+            out.iter_mut().zip(starts).for_each(|(o, &s)| *o = data[s + r]);
+        } else {
+            out.par_iter_mut().zip(starts.par_iter()).for_each(|(o, &s)| *o = data[s + r]);
+        }
         return;
     }
     let unit = row.iter().enumerate().all(|(i, &o)| o == i);

@@ -1,4 +1,5 @@
 use super::*;
+use crate::error::Error;
 
 fn t(v: Vec<f32>, s: &[usize]) -> Tensor {
     Tensor::from_vec(v, s).unwrap()
