@@ -1,5 +1,406 @@
+//! Bindings of the indexing family: subscripting (`__getitem__`/`__setitem__`), the
+//! gather/scatter/index_* methods, masks, `where`, `nonzero`, `take`. Module-level forms that
+//! simply take the tensor first are in `python/ferrotorch/_indexing.py`.
+use crate::dtype::{DType, Scalar};
+use crate::ops::binary::Operand;
+use crate::ops::index::{where_, Reduce, ScatterReduction, Source, TensorIndex};
+use crate::python::args;
+use crate::python::convert;
+use crate::python::tensor::{tensor_tuple, PyResultT, PyTensor};
+use crate::tensor::Tensor;
+use pyo3::exceptions::{PyIndexError, PyRuntimeError, PyTypeError};
 use pyo3::prelude::*;
+use pyo3::types::{PyBool, PyEllipsis, PyFloat, PyInt, PyList, PySequence, PySlice, PyTuple};
 
-pub fn register(_m: &Bound<PyModule>) -> PyResult<()> {
+fn invalid_index(obj: &Bound<PyAny>) -> PyErr {
+    let name = obj.get_type().name().map(|n| n.to_string()).unwrap_or_default();
+    PyIndexError::new_err(format!(
+        "only integers, slices (`:`), ellipsis (`...`), None and long or byte Variables are valid indices (got {name})"
+    ))
+}
+
+/// PyTorch (like old numpy) reads a short list holding sequences, slices, `None` or `...`
+/// as a tuple of indices: `x[[0, 1], [2, 3]]` and `x[[[0, 1], [2, 3]]]` mean the same.
+fn sequence_as_tuple(obj: &Bound<PyAny>) -> bool {
+    if obj.is_instance_of::<PyTuple>() {
+        return true;
+    }
+    if !obj.is_instance_of::<PyList>() {
+        return false;
+    }
+    let Ok(n) = obj.len() else { return false };
+    if n >= 32 {
+        return false;
+    }
+    obj.try_iter().map(|it| {
+        it.flatten().any(|x| {
+            x.downcast::<PyTensor>().is_ok()
+                || x.is_instance_of::<PyList>()
+                || x.is_instance_of::<PyTuple>()
+                || x.downcast::<PySequence>().is_ok() && !x.is_instance_of::<pyo3::types::PyString>()
+                || x.is_instance_of::<PySlice>()
+                || x.is_none()
+                || x.is(&x.py().Ellipsis())
+        })
+    })
+    .unwrap_or(false)
+}
+
+fn slice_bound(obj: Bound<PyAny>) -> PyResult<Option<i64>> {
+    if obj.is_none() {
+        return Ok(None);
+    }
+    // Bounds past i64 clamp anyway, so saturate instead of failing.
+    if let Ok(i) = obj.downcast::<PyInt>() {
+        return Ok(Some(i.extract::<i64>().unwrap_or_else(|_| if i.lt(0).unwrap_or(false) { i64::MIN } else { i64::MAX })));
+    }
+    args::index_int(&obj).map(Some).map_err(|_| {
+        PyTypeError::new_err("slice indices must be integers or None or have an __index__ method")
+    })
+}
+
+/// One element of a subscript.
+fn parse_one(obj: &Bound<PyAny>) -> PyResult<TensorIndex> {
+    if let Ok(t) = obj.downcast::<PyTensor>() {
+        return Ok(TensorIndex::Tensor(t.borrow().t.clone()));
+    }
+    if obj.is_none() {
+        return Ok(TensorIndex::None);
+    }
+    if obj.is_instance_of::<PyEllipsis>() {
+        return Ok(TensorIndex::Ellipsis);
+    }
+    if obj.is_instance_of::<PyBool>() {
+        return Ok(TensorIndex::Bool(obj.extract()?));
+    }
+    if obj.is_instance_of::<PyInt>() {
+        let v: i64 = obj.extract().map_err(|_| PyIndexError::new_err("index out of range"))?;
+        return Ok(TensorIndex::Int(v));
+    }
+    if let Ok(s) = obj.downcast::<PySlice>() {
+        let step = slice_bound(s.getattr("step")?)?.unwrap_or(1);
+        return Ok(TensorIndex::Slice { start: slice_bound(s.getattr("start")?)?, stop: slice_bound(s.getattr("stop")?)?, step });
+    }
+    if obj.is_instance_of::<PyFloat>() {
+        return Err(invalid_index(obj));
+    }
+    match args::scalar(obj) {
+        Some(Scalar::Bool(b)) => return Ok(TensorIndex::Bool(b)),
+        Some(Scalar::Int(i)) => return Ok(TensorIndex::Int(i)),
+        Some(Scalar::Float(_)) => return Err(invalid_index(obj)),
+        None => {}
+    }
+    let is_array = obj.hasattr("__array_interface__")?;
+    if is_array || obj.is_instance_of::<PyList>() || obj.is_instance_of::<PyTuple>() {
+        let t = convert::tensor_from_data(obj, None)?;
+        // An empty list has no elements to infer from; as an index it means "no positions".
+        let t = if t.numel() == 0 && t.dtype().is_float() && !is_array { t.to_dtype(DType::I64)? } else { t };
+        return Ok(TensorIndex::Tensor(t));
+    }
+    if let Ok(i) = obj.call_method0("__index__") {
+        return Ok(TensorIndex::Int(i.extract()?));
+    }
+    Err(invalid_index(obj))
+}
+
+/// A whole subscript (`x[a]`, `x[a, b]`, ...).
+pub fn parse_index(obj: &Bound<PyAny>) -> PyResult<Vec<TensorIndex>> {
+    if sequence_as_tuple(obj) {
+        return obj.try_iter()?.map(|x| parse_one(&x?)).collect();
+    }
+    Ok(vec![parse_one(obj)?])
+}
+
+/// The value of `x[...] = value`, in `like`'s dtype.
+fn value_tensor(value: &Bound<PyAny>, like: &Tensor) -> PyResult<Tensor> {
+    if let Ok(t) = value.downcast::<PyTensor>() {
+        return Ok(t.borrow().t.clone());
+    }
+    if let Some(s) = args::scalar(value) {
+        return Ok(Tensor::scalar(s, like.dtype())?);
+    }
+    convert::tensor_from_data(value, Some(like.dtype()))
+}
+
+/// A fill value: a number, or a 0-d tensor (PyTorch's message for anything bigger).
+fn fill_value(value: &Bound<PyAny>, fname: &str) -> PyResult<Scalar> {
+    if let Ok(t) = value.downcast::<PyTensor>() {
+        let t = &t.borrow().t;
+        if t.ndim() != 0 {
+            return Err(PyRuntimeError::new_err(format!(
+                "{fname} only supports a 0-dimensional value tensor, but got tensor with {} dimension(s).",
+                t.ndim()
+            )));
+        }
+        return Ok(t.item()?);
+    }
+    args::require_scalar(value, &format!("{fname}(): argument 'value'"))
+}
+
+fn scatter_reduce_arg(reduce: Option<&str>) -> PyResult<Reduce> {
+    match reduce {
+        None => Ok(Reduce::None),
+        Some("add") => Ok(Reduce::Add),
+        Some("multiply") => Ok(Reduce::Mul),
+        Some(_) => Err(PyRuntimeError::new_err("reduce argument must be either add or multiply.")),
+    }
+}
+
+/// `scatter`'s third argument: `src` (tensor) or `value` (number).
+enum ScatterSrc {
+    T(Tensor),
+    S(Scalar),
+}
+
+fn scatter_src(src: Option<&Bound<PyAny>>, value: Option<&Bound<PyAny>>) -> PyResult<ScatterSrc> {
+    let obj = match (src, value) {
+        (Some(s), None) | (None, Some(s)) => s,
+        _ => return Err(PyTypeError::new_err("scatter() expects exactly one of 'src' (Tensor) or 'value' (Number)")),
+    };
+    if let Ok(t) = obj.downcast::<PyTensor>() {
+        return Ok(ScatterSrc::T(t.borrow().t.clone()));
+    }
+    Ok(ScatterSrc::S(args::require_scalar(obj, "scatter(): argument 'value'")?))
+}
+
+impl PyTensor {
+    fn do_scatter(&self, inplace: bool, fname: &str, dim: i64, index: &Tensor, src: ScatterSrc, reduce: Reduce) -> PyResult<Option<Tensor>> {
+        let source = match &src {
+            ScatterSrc::T(t) => Source::Tensor(t),
+            ScatterSrc::S(s) => Source::Scalar(*s),
+        };
+        if inplace {
+            self.t.scatter_inplace(fname, dim, index, source, reduce)?;
+            Ok(None)
+        } else {
+            Ok(Some(self.t.scatter(fname, dim, index, source, reduce)?))
+        }
+    }
+
+    fn index_put_impl(&self, indices: &Bound<PyAny>, values: &Bound<PyAny>, accumulate: bool) -> PyResult<()> {
+        let items: Vec<Bound<PyAny>> = indices.try_iter()?.collect::<PyResult<_>>()?;
+        let mut idx = Vec::with_capacity(items.len());
+        for it in &items {
+            idx.push(if it.is_none() {
+                TensorIndex::Slice { start: None, stop: None, step: 1 }
+            } else {
+                TensorIndex::Tensor(args::tensor(it, "index_put_", "indices")?)
+            });
+        }
+        let v = args::tensor(values, "index_put_", "values")?;
+        if v.dtype() != self.t.dtype() {
+            return Err(PyRuntimeError::new_err(format!(
+                "Index put requires the source and destination dtypes match, got {} for the destination and {} for the source.",
+                self.t.dtype().scalar_name(),
+                v.dtype().scalar_name()
+            )));
+        }
+        // Integer tensors stay advanced here even when 0-d (unlike subscripts), which only
+        // changes the result's shape, never which elements are written.
+        Ok(self.t.index_put_(&idx, &v, accumulate)?)
+    }
+}
+
+#[pymethods]
+impl PyTensor {
+    fn __getitem__(&self, index: &Bound<PyAny>) -> PyResultT {
+        let idx = parse_index(index)?;
+        Ok(PyTensor::new(self.t.index(&idx)?))
+    }
+    fn __setitem__(&self, index: &Bound<PyAny>, value: &Bound<PyAny>) -> PyResult<()> {
+        let idx = parse_index(index)?;
+        let v = value_tensor(value, &self.t)?;
+        Ok(self.t.index_put_(&idx, &v, false)?)
+    }
+
+    fn index_select(&self, dim: i64, index: &Bound<PyAny>) -> PyResultT {
+        let index = args::tensor(index, "index_select", "index")?;
+        Ok(PyTensor::new(self.t.index_select(dim, &index)?))
+    }
+    #[pyo3(signature = (dim, index, *, sparse_grad=false))]
+    fn gather(&self, dim: i64, index: &Bound<PyAny>, sparse_grad: bool) -> PyResultT {
+        let _ = sparse_grad;
+        let index = args::tensor(index, "gather", "index")?;
+        Ok(PyTensor::new(self.t.gather(dim, &index)?))
+    }
+    #[pyo3(signature = (dim, index, src=None, *, value=None, reduce=None))]
+    fn scatter(&self, dim: i64, index: &Bound<PyAny>, src: Option<&Bound<PyAny>>, value: Option<&Bound<PyAny>>, reduce: Option<&str>) -> PyResultT {
+        let index = args::tensor(index, "scatter", "index")?;
+        let s = scatter_src(src, value)?;
+        Ok(PyTensor::new(self.do_scatter(false, "scatter", dim, &index, s, scatter_reduce_arg(reduce)?)?.unwrap()))
+    }
+    #[pyo3(signature = (dim, index, src=None, *, value=None, reduce=None))]
+    fn scatter_<'py>(slf: Bound<'py, Self>, dim: i64, index: &Bound<PyAny>, src: Option<&Bound<PyAny>>, value: Option<&Bound<PyAny>>, reduce: Option<&str>) -> PyResult<Bound<'py, Self>> {
+        let index = args::tensor(index, "scatter_", "index")?;
+        let s = scatter_src(src, value)?;
+        slf.borrow().do_scatter(true, "scatter_", dim, &index, s, scatter_reduce_arg(reduce)?)?;
+        Ok(slf)
+    }
+    fn scatter_add(&self, dim: i64, index: &Bound<PyAny>, src: &Bound<PyAny>) -> PyResultT {
+        let index = args::tensor(index, "scatter_add", "index")?;
+        let src = args::tensor(src, "scatter_add", "src")?;
+        Ok(PyTensor::new(self.t.scatter("scatter_add", dim, &index, Source::Tensor(&src), Reduce::Add)?))
+    }
+    fn scatter_add_<'py>(slf: Bound<'py, Self>, dim: i64, index: &Bound<PyAny>, src: &Bound<PyAny>) -> PyResult<Bound<'py, Self>> {
+        let index = args::tensor(index, "scatter_add_", "index")?;
+        let src = args::tensor(src, "scatter_add_", "src")?;
+        slf.borrow().t.scatter_inplace("scatter_add", dim, &index, Source::Tensor(&src), Reduce::Add)?;
+        Ok(slf)
+    }
+    #[pyo3(signature = (dim, index, src, reduce, *, include_self=true))]
+    fn scatter_reduce(&self, dim: i64, index: &Bound<PyAny>, src: &Bound<PyAny>, reduce: &str, include_self: bool) -> PyResultT {
+        let index = args::tensor(index, "scatter_reduce", "index")?;
+        let src = args::tensor(src, "scatter_reduce", "src")?;
+        Ok(PyTensor::new(self.t.scatter_reduce(dim, &index, &src, ScatterReduction::parse(reduce)?, include_self)?))
+    }
+    #[pyo3(signature = (dim, index, src, reduce, *, include_self=true))]
+    fn scatter_reduce_<'py>(slf: Bound<'py, Self>, dim: i64, index: &Bound<PyAny>, src: &Bound<PyAny>, reduce: &str, include_self: bool) -> PyResult<Bound<'py, Self>> {
+        let r = slf.borrow().scatter_reduce(dim, index, src, reduce, include_self)?;
+        slf.borrow().t.copy_(&r.t)?;
+        Ok(slf)
+    }
+    #[pyo3(signature = (dim, index, source, *, alpha=None))]
+    fn index_add_<'py>(slf: Bound<'py, Self>, dim: i64, index: &Bound<PyAny>, source: &Bound<PyAny>, alpha: Option<&Bound<PyAny>>) -> PyResult<Bound<'py, Self>> {
+        let index = args::tensor(index, "index_add_", "index")?;
+        let source = args::tensor(source, "index_add_", "source")?;
+        let alpha = match alpha {
+            Some(a) => args::require_scalar(a, "index_add_(): argument 'alpha'")?,
+            None => Scalar::Int(1),
+        };
+        slf.borrow().t.index_add_(dim, &index, &source, alpha)?;
+        Ok(slf)
+    }
+    #[pyo3(signature = (dim, index, source, *, alpha=None))]
+    fn index_add(&self, dim: i64, index: &Bound<PyAny>, source: &Bound<PyAny>, alpha: Option<&Bound<PyAny>>) -> PyResultT {
+        let out = Bound::new(index.py(), PyTensor::new(self.t.deep_clone()?))?;
+        let out = PyTensor::index_add_(out, dim, index, source, alpha)?;
+        Ok(PyTensor::new(out.borrow().t.clone()))
+    }
+    fn index_copy_<'py>(slf: Bound<'py, Self>, dim: i64, index: &Bound<PyAny>, source: &Bound<PyAny>) -> PyResult<Bound<'py, Self>> {
+        let index = args::tensor(index, "index_copy_", "index")?;
+        let source = args::tensor(source, "index_copy_", "source")?;
+        slf.borrow().t.index_copy_(dim, &index, &source)?;
+        Ok(slf)
+    }
+    fn index_copy(&self, dim: i64, index: &Bound<PyAny>, source: &Bound<PyAny>) -> PyResultT {
+        let index = args::tensor(index, "index_copy", "index")?;
+        let source = args::tensor(source, "index_copy", "source")?;
+        let out = self.t.deep_clone()?;
+        out.index_copy_(dim, &index, &source)?;
+        Ok(PyTensor::new(out))
+    }
+    fn index_fill_<'py>(slf: Bound<'py, Self>, dim: i64, index: &Bound<PyAny>, value: &Bound<PyAny>) -> PyResult<Bound<'py, Self>> {
+        let index = args::tensor(index, "index_fill_", "index")?;
+        let v = fill_value(value, "index_fill_")?;
+        slf.borrow().t.index_fill_(dim, &index, v)?;
+        Ok(slf)
+    }
+    fn index_fill(&self, dim: i64, index: &Bound<PyAny>, value: &Bound<PyAny>) -> PyResultT {
+        let index = args::tensor(index, "index_fill", "index")?;
+        let v = fill_value(value, "index_fill_")?;
+        let out = self.t.deep_clone()?;
+        out.index_fill_(dim, &index, v)?;
+        Ok(PyTensor::new(out))
+    }
+    #[pyo3(signature = (indices, values, accumulate=false))]
+    fn index_put_<'py>(slf: Bound<'py, Self>, indices: &Bound<PyAny>, values: &Bound<PyAny>, accumulate: bool) -> PyResult<Bound<'py, Self>> {
+        slf.borrow().index_put_impl(indices, values, accumulate)?;
+        Ok(slf)
+    }
+    #[pyo3(signature = (indices, values, accumulate=false))]
+    fn index_put(&self, indices: &Bound<PyAny>, values: &Bound<PyAny>, accumulate: bool) -> PyResultT {
+        let out = PyTensor::new(self.t.deep_clone()?);
+        out.index_put_impl(indices, values, accumulate)?;
+        Ok(out)
+    }
+    fn masked_fill_<'py>(slf: Bound<'py, Self>, mask: &Bound<PyAny>, value: &Bound<PyAny>) -> PyResult<Bound<'py, Self>> {
+        let mask = args::tensor(mask, "masked_fill_", "mask")?;
+        let v = fill_value(value, "masked_fill_")?;
+        slf.borrow().t.masked_fill_(&mask, v)?;
+        Ok(slf)
+    }
+    fn masked_fill(&self, mask: &Bound<PyAny>, value: &Bound<PyAny>) -> PyResultT {
+        let mask = args::tensor(mask, "masked_fill", "mask")?;
+        let v = fill_value(value, "masked_fill_")?;
+        Ok(PyTensor::new(self.t.masked_fill(&mask, v)?))
+    }
+    fn masked_scatter_<'py>(slf: Bound<'py, Self>, mask: &Bound<PyAny>, source: &Bound<PyAny>) -> PyResult<Bound<'py, Self>> {
+        let mask = args::tensor(mask, "masked_scatter_", "mask")?;
+        let source = args::tensor(source, "masked_scatter_", "source")?;
+        slf.borrow().t.masked_scatter_(&mask, &source)?;
+        Ok(slf)
+    }
+    fn masked_scatter(&self, mask: &Bound<PyAny>, source: &Bound<PyAny>) -> PyResultT {
+        let mask = args::tensor(mask, "masked_scatter", "mask")?;
+        let source = args::tensor(source, "masked_scatter", "source")?;
+        let shape = crate::shape::broadcast_all(&[self.t.shape(), mask.shape()])?;
+        let out = self.t.expand(&shape)?.deep_clone()?;
+        out.masked_scatter_(&mask, &source)?;
+        Ok(PyTensor::new(out))
+    }
+    fn masked_select(&self, mask: &Bound<PyAny>) -> PyResultT {
+        let mask = args::tensor(mask, "masked_select", "mask")?;
+        Ok(PyTensor::new(self.t.masked_select(&mask)?))
+    }
+    #[pyo3(name = "where")]
+    fn where_method(&self, condition: &Bound<PyAny>, other: &Bound<PyAny>) -> PyResultT {
+        let cond = args::tensor(condition, "where", "condition")?;
+        let y = args::require_operand(other, "where", "other")?;
+        Ok(PyTensor::new(where_(&cond, Operand::Tensor(&self.t), y.as_operand())?))
+    }
+    #[pyo3(signature = (*, as_tuple=false))]
+    fn nonzero<'py>(&self, py: Python<'py>, as_tuple: bool) -> PyResult<Bound<'py, PyAny>> {
+        if as_tuple {
+            return Ok(tensor_tuple(py, self.t.nonzero_tuple()?)?.into_any());
+        }
+        Ok(Bound::new(py, PyTensor::new(self.t.nonzero()?))?.into_any())
+    }
+    fn argwhere(&self) -> PyResultT {
+        Ok(PyTensor::new(self.t.nonzero()?))
+    }
+    fn take(&self, index: &Bound<PyAny>) -> PyResultT {
+        let index = args::tensor(index, "take", "index")?;
+        Ok(PyTensor::new(self.t.take(&index)?))
+    }
+    #[pyo3(signature = (indices, dim=None))]
+    fn take_along_dim(&self, indices: &Bound<PyAny>, dim: Option<i64>) -> PyResultT {
+        let indices = args::tensor(indices, "take_along_dim", "indices")?;
+        Ok(PyTensor::new(self.t.take_along_dim(&indices, dim)?))
+    }
+    #[pyo3(signature = (index, source, accumulate=false))]
+    fn put_<'py>(slf: Bound<'py, Self>, index: &Bound<PyAny>, source: &Bound<PyAny>, accumulate: bool) -> PyResult<Bound<'py, Self>> {
+        let index = args::tensor(index, "put_", "index")?;
+        let source = args::tensor(source, "put_", "source")?;
+        slf.borrow().t.put_(&index, &source, accumulate)?;
+        Ok(slf)
+    }
+    #[pyo3(signature = (index, source, accumulate=false))]
+    fn put(&self, index: &Bound<PyAny>, source: &Bound<PyAny>, accumulate: bool) -> PyResultT {
+        let index = args::tensor(index, "put", "index")?;
+        let source = args::tensor(source, "put", "source")?;
+        let out = self.t.deep_clone()?;
+        out.put_(&index, &source, accumulate)?;
+        Ok(PyTensor::new(out))
+    }
+}
+
+/// `torch.where(condition, input, other)`; `torch.where(condition)` is `nonzero(as_tuple=True)`.
+#[pyfunction]
+#[pyo3(name = "where", signature = (condition, input=None, other=None))]
+fn where_fn<'py>(py: Python<'py>, condition: &Bound<'py, PyAny>, input: Option<&Bound<'py, PyAny>>, other: Option<&Bound<'py, PyAny>>) -> PyResult<Bound<'py, PyAny>> {
+    let cond = args::tensor(condition, "where", "condition")?;
+    match (input, other) {
+        (None, None) => Ok(tensor_tuple(py, cond.nonzero_tuple()?)?.into_any()),
+        (Some(x), Some(y)) => {
+            let x = args::require_operand(x, "where", "input")?;
+            let y = args::require_operand(y, "where", "other")?;
+            Ok(Bound::new(py, PyTensor::new(where_(&cond, x.as_operand(), y.as_operand())?))?.into_any())
+        }
+        _ => Err(PyTypeError::new_err("where() missing required argument 'other'")),
+    }
+}
+
+pub fn register(m: &Bound<PyModule>) -> PyResult<()> {
+    m.add_function(wrap_pyfunction!(where_fn, m)?)?;
     Ok(())
 }

@@ -1,0 +1,786 @@
+//! Indexing ops: the gather/scatter family, `index_*`, `masked_*`, `where`, `nonzero`, `take`.
+//! Python-style subscripting (`x[idx]`, `x[idx] = v`, `index_put_`) lives in `advanced.rs`.
+//!
+//! Every op here reduces to two kernels over an int64 index view: `gather_kernel` (read
+//! `src` at positions picked along one dim) and `scatter_kernel` (write there). `index_select`,
+//! `index_add`, `index_copy` and `index_fill` build their index as a stride-0 view of a 1-D
+//! index, so they need no kernel of their own. Indices are validated in a first pass, so the
+//! kernels themselves cannot go out of bounds.
+mod advanced;
+pub use advanced::TensorIndex;
+
+use crate::backend::cpu::{self, fill_strided, Walk, PARALLEL_THRESHOLD};
+use crate::dtype::{result_type, DType, Element, Scalar};
+use crate::error::Result;
+use crate::layout::Layout;
+use crate::ops::binary::{Arith, BinaryOp, Operand};
+use crate::shape::{broadcast_all, normalize_dim};
+use crate::tensor::Tensor;
+use crate::{bail, with_dtype};
+use rayon::prelude::*;
+
+/// How `scatter` combines a written value with the one already in place.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Reduce {
+    /// Plain overwrite (duplicated indices: the last write wins).
+    None,
+    Add,
+    Mul,
+}
+
+/// `scatter_reduce`'s reductions.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ScatterReduction {
+    Sum,
+    Prod,
+    Mean,
+    Amax,
+    Amin,
+}
+
+impl ScatterReduction {
+    pub fn parse(s: &str) -> Result<ScatterReduction> {
+        Ok(match s {
+            "sum" => ScatterReduction::Sum,
+            "prod" => ScatterReduction::Prod,
+            "mean" => ScatterReduction::Mean,
+            "amax" => ScatterReduction::Amax,
+            "amin" => ScatterReduction::Amin,
+            _ => bail!(Runtime, "reduce argument must be either sum, prod, mean, amax or amin, got {}", s),
+        })
+    }
+}
+
+/// The value side of a scatter: a tensor (already in the destination dtype) or one number.
+#[derive(Clone, Copy)]
+pub enum Source<'a> {
+    Tensor(&'a Tensor),
+    Scalar(Scalar),
+}
+
+// ------------------------------------------------------------------------- helpers
+
+fn is_index_dtype(d: DType) -> bool {
+    matches!(d, DType::I64 | DType::I32)
+}
+
+/// The first index value outside `[lo, hi)`, if any. `index` must be int64.
+fn first_out_of_range(index: &Tensor, lo: i64, hi: i64) -> Option<i64> {
+    let mut bad = None;
+    cpu::for_each::<i64>(index, |v| {
+        if bad.is_none() && (v < lo || v >= hi) {
+            bad = Some(v);
+        }
+    });
+    bad
+}
+
+/// Treats a 0-d tensor as one element, as PyTorch's gather/scatter do.
+fn at_least_1d(t: &Tensor) -> Tensor {
+    if t.ndim() == 0 {
+        t.with_layout(t.layout().unsqueeze(0))
+    } else {
+        t.clone()
+    }
+}
+
+/// A view of 1-D `index` (int64) shaped like `shape`, varying only along `dim`.
+fn index_along(index: &Tensor, dim: usize, shape: &[usize]) -> Tensor {
+    let mut strides = vec![0; shape.len()];
+    strides[dim] = if index.ndim() == 0 { 0 } else { index.strides()[0] };
+    index.with_layout(Layout { shape: shape.to_vec(), strides, offset: index.offset() })
+}
+
+fn shape_with(shape: &[usize], dim: usize, size: usize) -> Vec<usize> {
+    let mut s = shape.to_vec();
+    s[dim] = size;
+    s
+}
+
+fn check_same_dtype(fname: &str, a: &Tensor, b: &Tensor, what: &str) -> Result<()> {
+    if a.dtype() != b.dtype() {
+        bail!(
+            Runtime,
+            "{}(): self ({}) and {} ({}) must have the same scalar type",
+            fname,
+            a.dtype().scalar_name(),
+            what,
+            b.dtype().scalar_name()
+        );
+    }
+    Ok(())
+}
+
+/// A 1-D (or 0-d) int32/int64 index for the `index_*` ops, as a contiguous int64 tensor.
+fn vector_index(index: &Tensor, fname: &str, long_only: bool) -> Result<Tensor> {
+    let ok = if long_only { index.dtype() == DType::I64 } else { is_index_dtype(index.dtype()) };
+    if !ok {
+        if long_only {
+            bail!(Runtime, "{}(): Expected a long tensor for index, but got {}", fname, index.dtype().scalar_name());
+        }
+        bail!(Runtime, "{}(): Expected dtype int32/int64 for index", fname);
+    }
+    if index.ndim() > 1 {
+        bail!(Index, "{}(): Index is supposed to be a vector", fname);
+    }
+    index.to_dtype(DType::I64)
+}
+
+/// The C++ type names PyTorch prints for a dtype in some messages ("... with dtype float").
+fn type_meta_name(d: DType) -> &'static str {
+    match d {
+        DType::Bool => "bool",
+        DType::U8 => "unsigned char",
+        DType::I8 => "signed char",
+        DType::I16 => "short int",
+        DType::I32 => "int",
+        DType::I64 => "long int",
+        DType::F16 => "c10::Half",
+        DType::BF16 => "c10::BFloat16",
+        DType::F32 => "float",
+        DType::F64 => "double",
+    }
+}
+
+// ------------------------------------------------------------------------- kernels
+
+/// `out[p] = src[p with coordinate dim replaced by index[p]]` over `index`'s shape.
+/// `index` is int64 with `src.ndim()` dims, each no larger than `src`'s apart from `dim`, and
+/// every value is in range (negative values wrap).
+fn gather_kernel(src: &Tensor, dim: usize, index: &Tensor) -> Result<Tensor> {
+    let shape = index.shape().to_vec();
+    let step = src.strides()[dim] as i64;
+    let size = src.shape()[dim] as i64;
+    let mut sst = src.strides().to_vec();
+    sst[dim] = 0;
+    let walk = Walk::new(&shape, [&sst, index.strides()], [src.offset(), index.offset()]);
+    // SAFETY: read-only views of both storages.
+    let idx = unsafe { index.storage().slice::<i64>() };
+    with_dtype!(src.dtype(), T, {
+        let data = unsafe { src.storage().slice::<T>() };
+        let mut out = vec![T::default(); crate::shape::numel(&shape)];
+        fill_strided(&mut out, &walk, |o, [os, oi], len, [ss, si]| {
+            for i in 0..len {
+                let mut k = idx[oi + i * si];
+                if k < 0 {
+                    k += size;
+                }
+                o[i] = data[(os + i * ss) + (k * step) as usize];
+            }
+        });
+        Tensor::from_vec(out, &shape)
+    })
+}
+
+/// Writes `src` into `dst` at `index`'s positions along `dim` (the mirror of `gather_kernel`),
+/// serially so that duplicated indices resolve deterministically (last write wins).
+fn scatter_kernel(dst: &Tensor, dim: usize, index: &Tensor, src: Source, reduce: Reduce) -> Result<()> {
+    let shape = index.shape().to_vec();
+    if crate::shape::numel(&shape) == 0 {
+        return Ok(());
+    }
+    let step = dst.strides()[dim] as i64;
+    let size = dst.shape()[dim] as i64;
+    let mut dst_st = dst.strides().to_vec();
+    dst_st[dim] = 0;
+    let (src_t, src_st, src_off) = match src {
+        Source::Tensor(t) => (Some(t), t.strides().to_vec(), t.offset()),
+        Source::Scalar(_) => (None, vec![0; shape.len()], 0),
+    };
+    let walk = Walk::new(&shape, [&dst_st, index.strides(), &src_st], [dst.offset(), index.offset(), src_off]);
+    // SAFETY: index and src do not share dst's storage (callers copy them first when they do).
+    let idx = unsafe { index.storage().slice::<i64>() };
+    with_dtype!(dst.dtype(), T, {
+        let out = unsafe { dst.storage().slice_mut::<T>() };
+        let scalar = match src {
+            Source::Scalar(s) => T::from_scalar(s),
+            Source::Tensor(_) => T::default(),
+        };
+        let vals: &[T] = match src_t {
+            Some(t) => unsafe { t.storage().slice::<T>() },
+            None => &[],
+        };
+        walk.runs(0, crate::shape::numel(&shape), |_, [od, oi, os], len, [sd, si, ss]| {
+            for i in 0..len {
+                let mut k = idx[oi + i * si];
+                if k < 0 {
+                    k += size;
+                }
+                let v = if src_t.is_some() { vals[os + i * ss] } else { scalar };
+                let p = od + i * sd + (k * step) as usize;
+                out[p] = match reduce {
+                    Reduce::None => v,
+                    Reduce::Add => out[p].add(v),
+                    Reduce::Mul => out[p].mul(v),
+                };
+            }
+        });
+    });
+    dst.storage().bump_version();
+    Ok(())
+}
+
+// ------------------------------------------------------------------------- the ops
+
+impl Tensor {
+    /// `torch.gather(input, dim, index)`: `out[i][j] = input[index[i][j]][j]` for `dim == 0`.
+    pub fn gather(&self, dim: i64, index: &Tensor) -> Result<Tensor> {
+        let d = normalize_dim(dim, self.ndim())?;
+        if index.dtype() != DType::I64 {
+            bail!(Runtime, "gather(): Expected dtype int64 for index");
+        }
+        let zero_d = index.ndim() == 0;
+        let (src, idx) = (at_least_1d(self), at_least_1d(index));
+        if idx.ndim() != src.ndim() && index.numel() > 0 {
+            bail!(Runtime, "Index tensor must have the same number of dimensions as input tensor");
+        }
+        if idx.ndim() == src.ndim() {
+            for i in 0..src.ndim() {
+                if i != d && idx.shape()[i] > src.shape()[i] {
+                    bail!(
+                        Runtime,
+                        "Size does not match at dimension {} expected index {:?} to be smaller than self {:?} apart from dimension {}",
+                        i, index.shape(), self.shape(), d
+                    );
+                }
+            }
+        }
+        if index.numel() == 0 {
+            return Tensor::zeros(index.shape(), self.dtype());
+        }
+        let size = src.shape()[d] as i64;
+        if let Some(bad) = first_out_of_range(&idx, 0, size) {
+            bail!(Runtime, "index {} is out of bounds for dimension {} with size {}", bad, d, size);
+        }
+        let out = gather_kernel(&src, d, &idx)?;
+        Ok(if zero_d { out.with_layout(Layout::contiguous(&[])) } else { out })
+    }
+
+    /// Validates `scatter`'s arguments; returns the normalised dim and 1-d-ified views.
+    fn scatter_checks(&self, fname: &str, dim: i64, index: &Tensor, src: Option<&Tensor>) -> Result<(usize, Tensor, Tensor)> {
+        let d = normalize_dim(dim, self.ndim())?;
+        if index.dtype() != DType::I64 {
+            bail!(Runtime, "{}(): Expected dtype int64 for index", fname);
+        }
+        if let Some(s) = src {
+            if s.dtype() != self.dtype() {
+                bail!(Runtime, "{}(): Expected self.dtype to be equal to src.dtype", fname);
+            }
+        }
+        let (dst, idx) = (at_least_1d(self), at_least_1d(index));
+        if index.numel() == 0 {
+            return Ok((d, dst, idx));
+        }
+        if idx.ndim() != dst.ndim() {
+            bail!(Runtime, "Index tensor must have the same number of dimensions as self tensor");
+        }
+        if let Some(s) = src {
+            let s1 = at_least_1d(s);
+            if s1.ndim() != idx.ndim() {
+                bail!(Runtime, "Index tensor must have the same number of dimensions as src tensor");
+            }
+            if (0..idx.ndim()).any(|i| idx.shape()[i] > s1.shape()[i] || (i != d && idx.shape()[i] > dst.shape()[i])) {
+                bail!(
+                    Runtime,
+                    "Expected index {:?} to be smaller than self {:?} apart from dimension {} and to be smaller size than src {:?}",
+                    index.shape(), self.shape(), d, s.shape()
+                );
+            }
+        } else if (0..idx.ndim()).any(|i| i != d && idx.shape()[i] > dst.shape()[i]) {
+            bail!(
+                Runtime,
+                "Expected index {:?} to be smaller than self {:?} apart from dimension {}",
+                index.shape(), self.shape(), d
+            );
+        }
+        let size = dst.shape()[d] as i64;
+        if let Some(bad) = first_out_of_range(&idx, 0, size) {
+            bail!(Runtime, "index {} is out of bounds for dimension {} with size {}", bad, d, size);
+        }
+        Ok((d, dst, idx))
+    }
+
+    /// In-place `scatter_` / `scatter_add_` (`reduce` picks which) with a tensor or scalar source.
+    pub fn scatter_inplace(&self, fname: &str, dim: i64, index: &Tensor, src: Source, reduce: Reduce) -> Result<()> {
+        let src_t = match src {
+            Source::Tensor(t) => Some(t),
+            Source::Scalar(_) => None,
+        };
+        let (d, dst, idx) = self.scatter_checks(fname, dim, index, src_t)?;
+        self.check_writable_overlap()?;
+        if index.numel() == 0 {
+            return Ok(());
+        }
+        let idx = if idx.same_storage(self) { idx.deep_clone()? } else { idx };
+        let src1;
+        let src = match src {
+            Source::Tensor(t) => {
+                src1 = if t.same_storage(self) { at_least_1d(&t.deep_clone()?) } else { at_least_1d(t) };
+                Source::Tensor(&src1)
+            }
+            s => s,
+        };
+        scatter_kernel(&dst, d, &idx, src, reduce)
+    }
+
+    /// Out-of-place `scatter` / `scatter_add`.
+    pub fn scatter(&self, fname: &str, dim: i64, index: &Tensor, src: Source, reduce: Reduce) -> Result<Tensor> {
+        let out = self.deep_clone()?;
+        out.scatter_inplace(fname, dim, index, src, reduce)?;
+        Ok(out)
+    }
+
+    /// `scatter_reduce(dim, index, src, reduce, include_self)`.
+    pub fn scatter_reduce(&self, dim: i64, index: &Tensor, src: &Tensor, reduce: ScatterReduction, include_self: bool) -> Result<Tensor> {
+        let (d, _, idx) = self.scatter_checks("scatter_reduce", dim, index, Some(src))?;
+        let out = self.contiguous()?.deep_clone()?;
+        if index.numel() == 0 {
+            return Ok(out);
+        }
+        let src = at_least_1d(src);
+        let outer = at_least_1d(&out);
+        let n = out.numel();
+        let mut counts: Vec<u32> = vec![u32::from(include_self); n];
+        let shape = idx.shape().to_vec();
+        let step = outer.strides()[d];
+        let mut dst_st = outer.strides().to_vec();
+        dst_st[d] = 0;
+        let walk = Walk::new(&shape, [&dst_st, idx.strides(), src.strides()], [0, idx.offset(), src.offset()]);
+        let ix = unsafe { idx.storage().slice::<i64>() };
+        with_dtype!(self.dtype(), T, {
+            // SAFETY: `out` is a fresh contiguous tensor owned here.
+            let o = unsafe { out.storage().slice_mut::<T>() };
+            let vals = unsafe { src.storage().slice::<T>() };
+            walk.runs(0, crate::shape::numel(&shape), |_, [od, oi, os], len, [sd, si, ss]| {
+                for i in 0..len {
+                    let p = od + i * sd + ix[oi + i * si] as usize * step;
+                    let v = vals[os + i * ss];
+                    o[p] = if counts[p] == 0 {
+                        v
+                    } else {
+                        match reduce {
+                            ScatterReduction::Sum | ScatterReduction::Mean => o[p].add(v),
+                            ScatterReduction::Prod => o[p].mul(v),
+                            ScatterReduction::Amax => Arith::maximum(o[p], v),
+                            ScatterReduction::Amin => Arith::minimum(o[p], v),
+                        }
+                    };
+                    counts[p] += 1;
+                }
+            });
+            if reduce == ScatterReduction::Mean {
+                let is_float = self.dtype().is_float();
+                for (x, &c) in o.iter_mut().zip(&counts) {
+                    if c > 1 {
+                        let cnt = T::from_i64(c as i64);
+                        *x = if is_float { x.div(cnt) } else { x.floor_div(cnt) };
+                    }
+                }
+            }
+        });
+        Ok(out)
+    }
+
+    /// `index_select(dim, index)`: the slices of `self` at `index` along `dim`.
+    pub fn index_select(&self, dim: i64, index: &Tensor) -> Result<Tensor> {
+        let d = normalize_dim(dim, self.ndim())?;
+        if !is_index_dtype(index.dtype()) {
+            bail!(Index, "index_select(): Expected dtype int32 or int64 for index");
+        }
+        if index.ndim() > 1 {
+            bail!(Index, "index_select(): Index is supposed to be a vector");
+        }
+        let idx = index.to_dtype(DType::I64)?;
+        let src = at_least_1d(self);
+        let size = src.shape()[d] as i64;
+        if let Some(_bad) = first_out_of_range(&idx, 0, size) {
+            bail!(Index, "index out of range in self");
+        }
+        let shape = shape_with(src.shape(), d, idx.numel());
+        let out = gather_kernel(&src, d, &index_along(&idx, d, &shape))?;
+        if self.ndim() == 0 {
+            return Ok(out.with_layout(Layout::contiguous(index.shape())));
+        }
+        Ok(out)
+    }
+
+    /// Shared checks of `index_add_`/`index_copy_`: `source` is `self` with `dim` resized to
+    /// `len(index)`.
+    fn index_source_checks(&self, fname: &str, d: usize, idx: &Tensor, source: &Tensor) -> Result<()> {
+        let s = at_least_1d(self);
+        let src = at_least_1d(source);
+        let n = idx.numel();
+        if src.ndim() != s.ndim() || src.shape()[d] != n || (0..s.ndim()).any(|i| i != d && src.shape()[i] != s.shape()[i]) {
+            bail!(
+                Runtime,
+                "{}(): Source/destination tensor must have same slice shapes. Destination slice shape: {:?} at dimension {} and source slice shape: {:?} at dimension 0. Number of indices ({}) must equal source.size(dim) ({})",
+                fname, self.shape(), d, source.shape(), n, if src.ndim() > d { src.shape()[d] } else { 0 }
+            );
+        }
+        Ok(())
+    }
+
+    /// `index_add_(dim, index, source, alpha)`: `self[index[i]] += alpha * source[i]` along `dim`.
+    pub fn index_add_(&self, dim: i64, index: &Tensor, source: &Tensor, alpha: Scalar) -> Result<()> {
+        let d = normalize_dim(dim, self.ndim())?;
+        let idx = vector_index(index, "index_add_", false)?;
+        check_same_dtype("index_add_", self, source, "source")?;
+        self.index_source_checks("index_add_", d, &idx, source)?;
+        let size = at_least_1d(self).shape()[d] as i64;
+        if first_out_of_range(&idx, 0, size).is_some() {
+            bail!(Index, "index out of range in self");
+        }
+        self.check_writable_overlap()?;
+        let src = if alpha == Scalar::Int(1) || alpha == Scalar::Bool(true) {
+            if source.same_storage(self) { source.deep_clone()? } else { source.clone() }
+        } else {
+            source.binary_scalar(alpha, BinaryOp::Mul)?.to_dtype(self.dtype())?
+        };
+        let (dst, src) = (at_least_1d(self), at_least_1d(&src));
+        let iv = index_along(&idx, d, src.shape());
+        scatter_kernel(&dst, d, &iv, Source::Tensor(&src), Reduce::Add)
+    }
+
+    /// `index_copy_(dim, index, source)`: `self[index[i]] = source[i]` along `dim`.
+    pub fn index_copy_(&self, dim: i64, index: &Tensor, source: &Tensor) -> Result<()> {
+        let d = normalize_dim(dim, self.ndim())?;
+        let idx = vector_index(index, "index_copy_", true)?;
+        if source.dtype() != self.dtype() {
+            bail!(
+                Runtime,
+                "index_copy_(): self and source expected to have the same dtype, but got (self) {} and (source) {}",
+                self.dtype().scalar_name(), source.dtype().scalar_name()
+            );
+        }
+        self.index_source_checks("index_copy_", d, &idx, source)?;
+        let size = at_least_1d(self).shape()[d] as i64;
+        if let Some(bad) = first_out_of_range(&idx, 0, size) {
+            bail!(Index, "index_copy_(): index {} is out of bounds for dimension {} with size {}", bad, d, size);
+        }
+        self.check_writable_overlap()?;
+        let src = if source.same_storage(self) { source.deep_clone()? } else { source.clone() };
+        let (dst, src) = (at_least_1d(self), at_least_1d(&src));
+        let iv = index_along(&idx, d, src.shape());
+        scatter_kernel(&dst, d, &iv, Source::Tensor(&src), Reduce::None)
+    }
+
+    /// `index_fill_(dim, index, value)`: fills the slices at `index` (negative indices wrap).
+    pub fn index_fill_(&self, dim: i64, index: &Tensor, value: Scalar) -> Result<()> {
+        let d = normalize_dim(dim, self.ndim())?;
+        let idx = vector_index(index, "index_fill_", true)?;
+        let dst = at_least_1d(self);
+        let size = dst.shape()[d] as i64;
+        if let Some(bad) = first_out_of_range(&idx, -size, size) {
+            bail!(Index, "index {} is out of bounds for dimension {} with size {}", bad, d, size);
+        }
+        self.check_writable_overlap()?;
+        let shape = shape_with(dst.shape(), d, idx.numel());
+        scatter_kernel(&dst, d, &index_along(&idx, d, &shape), Source::Scalar(value), Reduce::None)
+    }
+
+    // --------------------------------------------------------------------- masks
+
+    fn check_bool_mask(mask: &Tensor, fname: &str) -> Result<()> {
+        if mask.dtype() != DType::Bool {
+            bail!(Runtime, "{} only supports boolean masks, but got mask with dtype {}", fname, type_meta_name(mask.dtype()));
+        }
+        Ok(())
+    }
+
+    /// `masked_fill_(mask, value)`: `mask` broadcasts to `self`'s shape.
+    pub fn masked_fill_(&self, mask: &Tensor, value: Scalar) -> Result<()> {
+        Tensor::check_bool_mask(mask, "masked_fill_")?;
+        let m = mask.expand(self.shape())?;
+        self.check_writable_overlap()?;
+        let m = if m.same_storage(self) { m.deep_clone()? } else { m };
+        let mb = unsafe { m.storage().slice::<bool>() };
+        with_dtype!(self.dtype(), T, {
+            let v = T::from_scalar(value);
+            // SAFETY: the mask is not in self's storage (copied above when it was).
+            let out = unsafe { self.storage().slice_mut::<T>() };
+            Walk::of([self, &m]).runs(0, self.numel(), |_, [o, om], len, [s, sm]| {
+                for i in 0..len {
+                    if mb[om + i * sm] {
+                        out[o + i * s] = v;
+                    }
+                }
+            });
+        });
+        self.storage().bump_version();
+        Ok(())
+    }
+
+    /// Out-of-place `masked_fill`: the result has the broadcast shape of `self` and `mask`.
+    pub fn masked_fill(&self, mask: &Tensor, value: Scalar) -> Result<Tensor> {
+        Tensor::check_bool_mask(mask, "masked_fill_")?;
+        let shape = broadcast_all(&[self.shape(), mask.shape()])?;
+        let out = self.expand(&shape)?.deep_clone()?;
+        out.masked_fill_(mask, value)?;
+        Ok(out)
+    }
+
+    /// `masked_scatter_(mask, source)`: the k-th true position of `mask` gets `source`'s k-th
+    /// element (row-major order).
+    pub fn masked_scatter_(&self, mask: &Tensor, source: &Tensor) -> Result<()> {
+        if mask.dtype() != DType::Bool {
+            bail!(Runtime, "masked_scatter_ only supports boolean masks, but got mask with dtype {}", type_meta_name(mask.dtype()));
+        }
+        if source.dtype() != self.dtype() {
+            bail!(
+                Runtime,
+                "masked_scatter_: expected self and source to have same dtypes but got {} and {}",
+                self.dtype().scalar_name(), source.dtype().scalar_name()
+            );
+        }
+        let m = mask.expand(self.shape())?.contiguous()?;
+        let count = m.to_vec::<bool>().iter().filter(|&&b| b).count();
+        if count > source.numel() {
+            bail!(Runtime, "masked_scatter: expected source to have at least as many elements as ones in mask");
+        }
+        self.check_writable_overlap()?;
+        let src = source.contiguous()?.deep_clone()?;
+        let mb = m.to_vec::<bool>();
+        with_dtype!(self.dtype(), T, {
+            let vals = src.to_vec::<T>();
+            let out = unsafe { self.storage().slice_mut::<T>() };
+            let mut k = 0usize;
+            Walk::of([self]).runs(0, self.numel(), |pos, [o], len, [s]| {
+                for i in 0..len {
+                    if mb[pos + i] {
+                        out[o + i * s] = vals[k];
+                        k += 1;
+                    }
+                }
+            });
+        });
+        self.storage().bump_version();
+        Ok(())
+    }
+
+    /// `masked_select(mask)`: the elements where the (broadcast) mask is true, as a 1-D tensor.
+    pub fn masked_select(&self, mask: &Tensor) -> Result<Tensor> {
+        if mask.dtype() != DType::Bool {
+            bail!(Runtime, "masked_select: expected BoolTensor for mask");
+        }
+        let shape = broadcast_all(&[self.shape(), mask.shape()])?;
+        let (a, m) = (self.expand(&shape)?, mask.expand(&shape)?);
+        let ab = unsafe { m.storage().slice::<bool>() };
+        with_dtype!(self.dtype(), T, {
+            let data = unsafe { a.storage().slice::<T>() };
+            let mut out: Vec<T> = Vec::new();
+            Walk::of([&a, &m]).runs(0, a.numel(), |_, [oa, om], len, [sa, sm]| {
+                for i in 0..len {
+                    if ab[om + i * sm] {
+                        out.push(data[oa + i * sa]);
+                    }
+                }
+            });
+            let n = out.len();
+            Tensor::from_vec(out, &[n])
+        })
+    }
+
+    // --------------------------------------------------------------------- nonzero, take
+
+    /// Row-major coordinates of the non-zero elements, flattened (`n * ndim` values).
+    fn nonzero_coords(&self) -> (Vec<i64>, usize) {
+        let nd = self.ndim();
+        let shape = self.shape().to_vec();
+        let mut coords = vec![0i64; nd];
+        let mut out = Vec::new();
+        let mut n = 0;
+        with_dtype!(self.dtype(), T, {
+            cpu::for_each::<T>(self, |v: T| {
+                if v.is_true() {
+                    out.extend_from_slice(&coords);
+                    n += 1;
+                }
+                for d in (0..nd).rev() {
+                    coords[d] += 1;
+                    if (coords[d] as usize) < shape[d] {
+                        break;
+                    }
+                    coords[d] = 0;
+                }
+            })
+        });
+        (out, n)
+    }
+
+    /// `nonzero()`: an `[n, ndim]` int64 tensor of the coordinates of non-zero elements.
+    pub fn nonzero(&self) -> Result<Tensor> {
+        let (c, n) = self.nonzero_coords();
+        Tensor::from_vec(c, &[n, self.ndim()])
+    }
+
+    /// `nonzero(as_tuple=True)`: one 1-D int64 tensor per dim (a 0-d input counts as 1-D).
+    pub fn nonzero_tuple(&self) -> Result<Vec<Tensor>> {
+        let t = at_least_1d(self);
+        let (c, n) = t.nonzero_coords();
+        let nd = t.ndim();
+        (0..nd).map(|d| Tensor::from_vec((0..n).map(|i| c[i * nd + d]).collect::<Vec<i64>>(), &[n])).collect()
+    }
+
+    /// `take(index)`: `self.flatten()[index]`, with the result shaped like `index`.
+    pub fn take(&self, index: &Tensor) -> Result<Tensor> {
+        if index.dtype() != DType::I64 {
+            bail!(Runtime, "take(): Expected a long tensor for index, but got {}", index.dtype().scalar_name());
+        }
+        let n = self.numel() as i64;
+        if let Some(bad) = first_out_of_range(index, -n, n) {
+            bail!(Index, "out of range: tried to access index {} on a tensor of {} elements.", bad, n);
+        }
+        let flat = self.contiguous()?;
+        let flat = flat.with_layout(Layout { shape: vec![self.numel()], strides: vec![1], offset: flat.offset() });
+        let idx = index.with_layout(Layout { shape: index.shape().to_vec(), ..index.layout().clone() });
+        // Gather along the single dim of `flat`, with the index viewed as one long vector.
+        let idx_flat = idx.contiguous()?;
+        let idx_flat = idx_flat.with_layout(Layout { shape: vec![index.numel()], strides: vec![1], offset: idx_flat.offset() });
+        let out = gather_kernel(&flat, 0, &idx_flat)?;
+        Ok(out.with_layout(Layout::contiguous(index.shape())))
+    }
+
+    /// `take_along_dim(indices, dim)`: `gather` after broadcasting all dims but `dim`;
+    /// without a dim, both are flattened.
+    pub fn take_along_dim(&self, indices: &Tensor, dim: Option<i64>) -> Result<Tensor> {
+        if indices.dtype() != DType::I64 {
+            bail!(Runtime, "torch.take_along_dim(): dtype of indices should be Long but got {}", indices.dtype().scalar_name());
+        }
+        let Some(dim) = dim else {
+            let a = self.reshape(&[-1])?;
+            return a.gather(0, &indices.reshape(&[-1])?);
+        };
+        if self.ndim() != indices.ndim() {
+            bail!(
+                Runtime,
+                "torch.take_along_dim(): input and indices should have the same number of dimensions, but got {} dimensions for input, and {} dimensions for indices",
+                self.ndim(), indices.ndim()
+            );
+        }
+        let d = normalize_dim(dim, self.ndim())?;
+        if self.ndim() == 0 {
+            return self.gather(0, indices);
+        }
+        let mut a_shape = self.shape().to_vec();
+        let mut i_shape = indices.shape().to_vec();
+        a_shape[d] = 1;
+        i_shape[d] = 1;
+        let b = broadcast_all(&[&a_shape, &i_shape])?;
+        let a = self.expand(&shape_with(&b, d, self.shape()[d]))?;
+        let i = indices.expand(&shape_with(&b, d, indices.shape()[d]))?;
+        a.gather(d as i64, &i)
+    }
+
+    /// `put_(index, source, accumulate)`: writes `source` into the flattened `self`.
+    pub fn put_(&self, index: &Tensor, source: &Tensor, accumulate: bool) -> Result<()> {
+        if index.dtype() != DType::I64 {
+            bail!(Runtime, "put_(): Expected a long tensor for index, but got {}", index.dtype().scalar_name());
+        }
+        if source.dtype() != self.dtype() {
+            bail!(Runtime, "put_(): self and source expected to have the same dtype, but got self.dtype = {} and source.dtype = {}", self.dtype().scalar_name(), source.dtype().scalar_name());
+        }
+        if index.numel() != source.numel() {
+            bail!(Runtime, "put_(): Expected source and index to have the same number of elements, but got source.numel() = {}, index.numel() = {}", source.numel(), index.numel());
+        }
+        let n = self.numel() as i64;
+        if let Some(bad) = first_out_of_range(index, -n, n) {
+            bail!(Index, "out of range: tried to access index {} on a tensor of {} elements.", bad, n);
+        }
+        self.check_writable_overlap()?;
+        let idx = index.to_vec::<i64>();
+        let shape = self.shape().to_vec();
+        let strides = self.strides().to_vec();
+        let base = self.offset();
+        with_dtype!(self.dtype(), T, {
+            let vals = source.to_vec::<T>();
+            let out = unsafe { self.storage().slice_mut::<T>() };
+            for (&k, v) in idx.iter().zip(vals) {
+                let mut flat = (if k < 0 { k + n } else { k }) as usize;
+                let mut off = base;
+                for d in (0..shape.len()).rev() {
+                    off += (flat % shape[d]) * strides[d];
+                    flat /= shape[d];
+                }
+                out[off] = if accumulate { out[off].add(v) } else { v };
+            }
+        });
+        self.storage().bump_version();
+        Ok(())
+    }
+}
+
+// ------------------------------------------------------------------------- where
+
+/// `torch.where(cond, x, y)`: `x` where `cond`, else `y`; `x`/`y` may be numbers, which (as in
+/// PyTorch) do not widen a tensor's dtype within its category.
+pub fn where_(cond: &Tensor, x: Operand, y: Operand) -> Result<Tensor> {
+    if cond.dtype() != DType::Bool {
+        bail!(Runtime, "where expected condition to be a boolean tensor, but got a tensor with dtype {}", cond.dtype().scalar_name());
+    }
+    let pa = |o: &Operand| match o {
+        Operand::Tensor(t) => crate::dtype::PromoteArg::Tensor { dtype: t.dtype(), zero_dim: t.ndim() == 0 },
+        Operand::Scalar(s) => crate::dtype::PromoteArg::Scalar(*s),
+    };
+    let dtype = result_type(&[pa(&x), pa(&y)]);
+    let mat = |o: &Operand| -> Result<Tensor> {
+        match o {
+            Operand::Tensor(t) => t.to_dtype(dtype),
+            Operand::Scalar(s) => Tensor::scalar(*s, dtype),
+        }
+    };
+    let (tx, ty) = (mat(&x)?, mat(&y)?);
+    let shape = broadcast_all(&[cond.shape(), tx.shape(), ty.shape()])?;
+    let (c, tx, ty) = (cond.expand(&shape)?, tx.expand(&shape)?, ty.expand(&shape)?);
+    with_dtype!(dtype, T, Tensor::from_vec(cpu::map3(&c, &tx, &ty, |c: bool, a: T, b: T| if c { a } else { b }), &shape))
+}
+
+/// Copies `rows` (each `row_len` long) out of `data` into `out`, in parallel when large.
+/// `starts[r]` is row r's first storage offset; `unit` says rows are contiguous in storage.
+fn gather_rows<T: Element>(out: &mut [T], data: &[T], starts: &[usize], row: &[usize]) {
+    let row_len = row.len();
+    if row_len == 0 {
+        return;
+    }
+    if row_len == 1 {
+        let r = row[0];
+        if out.len() < PARALLEL_THRESHOLD {
+            out.iter_mut().zip(starts).for_each(|(o, &s)| *o = data[s + r]);
+        } else {
+            out.par_iter_mut().zip(starts.par_iter()).for_each(|(o, &s)| *o = data[s + r]);
+        }
+        return;
+    }
+    let unit = row.iter().enumerate().all(|(i, &o)| o == i);
+    let copy_row = |o: &mut [T], s: usize| {
+        if unit {
+            o.copy_from_slice(&data[s..s + row_len]);
+        } else {
+            for (x, &r) in o.iter_mut().zip(row) {
+                *x = data[s + r];
+            }
+        }
+    };
+    if out.len() < PARALLEL_THRESHOLD {
+        out.chunks_mut(row_len).zip(starts).for_each(|(o, &s)| copy_row(o, s));
+    } else {
+        out.par_chunks_mut(row_len).zip(starts.par_iter()).for_each(|(o, &s)| copy_row(o, s));
+    }
+}
+
+/// Storage offsets (relative) of every element of a strided block, row-major.
+fn block_offsets(shape: &[usize], strides: &[usize]) -> Vec<usize> {
+    let mut offs = vec![0usize];
+    for (&s, &st) in shape.iter().zip(strides) {
+        let mut next = Vec::with_capacity(offs.len() * s);
+        for &o in &offs {
+            for i in 0..s {
+                next.push(o + i * st);
+            }
+        }
+        offs = next;
+    }
+    offs
+}
+
+#[cfg(test)]
+mod tests;
