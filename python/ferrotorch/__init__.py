@@ -12,6 +12,7 @@ from ._C import (
     bool, uint8, int8, int16, int32, int64, float16, bfloat16, float32, float64,
 )
 from ._size import Size
+from . import linalg, return_types  # noqa: E402
 
 # PyTorch's dtype aliases.
 half = float16
