@@ -22,7 +22,7 @@ def test_registry_entries(info, dtype, layout):
 
 
 def T(a):
-    return torch.tensor(np.ascontiguousarray(a))
+    return torch.tensor(np.array(a, order="C"))
 
 
 # ---------------------------------------------------------------- matmul

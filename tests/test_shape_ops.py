@@ -23,7 +23,7 @@ def test_registry_entries(info, dtype, layout):
 
 
 def T(a):
-    return torch.tensor(np.ascontiguousarray(a))
+    return torch.tensor(np.array(a, order="C"))
 
 
 # ---------------------------------------------------------------- cat / stack
@@ -93,7 +93,10 @@ def test_stack_errors_and_family():
         with pytest.raises(RuntimeError, match="expects a non-empty TensorList"):
             getattr(torch, name)([])
     a = torch.tensor([1, 2, 3])
-    assert torch.column_stack([a, torch.tensor(7), a]).tolist() == [[1, 7, 1], [2, 7, 2], [3, 7, 3]]
+    assert torch.column_stack([a, torch.tensor([7, 8, 9]), a]).tolist() == [[1, 7, 1], [2, 8, 2], [3, 9, 3]]
+    assert torch.column_stack([torch.tensor(1), torch.tensor(2)]).tolist() == [[1, 2]]
+    with pytest.raises(RuntimeError, match="Sizes of tensors must match except in dimension 1"):
+        torch.column_stack([a, torch.tensor(7)])
     assert torch.row_stack([a, a]).tolist() == [[1, 2, 3], [1, 2, 3]]
     s = torch.stack((a.float(), a.double()), dim=1)
     assert s.dtype == torch.float64

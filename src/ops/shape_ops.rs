@@ -229,8 +229,7 @@ fn repeat_counts(repeats: &Tensor, expected: Option<usize>) -> Result<Vec<usize>
         bail!(Runtime, "repeats has to be Long or Int tensor");
     }
     let v = repeats.to_vec::<i64>();
-    if let Some(&bad) = v.iter().find(|&&r| r < 0) {
-        let _ = bad;
+    if v.iter().any(|&r| r < 0) {
         bail!(Runtime, "repeats can not be negative");
     }
     let counts: Vec<usize> = v.into_iter().map(|r| r as usize).collect();

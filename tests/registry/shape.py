@@ -7,6 +7,8 @@ NUMERIC = FLOATS + HALFS + INTS  # matrix products have no bool kernel, as in Py
 
 
 def _s(*args, name="", **kwargs):
+    # `make` gives numpy scalars for some 0-d bool samples; keep every array an ndarray
+    args = tuple(np.asarray(a) if isinstance(a, np.generic) else a for a in args)
     return Sample(args=args, kwargs=kwargs, name=name)
 
 
@@ -326,7 +328,8 @@ def to_layout(torch, a, dtype, layout):
     """A tensor with the values of numpy array `a` (or of its broadcast first row for
     'expanded', see `layout_values`) in the given memory layout."""
     def base(x):
-        t = torch.tensor(np.ascontiguousarray(x))
+        # np.ascontiguousarray would turn 0-d arrays into 1-d ones
+        t = torch.tensor(np.array(x, order="C"))
         return t.to(getattr(torch, dtype))
 
     if layout == "transposed" and a.ndim >= 2:

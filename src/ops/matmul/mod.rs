@@ -7,7 +7,6 @@ use crate::shape::{broadcast_shapes, normalize_dim, normalize_dims};
 use crate::tensor::Tensor;
 use crate::{bail, with_dtype};
 use gemm::Parallelism;
-use half::f16;
 
 mod einsum;
 pub use einsum::einsum;
@@ -86,8 +85,7 @@ fn bmm_kernel(a: &Tensor, b: &Tensor) -> Result<Tensor> {
             match dtype {
                 DType::F32 => gemm_float(m, n, k, dst as *mut f32, pa as *const f32, am, pb as *const f32, bm, 0.0, 1.0),
                 DType::F64 => gemm_float(m, n, k, dst as *mut f64, pa as *const f64, am, pb as *const f64, bm, 0.0, 1.0),
-                DType::F16 => gemm_float(m, n, k, dst as *mut f16, pa as *const f16, am, pb as *const f16, bm, f16::ZERO, f16::ONE),
-                DType::BF16 | DType::Bool => unreachable!("converted before the kernel"),
+                DType::F16 | DType::BF16 | DType::Bool => unreachable!("converted or rejected before the kernel"),
                 d => with_dtype!(d, T, {
                     let dst = std::slice::from_raw_parts_mut(dst as *mut T, m * n);
                     gemm_int::<T>(m, n, k, dst, a.storage().slice::<T>(), am, b.storage().slice::<T>(), bm)
@@ -124,10 +122,11 @@ fn check_same_dtype(a: &Tensor, b: &Tensor) -> Result<()> {
     Ok(())
 }
 
-/// Products whose dtype gemm lacks run in float32 and convert back.
+/// Half-precision products accumulate in float32 (as PyTorch's CPU kernels do) and round
+/// once at the end.
 fn bmm_any(a: &Tensor, b: &Tensor) -> Result<Tensor> {
-    if a.dtype() == DType::BF16 {
-        return bmm_kernel(&a.to_dtype(DType::F32)?, &b.to_dtype(DType::F32)?)?.to_dtype(DType::BF16);
+    if matches!(a.dtype(), DType::BF16 | DType::F16) {
+        return bmm_kernel(&a.to_dtype(DType::F32)?, &b.to_dtype(DType::F32)?)?.to_dtype(a.dtype());
     }
     bmm_kernel(a, b)
 }
