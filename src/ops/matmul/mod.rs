@@ -22,8 +22,8 @@ struct Mat {
     cs: usize,
 }
 
-unsafe fn gemm_float<T: 'static + Copy>(m: usize, n: usize, k: usize, dst: *mut T, a: *const T, am: Mat, b: *const T, bm: Mat, zero: T, one: T) {
-    let par = if m * n * k >= PARALLEL_FLOPS { Parallelism::Rayon(0) } else { Parallelism::None };
+unsafe fn gemm_float<T: 'static + Copy>(m: usize, n: usize, k: usize, dst: *mut T, a: *const T, am: Mat, b: *const T, bm: Mat, zero: T, one: T, threaded: bool) {
+    let par = if threaded && m * n * k >= PARALLEL_FLOPS { Parallelism::Rayon(0) } else { Parallelism::None };
     gemm::gemm(
         m, n, k,
         dst, 1, n as isize, false,
@@ -75,16 +75,20 @@ fn bmm_kernel(a: &Tensor, b: &Tensor) -> Result<Tensor> {
         Mat { offset: off, rs: t.strides()[nd - 2], cs: t.strides()[nd - 1] }
     };
     let dtype = a.dtype();
-    for bi in 0..batch {
+    // Many small products: one thread per matrix beats splitting each small matrix.
+    let per_batch = batch > 1 && m * n * k < PARALLEL_FLOPS * 8 && batch * m * n * k >= PARALLEL_FLOPS;
+    let out_base = out.storage().as_ptr() as usize;
+    let run = |bi: usize| {
         let (am, bm) = (mat(a, bi), mat(b, bi));
         // SAFETY: offsets and strides come from valid layouts of these storages; the output
-        // block [bi*m*n, (bi+1)*m*n) is fresh and written only here.
+        // block [bi*m*n, (bi+1)*m*n) is fresh and written only by this call.
         unsafe {
-            let dst = out.storage().as_ptr().add(bi * m * n * dtype.size());
+            let dst = (out_base as *mut u8).add(bi * m * n * dtype.size());
             let (pa, pb) = (a.storage().as_ptr(), b.storage().as_ptr());
+            let threaded = !per_batch;
             match dtype {
-                DType::F32 => gemm_float(m, n, k, dst as *mut f32, pa as *const f32, am, pb as *const f32, bm, 0.0, 1.0),
-                DType::F64 => gemm_float(m, n, k, dst as *mut f64, pa as *const f64, am, pb as *const f64, bm, 0.0, 1.0),
+                DType::F32 => gemm_float(m, n, k, dst as *mut f32, pa as *const f32, am, pb as *const f32, bm, 0.0, 1.0, threaded),
+                DType::F64 => gemm_float(m, n, k, dst as *mut f64, pa as *const f64, am, pb as *const f64, bm, 0.0, 1.0, threaded),
                 DType::F16 | DType::BF16 | DType::Bool => unreachable!("converted or rejected before the kernel"),
                 d => with_dtype!(d, T, {
                     let dst = std::slice::from_raw_parts_mut(dst as *mut T, m * n);
@@ -92,6 +96,12 @@ fn bmm_kernel(a: &Tensor, b: &Tensor) -> Result<Tensor> {
                 }),
             }
         }
+    };
+    if per_batch {
+        use rayon::prelude::*;
+        (0..batch).into_par_iter().for_each(run);
+    } else {
+        (0..batch).for_each(run);
     }
     Ok(out)
 }
