@@ -12,7 +12,6 @@ from ._C import (
     bool, uint8, int8, int16, int32, int64, float16, bfloat16, float32, float64,
 )
 from ._size import Size
-from . import linalg, return_types  # noqa: E402
 
 # PyTorch's dtype aliases.
 half = float16
@@ -31,3 +30,4 @@ from ._reduce import *  # noqa: E402,F401,F403
 from ._indexing import *  # noqa: E402,F401,F403
 from ._shape import *  # noqa: E402,F401,F403
 from ._creation import *  # noqa: E402,F401,F403
+from . import linalg, return_types  # noqa: E402,F401
