@@ -5,6 +5,7 @@
 PyO3 records each function's Python signature in `__text_signature__`; this script turns them
 into a stub file so editors and type checkers see the extension's API. Rerun after adding ops.
 """
+import ast
 import inspect
 import os
 
@@ -23,6 +24,10 @@ def signature(obj, method):
     text = text.replace("$self", "self").replace("$cls", "cls").replace("$type", "cls")
     if method and not text.startswith("(self") and not text.startswith("(cls"):
         text = "(self, " + text[1:] if text != "()" else "(self)"
+    try:  # parameters named like keywords (`from`) can't be written in a stub
+        ast.parse(f"def f{text}: ...")
+    except SyntaxError:
+        return "(self, *args: Any, **kwargs: Any)" if method else "(*args: Any, **kwargs: Any)"
     return text
 
 

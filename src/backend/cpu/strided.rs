@@ -7,6 +7,7 @@ use crate::dtype::Element;
 use crate::layout::coalesce;
 use crate::tensor::Tensor;
 use rayon::prelude::*;
+use std::mem::MaybeUninit;
 
 /// Below this many elements a kernel runs on the calling thread.
 pub const PARALLEL_THRESHOLD: usize = 1 << 16;
@@ -94,6 +95,22 @@ pub fn fill_strided<O: Send, const K: usize>(
     }
 }
 
+/// Builds a Vec of `n` elements by letting `fill(chunk, start)` initialise every slot of each
+/// chunk exactly once (in parallel for large `n`). Skipping the zero-fill pass matters for
+/// memory-bound kernels, and plain slice loops vectorise where iterator `collect` does not.
+fn write_once<O: Send>(n: usize, fill: impl Fn(&mut [MaybeUninit<O>], usize) + Sync) -> Vec<O> {
+    let mut out: Vec<O> = Vec::with_capacity(n);
+    let dst = &mut out.spare_capacity_mut()[..n];
+    if n < PARALLEL_THRESHOLD {
+        fill(dst, 0);
+    } else {
+        dst.par_chunks_mut(CHUNK).enumerate().for_each(|(ci, c)| fill(c, ci * CHUNK));
+    }
+    // SAFETY: `fill` wrote every one of the first n slots (each chunk covers its whole range).
+    unsafe { out.set_len(n) };
+    out
+}
+
 /// out[i] = f(a[i]) over a strided input.
 pub fn map1<A: Element, O: Element>(a: &Tensor, f: impl Fn(A) -> O + Sync) -> Vec<O> {
     let n = a.numel();
@@ -106,12 +123,12 @@ pub fn map1<A: Element, O: Element>(a: &Tensor, f: impl Fn(A) -> O + Sync) -> Ve
         // collect() writes each element once (no zero-fill pass), which matters for
         // memory-bound kernels.
         let src = &src[a.offset()..a.offset() + n];
-        if n < PARALLEL_THRESHOLD {
-            return src.iter().map(|&x| f(x)).collect();
-        }
-        let mut out = Vec::with_capacity(n);
-        src.par_iter().with_min_len(CHUNK).map(|&x| f(x)).collect_into_vec(&mut out);
-        return out;
+        return write_once(n, |dst, start| {
+            let end = start + dst.len();
+            for (d, &x) in dst.iter_mut().zip(&src[start..end]) {
+                d.write(f(x));
+            }
+        });
     }
     let mut out = vec![O::default(); n];
     let walk = Walk::of([a]);
@@ -133,12 +150,12 @@ pub fn map2<A: Element, B: Element, O: Element>(a: &Tensor, b: &Tensor, f: impl 
     let (sa_all, sb_all) = unsafe { (a.storage().slice::<A>(), b.storage().slice::<B>()) };
     if a.is_contiguous() && b.is_contiguous() {
         let (xa, xb) = (&sa_all[a.offset()..a.offset() + n], &sb_all[b.offset()..b.offset() + n]);
-        if n < PARALLEL_THRESHOLD {
-            return xa.iter().zip(xb).map(|(&x, &y)| f(x, y)).collect();
-        }
-        let mut out = Vec::with_capacity(n);
-        xa.par_iter().zip(xb.par_iter()).with_min_len(CHUNK).map(|(&x, &y)| f(x, y)).collect_into_vec(&mut out);
-        return out;
+        return write_once(n, |dst, start| {
+            let end = start + dst.len();
+            for (d, (&x, &y)) in dst.iter_mut().zip(xa[start..end].iter().zip(&xb[start..end])) {
+                d.write(f(x, y));
+            }
+        });
     }
     let mut out = vec![O::default(); n];
     let walk = Walk::of([a, b]);
