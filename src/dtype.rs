@@ -100,6 +100,21 @@ impl DType {
             DType::F64 => "Double",
         }
     }
+    /// The C++ type names PyTorch prints in some messages ("float", "long int").
+    pub fn cpp_name(self) -> &'static str {
+        match self {
+            DType::Bool => "bool",
+            DType::U8 => "unsigned char",
+            DType::I8 => "signed char",
+            DType::I16 => "short int",
+            DType::I32 => "int",
+            DType::I64 => "long int",
+            DType::F16 => "c10::Half",
+            DType::BF16 => "c10::BFloat16",
+            DType::F32 => "float",
+            DType::F64 => "double",
+        }
+    }
     pub fn from_name(name: &str) -> Result<DType> {
         let n = name.strip_prefix("torch.").unwrap_or(name);
         Ok(match n {

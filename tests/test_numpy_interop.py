@@ -18,7 +18,7 @@ def test_from_numpy_shares_memory(npdt):
         t.add_(1)
         assert a[0, 0] == 1, "writes through the tensor must show in numpy"
         a[1, 2] = 0
-        assert t[1, 2].item() == 0 if hasattr(t, "__getitem__") else t.select(0, 1).select(0, 2).item() == 0
+        assert t[1, 2].item() == 0
 
 
 def test_from_numpy_non_contiguous_views():
@@ -38,7 +38,7 @@ def test_from_numpy_keeps_array_alive():
     import gc
 
     gc.collect()
-    assert t.sum().item() == 499500.0 if hasattr(t, "sum") else t.tolist()[-1] == 999.0
+    assert t.sum().item() == 499500.0
 
 
 def test_from_numpy_rejects_unsupported():
@@ -68,7 +68,7 @@ def test_numpy_of_views_and_asarray():
     b[0, 0] = 42
     assert t.tolist()[0][0] == 42
     assert np.asarray(t, dtype=np.float32).dtype == np.float32
-    e = torch.tensor(np.arange(6.0)).expand(2, 6) if False else torch.tensor([1.0]).expand(3)
+    e = torch.tensor([1.0]).expand(3)
     assert e.numpy().strides == (0,)
 
 

@@ -29,7 +29,7 @@ VIEW_CASES = [
     ("transpose", lambda t: t.transpose(0, 2), lambda a: a.swapaxes(0, 2)),
     ("T", lambda t: t.T, lambda a: a.T),
     ("mT", lambda t: t.mT, lambda a: a.swapaxes(-1, -2)),
-    ("expand", lambda t: t[0:1] if False else t.narrow(0, 0, 1).expand(3, 3, 4), lambda a: np.broadcast_to(a[0:1], (3, 3, 4))),
+    ("expand", lambda t: t.narrow(0, 0, 1).expand(3, 3, 4), lambda a: np.broadcast_to(a[0:1], (3, 3, 4))),
     ("expand-new-dim", lambda t: t.expand(2, 2, 3, 4), lambda a: np.broadcast_to(a, (2, 2, 3, 4))),
     ("expand-minus-one", lambda t: t.narrow(1, 0, 1).expand(-1, 5, -1), lambda a: np.broadcast_to(a[:, :1], (2, 5, 4))),
     ("broadcast_to", lambda t: t.narrow(0, 1, 1).broadcast_to((4, 3, 4)), lambda a: np.broadcast_to(a[1:2], (4, 3, 4))),
@@ -61,10 +61,6 @@ def test_view_shares_storage_and_matches_numpy(base, name, op, ref):
     v = op(base)
     assert shares(v, base), "a view must not copy"
     assert_close(v, ref(arange(2, 3, 4)))
-    # numpy agrees on the strides (in elements) whenever it produces a view too.
-    r = ref(arange(2, 3, 4))
-    if r.base is not None and r.size > 1 and 0 not in r.strides:
-        pass
 
 
 def test_writes_through_views_are_visible(base):
@@ -111,7 +107,6 @@ def test_metadata(base):
     assert base.narrow(2, 1, 2).storage_offset() == 1
     assert base.dtype == torch.float32 and str(base.device) == "cpu"
     assert base.data_ptr() + 4 == base.narrow(2, 1, 1).data_ptr()
-    assert repr(torch.zeros(2).shape) if hasattr(torch, "zeros") else True
     assert repr(base.shape) == "torch.Size([2, 3, 4])"
     assert base.T.shape == (4, 3, 2)
 
@@ -152,7 +147,7 @@ def test_zero_dim_and_empty():
         (lambda t: len(torch.tensor(1.0)), TypeError, "len\\(\\) of a 0-d tensor"),
         (lambda t: iter(torch.tensor(1.0)), TypeError, "iteration over a 0-d tensor"),
         (lambda t: t.item(), RuntimeError, "a Tensor with 24 elements cannot be converted to Scalar"),
-        (lambda t: t.expand(2, 3, 4).narrow(0, 0, 1).expand(5, 3, 4).fill_(1) if False else t.narrow(0, 0, 1).expand(5, 3, 4).fill_(1),
+        (lambda t: t.narrow(0, 0, 1).expand(5, 3, 4).fill_(1),
          RuntimeError, "more than one element of the written-to tensor refers to a single memory location"),
     ],
 )

@@ -53,8 +53,8 @@ pub fn finish(py: Python, r: Tensor, out: Option<&Bound<PyTensor>>) -> PyResult<
                 if ob.t.dtype() != r.dtype() {
                     return Err(PyRuntimeError::new_err(format!(
                         "Expected out tensor to have dtype {}, but got {} instead",
-                        crate::ops::matmul::cpp_type_name(r.dtype()),
-                        crate::ops::matmul::cpp_type_name(ob.t.dtype())
+                        r.dtype().cpp_name(),
+                        ob.t.dtype().cpp_name()
                     )));
                 }
                 if ob.t.shape() == r.shape() {

@@ -126,22 +126,6 @@ fn vector_index(index: &Tensor, fname: &str, long_only: bool) -> Result<Tensor> 
     index.to_dtype(DType::I64)
 }
 
-/// The C++ type names PyTorch prints for a dtype in some messages ("... with dtype float").
-fn type_meta_name(d: DType) -> &'static str {
-    match d {
-        DType::Bool => "bool",
-        DType::U8 => "unsigned char",
-        DType::I8 => "signed char",
-        DType::I16 => "short int",
-        DType::I32 => "int",
-        DType::I64 => "long int",
-        DType::F16 => "c10::Half",
-        DType::BF16 => "c10::BFloat16",
-        DType::F32 => "float",
-        DType::F64 => "double",
-    }
-}
-
 // ------------------------------------------------------------------------- kernels
 
 /// `out[p] = src[p with coordinate dim replaced by index[p]]` over `index`'s shape.
@@ -482,7 +466,7 @@ impl Tensor {
 
     fn check_bool_mask(mask: &Tensor, fname: &str) -> Result<()> {
         if mask.dtype() != DType::Bool {
-            bail!(Runtime, "{} only supports boolean masks, but got mask with dtype {}", fname, type_meta_name(mask.dtype()));
+            bail!(Runtime, "{} only supports boolean masks, but got mask with dtype {}", fname, mask.dtype().cpp_name());
         }
         Ok(())
     }
@@ -523,7 +507,7 @@ impl Tensor {
     /// element (row-major order).
     pub fn masked_scatter_(&self, mask: &Tensor, source: &Tensor) -> Result<()> {
         if mask.dtype() != DType::Bool {
-            bail!(Runtime, "masked_scatter_ only supports boolean masks, but got mask with dtype {}", type_meta_name(mask.dtype()));
+            bail!(Runtime, "masked_scatter_ only supports boolean masks, but got mask with dtype {}", mask.dtype().cpp_name());
         }
         if source.dtype() != self.dtype() {
             bail!(

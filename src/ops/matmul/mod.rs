@@ -106,25 +106,9 @@ fn bmm_kernel(a: &Tensor, b: &Tensor) -> Result<Tensor> {
     Ok(out)
 }
 
-/// The C++ type names PyTorch prints for a dtype's `TypeMeta` ("float", "long int").
-pub fn cpp_type_name(d: DType) -> &'static str {
-    match d {
-        DType::Bool => "bool",
-        DType::U8 => "unsigned char",
-        DType::I8 => "signed char",
-        DType::I16 => "short int",
-        DType::I32 => "int",
-        DType::I64 => "long int",
-        DType::F16 => "c10::Half",
-        DType::BF16 => "c10::BFloat16",
-        DType::F32 => "float",
-        DType::F64 => "double",
-    }
-}
-
 fn check_same_dtype(a: &Tensor, b: &Tensor) -> Result<()> {
     if a.dtype() != b.dtype() {
-        bail!(Runtime, "expected m1 and m2 to have the same dtype, but got: {} != {}", cpp_type_name(a.dtype()), cpp_type_name(b.dtype()));
+        bail!(Runtime, "expected m1 and m2 to have the same dtype, but got: {} != {}", a.dtype().cpp_name(), b.dtype().cpp_name());
     }
     if a.dtype() == DType::Bool {
         bail!(Runtime, "\"addmm_impl_cpu_\" not implemented for 'Bool'");
