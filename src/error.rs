@@ -14,6 +14,25 @@ pub enum Error {
     Value(String),
     /// Not implemented for this dtype/device combination: NotImplementedError.
     NotImplemented(String),
+    /// An error raised by user code the core called back into (a hook, a custom Function's
+    /// backward); the binding layer stores its own exception object here and re-raises it.
+    Callback(CallbackError),
+}
+
+/// An opaque error from a callback, passed through the core unchanged.
+#[derive(Clone)]
+pub struct CallbackError(pub std::sync::Arc<dyn std::any::Any + Send + Sync>);
+
+impl fmt::Debug for CallbackError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("CallbackError")
+    }
+}
+
+impl PartialEq for CallbackError {
+    fn eq(&self, other: &Self) -> bool {
+        std::sync::Arc::ptr_eq(&self.0, &other.0)
+    }
 }
 
 pub type Result<T> = std::result::Result<T, Error>;
@@ -24,6 +43,7 @@ impl fmt::Display for Error {
             Error::Runtime(m) | Error::Index(m) | Error::Type(m) | Error::Value(m) | Error::NotImplemented(m) => {
                 f.write_str(m)
             }
+            Error::Callback(_) => f.write_str("error in a callback"),
         }
     }
 }

@@ -3,6 +3,7 @@
 //! Module map (see README's architecture section):
 //! - `dtype`, `shape`, `layout`, `storage`: the data model.
 //! - `tensor`: the Tensor struct, views and conversions; `ops/`: every other op, by family.
+//! - `autograd`: the tape (nodes, engine, grad mode).
 //! - `backend/cpu`: strided kernels. `random`: the Philox generator.
 //! - `python/`: the PyO3 bindings (feature `python`).
 pub mod error;
@@ -13,6 +14,7 @@ pub mod storage;
 pub mod tensor;
 pub mod backend;
 pub mod ops;
+pub mod autograd;
 pub mod random;
 #[cfg(feature = "python")]
 pub mod python;

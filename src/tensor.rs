@@ -11,13 +11,9 @@ use crate::storage::{Device, Storage};
 use crate::{bail, with_dtype};
 use std::sync::Arc;
 
-/// Autograd bookkeeping lives behind this slot so tensors that never need gradients pay one
-/// pointer; the autograd engine fills it in.
-#[derive(Debug, Default)]
-pub struct AutogradMeta {
-    pub requires_grad: bool,
-}
+use crate::autograd::AutogradMeta;
 
+/// `autograd` is None for tensors outside any graph (the common case: one null pointer).
 #[derive(Clone)]
 pub struct Tensor {
     storage: Arc<Storage>,
@@ -105,9 +101,6 @@ impl Tensor {
     /// The size along `dim` (negative dims allowed).
     pub fn size(&self, dim: i64) -> Result<usize> {
         Ok(if self.ndim() == 0 { normalize_dim(dim, 0).map(|_| 1)? } else { self.shape()[normalize_dim(dim, self.ndim())?] })
-    }
-    pub fn requires_grad(&self) -> bool {
-        self.autograd.as_ref().is_some_and(|m| m.requires_grad)
     }
 
     // ---------------------------------------------------------------- data access

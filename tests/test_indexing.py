@@ -203,11 +203,11 @@ def test_setitem_scalar_and_tensor(dtype, idx):
     a = make((3, 4), np_of(dtype), seed=5)
     np_idx = tuple(np.array(i) if isinstance(i, list) else i for i in idx)
     for name, t, x in writable(a, dtype):
-        v0 = t._version()
+        v0 = t._version
         t[idx] = 1
         x[np_idx] = 1
         assert_close(t, x)
-        assert t._version() > v0
+        assert t._version > v0
         shape = x[np_idx].shape
         val = make(shape, np_of(dtype), seed=6)
         t[idx] = from_numpy(val, dtype)
@@ -334,9 +334,9 @@ def test_scatter_family(dtype):
             assert_close(t.scatter(0, torch.tensor(dup), st, reduce="add"), np_scatter(x, 0, dup, src, "add"))
             tol = dict(rtol=2e-2, atol=2e-2) if dtype in ("float16", "bfloat16") else {}
             assert_close(t.scatter(0, torch.tensor(dup), st, reduce="multiply"), np_scatter(x, 0, dup, src, "multiply"), **tol)
-        v0 = t._version()
+        v0 = t._version
         r = t.scatter_(1, torch.tensor(idx[:, :3]), st)
-        assert r is t and t._version() > v0
+        assert r is t and t._version > v0
         x = np_scatter(x, 1, idx[:, :3], src)
         assert_close(t, x)
         if dtype != "bool":
@@ -433,11 +433,11 @@ def test_index_add_copy_fill(dtype):
         exp[[0, 2], :] = 1
         assert_close(torch.index_fill(t, 0, torch.tensor([0, -1]), 1), exp)
         assert_close(t.index_fill(0, torch.tensor([0, 2]), torch.tensor(1)), exp)
-        v0 = t._version()
+        v0 = t._version
         t.index_add_(1, torch.tensor([1, 0]), s)
         x[:, [1, 0]] += src
         assert_close(t, x, rtol=2e-2, atol=2e-2)
-        assert t._version() > v0
+        assert t._version > v0
         t.index_copy_(0, torch.tensor([1]), s.T[:1, :].contiguous()[:, :1].expand(1, 4).clone())
         x[1] = src.T[0, 0]
         assert_close(t, x, rtol=2e-2, atol=2e-2)

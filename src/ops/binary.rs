@@ -352,8 +352,12 @@ pub fn promoted_dtype(a: Operand, b: Operand) -> DType {
     result_type(&[a.promote_arg(), b.promote_arg()])
 }
 
-/// The shared path of every binary op: promote, broadcast, check, dispatch.
+/// The shared path of every binary op: promote, broadcast, check, dispatch, record.
 pub fn binary(op: BinaryOp, a: Operand, b: Operand) -> Result<Tensor> {
+    crate::autograd::formulas::elementwise::record_binary(op, a, b, || binary_forward(op, a, b))
+}
+
+fn binary_forward(op: BinaryOp, a: Operand, b: Operand) -> Result<Tensor> {
     let (compute, _out) = op_dtypes(op, &a, &b)?;
     let shape = broadcast_shapes(a.shape(), b.shape())?;
     let ta = a.materialize(compute)?.expand(&shape)?;

@@ -205,6 +205,10 @@ fn predicate_kernel<T: Element>(op: UnaryOp, a: &Tensor) -> Result<Tensor> {
 
 impl Tensor {
     pub fn unary(&self, op: UnaryOp) -> Result<Tensor> {
+        crate::autograd::formulas::elementwise::record_unary(op, self, || self.unary_forward(op))
+    }
+
+    fn unary_forward(&self, op: UnaryOp) -> Result<Tensor> {
         use UnaryOp::*;
         let dt = self.dtype();
         if op.is_predicate() {

@@ -19,12 +19,22 @@ mod dlpack;
 /// Checks the keyword arguments every factory takes and returns the requested dtype.
 fn factory_kwargs(dtype: Option<&Bound<PyAny>>, device: Option<&Bound<PyAny>>, requires_grad: bool) -> PyResult<Option<DType>> {
     check_device(device)?;
-    if requires_grad {
-        return Err(PyRuntimeError::new_err(
-            "requires_grad=True is not supported yet: ferrotorch has no autograd in this build",
-        ));
+    let d = args::dtype(dtype)?;
+    if requires_grad && d.is_some_and(|d| !d.is_float()) {
+        return Err(PyRuntimeError::new_err("Only Tensors of floating point and complex dtype can require gradients"));
     }
-    args::dtype(dtype)
+    Ok(d)
+}
+
+/// Applies a factory's `requires_grad=` to the tensor it made.
+fn leaf(mut t: Tensor, requires_grad: bool) -> PyResultT {
+    if requires_grad {
+        if !t.dtype().is_float() {
+            return Err(PyRuntimeError::new_err("Only Tensors of floating point and complex dtype can require gradients"));
+        }
+        t.meta_mut().lock().requires_grad = true;
+    }
+    Ok(PyTensor::new(t))
 }
 
 /// Sizes from varargs, one sequence, or the `size=` keyword.
@@ -38,9 +48,9 @@ fn size_arg(size: &Bound<PyTuple>, kw: Option<&Bound<PyAny>>) -> PyResult<Vec<us
 
 /// Returns `result`, or writes it into `out` (resizing `out` when the shapes differ, as PyTorch
 /// does) and returns `out`.
-fn finish<'py>(py: Python<'py>, result: Tensor, out: Option<Bound<'py, PyTensor>>) -> PyResult<Bound<'py, PyAny>> {
+fn finish<'py>(py: Python<'py>, result: Tensor, out: Option<Bound<'py, PyTensor>>, requires_grad: bool) -> PyResult<Bound<'py, PyAny>> {
     match out {
-        None => Ok(Bound::new(py, PyTensor::new(result))?.into_any()),
+        None => Ok(Bound::new(py, leaf(result, requires_grad)?)?.into_any()),
         Some(o) => {
             let same = o.borrow().t.shape() == result.shape();
             if same {
@@ -168,7 +178,7 @@ fn set_rng_state(new_state: &Bound<PyAny>) -> PyResult<()> {
 fn tensor(data: &Bound<PyAny>, dtype: Option<&Bound<PyAny>>, device: Option<&Bound<PyAny>>, requires_grad: bool, pin_memory: bool) -> PyResultT {
     let _ = pin_memory;
     let dtype = factory_kwargs(dtype, device, requires_grad)?;
-    Ok(PyTensor::new(convert::tensor_from_data(data, dtype)?))
+    leaf(convert::tensor_from_data(data, dtype)?, requires_grad)
 }
 
 /// Shares memory with a tensor or numpy array when no conversion is needed.
@@ -203,10 +213,8 @@ fn asarray(obj: &Bound<PyAny>, dtype: Option<&Bound<PyAny>>, device: Option<&Bou
         as_tensor_impl(obj, dtype)?
     };
     let t = t.to_dtype(dtype.unwrap_or(t.dtype()))?;
-    if copy == Some(true) {
-        return Ok(PyTensor::new(t.deep_clone()?));
-    }
-    Ok(PyTensor::new(t))
+    let t = if copy == Some(true) { t.deep_clone()? } else { t };
+    leaf(t, requires_grad)
 }
 
 macro_rules! filled_factory {
@@ -230,7 +238,7 @@ macro_rules! filled_factory {
             let d = factory_kwargs(dtype, device, requires_grad)?;
             let d = d.or_else(|| out.as_ref().map(|o| o.borrow().t.dtype())).unwrap_or_else(default_dtype);
             let shape = size_arg(sizes, size)?;
-            finish(py, Tensor::full(&shape, $value, d)?, out)
+            finish(py, Tensor::full(&shape, $value, d)?, out, requires_grad)
         }
     };
 }
@@ -256,7 +264,7 @@ fn full<'py>(
     let v = scalar_arg(fill_value, "fill_value")?;
     let d = factory_kwargs(dtype, device, requires_grad)?.unwrap_or(v.default_dtype());
     let shape = crate::ops::create::shape_of(&args::int_list(size)?)?;
-    finish(py, Tensor::full(&shape, v, d)?, out)
+    finish(py, Tensor::full(&shape, v, d)?, out, requires_grad)
 }
 
 #[pyfunction]
@@ -265,7 +273,7 @@ fn scalar_tensor(s: &Bound<PyAny>, dtype: Option<&Bound<PyAny>>, layout: Option<
     let _ = (layout, pin_memory);
     let v = scalar_arg(s, "s")?;
     let d = factory_kwargs(dtype, device, requires_grad)?.unwrap_or_else(default_dtype);
-    Ok(PyTensor::new(Tensor::scalar(v, d)?))
+    leaf(Tensor::scalar(v, d)?, requires_grad)
 }
 
 #[pyfunction]
@@ -293,7 +301,7 @@ fn empty_strided(size: &Bound<PyAny>, stride: &Bound<PyAny>, dtype: Option<&Boun
         }
     }
     let base = Tensor::zeros(&crate::ops::create::shape_of(&[extent as i64])?, d)?;
-    Ok(PyTensor::new(base.as_strided(&size, &stride, Some(0))?))
+    leaf(base.as_strided(&size, &stride, Some(0))?, requires_grad)
 }
 
 /// `start`/`end`/`step` of `arange`, which PyTorch reads as `arange(end)` when given one bound.
@@ -323,7 +331,7 @@ fn arange<'py>(
         Some(x) if !x.is_none() => scalar_arg(x, "step")?,
         _ => Scalar::Int(1),
     };
-    finish(py, Tensor::arange(s, e, st, d)?, out)
+    finish(py, Tensor::arange(s, e, st, d)?, out, requires_grad)
 }
 
 #[pyfunction]
@@ -343,7 +351,7 @@ fn linspace<'py>(
     let _ = layout;
     let d = factory_kwargs(dtype, device, requires_grad)?.unwrap_or_else(default_dtype);
     let t = Tensor::linspace(float_arg(start, "start")?, float_arg(end, "end")?, args::index_int(steps)?, d)?;
-    finish(py, t, out)
+    finish(py, t, out, requires_grad)
 }
 
 #[pyfunction]
@@ -364,7 +372,7 @@ fn logspace<'py>(
     let _ = layout;
     let d = factory_kwargs(dtype, device, requires_grad)?.unwrap_or_else(default_dtype);
     let t = Tensor::logspace(float_arg(start, "start")?, float_arg(end, "end")?, args::index_int(steps)?, base, d)?;
-    finish(py, t, out)
+    finish(py, t, out, requires_grad)
 }
 
 #[pyfunction]
@@ -387,7 +395,7 @@ fn eye<'py>(
         Some(m) if !m.is_none() => Some(args::index_int(m)?),
         _ => None,
     };
-    finish(py, Tensor::eye(args::index_int(n)?, m, d)?, out)
+    finish(py, Tensor::eye(args::index_int(n)?, m, d)?, out, requires_grad)
 }
 
 // ------------------------------------------------------------------ *_like
@@ -404,7 +412,7 @@ macro_rules! like_factory {
             let _ = (layout, memory_format);
             let $t = args::tensor(input, stringify!($name), "input")?;
             let $d = like_dtype(&$t, dtype, device, requires_grad)?;
-            Ok(PyTensor::new($body?))
+            leaf($body?, requires_grad)
         }
     };
 }
@@ -421,7 +429,7 @@ fn full_like(input: &Bound<PyAny>, fill_value: &Bound<PyAny>, dtype: Option<&Bou
     let _ = (layout, memory_format);
     let t = args::tensor(input, "full_like", "input")?;
     let d = like_dtype(&t, dtype, device, requires_grad)?;
-    Ok(PyTensor::new(Tensor::full(t.shape(), scalar_arg(fill_value, "fill_value")?, d)?))
+    leaf(Tensor::full(t.shape(), scalar_arg(fill_value, "fill_value")?, d)?, requires_grad)
 }
 
 /// `randint_like(input, high)` or `randint_like(input, low, high)`.
@@ -447,7 +455,7 @@ fn randint_like(
         _ => (0, args::index_int(low_or_high)?),
     };
     let g = gen_arc(generator);
-    Ok(PyTensor::new(Tensor::randint(lo, hi, t.shape(), d, g.as_deref())?))
+    leaf(Tensor::randint(lo, hi, t.shape(), d, g.as_deref())?, requires_grad)
 }
 
 // ------------------------------------------------------------------ random factories
@@ -474,7 +482,7 @@ macro_rules! random_factory {
             let d = d.or_else(|| out.as_ref().map(|o| o.borrow().t.dtype())).unwrap_or_else(default_dtype);
             let shape = size_arg(sizes, size)?;
             let g = gen_arc(generator);
-            finish(py, Tensor::$op(&shape, d, g.as_deref())?, out)
+            finish(py, Tensor::$op(&shape, d, g.as_deref())?, out, requires_grad)
         }
     };
 }
@@ -521,7 +529,7 @@ fn randint<'py>(
     };
     let shape = crate::ops::create::shape_of(&args::int_list(&size_obj)?)?;
     let g = gen_arc(generator);
-    finish(py, Tensor::randint(lo, hi, &shape, d, g.as_deref())?, out)
+    finish(py, Tensor::randint(lo, hi, &shape, d, g.as_deref())?, out, requires_grad)
 }
 
 #[pyfunction]
@@ -541,7 +549,7 @@ fn randperm<'py>(
     let _ = (layout, pin_memory);
     let d = factory_kwargs(dtype, device, requires_grad)?.unwrap_or(DType::I64);
     let g = gen_arc(generator);
-    finish(py, Tensor::randperm(args::index_int(n)?, d, g.as_deref())?, out)
+    finish(py, Tensor::randperm(args::index_int(n)?, d, g.as_deref())?, out, requires_grad)
 }
 
 /// The four overloads of `normal`: (Tensor, Tensor), (Tensor, float), (float, Tensor), and
@@ -600,7 +608,7 @@ fn normal<'py>(
             Tensor::normal_sized(m, s, &shape, d, g)?
         }
     };
-    finish(py, result, out)
+    finish(py, result, out, requires_grad)
 }
 
 #[pyfunction]
@@ -614,7 +622,7 @@ fn bernoulli<'py>(
 ) -> PyResult<Bound<'py, PyAny>> {
     let t = args::tensor(input, "bernoulli", "input")?;
     let g = gen_arc(generator);
-    finish(py, t.bernoulli(p, g.as_deref())?, out)
+    finish(py, t.bernoulli(p, g.as_deref())?, out, false)
 }
 
 #[pyfunction]
@@ -629,7 +637,7 @@ fn multinomial<'py>(
 ) -> PyResult<Bound<'py, PyAny>> {
     let t = args::tensor(input, "multinomial", "input")?;
     let g = gen_arc(generator);
-    finish(py, t.multinomial(num_samples, replacement, g.as_deref())?, out)
+    finish(py, t.multinomial(num_samples, replacement, g.as_deref())?, out, false)
 }
 
 // ------------------------------------------------------------------ Tensor methods

@@ -28,7 +28,7 @@ impl PyTensor {
     /// In-place form: compute, then write back with PyTorch's cast check.
     fn inplace<'py>(slf: Bound<'py, Self>, other: &Bound<PyAny>, op: BinaryOp) -> PyResult<Bound<'py, Self>> {
         let r = slf.borrow().named(other, op)?;
-        slf.borrow().t.assign_result(&r.t)?;
+        crate::autograd::inplace::commit(&mut slf.borrow_mut().t, &r.t)?;
         Ok(slf)
     }
     /// `other * alpha` for add/sub's `alpha=` keyword.
@@ -193,7 +193,7 @@ impl PyTensor {
     #[pyo3(signature = (other, *, alpha=None))]
     fn add_<'py>(slf: Bound<'py, Self>, other: &Bound<PyAny>, alpha: Option<&Bound<PyAny>>) -> PyResult<Bound<'py, Self>> {
         let r = slf.borrow().add(other, alpha)?;
-        slf.borrow().t.assign_result(&r.t)?;
+        crate::autograd::inplace::commit(&mut slf.borrow_mut().t, &r.t)?;
         Ok(slf)
     }
     #[pyo3(signature = (other, *, alpha=None))]
@@ -208,7 +208,7 @@ impl PyTensor {
     #[pyo3(signature = (other, *, alpha=None))]
     fn sub_<'py>(slf: Bound<'py, Self>, other: &Bound<PyAny>, alpha: Option<&Bound<PyAny>>) -> PyResult<Bound<'py, Self>> {
         let r = slf.borrow().sub(other, alpha)?;
-        slf.borrow().t.assign_result(&r.t)?;
+        crate::autograd::inplace::commit(&mut slf.borrow_mut().t, &r.t)?;
         Ok(slf)
     }
     #[pyo3(signature = (other, *, alpha=None))]
@@ -253,7 +253,7 @@ impl PyTensor {
     #[pyo3(signature = (other, *, rounding_mode=None))]
     fn div_<'py>(slf: Bound<'py, Self>, other: &Bound<PyAny>, rounding_mode: Option<&str>) -> PyResult<Bound<'py, Self>> {
         let r = slf.borrow().div(other, rounding_mode)?;
-        slf.borrow().t.assign_result(&r.t)?;
+        crate::autograd::inplace::commit(&mut slf.borrow_mut().t, &r.t)?;
         Ok(slf)
     }
     /// Replaces this tensor's data and metadata with another's (used for `out=`).
@@ -271,7 +271,7 @@ macro_rules! unary_ops {
                 fn $name(&self) -> PyResultT { Ok(PyTensor::new(self.t.unary(UnaryOp::$op)?)) }
                 fn $inp<'py>(slf: Bound<'py, Self>) -> PyResult<Bound<'py, Self>> {
                     let r = slf.borrow().t.unary(UnaryOp::$op)?;
-                    slf.borrow().t.assign_result(&r)?;
+                    crate::autograd::inplace::commit(&mut slf.borrow_mut().t, &r)?;
                     Ok(slf)
                 }
             )*
@@ -350,7 +350,7 @@ impl PyTensor {
     #[pyo3(signature = (decimals=0))]
     fn round_<'py>(slf: Bound<'py, Self>, decimals: i64) -> PyResult<Bound<'py, Self>> {
         let r = slf.borrow().round(decimals)?;
-        slf.borrow().t.assign_result(&r.t)?;
+        crate::autograd::inplace::commit(&mut slf.borrow_mut().t, &r.t)?;
         Ok(slf)
     }
     #[pyo3(signature = (min=None, max=None))]
@@ -365,7 +365,7 @@ impl PyTensor {
     #[pyo3(signature = (min=None, max=None))]
     fn clamp_<'py>(slf: Bound<'py, Self>, min: Option<&Bound<PyAny>>, max: Option<&Bound<PyAny>>) -> PyResult<Bound<'py, Self>> {
         let r = slf.borrow().clamp(min, max)?;
-        slf.borrow().t.assign_result(&r.t)?;
+        crate::autograd::inplace::commit(&mut slf.borrow_mut().t, &r.t)?;
         Ok(slf)
     }
     #[pyo3(signature = (min=None, max=None))]
@@ -387,7 +387,7 @@ impl PyTensor {
     }
     fn lerp_<'py>(slf: Bound<'py, Self>, end: &Bound<PyAny>, weight: &Bound<PyAny>) -> PyResult<Bound<'py, Self>> {
         let r = slf.borrow().lerp(end, weight)?;
-        slf.borrow().t.assign_result(&r.t)?;
+        crate::autograd::inplace::commit(&mut slf.borrow_mut().t, &r.t)?;
         Ok(slf)
     }
     #[pyo3(signature = (nan=0.0, posinf=None, neginf=None))]
@@ -397,7 +397,7 @@ impl PyTensor {
     #[pyo3(signature = (nan=0.0, posinf=None, neginf=None))]
     fn nan_to_num_<'py>(slf: Bound<'py, Self>, nan: f64, posinf: Option<f64>, neginf: Option<f64>) -> PyResult<Bound<'py, Self>> {
         let r = slf.borrow().t.nan_to_num(nan, posinf, neginf)?;
-        slf.borrow().t.assign_result(&r)?;
+        crate::autograd::inplace::commit(&mut slf.borrow_mut().t, &r)?;
         Ok(slf)
     }
     #[pyo3(signature = (other, rtol=1e-05, atol=1e-08, equal_nan=false))]

@@ -77,13 +77,13 @@ impl PyTensor {
     #[pyo3(signature = (mat1, mat2, *, beta=None, alpha=None))]
     fn addmm_<'py>(slf: Bound<'py, Self>, mat1: &Bound<PyAny>, mat2: &Bound<PyAny>, beta: Option<&Bound<PyAny>>, alpha: Option<&Bound<PyAny>>) -> PyResult<Bound<'py, Self>> {
         let r = slf.borrow().addmm(mat1, mat2, beta, alpha)?;
-        slf.borrow().t.assign_result(&r.t)?;
+        crate::autograd::inplace::commit(&mut slf.borrow_mut().t, &r.t)?;
         Ok(slf)
     }
     #[pyo3(signature = (batch1, batch2, *, beta=None, alpha=None))]
     fn baddbmm_<'py>(slf: Bound<'py, Self>, batch1: &Bound<PyAny>, batch2: &Bound<PyAny>, beta: Option<&Bound<PyAny>>, alpha: Option<&Bound<PyAny>>) -> PyResult<Bound<'py, Self>> {
         let r = slf.borrow().baddbmm(batch1, batch2, beta, alpha)?;
-        slf.borrow().t.assign_result(&r.t)?;
+        crate::autograd::inplace::commit(&mut slf.borrow_mut().t, &r.t)?;
         Ok(slf)
     }
     fn trace(&self) -> PyResultT {

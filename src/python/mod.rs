@@ -15,6 +15,7 @@ pub mod linalg;
 pub mod indexing;
 pub mod shape_ops;
 pub mod creation;
+pub mod autograd;
 
 #[pymodule]
 #[pyo3(name = "_C")]
@@ -28,5 +29,6 @@ fn init_module(m: &Bound<PyModule>) -> PyResult<()> {
     indexing::register(m)?;
     shape_ops::register(m)?;
     creation::register(m)?;
+    autograd::register(m)?;
     Ok(())
 }

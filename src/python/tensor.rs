@@ -165,19 +165,12 @@ impl PyTensor {
     fn m_t(&self) -> PyResultT {
         Ok(PyTensor::new(self.t.mt()?))
     }
-    #[getter]
-    fn data(&self) -> PyTensor {
-        PyTensor::new(self.t.clone())
-    }
     fn untyped_storage_nbytes(&self) -> usize {
         self.t.storage().nbytes()
     }
     /// Identity of the underlying storage (tests use it to check views share memory).
     fn _storage_id(&self) -> usize {
         self.t.storage().as_ptr() as usize
-    }
-    fn _version(&self) -> u64 {
-        self.t.storage().version()
     }
 
     // ----------------------------------------------------------------- Python protocol
@@ -353,16 +346,16 @@ impl PyTensor {
     fn copy_<'py>(slf: Bound<'py, Self>, src: &Bound<PyAny>, non_blocking: bool) -> PyResult<Bound<'py, Self>> {
         let _ = non_blocking;
         let src = args::tensor(src, "copy_", "src")?;
-        slf.borrow().t.copy_(&src)?;
+        crate::autograd::inplace::copy_(&mut slf.borrow_mut().t, &src)?;
         Ok(slf)
     }
     fn fill_<'py>(slf: Bound<'py, Self>, value: &Bound<PyAny>) -> PyResult<Bound<'py, Self>> {
         let v = args::require_scalar(value, "fill_(): argument 'value'")?;
-        slf.borrow().t.fill_(v)?;
+        crate::autograd::inplace::fill_(&mut slf.borrow_mut().t, v)?;
         Ok(slf)
     }
     fn zero_<'py>(slf: Bound<'py, Self>) -> PyResult<Bound<'py, Self>> {
-        slf.borrow().t.fill_(Scalar::Int(0))?;
+        crate::autograd::inplace::fill_(&mut slf.borrow_mut().t, Scalar::Int(0))?;
         Ok(slf)
     }
 

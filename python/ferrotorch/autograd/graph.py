@@ -1,0 +1,2 @@
+"""Graph node type (`Tensor.grad_fn` objects)."""
+from .._C import Node  # noqa: F401

@@ -1,0 +1,139 @@
+//! In-place ops on tensors that take part in autograd.
+//!
+//! An in-place op is computed out of place (and recorded like any op), then `commit` writes the
+//! result into the target's memory and makes the target's history point at the new node
+//! ("rebasing"). Saved tensors that alias the target are copied before the write, so the node
+//! that just read them still sees the old values. When the target is a view, its base gets a
+//! `CopySlices` node that routes the gradient of the written region through the op.
+use super::meta::{AutogradMeta, MetaState};
+use super::mode::{is_grad_enabled, no_grad};
+use super::node::{Edge, Node, TensorMeta};
+use crate::bail;
+use crate::error::Result;
+use crate::tensor::Tensor;
+use std::sync::Arc;
+
+/// PyTorch's checks before writing into `target` with grad mode on.
+pub fn check_inplace(target: &Tensor) -> Result<()> {
+    if !is_grad_enabled() {
+        return Ok(());
+    }
+    let base = target.view_base();
+    if base.is_none() && target.requires_grad() && target.is_leaf() {
+        bail!(Runtime, "a leaf Variable that requires grad is being used in an in-place operation.");
+    }
+    if base.is_some_and(|b| b.requires_grad() && b.is_leaf()) {
+        bail!(Runtime, "a view of a leaf Variable that requires grad is being used in an in-place operation.");
+    }
+    Ok(())
+}
+
+/// Writes `result` (same shape as `target`; cast with PyTorch's rules) into `target` and, when
+/// `result` has a history, makes it `target`'s history.
+pub fn commit(target: &mut Tensor, result: &Tensor) -> Result<()> {
+    check_inplace(target)?;
+    let node = result.grad_fn();
+    if let Some(n) = &node {
+        n.copy_saved_aliasing(target)?;
+    }
+    {
+        let _off = no_grad();
+        target.assign_result(&result.detach())?;
+    }
+    let Some(node) = node else { return Ok(()) };
+    if !target.dtype().is_float() {
+        return Ok(());
+    }
+    match target.view_base() {
+        None => set_history(target, node, result.output_nr()),
+        Some(base) => rebase_view(target, base, node)?,
+    }
+    Ok(())
+}
+
+fn set_history(target: &mut Tensor, node: Arc<Node>, output_nr: usize) {
+    let meta = target.meta_mut();
+    let mut s = meta.lock();
+    s.requires_grad = true;
+    s.grad_fn = Some(node);
+    s.output_nr = output_nr;
+}
+
+/// A scratch tensor covering all of `like`'s storage, zeroed, so layouts from that storage
+/// (the base's and the view's) can be applied to it unchanged.
+fn storage_sized_zeros(like: &Tensor) -> Result<Tensor> {
+    let n = like.storage().nbytes() / like.dtype().size();
+    Tensor::zeros(&[n], like.dtype())
+}
+
+/// `view` (of `base`) was overwritten by the output of `op`, whose first input was the view's
+/// old value. The base's new history: CopySlices (region gradient through `op`, the rest
+/// unchanged); the view's new history: a slice of the base's.
+fn rebase_view(view: &mut Tensor, mut base: Tensor, op: Arc<Node>) -> Result<()> {
+    let base_layout = base.layout().clone();
+    let view_layout = view.layout().clone();
+    let mut next = vec![base.gradient_edge()];
+    next.extend(op.next_edges().iter().skip(1).cloned());
+    let mut input_meta = vec![TensorMeta::of(&base)];
+    input_meta.extend(op.input_meta.iter().skip(1).cloned());
+    let template = base.detach();
+    let (bl, vl) = (base_layout.clone(), view_layout.clone());
+    let copy_slices = Node::new_op(
+        "CopySlices",
+        next,
+        input_meta,
+        vec![TensorMeta::of(&base)],
+        Box::new(move |ctx| {
+            let scratch = storage_sized_zeros(&template)?;
+            let whole = scratch.with_layout(bl.clone());
+            whole.copy_(ctx.grad(0))?;
+            let region = scratch.with_layout(vl.clone());
+            let mut grads = op.apply(vec![Some(region.deep_clone()?)])?;
+            match grads.first_mut().and_then(|g| g.take()) {
+                Some(g) => region.copy_(&g)?,
+                None => region.fill_(crate::dtype::Scalar::Float(0.0))?,
+            }
+            grads[0] = Some(whole);
+            Ok(grads)
+        }),
+    );
+    set_history(&mut base, copy_slices.clone(), 0);
+    // Propagate to the shared meta: `base` here is a clone whose meta is the base's own.
+    let template = base.detach();
+    let as_strided = Node::new_op(
+        "AsStridedBackward0",
+        vec![Some(Edge { node: copy_slices, input_nr: 0 })],
+        vec![TensorMeta::of(&base)],
+        vec![TensorMeta::of(view)],
+        Box::new(move |ctx| {
+            let scratch = storage_sized_zeros(&template)?;
+            scratch.with_layout(view_layout.clone()).copy_(ctx.grad(0))?;
+            Ok(vec![Some(scratch.with_layout(base_layout.clone()).contiguous()?)])
+        }),
+    );
+    let meta: Arc<AutogradMeta> = view.meta_mut();
+    let mut s = meta.lock();
+    *s = MetaState { requires_grad: true, grad_fn: Some(as_strided), output_nr: 0, view_base: Some(base), ..std::mem::take(&mut *s) };
+    Ok(())
+}
+
+/// `target.copy_(src)`, recorded as `CopyBackwards` when either side takes part in autograd.
+pub fn copy_(target: &mut Tensor, src: &Tensor) -> Result<()> {
+    let Some(rec) = super::begin("CopyBackwards", &[&*target, src]) else {
+        check_inplace(target)?;
+        return target.copy_(src);
+    };
+    let value = src.expand(target.shape())?.to_dtype_copy(target.dtype())?;
+    let r = rec.finish(value, |ctx| Ok(vec![Some(ctx.grad(0).zeros_like()?), Some(ctx.grad(0).clone())]));
+    commit(target, &r)
+}
+
+/// `target.fill_(value)` / `zero_()`: the old values get a zero gradient.
+pub fn fill_(target: &mut Tensor, value: crate::dtype::Scalar) -> Result<()> {
+    let Some(rec) = super::begin("FillBackward0", &[&*target]) else {
+        check_inplace(target)?;
+        return target.fill_(value);
+    };
+    let r = rec.finish(Tensor::full(target.shape(), value, target.dtype())?, |ctx| Ok(vec![Some(ctx.grad(0).zeros_like()?)]));
+    commit(target, &r)
+}

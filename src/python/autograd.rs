@@ -1,0 +1,435 @@
+//! Autograd bindings: tensor attributes (`requires_grad`, `.grad`, `grad_fn`, hooks),
+//! `backward`/`grad`, grad modes, and the node behind custom `autograd.Function`s.
+use crate::autograd::engine::{self, Deliver, Options};
+use crate::autograd::node::{Hook, Node, Save, TensorMeta};
+use crate::autograd::{self, mode};
+use crate::python::error::callback_error;
+use crate::python::tensor::PyTensor;
+use crate::tensor::Tensor;
+use pyo3::exceptions::{PyRuntimeError, PyTypeError};
+use pyo3::prelude::*;
+use pyo3::types::{PyList, PyTuple};
+use std::sync::Arc;
+
+/// A `grad_fn`: PyTorch's node objects (`MulBackward0`, `AccumulateGrad`, ...).
+#[pyclass(name = "Node", module = "ferrotorch.autograd.graph", frozen)]
+pub struct PyNode {
+    node: Arc<Node>,
+    /// For AccumulateGrad: a tensor with the leaf's geometry, to rebuild `.variable`.
+    leaf: Option<Tensor>,
+}
+
+fn node_object(py: Python, edge: Option<&crate::autograd::Edge>) -> PyResult<(PyObject, usize)> {
+    Ok(match edge {
+        None => (py.None(), 0),
+        Some(e) => {
+            let leaf = e.node.leaf().map(|_| {
+                let m = &e.node.input_meta[0];
+                Tensor::zeros(&m.shape, m.dtype).expect("leaf metadata")
+            });
+            (Py::new(py, PyNode { node: e.node.clone(), leaf })?.into_any(), e.input_nr)
+        }
+    })
+}
+
+#[pymethods]
+impl PyNode {
+    fn name(&self) -> String {
+        self.node.name().to_string()
+    }
+    #[getter]
+    fn next_functions<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyTuple>> {
+        let items: PyResult<Vec<Bound<PyTuple>>> = self
+            .node
+            .next_edges()
+            .iter()
+            .map(|e| {
+                let (n, nr) = node_object(py, e.as_ref())?;
+                PyTuple::new(py, [n, nr.into_pyobject(py)?.into_any().unbind()])
+            })
+            .collect();
+        PyTuple::new(py, items?)
+    }
+    /// The leaf tensor of an AccumulateGrad node.
+    #[getter]
+    fn variable(&self) -> PyResult<PyTensor> {
+        match &self.leaf {
+            Some(t) => Ok(PyTensor::new(self.node.variable(t).expect("accumulate node"))),
+            None => Err(pyo3::exceptions::PyAttributeError::new_err(format!("'{}' object has no attribute 'variable'", self.node.name()))),
+        }
+    }
+    #[getter]
+    fn _saved_tensors(&self, py: Python) -> PyResult<Vec<Py<PyTensor>>> {
+        self.node.saved_tensors()?.into_iter().map(|t| Py::new(py, PyTensor::new(t))).collect()
+    }
+    fn __repr__(&self) -> String {
+        format!("<{} object at {:#x}>", self.node.name(), Arc::as_ptr(&self.node) as usize)
+    }
+    fn __eq__(&self, other: &Bound<PyAny>) -> bool {
+        other.downcast::<PyNode>().is_ok_and(|o| Arc::ptr_eq(&o.get().node, &self.node))
+    }
+    fn __hash__(&self) -> isize {
+        Arc::as_ptr(&self.node) as isize
+    }
+}
+
+/// The handle `register_hook` returns; `remove()` unregisters the hook.
+#[pyclass(name = "RemovableHandle", module = "ferrotorch.utils.hooks")]
+pub struct PyHookHandle {
+    target: HookTarget,
+    id: u64,
+}
+
+enum HookTarget {
+    Node(Arc<Node>),
+    Leaf(Arc<crate::autograd::AutogradMeta>),
+}
+
+#[pymethods]
+impl PyHookHandle {
+    fn remove(&self) {
+        match &self.target {
+            HookTarget::Node(n) => n.remove_pre_hook(self.id),
+            HookTarget::Leaf(m) => m.lock().hooks.retain(|(i, _)| *i != self.id),
+        }
+    }
+    fn __enter__(slf: Py<Self>) -> Py<Self> {
+        slf
+    }
+    fn __exit__(&self, _a: &Bound<PyAny>, _b: &Bound<PyAny>, _c: &Bound<PyAny>) {
+        self.remove()
+    }
+}
+
+/// Wraps a Python callable `hook(grad) -> Tensor | None` as a core hook.
+fn python_hook(f: PyObject) -> Hook {
+    Arc::new(move |g: &Tensor| {
+        Python::with_gil(|py| {
+            let r = f.call1(py, (PyTensor::new(g.clone()),)).map_err(callback_error)?;
+            if r.is_none(py) {
+                return Ok(None);
+            }
+            match r.downcast_bound::<PyTensor>(py) {
+                Ok(t) => Ok(Some(t.borrow().t.clone())),
+                Err(_) => Err(callback_error(PyTypeError::new_err("hook returned an object that is not a Tensor or None"))),
+            }
+        })
+    })
+}
+
+fn tensors_of(list: &Bound<PyAny>) -> PyResult<Vec<Tensor>> {
+    if let Ok(t) = list.downcast::<PyTensor>() {
+        return Ok(vec![t.borrow().t.clone()]);
+    }
+    list.try_iter()?.map(|x| Ok(x?.downcast::<PyTensor>()?.borrow().t.clone())).collect()
+}
+
+fn optional_tensors(list: Option<&Bound<PyAny>>, n: usize) -> PyResult<Vec<Option<Tensor>>> {
+    let Some(list) = list.filter(|l| !l.is_none()) else { return Ok(vec![None; n]) };
+    if let Ok(t) = list.downcast::<PyTensor>() {
+        return Ok(vec![Some(t.borrow().t.clone())]);
+    }
+    let v: Vec<Option<Tensor>> = list
+        .try_iter()?
+        .map(|x| {
+            let x = x?;
+            if x.is_none() {
+                Ok(None)
+            } else {
+                Ok(Some(x.downcast::<PyTensor>()?.borrow().t.clone()))
+            }
+        })
+        .collect::<PyResult<_>>()?;
+    if v.len() != n {
+        return Err(PyRuntimeError::new_err(format!("grad can be implicitly created only for scalar outputs; got {} gradients for {} outputs", v.len(), n)));
+    }
+    Ok(v)
+}
+
+#[pymethods]
+impl PyTensor {
+    #[getter(requires_grad)]
+    fn get_requires_grad(&self) -> bool {
+        self.t.requires_grad()
+    }
+    #[setter(requires_grad)]
+    fn set_requires_grad(&mut self, value: bool) -> PyResult<()> {
+        if !self.t.is_leaf() {
+            if value {
+                return Ok(());
+            }
+            return Err(PyRuntimeError::new_err(
+                "you can only change requires_grad flags of leaf variables. If you want to use a computed variable in a subgraph that doesn't require differentiation use var_no_grad = var.detach().",
+            ));
+        }
+        if value && !self.t.dtype().is_float() {
+            return Err(PyRuntimeError::new_err("only Tensors of floating point and complex dtype can require gradients"));
+        }
+        if !value && self.t.autograd.is_none() {
+            return Ok(());
+        }
+        self.t.meta_mut().lock().requires_grad = value;
+        Ok(())
+    }
+    #[pyo3(signature = (requires_grad=true))]
+    fn requires_grad_(slf: Bound<'_, Self>, requires_grad: bool) -> PyResult<Bound<'_, Self>> {
+        slf.borrow_mut().set_requires_grad(requires_grad)?;
+        Ok(slf)
+    }
+    #[getter]
+    fn is_leaf(&self) -> bool {
+        self.t.is_leaf()
+    }
+    #[getter(grad)]
+    fn get_grad(&self, py: Python) -> PyResult<Option<PyTensor>> {
+        if !self.t.is_leaf() && !self.t.retains_grad() {
+            let warnings = py.import("warnings")?;
+            warnings.call_method1(
+                "warn",
+                ("The .grad attribute of a Tensor that is not a leaf Tensor is being accessed. Its .grad attribute won't be populated during autograd.backward(). If you indeed want the .grad field to be populated for a non-leaf Tensor, use .retain_grad() on the non-leaf Tensor. If you access the non-leaf Tensor by mistake, make sure you access the leaf Tensor instead.", py.get_type::<pyo3::exceptions::PyUserWarning>(), 2),
+            )?;
+        }
+        Ok(self.t.grad().map(PyTensor::new))
+    }
+    #[setter(grad)]
+    fn set_grad_attr(&mut self, value: Option<PyRef<PyTensor>>) -> PyResult<()> {
+        if let Some(g) = &value {
+            if g.t.dtype() != self.t.dtype() {
+                return Err(PyRuntimeError::new_err("assigned grad has data of a different type"));
+            }
+            if g.t.shape() != self.t.shape() {
+                return Err(PyRuntimeError::new_err("assigned grad has data of a different size"));
+            }
+        }
+        self.t.set_grad(value.map(|g| g.t.clone()));
+        Ok(())
+    }
+    #[getter]
+    fn grad_fn(&self, py: Python) -> PyResult<Option<Py<PyNode>>> {
+        self.t.grad_fn().map(|node| Py::new(py, PyNode { node, leaf: None })).transpose()
+    }
+    #[getter]
+    fn output_nr(&self) -> usize {
+        self.t.output_nr()
+    }
+    #[getter]
+    fn _version(&self) -> u64 {
+        self.t.storage().version()
+    }
+    #[getter]
+    fn retains_grad(&self) -> bool {
+        self.t.retains_grad()
+    }
+    fn retain_grad(&mut self) -> PyResult<()> {
+        if !self.t.requires_grad() {
+            return Err(PyRuntimeError::new_err("can't retain_grad on Tensor that has requires_grad=False"));
+        }
+        let Some(node) = self.t.grad_fn() else { return Ok(()) };
+        if self.t.retains_grad() {
+            return Ok(());
+        }
+        let meta = self.t.meta_mut();
+        node.retain_output(self.t.output_nr(), &meta);
+        meta.lock().retains_grad = true;
+        Ok(())
+    }
+    fn register_hook(&mut self, hook: PyObject) -> PyResult<PyHookHandle> {
+        if !self.t.requires_grad() {
+            return Err(PyRuntimeError::new_err("cannot register a hook on a tensor that doesn't require gradient"));
+        }
+        let h = python_hook(hook);
+        Ok(match self.t.grad_fn() {
+            Some(node) => PyHookHandle { id: node.add_pre_hook(self.t.output_nr(), h), target: HookTarget::Node(node) },
+            None => {
+                let meta = self.t.meta_mut();
+                let id = crate::autograd::node::next_hook_id();
+                meta.lock().hooks.push((id, h));
+                PyHookHandle { target: HookTarget::Leaf(meta), id }
+            }
+        })
+    }
+    fn detach(&self) -> PyTensor {
+        PyTensor::new(self.t.detach())
+    }
+    fn detach_(slf: Bound<'_, Self>) -> PyResult<Bound<'_, Self>> {
+        {
+            let mut s = slf.borrow_mut();
+            if s.t.view_base().is_some() {
+                return Err(PyRuntimeError::new_err("Can't detach views in-place. Use detach() instead."));
+            }
+            s.t.autograd = None;
+        }
+        Ok(slf)
+    }
+    /// `t.data`: the same memory, outside the graph.
+    #[getter]
+    fn data(&self) -> PyTensor {
+        PyTensor::new(self.t.detach())
+    }
+    #[setter(data)]
+    fn set_data(&mut self, value: PyRef<PyTensor>) {
+        let meta = self.t.autograd.take();
+        self.t = value.t.detach();
+        self.t.autograd = meta;
+    }
+    #[pyo3(signature = (gradient=None, retain_graph=None, create_graph=false, inputs=None))]
+    fn backward(
+        &self,
+        gradient: Option<PyRef<PyTensor>>,
+        retain_graph: Option<bool>,
+        create_graph: bool,
+        inputs: Option<&Bound<PyAny>>,
+    ) -> PyResult<()> {
+        let inputs = inputs.map(tensors_of).transpose()?;
+        if inputs.as_ref().is_some_and(|i| i.is_empty()) {
+            return Err(PyRuntimeError::new_err("`inputs` argument to `backward()` cannot be empty."));
+        }
+        let opts = Options { retain_graph: retain_graph.unwrap_or(create_graph), create_graph };
+        engine::run(&[self.t.clone()], vec![gradient.map(|g| g.t.clone())], opts, Deliver::Accumulate { inputs: inputs.as_deref() })?;
+        Ok(())
+    }
+}
+
+#[pyfunction]
+#[pyo3(signature = (tensors, grad_tensors=None, retain_graph=None, create_graph=false, inputs=None))]
+fn _run_backward(
+    tensors: &Bound<PyAny>,
+    grad_tensors: Option<&Bound<PyAny>>,
+    retain_graph: Option<bool>,
+    create_graph: bool,
+    inputs: Option<&Bound<PyAny>>,
+) -> PyResult<()> {
+    let roots = tensors_of(tensors)?;
+    let grads = optional_tensors(grad_tensors, roots.len())?;
+    let inputs = inputs.filter(|i| !i.is_none()).map(tensors_of).transpose()?;
+    let opts = Options { retain_graph: retain_graph.unwrap_or(create_graph), create_graph };
+    engine::run(&roots, grads, opts, Deliver::Accumulate { inputs: inputs.as_deref() })?;
+    Ok(())
+}
+
+#[pyfunction]
+#[pyo3(signature = (outputs, inputs, grad_outputs=None, retain_graph=None, create_graph=false, allow_unused=false))]
+fn _run_grad(
+    py: Python,
+    outputs: &Bound<PyAny>,
+    inputs: &Bound<PyAny>,
+    grad_outputs: Option<&Bound<PyAny>>,
+    retain_graph: Option<bool>,
+    create_graph: bool,
+    allow_unused: bool,
+) -> PyResult<Vec<Option<Py<PyTensor>>>> {
+    let roots = tensors_of(outputs)?;
+    let grads = optional_tensors(grad_outputs, roots.len())?;
+    let inputs = tensors_of(inputs)?;
+    let opts = Options { retain_graph: retain_graph.unwrap_or(create_graph), create_graph };
+    let r = engine::run(&roots, grads, opts, Deliver::Return { inputs: &inputs, allow_unused })?;
+    r.into_iter().map(|g| g.map(|g| Py::new(py, PyTensor::new(g))).transpose()).collect()
+}
+
+#[pyfunction]
+fn is_grad_enabled() -> bool {
+    mode::is_grad_enabled()
+}
+#[pyfunction]
+fn _set_grad_enabled(enabled: bool) -> bool {
+    mode::set_grad_enabled(enabled)
+}
+#[pyfunction]
+fn is_inference_mode_enabled() -> bool {
+    mode::is_inference_mode_enabled()
+}
+/// Returns the previous (inference, grad) modes, for the context manager to restore.
+#[pyfunction]
+fn _set_inference_mode(enabled: bool) -> (bool, bool) {
+    mode::set_inference_mode(enabled)
+}
+#[pyfunction]
+fn _restore_inference_mode(inference: bool, grad: bool) {
+    mode::set_inference_mode(inference);
+    mode::set_grad_enabled(grad);
+}
+
+/// Records a custom `autograd.Function` call. `inputs`: its tensor arguments; `outputs`:
+/// the tensors `forward` returned (updated in place to carry the new node); `saved`: for
+/// each tensor passed to `save_for_backward`, an output index or the tensor itself;
+/// `backward(saved, grads)` returns one gradient (or None) per tensor input.
+#[pyfunction]
+#[pyo3(signature = (name, inputs, outputs, saved, backward, non_differentiable, materialize_grads))]
+fn _record_function(
+    name: String,
+    inputs: Vec<PyRef<PyTensor>>,
+    outputs: Vec<Bound<PyTensor>>,
+    saved: Vec<Bound<PyAny>>,
+    backward: PyObject,
+    non_differentiable: Vec<usize>,
+    materialize_grads: bool,
+) -> PyResult<bool> {
+    let ins: Vec<Tensor> = inputs.iter().map(|t| t.t.clone()).collect();
+    let refs: Vec<&Tensor> = ins.iter().collect();
+    let Some(mut rec) = autograd::begin(name, &refs) else { return Ok(false) };
+    let saved_inputs: Vec<Tensor> = saved
+        .iter()
+        .filter_map(|s| s.downcast::<PyTensor>().ok().map(|t| t.borrow().t.clone()))
+        .collect();
+    let mut k = 0;
+    for s in &saved {
+        if let Ok(i) = s.extract::<usize>() {
+            rec = rec.save(Save::Output(i));
+        } else {
+            rec = rec.save(Save::Input(&saved_inputs[k]));
+            k += 1;
+        }
+    }
+    let n_inputs = ins.len();
+    let outs: Vec<Tensor> = outputs.iter().map(|o| o.borrow().t.detach()).collect();
+    let results = rec.materialize_grads(materialize_grads).finish_many(outs, move |ctx| {
+        Python::with_gil(|py| -> PyResult<Vec<Option<Tensor>>> {
+            let saved: Vec<Py<PyTensor>> = ctx.saved.iter().map(|t| Py::new(py, PyTensor::new(t.clone()))).collect::<PyResult<_>>()?;
+            let grads: Vec<PyObject> = ctx
+                .grads
+                .iter()
+                .map(|g| match g {
+                    Some(g) => Py::new(py, PyTensor::new(g.clone())).map(|p| p.into_any()),
+                    None => Ok(py.None()),
+                })
+                .collect::<PyResult<_>>()?;
+            let needs = PyTuple::new(py, &ctx.needs_input_grad)?;
+            let r = backward.call1(py, (PyList::new(py, saved)?, PyTuple::new(py, grads)?, needs))?;
+            let r = r.bind(py);
+            let items: Vec<Bound<PyAny>> = r.try_iter()?.collect::<PyResult<_>>()?;
+            if items.len() != n_inputs {
+                return Err(PyRuntimeError::new_err(format!(
+                    "function backward returned an incorrect number of gradients (expected {n_inputs}, got {})",
+                    items.len()
+                )));
+            }
+            items
+                .iter()
+                .map(|x| if x.is_none() { Ok(None) } else { Ok(Some(x.downcast::<PyTensor>()?.borrow().t.clone())) })
+                .collect()
+        })
+        .map_err(callback_error)
+    });
+    for (i, (o, mut t)) in outputs.iter().zip(results).enumerate() {
+        if non_differentiable.contains(&i) {
+            t.autograd = None;
+        }
+        o.borrow_mut().t = t;
+    }
+    Ok(true)
+}
+
+pub fn register(m: &Bound<PyModule>) -> PyResult<()> {
+    m.add_class::<PyNode>()?;
+    m.add_class::<PyHookHandle>()?;
+    m.add_function(wrap_pyfunction!(_run_backward, m)?)?;
+    m.add_function(wrap_pyfunction!(_run_grad, m)?)?;
+    m.add_function(wrap_pyfunction!(is_grad_enabled, m)?)?;
+    m.add_function(wrap_pyfunction!(_set_grad_enabled, m)?)?;
+    m.add_function(wrap_pyfunction!(is_inference_mode_enabled, m)?)?;
+    m.add_function(wrap_pyfunction!(_set_inference_mode, m)?)?;
+    m.add_function(wrap_pyfunction!(_restore_inference_mode, m)?)?;
+    m.add_function(wrap_pyfunction!(_record_function, m)?)?;
+    let _ = TensorMeta::of;
+    Ok(())
+}
