@@ -53,12 +53,13 @@ def test_empty_is_allocated_with_shape_and_dtype():
 def test_requires_grad_and_device_kwargs():
     assert torch.zeros(2, requires_grad=False, device="cpu").shape == (2,)
     assert torch.ones(2, device=torch.device("cpu")).shape == (2,)
-    with pytest.raises(RuntimeError, match="autograd"):
-        torch.zeros(2, requires_grad=True)
+    z = torch.zeros(2, requires_grad=True)
+    assert z.requires_grad and z.is_leaf and z.grad is None
+    assert torch.tensor([1.0], requires_grad=True).requires_grad
+    with pytest.raises(RuntimeError, match="Only Tensors of floating point"):
+        torch.zeros(2, dtype=torch.int64, requires_grad=True)
     with pytest.raises(RuntimeError):
         torch.zeros(2, device="cuda")
-    with pytest.raises(RuntimeError, match="autograd"):
-        torch.tensor([1.0], requires_grad=True)
 
 
 @pytest.mark.parametrize(

@@ -10,7 +10,7 @@ use crate::{bail, with_dtype};
 
 impl Tensor {
     /// `clamp(min, max)`: NaN inputs stay NaN; when min > max every element becomes max.
-    pub fn clamp(&self, min: Option<Operand>, max: Option<Operand>) -> Result<Tensor> {
+    pub(crate) fn clamp_forward(&self, min: Option<Operand>, max: Option<Operand>) -> Result<Tensor> {
         if min.is_none() && max.is_none() {
             bail!(Runtime, "torch.clamp: At least one of 'min' or 'max' must not be None");
         }
@@ -28,7 +28,7 @@ impl Tensor {
     }
 
     /// `lerp(end, weight)` with PyTorch's two-sided formula (exact at weight 0 and 1).
-    pub fn lerp(&self, end: &Tensor, weight: Operand) -> Result<Tensor> {
+    pub(crate) fn lerp_forward(&self, end: &Tensor, weight: Operand) -> Result<Tensor> {
         if end.dtype() != self.dtype() {
             bail!(Runtime, "expected dtype {} for `end` but got dtype {}", self.dtype().name(), end.dtype().name());
         }
@@ -57,7 +57,7 @@ impl Tensor {
     }
 
     /// `nan_to_num(nan=0, posinf=max, neginf=min)`; integer tensors are returned unchanged.
-    pub fn nan_to_num(&self, nan: f64, posinf: Option<f64>, neginf: Option<f64>) -> Result<Tensor> {
+    pub(crate) fn nan_to_num_forward(&self, nan: f64, posinf: Option<f64>, neginf: Option<f64>) -> Result<Tensor> {
         if !self.dtype().is_float() {
             return self.deep_clone();
         }

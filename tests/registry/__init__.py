@@ -95,7 +95,9 @@ def _collect():
 
     ops = []
     for mod in (elementwise, reduce, indexing, shape, creation):
-        ops.extend(getattr(mod, "OPS", []))
+        for info in getattr(mod, "OPS", []):
+            info.family = mod.__name__.rsplit(".", 1)[-1]
+            ops.append(info)
     return ops
 
 

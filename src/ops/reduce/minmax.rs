@@ -71,19 +71,19 @@ impl Tensor {
     }
 
     /// `max()`: the largest element as a 0-d tensor (NaN if any).
-    pub fn max_all(&self) -> Result<Tensor> {
+    pub(crate) fn max_all_forward(&self) -> Result<Tensor> {
         self.extreme_reduce(None, false, true, "max")
     }
     /// `min()`: the smallest element as a 0-d tensor (NaN if any).
-    pub fn min_all(&self) -> Result<Tensor> {
+    pub(crate) fn min_all_forward(&self) -> Result<Tensor> {
         self.extreme_reduce(None, false, false, "min")
     }
     /// `amax(dim=(), keepdim=False)`.
-    pub fn amax(&self, dims: Option<&[i64]>, keepdim: bool) -> Result<Tensor> {
+    pub(crate) fn amax_forward(&self, dims: Option<&[i64]>, keepdim: bool) -> Result<Tensor> {
         self.extreme_reduce(dims, keepdim, true, "amax")
     }
     /// `amin(dim=(), keepdim=False)`.
-    pub fn amin(&self, dims: Option<&[i64]>, keepdim: bool) -> Result<Tensor> {
+    pub(crate) fn amin_forward(&self, dims: Option<&[i64]>, keepdim: bool) -> Result<Tensor> {
         self.extreme_reduce(dims, keepdim, false, "amin")
     }
 
@@ -113,11 +113,11 @@ impl Tensor {
     }
 
     /// `max(dim, keepdim)`: (values, indices).
-    pub fn max_dim(&self, dim: i64, keepdim: bool) -> Result<(Tensor, Tensor)> {
+    pub(crate) fn max_dim_forward(&self, dim: i64, keepdim: bool) -> Result<(Tensor, Tensor)> {
         self.arg_reduce(Some(dim), keepdim, true, "max")
     }
     /// `min(dim, keepdim)`: (values, indices).
-    pub fn min_dim(&self, dim: i64, keepdim: bool) -> Result<(Tensor, Tensor)> {
+    pub(crate) fn min_dim_forward(&self, dim: i64, keepdim: bool) -> Result<(Tensor, Tensor)> {
         self.arg_reduce(Some(dim), keepdim, false, "min")
     }
     /// `argmax(dim=None, keepdim=False)`; without `dim`, an index into the flattened tensor.
@@ -130,7 +130,7 @@ impl Tensor {
     }
 
     /// `aminmax(*, dim=None, keepdim=False)`: (min, max).
-    pub fn aminmax(&self, dim: Option<i64>, keepdim: bool) -> Result<(Tensor, Tensor)> {
+    pub(crate) fn aminmax_forward(&self, dim: Option<i64>, keepdim: bool) -> Result<(Tensor, Tensor)> {
         if self.dtype() == DType::Bool {
             // Matches PyTorch, whose aminmax kernel has no bool instantiation.
             bail!(Runtime, "\"aminmax_cpu\" not implemented for 'Bool'");

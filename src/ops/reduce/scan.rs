@@ -34,11 +34,11 @@ impl Tensor {
     }
 
     /// `cumsum(dim, *, dtype=None)`.
-    pub fn cumsum(&self, dim: i64, dtype: Option<DType>) -> Result<Tensor> {
+    pub(crate) fn cumsum_forward(&self, dim: i64, dtype: Option<DType>) -> Result<Tensor> {
         self.cum_arith(dim, dtype, false)
     }
     /// `cumprod(dim, *, dtype=None)`.
-    pub fn cumprod(&self, dim: i64, dtype: Option<DType>) -> Result<Tensor> {
+    pub(crate) fn cumprod_forward(&self, dim: i64, dtype: Option<DType>) -> Result<Tensor> {
         self.cum_arith(dim, dtype, true)
     }
 

@@ -41,24 +41,24 @@ impl Tensor {
     }
 
     /// `var(dim=None, *, correction=1, keepdim=False)`.
-    pub fn var(&self, dims: Option<&[i64]>, correction: f64, keepdim: bool) -> Result<Tensor> {
+    pub(crate) fn var_forward(&self, dims: Option<&[i64]>, correction: f64, keepdim: bool) -> Result<Tensor> {
         Ok(self.var_mean_impl(dims, correction, keepdim, false)?.0)
     }
     /// `std(dim=None, *, correction=1, keepdim=False)`.
-    pub fn std(&self, dims: Option<&[i64]>, correction: f64, keepdim: bool) -> Result<Tensor> {
+    pub(crate) fn std_forward(&self, dims: Option<&[i64]>, correction: f64, keepdim: bool) -> Result<Tensor> {
         Ok(self.var_mean_impl(dims, correction, keepdim, true)?.0)
     }
     /// `var_mean`: (var, mean).
-    pub fn var_mean(&self, dims: Option<&[i64]>, correction: f64, keepdim: bool) -> Result<(Tensor, Tensor)> {
+    pub(crate) fn var_mean_forward(&self, dims: Option<&[i64]>, correction: f64, keepdim: bool) -> Result<(Tensor, Tensor)> {
         self.var_mean_impl(dims, correction, keepdim, false)
     }
     /// `std_mean`: (std, mean).
-    pub fn std_mean(&self, dims: Option<&[i64]>, correction: f64, keepdim: bool) -> Result<(Tensor, Tensor)> {
+    pub(crate) fn std_mean_forward(&self, dims: Option<&[i64]>, correction: f64, keepdim: bool) -> Result<(Tensor, Tensor)> {
         self.var_mean_impl(dims, correction, keepdim, true)
     }
 
     /// `logsumexp(dim, keepdim=False)`: integers promote to the default float dtype.
-    pub fn logsumexp(&self, dims: Option<&[i64]>, keepdim: bool) -> Result<Tensor> {
+    pub(crate) fn logsumexp_forward(&self, dims: Option<&[i64]>, keepdim: bool) -> Result<Tensor> {
         let x = if self.dtype().is_float() { self.clone() } else { self.to_dtype(default_dtype())? };
         let p = Plan::new(&x, dims, keepdim)?;
         with_dtype!(x.dtype(), T, p.finish(p.map::<T, T>(true, |g| {
@@ -80,7 +80,7 @@ impl Tensor {
     }
 
     /// The vector `p`-norm over `dims` (`linalg.vector_norm`): p may be any float, incl. ±inf and 0.
-    pub fn vector_norm(&self, p: f64, dims: Option<&[i64]>, keepdim: bool, dtype: Option<DType>) -> Result<Tensor> {
+    pub(crate) fn vector_norm_forward(&self, p: f64, dims: Option<&[i64]>, keepdim: bool, dtype: Option<DType>) -> Result<Tensor> {
         if !self.dtype().is_float() {
             bail!(Runtime, "linalg.vector_norm: Expected a floating point or complex tensor as input. Got {}", self.dtype().scalar_name());
         }

@@ -84,7 +84,7 @@ fn with_dtype_arg(x: &Tensor, dtype: Option<DType>) -> Result<Tensor> {
 
 impl Tensor {
     /// `sum(dim=None, keepdim=False, *, dtype=None)`: integers and bools widen to int64.
-    pub fn sum(&self, dims: Option<&[i64]>, keepdim: bool, dtype: Option<DType>) -> Result<Tensor> {
+    pub(crate) fn sum_forward(&self, dims: Option<&[i64]>, keepdim: bool, dtype: Option<DType>) -> Result<Tensor> {
         let x = with_dtype_arg(self, dtype)?;
         let p = Plan::new(&x, dims, keepdim)?;
         if x.dtype().is_float() {
@@ -100,7 +100,7 @@ impl Tensor {
     }
 
     /// `nansum`: `sum` treating NaN as zero.
-    pub fn nansum(&self, dims: Option<&[i64]>, keepdim: bool, dtype: Option<DType>) -> Result<Tensor> {
+    pub(crate) fn nansum_forward(&self, dims: Option<&[i64]>, keepdim: bool, dtype: Option<DType>) -> Result<Tensor> {
         let x = with_dtype_arg(self, dtype)?;
         if !x.dtype().is_float() {
             return x.sum(dims, keepdim, dtype);
@@ -110,7 +110,7 @@ impl Tensor {
     }
 
     /// `mean`: floating-point inputs only, like PyTorch (empty groups give NaN).
-    pub fn mean(&self, dims: Option<&[i64]>, keepdim: bool, dtype: Option<DType>) -> Result<Tensor> {
+    pub(crate) fn mean_forward(&self, dims: Option<&[i64]>, keepdim: bool, dtype: Option<DType>) -> Result<Tensor> {
         let x = with_dtype_arg(self, dtype)?;
         require_float(&x, |n| {
             format!("mean(): could not infer output dtype. Input dtype must be either a floating point or complex dtype. Got: {n}")
@@ -126,7 +126,7 @@ impl Tensor {
     }
 
     /// `nanmean`: the mean of the non-NaN elements.
-    pub fn nanmean(&self, dims: Option<&[i64]>, keepdim: bool, dtype: Option<DType>) -> Result<Tensor> {
+    pub(crate) fn nanmean_forward(&self, dims: Option<&[i64]>, keepdim: bool, dtype: Option<DType>) -> Result<Tensor> {
         let x = with_dtype_arg(self, dtype)?;
         require_float(&x, |n| format!("nanmean(): expected input to have floating point or complex dtype but got {n}"))?;
         let p = Plan::new(&x, dims, keepdim)?;
@@ -137,7 +137,7 @@ impl Tensor {
     }
 
     /// `prod`: integers and bools widen to int64 (wrapping); floats multiply in f64.
-    pub fn prod(&self, dims: Option<&[i64]>, keepdim: bool, dtype: Option<DType>) -> Result<Tensor> {
+    pub(crate) fn prod_forward(&self, dims: Option<&[i64]>, keepdim: bool, dtype: Option<DType>) -> Result<Tensor> {
         let x = with_dtype_arg(self, dtype)?;
         let p = Plan::new(&x, dims, keepdim)?;
         if x.dtype().is_float() {
