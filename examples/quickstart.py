@@ -46,3 +46,17 @@ back = x.numpy()
 back[0, 0] = -1.0
 print("x after writing through x.numpy():", x)
 print("pickled round trip:", __import__("pickle").loads(__import__("pickle").dumps(x)))
+
+# --- Autograd: a graph is recorded when an input requires grad.
+w = torch.tensor([1.0, -2.0, 0.5], requires_grad=True)
+loss = ((w * 2 + 1).relu() * w).sum()
+print("loss =", loss, " grad_fn:", loss.grad_fn.name(),
+      " next:", [f[0].name() for f in loss.grad_fn.next_functions if f[0] is not None])
+loss.backward()
+print("d loss / d w =", w.grad)
+(g,) = torch.autograd.grad((w ** 3).sum(), w, create_graph=True)
+(h,) = torch.autograd.grad(g.sum(), w)
+print("second derivative of w**3 (6w):", h)
+with torch.no_grad():
+    w -= 0.1 * w.grad  # a plain SGD step: in-place on a leaf is fine without grad
+print("after one SGD step: w =", w)

@@ -12,6 +12,7 @@ import ferrotorch as torch  # noqa: E402
 
 def to_numpy(t):
     """A numpy copy of a tensor's values (bfloat16 goes through float32)."""
+    t = t.detach()
     if t.dtype == torch.bfloat16:
         t = t.float()
     return np.array(t.numpy(), copy=True)

@@ -140,7 +140,8 @@ pub(crate) enum SavedState {
 pub(crate) enum Kind {
     Op { backward: BackwardFn, saved: Mutex<SavedState> },
     /// The sink of a leaf: adds the incoming gradient to the leaf's `.grad`.
-    AccumulateGrad { leaf: Arc<AutogradMeta> },
+    /// `tensor` shares the leaf's storage, for `.variable`.
+    AccumulateGrad { leaf: Arc<AutogradMeta>, tensor: Tensor },
 }
 
 pub struct Node {
@@ -159,6 +160,30 @@ pub struct Node {
     pub(crate) sequence_nr: u64,
     /// False for custom Functions that asked for None instead of zero gradients.
     pub(crate) materialize_grads: bool,
+    _live: LiveCount,
+}
+
+/// Counts the nodes alive in this process, so tests can check that graphs are freed.
+static LIVE_NODES: AtomicU64 = AtomicU64::new(0);
+
+struct LiveCount;
+
+impl LiveCount {
+    fn new() -> LiveCount {
+        LIVE_NODES.fetch_add(1, Ordering::Relaxed);
+        LiveCount
+    }
+}
+
+impl Drop for LiveCount {
+    fn drop(&mut self) {
+        LIVE_NODES.fetch_sub(1, Ordering::Relaxed);
+    }
+}
+
+/// How many graph nodes exist right now (a leak check for tests and debugging).
+pub fn live_nodes() -> u64 {
+    LIVE_NODES.load(Ordering::Relaxed)
 }
 
 static NEXT_SEQUENCE: AtomicU64 = AtomicU64::new(0);
@@ -183,10 +208,10 @@ impl Node {
         matches!(self.kind, Kind::AccumulateGrad { .. })
     }
     /// The leaf an AccumulateGrad node feeds (`grad_fn.next_functions[i][0].variable`).
-    pub fn variable(&self, template: &Tensor) -> Option<Tensor> {
+    pub fn variable(&self) -> Option<Tensor> {
         match &self.kind {
-            Kind::AccumulateGrad { leaf } => {
-                let mut t = template.detach();
+            Kind::AccumulateGrad { leaf, tensor } => {
+                let mut t = tensor.clone();
                 t.autograd = Some(leaf.clone());
                 Some(t)
             }
@@ -199,16 +224,17 @@ impl Node {
             next: vec![],
             input_meta: vec![TensorMeta::of(t)],
             output_meta: vec![],
-            kind: Kind::AccumulateGrad { leaf },
+            kind: Kind::AccumulateGrad { leaf, tensor: t.detach() },
             pre_hooks: Mutex::new(vec![]),
             retained: Mutex::new(vec![]),
             sequence_nr: u64::MAX,
             materialize_grads: true,
+            _live: LiveCount::new(),
         })
     }
     pub(crate) fn leaf(&self) -> Option<&Arc<AutogradMeta>> {
         match &self.kind {
-            Kind::AccumulateGrad { leaf } => Some(leaf),
+            Kind::AccumulateGrad { leaf, .. } => Some(leaf),
             _ => None,
         }
     }
@@ -231,6 +257,7 @@ impl Node {
             retained: Mutex::new(vec![]),
             sequence_nr: NEXT_SEQUENCE.fetch_add(1, Ordering::Relaxed),
             materialize_grads: true,
+            _live: LiveCount::new(),
         })
     }
 
@@ -421,6 +448,7 @@ impl Recorder {
             retained: Mutex::new(vec![]),
             sequence_nr: NEXT_SEQUENCE.fetch_add(1, Ordering::Relaxed),
             materialize_grads: self.materialize_grads,
+            _live: LiveCount::new(),
         });
         for (i, out) in outputs.iter_mut().enumerate() {
             if out.dtype().is_float() {

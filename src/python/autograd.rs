@@ -15,19 +15,13 @@ use std::sync::Arc;
 #[pyclass(name = "Node", module = "ferrotorch.autograd.graph", frozen)]
 pub struct PyNode {
     node: Arc<Node>,
-    /// For AccumulateGrad: a tensor with the leaf's geometry, to rebuild `.variable`.
-    leaf: Option<Tensor>,
 }
 
 fn node_object(py: Python, edge: Option<&crate::autograd::Edge>) -> PyResult<(PyObject, usize)> {
     Ok(match edge {
         None => (py.None(), 0),
         Some(e) => {
-            let leaf = e.node.leaf().map(|_| {
-                let m = &e.node.input_meta[0];
-                Tensor::zeros(&m.shape, m.dtype).expect("leaf metadata")
-            });
-            (Py::new(py, PyNode { node: e.node.clone(), leaf })?.into_any(), e.input_nr)
+            (Py::new(py, PyNode { node: e.node.clone() })?.into_any(), e.input_nr)
         }
     })
 }
@@ -53,8 +47,8 @@ impl PyNode {
     /// The leaf tensor of an AccumulateGrad node.
     #[getter]
     fn variable(&self) -> PyResult<PyTensor> {
-        match &self.leaf {
-            Some(t) => Ok(PyTensor::new(self.node.variable(t).expect("accumulate node"))),
+        match self.node.variable() {
+            Some(t) => Ok(PyTensor::new(t)),
             None => Err(pyo3::exceptions::PyAttributeError::new_err(format!("'{}' object has no attribute 'variable'", self.node.name()))),
         }
     }
@@ -206,7 +200,7 @@ impl PyTensor {
     }
     #[getter]
     fn grad_fn(&self, py: Python) -> PyResult<Option<Py<PyNode>>> {
-        self.t.grad_fn().map(|node| Py::new(py, PyNode { node, leaf: None })).transpose()
+        self.t.grad_fn().map(|node| Py::new(py, PyNode { node })).transpose()
     }
     #[getter]
     fn output_nr(&self) -> usize {
@@ -334,6 +328,11 @@ fn is_grad_enabled() -> bool {
 fn _set_grad_enabled(enabled: bool) -> bool {
     mode::set_grad_enabled(enabled)
 }
+/// Graph nodes alive in the process (tests check that graphs are freed).
+#[pyfunction]
+fn _live_graph_nodes() -> u64 {
+    crate::autograd::node::live_nodes()
+}
 #[pyfunction]
 fn is_inference_mode_enabled() -> bool {
     mode::is_inference_mode_enabled()
@@ -427,6 +426,7 @@ pub fn register(m: &Bound<PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(is_grad_enabled, m)?)?;
     m.add_function(wrap_pyfunction!(_set_grad_enabled, m)?)?;
     m.add_function(wrap_pyfunction!(is_inference_mode_enabled, m)?)?;
+    m.add_function(wrap_pyfunction!(_live_graph_nodes, m)?)?;
     m.add_function(wrap_pyfunction!(_set_inference_mode, m)?)?;
     m.add_function(wrap_pyfunction!(_restore_inference_mode, m)?)?;
     m.add_function(wrap_pyfunction!(_record_function, m)?)?;

@@ -241,7 +241,7 @@ impl PyTensor {
     }
     #[pyo3(signature = (dtype=None, copy=None))]
     fn __array__<'py>(&self, py: Python<'py>, dtype: Option<Bound<'py, PyAny>>, copy: Option<bool>) -> PyResult<Bound<'py, PyAny>> {
-        let arr = convert::to_numpy(py, &self.t)?;
+        let arr = self.numpy(py, false)?;
         let arr = match dtype {
             Some(d) if !d.is_none() => arr.call_method1("astype", (d,))?,
             _ => arr,
@@ -261,7 +261,15 @@ impl PyTensor {
     }
     #[pyo3(signature = (*, force=false))]
     fn numpy<'py>(&self, py: Python<'py>, force: bool) -> PyResult<Bound<'py, PyAny>> {
-        let _ = force;
+        if force {
+            // PyTorch's force=True: detached, and always a copy that shares nothing.
+            return convert::to_numpy(py, &self.t.detach())?.call_method0("copy");
+        }
+        if self.t.requires_grad() {
+            return Err(PyRuntimeError::new_err(
+                "Can't call numpy() on Tensor that requires grad. Use tensor.detach().numpy() instead.",
+            ));
+        }
         convert::to_numpy(py, &self.t)
     }
     #[pyo3(signature = (*args, dtype=None, device=None, non_blocking=false, copy=false, memory_format=None))]

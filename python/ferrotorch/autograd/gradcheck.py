@@ -23,7 +23,7 @@ def _differentiable_outputs(outputs):
 
 
 def _to_numpy(t):
-    return np.array(t.detach().double().tolist(), dtype=np.float64).reshape(-1)
+    return np.array(t.detach().double().numpy(), dtype=np.float64, copy=True).reshape(-1)
 
 
 def _numerical_jacobians(func, inputs, wrt, eps):

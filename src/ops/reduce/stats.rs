@@ -40,14 +40,6 @@ impl Tensor {
         })
     }
 
-    /// `var(dim=None, *, correction=1, keepdim=False)`.
-    pub(crate) fn var_forward(&self, dims: Option<&[i64]>, correction: f64, keepdim: bool) -> Result<Tensor> {
-        Ok(self.var_mean_impl(dims, correction, keepdim, false)?.0)
-    }
-    /// `std(dim=None, *, correction=1, keepdim=False)`.
-    pub(crate) fn std_forward(&self, dims: Option<&[i64]>, correction: f64, keepdim: bool) -> Result<Tensor> {
-        Ok(self.var_mean_impl(dims, correction, keepdim, true)?.0)
-    }
     /// `var_mean`: (var, mean).
     pub(crate) fn var_mean_forward(&self, dims: Option<&[i64]>, correction: f64, keepdim: bool) -> Result<(Tensor, Tensor)> {
         self.var_mean_impl(dims, correction, keepdim, false)
