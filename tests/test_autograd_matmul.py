@@ -38,6 +38,7 @@ def test_matmul_non_contiguous_and_gradgrad():
 def test_addmm_beta_alpha():
     i, a, b = leaf(4), leaf(2, 3, seed=1), leaf(3, 4, seed=2)
     f = lambda i, a, b: torch.addmm(i, a, b, beta=0.5, alpha=2.0)
+    assert f(i, a, b).grad_fn.name() == "AddmmBackward0"
     gradcheck(f, (i, a, b))
     gradgradcheck(f, (i, a, b))
     f(i, a, b).sum().backward()

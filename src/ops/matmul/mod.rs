@@ -301,8 +301,10 @@ impl Tensor {
         if mat2.ndim() != 2 {
             bail!(Runtime, "mat2 must be a matrix, got {}-D tensor", mat2.ndim());
         }
-        let prod = mat1.mm(mat2)?;
-        add_scaled(self, beta, &prod, alpha)
+        crate::autograd::formulas::matmul::record_addmm(self, mat1, mat2, beta, alpha, || {
+            let prod = mat1.mm(mat2)?;
+            add_scaled(self, beta, &prod, alpha)
+        })
     }
     /// `addmv`: `beta * self + alpha * (mat @ vec)`.
     pub fn addmv(&self, mat: &Tensor, vec: &Tensor, beta: Scalar, alpha: Scalar) -> Result<Tensor> {
