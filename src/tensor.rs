@@ -135,15 +135,7 @@ impl Tensor {
         with_dtype!(self.dtype, S, with_dtype!(dtype, D, cpu::copy_into::<S, D>(&out, self)));
         Ok(out)
     }
-    /// `self` when it already has `dtype`, otherwise a converted copy.
-    pub fn to_dtype(&self, dtype: DType) -> Result<Tensor> {
-        if dtype == self.dtype {
-            Ok(self.clone())
-        } else {
-            self.to_dtype_copy(dtype)
-        }
-    }
-    pub fn contiguous(&self) -> Result<Tensor> {
+    pub(crate) fn contiguous_forward(&self) -> Result<Tensor> {
         if self.is_contiguous() {
             Ok(self.clone())
         } else {
@@ -204,28 +196,28 @@ impl Tensor {
     }
 
     // ---------------------------------------------------------------- views
-    pub fn view(&self, sizes: &[i64]) -> Result<Tensor> {
+    pub(crate) fn view_forward(&self, sizes: &[i64]) -> Result<Tensor> {
         let shape = shape::infer_size(sizes, self.numel())?;
         match self.layout.view(&shape) {
             Some(l) => Ok(self.with_layout(l)),
             None => bail!(Runtime, "view size is not compatible with input tensor's size and stride (at least one dimension spans across two contiguous subspaces). Use .reshape(...) instead."),
         }
     }
-    pub fn reshape(&self, sizes: &[i64]) -> Result<Tensor> {
+    pub(crate) fn reshape_forward(&self, sizes: &[i64]) -> Result<Tensor> {
         let shape = shape::infer_size(sizes, self.numel())?;
         match self.layout.view(&shape) {
             Some(l) => Ok(self.with_layout(l)),
-            None => Ok(self.contiguous()?.with_layout(Layout::contiguous(&shape))),
+            None => Ok(self.contiguous_forward()?.with_layout(Layout::contiguous(&shape))),
         }
     }
-    pub fn permute(&self, dims: &[i64]) -> Result<Tensor> {
+    pub(crate) fn permute_forward(&self, dims: &[i64]) -> Result<Tensor> {
         if dims.len() != self.ndim() {
             bail!(Runtime, "permute(sparse_coo): number of dimensions in the tensor input does not match the length of the desired ordering of dimensions i.e. input.dim() = {} is not equal to len(dims) = {}", self.ndim(), dims.len());
         }
         let d = shape::normalize_dims(dims, self.ndim())?;
         Ok(self.with_layout(self.layout.permute(&d)))
     }
-    pub fn transpose(&self, a: i64, b: i64) -> Result<Tensor> {
+    pub(crate) fn transpose_forward(&self, a: i64, b: i64) -> Result<Tensor> {
         if self.ndim() == 0 {
             normalize_dim(a, 0)?;
             normalize_dim(b, 0)?;
@@ -235,28 +227,28 @@ impl Tensor {
         Ok(self.with_layout(self.layout.transpose(a, b)))
     }
     /// `t()`: transpose of a <= 2-D tensor.
-    pub fn t(&self) -> Result<Tensor> {
+    pub(crate) fn t_forward(&self) -> Result<Tensor> {
         if self.ndim() > 2 {
             bail!(Runtime, "t() expects a tensor with <= 2 dimensions, but self is {}D", self.ndim());
         }
         if self.ndim() < 2 {
             return Ok(self.clone());
         }
-        self.transpose(0, 1)
+        self.transpose_forward(0, 1)
     }
     /// `T`: all dims reversed.
-    pub fn reversed_dims(&self) -> Tensor {
+    pub(crate) fn reversed_dims_forward(&self) -> Tensor {
         let d: Vec<usize> = (0..self.ndim()).rev().collect();
         self.with_layout(self.layout.permute(&d))
     }
     /// `mT`: the last two dims swapped.
-    pub fn mt(&self) -> Result<Tensor> {
+    pub(crate) fn mt_forward(&self) -> Result<Tensor> {
         if self.ndim() < 2 {
             bail!(Runtime, "tensor.mT is only supported on matrices or batches of matrices. Got {}-D tensor.", self.ndim());
         }
-        self.transpose(-2, -1)
+        self.transpose_forward(-2, -1)
     }
-    pub fn expand(&self, shape: &[usize]) -> Result<Tensor> {
+    pub(crate) fn expand_forward(&self, shape: &[usize]) -> Result<Tensor> {
         if shape == self.shape() {
             return Ok(self.clone());
         }
@@ -281,7 +273,7 @@ impl Tensor {
         }
         self.expand(&shape)
     }
-    pub fn squeeze(&self, dims: Option<&[i64]>) -> Result<Tensor> {
+    pub(crate) fn squeeze_forward(&self, dims: Option<&[i64]>) -> Result<Tensor> {
         let d = match dims {
             None => (0..self.ndim()).collect(),
             Some(ds) if self.ndim() == 0 => {
@@ -294,7 +286,7 @@ impl Tensor {
         };
         Ok(self.with_layout(self.layout.squeeze_dims(&d)))
     }
-    pub fn unsqueeze(&self, dim: i64) -> Result<Tensor> {
+    pub(crate) fn unsqueeze_forward(&self, dim: i64) -> Result<Tensor> {
         let d = normalize_insert_dim(dim, self.ndim())?;
         Ok(self.with_layout(self.layout.unsqueeze(d)))
     }
@@ -324,12 +316,12 @@ impl Tensor {
         new.extend(self.shape()[d + 1..].iter().map(|&x| x as i64));
         self.view(&new).or_else(|_| self.reshape(&new))
     }
-    pub fn narrow(&self, dim: i64, start: i64, length: i64) -> Result<Tensor> {
+    pub(crate) fn narrow_forward(&self, dim: i64, start: i64, length: i64) -> Result<Tensor> {
         let (d, s, l) = check_narrow(&self.layout, dim, start, length)?;
         Ok(self.with_layout(self.layout.narrow(d, s, l)))
     }
     /// Basic slicing `start:stop:step` along `dim` (Python semantics: clamps, positive step).
-    pub fn slice(&self, dim: usize, start: Option<i64>, stop: Option<i64>, step: i64) -> Result<Tensor> {
+    pub(crate) fn slice_forward(&self, dim: usize, start: Option<i64>, stop: Option<i64>, step: i64) -> Result<Tensor> {
         if step <= 0 {
             bail!(Value, "step must be greater than zero");
         }
@@ -340,7 +332,7 @@ impl Tensor {
         let len = if e > s { (e - s + step - 1) / step } else { 0 };
         Ok(self.with_layout(self.layout.slice(dim, s as usize, len as usize, step as usize)))
     }
-    pub fn select(&self, dim: i64, index: i64) -> Result<Tensor> {
+    pub(crate) fn select_forward(&self, dim: i64, index: i64) -> Result<Tensor> {
         if self.ndim() == 0 {
             bail!(Index, "select() cannot be applied to a 0-dim tensor.");
         }
@@ -352,15 +344,15 @@ impl Tensor {
         let i = if index < 0 { index + size } else { index } as usize;
         Ok(self.with_layout(self.layout.select(d, i)))
     }
-    pub fn unbind(&self, dim: i64) -> Result<Vec<Tensor>> {
+    pub(crate) fn unbind_forward(&self, dim: i64) -> Result<Vec<Tensor>> {
         if self.ndim() == 0 {
             bail!(Index, "Dimension specified as 0 but tensor has no dimensions");
         }
         let d = normalize_dim(dim, self.ndim())?;
-        (0..self.shape()[d]).map(|i| self.select(d as i64, i as i64)).collect()
+        (0..self.shape()[d]).map(|i| self.select_forward(d as i64, i as i64)).collect()
     }
     /// `split(split_size, dim)`: equal pieces with a smaller last one.
-    pub fn split_size(&self, size: i64, dim: i64) -> Result<Vec<Tensor>> {
+    pub(crate) fn split_size_forward(&self, size: i64, dim: i64) -> Result<Vec<Tensor>> {
         let d = normalize_dim(dim, self.ndim())?;
         if size < 0 {
             bail!(Runtime, "split expects split_size be non-negative, but got split_size={}", size);
@@ -376,7 +368,7 @@ impl Tensor {
         let mut start = 0;
         loop {
             let len = size.min(total - start);
-            out.push(self.narrow(d as i64, start, len)?);
+            out.push(self.narrow_forward(d as i64, start, len)?);
             start += size;
             if start >= total {
                 break;
@@ -384,7 +376,7 @@ impl Tensor {
         }
         Ok(out)
     }
-    pub fn split_sizes(&self, sizes: &[i64], dim: i64) -> Result<Vec<Tensor>> {
+    pub(crate) fn split_sizes_forward(&self, sizes: &[i64], dim: i64) -> Result<Vec<Tensor>> {
         let d = normalize_dim(dim, self.ndim())?;
         let total: i64 = sizes.iter().sum();
         if sizes.iter().any(|&s| s < 0) || total != self.shape()[d] as i64 {
@@ -394,7 +386,7 @@ impl Tensor {
         sizes
             .iter()
             .map(|&s| {
-                let t = self.narrow(d as i64, start, s);
+                let t = self.narrow_forward(d as i64, start, s);
                 start += s;
                 t
             })
@@ -412,14 +404,14 @@ impl Tensor {
         }
         self.split_size(each, dim)
     }
-    pub fn diagonal(&self, offset: i64, d1: i64, d2: i64) -> Result<Tensor> {
+    pub(crate) fn diagonal_forward(&self, offset: i64, d1: i64, d2: i64) -> Result<Tensor> {
         let (a, b) = (normalize_dim(d1, self.ndim())?, normalize_dim(d2, self.ndim())?);
         if a == b {
             bail!(Runtime, "diagonal dimensions cannot be identical {}, {}", d1, d2);
         }
         Ok(self.with_layout(self.layout.diagonal(offset, a, b)))
     }
-    pub fn as_strided(&self, size: &[i64], stride: &[i64], offset: Option<i64>) -> Result<Tensor> {
+    pub(crate) fn as_strided_forward(&self, size: &[i64], stride: &[i64], offset: Option<i64>) -> Result<Tensor> {
         if size.len() != stride.len() {
             bail!(Runtime, "mismatch in length of strides and shape");
         }
@@ -442,7 +434,7 @@ impl Tensor {
         }
         Ok(self.with_layout(l))
     }
-    pub fn movedim(&self, src: &[i64], dst: &[i64]) -> Result<Tensor> {
+    pub(crate) fn movedim_forward(&self, src: &[i64], dst: &[i64]) -> Result<Tensor> {
         if src.len() != dst.len() {
             bail!(Runtime, "movedim: Invalid source or destination dims: source ({:?} dims) should contain the same number of dims as destination ({:?} dims)", src, dst);
         }
@@ -457,7 +449,7 @@ impl Tensor {
         let perm: Vec<usize> = order.into_iter().map(|o| o.unwrap_or_else(|| rest.next().unwrap())).collect();
         Ok(self.with_layout(self.layout.permute(&perm)))
     }
-    pub fn unfold(&self, dim: i64, size: i64, step: i64) -> Result<Tensor> {
+    pub(crate) fn unfold_forward(&self, dim: i64, size: i64, step: i64) -> Result<Tensor> {
         let d = normalize_dim(dim, self.ndim())?;
         if size < 0 {
             bail!(Runtime, "size is {} but must be >= 0", size);

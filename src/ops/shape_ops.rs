@@ -79,6 +79,11 @@ fn checked_product_shape(a: &[usize], b: &[usize]) -> Result<Vec<usize>> {
 /// `torch.cat`: concatenation along `dim`, promoting dtypes across inputs. 1-D empty tensors
 /// are skipped (PyTorch's legacy rule) but still take part in promotion.
 pub fn cat(tensors: &[Tensor], dim: i64) -> Result<Tensor> {
+    crate::autograd::formulas::shape::record_cat(tensors, dim)
+}
+
+/// The `cat` kernel (unrecorded).
+pub(crate) fn cat_forward(tensors: &[Tensor], dim: i64) -> Result<Tensor> {
     if tensors.is_empty() {
         bail!(Runtime, "torch.cat(): expected a non-empty list of Tensors");
     }
@@ -265,7 +270,7 @@ impl Tensor {
     }
 
     /// `Tensor.flip(dims)`: a copy with the order of elements reversed along `dims`.
-    pub fn flip(&self, dims: &[i64]) -> Result<Tensor> {
+    pub(crate) fn flip_forward(&self, dims: &[i64]) -> Result<Tensor> {
         let ds = if self.ndim() == 0 {
             for &d in dims {
                 normalize_dim(d, 0)?;
@@ -331,11 +336,11 @@ impl Tensor {
             x = cat(&[x.narrow(d as i64, n - s, s)?, x.narrow(d as i64, 0, n - s)?], d as i64)?;
             moved = true;
         }
-        if moved { Ok(x) } else { self.deep_clone() }
+        if moved { Ok(x) } else { self.clone_tensor() }
     }
 
     /// `Tensor.repeat(*sizes)`: tiles the tensor `sizes[i]` times along each dim.
-    pub fn repeat(&self, sizes: &[i64]) -> Result<Tensor> {
+    pub(crate) fn repeat_forward(&self, sizes: &[i64]) -> Result<Tensor> {
         if sizes.len() < self.ndim() {
             bail!(Runtime, "Number of dimensions of repeat dims can not be smaller than number of dimensions of tensor");
         }
@@ -394,7 +399,7 @@ impl Tensor {
         x.unsqueeze(d as i64 + 1)?.expand(&exp)?.reshape(&out_shape)
     }
     /// `repeat_interleave(Tensor repeats, dim)`: a per-slice count along `dim`.
-    pub fn repeat_interleave_tensor(&self, repeats: &Tensor, dim: Option<i64>, output_size: Option<i64>) -> Result<Tensor> {
+    pub(crate) fn repeat_interleave_tensor_forward(&self, repeats: &Tensor, dim: Option<i64>, output_size: Option<i64>) -> Result<Tensor> {
         if repeats.numel() == 1 && repeats.ndim() <= 1 && !repeats.dtype().is_float() {
             return self.repeat_interleave(repeats.item()?.to_i64(), dim, output_size);
         }
@@ -466,11 +471,11 @@ impl Tensor {
         Ok(out)
     }
     /// `Tensor.tril(diagonal)`: keeps elements on and below the `diagonal`-th diagonal.
-    pub fn tril(&self, diagonal: i64) -> Result<Tensor> {
+    pub(crate) fn tril_forward(&self, diagonal: i64) -> Result<Tensor> {
         self.triangle(diagonal, true, "tril")
     }
     /// `Tensor.triu(diagonal)`: keeps elements on and above the `diagonal`-th diagonal.
-    pub fn triu(&self, diagonal: i64) -> Result<Tensor> {
+    pub(crate) fn triu_forward(&self, diagonal: i64) -> Result<Tensor> {
         self.triangle(diagonal, false, "triu")
     }
     /// In-place `tril_`.
@@ -502,7 +507,7 @@ impl Tensor {
             1 => self.flip(&[b])?.transpose(a, b)?.contiguous(),
             2 => self.flip(&[a, b]),
             3 => self.flip(&[a])?.transpose(a, b)?.contiguous(),
-            _ => self.deep_clone(),
+            _ => self.clone_tensor(),
         }
     }
 }

@@ -112,12 +112,14 @@ impl PyTensor {
     }
     #[pyo3(signature = (diagonal=0))]
     fn tril_(slf: Bound<'_, Self>, diagonal: i64) -> PyResult<Bound<'_, Self>> {
-        slf.borrow().t.tril_(diagonal)?;
+        let r = slf.borrow().t.tril(diagonal)?;
+        crate::autograd::inplace::commit(&mut slf.borrow_mut().t, &r)?;
         Ok(slf)
     }
     #[pyo3(signature = (diagonal=0))]
     fn triu_(slf: Bound<'_, Self>, diagonal: i64) -> PyResult<Bound<'_, Self>> {
-        slf.borrow().t.triu_(diagonal)?;
+        let r = slf.borrow().t.triu(diagonal)?;
+        crate::autograd::inplace::commit(&mut slf.borrow_mut().t, &r)?;
         Ok(slf)
     }
     #[pyo3(signature = (k=1, dims=None))]

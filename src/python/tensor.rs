@@ -284,7 +284,7 @@ impl PyTensor {
     ) -> PyResultT {
         let _ = (non_blocking, memory_format);
         let d = parse_to_args(args, dtype, device)?.unwrap_or(self.t.dtype());
-        Ok(PyTensor::new(if copy { self.t.to_dtype_copy(d)? } else { self.t.to_dtype(d)? }))
+        Ok(PyTensor::new(if copy { self.t.to_copy(d)? } else { self.t.to_dtype(d)? }))
     }
     #[pyo3(signature = (memory_format=None))]
     fn cpu(&self, memory_format: Option<&Bound<PyAny>>) -> PyTensor {
@@ -343,7 +343,7 @@ impl PyTensor {
     #[pyo3(signature = (*, memory_format=None))]
     fn clone(&self, memory_format: Option<&Bound<PyAny>>) -> PyResultT {
         let _ = memory_format;
-        Ok(PyTensor::new(self.t.deep_clone()?))
+        Ok(PyTensor::new(self.t.clone_tensor()?))
     }
     #[pyo3(signature = (memory_format=None))]
     fn contiguous(&self, memory_format: Option<&Bound<PyAny>>) -> PyResultT {

@@ -362,3 +362,36 @@ def run_sample(torch, info, dtype, sample, layout, assert_close):
     actual = info.op(torch, *targs, **sample.kwargs)
     rtol, atol = info.tolerance(dtype)
     assert_close(actual, expected, rtol=rtol, atol=atol, check_dtype=info.check_dtype)
+
+
+# ---------------------------------------------------------------- views and copies
+# (`view` and `as_strided` are left out: their results depend on the input's strides, which the
+# registry varies.)
+
+def _x(*shapes):
+    return lambda d: [_s(make(s, d), name="x".join(map(str, s)) or "0d") for s in shapes]
+
+
+OPS += [
+    OpInfo("reshape", lambda t, x: x.reshape(-1, 2), lambda x: x.reshape(-1, 2), _x((3, 4), (2, 3, 2)), ALL),
+    OpInfo("permute", lambda t, x: x.permute(2, 0, 1), lambda x: x.transpose(2, 0, 1), _x((2, 3, 4)), ALL),
+    OpInfo("transpose", lambda t, x: x.transpose(0, -1), lambda x: np.swapaxes(x, 0, -1), _x((3, 4), (2, 3, 4)), ALL),
+    OpInfo("t", lambda t, x: x.t(), lambda x: x.T, _x((3, 4), (5,)), ALL),
+    OpInfo("expand", lambda t, x: x.expand(2, 3, 4), lambda x: np.broadcast_to(x, (2, 3, 4)), _x((3, 1), (4,)), ALL),
+    OpInfo("squeeze", lambda t, x: x.squeeze(1), lambda x: np.squeeze(x, 1), _x((3, 1, 4)), ALL),
+    OpInfo("unsqueeze", lambda t, x: x.unsqueeze(-1), lambda x: np.expand_dims(x, -1), _x((3, 4), ()), ALL),
+    OpInfo("flatten", lambda t, x: x.flatten(), lambda x: x.reshape(-1), _x((2, 3, 4)), ALL),
+    OpInfo("unflatten", lambda t, x: x.unflatten(1, (2, 2)), lambda x: x.reshape(x.shape[0], 2, 2), _x((3, 4)), ALL),
+    OpInfo("narrow", lambda t, x: x.narrow(1, 1, 2), lambda x: x[:, 1:3], _x((3, 4)), ALL),
+    OpInfo("select", lambda t, x: x.select(1, -1), lambda x: x[:, -1], _x((3, 4), (2, 3, 4)), ALL),
+    # One piece of the multi-output views (the comparison helper takes one shape per result).
+    OpInfo("unbind", lambda t, x: x.unbind(1)[2], lambda x: x[:, 2], _x((3, 4)), ALL),
+    OpInfo("split", lambda t, x: x.split(3, 1)[1], lambda x: x[:, 3:], _x((2, 5)), ALL),
+    OpInfo("chunk", lambda t, x: x.chunk(2, 0)[1], lambda x: x[2:], _x((4, 3)), ALL),
+    OpInfo("diagonal", lambda t, x: x.diagonal(1), lambda x: np.diagonal(x, 1).copy(), _x((3, 4)), ALL),
+    OpInfo("movedim", lambda t, x: x.movedim(0, -1), lambda x: np.moveaxis(x, 0, -1), _x((2, 3, 4)), ALL),
+    OpInfo("unfold", lambda t, x: x.unfold(1, 2, 1),
+           lambda x: np.lib.stride_tricks.sliding_window_view(x, 2, axis=1), _x((3, 4)), ALL),
+    OpInfo("clone", lambda t, x: x.clone(), lambda x: x.copy(), _x((3, 4), ()), ALL),
+    OpInfo("contiguous", lambda t, x: x.contiguous(), lambda x: x, _x((3, 4)), ALL),
+]

@@ -49,8 +49,12 @@ def _numerical_jacobians(func, inputs, wrt, eps):
                 vals.append([_to_numpy(o) for o in outs])
             cols.append([(p - m) / (2 * eps) for p, m in zip(*vals)])
         # cols[j][o] is a row of output o's derivatives wrt element j.
-        n_out = len(cols[0]) if cols else len([o for o in _as_tuple(func(*base)) if isinstance(o, Tensor)])
-        jac.append([np.stack([c[o] for c in cols]) if cols else np.zeros((0, 0)) for o in range(n_out)])
+        if cols:
+            jac.append([np.stack([c[o] for c in cols]) for o in range(len(cols[0]))])
+        else:
+            # An empty input: a (0, numel_out) Jacobian per float output.
+            outs = [o for o in _as_tuple(func(*base)) if isinstance(o, Tensor) and o.dtype.is_floating_point]
+            jac.append([np.zeros((0, o.numel())) for o in outs])
     return jac
 
 

@@ -2,6 +2,10 @@
 //! is written with tensor ops so it can itself be differentiated (`create_graph=True`).
 //! Broadcasting is never undone here: the engine sums each gradient to its input's shape.
 pub mod elementwise;
+pub mod index_map;
+pub mod matmul;
+pub mod shape;
+pub mod view;
 pub mod reduce;
 
 use crate::dtype::Scalar;

@@ -119,10 +119,12 @@ fn check_same_dtype(a: &Tensor, b: &Tensor) -> Result<()> {
 /// Half-precision products accumulate in float32 (as PyTorch's CPU kernels do) and round
 /// once at the end.
 fn bmm_any(a: &Tensor, b: &Tensor) -> Result<Tensor> {
-    if matches!(a.dtype(), DType::BF16 | DType::F16) {
-        return bmm_kernel(&a.to_dtype(DType::F32)?, &b.to_dtype(DType::F32)?)?.to_dtype(a.dtype());
-    }
-    bmm_kernel(a, b)
+    crate::autograd::formulas::matmul::record_bmm(a, b, || {
+        if matches!(a.dtype(), DType::BF16 | DType::F16) {
+            return bmm_kernel(&a.to_dtype(DType::F32)?, &b.to_dtype(DType::F32)?)?.to_dtype(a.dtype());
+        }
+        bmm_kernel(a, b)
+    })
 }
 
 impl Tensor {
@@ -148,8 +150,8 @@ impl Tensor {
             // [batch.., m, k] @ [k, n] is one [batch*m, k] @ [k, n] product when the batch dims
             // fold into the rows without a copy (PyTorch folds the same way).
             let rows: usize = a2.shape()[..a2.ndim() - 1].iter().product();
-            if let Some(l) = a2.layout().view(&[rows, ka]) {
-                let r = bmm_any(&a2.with_layout(l), &b2)?;
+            if a2.layout().view(&[rows, ka]).is_some() {
+                let r = bmm_any(&a2.reshape(&[rows as i64, ka as i64])?, &b2)?;
                 let mut shape: Vec<i64> = a2.shape()[..a2.ndim() - 1].iter().map(|&s| s as i64).collect();
                 if nb == 2 {
                     shape.push(b2.shape()[1] as i64);
@@ -299,8 +301,10 @@ impl Tensor {
         if mat2.ndim() != 2 {
             bail!(Runtime, "mat2 must be a matrix, got {}-D tensor", mat2.ndim());
         }
-        let prod = mat1.mm(mat2)?;
-        add_scaled(self, beta, &prod, alpha)
+        crate::autograd::formulas::matmul::record_addmm(self, mat1, mat2, beta, alpha, || {
+            let prod = mat1.mm(mat2)?;
+            add_scaled(self, beta, &prod, alpha)
+        })
     }
     /// `addmv`: `beta * self + alpha * (mat @ vec)`.
     pub fn addmv(&self, mat: &Tensor, vec: &Tensor, beta: Scalar, alpha: Scalar) -> Result<Tensor> {
@@ -343,13 +347,16 @@ impl Tensor {
             1 => {
                 let n = self.numel() as i64 + diagonal.checked_abs().unwrap_or(i64::MAX);
                 let size = crate::shape::check_sizes(&[n, n])?;
+                if let Some(r) = crate::autograd::formulas::shape::record_embed_diagonal(self, &size, diagonal, 0, 1)? {
+                    return Ok(r);
+                }
                 let out = Tensor::zeros(&size, self.dtype())?;
                 if self.numel() > 0 {
                     out.diagonal(diagonal, 0, 1)?.copy_(self)?;
                 }
                 Ok(out)
             }
-            2 => self.diagonal(diagonal, 0, 1)?.deep_clone(),
+            2 => self.diagonal(diagonal, 0, 1)?.clone_tensor(),
             d => bail!(Runtime, "diag(): Supports 1D or 2D tensors. Got {}D", d),
         }
     }
@@ -365,7 +372,11 @@ impl Tensor {
         let n = src.shape()[src.ndim() - 1] as i64 + offset.checked_abs().unwrap_or(i64::MAX);
         let mut rest = src.shape()[..src.ndim() - 1].iter();
         let sizes: Vec<i64> = (0..nd).map(|i| if i == d1 || i == d2 { n } else { rest.next().map_or(1, |&s| s as i64) }).collect();
-        let out = Tensor::zeros(&crate::shape::check_sizes(&sizes)?, self.dtype())?;
+        let shape = crate::shape::check_sizes(&sizes)?;
+        if let Some(r) = crate::autograd::formulas::shape::record_embed_diagonal(&src, &shape, offset, d1 as i64, d2 as i64)? {
+            return Ok(r);
+        }
+        let out = Tensor::zeros(&shape, self.dtype())?;
         if out.numel() > 0 {
             out.diagonal(offset, d1 as i64, d2 as i64)?.copy_(&src)?;
         }

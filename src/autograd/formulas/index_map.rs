@@ -1,0 +1,91 @@
+//! Gradients of ops that only move elements around (views like `select`/`narrow`/`diagonal`/
+//! `unfold`/`as_strided`, and copies like `flip`/`repeat`): every output element is one input
+//! element. Running the op's own forward on a tensor of flat input positions (`0..numel`)
+//! tells which one, whatever the op is; the backward scatter-adds the output gradient back to
+//! those positions (summing where several outputs read one input, as `unfold` and `expand` do).
+//!
+//! The scatter and the gather are recorded as each other's backward, so gradients of any
+//! order work.
+use super::super::node::begin;
+use crate::error::Result;
+use crate::tensor::Tensor;
+use std::sync::Arc;
+
+/// For each output element (row-major), the flat index of the input element it reads.
+pub(crate) type IndexMap = Arc<Vec<usize>>;
+
+/// Applies `op` to the flat positions of an input of `shape`; one map per output.
+pub(crate) fn index_maps(shape: &[usize], op: &dyn Fn(&Tensor) -> Result<Vec<Tensor>>) -> Result<Vec<IndexMap>> {
+    let n = crate::shape::numel(shape);
+    let positions = Tensor::from_vec((0..n as i64).collect::<Vec<_>>(), shape)?;
+    Ok(op(&positions)?.iter().map(|t| Arc::new(t.to_vec::<i64>().into_iter().map(|i| i as usize).collect())).collect())
+}
+
+/// Names of the two directions, shown as `grad_fn` names.
+#[derive(Clone, Copy)]
+pub(crate) struct Names {
+    pub gather: &'static str,
+    pub scatter: &'static str,
+}
+
+/// Output of shape `out_shape` with `out[i] = t.flat[map[i]]`.
+pub(crate) fn gather(t: &Tensor, map: &IndexMap, out_shape: &[usize], names: Names) -> Result<Tensor> {
+    let fwd = || -> Result<Tensor> {
+        let v = t.to_vec::<f64>();
+        let out: Vec<f64> = map.iter().map(|&p| v[p]).collect();
+        Tensor::from_vec(out, out_shape)?.to_dtype(t.dtype())
+    };
+    let Some(rec) = begin(names.gather, &[t]) else { return fwd() };
+    let out = fwd()?;
+    let (map, in_shape) = (map.clone(), t.shape().to_vec());
+    Ok(rec.finish(out, move |ctx| Ok(vec![Some(scatter(ctx.grad(0), &map, &in_shape, names)?)])))
+}
+
+/// Zeros of `in_shape` with `g[i]` added at `map[i]` (the adjoint of `gather`).
+pub(crate) fn scatter(g: &Tensor, map: &IndexMap, in_shape: &[usize], names: Names) -> Result<Tensor> {
+    let fwd = || -> Result<Tensor> {
+        let mut buf = vec![0f64; crate::shape::numel(in_shape)];
+        for (v, &p) in g.to_vec::<f64>().into_iter().zip(map.iter()) {
+            buf[p] += v;
+        }
+        Tensor::from_vec(buf, in_shape)?.to_dtype(g.dtype())
+    };
+    let Some(rec) = begin(names.scatter, &[g]) else { return fwd() };
+    let out = fwd()?;
+    let (map, out_shape) = (map.clone(), g.shape().to_vec());
+    Ok(rec.finish(out, move |ctx| Ok(vec![Some(gather(ctx.grad(0), &map, &out_shape, names)?)])))
+}
+
+/// Records `op` (outputs that each read one element of `x`) as node `names.gather`; `view`
+/// marks the outputs as views of `x`.
+pub(crate) fn record_moves(
+    x: &Tensor,
+    names: Names,
+    view: bool,
+    op: impl Fn(&Tensor) -> Result<Vec<Tensor>>,
+) -> Result<Vec<Tensor>> {
+    let Some(rec) = begin(names.gather, &[x]) else { return op(x) };
+    let outs = op(x)?;
+    let maps = index_maps(x.shape(), &op)?;
+    let (in_shape, dtype) = (x.shape().to_vec(), x.dtype());
+    let rec = if view { rec.view_of(x) } else { rec };
+    Ok(rec.finish_many(outs, move |ctx| {
+        let mut acc: Option<Tensor> = None;
+        for (i, m) in maps.iter().enumerate() {
+            let s = scatter(ctx.grad(i), m, &in_shape, names)?;
+            acc = Some(match acc {
+                None => s,
+                Some(a) => a.add(&s)?,
+            });
+        }
+        Ok(vec![Some(match acc {
+            Some(a) => a,
+            None => Tensor::zeros(&in_shape, dtype)?,
+        })])
+    }))
+}
+
+/// One-output form of [`record_moves`].
+pub(crate) fn record_move(x: &Tensor, names: Names, view: bool, op: impl Fn(&Tensor) -> Result<Tensor>) -> Result<Tensor> {
+    Ok(record_moves(x, names, view, |t| Ok(vec![op(t)?]))?.pop().expect("one output"))
+}

@@ -1,0 +1,176 @@
+//! View ops (`tensor.rs`) and the copies `clone`/`contiguous`/`to`. Views record with
+//! `view_of`, so an in-place op on the result later rebases its base through CopySlices.
+//! Views that are reshapes or dim shuffles undo themselves with the inverse view; views that
+//! pick a subset of elements (`select`, `narrow`, `diagonal`, ...) scatter through
+//! `index_map`.
+use super::super::node::begin;
+use super::index_map::{record_move, record_moves, Names};
+use crate::dtype::DType;
+use crate::error::Result;
+use crate::shape::{self, normalize_dims};
+use crate::tensor::Tensor;
+
+fn sizes(shape: &[usize]) -> Vec<i64> {
+    shape.iter().map(|&s| s as i64).collect()
+}
+
+/// Records a view of `x` whose gradient is `back(grad)`.
+fn record_view(
+    x: &Tensor,
+    name: &'static str,
+    forward: impl FnOnce() -> Result<Tensor>,
+    back: impl Fn(&Tensor) -> Result<Tensor> + Send + Sync + 'static,
+) -> Result<Tensor> {
+    let Some(rec) = begin(name, &[x]) else { return forward() };
+    let out = forward()?;
+    Ok(rec.view_of(x).finish(out, move |ctx| Ok(vec![Some(back(ctx.grad(0))?)])))
+}
+
+/// Records a copy of `x` (not a view) whose gradient is `back(grad)`.
+fn record_copy(
+    x: &Tensor,
+    name: &'static str,
+    forward: impl FnOnce() -> Result<Tensor>,
+    back: impl Fn(&Tensor) -> Result<Tensor> + Send + Sync + 'static,
+) -> Result<Tensor> {
+    let Some(rec) = begin(name, &[x]) else { return forward() };
+    let out = forward()?;
+    Ok(rec.finish(out, move |ctx| Ok(vec![Some(back(ctx.grad(0))?)])))
+}
+
+const fn names(gather: &'static str, scatter: &'static str) -> Names {
+    Names { gather, scatter }
+}
+
+impl Tensor {
+    pub fn view(&self, sizes_: &[i64]) -> Result<Tensor> {
+        let shape = sizes(self.shape());
+        record_view(self, "ViewBackward0", || self.view_forward(sizes_), move |g| g.reshape(&shape))
+    }
+
+    /// A view when the layout allows one (ViewBackward0), else a contiguous copy reshaped
+    /// (CloneBackward0 then UnsafeViewBackward0), as PyTorch records it.
+    pub fn reshape(&self, sizes_: &[i64]) -> Result<Tensor> {
+        let target = shape::infer_size(sizes_, self.numel())?;
+        let shape = sizes(self.shape());
+        if self.layout().view(&target).is_some() {
+            return record_view(self, "ViewBackward0", || self.reshape_forward(sizes_), move |g| g.reshape(&shape));
+        }
+        let c = self.contiguous()?;
+        record_copy(&c, "UnsafeViewBackward0", || c.reshape_forward(sizes_), move |g| g.reshape(&shape))
+    }
+
+    pub fn permute(&self, dims: &[i64]) -> Result<Tensor> {
+        let out = self.permute_forward(dims)?;
+        let Some(rec) = begin("PermuteBackward0", &[self]) else { return Ok(out) };
+        let d = normalize_dims(dims, self.ndim())?;
+        let mut inv = vec![0i64; d.len()];
+        for (i, &p) in d.iter().enumerate() {
+            inv[p] = i as i64;
+        }
+        Ok(rec.view_of(self).finish(out, move |ctx| Ok(vec![Some(ctx.grad(0).permute(&inv)?)])))
+    }
+
+    pub fn transpose(&self, a: i64, b: i64) -> Result<Tensor> {
+        record_view(self, "TransposeBackward0", || self.transpose_forward(a, b), move |g| g.transpose(a, b))
+    }
+
+    pub fn t(&self) -> Result<Tensor> {
+        record_view(self, "TBackward0", || self.t_forward(), |g| g.t())
+    }
+
+    /// `T`: all dims reversed.
+    pub fn reversed_dims(&self) -> Tensor {
+        let Some(rec) = begin("PermuteBackward0", &[self]) else { return self.reversed_dims_forward() };
+        rec.view_of(self).finish(self.reversed_dims_forward(), |ctx| Ok(vec![Some(ctx.grad(0).reversed_dims())]))
+    }
+
+    /// `mT`: the last two dims swapped.
+    pub fn mt(&self) -> Result<Tensor> {
+        record_view(self, "TransposeBackward0", || self.mt_forward(), |g| g.mt())
+    }
+
+    pub fn expand(&self, shape_: &[usize]) -> Result<Tensor> {
+        if shape_ == self.shape() {
+            return Ok(self.clone());
+        }
+        let shape = self.shape().to_vec();
+        record_view(self, "ExpandBackward0", || self.expand_forward(shape_), move |g| g.sum_to_shape(&shape))
+    }
+
+    pub fn squeeze(&self, dims: Option<&[i64]>) -> Result<Tensor> {
+        let name = match dims {
+            None => "SqueezeBackward0",
+            Some([_]) => "SqueezeBackward1",
+            Some(_) => "SqueezeBackward2",
+        };
+        let shape = sizes(self.shape());
+        record_view(self, name, || self.squeeze_forward(dims), move |g| g.reshape(&shape))
+    }
+
+    pub fn unsqueeze(&self, dim: i64) -> Result<Tensor> {
+        let shape = sizes(self.shape());
+        record_view(self, "UnsqueezeBackward0", || self.unsqueeze_forward(dim), move |g| g.reshape(&shape))
+    }
+
+    pub fn movedim(&self, src: &[i64], dst: &[i64]) -> Result<Tensor> {
+        let (s, d) = (src.to_vec(), dst.to_vec());
+        record_view(self, "PermuteBackward0", || self.movedim_forward(src, dst), move |g| g.movedim(&d, &s))
+    }
+
+    // Views onto a subset of the elements: gradients scatter back (see `index_map`).
+    pub fn narrow(&self, dim: i64, start: i64, length: i64) -> Result<Tensor> {
+        record_move(self, names("SliceBackward0", "SliceBackwardBackward0"), true, |t| t.narrow_forward(dim, start, length))
+    }
+    /// Basic slicing `start:stop:step` along `dim`.
+    pub fn slice(&self, dim: usize, start: Option<i64>, stop: Option<i64>, step: i64) -> Result<Tensor> {
+        record_move(self, names("SliceBackward0", "SliceBackwardBackward0"), true, |t| t.slice_forward(dim, start, stop, step))
+    }
+    pub fn select(&self, dim: i64, index: i64) -> Result<Tensor> {
+        record_move(self, names("SelectBackward0", "SelectBackwardBackward0"), true, |t| t.select_forward(dim, index))
+    }
+    pub fn diagonal(&self, offset: i64, d1: i64, d2: i64) -> Result<Tensor> {
+        record_move(self, names("DiagonalBackward0", "DiagonalBackwardBackward0"), true, |t| t.diagonal_forward(offset, d1, d2))
+    }
+    pub fn as_strided(&self, size: &[i64], stride: &[i64], offset: Option<i64>) -> Result<Tensor> {
+        record_move(self, names("AsStridedBackward0", "AsStridedBackwardBackward0"), true, |t| t.as_strided_forward(size, stride, offset))
+    }
+    pub fn unfold(&self, dim: i64, size: i64, step: i64) -> Result<Tensor> {
+        record_move(self, names("UnfoldBackward0", "UnfoldBackwardBackward0"), true, |t| t.unfold_forward(dim, size, step))
+    }
+    pub fn unbind(&self, dim: i64) -> Result<Vec<Tensor>> {
+        record_moves(self, names("UnbindBackward0", "UnbindBackwardBackward0"), true, |t| t.unbind_forward(dim))
+    }
+    /// `split(split_size, dim)`: equal pieces with a smaller last one.
+    pub fn split_size(&self, size: i64, dim: i64) -> Result<Vec<Tensor>> {
+        record_moves(self, names("SplitBackward0", "SplitBackwardBackward0"), true, |t| t.split_size_forward(size, dim))
+    }
+    pub fn split_sizes(&self, sizes_: &[i64], dim: i64) -> Result<Vec<Tensor>> {
+        record_moves(self, names("SplitWithSizesBackward0", "SplitWithSizesBackwardBackward0"), true, |t| t.split_sizes_forward(sizes_, dim))
+    }
+
+    // Copies.
+    /// `contiguous()`: `self` when already contiguous, else a recorded copy.
+    pub fn contiguous(&self) -> Result<Tensor> {
+        if self.is_contiguous() {
+            return Ok(self.clone());
+        }
+        record_copy(self, "CloneBackward0", || self.contiguous_forward(), |g| Ok(g.clone()))
+    }
+    /// `Tensor.clone()`: a recorded copy into fresh storage.
+    pub fn clone_tensor(&self) -> Result<Tensor> {
+        record_copy(self, "CloneBackward0", || self.deep_clone(), |g| Ok(g.clone()))
+    }
+    /// `self` when it already has `dtype`, otherwise a converted copy (ToCopyBackward0).
+    pub fn to_dtype(&self, dtype: DType) -> Result<Tensor> {
+        if dtype == self.dtype() {
+            return Ok(self.clone());
+        }
+        self.to_copy(dtype)
+    }
+    /// `to(dtype, copy=True)`: always a copy; the gradient goes back in the input's dtype.
+    pub fn to_copy(&self, dtype: DType) -> Result<Tensor> {
+        let from = self.dtype();
+        record_copy(self, "ToCopyBackward0", || self.to_dtype_copy(dtype), move |g| g.to_dtype(from))
+    }
+}
