@@ -2,7 +2,9 @@
 //! is written with tensor ops so it can itself be differentiated (`create_graph=True`).
 //! Broadcasting is never undone here: the engine sums each gradient to its input's shape.
 pub mod elementwise;
+pub mod index;
 pub mod reduce;
+pub mod sort;
 
 use crate::dtype::Scalar;
 use crate::error::Result;
