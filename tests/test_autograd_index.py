@@ -104,7 +104,7 @@ def test_setitem_routes_gradients():
     v = leaf(4, seed=1)
     y = x * 1
     y[1] = v
-    assert y.grad_fn.name() == "IndexPutBackward0"
+    assert y.grad_fn.name() == "CopySlices"
     y.sum().backward()
     expected = np.ones((3, 4))
     expected[1] = 0
@@ -123,6 +123,25 @@ def test_setitem_advanced_and_broadcast_value():
     expected[[0, 2]] = 0
     assert np.array_equal(np.asarray(x.grad.tolist()), expected)
     assert v.grad.item() == 8.0
+
+
+def test_setitem_basic_when_only_the_value_requires_grad():
+    y = torch.zeros(2, 3, dtype=torch.float64)
+    v = leaf(3)
+    y[0, :] = v
+    assert y.grad_fn.name() == "IndexPutBackward0"
+    (y * 2).sum().backward()
+    assert v.grad.tolist() == [2.0, 2.0, 2.0]
+
+
+def test_setitem_gradcheck():
+    def f(a, b):
+        y = a * 1
+        y[0, 1:] = b
+        y[lt([2, 1]), 0] = b[0, :2] * 3
+        return y
+
+    assert gradcheck(f, (leaf(3, 4), leaf(1, 3, seed=10)))
 
 
 def test_setitem_on_leaf_is_an_error():

@@ -2,7 +2,7 @@
 //! gather/scatter/index_* methods, masks, `where`, `nonzero`, `take`. Module-level forms that
 //! simply take the tensor first are in `python/ferrotorch/_indexing.py`.
 use crate::dtype::{DType, Scalar};
-use crate::autograd::formulas::index::apply_inplace;
+use crate::autograd::formulas::index::{apply_inplace, is_basic};
 use crate::ops::binary::Operand;
 use crate::ops::index::{where_, Reduce, ScatterReduction, Source, TensorIndex};
 use crate::python::args;
@@ -227,6 +227,14 @@ impl PyTensor {
     fn __setitem__(slf: Bound<'_, Self>, index: &Bound<PyAny>, value: &Bound<PyAny>) -> PyResult<()> {
         let idx = parse_index(index)?;
         let v = value_tensor(value, &slf.borrow().t)?;
+        let target = slf.borrow().t.clone();
+        if crate::autograd::is_grad_enabled() && target.requires_grad() && is_basic(&idx) {
+            // As PyTorch: a copy into the (recorded) view, so the target's history becomes CopySlices.
+            let mut view = target.index(&idx)?;
+            if v.ndim() <= view.ndim() {
+                return Ok(crate::autograd::inplace::copy_(&mut view, &v)?);
+            }
+        }
         inplace_on(&slf, &[&v], |t| t.index_put(&idx, &v, false), |t| t.index_put_(&idx, &v, false))
     }
 

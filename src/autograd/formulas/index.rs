@@ -65,7 +65,7 @@ fn pad_to(g: &Tensor, shape: &[usize]) -> Result<Tensor> {
 }
 
 /// True when a subscript has only basic parts (its result is a view of the input).
-fn is_basic(idx: &[TensorIndex]) -> bool {
+pub fn is_basic(idx: &[TensorIndex]) -> bool {
     idx.iter().all(|i| match i {
         TensorIndex::Bool(_) => false,
         TensorIndex::Tensor(t) => t.ndim() == 0 && !matches!(t.dtype(), DType::Bool | DType::U8),
