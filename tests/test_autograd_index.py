@@ -193,6 +193,16 @@ def test_masked_fill_tensor_value():
     assert y.grad_fn.name() == "MaskedFillBackward0"
 
 
+def test_index_fill_tensor_value_counts_each_slice_once():
+    x, v = leaf(3, 4), leaf(seed=11)
+    y = x.index_fill(1, lt([0, 0, -1]), v)
+    assert y.grad_fn.name() == "IndexFillBackward1"
+    gx, gv = torch.autograd.grad(y, (x, v), torch.ones_like(y))
+    assert gv.item() == 6.0
+    assert np.array_equal(np.asarray(gx.tolist())[0], [0, 1, 1, 0])
+    assert gradcheck(lambda a, b: a.index_fill(0, lt([2]), b), (x, v))
+
+
 # --------------------------------------------------------------------- gather / scatter family
 
 

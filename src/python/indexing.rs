@@ -318,12 +318,19 @@ impl PyTensor {
     }
     fn index_fill_<'py>(slf: Bound<'py, Self>, dim: i64, index: &Bound<PyAny>, value: &Bound<PyAny>) -> PyResult<Bound<'py, Self>> {
         let index = args::tensor(index, "index_fill_", "index")?;
+        if let Some(vt) = grad_value(value) {
+            inplace_on(&slf, &[&vt], |t| t.index_fill_tensor(dim, &index, &vt), |_| unreachable!("a value that requires grad records"))?;
+            return Ok(slf);
+        }
         let v = fill_value(value, "index_fill_")?;
         inplace_on(&slf, &[], |t| t.index_fill(dim, &index, v), |t| t.index_fill_(dim, &index, v))?;
         Ok(slf)
     }
     fn index_fill(&self, dim: i64, index: &Bound<PyAny>, value: &Bound<PyAny>) -> PyResultT {
         let index = args::tensor(index, "index_fill", "index")?;
+        if let Some(vt) = grad_value(value) {
+            return Ok(PyTensor::new(self.t.index_fill_tensor(dim, &index, &vt)?));
+        }
         let v = fill_value(value, "index_fill_")?;
         Ok(PyTensor::new(self.t.index_fill(dim, &index, v)?))
     }

@@ -320,6 +320,39 @@ impl Tensor {
         Ok(rec.finish(out, move |ctx| Ok(vec![Some(ctx.grad(0).index_fill(dim, &index, ZERO)?)])))
     }
 
+    /// `index_fill` with a 0-d tensor value, which gets the gradient summed over the filled
+    /// slices (each slice once, however often the index repeats it).
+    pub fn index_fill_tensor(&self, dim: i64, index: &Tensor, value: &Tensor) -> Result<Tensor> {
+        if value.ndim() != 0 {
+            bail!(
+                Runtime,
+                "index_fill_ only supports a 0-dimensional value tensor, but got tensor with {} dimension(s).",
+                value.ndim()
+            );
+        }
+        let v = value.item()?;
+        let forward = || -> Result<Tensor> {
+            let out = self.deep_clone()?;
+            out.index_fill_(dim, index, v)?;
+            Ok(out)
+        };
+        let Some(rec) = begin("IndexFillBackward1", &[self, value]) else { return forward() };
+        let out = forward()?;
+        let index = index.clone();
+        let size = if self.ndim() == 0 { 1 } else { self.size(dim)? as i64 };
+        let mut slices: Vec<i64> = index.to_dtype(DType::I64)?.to_vec::<i64>().into_iter().map(|k| if k < 0 { k + size } else { k }).collect();
+        slices.sort_unstable();
+        slices.dedup();
+        let n = slices.len();
+        let unique = Tensor::from_vec(slices, &[n])?;
+        Ok(rec.finish(out, move |ctx| {
+            let g = ctx.grad(0);
+            let gs = if ctx.needs(0) { Some(g.index_fill(dim, &index, ZERO)?) } else { None };
+            let gv = if ctx.needs(1) { Some(g.index_select(dim, &unique)?.sum(None, false, None)?) } else { None };
+            Ok(vec![gs, gv])
+        }))
+    }
+
     pub fn masked_fill(&self, mask: &Tensor, value: Scalar) -> Result<Tensor> {
         let Some(rec) = begin("MaskedFillBackward0", &[self]) else { return self.masked_fill_forward(mask, value) };
         let out = self.masked_fill_forward(mask, value)?;
