@@ -74,7 +74,7 @@ pub type UniqueResult = (Tensor, Tensor, Tensor);
 
 impl Tensor {
     /// `sort(dim=-1, descending=False, stable=False)`: (values, indices); always stable.
-    pub fn sort(&self, dim: i64, descending: bool) -> Result<(Tensor, Tensor)> {
+    pub(crate) fn sort_forward(&self, dim: i64, descending: bool) -> Result<(Tensor, Tensor)> {
         let p = Plan::along(self, dim)?;
         let n = p.inner;
         with_dtype!(self.dtype(), T, p.map_rows::<T, T, i64>(self, dim, n, |row, vals, idx| {
@@ -87,11 +87,11 @@ impl Tensor {
 
     /// `argsort(dim=-1, descending=False, stable=False)`.
     pub fn argsort(&self, dim: i64, descending: bool) -> Result<Tensor> {
-        Ok(self.sort(dim, descending)?.1)
+        Ok(self.sort_forward(dim, descending)?.1)
     }
 
     /// `topk(k, dim=-1, largest=True, sorted=True)`: (values, indices), always sorted.
-    pub fn topk(&self, k: i64, dim: i64, largest: bool) -> Result<(Tensor, Tensor)> {
+    pub(crate) fn topk_forward(&self, k: i64, dim: i64, largest: bool) -> Result<(Tensor, Tensor)> {
         let size = self.size(dim)? as i64;
         if k < 0 || k > size {
             bail!(Runtime, "selected index k out of range");
@@ -120,7 +120,7 @@ impl Tensor {
     }
 
     /// `kthvalue(k, dim=-1, keepdim=False)`: the k-th smallest (1-based) and its index.
-    pub fn kthvalue(&self, k: i64, dim: i64, keepdim: bool) -> Result<(Tensor, Tensor)> {
+    pub(crate) fn kthvalue_forward(&self, k: i64, dim: i64, keepdim: bool) -> Result<(Tensor, Tensor)> {
         let size = self.size(dim)? as i64;
         if k < 1 || k > size {
             bail!(Index, "kthvalue(): selected number k out of range for dimension {}", normalize_dim(dim, self.ndim())?);
@@ -137,7 +137,7 @@ impl Tensor {
     }
 
     /// `median(dim, keepdim=False)` (or `nanmedian` with `skip_nan`): lower median and its index.
-    pub fn median_dim(&self, dim: i64, keepdim: bool, skip_nan: bool) -> Result<(Tensor, Tensor)> {
+    pub(crate) fn median_dim_forward(&self, dim: i64, keepdim: bool, skip_nan: bool) -> Result<(Tensor, Tensor)> {
         if self.size(dim)? == 0 {
             let name = if skip_nan { "nanmedian" } else { "median" };
             bail!(Index, "{name}(): Expected reduction dim {} to have non-zero size.", normalize_dim(dim, self.ndim())?);
@@ -153,7 +153,7 @@ impl Tensor {
     }
 
     /// `median()` over all elements: the lower median as a 0-d tensor (NaN for empty input).
-    pub fn median_all(&self, skip_nan: bool) -> Result<Tensor> {
+    pub(crate) fn median_all_forward(&self, skip_nan: bool) -> Result<Tensor> {
         let flat = self.reshape(&[-1])?;
         if flat.numel() == 0 {
             if !self.dtype().is_float() {

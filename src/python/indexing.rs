@@ -2,6 +2,7 @@
 //! gather/scatter/index_* methods, masks, `where`, `nonzero`, `take`. Module-level forms that
 //! simply take the tensor first are in `python/ferrotorch/_indexing.py`.
 use crate::dtype::{DType, Scalar};
+use crate::autograd::formulas::index::{apply_inplace, is_basic};
 use crate::ops::binary::Operand;
 use crate::ops::index::{where_, Reduce, ScatterReduction, Source, TensorIndex};
 use crate::python::args;
@@ -137,6 +138,12 @@ fn fill_value(value: &Bound<PyAny>, fname: &str) -> PyResult<Scalar> {
     args::require_scalar(value, &format!("{fname}(): argument 'value'"))
 }
 
+/// A fill value that is a tensor taking part in autograd (it then gets a gradient).
+fn grad_value(value: &Bound<PyAny>) -> Option<Tensor> {
+    let t = value.downcast::<PyTensor>().ok()?.borrow().t.clone();
+    (t.requires_grad() && crate::autograd::is_grad_enabled()).then_some(t)
+}
+
 fn scatter_reduce_arg(reduce: Option<&str>) -> PyResult<Reduce> {
     match reduce {
         None => Ok(Reduce::None),
@@ -163,21 +170,31 @@ fn scatter_src(src: Option<&Bound<PyAny>>, value: Option<&Bound<PyAny>>) -> PyRe
     Ok(ScatterSrc::S(args::require_scalar(obj, "scatter(): argument 'value'")?))
 }
 
+/// `op_` on `slf`: in place, or recorded out of place and committed when autograd is involved.
+fn inplace_on(
+    slf: &Bound<PyTensor>,
+    others: &[&Tensor],
+    out_of_place: impl FnOnce(&Tensor) -> crate::error::Result<Tensor>,
+    in_place: impl FnOnce(&Tensor) -> crate::error::Result<()>,
+) -> PyResult<()> {
+    Ok(apply_inplace(&mut slf.borrow_mut().t, others, out_of_place, in_place)?)
+}
+
 impl PyTensor {
-    fn do_scatter(&self, inplace: bool, fname: &str, dim: i64, index: &Tensor, src: ScatterSrc, reduce: Reduce) -> PyResult<Option<Tensor>> {
-        let source = match &src {
-            ScatterSrc::T(t) => Source::Tensor(t),
-            ScatterSrc::S(s) => Source::Scalar(*s),
+    fn do_scatter(slf: &Bound<Self>, inplace: bool, fname: &str, dim: i64, index: &Tensor, src: ScatterSrc, reduce: Reduce) -> PyResult<Option<Tensor>> {
+        let (source, others) = match &src {
+            ScatterSrc::T(t) => (Source::Tensor(t), vec![t]),
+            ScatterSrc::S(s) => (Source::Scalar(*s), vec![]),
         };
         if inplace {
-            self.t.scatter_inplace(fname, dim, index, source, reduce)?;
+            inplace_on(slf, &others, |t| t.scatter(fname, dim, index, source, reduce), |t| t.scatter_inplace(fname, dim, index, source, reduce))?;
             Ok(None)
         } else {
-            Ok(Some(self.t.scatter(fname, dim, index, source, reduce)?))
+            Ok(Some(slf.borrow().t.scatter(fname, dim, index, source, reduce)?))
         }
     }
 
-    fn index_put_impl(&self, indices: &Bound<PyAny>, values: &Bound<PyAny>, accumulate: bool) -> PyResult<()> {
+    fn index_put_args(&self, indices: &Bound<PyAny>, values: &Bound<PyAny>) -> PyResult<(Vec<TensorIndex>, Tensor)> {
         let items: Vec<Bound<PyAny>> = indices.try_iter()?.collect::<PyResult<_>>()?;
         let mut idx = Vec::with_capacity(items.len());
         for it in &items {
@@ -197,7 +214,7 @@ impl PyTensor {
         }
         // Integer tensors stay advanced here even when 0-d (unlike subscripts), which only
         // changes the result's shape, never which elements are written.
-        Ok(self.t.index_put_(&idx, &v, accumulate)?)
+        Ok((idx, v))
     }
 }
 
@@ -207,10 +224,18 @@ impl PyTensor {
         let idx = parse_index(index)?;
         Ok(PyTensor::new(self.t.index(&idx)?))
     }
-    fn __setitem__(&self, index: &Bound<PyAny>, value: &Bound<PyAny>) -> PyResult<()> {
+    fn __setitem__(slf: Bound<'_, Self>, index: &Bound<PyAny>, value: &Bound<PyAny>) -> PyResult<()> {
         let idx = parse_index(index)?;
-        let v = value_tensor(value, &self.t)?;
-        Ok(self.t.index_put_(&idx, &v, false)?)
+        let v = value_tensor(value, &slf.borrow().t)?;
+        let target = slf.borrow().t.clone();
+        if crate::autograd::is_grad_enabled() && target.requires_grad() && is_basic(&idx) {
+            // As PyTorch: a copy into the (recorded) view, so the target's history becomes CopySlices.
+            let mut view = target.index(&idx)?;
+            if v.ndim() <= view.ndim() {
+                return Ok(crate::autograd::inplace::copy_(&mut view, &v)?);
+            }
+        }
+        inplace_on(&slf, &[&v], |t| t.index_put(&idx, &v, false), |t| t.index_put_(&idx, &v, false))
     }
 
     fn index_select(&self, dim: i64, index: &Bound<PyAny>) -> PyResultT {
@@ -227,13 +252,13 @@ impl PyTensor {
     fn scatter(&self, dim: i64, index: &Bound<PyAny>, src: Option<&Bound<PyAny>>, value: Option<&Bound<PyAny>>, reduce: Option<&str>) -> PyResultT {
         let index = args::tensor(index, "scatter", "index")?;
         let s = scatter_src(src, value)?;
-        Ok(PyTensor::new(self.do_scatter(false, "scatter", dim, &index, s, scatter_reduce_arg(reduce)?)?.unwrap()))
+        Ok(PyTensor::new(self.t.scatter("scatter", dim, &index, match &s { ScatterSrc::T(t) => Source::Tensor(t), ScatterSrc::S(v) => Source::Scalar(*v) }, scatter_reduce_arg(reduce)?)?))
     }
     #[pyo3(signature = (dim, index, src=None, *, value=None, reduce=None))]
     fn scatter_<'py>(slf: Bound<'py, Self>, dim: i64, index: &Bound<PyAny>, src: Option<&Bound<PyAny>>, value: Option<&Bound<PyAny>>, reduce: Option<&str>) -> PyResult<Bound<'py, Self>> {
         let index = args::tensor(index, "scatter_", "index")?;
         let s = scatter_src(src, value)?;
-        slf.borrow().do_scatter(true, "scatter_", dim, &index, s, scatter_reduce_arg(reduce)?)?;
+        PyTensor::do_scatter(&slf, true, "scatter_", dim, &index, s, scatter_reduce_arg(reduce)?)?;
         Ok(slf)
     }
     fn scatter_add(&self, dim: i64, index: &Bound<PyAny>, src: &Bound<PyAny>) -> PyResultT {
@@ -244,7 +269,7 @@ impl PyTensor {
     fn scatter_add_<'py>(slf: Bound<'py, Self>, dim: i64, index: &Bound<PyAny>, src: &Bound<PyAny>) -> PyResult<Bound<'py, Self>> {
         let index = args::tensor(index, "scatter_add_", "index")?;
         let src = args::tensor(src, "scatter_add_", "src")?;
-        slf.borrow().t.scatter_inplace("scatter_add", dim, &index, Source::Tensor(&src), Reduce::Add)?;
+        PyTensor::do_scatter(&slf, true, "scatter_add", dim, &index, ScatterSrc::T(src), Reduce::Add)?;
         Ok(slf)
     }
     #[pyo3(signature = (dim, index, src, reduce, *, include_self=true))]
@@ -256,7 +281,7 @@ impl PyTensor {
     #[pyo3(signature = (dim, index, src, reduce, *, include_self=true))]
     fn scatter_reduce_<'py>(slf: Bound<'py, Self>, dim: i64, index: &Bound<PyAny>, src: &Bound<PyAny>, reduce: &str, include_self: bool) -> PyResult<Bound<'py, Self>> {
         let r = slf.borrow().scatter_reduce(dim, index, src, reduce, include_self)?;
-        slf.borrow().t.copy_(&r.t)?;
+        crate::autograd::inplace::commit(&mut slf.borrow_mut().t, &r.t)?;
         Ok(slf)
     }
     #[pyo3(signature = (dim, index, source, *, alpha=None))]
@@ -267,76 +292,87 @@ impl PyTensor {
             Some(a) => args::require_scalar(a, "index_add_(): argument 'alpha'")?,
             None => Scalar::Int(1),
         };
-        slf.borrow().t.index_add_(dim, &index, &source, alpha)?;
+        inplace_on(&slf, &[&source], |t| t.index_add(dim, &index, &source, alpha), |t| t.index_add_(dim, &index, &source, alpha))?;
         Ok(slf)
     }
     #[pyo3(signature = (dim, index, source, *, alpha=None))]
     fn index_add(&self, dim: i64, index: &Bound<PyAny>, source: &Bound<PyAny>, alpha: Option<&Bound<PyAny>>) -> PyResultT {
-        let out = Bound::new(index.py(), PyTensor::new(self.t.deep_clone()?))?;
-        let out = PyTensor::index_add_(out, dim, index, source, alpha)?;
-        Ok(PyTensor::new(out.borrow().t.clone()))
+        let index = args::tensor(index, "index_add", "index")?;
+        let source = args::tensor(source, "index_add", "source")?;
+        let alpha = match alpha {
+            Some(a) => args::require_scalar(a, "index_add(): argument 'alpha'")?,
+            None => Scalar::Int(1),
+        };
+        Ok(PyTensor::new(self.t.index_add(dim, &index, &source, alpha)?))
     }
     fn index_copy_<'py>(slf: Bound<'py, Self>, dim: i64, index: &Bound<PyAny>, source: &Bound<PyAny>) -> PyResult<Bound<'py, Self>> {
         let index = args::tensor(index, "index_copy_", "index")?;
         let source = args::tensor(source, "index_copy_", "source")?;
-        slf.borrow().t.index_copy_(dim, &index, &source)?;
+        inplace_on(&slf, &[&source], |t| t.index_copy(dim, &index, &source), |t| t.index_copy_(dim, &index, &source))?;
         Ok(slf)
     }
     fn index_copy(&self, dim: i64, index: &Bound<PyAny>, source: &Bound<PyAny>) -> PyResultT {
         let index = args::tensor(index, "index_copy", "index")?;
         let source = args::tensor(source, "index_copy", "source")?;
-        let out = self.t.deep_clone()?;
-        out.index_copy_(dim, &index, &source)?;
-        Ok(PyTensor::new(out))
+        Ok(PyTensor::new(self.t.index_copy(dim, &index, &source)?))
     }
     fn index_fill_<'py>(slf: Bound<'py, Self>, dim: i64, index: &Bound<PyAny>, value: &Bound<PyAny>) -> PyResult<Bound<'py, Self>> {
         let index = args::tensor(index, "index_fill_", "index")?;
+        if let Some(vt) = grad_value(value) {
+            inplace_on(&slf, &[&vt], |t| t.index_fill_tensor(dim, &index, &vt), |_| unreachable!("a value that requires grad records"))?;
+            return Ok(slf);
+        }
         let v = fill_value(value, "index_fill_")?;
-        slf.borrow().t.index_fill_(dim, &index, v)?;
+        inplace_on(&slf, &[], |t| t.index_fill(dim, &index, v), |t| t.index_fill_(dim, &index, v))?;
         Ok(slf)
     }
     fn index_fill(&self, dim: i64, index: &Bound<PyAny>, value: &Bound<PyAny>) -> PyResultT {
         let index = args::tensor(index, "index_fill", "index")?;
+        if let Some(vt) = grad_value(value) {
+            return Ok(PyTensor::new(self.t.index_fill_tensor(dim, &index, &vt)?));
+        }
         let v = fill_value(value, "index_fill_")?;
-        let out = self.t.deep_clone()?;
-        out.index_fill_(dim, &index, v)?;
-        Ok(PyTensor::new(out))
+        Ok(PyTensor::new(self.t.index_fill(dim, &index, v)?))
     }
     #[pyo3(signature = (indices, values, accumulate=false))]
     fn index_put_<'py>(slf: Bound<'py, Self>, indices: &Bound<PyAny>, values: &Bound<PyAny>, accumulate: bool) -> PyResult<Bound<'py, Self>> {
-        slf.borrow().index_put_impl(indices, values, accumulate)?;
+        let (idx, v) = slf.borrow().index_put_args(indices, values)?;
+        inplace_on(&slf, &[&v], |t| t.index_put(&idx, &v, accumulate), |t| t.index_put_(&idx, &v, accumulate))?;
         Ok(slf)
     }
     #[pyo3(signature = (indices, values, accumulate=false))]
     fn index_put(&self, indices: &Bound<PyAny>, values: &Bound<PyAny>, accumulate: bool) -> PyResultT {
-        let out = PyTensor::new(self.t.deep_clone()?);
-        out.index_put_impl(indices, values, accumulate)?;
-        Ok(out)
+        let (idx, v) = self.index_put_args(indices, values)?;
+        Ok(PyTensor::new(self.t.index_put(&idx, &v, accumulate)?))
     }
     fn masked_fill_<'py>(slf: Bound<'py, Self>, mask: &Bound<PyAny>, value: &Bound<PyAny>) -> PyResult<Bound<'py, Self>> {
         let mask = args::tensor(mask, "masked_fill_", "mask")?;
+        if let Some(vt) = grad_value(value) {
+            inplace_on(&slf, &[&vt], |t| t.masked_fill_tensor(&mask, &vt), |_| unreachable!("a value that requires grad records"))?;
+            return Ok(slf);
+        }
         let v = fill_value(value, "masked_fill_")?;
-        slf.borrow().t.masked_fill_(&mask, v)?;
+        inplace_on(&slf, &[], |t| t.masked_fill(&mask, v), |t| t.masked_fill_(&mask, v))?;
         Ok(slf)
     }
     fn masked_fill(&self, mask: &Bound<PyAny>, value: &Bound<PyAny>) -> PyResultT {
         let mask = args::tensor(mask, "masked_fill", "mask")?;
+        if let Some(vt) = grad_value(value) {
+            return Ok(PyTensor::new(self.t.masked_fill_tensor(&mask, &vt)?));
+        }
         let v = fill_value(value, "masked_fill_")?;
         Ok(PyTensor::new(self.t.masked_fill(&mask, v)?))
     }
     fn masked_scatter_<'py>(slf: Bound<'py, Self>, mask: &Bound<PyAny>, source: &Bound<PyAny>) -> PyResult<Bound<'py, Self>> {
         let mask = args::tensor(mask, "masked_scatter_", "mask")?;
         let source = args::tensor(source, "masked_scatter_", "source")?;
-        slf.borrow().t.masked_scatter_(&mask, &source)?;
+        inplace_on(&slf, &[&source], |t| t.masked_scatter(&mask, &source), |t| t.masked_scatter_(&mask, &source))?;
         Ok(slf)
     }
     fn masked_scatter(&self, mask: &Bound<PyAny>, source: &Bound<PyAny>) -> PyResultT {
         let mask = args::tensor(mask, "masked_scatter", "mask")?;
         let source = args::tensor(source, "masked_scatter", "source")?;
-        let shape = crate::shape::broadcast_all(&[self.t.shape(), mask.shape()])?;
-        let out = self.t.expand(&shape)?.deep_clone()?;
-        out.masked_scatter_(&mask, &source)?;
-        Ok(PyTensor::new(out))
+        Ok(PyTensor::new(self.t.masked_scatter(&mask, &source)?))
     }
     fn masked_select(&self, mask: &Bound<PyAny>) -> PyResultT {
         let mask = args::tensor(mask, "masked_select", "mask")?;
@@ -371,16 +407,14 @@ impl PyTensor {
     fn put_<'py>(slf: Bound<'py, Self>, index: &Bound<PyAny>, source: &Bound<PyAny>, accumulate: bool) -> PyResult<Bound<'py, Self>> {
         let index = args::tensor(index, "put_", "index")?;
         let source = args::tensor(source, "put_", "source")?;
-        slf.borrow().t.put_(&index, &source, accumulate)?;
+        inplace_on(&slf, &[&source], |t| t.put(&index, &source, accumulate), |t| t.put_(&index, &source, accumulate))?;
         Ok(slf)
     }
     #[pyo3(signature = (index, source, accumulate=false))]
     fn put(&self, index: &Bound<PyAny>, source: &Bound<PyAny>, accumulate: bool) -> PyResultT {
         let index = args::tensor(index, "put", "index")?;
         let source = args::tensor(source, "put", "source")?;
-        let out = self.t.deep_clone()?;
-        out.put_(&index, &source, accumulate)?;
-        Ok(PyTensor::new(out))
+        Ok(PyTensor::new(self.t.put(&index, &source, accumulate)?))
     }
 }
 

@@ -201,6 +201,12 @@ OPS = [
            dtypes=FLOATS + INTS),
     OpInfo("median", lambda t, x, **k: t.median(x, **k) if "dim" not in k else t.median(x, **k).values, _median_ref,
            _median_samples, dtypes=FLOATS + INTS),
+    OpInfo("nanmedian", lambda t, x, **k: t.nanmedian(x, **k) if "dim" not in k else t.nanmedian(x, **k).values,
+           _median_ref, _median_samples, dtypes=FLOATS),
+    OpInfo("cummax", lambda t, x, **k: t.cummax(x, **k).values, lambda a, dim: np.maximum.accumulate(a, axis=dim),
+           _scan_samples, dtypes=FLOATS + INTS),
+    OpInfo("cummin", lambda t, x, **k: t.cummin(x, **k).values, lambda a, dim: np.minimum.accumulate(a, axis=dim),
+           _scan_samples, dtypes=FLOATS + INTS),
     OpInfo("unique", lambda t, x, **k: t.unique(x, **k), lambda a: np.unique(a),
            lambda d: [Sample((make(_SHAPE, d, low=-3, high=3),), {}, "flat")],
            # bfloat16 is left out: its rounding merges values numpy (in float32) keeps apart.

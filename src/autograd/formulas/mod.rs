@@ -2,11 +2,13 @@
 //! is written with tensor ops so it can itself be differentiated (`create_graph=True`).
 //! Broadcasting is never undone here: the engine sums each gradient to its input's shape.
 pub mod elementwise;
+pub mod index;
 pub mod index_map;
 pub mod matmul;
 pub mod shape;
 pub mod view;
 pub mod reduce;
+pub mod sort;
 
 use crate::dtype::Scalar;
 use crate::error::Result;

@@ -211,11 +211,11 @@ impl Tensor {
     }
 
     /// `self[idx]`: a view when every index is basic, otherwise a copy.
-    pub fn index(&self, idx: &[TensorIndex]) -> Result<Tensor> {
+    pub(crate) fn index_forward(&self, idx: &[TensorIndex]) -> Result<Tensor> {
         // `x[mask]` with a full-shape mask needs no coordinates: select in one pass.
         if let [TensorIndex::Tensor(m)] = idx {
             if m.dtype() == DType::Bool && m.ndim() > 0 && m.shape() == self.shape() {
-                return self.masked_select(m);
+                return self.masked_select_forward(m);
             }
         }
         let p = self.prepare_index(idx)?;

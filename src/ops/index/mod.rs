@@ -8,6 +8,8 @@
 //! kernels themselves cannot go out of bounds.
 mod advanced;
 pub use advanced::TensorIndex;
+// The recording `where` (the kernel is `where_forward`); formulas use it as `keep_where`.
+pub use crate::autograd::formulas::index::where_;
 
 use crate::backend::cpu::{self, fill_strided, Walk, PARALLEL_THRESHOLD};
 use crate::dtype::{result_type, DType, Element, Scalar};
@@ -208,7 +210,7 @@ fn scatter_kernel(dst: &Tensor, dim: usize, index: &Tensor, src: Source, reduce:
 
 impl Tensor {
     /// `torch.gather(input, dim, index)`: `out[i][j] = input[index[i][j]][j]` for `dim == 0`.
-    pub fn gather(&self, dim: i64, index: &Tensor) -> Result<Tensor> {
+    pub(crate) fn gather_forward(&self, dim: i64, index: &Tensor) -> Result<Tensor> {
         let d = normalize_dim(dim, self.ndim())?;
         if index.dtype() != DType::I64 {
             bail!(Runtime, "gather(): Expected dtype int64 for index");
@@ -308,14 +310,14 @@ impl Tensor {
     }
 
     /// Out-of-place `scatter` / `scatter_add`.
-    pub fn scatter(&self, fname: &str, dim: i64, index: &Tensor, src: Source, reduce: Reduce) -> Result<Tensor> {
+    pub(crate) fn scatter_forward(&self, fname: &str, dim: i64, index: &Tensor, src: Source, reduce: Reduce) -> Result<Tensor> {
         let out = self.deep_clone()?;
         out.scatter_inplace(fname, dim, index, src, reduce)?;
         Ok(out)
     }
 
     /// `scatter_reduce(dim, index, src, reduce, include_self)`.
-    pub fn scatter_reduce(&self, dim: i64, index: &Tensor, src: &Tensor, reduce: ScatterReduction, include_self: bool) -> Result<Tensor> {
+    pub(crate) fn scatter_reduce_forward(&self, dim: i64, index: &Tensor, src: &Tensor, reduce: ScatterReduction, include_self: bool) -> Result<Tensor> {
         let (d, _, idx) = self.scatter_checks("scatter_reduce", dim, index, Some(src))?;
         let out = self.contiguous()?.deep_clone()?;
         if index.numel() == 0 {
@@ -366,7 +368,7 @@ impl Tensor {
     }
 
     /// `index_select(dim, index)`: the slices of `self` at `index` along `dim`.
-    pub fn index_select(&self, dim: i64, index: &Tensor) -> Result<Tensor> {
+    pub(crate) fn index_select_forward(&self, dim: i64, index: &Tensor) -> Result<Tensor> {
         let d = normalize_dim(dim, self.ndim())?;
         if !is_index_dtype(index.dtype()) {
             bail!(Index, "index_select(): Expected dtype int32 or int64 for index");
@@ -495,7 +497,7 @@ impl Tensor {
     }
 
     /// Out-of-place `masked_fill`: the result has the broadcast shape of `self` and `mask`.
-    pub fn masked_fill(&self, mask: &Tensor, value: Scalar) -> Result<Tensor> {
+    pub(crate) fn masked_fill_forward(&self, mask: &Tensor, value: Scalar) -> Result<Tensor> {
         Tensor::check_bool_mask(mask, "masked_fill_")?;
         let shape = broadcast_all(&[self.shape(), mask.shape()])?;
         let out = self.expand(&shape)?.deep_clone()?;
@@ -542,7 +544,7 @@ impl Tensor {
     }
 
     /// `masked_select(mask)`: the elements where the (broadcast) mask is true, as a 1-D tensor.
-    pub fn masked_select(&self, mask: &Tensor) -> Result<Tensor> {
+    pub(crate) fn masked_select_forward(&self, mask: &Tensor) -> Result<Tensor> {
         if mask.dtype() != DType::Bool {
             bail!(Runtime, "masked_select: expected BoolTensor for mask");
         }
@@ -606,7 +608,7 @@ impl Tensor {
     }
 
     /// `take(index)`: `self.flatten()[index]`, with the result shaped like `index`.
-    pub fn take(&self, index: &Tensor) -> Result<Tensor> {
+    pub(crate) fn take_forward(&self, index: &Tensor) -> Result<Tensor> {
         if index.dtype() != DType::I64 {
             bail!(Runtime, "take(): Expected a long tensor for index, but got {}", index.dtype().scalar_name());
         }
@@ -626,7 +628,7 @@ impl Tensor {
 
     /// `take_along_dim(indices, dim)`: `gather` after broadcasting all dims but `dim`;
     /// without a dim, both are flattened.
-    pub fn take_along_dim(&self, indices: &Tensor, dim: Option<i64>) -> Result<Tensor> {
+    pub(crate) fn take_along_dim_forward(&self, indices: &Tensor, dim: Option<i64>) -> Result<Tensor> {
         if indices.dtype() != DType::I64 {
             bail!(Runtime, "torch.take_along_dim(): dtype of indices should be Long but got {}", indices.dtype().scalar_name());
         }
@@ -697,7 +699,7 @@ impl Tensor {
 
 /// `torch.where(cond, x, y)`: `x` where `cond`, else `y`; `x`/`y` may be numbers, which (as in
 /// PyTorch) do not widen a tensor's dtype within its category.
-pub fn where_(cond: &Tensor, x: Operand, y: Operand) -> Result<Tensor> {
+pub(crate) fn where_forward(cond: &Tensor, x: Operand, y: Operand) -> Result<Tensor> {
     if cond.dtype() != DType::Bool {
         bail!(Runtime, "where expected condition to be a boolean tensor, but got a tensor with dtype {}", cond.dtype().scalar_name());
     }

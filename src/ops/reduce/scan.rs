@@ -63,11 +63,11 @@ impl Tensor {
     }
 
     /// `cummax(dim)`: (values, indices).
-    pub fn cummax(&self, dim: i64) -> Result<(Tensor, Tensor)> {
+    pub(crate) fn cummax_forward(&self, dim: i64) -> Result<(Tensor, Tensor)> {
         self.cum_extreme(dim, true)
     }
     /// `cummin(dim)`: (values, indices).
-    pub fn cummin(&self, dim: i64) -> Result<(Tensor, Tensor)> {
+    pub(crate) fn cummin_forward(&self, dim: i64) -> Result<(Tensor, Tensor)> {
         self.cum_extreme(dim, false)
     }
 }
