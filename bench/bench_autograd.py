@@ -66,7 +66,7 @@ def run():
     rows.append(("tiny graph fwd+bwd, 16 elems", "<= 50x numpy add", t_ft, "numpy 16-elem add", t_np_add, t_torch))
 
     sizes = [(784, 256), (256, 128), (128, 10)]
-    np_params = [(rng.standard_normal((i, o)).astype(np.float32) / np.sqrt(i), np.zeros(o, np.float32))
+    np_params = [((rng.standard_normal((i, o)) / np.sqrt(i)).astype(np.float32), np.zeros(o, np.float32))
                  for i, o in sizes]
     x = rng.standard_normal((64, 784)).astype(np.float32)
     ft_params = [(ft.tensor(w, requires_grad=True), ft.tensor(b, requires_grad=True)) for w, b in np_params]
