@@ -3,7 +3,7 @@
 //! Views that are reshapes or dim shuffles undo themselves with the inverse view; views that
 //! pick a subset of elements (`select`, `narrow`, `diagonal`, ...) scatter through
 //! `index_map`.
-use super::super::node::begin;
+use super::super::node::{begin, unary_record};
 use super::index_map::{record_move, record_moves, Names};
 use crate::dtype::DType;
 use crate::error::Result;
@@ -21,9 +21,7 @@ fn record_view(
     forward: impl FnOnce() -> Result<Tensor>,
     back: impl Fn(&Tensor) -> Result<Tensor> + Send + Sync + 'static,
 ) -> Result<Tensor> {
-    let Some(rec) = begin(name, &[x]) else { return forward() };
-    let out = forward()?;
-    Ok(rec.view_of(x).finish(out, move |ctx| Ok(vec![Some(back(ctx.grad(0))?)])))
+    unary_record(name, &[x], forward, |rec| rec.view_of(x), move |ctx| Ok(vec![Some(back(ctx.grad(0))?)]))
 }
 
 /// Records a copy of `x` (not a view) whose gradient is `back(grad)`.
@@ -33,9 +31,7 @@ fn record_copy(
     forward: impl FnOnce() -> Result<Tensor>,
     back: impl Fn(&Tensor) -> Result<Tensor> + Send + Sync + 'static,
 ) -> Result<Tensor> {
-    let Some(rec) = begin(name, &[x]) else { return forward() };
-    let out = forward()?;
-    Ok(rec.finish(out, move |ctx| Ok(vec![Some(back(ctx.grad(0))?)])))
+    unary_record(name, &[x], forward, |rec| rec, move |ctx| Ok(vec![Some(back(ctx.grad(0))?)]))
 }
 
 const fn names(gather: &'static str, scatter: &'static str) -> Names {
