@@ -124,6 +124,10 @@ def tensor_repr(t, prefix="tensor(", extra_suffixes=()):
         if not default_implied:
             suffixes.append("dtype=" + str(dtype))
     suffixes.extend(extra_suffixes)
+    if t.grad_fn is not None:
+        suffixes.append(f"grad_fn=<{t.grad_fn.name()}>")
+    elif t.requires_grad:
+        suffixes.append("requires_grad=True")
     if suffixes:
         sep = ",\n" + " " * len(prefix) if "\n" in body else ", "
         body = body + sep + ", ".join(suffixes)

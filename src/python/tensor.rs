@@ -68,6 +68,44 @@ fn parse_to_args(
 
 #[pymethods]
 impl PyTensor {
+    /// `torch.Tensor(...)`, the legacy constructor; subclasses (`nn.Parameter`) build on it.
+    /// `Tensor(t)` aliases `t`'s data outside its graph, `Tensor(2, 3)` allocates that shape
+    /// (zero-filled), `Tensor(data)` converts a sequence or array to the default dtype.
+    #[new]
+    #[pyo3(signature = (*args, device=None))]
+    fn py_new(args: &Bound<PyTuple>, device: Option<&Bound<PyAny>>) -> PyResultT {
+        check_device(device)?;
+        let dtype = crate::dtype::default_dtype();
+        if args.is_empty() {
+            return Ok(PyTensor::new(Tensor::zeros(&[0], dtype)?));
+        }
+        if args.len() == 1 {
+            let a = args.get_item(0)?;
+            if let Ok(t) = a.downcast::<PyTensor>() {
+                return Ok(PyTensor::new(t.borrow().t.detach()));
+            }
+            if a.extract::<i64>().is_err() {
+                return Ok(PyTensor::new(convert::tensor_from_data(&a, Some(dtype))?));
+            }
+        }
+        let mut shape = Vec::with_capacity(args.len());
+        for a in args.iter() {
+            let n: i64 = a.extract().map_err(|_| {
+                PyTypeError::new_err(format!(
+                    "new(): argument 'size' must be tuple of ints, but found element of type {}",
+                    a.get_type().name().map(|n| n.to_string()).unwrap_or_default()
+                ))
+            })?;
+            if n < 0 {
+                return Err(PyRuntimeError::new_err(format!(
+                    "Trying to create tensor with negative dimension {n}: {:?}",
+                    args.iter().map(|a| a.extract::<i64>().unwrap_or(0)).collect::<Vec<_>>()
+                )));
+            }
+            shape.push(n as usize);
+        }
+        Ok(PyTensor::new(Tensor::zeros(&shape, dtype)?))
+    }
     // ----------------------------------------------------------------- metadata
     #[getter]
     fn shape<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {

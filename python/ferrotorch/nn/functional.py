@@ -1,0 +1,4 @@
+"""`nn.functional`: PyTorch's functional API. Each family lives in `nn/_functional/<family>.py`."""
+from ._functional.activation import *  # noqa: F401,F403
+from ._functional.dropout import *  # noqa: F401,F403
+from ._functional.linear import *  # noqa: F401,F403

@@ -1,0 +1,39 @@
+"""`nn.Parameter`: a Tensor that a Module registers as one of its parameters."""
+from .. import _C
+from .._C import Tensor
+
+
+class Parameter(Tensor):
+    """A leaf tensor that requires grad and that `Module.__setattr__` registers as a parameter.
+
+        >>> import ferrotorch as torch
+        >>> p = torch.nn.Parameter(torch.zeros(2))
+        >>> p.requires_grad, p.is_leaf
+        (True, True)
+    """
+
+    def __new__(cls, data=None, requires_grad=True):
+        if data is None:
+            data = _C.empty(0)
+        # Tensor.__new__(cls, t) aliases t's memory outside its graph, like PyTorch's _make_subclass.
+        self = super().__new__(cls, data)
+        if requires_grad:
+            self.requires_grad_(True)
+        return self
+
+    def __repr__(self):
+        return "Parameter containing:\n" + super().__repr__()
+
+    def __deepcopy__(self, memo):
+        if id(self) in memo:
+            return memo[id(self)]
+        result = type(self)(self.detach().clone(), self.requires_grad)
+        memo[id(self)] = result
+        return result
+
+    def __reduce_ex__(self, protocol):
+        return (_rebuild_parameter, (self.detach(), self.requires_grad))
+
+
+def _rebuild_parameter(data, requires_grad):
+    return Parameter(data, requires_grad)
