@@ -1,0 +1,141 @@
+"""Normalisation layers' functional forms, composed from reductions and elementwise ops.
+
+Each normalises with the biased variance (as PyTorch does); every op records its own gradient, so the
+backward pass needs no special formula. A fused kernel (one pass for mean and variance, one for the
+affine output) would save the intermediate tensors but not change the results.
+"""
+import math
+
+from ...autograd.grad_mode import no_grad
+
+__all__ = ["batch_norm", "layer_norm", "group_norm", "rms_norm"]
+
+# finfo(dtype).eps for the floating dtypes ferrotorch has (rms_norm's default eps).
+_EPS = {"float16": 2.0 ** -10, "bfloat16": 2.0 ** -7, "float32": 2.0 ** -23, "float64": 2.0 ** -52}
+
+
+def _size_str(shape):
+    return "torch.Size([" + ", ".join(str(s) for s in shape) + "])"
+
+
+def _list_str(shape):
+    return "[" + ", ".join(str(s) for s in shape) + "]"
+
+
+def _channel_shape(input):
+    # (1, C, 1, ..., 1): broadcasts a per-channel vector against (N, C, *).
+    return (1, input.shape[1]) + (1,) * (input.dim() - 2)
+
+
+def _affine(x, weight, bias, shape=None):
+    if weight is not None:
+        x = x * (weight if shape is None else weight.reshape(shape))
+    if bias is not None:
+        x = x + (bias if shape is None else bias.reshape(shape))
+    return x
+
+
+def batch_norm(input, running_mean, running_var, weight=None, bias=None, training=False, momentum=0.1,
+               eps=1e-5):
+    """Normalises each channel (dim 1) over the batch and spatial dims.
+
+    In training, batch statistics are used and, when given, `running_mean`/`running_var` are updated in
+    place as `(1 - momentum) * running + momentum * batch` (the unbiased variance, as PyTorch); in
+    evaluation the running statistics are used.
+
+        >>> import ferrotorch as torch
+        >>> x = torch.tensor([[1.0], [3.0]])
+        >>> torch.nn.functional.batch_norm(x, None, None, training=True).tolist()
+        [[-0.9999949932098389], [0.9999949932098389]]
+    """
+    if input.dim() < 2:
+        raise ValueError(f"expected 2D or higher input (got {input.dim()}D input)")
+    c = input.shape[1]
+    for name, t in (("running_mean", running_mean), ("running_var", running_var), ("weight", weight),
+                    ("bias", bias)):
+        if t is not None and t.numel() != c:
+            raise RuntimeError(f"{name} should contain {c} elements not {t.numel()}")
+    shape = _channel_shape(input)
+    if training:
+        n = input.numel() // c if c else 0
+        if n == 1:
+            raise ValueError(f"Expected more than 1 value per channel when training, got input size "
+                             f"{_size_str(input.shape)}")
+        dims = [0] + list(range(2, input.dim()))
+        mean = input.mean(dims, keepdim=True)
+        var = input.var(dims, keepdim=True, correction=0)
+        if n > 0 and (running_mean is not None or running_var is not None):
+            # The update is state, not part of the model's function: keep it out of the graph.
+            with no_grad():
+                if running_mean is not None:
+                    running_mean.mul_(1.0 - momentum).add_(mean.detach().reshape(c) * momentum)
+                if running_var is not None:
+                    unbiased = var.detach().reshape(c) * (n / (n - 1))
+                    running_var.mul_(1.0 - momentum).add_(unbiased * momentum)
+    else:
+        if running_mean is None or running_var is None:
+            raise RuntimeError("running_mean and running_var must be defined in evaluation mode")
+        mean = running_mean.reshape(shape)
+        var = running_var.reshape(shape)
+    out = (input - mean) * (var + eps).rsqrt()
+    return _affine(out, weight, bias, shape)
+
+
+def _norm_dims(input, normalized_shape):
+    normalized_shape = tuple(normalized_shape)
+    k = len(normalized_shape)
+    if k == 0 or input.dim() < k or tuple(input.shape[input.dim() - k:]) != normalized_shape:
+        raise RuntimeError(f"Given normalized_shape={_list_str(normalized_shape)}, expected input with shape "
+                           f"[*, {', '.join(str(s) for s in normalized_shape)}], but got input of size"
+                           f"{_list_str(input.shape)}")
+    return list(range(input.dim() - k, input.dim()))
+
+
+def _as_shape(normalized_shape):
+    return (normalized_shape,) if isinstance(normalized_shape, int) else tuple(normalized_shape)
+
+
+def layer_norm(input, normalized_shape, weight=None, bias=None, eps=1e-5):
+    """Normalises over the trailing `normalized_shape` dims, then applies the elementwise affine.
+
+        >>> import ferrotorch as torch
+        >>> torch.nn.functional.layer_norm(torch.tensor([[1.0, 3.0]]), (2,)).tolist()
+        [[-0.9999949932098389, 0.9999949932098389]]
+    """
+    dims = _norm_dims(input, _as_shape(normalized_shape))
+    mean = input.mean(dims, keepdim=True)
+    var = input.var(dims, keepdim=True, correction=0)
+    return _affine((input - mean) * (var + eps).rsqrt(), weight, bias)
+
+
+def group_norm(input, num_groups, weight=None, bias=None, eps=1e-5):
+    """Splits the channels (dim 1) into `num_groups` groups and normalises each group of each sample,
+    then applies a per-channel affine."""
+    if input.dim() < 2:
+        raise RuntimeError(f"Expected at least 2 dimensions for input tensor but received {input.dim()}")
+    n, c = input.shape[0], input.shape[1]
+    if num_groups <= 0 or c % num_groups != 0:
+        raise RuntimeError(f"Expected number of channels in input to be divisible by num_groups, but got input "
+                           f"of shape {_list_str(input.shape)} and num_groups={num_groups}")
+    for name, t in (("weight", weight), ("bias", bias)):
+        if t is not None and (t.dim() != 1 or t.numel() != c):
+            raise RuntimeError(f"Expected {name} to be a vector of size equal to the number of channels in "
+                               f"input, but got {name} of shape {_list_str(t.shape)} and input of shape "
+                               f"{_list_str(input.shape)}")
+    # Explicit group size (not -1) so that empty batches reshape too.
+    x = input.reshape(n, num_groups, math.prod(input.shape[1:]) // num_groups)
+    mean = x.mean(-1, keepdim=True)
+    var = x.var(-1, keepdim=True, correction=0)
+    out = ((x - mean) * (var + eps).rsqrt()).reshape(input.shape)
+    return _affine(out, weight, bias, _channel_shape(input))
+
+
+def rms_norm(input, normalized_shape, weight=None, eps=None):
+    """x / sqrt(mean(x^2) + eps) over the trailing `normalized_shape` dims, times `weight`; `eps=None`
+    means the machine epsilon of `input`'s dtype."""
+    dims = _norm_dims(input, _as_shape(normalized_shape))
+    if eps is None:
+        eps = _EPS.get(str(input.dtype).split(".")[-1], _EPS["float32"])
+    out = input * (input.square().mean(dims, keepdim=True) + eps).rsqrt()
+    return out if weight is None else out * weight
+
