@@ -92,6 +92,8 @@ def test_sdpa_gradcheck_dropout_and_errors():
     assert not np.allclose(to_numpy(a), to_numpy(F.scaled_dot_product_attention(q, k, v)))
     with pytest.raises(RuntimeError, match="Explicit attn_mask should not be set when is_causal=True"):
         F.scaled_dot_product_attention(q, k, v, attn_mask=mask, is_causal=True)
+    with pytest.raises(RuntimeError, match="Expected attn_mask dtype to be bool or float or to match query dtype"):
+        F.scaled_dot_product_attention(q, k, v, attn_mask=torch.zeros(3, 5, dtype=torch.int64))
 
 
 # ----------------------------------------------------------------------------- MultiheadAttention
@@ -225,6 +227,8 @@ def test_mha_errors():
         m(x, x, x, is_causal=True)
     with pytest.raises(AssertionError, match="only bool and floating types of key_padding_mask are supported"):
         m(x, x, x, key_padding_mask=torch.zeros(2, 3, dtype=torch.int64))
+    with pytest.raises(AssertionError, match=r"key shape torch.Size\(\[3, 2, 4\]\) does not match value shape"):
+        m(x, x, torch.zeros(4, 2, 4))
 
 
 # ----------------------------------------------------------------------------- Transformer encoder

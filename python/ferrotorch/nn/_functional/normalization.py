@@ -1,8 +1,9 @@
 """Normalisation layers' functional forms, composed from reductions and elementwise ops.
 
 Each normalises with the biased variance (as PyTorch does); every op records its own gradient, so the
-backward pass needs no special formula. A fused kernel (one pass for mean and variance, one for the
-affine output) would save the intermediate tensors but not change the results.
+backward pass needs no special formula (`_var_mean` gets mean and variance in one reduction). A fused
+kernel (statistics, normalisation and affine in one pass, with a closed-form backward) would save the
+intermediate tensors and graph nodes but not change the results.
 """
 import math
 
@@ -62,8 +63,7 @@ def batch_norm(input, running_mean, running_var, weight=None, bias=None, trainin
             raise ValueError(f"Expected more than 1 value per channel when training, got input size "
                              f"{_size_str(input.shape)}")
         dims = [0] + list(range(2, input.dim()))
-        mean = input.mean(dims, keepdim=True)
-        var = input.var(dims, keepdim=True, correction=0)
+        var, mean = input._var_mean(dims, correction=0, keepdim=True)
         if n > 0 and (running_mean is not None or running_var is not None):
             # The update is state, not part of the model's function: keep it out of the graph.
             with no_grad():
@@ -103,8 +103,7 @@ def layer_norm(input, normalized_shape, weight=None, bias=None, eps=1e-5):
         [[-0.9999949932098389, 0.9999949932098389]]
     """
     dims = _norm_dims(input, _as_shape(normalized_shape))
-    mean = input.mean(dims, keepdim=True)
-    var = input.var(dims, keepdim=True, correction=0)
+    var, mean = input._var_mean(dims, correction=0, keepdim=True)
     return _affine((input - mean) * (var + eps).rsqrt(), weight, bias)
 
 
@@ -124,8 +123,7 @@ def group_norm(input, num_groups, weight=None, bias=None, eps=1e-5):
                                f"{_list_str(input.shape)}")
     # Explicit group size (not -1) so that empty batches reshape too.
     x = input.reshape(n, num_groups, math.prod(input.shape[1:]) // num_groups)
-    mean = x.mean(-1, keepdim=True)
-    var = x.var(-1, keepdim=True, correction=0)
+    var, mean = x._var_mean(-1, correction=0, keepdim=True)
     out = ((x - mean) * (var + eps).rsqrt()).reshape(input.shape)
     return _affine(out, weight, bias, _channel_shape(input))
 
