@@ -210,3 +210,37 @@ def test_rms_norm_gradcheck_state_and_repr():
     assert list(nn.RMSNorm(4, elementwise_affine=False).state_dict()) == []
     assert repr(nn.RMSNorm(4)) == "RMSNorm((4,), eps=None, elementwise_affine=True)"
     assert repr(nn.RMSNorm((2, 3), eps=1e-6)) == "RMSNorm((2, 3), eps=1e-06, elementwise_affine=True)"
+
+
+# ----------------------------------------------------------------------------- instance norm
+def test_instance_norm_forward_running_stats_and_unbatched():
+    x = rng.standard_normal((2, 3, 4, 5))
+    ref = (x - x.mean((2, 3), keepdims=True)) / np.sqrt(x.var((2, 3), keepdims=True) + 1e-5)
+    m = nn.InstanceNorm2d(3)
+    assert list(m.state_dict()) == [] and repr(m) == ("InstanceNorm2d(3, eps=1e-05, momentum=0.1, affine=False, "
+                                                      "track_running_stats=False)")
+    assert_close(m(from_numpy(x.astype(np.float32))), ref.astype(np.float32), rtol=1e-5, atol=1e-5)
+    assert_close(m(from_numpy(x[0])), ref[0], rtol=1e-10, atol=1e-10)  # unbatched (C, H, W)
+    t = nn.InstanceNorm1d(3, affine=True, track_running_stats=True, momentum=0.5).double()
+    assert list(t.state_dict()) == ["weight", "bias", "running_mean", "running_var", "num_batches_tracked"]
+    x1 = rng.standard_normal((2, 3, 6))
+    assert_close(t(from_numpy(x1)), np_layer_norm(x1, 1, 1e-5), rtol=1e-10, atol=1e-10)
+    assert_close(t.running_mean, 0.5 * x1.mean(2).mean(0), rtol=1e-10, atol=1e-12)
+    assert_close(t.running_var, 0.5 + 0.5 * x1.var(2, ddof=1).mean(0), rtol=1e-10)
+    t.eval()  # tracked statistics are used in eval
+    rm, rv = to_numpy(t.running_mean), to_numpy(t.running_var)
+    assert_close(t(from_numpy(x1)), (x1 - rm[:, None]) / np.sqrt(rv[:, None] + 1e-5), rtol=1e-10, atol=1e-10)
+
+
+def test_instance_norm_gradcheck_and_errors():
+    x = dbl(rng.standard_normal((4, 3, 2))).detach().transpose(0, 2).requires_grad_()  # (2, 3, 4)
+    w, b = dbl(rng.standard_normal(3)), dbl(rng.standard_normal(3))
+    assert gradcheck(lambda x, w, b: F.instance_norm(x, weight=w, bias=b), (x, w, b))
+    with pytest.raises(ValueError, match=r"expected 3D or 4D input \(got 2D input\)"):
+        nn.InstanceNorm2d(3)(torch.zeros(3, 4))
+    with pytest.raises(ValueError, match=r"expected input's size at dim=1 to match num_features \(4\), but got: 3."):
+        nn.InstanceNorm1d(4, affine=True)(torch.zeros(2, 3, 5))
+    with pytest.warns(UserWarning, match="input's size at dim=1 does not match num_features"):
+        nn.InstanceNorm1d(4)(torch.zeros(2, 3, 5))
+    with pytest.raises(ValueError, match="Expected more than 1 spatial element when training"):
+        nn.InstanceNorm1d(3)(torch.zeros(2, 3, 1))

@@ -9,7 +9,7 @@ import math
 
 from ...autograd.grad_mode import no_grad
 
-__all__ = ["batch_norm", "layer_norm", "group_norm", "rms_norm"]
+__all__ = ["batch_norm", "instance_norm", "layer_norm", "group_norm", "rms_norm"]
 
 # finfo(dtype).eps for the floating dtypes ferrotorch has (rms_norm's default eps).
 _EPS = {"float16": 2.0 ** -10, "bfloat16": 2.0 ** -7, "float32": 2.0 ** -23, "float64": 2.0 ** -52}
@@ -77,6 +77,37 @@ def batch_norm(input, running_mean, running_var, weight=None, bias=None, trainin
             raise RuntimeError("running_mean and running_var must be defined in evaluation mode")
         mean = running_mean.reshape(shape)
         var = running_var.reshape(shape)
+    out = (input - mean) * (var + eps).rsqrt()
+    return _affine(out, weight, bias, shape)
+
+
+def instance_norm(input, running_mean=None, running_var=None, weight=None, bias=None, use_input_stats=True,
+                  momentum=0.1, eps=1e-5):
+    """Normalises each channel of each sample over its spatial dims (2:). With `use_input_stats` the
+    per-instance statistics are used and, when given, the running statistics are updated with their
+    average over the batch; otherwise the running statistics are used."""
+    if input.dim() < 2:
+        raise ValueError(f"expected 2D or higher input (got {input.dim()}D input)")
+    c = input.shape[1]
+    shape = _channel_shape(input)
+    if use_input_stats:
+        n = math.prod(input.shape[2:])
+        if n == 1:
+            raise ValueError(f"Expected more than 1 spatial element when training, got input size "
+                             f"{_size_str(input.shape)}")
+        var, mean = input._var_mean(list(range(2, input.dim())), correction=0, keepdim=True)
+        if input.numel() > 0 and (running_mean is not None or running_var is not None):
+            with no_grad():  # state, not part of the graph
+                if running_mean is not None:
+                    batch_mean = mean.detach().reshape(input.shape[0], c).mean(0)
+                    running_mean.mul_(1.0 - momentum).add_(batch_mean * momentum)
+                if running_var is not None:
+                    batch_var = var.detach().reshape(input.shape[0], c).mean(0) * (n / (n - 1))
+                    running_var.mul_(1.0 - momentum).add_(batch_var * momentum)
+    else:
+        if running_mean is None or running_var is None:
+            raise RuntimeError("Expected running_mean and running_var to be defined when use_input_stats is false")
+        mean, var = running_mean.reshape(shape), running_var.reshape(shape)
     out = (input - mean) * (var + eps).rsqrt()
     return _affine(out, weight, bias, shape)
 
