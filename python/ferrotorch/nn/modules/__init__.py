@@ -5,3 +5,4 @@ from .linear import *  # noqa: F401,F403
 from .activation import *  # noqa: F401,F403
 from .dropout import *  # noqa: F401,F403
 from .flatten import *  # noqa: F401,F403
+from .loss import *  # noqa: F401,F403
