@@ -368,3 +368,26 @@ def test_weighted_loss_modules_buffers_and_state_dict():
     lt = T(np.log(rng.dirichlet(np.ones(2), size=3)))
     close(nn.KLDivLoss(reduction="batchmean", log_target=True)(x, lt),
           (np.exp(to_numpy(lt)) * (to_numpy(lt) - to_numpy(x))).sum() / 3)
+
+
+def test_weighted_mse_l1_huber():
+    a, b, w = rng.normal(size=(3, 4)), rng.normal(size=(3, 4)), rng.uniform(0.1, 2, (3, 4))
+    cases = [(F.mse_loss, (a - b) ** 2, True), (F.l1_loss, np.abs(a - b), True),
+             (F.huber_loss, _np_huber(a - b, 1.0), False)]
+    for fn, elem, by_weight in cases:
+        close(fn(T(a), T(b), reduction="none", weight=T(w)), elem * w)
+        close(fn(T(a), T(b), reduction="sum", weight=T(w)), (elem * w).sum())
+        close(fn(T(a), T(b), weight=T(w)), (elem * w).sum() / w.sum() if by_weight else (elem * w).mean())
+        with pytest.raises(ValueError, match="Weights and input must have the same size."):
+            fn(T(a), T(b), weight=T(w[0]))
+        with pytest.raises(ValueError, match="Invalid reduction mode: avg. Expected one of 'none', 'mean', 'sum'."):
+            fn(T(a), T(b), reduction="avg", weight=T(w))
+    x, _ = transposed((3, 4))
+    assert gradcheck(lambda p, q: F.mse_loss(p, q, weight=T(w)), (x, T(b, rg=True)))
+
+
+def test_binary_losses_double_backward():
+    p = T(rng.uniform(0.1, 0.9, (3, 2)), rg=True)
+    t = T(rng.uniform(0, 1, (3, 2)), rg=True)
+    assert torch.autograd.gradgradcheck(lambda a, b: F.binary_cross_entropy(a, b), (p, t))
+    assert torch.autograd.gradgradcheck(lambda a, b: F.binary_cross_entropy_with_logits(a, b), (p, t))

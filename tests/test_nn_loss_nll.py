@@ -199,3 +199,9 @@ def test_modules():
     logp = np_log_softmax(x, 1)
     close(nll(T(logp), L(y)), ref_index(logp, y, w.numpy().astype(np.float64), 2, "mean"))
     assert nn.CrossEntropyLoss(weight=w).double().weight.dtype == torch.float64
+
+
+def test_cross_entropy_double_backward():
+    x = T(rng.normal(size=(4, 3)), rg=True)
+    y, w = L([0, 2, 1, 1]), T([1.0, 0.5, 2.0])
+    assert torch.autograd.gradgradcheck(lambda a: F.cross_entropy(a, y, w, label_smoothing=0.1), (x,))

@@ -19,24 +19,44 @@ __all__ = ["mse_loss", "l1_loss", "smooth_l1_loss", "huber_loss", "binary_cross_
            "triplet_margin_loss"]
 
 
-def mse_loss(input, target, size_average=None, reduce=None, reduction="mean"):
-    """Squared error (input - target)^2; differentiable w.r.t. both. Shapes broadcast, with a warning."""
-    mode = _Reduction.get_enum(resolve(size_average, reduce, reduction))
-    warn_size(input, target)
-    return reduce_loss((input - target).square(), mode)
+def _weighted(err, weight, input, reduction, mean_by_weight=True):
+    """PyTorch's per-element `weight` path of mse/l1/huber (a Python path there too, with its own messages)."""
+    if weight.size() != input.size():
+        raise ValueError("Weights and input must have the same size.")
+    err = err * weight
+    if reduction == "none":
+        return err
+    if reduction == "sum":
+        return err.sum()
+    if reduction == "mean":
+        # mse and l1 divide by the summed weights; huber takes the plain mean of the weighted losses.
+        return err.sum() / weight.sum() if mean_by_weight else err.mean()
+    raise ValueError(f"Invalid reduction mode: {reduction}. Expected one of 'none', 'mean', 'sum'.")
 
 
-def l1_loss(input, target, size_average=None, reduce=None, reduction="mean"):
-    """Absolute error |input - target|."""
-    mode = _Reduction.get_enum(resolve(size_average, reduce, reduction))
+def mse_loss(input, target, size_average=None, reduce=None, reduction="mean", weight=None):
+    """Squared error (input - target)^2, optionally weighted; differentiable w.r.t. both. Shapes broadcast,
+    with a warning."""
     warn_size(input, target)
-    return reduce_loss((input - target).abs(), mode)
+    reduction = resolve(size_average, reduce, reduction)
+    if weight is not None:
+        return _weighted((input - target).square(), weight, input, reduction)
+    return reduce_loss((input - target).square(), _Reduction.get_enum(reduction))
+
+
+def l1_loss(input, target, size_average=None, reduce=None, reduction="mean", weight=None):
+    """Absolute error |input - target|, optionally weighted."""
+    warn_size(input, target)
+    reduction = resolve(size_average, reduce, reduction)
+    if weight is not None:
+        return _weighted((input - target).abs(), weight, input, reduction)
+    return reduce_loss((input - target).abs(), _Reduction.get_enum(reduction))
 
 
 def smooth_l1_loss(input, target, size_average=None, reduce=None, reduction="mean", beta=1.0):
     """0.5 d^2 / beta where |d| < beta, else |d| - 0.5 beta (plain L1 when beta == 0)."""
-    mode = _Reduction.get_enum(resolve(size_average, reduce, reduction))
     warn_size(input, target)
+    mode = _Reduction.get_enum(resolve(size_average, reduce, reduction))
     if beta < 0:
         raise RuntimeError("smooth_l1_loss does not support negative values for beta.")
     d = (input - target).abs()
@@ -45,14 +65,17 @@ def smooth_l1_loss(input, target, size_average=None, reduce=None, reduction="mea
     return reduce_loss(_C.where(d < beta, d.square() * (0.5 / beta), d - 0.5 * beta), mode)
 
 
-def huber_loss(input, target, reduction="mean", delta=1.0):
-    """0.5 d^2 where |d| < delta, else delta (|d| - 0.5 delta)."""
-    mode = _Reduction.get_enum(reduction)
+def huber_loss(input, target, reduction="mean", delta=1.0, weight=None):
+    """0.5 d^2 where |d| < delta, else delta (|d| - 0.5 delta), optionally weighted."""
     warn_size(input, target)
+    mode = None if weight is not None else _Reduction.get_enum(reduction)
     if delta <= 0:
         raise RuntimeError("huber_loss does not support non-positive values for delta.")
     d = (input - target).abs()
-    return reduce_loss(_C.where(d < delta, d.square() * 0.5, (d - 0.5 * delta) * delta), mode)
+    loss = _C.where(d < delta, d.square() * 0.5, (d - 0.5 * delta) * delta)
+    if weight is not None:
+        return _weighted(loss, weight, input, reduction, mean_by_weight=False)
+    return reduce_loss(loss, mode)
 
 
 def _log_clamped(x):
