@@ -2,7 +2,8 @@
 
 Every function takes PyTorch's arguments, including the deprecated `size_average`/`reduce` pair (mapped
 to `reduction` with PyTorch's warning); an unknown `reduction` raises ValueError. The class-index losses
-(nll_loss, cross_entropy) live in `loss_nll.py`.
+(nll_loss, cross_entropy) live in `loss_nll.py`, the multi-class and multi-label margin losses in
+`loss_multi.py`.
 """
 import math
 import warnings
