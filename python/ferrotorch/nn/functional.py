@@ -4,3 +4,6 @@ from ._functional.dropout import *  # noqa: F401,F403
 from ._functional.linear import *  # noqa: F401,F403
 from ._functional.normalization import *  # noqa: F401,F403
 from ._functional.attention import *  # noqa: F401,F403
+from ._functional.loss import *  # noqa: F401,F403
+from ._functional.loss_nll import *  # noqa: F401,F403
+from ._functional.loss_multi import *  # noqa: F401,F403

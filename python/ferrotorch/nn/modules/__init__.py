@@ -10,3 +10,4 @@ from .instancenorm import *  # noqa: F401,F403
 from .normalization import *  # noqa: F401,F403
 from .attention import *  # noqa: F401,F403
 from .transformer import *  # noqa: F401,F403
+from .loss import *  # noqa: F401,F403
