@@ -285,12 +285,17 @@ def _load_archive(zf, map_location, pickle_module, weights_only, pickle_load_arg
         return unpickler_cls(pkl, **pickle_load_args).load()
 
 
+class _MappedFile(_mmap.mmap):
+    def seekable(self):  # zipfile asks; mmap only answers from Python 3.13 on
+        return True
+
+
 @contextlib.contextmanager
 def _open_for_read(f, mmap):
     if _is_path(f):
         with open(f, "rb") as fp:
             if mmap:
-                with _mmap.mmap(fp.fileno(), 0, access=_mmap.ACCESS_READ) as mm:
+                with _MappedFile(fp.fileno(), 0, access=_mmap.ACCESS_READ) as mm:
                     yield mm
             else:
                 yield fp
