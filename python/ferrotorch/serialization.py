@@ -27,6 +27,7 @@ import zipfile
 from collections import OrderedDict
 
 from . import _C, _utils
+from ._size import Size
 from ._weights_only import (add_safe_globals, clear_safe_globals, get_safe_globals, make_unpickler,  # noqa: F401
                             safe_globals, weights_only_failure)
 
@@ -107,7 +108,7 @@ class _CheckpointPickler(pickle._Pickler):
             return self._reduce_tensor(obj)
         if isinstance(obj, _C.device):
             return _Global("torch", "device"), (str(obj),)
-        if type(obj).__name__ == "Size" and type(obj).__module__.startswith("ferrotorch"):
+        if isinstance(obj, Size):
             return _Global("torch", "Size"), (tuple(obj),)
         return NotImplemented
 
@@ -168,15 +169,21 @@ def save(obj, f, pickle_module=pickle, pickle_protocol=DEFAULT_PROTOCOL, _use_ne
     or a writable binary file object, in PyTorch's zip checkpoint format. Tensors that share memory
     are stored once and share it again after `load`.
 
-    `pickle_module` must be the standard `pickle` module (or one with the same pure-Python Pickler):
-    tensors are written through its pickler.
+    Tensors are written by a pure-Python pickler (pickle's own would import `torch` to check the
+    names it writes). A `pickle_module` whose `Pickler` derives from `pickle._Pickler` (as dill's
+    does) is mixed into it; other modules' picklers cannot write those names and are not used.
     """
     if not _use_new_zipfile_serialization:
         raise NotImplementedError("ferrotorch.save writes only the zip checkpoint format "
                                   "(_use_new_zipfile_serialization=True)")
-    base = getattr(pickle_module, "_Pickler", pickle_module.Pickler)
-    pickler_cls = _CheckpointPickler if base is pickle._Pickler else type(
-        "_CheckpointPickler", (_CheckpointPickler, base), {})
+    base = getattr(pickle_module, "Pickler", pickle._Pickler)
+    mixable = isinstance(base, type) and issubclass(base, pickle._Pickler) and base is not pickle._Pickler
+    if mixable:
+        dispatch = {**base.dispatch, _Global: _CheckpointPickler._save_global_marker,
+                    _C.dtype: _CheckpointPickler._save_dtype}
+        pickler_cls = type("_CheckpointPickler", (_CheckpointPickler, base), {"dispatch": dispatch})
+    else:
+        pickler_cls = _CheckpointPickler
     buf = io.BytesIO()
     pickler = pickler_cls(buf, pickle_protocol)
     pickler.dump(obj)
