@@ -2,8 +2,10 @@
 import io
 import os
 import pickle
+import struct
 import types
 import zipfile
+from collections import OrderedDict
 
 import pytest
 
@@ -116,6 +118,8 @@ def test_errors(tmp_path):
         torch.save([x, x.view(torch.int32)], io.BytesIO())
     with pytest.raises(pickle.UnpicklingError, match="invalid load key, 'x'"):
         torch.load(io.BytesIO(b"xyz not a checkpoint"))
+    with pytest.raises(RuntimeError, match="legacy"):
+        torch.load(io.BytesIO(serialization._LEGACY_MAGIC + b"\x00" * 8))
     with pytest.raises(EOFError):
         torch.load(io.BytesIO(b""))
     with pytest.raises(ValueError, match="f must be a file path in order to use the mmap argument"):
@@ -164,3 +168,29 @@ def test_pickle_module_with_a_python_pickler_is_used():
     buf.seek(0)
     out = torch.load(buf, pickle_module=module)
     assert out["t"].tolist() == [1.0, 1.0] and out["d"] is torch.float16
+
+
+class _V3Tensor:
+    """Pickles as PyTorch pickles a tensor over an untyped storage (`_rebuild_tensor_v3`)."""
+
+    def __init__(self, dtype, size):
+        self.dtype, self.size = dtype, size
+
+    def __reduce__(self):
+        G = serialization._Global
+        storage = serialization._StorageRef(("storage", G("torch", "UntypedStorage"), "0", "cpu", 8))
+        return (G("torch._utils", "_rebuild_tensor_v3"),
+                (storage, 0, self.size, (1,), False, OrderedDict(), self.dtype))
+
+
+@pytest.mark.parametrize("dtype,size,expected", [(torch.float32, (2,), [1.5, -2.0]),
+                                                 (torch.uint8, (3,), [0, 0, 192])])
+def test_rebuild_tensor_v3_over_untyped_storage(dtype, size, expected):
+    pkl = io.BytesIO()
+    serialization._CheckpointPickler(pkl, 2).dump({"t": _V3Tensor(dtype, size)})
+    buf = io.BytesIO()
+    serialization._write_archive(buf, "archive", [("data.pkl", pkl.getvalue()), ("byteorder", b"little"),
+                                                  ("data/0", struct.pack("<2f", 1.5, -2.0))])
+    buf.seek(0)
+    t = torch.load(buf)["t"]
+    assert t.dtype == dtype and t.tolist() == expected
