@@ -2,3 +2,5 @@
 from ._functional.activation import *  # noqa: F401,F403
 from ._functional.dropout import *  # noqa: F401,F403
 from ._functional.linear import *  # noqa: F401,F403
+from ._functional.sparse import *  # noqa: F401,F403
+from ._functional.distance import *  # noqa: F401,F403
