@@ -252,3 +252,33 @@ def test_modules_call_their_functional_form():
     with warnings.catch_warnings():
         warnings.simplefilter("error")
         nn.Softmin(1)(x)
+
+
+def test_rrelu_training_draws_slopes_eval_uses_their_mean():
+    torch.manual_seed(0)
+    x = (torch.rand(40, 50, dtype=torch.float64) * 4 - 2).t().requires_grad_()  # non-contiguous
+    y = F.rrelu(x, 0.1, 0.3, training=True)
+    slope = (y / x).detach().numpy()
+    xn = x.detach().numpy()
+    assert np.all(slope[xn > 0] == 1)
+    neg = slope[xn < 0]
+    assert neg.min() >= 0.1 and neg.max() <= 0.3 and neg.std() > 0.04  # varies per element
+    y.sum().backward()
+    np.testing.assert_allclose(x.grad.numpy(), slope, rtol=1e-12)  # the gradient is the slope drawn
+    np.testing.assert_allclose(F.rrelu(x.detach(), 0.1, 0.3).numpy(), np.where(xn > 0, xn, 0.2 * xn), rtol=1e-12)
+    m = nn.RReLU(0.1, 0.3)
+    assert repr(m) == "RReLU(lower=0.1, upper=0.3)"
+    assert repr(nn.RReLU(inplace=True)) == "RReLU(lower=0.125, upper=0.3333333333333333, inplace=True)"
+    np.testing.assert_allclose(m.eval()(x.detach()).numpy(), np.where(xn > 0, xn, 0.2 * xn), rtol=1e-12)
+    t = x.detach().clone()
+    assert F.rrelu_(t, training=True) is t and not np.allclose(t.numpy(), xn)
+
+
+def test_softmax2d_normalises_over_channels():
+    x = torch.randn(2, 3, 4, 5, dtype=torch.float64)
+    y = nn.Softmax2d()(x).numpy()
+    e = np.exp(x.numpy())
+    np.testing.assert_allclose(y, e / e.sum(1, keepdims=True), rtol=1e-12)
+    assert nn.Softmax2d()(x[0]).shape == (3, 4, 5) and repr(nn.Softmax2d()) == "Softmax2d()"
+    with pytest.raises(ValueError, match="Softmax2d: expected input to be 3D or 4D, got 2D instead"):
+        nn.Softmax2d()(x[0, 0])

@@ -14,7 +14,7 @@ from ... import _C
 __all__ = ["relu", "relu_", "relu6", "leaky_relu", "leaky_relu_", "elu", "elu_", "selu", "selu_", "celu",
            "celu_", "gelu", "silu", "mish", "softplus", "sigmoid", "tanh", "hardtanh", "hardtanh_",
            "hardsigmoid", "hardswish", "logsigmoid", "softsign", "tanhshrink", "hardshrink", "softshrink",
-           "threshold", "threshold_", "prelu", "glu", "softmax", "softmin", "log_softmax"]
+           "threshold", "threshold_", "prelu", "rrelu", "rrelu_", "glu", "softmax", "softmin", "log_softmax"]
 
 _SELU_ALPHA = 1.6732632423543772848170429916717
 _SELU_SCALE = 1.0507009873554804934193349852946
@@ -221,6 +221,23 @@ def prelu(input, weight):
             shape[1] = weight.numel()
         weight = weight.reshape(shape)
     return _C.where(input > 0, input, input * weight)
+
+
+def rrelu(input, lower=1.0 / 8, upper=1.0 / 3, training=False, inplace=False):
+    """Randomized leaky ReLU: x if x > 0 else a * x, with a ~ U(lower, upper) drawn per element in
+    training and a = (lower + upper) / 2 in evaluation."""
+    if not training:
+        return leaky_relu(input, (lower + upper) / 2, inplace)
+
+    def fn(x):
+        slope = _C.empty_like(x, requires_grad=False).uniform_(lower, upper)
+        return _C.where(x > 0, x, x * slope)
+    return _apply(input, fn, inplace)
+
+
+def rrelu_(input, lower=1.0 / 8, upper=1.0 / 3, training=False):
+    """In-place `rrelu`."""
+    return rrelu(input, lower, upper, training, inplace=True)
 
 
 def _type_name(t):
