@@ -112,6 +112,74 @@ def test_embedding_errors():
         nn.Embedding(4, 2, sparse=True)
 
 
+# ---- embedding_bag ---------------------------------------------------------------------------------
+
+def _np_bags(w, inp, starts, end, mode, pad=None, psw=None):
+    out = []
+    bounds = list(starts) + [end]
+    for a, b in zip(bounds[:-1], bounds[1:]):
+        rows = [w[i] * (1.0 if psw is None else psw[k]) for k, i in enumerate(inp[a:b], a) if i != pad]
+        if not rows:
+            out.append(np.zeros(w.shape[1]))
+        else:
+            out.append({"sum": np.sum, "mean": np.mean, "max": np.max}[mode](rows, axis=0))
+    return np.array(out)
+
+
+@pytest.mark.parametrize("mode", ["sum", "mean", "max"])
+def test_embedding_bag_matches_per_bag_reduction(mode):
+    torch.manual_seed(0)
+    w = torch.randn(10, 3, dtype=torch.float64)
+    inp = torch.tensor([1, 2, 4, 5, 4, 3, 2, 9, 7])
+    off = torch.tensor([0, 4, 4, 6])  # bag 1 is empty
+    wn, ii = w.numpy(), inp.numpy()
+    np.testing.assert_allclose(F.embedding_bag(inp, w, off, mode=mode).numpy(),
+                               _np_bags(wn, ii, [0, 4, 4, 6], 9, mode), rtol=1e-12)
+    np.testing.assert_allclose(F.embedding_bag(inp, w, off, mode=mode, padding_idx=4).numpy(),
+                               _np_bags(wn, ii, [0, 4, 4, 6], 9, mode, pad=4), rtol=1e-12)
+    # include_last_offset: the last offset closes the last bag (index 7 is left out).
+    np.testing.assert_allclose(F.embedding_bag(inp, w, torch.tensor([0, 4, 8]), mode=mode,
+                                               include_last_offset=True).numpy(),
+                               _np_bags(wn, ii, [0, 4], 8, mode), rtol=1e-12)
+    # 2-D input: each row is a bag.
+    two = inp[:8].reshape(2, 4)
+    np.testing.assert_allclose(F.embedding_bag(two, w, mode=mode).numpy(), _np_bags(wn, ii, [0, 4], 8, mode),
+                               rtol=1e-12)
+    assert gradcheck(lambda w: F.embedding_bag(inp, w, off, mode=mode, padding_idx=5),
+                     (w.clone().requires_grad_(),))
+
+
+def test_embedding_bag_per_sample_weights_module_and_errors():
+    w = torch.randn(6, 2, dtype=torch.float64)
+    inp, off = torch.tensor([0, 5, 5, 1]), torch.tensor([0, 1])
+    psw = torch.tensor([0.5, 2.0, -1.0, 3.0], dtype=torch.float64)
+    np.testing.assert_allclose(F.embedding_bag(inp, w, off, mode="sum", per_sample_weights=psw).numpy(),
+                               _np_bags(w.numpy(), inp.numpy(), [0, 1], 4, "sum", psw=psw.numpy()), rtol=1e-12)
+    assert gradcheck(lambda w, p: F.embedding_bag(inp, w, off, mode="sum", per_sample_weights=p),
+                     (w.clone().requires_grad_(), psw.clone().requires_grad_()))
+    bag = nn.EmbeddingBag(6, 2, mode="sum", padding_idx=5, dtype=torch.float64)
+    assert repr(bag) == "EmbeddingBag(6, 2, mode='sum', padding_idx=5)" and list(bag.state_dict()) == ["weight"]
+    assert bag.weight[5].abs().sum().item() == 0 and not isinstance(bag, nn.Embedding)
+    bag(inp, off).sum().backward()
+    assert bag.weight.grad[5].tolist() == [0.0, 0.0] and bag.weight.grad[1].tolist() == [1.0, 1.0]
+    pre = nn.EmbeddingBag.from_pretrained(w, mode="max")
+    assert repr(pre) == "EmbeddingBag(6, 2, mode='max')" and not pre.weight.requires_grad
+    with pytest.raises(ValueError, match="if input is 2D, then offsets has to be None"):
+        F.embedding_bag(inp.reshape(2, 2), w, off)
+    with pytest.raises(ValueError, match="offsets has to be a 1D Tensor but got None"):
+        F.embedding_bag(inp, w)
+    with pytest.raises(ValueError, match="mode has to be one of sum, mean or max"):
+        F.embedding_bag(inp, w, off, mode="min")
+    with pytest.raises(NotImplementedError, match="per_sample_weights is only supported for mode='sum'"):
+        F.embedding_bag(inp, w, off, per_sample_weights=psw)
+    with pytest.raises(RuntimeError, match="offsets\\[0\\] has to be 0"):
+        F.embedding_bag(inp, w, torch.tensor([1, 2]))
+    with pytest.raises(ValueError, match="input has to be 1D or 2D Tensor, but got Tensor of dimension 3"):
+        F.embedding_bag(inp.reshape(1, 2, 2), w)
+    with pytest.raises(IndexError, match="index out of range in self"):
+        F.embedding_bag(torch.tensor([6]), w, torch.tensor([0]))
+
+
 # ---- one_hot ---------------------------------------------------------------------------------------
 
 def test_one_hot():
