@@ -173,6 +173,8 @@ def test_prelu_functional_and_module():
     with pytest.raises(RuntimeError, match="Mismatch of parameter numbers and input channel size. Found "
                                            "parameter numbers = 3 and channel size = 4."):
         F.prelu(torch.randn(2, 4), torch.ones(3))
+    with pytest.raises(RuntimeError, match="prelu: Type promoting not supported. Got Float and Double"):
+        F.prelu(torch.randn(2, 3), w)
     with pytest.raises(RuntimeError, match="Not allow zero-dim input tensor"):
         F.prelu(torch.tensor(1.0), torch.ones(3))
     m = nn.PReLU(3, init=0.1)

@@ -241,7 +241,8 @@ def rrelu_(input, lower=1.0 / 8, upper=1.0 / 3, training=False):
 
 
 def _type_name(t):
-    return str(t.dtype).replace("torch.", "").capitalize()
+    # PyTorch's ScalarType names, as its messages print them (Float, Double, Half, ...).
+    return t.type().split(".")[-1].replace("Tensor", "")
 
 
 def glu(input, dim=-1):
