@@ -118,7 +118,8 @@ def gelu(input, approximate="none"):
     if approximate == "none":
         return input * ((input * (1.0 / math.sqrt(2.0))).erf() + 1.0) * 0.5
     if approximate == "tanh":
-        inner = (input + input.pow(3) * 0.044715) * math.sqrt(2.0 / math.pi)
+        # x * (1 + 0.044715 x^2) rather than x + 0.044715 x^3: a multiply is far cheaper than pow.
+        inner = input * ((input * input) * (0.044715 * math.sqrt(2.0 / math.pi)) + math.sqrt(2.0 / math.pi))
         return input * (inner.tanh() + 1.0) * 0.5
     raise RuntimeError("approximate argument must be either none or tanh.")
 
@@ -163,10 +164,11 @@ def hardswish(input, inplace=False):
 
 
 def logsigmoid(input):
-    """log(sigmoid(x)), exact for inputs of any size: x - log1p(exp(x)) for x < 0, -log1p(exp(-x)) else."""
+    """log(sigmoid(x)) = min(x, 0) - log1p(exp(-|x|)), exact for inputs of any size."""
     neg = input.clamp(max=0)
-    pos = input.clamp(min=0)
-    return _C.where(input < 0, neg - neg.exp().log1p(), -(-pos).exp().log1p())
+    # -|x| written as 2 min(x, 0) - x: the same value, exactly, but a derivative of 1 at x = 0 (abs has 0),
+    # which makes the total derivative there 1 - 0.5 = sigmoid(-0), as it should be.
+    return neg - (neg * 2.0 - input).exp().log1p()
 
 
 def softsign(input):
