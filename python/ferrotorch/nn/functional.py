@@ -7,3 +7,5 @@ from ._functional.attention import *  # noqa: F401,F403
 from ._functional.loss import *  # noqa: F401,F403
 from ._functional.loss_nll import *  # noqa: F401,F403
 from ._functional.loss_multi import *  # noqa: F401,F403
+from ._functional.sparse import *  # noqa: F401,F403
+from ._functional.distance import *  # noqa: F401,F403

@@ -1,16 +1,267 @@
-"""Activation functions, composed from tensor ops (each records its own gradient)."""
+"""Activation functions, composed from tensor ops (each records its own gradient).
+
+Piecewise functions are written as `where(mask, branch, other)`. Where a branch would overflow in the
+region it is not selected (exp of a large input), its input is clamped first: `where` sends a zero
+gradient to the unselected branch, but 0 * inf would still be NaN.
+In-place variants compute out of place and write back with `copy_`, so autograd records them as
+in-place ops on `input` (version counter, leaf checks and all).
+"""
+import math
 import warnings
 
-__all__ = ["relu", "softmax", "log_softmax"]
+from ... import _C
+
+__all__ = ["relu", "relu_", "relu6", "leaky_relu", "leaky_relu_", "elu", "elu_", "selu", "selu_", "celu",
+           "celu_", "gelu", "silu", "mish", "softplus", "sigmoid", "tanh", "hardtanh", "hardtanh_",
+           "hardsigmoid", "hardswish", "logsigmoid", "softsign", "tanhshrink", "hardshrink", "softshrink",
+           "threshold", "threshold_", "prelu", "rrelu", "rrelu_", "glu", "softmax", "softmin", "log_softmax"]
+
+_SELU_ALPHA = 1.6732632423543772848170429916717
+_SELU_SCALE = 1.0507009873554804934193349852946
+
+
+def _inplace(input, fn):
+    # Saved tensors of `fn` must not alias `input`, which copy_ is about to bump the version of.
+    src = input.clone() if input.requires_grad and _C.is_grad_enabled() else input
+    return input.copy_(fn(src))
+
+
+def _apply(input, fn, inplace):
+    return _inplace(input, fn) if inplace else fn(input)
 
 
 def relu(input, inplace=False):
+    """max(0, x)."""
     return input.relu_() if inplace else input.relu()
 
 
-def _softmax_dim(ndim):
+def relu_(input):
+    """In-place `relu`."""
+    return input.relu_()
+
+
+def _hardtanh(x, min_val, max_val):
+    # PyTorch's hardtanh passes the gradient only strictly inside (min_val, max_val); clamp's backward
+    # would also pass it at the two boundaries.
+    inside = (x > min_val) & (x < max_val)
+    return _C.where(inside, x, x.detach().clamp(min_val, max_val))
+
+
+def hardtanh(input, min_val=-1.0, max_val=1.0, inplace=False):
+    """x clamped to [min_val, max_val]."""
+    if min_val > max_val:
+        raise ValueError("min_val cannot be greater than max_val")
+    return _apply(input, lambda x: _hardtanh(x, min_val, max_val), inplace)
+
+
+def hardtanh_(input, min_val=-1.0, max_val=1.0):
+    """In-place `hardtanh`."""
+    return hardtanh(input, min_val, max_val, inplace=True)
+
+
+def relu6(input, inplace=False):
+    """min(max(0, x), 6)."""
+    return hardtanh(input, 0.0, 6.0, inplace)
+
+
+def leaky_relu(input, negative_slope=0.01, inplace=False):
+    """x if x > 0 else negative_slope * x."""
+    return _apply(input, lambda x: _C.where(x > 0, x, x * negative_slope), inplace)
+
+
+def leaky_relu_(input, negative_slope=0.01):
+    """In-place `leaky_relu`."""
+    return leaky_relu(input, negative_slope, inplace=True)
+
+
+def _elu(x, alpha, input_scale=1.0):
+    neg = x.clamp(max=0)
+    if input_scale != 1.0:
+        neg = neg * input_scale
+    return _C.where(x > 0, x, neg.expm1() * alpha)
+
+
+def elu(input, alpha=1.0, inplace=False):
+    """x if x > 0 else alpha * (exp(x) - 1)."""
+    return _apply(input, lambda x: _elu(x, alpha), inplace)
+
+
+def elu_(input, alpha=1.0):
+    """In-place `elu`."""
+    return elu(input, alpha, inplace=True)
+
+
+def selu(input, inplace=False):
+    """scale * elu(x, alpha) with the self-normalising constants of Klambauer et al. (2017)."""
+    return _apply(input, lambda x: _elu(x, _SELU_ALPHA) * _SELU_SCALE, inplace)
+
+
+def selu_(input):
+    """In-place `selu`."""
+    return selu(input, inplace=True)
+
+
+def celu(input, alpha=1.0, inplace=False):
+    """max(0, x) + min(0, alpha * (exp(x / alpha) - 1))."""
+    if alpha == 0:
+        raise RuntimeError("ZeroDivisionError")
+    return _apply(input, lambda x: _elu(x, alpha, 1.0 / alpha), inplace)
+
+
+def celu_(input, alpha=1.0):
+    """In-place `celu`."""
+    return celu(input, alpha, inplace=True)
+
+
+def gelu(input, approximate="none"):
+    """x * Phi(x), Phi the standard normal CDF (via erf), or its tanh approximation."""
+    if approximate == "none":
+        return input * ((input * (1.0 / math.sqrt(2.0))).erf() + 1.0) * 0.5
+    if approximate == "tanh":
+        # x * (1 + 0.044715 x^2) rather than x + 0.044715 x^3: a multiply is far cheaper than pow.
+        inner = input * ((input * input) * (0.044715 * math.sqrt(2.0 / math.pi)) + math.sqrt(2.0 / math.pi))
+        return input * (inner.tanh() + 1.0) * 0.5
+    raise RuntimeError("approximate argument must be either none or tanh.")
+
+
+def silu(input, inplace=False):
+    """x * sigmoid(x)."""
+    return _apply(input, lambda x: x * x.sigmoid(), inplace)
+
+
+def softplus(input, beta=1.0, threshold=20.0):
+    """log(1 + exp(beta * x)) / beta, and x itself where beta * x > threshold."""
+    bx = input * beta if beta != 1 else input
+    soft = bx.clamp(max=threshold).exp().log1p()
+    if beta != 1:
+        soft = soft / beta
+    return _C.where(bx > threshold, input, soft)
+
+
+def mish(input, inplace=False):
+    """x * tanh(softplus(x))."""
+    return _apply(input, lambda x: x * softplus(x).tanh(), inplace)
+
+
+def sigmoid(input):
+    """1 / (1 + exp(-x))."""
+    return input.sigmoid()
+
+
+def tanh(input):
+    """Hyperbolic tangent."""
+    return input.tanh()
+
+
+def hardsigmoid(input, inplace=False):
+    """relu6(x + 3) / 6."""
+    return _apply(input, lambda x: _hardtanh(x + 3.0, 0.0, 6.0) / 6.0, inplace)
+
+
+def hardswish(input, inplace=False):
+    """x * relu6(x + 3) / 6."""
+    return _apply(input, lambda x: x * (_hardtanh(x + 3.0, 0.0, 6.0) / 6.0), inplace)
+
+
+def logsigmoid(input):
+    """log(sigmoid(x)) = min(x, 0) - log1p(exp(-|x|)), exact for inputs of any size."""
+    neg = input.clamp(max=0)
+    # -|x| written as 2 min(x, 0) - x: the same value, exactly, but a derivative of 1 at x = 0 (abs has 0),
+    # which makes the total derivative there 1 - 0.5 = sigmoid(-0), as it should be.
+    return neg - (neg * 2.0 - input).exp().log1p()
+
+
+def softsign(input):
+    """x / (1 + |x|)."""
+    return input / (input.abs() + 1.0)
+
+
+def tanhshrink(input):
+    """x - tanh(x)."""
+    return input - input.tanh()
+
+
+def hardshrink(input, lambd=0.5):
+    """x where |x| > lambd, else 0."""
+    return _C.where((input > lambd) | (input < -lambd), input, 0.0)
+
+
+def softshrink(input, lambd=0.5):
+    """x - lambd above lambd, x + lambd below -lambd, 0 in between."""
+    if lambd < 0:
+        raise RuntimeError(f"lambda must be greater or equal to 0, but found to be {lambd}.")
+    return _C.where(input > lambd, input - lambd, _C.where(input < -lambd, input + lambd, 0.0))
+
+
+def threshold(input, threshold, value, inplace=False):
+    """x where x > threshold, else value."""
+    return _apply(input, lambda x: _C.where(x > threshold, x, value), inplace)
+
+
+def threshold_(input, threshold, value):
+    """In-place `threshold`."""
+    return _apply(input, lambda x: _C.where(x > threshold, x, value), True)
+
+
+def prelu(input, weight):
+    """x if x > 0 else weight * x, with one weight per channel (dim 1) or a single shared one."""
+    if input.dtype != weight.dtype:
+        raise RuntimeError(f"prelu: Type promoting not supported. Got {_type_name(input)} and {_type_name(weight)}")
+    if weight.numel() != 1:
+        if input.dim() == 0:
+            raise RuntimeError("Not allow zero-dim input tensor.")
+        channels = input.shape[1] if input.dim() > 1 else 1
+        if channels != weight.numel():
+            raise RuntimeError(f"Mismatch of parameter numbers and input channel size. Found parameter numbers = "
+                               f"{weight.numel()} and channel size = {channels}.")
+    if weight.dim() > 1:
+        raise RuntimeError(f"prelu: Expected `weight` to be a scalar or 1D tensor, but got: ndim = {weight.dim()}")
+    if input.dim() != weight.dim():
+        # Line the weights up with the channel dimension so that they broadcast over the others.
+        shape = [1] * input.dim()
+        if input.dim() > 1:
+            shape[1] = weight.numel()
+        weight = weight.reshape(shape)
+    return _C.where(input > 0, input, input * weight)
+
+
+def rrelu(input, lower=1.0 / 8, upper=1.0 / 3, training=False, inplace=False):
+    """Randomized leaky ReLU: x if x > 0 else a * x, with a ~ U(lower, upper) drawn per element in
+    training and a = (lower + upper) / 2 in evaluation."""
+    if not training:
+        return leaky_relu(input, (lower + upper) / 2, inplace)
+
+    def fn(x):
+        slope = _C.empty_like(x, requires_grad=False).uniform_(lower, upper)
+        return _C.where(x > 0, x, x * slope)
+    return _apply(input, fn, inplace)
+
+
+def rrelu_(input, lower=1.0 / 8, upper=1.0 / 3, training=False):
+    """In-place `rrelu`."""
+    return rrelu(input, lower, upper, training, inplace=True)
+
+
+def _type_name(t):
+    # PyTorch's ScalarType names, as its messages print them (Float, Double, Half, ...).
+    return t.type().split(".")[-1].replace("Tensor", "")
+
+
+def glu(input, dim=-1):
+    """a * sigmoid(b), where a and b are the two halves of `input` along `dim`."""
+    if input.dim() == 0:
+        raise RuntimeError("glu does not support scalars because halving size must be even")
+    d = dim + input.dim() if dim < 0 else dim
+    n = input.shape[dim]
+    if n % 2 != 0:
+        raise RuntimeError(f"Halving dimension must be even, but dimension {d} is size {n}")
+    a, b = input.split(n // 2, dim)
+    return a * b.sigmoid()
+
+
+def _softmax_dim(name, ndim):
     # PyTorch's legacy choice when `dim` is omitted (and its warning).
-    warnings.warn("Implicit dimension choice for softmax has been deprecated. Change the call to include "
+    warnings.warn(f"Implicit dimension choice for {name} has been deprecated. Change the call to include "
                   "dim=X as an argument.", stacklevel=3)
     return 0 if ndim in (0, 1, 3) else 1
 
@@ -18,15 +269,23 @@ def _softmax_dim(ndim):
 def softmax(input, dim=None, _stacklevel=3, dtype=None):
     """exp(x) / sum(exp(x)) along `dim`, shifted by the (detached) max for stability."""
     if dim is None:
-        dim = _softmax_dim(input.dim())
+        dim = _softmax_dim("softmax", input.dim())
     x = input if dtype is None else input.to(dtype)
     e = (x - x.amax(dim, keepdim=True).detach()).exp()
     return e / e.sum(dim, keepdim=True)
 
 
+def softmin(input, dim=None, _stacklevel=3, dtype=None):
+    """softmax(-x) along `dim`."""
+    if dim is None:
+        dim = _softmax_dim("softmin", input.dim())
+    x = input if dtype is None else input.to(dtype)
+    return softmax(-x, dim)
+
+
 def log_softmax(input, dim=None, _stacklevel=3, dtype=None):
     """x - logsumexp(x) along `dim`."""
     if dim is None:
-        dim = _softmax_dim(input.dim())
+        dim = _softmax_dim("log_softmax", input.dim())
     x = input if dtype is None else input.to(dtype)
     return x - x.logsumexp(dim, keepdim=True)

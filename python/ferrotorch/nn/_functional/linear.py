@@ -1,6 +1,7 @@
-"""Affine maps."""
+"""Affine and bilinear maps."""
+import math
 
-__all__ = ["linear"]
+__all__ = ["linear", "bilinear"]
 
 
 def linear(input, weight, bias=None):
@@ -10,3 +11,34 @@ def linear(input, weight, bias=None):
         return bias.addmm(input, weight.t())
     out = input.matmul(weight.t())
     return out if bias is None else out + bias
+
+
+def bilinear(input1, input2, weight, bias=None):
+    """y[..., o] = sum_ij input1[..., i] * weight[o, i, j] * input2[..., j] + bias[o].
+
+    Two GEMMs: input1 against all (o, j) slices of the weight at once, then a batched
+    matrix-vector product with input2."""
+    if input1.dim() != input2.dim():
+        raise RuntimeError(f"bilinear(): input dimensions do not match: got {input1.dim()} and {input2.dim()}")
+    for a, b in zip(input1.shape[:-1], input2.shape[:-1]):
+        if a != b:
+            raise RuntimeError(f"bilinear(): input batch dimensions do not match: got {a} and {b}")
+    if weight.dim() != 3:
+        raise RuntimeError(f"bilinear(): weight must be 3-D (out_features, in1_features, in2_features), "
+                           f"got {weight.dim()}-D")
+    out_f, in1, in2 = weight.shape
+    if input1.shape[-1] != in1:
+        raise RuntimeError(f"bilinear(): input1 size does not match weight size: got {input1.shape[-1]} "
+                           f"but expected {in1}")
+    if input2.shape[-1] != in2:
+        raise RuntimeError(f"bilinear(): input2 size does not match weight size: got {input2.shape[-1]} "
+                           f"but expected {in2}")
+    if bias is not None and bias.shape[0] != out_f:
+        raise RuntimeError(f"bilinear(): bias size does not match weight size: got {bias.shape[0]} "
+                           f"but expected {out_f}")
+    batch = tuple(input1.shape[:-1])
+    n = math.prod(batch)
+    # (n, in1) @ (in1, out * in2) -> (n, out, in2), then times input2 as (n, in2, 1) -> (n, out).
+    t = input1.reshape(n, in1).matmul(weight.permute(1, 0, 2).reshape(in1, out_f * in2))
+    y = t.reshape(n, out_f, in2).matmul(input2.reshape(n, in2, 1)).reshape(*batch, out_f)
+    return y if bias is None else y + bias

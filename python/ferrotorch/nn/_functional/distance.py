@@ -1,0 +1,57 @@
+"""Norm-based similarity and distance: normalize, cosine_similarity, pairwise_distance."""
+from ... import _C
+
+__all__ = ["normalize", "cosine_similarity", "pairwise_distance"]
+
+_TYPE_NAMES = {_C.bool: "Bool", _C.uint8: "Byte", _C.int8: "Char", _C.int16: "Short", _C.int32: "Int",
+               _C.int64: "Long"}
+
+
+def normalize(input, p=2.0, dim=1, eps=1e-12, out=None):
+    """input / max(||input||_p, eps) along `dim`.
+
+        >>> import ferrotorch as torch
+        >>> torch.nn.functional.normalize(torch.tensor([[3.0, 4.0]])).tolist()
+        [[0.6000000238418579, 0.800000011920929]]
+    """
+    denom = input.norm(p, dim, keepdim=True).clamp_min(eps)
+    result = input / denom
+    return result if out is None else out.copy_(result)
+
+
+def _broadcast_shape(a, b):
+    n = max(len(a), len(b))
+    a, b = (1,) * (n - len(a)) + tuple(a), (1,) * (n - len(b)) + tuple(b)
+    for i, (p, q) in enumerate(zip(a, b)):
+        if p != q and p != 1 and q != 1:
+            raise RuntimeError(f"The size of tensor a ({p}) must match the size of tensor b ({q}) "
+                               f"at non-singleton dimension {i}")
+    return tuple(q if p == 1 else p for p, q in zip(a, b))
+
+
+def _clamped_norm(x, dim, eps):
+    # PyTorch clamps each norm under no_grad: the value is max(norm, eps) but the gradient flows
+    # as through the unclamped norm. n + (clamped - n).detach() is exactly that.
+    n = x.norm(2, dim, keepdim=True)
+    frozen = n.detach()
+    return n + (frozen.clamp_min(eps) - frozen)
+
+
+def cosine_similarity(x1, x2, dim=1, eps=1e-8):
+    """<x1, x2> / (max(||x1||, eps) * max(||x2||, eps)) along `dim`, after broadcasting x1 with x2.
+
+    Each input is divided by its own norm before the product, which keeps the result in [-1, 1]."""
+    common = _C.result_type(x1, x2)
+    if not common.is_floating_point:
+        raise RuntimeError(f"expected common dtype to be floating point, yet common dtype is "
+                           f"{_TYPE_NAMES.get(common, common)}")
+    x1, x2 = x1.to(common), x2.to(common)
+    shape = _broadcast_shape(x1.shape, x2.shape)
+    x1, x2 = x1.expand(shape), x2.expand(shape)
+    return ((x1 / _clamped_norm(x1, dim, eps)) * (x2 / _clamped_norm(x2, dim, eps))).sum(dim)
+
+
+def pairwise_distance(x1, x2, p=2.0, eps=1e-6, keepdim=False):
+    """||x1 - x2 + eps||_p over the last dimension (of the broadcast shape)."""
+    innermost = max(x1.dim(), x2.dim()) - 1
+    return (x1 - x2 + eps).norm(p, innermost, keepdim=keepdim)
