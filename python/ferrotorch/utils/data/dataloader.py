@@ -9,6 +9,7 @@
 import itertools
 import math
 import multiprocessing
+import os
 import queue
 import warnings
 
@@ -18,11 +19,18 @@ from . import _utils
 from ._utils import ExceptionWrapper
 from ._utils.collate import default_collate, default_convert
 from ._utils.fetch import create_fetcher
-from ._utils.worker import _IterableDatasetStopIteration, _ResumeIteration, _worker_loop
+from ._utils.worker import _IterableDatasetStopIteration, _preload_numpy_random, _ResumeIteration, _worker_loop
 from .dataset import IterableDataset
 from .sampler import BatchSampler, RandomSampler, Sampler, SequentialSampler
 
 __all__ = ["DataLoader"]
+
+
+# Queues (and processes, whose handles have finalizers too) of live worker pools, keyed by id(iterator). An iterator caught in a reference cycle (say, by
+# an exception's traceback) is freed by the cyclic GC, which runs the queues' own finalizers (stopping
+# their feeder threads) before the iterator's __del__; the shutdown messages it then sends would never
+# reach the workers. Holding the queues here keeps them out of that garbage until shutdown is done.
+_live_queues = {}
 
 
 class _InfiniteConstantSampler(Sampler):
@@ -216,12 +224,15 @@ class _MultiProcessingDataLoaderIter(_BaseDataLoaderIter):
     def __init__(self, loader):
         super().__init__(loader)
         self._shutdown = True  # until the workers exist, there is nothing for __del__ to shut down
+        # Forked workers inherit copies of this object; only the process that made it may shut it down.
+        self._owner_pid = os.getpid()
         ctx = loader.multiprocessing_context
         if ctx is None:
             ctx = multiprocessing.get_context()
         elif isinstance(ctx, str):
             ctx = multiprocessing.get_context(ctx)
         self._worker_init_fn = loader.worker_init_fn
+        _preload_numpy_random()
         self._worker_result_queue = ctx.Queue()
         self._workers_done_event = ctx.Event()
         self._index_queues = []
@@ -241,6 +252,8 @@ class _MultiProcessingDataLoaderIter(_BaseDataLoaderIter):
             self._index_queues.append(index_queue)
             self._workers.append(w)
         self._data_queue = self._worker_result_queue
+        _live_queues[id(self)] = (self._index_queues, self._worker_result_queue, self._workers_done_event,
+                                  self._workers)
         self._reset(loader, first_iter=True)
 
     def _reset(self, loader, first_iter=False):
@@ -264,7 +277,9 @@ class _MultiProcessingDataLoaderIter(_BaseDataLoaderIter):
         for _ in range(self._prefetch_factor * self._num_workers):
             self._try_put_index()
 
-    def _try_get_data(self, timeout=_utils.MP_STATUS_CHECK_INTERVAL):
+    def _try_get_data(self, timeout=None):
+        if timeout is None:
+            timeout = _utils.MP_STATUS_CHECK_INTERVAL
         try:
             return True, self._data_queue.get(timeout=timeout)
         except Exception as e:
@@ -346,7 +361,7 @@ class _MultiProcessingDataLoaderIter(_BaseDataLoaderIter):
         self._workers_status[worker_id] = False
 
     def _shutdown_workers(self):
-        if getattr(self, "_shutdown", True):
+        if getattr(self, "_shutdown", True) or os.getpid() != self._owner_pid:
             return
         self._shutdown = True
         try:
@@ -365,6 +380,7 @@ class _MultiProcessingDataLoaderIter(_BaseDataLoaderIter):
             for w in self._workers:
                 if w.is_alive():
                     w.terminate()
+            _live_queues.pop(id(self), None)
 
     def __del__(self):
         self._shutdown_workers()

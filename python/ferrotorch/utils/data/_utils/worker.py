@@ -2,6 +2,7 @@
 import os
 import queue
 import random
+import sys
 
 import ferrotorch as torch
 
@@ -66,10 +67,18 @@ class _ManagerWatchdog:
         return not self.manager_dead
 
 
-def _seed_numpy(base_seed, worker_id):
+def _preload_numpy_random():
+    """Imports numpy.random in the main process, before workers fork: importing it inside a forked
+    worker can fail or hang on import-lock state copied from the parent (numpy loads it lazily)."""
     try:
-        import numpy as np
+        import numpy.random  # noqa: F401
     except ImportError:
+        pass
+
+
+def _seed_numpy(base_seed, worker_id):
+    np = sys.modules.get("numpy")
+    if np is None or not hasattr(np, "random"):
         return
     # A SeedSequence over (base seed, worker id) instead of base_seed + id: numpy streams seeded with
     # consecutive integers are correlated, and the same worker would repeat across epochs.
