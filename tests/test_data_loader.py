@@ -267,3 +267,26 @@ def test_timeout_and_dead_worker(monkeypatch):
 class _Exit(Exception):
     def __init__(self, msg):
         os._exit(3)  # kill the worker outright, as a segfault would
+
+
+class BigOp(Dataset):
+    """Each sample runs an op large enough for the CPU kernels' thread pool."""
+
+    def __len__(self):
+        return 2
+
+    def __getitem__(self, i):
+        x = torch.ones(1 << 17, dtype=torch.float64) * (i + 1)
+        return (x + x).sum()
+
+
+# Kept last: once the parent's thread pool runs, later worker tests here start through forkserver.
+def test_workers_run_large_ops_after_parent_started_thread_pool():
+    from ferrotorch.utils.data.dataloader import _default_context
+    big = torch.ones(1 << 17)
+    assert (big + big).sum().item() == 2.0 * (1 << 17)  # starts the pool in this process
+    if os.path.isdir("/proc/self/task"):
+        assert _default_context().get_start_method() == "forkserver"
+    # A forked copy of a running pool deadlocks; timeout turns a regression into a failure, not a hang.
+    out = [b.item() for b in DataLoader(BigOp(), batch_size=None, num_workers=1, timeout=60)]
+    assert out == [2.0 * (1 << 17), 4.0 * (1 << 17)]

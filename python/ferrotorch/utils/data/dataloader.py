@@ -11,6 +11,7 @@ import math
 import multiprocessing
 import os
 import queue
+import threading
 import warnings
 
 import ferrotorch as torch
@@ -33,6 +34,37 @@ __all__ = ["DataLoader"]
 _live_queues = {}
 
 
+def _native_thread_count():
+    """Threads of this process not started by Python's threading module (Linux only, else None)."""
+    try:
+        return len(os.listdir("/proc/self/task")) - threading.active_count()
+    except OSError:
+        return None
+
+
+# Taken while ferrotorch is being imported, before any kernel can have started its CPU thread pool.
+_BASELINE_NATIVE_THREADS = _native_thread_count()
+
+
+def _default_context():
+    """The start method workers use unless the DataLoader names one.
+
+    ferrotorch's CPU kernels run large tensors on a thread pool that does not survive ``fork``: a
+    forked child sees the pool but not its threads, and its first large op waits forever. So where
+    the platform default is fork (Linux), fork is used only while no native thread has started since
+    ferrotorch was imported; otherwise workers come from ``forkserver``, whose server process has
+    never run a kernel. Like PyTorch under spawn (macOS, Windows), that requires a picklable dataset,
+    collate_fn and worker_init_fn and an ``if __name__ == "__main__":`` guard in the script.
+    """
+    method = multiprocessing.get_start_method(allow_none=True) or multiprocessing.get_all_start_methods()[0]
+    if method != "fork":
+        return multiprocessing.get_context(method)
+    now = _native_thread_count()
+    if now is not None and _BASELINE_NATIVE_THREADS is not None and now <= _BASELINE_NATIVE_THREADS:
+        return multiprocessing.get_context("fork")
+    return multiprocessing.get_context("forkserver")
+
+
 class _InfiniteConstantSampler(Sampler):
     """The sampler of an IterableDataset: endless None placeholders (the dataset decides the end)."""
 
@@ -48,9 +80,12 @@ class DataLoader:
       off: each sample goes through ``default_convert`` instead of ``default_collate``);
     * ``shuffle=True`` uses a :class:`RandomSampler` drawing from ``generator`` (or, when None, from
       a generator seeded by the global one, so ``ferrotorch.manual_seed`` makes the order repeat);
-    * ``num_workers > 0`` loads batches in that many worker processes (``multiprocessing_context``
-      or the platform default), ``prefetch_factor`` batches ahead per worker; batches come back in
-      sampler order and a worker's exception is re-raised here with its traceback. An
+    * ``num_workers > 0`` loads batches in that many worker processes, ``prefetch_factor`` batches
+      ahead per worker; batches come back in sampler order and a worker's exception is re-raised
+      here with its traceback. ``multiprocessing_context`` (a context or a start-method name) picks
+      how workers start; by default fork on Linux unless ferrotorch's CPU thread pool is already
+      running, then forkserver (a forked copy of that pool would deadlock; see ``_default_context``).
+      An
       :class:`IterableDataset` is replicated in every worker (shard it with ``get_worker_info``).
     * ``pin_memory`` has no effect: there is no accelerator memory to pin into yet.
     """
@@ -228,7 +263,7 @@ class _MultiProcessingDataLoaderIter(_BaseDataLoaderIter):
         self._owner_pid = os.getpid()
         ctx = loader.multiprocessing_context
         if ctx is None:
-            ctx = multiprocessing.get_context()
+            ctx = _default_context()
         elif isinstance(ctx, str):
             ctx = multiprocessing.get_context(ctx)
         self._worker_init_fn = loader.worker_init_fn
