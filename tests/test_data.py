@@ -306,3 +306,12 @@ def test_default_convert():
     with warnings.catch_warnings():
         warnings.simplefilter("error")
         assert default_convert([np.int64(2)])[0].dtype == torch.int64
+
+
+def test_docstring_examples():
+    import doctest
+    import ferrotorch.utils.data as data
+    from ferrotorch.utils.data import _utils, dataloader, dataset, sampler
+    for mod in (data, dataset, sampler, dataloader, _utils.collate):
+        result = doctest.testmod(mod)
+        assert result.failed == 0 and result.attempted > 0, mod.__name__

@@ -152,6 +152,17 @@ def test_argument_errors(kwargs, match):
         DataLoader(Range(4), **kwargs)
 
 
+def test_multiprocessing_context_argument():
+    with pytest.raises(ValueError, match="multiprocessing_context can only be used with multi-process loading"):
+        DataLoader(Range(2), multiprocessing_context="fork")
+    with pytest.raises(ValueError, match="should specify a valid start method in"):
+        DataLoader(Range(2), num_workers=1, multiprocessing_context="threads")
+    with pytest.raises(TypeError, match="should be a valid context object or a string"):
+        DataLoader(Range(2), num_workers=1, multiprocessing_context=3)
+    dl = DataLoader(Range(2), num_workers=1, multiprocessing_context="fork")
+    assert dl.multiprocessing_context.get_start_method() == "fork"
+
+
 def test_attributes_frozen_after_init():
     dl = DataLoader(Range(4), batch_size=2)
     with pytest.raises(ValueError, match="batch_size attribute should not be set after DataLoader is initialized"):
@@ -179,6 +190,19 @@ def test_workers_keep_order_and_match_single_process():
     single = [b.tolist() for b in DataLoader(ds, batch_size=2, shuffle=True, generator=gen(1))]
     multi = [b.tolist() for b in DataLoader(ds, batch_size=2, shuffle=True, generator=gen(1), num_workers=3)]
     assert multi == single
+
+
+class SlowFirst(Range):
+    def __getitem__(self, i):
+        if i == 0:
+            time.sleep(0.5)
+        return i
+
+
+def test_workers_out_of_order_when_asked():
+    # Sample 0 (worker 0) takes 0.5 s; worker 1 answers 1, 3, 5 meanwhile.
+    out = [b.item() for b in DataLoader(SlowFirst(6), num_workers=2, in_order=False)]
+    assert sorted(out) == list(range(6)) and out[0] == 1 and out.index(0) > out.index(3)
 
 
 def test_worker_info_seeds_and_init_fn():
@@ -235,7 +259,9 @@ def test_workers_shut_down_when_exhausted_or_deleted():
 
 def test_iterable_dataset_workers():
     # Each worker iterates its own replica: without sharding, every sample comes once per worker.
-    out = [b.tolist() for b in DataLoader(Stream(5, shard=False), batch_size=2, num_workers=2)]
+    # Explicit fork: these workers run only small ops, so a running parent thread pool is harmless.
+    out = [b.tolist() for b in DataLoader(Stream(5, shard=False), batch_size=2, num_workers=2,
+                                          multiprocessing_context="fork")]
     assert sorted(sum(out, [])) == sorted(list(range(5)) * 2)
     # Batches alternate between workers: w0 [0,1], w1 [0,1], w0 [2,3], w1 [2,3], w0 [4], w1 [4].
     assert out == [[0, 1], [0, 1], [2, 3], [2, 3], [4], [4]]

@@ -4,7 +4,7 @@
     >>> from ferrotorch.utils.data import DataLoader, TensorDataset
     >>> loader = DataLoader(TensorDataset(torch.ones(4, 2)), batch_size=3)
     >>> [b[0].shape for b in loader]
-    [ferrotorch.Size([3, 2]), ferrotorch.Size([1, 2])]
+    [torch.Size([3, 2]), torch.Size([1, 2])]
 """
 from ._utils.collate import default_collate, default_convert
 from ._utils.worker import WorkerInfo, get_worker_info

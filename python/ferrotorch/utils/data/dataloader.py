@@ -85,7 +85,7 @@ class DataLoader:
       here with its traceback. ``multiprocessing_context`` (a context or a start-method name) picks
       how workers start; by default fork on Linux unless ferrotorch's CPU thread pool is already
       running, then forkserver (a forked copy of that pool would deadlock; see ``_default_context``).
-      An
+      ``in_order=False`` hands batches out as they arrive instead. An
       :class:`IterableDataset` is replicated in every worker (shard it with ``get_worker_info``).
     * ``pin_memory`` has no effect: there is no accelerator memory to pin into yet.
     """
@@ -95,7 +95,7 @@ class DataLoader:
     def __init__(self, dataset, batch_size=1, shuffle=None, sampler=None, batch_sampler=None, num_workers=0,
                  collate_fn=None, pin_memory=False, drop_last=False, timeout=0, worker_init_fn=None,
                  multiprocessing_context=None, generator=None, *, prefetch_factor=None,
-                 persistent_workers=False, pin_memory_device=""):
+                 persistent_workers=False, pin_memory_device="", in_order=True):
         if num_workers < 0:
             raise ValueError("num_workers option should be non-negative; use num_workers=0 to disable multiprocessing.")
         if timeout < 0:
@@ -118,6 +118,7 @@ class DataLoader:
         self.timeout = timeout
         self.worker_init_fn = worker_init_fn
         self.multiprocessing_context = multiprocessing_context
+        self.in_order = in_order
         if pin_memory:
             warnings.warn("'pin_memory' argument is set as true but no accelerator is found, "
                           "then device pinned memory won't be used.")
@@ -163,6 +164,27 @@ class DataLoader:
         self.persistent_workers = persistent_workers
         self._iterator = None
         self.__initialized = True
+
+    @property
+    def multiprocessing_context(self):
+        return self.__multiprocessing_context
+
+    @multiprocessing_context.setter
+    def multiprocessing_context(self, multiprocessing_context):
+        if multiprocessing_context is not None:
+            if self.num_workers == 0:
+                raise ValueError("multiprocessing_context can only be used with multi-process loading "
+                                 f"(num_workers > 0), but got num_workers={self.num_workers}")
+            if isinstance(multiprocessing_context, str):
+                valid = multiprocessing.get_all_start_methods()
+                if multiprocessing_context not in valid:
+                    raise ValueError(f"multiprocessing_context option should specify a valid start method in "
+                                     f"{valid!r}, but got multiprocessing_context={multiprocessing_context!r}")
+                multiprocessing_context = multiprocessing.get_context(multiprocessing_context)
+            if not isinstance(multiprocessing_context, multiprocessing.context.BaseContext):
+                raise TypeError("multiprocessing_context option should be a valid context object or a string "
+                                f"specifying the start method, but got multiprocessing_context={multiprocessing_context}")
+        self.__multiprocessing_context = multiprocessing_context
 
     def __setattr__(self, attr, val):
         if self.__initialized and attr in ("batch_size", "batch_sampler", "sampler", "drop_last", "dataset",
@@ -261,11 +283,8 @@ class _MultiProcessingDataLoaderIter(_BaseDataLoaderIter):
         self._shutdown = True  # until the workers exist, there is nothing for __del__ to shut down
         # Forked workers inherit copies of this object; only the process that made it may shut it down.
         self._owner_pid = os.getpid()
-        ctx = loader.multiprocessing_context
-        if ctx is None:
-            ctx = _default_context()
-        elif isinstance(ctx, str):
-            ctx = multiprocessing.get_context(ctx)
+        ctx = loader.multiprocessing_context or _default_context()
+        self._in_order = loader.in_order
         self._worker_init_fn = loader.worker_init_fn
         _preload_numpy_random()
         self._worker_result_queue = ctx.Queue()
@@ -363,6 +382,13 @@ class _MultiProcessingDataLoaderIter(_BaseDataLoaderIter):
                 self._try_put_index()
                 continue
             if idx != self._rcvd_idx:
+                if not self._in_order:
+                    # Hand it out now; the skip loop above passes over its task index later.
+                    del self._task_info[idx]
+                    self._try_put_index()
+                    if isinstance(data, ExceptionWrapper):
+                        data.reraise()
+                    return data
                 self._task_info[idx] += (data,)
             else:
                 del self._task_info[idx]
