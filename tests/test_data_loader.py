@@ -308,7 +308,7 @@ class BigOp(Dataset):
 
 # Kept last: once the parent's thread pool runs, later worker tests here start through forkserver.
 def test_workers_run_large_ops_after_parent_started_thread_pool():
-    from ferrotorch.utils.data.dataloader import _default_context
+    from ferrotorch.utils.data._utils.pool import _default_context
     big = torch.ones(1 << 17)
     assert (big + big).sum().item() == 2.0 * (1 << 17)  # starts the pool in this process
     if os.path.isdir("/proc/self/task"):
