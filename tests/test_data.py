@@ -315,3 +315,22 @@ def test_docstring_examples():
     for mod in (data, dataset, sampler, dataloader, _utils.collate):
         result = doctest.testmod(mod)
         assert result.failed == 0 and result.attempted > 0, mod.__name__
+
+
+def test_collate_fn_map_extension():
+    from ferrotorch.utils.data._utils.collate import collate, default_collate_fn_map
+
+    class Box:
+        def __init__(self, v):
+            self.v = v
+
+    fmap = dict(default_collate_fn_map)
+    fmap[Box] = lambda batch, *, collate_fn_map=None: sum(b.v for b in batch)
+    out = collate([{"b": Box(1), "x": 1.0}, {"b": Box(2), "x": 2.0}], collate_fn_map=fmap)
+    assert out["b"] == 3 and out["x"].dtype == torch.float64
+
+    class Tagged(list):
+        pass
+
+    t = default_collate([Tagged([1, 2]), Tagged([3, 4])])
+    assert type(t) is Tagged and [x.tolist() for x in t] == [[1, 3], [2, 4]]

@@ -2,6 +2,7 @@
 worker processes (ordering, worker info, seeding, error propagation, shutdown)."""
 import os
 import time
+import warnings
 
 import numpy as np
 import pytest
@@ -152,6 +153,12 @@ def test_argument_errors(kwargs, match):
         DataLoader(Range(4), **kwargs)
 
 
+def test_too_many_workers_warns(monkeypatch):
+    monkeypatch.setattr(os, "sched_getaffinity", lambda pid: {0}, raising=False)
+    with pytest.warns(UserWarning, match="This DataLoader will create 2 worker processes in total"):
+        assert [b.item() for b in DataLoader(Range(2), num_workers=2)] == [0, 1]
+
+
 def test_multiprocessing_context_argument():
     with pytest.raises(ValueError, match="multiprocessing_context can only be used with multi-process loading"):
         DataLoader(Range(2), multiprocessing_context="fork")
@@ -177,6 +184,11 @@ def test_iterable_dataset_single_process():
     assert len(dl) == 2 and [b.tolist() for b in dl] == [[0, 1, 2], [3, 4, 5]]
     assert list(DataLoader(Stream(3, shard=False), batch_size=None)) == [0, 1, 2]
     assert get_worker_info() is None
+    dl = DataLoader(Stream(4, shard=False), batch_size=None)
+    assert len(dl) == 4
+    dl.dataset.n = 5  # the dataset grew after len() was taken: PyTorch warns on the extra sample
+    with pytest.warns(UserWarning, match="was reported to be 4 \\(when accessing len\\(dataloader\\)\\), but 5"):
+        assert list(dl) == [0, 1, 2, 3, 4]
     for kwargs, name in [(dict(shuffle=True), "shuffle"), (dict(sampler=[0]), "sampler"),
                          (dict(batch_sampler=[[0]]), "batch_sampler")]:
         with pytest.raises(ValueError, match=f"DataLoader with IterableDataset: expected unspecified {name} option"):
@@ -188,7 +200,9 @@ def test_iterable_dataset_single_process():
 def test_workers_keep_order_and_match_single_process():
     ds = Range(10, delay=0.05)  # early indices are slowest, so answers arrive out of order
     single = [b.tolist() for b in DataLoader(ds, batch_size=2, shuffle=True, generator=gen(1))]
-    multi = [b.tolist() for b in DataLoader(ds, batch_size=2, shuffle=True, generator=gen(1), num_workers=3)]
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # 3 workers may exceed this machine's CPUs: PyTorch warns then
+        multi = [b.tolist() for b in DataLoader(ds, batch_size=2, shuffle=True, generator=gen(1), num_workers=3)]
     assert multi == single
 
 

@@ -8,6 +8,7 @@
 """
 import math
 import multiprocessing
+import os
 import warnings
 
 from ._utils.collate import default_collate, default_convert
@@ -117,6 +118,7 @@ class DataLoader:
         self.collate_fn = collate_fn
         self.persistent_workers = persistent_workers
         self._iterator = None
+        self._IterableDataset_len_called = None
         self.__initialized = True
 
     @property
@@ -157,7 +159,21 @@ class DataLoader:
     def _get_iterator(self):
         if self.num_workers == 0:
             return _SingleProcessDataLoaderIter(self)
+        self._check_worker_number_rationality()
         return _MultiProcessingDataLoaderIter(self)
+
+    def _check_worker_number_rationality(self):
+        """Warns when there are more workers than CPUs this process may run on."""
+        try:
+            cpus = len(os.sched_getaffinity(0))
+        except AttributeError:
+            cpus = os.cpu_count()
+        if cpus is not None and self.num_workers > cpus:
+            warnings.warn(f"This DataLoader will create {self.num_workers} worker processes in total. Our suggested "
+                          f"max number of worker in current system is {cpus}, which is smaller than what this "
+                          "DataLoader is going to create. Please be aware that excessive worker creation might get "
+                          "DataLoader running slow or even freeze, lower the worker number to avoid potential "
+                          "slowness/freeze if necessary.")
 
     def __iter__(self):
         # Persistent workers outlive one pass: the same iterator is reset for the next epoch.
@@ -171,7 +187,7 @@ class DataLoader:
 
     def __len__(self):
         if self._is_iterable:
-            length = len(self.dataset)
+            length = self._IterableDataset_len_called = len(self.dataset)
             if self.batch_size is not None:
                 length = length // self.batch_size if self.drop_last else math.ceil(length / self.batch_size)
             return length

@@ -11,7 +11,12 @@ import re
 
 import ferrotorch as torch
 
-__all__ = ["default_collate", "default_convert"]
+try:
+    import numpy as np
+except ImportError:  # numpy is optional: without it there are simply no numpy inputs to convert
+    np = None
+
+__all__ = ["collate", "default_collate", "default_collate_fn_map", "default_convert"]
 
 # numpy dtype codes that cannot become tensors: bytes (S, a), unicode (U) and object (O).
 np_str_obj_array_pattern = re.compile(r"[SaUO]")
@@ -22,7 +27,6 @@ default_collate_err_msg_format = (
 
 
 def _is_numpy(elem):
-    # Checked by module name so that numpy stays an optional import.
     t = type(elem)
     return t.__module__ == "numpy" and t.__name__ not in ("str_", "string_", "bytes_")
 
@@ -72,15 +76,79 @@ def default_convert(data):
     return data
 
 
-def _collate_numpy(batch):
-    elem = batch[0]
-    if type(elem).__name__ in ("ndarray", "memmap"):
-        if np_str_obj_array_pattern.search(elem.dtype.str) is not None:
-            raise TypeError(default_collate_err_msg_format.format(elem.dtype))
-        return default_collate([torch.as_tensor(b) for b in batch])
-    # numpy scalars: stack them through numpy so the tensor keeps their dtype (np.float32 -> float32).
-    import numpy as np
+def collate_tensor_fn(batch, *, collate_fn_map=None):
+    return torch.stack(batch, 0)
+
+
+def collate_numpy_array_fn(batch, *, collate_fn_map=None):
+    if np_str_obj_array_pattern.search(batch[0].dtype.str) is not None:
+        raise TypeError(default_collate_err_msg_format.format(batch[0].dtype))
+    return collate([torch.as_tensor(b) for b in batch], collate_fn_map=collate_fn_map)
+
+
+def collate_numpy_scalar_fn(batch, *, collate_fn_map=None):
+    # Through one numpy array, so the tensor keeps the scalars' dtype (np.float32 -> float32).
     return torch.as_tensor(np.array(batch))
+
+
+def collate_float_fn(batch, *, collate_fn_map=None):
+    return torch.tensor(batch, dtype=torch.float64)
+
+
+def collate_int_fn(batch, *, collate_fn_map=None):
+    return torch.tensor(batch)
+
+
+def collate_str_fn(batch, *, collate_fn_map=None):
+    return batch
+
+
+# type -> collate function; exact type matches win, then the first isinstance match in this order
+# (so numpy scalars, which subclass float or int, are caught by the numpy entry first).
+default_collate_fn_map = {torch.Tensor: collate_tensor_fn}
+if np is not None:
+    default_collate_fn_map[np.ndarray] = collate_numpy_array_fn
+    default_collate_fn_map[(np.bool_, np.number, np.object_)] = collate_numpy_scalar_fn
+default_collate_fn_map[float] = collate_float_fn
+default_collate_fn_map[int] = collate_int_fn
+default_collate_fn_map[str] = collate_str_fn
+default_collate_fn_map[bytes] = collate_str_fn
+
+
+def collate(batch, *, collate_fn_map=None):
+    """The engine of :func:`default_collate`: leaves are batched by the function ``collate_fn_map``
+    gives for their type; mappings, named tuples and sequences are collated recursively.
+    Extend ``default_collate`` by passing a copy of ``default_collate_fn_map`` with more entries.
+    """
+    elem = batch[0]
+    elem_type = type(elem)
+    if collate_fn_map is not None:
+        if elem_type in collate_fn_map:
+            return collate_fn_map[elem_type](batch, collate_fn_map=collate_fn_map)
+        for collate_type, fn in collate_fn_map.items():
+            if isinstance(elem, collate_type):
+                return fn(batch, collate_fn_map=collate_fn_map)
+    if isinstance(elem, collections.abc.Mapping):
+        return _rebuild_mapping(elem, {key: collate([d[key] for d in batch], collate_fn_map=collate_fn_map)
+                                       for key in elem})
+    if _is_namedtuple(elem):
+        return elem_type(*(collate(samples, collate_fn_map=collate_fn_map) for samples in zip(*batch)))
+    if isinstance(elem, collections.abc.Sequence):
+        size = len(elem)
+        if not all(len(e) == size for e in batch):
+            raise RuntimeError("each element in list of batch should be of equal size")
+        columns = [collate(samples, collate_fn_map=collate_fn_map) for samples in zip(*batch)]
+        if isinstance(elem, tuple):
+            return columns
+        if isinstance(elem, collections.abc.MutableSequence):
+            try:
+                clone = copy.copy(elem)  # keeps a list subclass and its attributes
+                clone[:] = columns
+                return clone
+            except TypeError:
+                return columns
+        return _rebuild_sequence(elem, columns)
+    raise TypeError(default_collate_err_msg_format.format(elem_type))
 
 
 def default_collate(batch):
@@ -94,27 +162,4 @@ def default_collate(batch):
       by position (tuples give a list of batches); their elements must all have the same length,
       else RuntimeError("each element in list of batch should be of equal size").
     """
-    elem = batch[0]
-    if isinstance(elem, torch.Tensor):
-        return torch.stack(batch, 0)
-    if _is_numpy(elem):
-        return _collate_numpy(batch)
-    if isinstance(elem, float):
-        return torch.tensor(batch, dtype=torch.float64)
-    if isinstance(elem, int):
-        return torch.tensor(batch)
-    if isinstance(elem, (str, bytes)):
-        return batch
-    if isinstance(elem, collections.abc.Mapping):
-        return _rebuild_mapping(elem, {key: default_collate([d[key] for d in batch]) for key in elem})
-    if _is_namedtuple(elem):
-        return type(elem)(*(default_collate(samples) for samples in zip(*batch)))
-    if isinstance(elem, collections.abc.Sequence):
-        size = len(elem)
-        if not all(len(e) == size for e in batch):
-            raise RuntimeError("each element in list of batch should be of equal size")
-        transposed = list(zip(*batch))
-        if isinstance(elem, tuple):
-            return [default_collate(samples) for samples in transposed]
-        return _rebuild_sequence(elem, [default_collate(samples) for samples in transposed])
-    raise TypeError(default_collate_err_msg_format.format(type(elem)))
+    return collate(batch, collate_fn_map=default_collate_fn_map)

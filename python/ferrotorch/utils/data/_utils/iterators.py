@@ -1,4 +1,6 @@
 """The in-process DataLoader iterator and the base class shared with the worker-pool one."""
+import warnings
+
 import ferrotorch as torch
 
 from .fetch import create_fetcher
@@ -20,6 +22,7 @@ class _BaseDataLoaderIter:
         # Drawn from the loader's generator (or the global one): seeds the workers' RNGs.
         self._base_seed = int(torch.empty((), dtype=torch.int64).random_(generator=loader.generator).item())
         self._num_yielded = 0
+        self._IterableDataset_len_called = loader._IterableDataset_len_called
 
     def __iter__(self):
         return self
@@ -27,6 +30,7 @@ class _BaseDataLoaderIter:
     def _reset(self, loader, first_iter=False):
         self._sampler_iter = iter(self._index_sampler)
         self._num_yielded = 0
+        self._IterableDataset_len_called = loader._IterableDataset_len_called
 
     def _next_index(self):
         return next(self._sampler_iter)
@@ -37,6 +41,15 @@ class _BaseDataLoaderIter:
     def __next__(self):
         data = self._next_data()
         self._num_yielded += 1
+        # As PyTorch: compares items yielded with the dataset's (not the loader's) reported length.
+        if (self._is_iterable and self._IterableDataset_len_called is not None
+                and self._num_yielded > self._IterableDataset_len_called):
+            msg = (f"Length of IterableDataset {self._dataset} was reported to be {self._IterableDataset_len_called} "
+                   f"(when accessing len(dataloader)), but {self._num_yielded} samples have been fetched. ")
+            if self._num_workers > 0:
+                msg += ("For multiprocessing data-loading, this could be caused by not properly configuring the "
+                        "IterableDataset replica at each worker.")
+            warnings.warn(msg)
         return data
 
     def __len__(self):
