@@ -66,7 +66,10 @@ class _MultiProcessingDataLoaderIter(_BaseDataLoaderIter):
         self._worker_result_queue = ctx.Queue()
         self._workers_done_event = ctx.Event()
         self._index_queues = []
+        self._workers_status = [True] * self._num_workers  # read by a shutdown if a start fails
         self._workers = []
+        _live_queues[id(self)] = (self._index_queues, self._worker_result_queue, self._workers_done_event,
+                                  self._workers)  # the lists fill in below
         self._shutdown = False
         for i in range(self._num_workers):
             index_queue = ctx.Queue()
@@ -82,8 +85,6 @@ class _MultiProcessingDataLoaderIter(_BaseDataLoaderIter):
             self._index_queues.append(index_queue)
             self._workers.append(w)
         self._data_queue = self._worker_result_queue
-        _live_queues[id(self)] = (self._index_queues, self._worker_result_queue, self._workers_done_event,
-                                  self._workers)
         self._reset(loader, first_iter=True)
 
     def _reset(self, loader, first_iter=False):
