@@ -206,17 +206,32 @@ def test_workers_keep_order_and_match_single_process():
     assert multi == single
 
 
-class SlowFirst(Range):
+class WaitFor3(Dataset):
+    """Sample 0 (worker 0) is returned only after sample 3 (worker 1) has been, via a marker file."""
+
+    def __init__(self, marker):
+        self.marker = marker
+
+    def __len__(self):
+        return 6
+
     def __getitem__(self, i):
         if i == 0:
-            time.sleep(0.5)
+            deadline = time.time() + 20
+            while not os.path.exists(self.marker) and time.time() < deadline:
+                time.sleep(0.01)
+            time.sleep(0.2)  # let sample 3 reach the result queue first
+        if i == 3:
+            open(self.marker, "w").close()
         return i
 
 
-def test_workers_out_of_order_when_asked():
-    # Sample 0 (worker 0) takes 0.5 s; worker 1 answers 1, 3, 5 meanwhile.
-    out = [b.item() for b in DataLoader(SlowFirst(6), num_workers=2, in_order=False)]
+def test_workers_out_of_order_when_asked(tmp_path):
+    out = [b.item() for b in DataLoader(WaitFor3(str(tmp_path / "m")), num_workers=2, in_order=False)]
     assert sorted(out) == list(range(6)) and out[0] == 1 and out.index(0) > out.index(3)
+    # In order (the default), the same loader waits for sample 0.
+    inorder = [b.item() for b in DataLoader(WaitFor3(str(tmp_path / "n")), num_workers=2)]
+    assert inorder == list(range(6))
 
 
 def test_worker_info_seeds_and_init_fn():
