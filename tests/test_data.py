@@ -334,3 +334,22 @@ def test_collate_fn_map_extension():
 
     t = default_collate([Tagged([1, 2]), Tagged([3, 4])])
     assert type(t) is Tagged and [x.tolist() for x in t] == [[1, 3], [2, 4]]
+
+
+def test_generic_subscripting():
+    # PyTorch's classes are Generic, so annotated subclasses like Dataset[int] must work.
+    class Ints(Dataset[int]):
+        def __getitem__(self, i):
+            return i
+
+        def __len__(self):
+            return 3
+
+    class Stream(IterableDataset[int]):
+        def __iter__(self):
+            return iter([1, 2])
+
+    from ferrotorch.utils.data import DataLoader, Sampler
+    assert [b.tolist() for b in DataLoader(Ints(), batch_size=2)] == [[0, 1], [2]]
+    assert list(Stream() + Stream()) == [1, 2, 1, 2]
+    assert Sampler[int] is not None and DataLoader[int] is not None

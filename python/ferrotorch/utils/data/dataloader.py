@@ -10,6 +10,7 @@ import math
 import multiprocessing
 import os
 import warnings
+from typing import Generic, TypeVar
 
 from ._utils.collate import default_collate, default_convert
 from ._utils.iterators import _SingleProcessDataLoaderIter
@@ -28,7 +29,10 @@ class _InfiniteConstantSampler(Sampler):
             yield None
 
 
-class DataLoader:
+T_co = TypeVar("T_co", covariant=True)
+
+
+class DataLoader(Generic[T_co]):
     """Combines a dataset and a sampler and iterates over batches, as ``torch.utils.data.DataLoader``.
 
     * ``batch_size`` / ``drop_last`` batch the sampler's indices (``batch_size=None`` turns batching

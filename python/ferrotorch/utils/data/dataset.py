@@ -12,6 +12,7 @@ import bisect
 import itertools
 import math
 import warnings
+from typing import Generic, Iterable, TypeVar
 
 import ferrotorch as torch
 
@@ -21,7 +22,10 @@ __all__ = [
 ]
 
 
-class Dataset:
+T_co = TypeVar("T_co", covariant=True)
+
+
+class Dataset(Generic[T_co]):
     """A map-style dataset: subclasses implement ``__getitem__`` (and usually ``__len__``).
 
     ``a + b`` concatenates two datasets into a :class:`ConcatDataset`.
@@ -34,7 +38,7 @@ class Dataset:
         return ConcatDataset([self, other])
 
 
-class IterableDataset(Dataset):
+class IterableDataset(Dataset[T_co], Iterable[T_co]):
     """A dataset that is an iterable of samples: subclasses implement ``__iter__``.
 
     With ``num_workers > 0`` every worker process gets its own replica of the dataset and iterates it

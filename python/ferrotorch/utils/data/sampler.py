@@ -5,6 +5,8 @@
     >>> list(BatchSampler(SequentialSampler(range(5)), batch_size=2, drop_last=False))
     [[0, 1], [2, 3], [4]]
 """
+from typing import Generic, TypeVar
+
 import ferrotorch as torch
 
 __all__ = [
@@ -25,7 +27,10 @@ def _seeded_generator():
     return g
 
 
-class Sampler:
+T_co = TypeVar("T_co", covariant=True)
+
+
+class Sampler(Generic[T_co]):
     """Base class: subclasses implement ``__iter__`` (indices) and, where they can, ``__len__``."""
 
     def __init__(self, data_source=None):
