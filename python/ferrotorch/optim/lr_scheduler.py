@@ -58,6 +58,7 @@ class LRScheduler:
     """
 
     _get_lr_called_within_step = False
+    _is_initial = False
 
     def __init__(self, optimizer, last_epoch=-1, verbose="deprecated"):
         if not isinstance(optimizer, Optimizer):
@@ -98,8 +99,14 @@ class LRScheduler:
         opt.step = wrapper
 
     def _initial_step(self):
+        # _is_initial lets get_lr keep the current lr on the constructor's step, also when resuming
+        # from a checkpoint (last_epoch != -1), instead of advancing it one epoch too far.
         self._step_count = 0
-        self.step()
+        self._is_initial = True
+        try:
+            self.step()
+        finally:
+            self._is_initial = False
 
     def state_dict(self):
         """Every attribute except the optimizer."""
@@ -134,12 +141,16 @@ class LRScheduler:
                               "https://pytorch.org/docs/stable/optim.html#how-to-adjust-learning-rate",
                               UserWarning)
         self._step_count += 1
+        if epoch is not None:
+            warnings.warn(EPOCH_DEPRECATION_WARNING, UserWarning)
+        self._update_lr(epoch)
+
+    def _update_lr(self, epoch=None):
         with _EnableGetLrCall(self):
             if epoch is None:
                 self.last_epoch += 1
                 values = self.get_lr()
             else:
-                warnings.warn(EPOCH_DEPRECATION_WARNING, UserWarning)
                 self.last_epoch = epoch
                 if hasattr(self, "_get_closed_form_lr"):
                     values = self._get_closed_form_lr()
@@ -249,7 +260,7 @@ class ExponentialLR(LRScheduler):
 
     def get_lr(self):
         _warn_get_lr_called_within_step(self)
-        if self.last_epoch == 0:
+        if self._is_initial:
             return _group_lrs(self)
         return [lr * self.gamma for lr in _group_lrs(self)]
 
@@ -271,7 +282,7 @@ class CosineAnnealingLR(LRScheduler):
     def get_lr(self):
         _warn_get_lr_called_within_step(self)
         groups = self.optimizer.param_groups
-        if self.last_epoch == 0:
+        if self._is_initial:
             return [group["lr"] for group in groups]
         if self._step_count == 1 and self.last_epoch > 0:
             return [self.eta_min + (base_lr - self.eta_min) * (1 + math.cos(self.last_epoch * math.pi / self.T_max)) / 2
@@ -306,7 +317,7 @@ class LinearLR(LRScheduler):
         _warn_get_lr_called_within_step(self)
         if self.last_epoch == 0:
             return [lr * self.start_factor for lr in _group_lrs(self)]
-        if self.last_epoch > self.total_iters:
+        if self._is_initial or self.last_epoch > self.total_iters:
             return _group_lrs(self)
         delta = self.end_factor - self.start_factor
         return [lr * (1.0 + delta / (self.total_iters * self.start_factor + (self.last_epoch - 1) * delta))
