@@ -30,7 +30,10 @@ def _run(params, grads, opt, dtype):
     for gs in grads:
         for p, g in zip(params, gs):
             # Transposed grads for the transposed param exercise strided in-place updates.
-            p.grad = torch.tensor(np.ascontiguousarray(g.T), dtype=tdt).T if g.ndim == 2 else torch.tensor(g, dtype=tdt)
+            if g.ndim == 2:
+                p.grad = torch.tensor(np.ascontiguousarray(g.T), dtype=tdt).T
+            else:
+                p.grad = torch.tensor(g, dtype=tdt)
         opt.step()
 
 
@@ -366,3 +369,55 @@ def test_minimises_quadratic_with_every_optimizer():
             ((w - t) ** 2).sum().backward()
             opt.step()
         assert math.dist(w.tolist(), target.tolist()) < 5e-2
+
+
+def test_step_and_state_dict_hooks():
+    w = nn.Parameter(torch.tensor([1.0]))
+    opt = optim.SGD([w], lr=0.5)
+    log = []
+    h1 = opt.register_step_pre_hook(lambda o, a, k: log.append(("pre", a, k)))
+    h2 = opt.register_step_post_hook(lambda o, a, k: log.append(("post", a, k)))
+    g = optim.optimizer.register_optimizer_step_pre_hook(lambda o, a, k: log.append(("global", o is opt)))
+    w.grad = torch.tensor([1.0])
+    opt.step()
+    assert log == [("global", True), ("pre", (), {}), ("post", (), {})] and w.item() == 0.5
+    for h in (h1, h2, g):
+        h.remove()
+    # A pre-hook may replace the arguments: here it injects a closure.
+    opt.register_step_pre_hook(lambda o, a, k: ((), {"closure": lambda: 42}))
+    assert opt.step() == 42
+    opt.register_state_dict_post_hook(lambda o, sd: {**sd, "extra": 1})
+    assert opt.state_dict()["extra"] == 1
+    seen = []
+    opt.register_load_state_dict_pre_hook(lambda o, sd: seen.append(sorted(sd)))
+    opt.register_load_state_dict_post_hook(lambda o: seen.append("done"))
+    opt.load_state_dict(opt.state_dict())
+    assert seen == [["extra", "param_groups", "state"], "done"]
+
+
+def test_deepcopy_optimizer_continues_identically():
+    init, grads, params = _make_problem("float64", seed=4)
+    opt = optim.Adam(params, lr=0.1, amsgrad=True)
+    _run(params, grads[:2], opt, "float64")
+    opt2 = copy.deepcopy(opt)
+    params2 = [p for g in opt2.param_groups for p in g["params"]]
+    assert params2[0] is not params[0] and opt2.state[params2[0]]["step"].item() == 2.0
+    _run(params, grads[2:], opt, "float64")
+    _run(params2, grads[2:], opt2, "float64")
+    for p, q in zip(params, params2):
+        np.testing.assert_array_equal(p.detach().numpy(), q.detach().numpy())
+
+
+def test_tensor_lr_and_scheduler_fill():
+    w = nn.Parameter(torch.tensor([1.0, 2.0], dtype=torch.float64))
+    lr = torch.tensor(0.5, dtype=torch.float64)
+    opt = optim.SGD([w], lr=lr)
+    sched = optim.lr_scheduler.StepLR(opt, step_size=1, gamma=0.5)
+    for _ in range(2):
+        w.grad = torch.ones(2, dtype=torch.float64)
+        opt.step()
+        sched.step()
+    np.testing.assert_allclose(w.detach().numpy(), [1.0 - 0.75, 2.0 - 0.75])
+    assert opt.param_groups[0]["lr"] is lr and lr.item() == 0.125  # the scheduler fills it in place
+    with pytest.raises(ValueError, match="Tensor lr must be 1-element"):
+        optim.Adam([w], lr=torch.tensor([0.1, 0.2]))

@@ -1,7 +1,7 @@
 """`optim.Adagrad`: per-coordinate learning rates from the running sum of squared gradients."""
 from .. import _C
 from ..autograd.grad_mode import no_grad
-from .optimizer import Optimizer, _check_flags, _check_lr, _get_scalar_dtype
+from .optimizer import Optimizer, _to_scalar, _check_flags, _check_lr, _get_scalar_dtype
 
 __all__ = ["Adagrad"]
 
@@ -63,7 +63,8 @@ class Adagrad(Optimizer):
         loss = self._eval_closure(closure)
         with no_grad():
             for group in self.param_groups:
-                lr, lr_decay, eps, weight_decay = group["lr"], group["lr_decay"], group["eps"], group["weight_decay"]
+                lr, lr_decay = _to_scalar(group["lr"]), group["lr_decay"]
+                eps, weight_decay = group["eps"], group["weight_decay"]
                 for p in self._params_with_grad(group):
                     # Groups added after construction get their state here (PyTorch would KeyError).
                     state = self._init_state(p, group)

@@ -1,7 +1,7 @@
 """`optim.Adam` and `optim.AdamW` (Adam with decoupled weight decay), with amsgrad and maximize."""
 from .. import _C
 from ..autograd.grad_mode import no_grad
-from .optimizer import Optimizer, _check_flags, _check_lr, _get_scalar_dtype
+from .optimizer import Optimizer, _to_scalar, _check_flags, _check_lr, _get_scalar_dtype
 
 __all__ = ["Adam", "AdamW"]
 
@@ -68,7 +68,8 @@ class Adam(Optimizer):
         loss = self._eval_closure(closure)
         with no_grad():
             for group in self.param_groups:
-                lr, (beta1, beta2), eps = group["lr"], group["betas"], group["eps"]
+                lr, eps = _to_scalar(group["lr"]), group["eps"]
+                beta1, beta2 = (_to_scalar(b) for b in group["betas"])
                 weight_decay, amsgrad = group["weight_decay"], group["amsgrad"]
                 for p in self._params_with_grad(group):
                     state = self._init_state(p, amsgrad)

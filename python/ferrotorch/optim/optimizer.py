@@ -5,15 +5,62 @@ scripts, schedulers and checkpoints written for PyTorch work: `param_groups` (a 
 defaults filled in), `state` (a dict keyed by the parameter tensor itself), the integer-id layout of
 `state_dict()`, and the `__repr__` text.
 """
-from collections import defaultdict
+import functools
+from collections import OrderedDict, defaultdict
 from copy import deepcopy
 from itertools import chain
 
 from .. import _C
 from .._C import Tensor
 from ..autograd.grad_mode import enable_grad
+from ..utils.hooks import RemovableHandle
 
-__all__ = ["Optimizer", "required"]
+__all__ = ["Optimizer", "required", "register_optimizer_step_pre_hook", "register_optimizer_step_post_hook"]
+
+_global_optimizer_pre_hooks = OrderedDict()
+_global_optimizer_post_hooks = OrderedDict()
+_HOOK_DICTS = ("_optimizer_step_pre_hooks", "_optimizer_step_post_hooks", "_optimizer_state_dict_pre_hooks",
+               "_optimizer_state_dict_post_hooks", "_optimizer_load_state_dict_pre_hooks",
+               "_optimizer_load_state_dict_post_hooks")
+
+
+def _add_hook(hooks, hook, prepend=False):
+    handle = RemovableHandle(hooks)
+    hooks[handle.id] = hook
+    if prepend:
+        hooks.move_to_end(handle.id, last=False)
+    return handle
+
+
+def register_optimizer_step_pre_hook(hook):
+    """Register `hook(optimizer, args, kwargs)` to run before every optimizer's `step`."""
+    return _add_hook(_global_optimizer_pre_hooks, hook)
+
+
+def register_optimizer_step_post_hook(hook):
+    """Register `hook(optimizer, args, kwargs)` to run after every optimizer's `step`."""
+    return _add_hook(_global_optimizer_post_hooks, hook)
+
+
+def _hook_step(func):
+    """Wrap a class's `step` so that the global and per-instance step hooks run around it."""
+    @functools.wraps(func)
+    def wrapper(self, *args, **kwargs):
+        for pre_hook in chain(_global_optimizer_pre_hooks.values(), self._optimizer_step_pre_hooks.values()):
+            result = pre_hook(self, args, kwargs)
+            if result is not None:
+                if isinstance(result, tuple) and len(result) == 2:
+                    args, kwargs = result
+                else:
+                    raise RuntimeError(f"{func} must return None or a tuple of (new_args, new_kwargs), "
+                                       f"but got {result}.")
+        out = func(self, *args, **kwargs)
+        for post_hook in chain(self._optimizer_step_post_hooks.values(), _global_optimizer_post_hooks.values()):
+            post_hook(self, args, kwargs)
+        return out
+
+    wrapper.hooked = True
+    return wrapper
 
 
 class _RequiredParameter:
@@ -44,6 +91,11 @@ def _get_scalar_dtype():
     return _C.float64 if _C.get_default_dtype() == _C.float64 else _C.float32
 
 
+def _to_scalar(x):
+    """A hyper-parameter as a Python number: PyTorch also accepts 1-element tensors (e.g. lr)."""
+    return x.item() if isinstance(x, Tensor) else x
+
+
 def _check_lr(lr):
     if isinstance(lr, Tensor) and lr.numel() != 1:
         raise ValueError("Tensor lr must be 1-element")
@@ -67,6 +119,9 @@ class Optimizer:
 
     def __init__(self, params, defaults):
         self.defaults = defaults
+        for name in _HOOK_DICTS:
+            setattr(self, name, OrderedDict())
+        self._patch_step_function()
         if isinstance(params, Tensor):
             raise TypeError("params argument given to the optimizer should be an iterable of Tensors or "
                             f"dicts, but got {_typename(params)}")
@@ -81,10 +136,44 @@ class Optimizer:
             self.add_param_group(param_group)
 
     def __getstate__(self):
+        # Hooks and the lr scheduler's step wrapper are not part of an optimizer's picklable state.
         return {"defaults": self.defaults, "state": self.state, "param_groups": self.param_groups}
 
     def __setstate__(self, state):
         self.__dict__.update(state)
+        for name in _HOOK_DICTS:
+            if name not in self.__dict__:
+                setattr(self, name, OrderedDict())
+        self._patch_step_function()
+
+    def _patch_step_function(self):
+        # Like PyTorch, the most-derived class's step is wrapped once, on first construction.
+        if not getattr(self.__class__.step, "hooked", None):
+            self.__class__.step = _hook_step(self.__class__.step)
+
+    def register_step_pre_hook(self, hook):
+        """`hook(optimizer, args, kwargs)` runs before `step`; it may return (new_args, new_kwargs)."""
+        return _add_hook(self._optimizer_step_pre_hooks, hook)
+
+    def register_step_post_hook(self, hook):
+        """`hook(optimizer, args, kwargs)` runs after `step`."""
+        return _add_hook(self._optimizer_step_post_hooks, hook)
+
+    def register_state_dict_pre_hook(self, hook, prepend=False):
+        """`hook(optimizer)` runs before `state_dict()` builds its result."""
+        return _add_hook(self._optimizer_state_dict_pre_hooks, hook, prepend)
+
+    def register_state_dict_post_hook(self, hook, prepend=False):
+        """`hook(optimizer, state_dict)` runs on `state_dict()`'s result; it may return a replacement."""
+        return _add_hook(self._optimizer_state_dict_post_hooks, hook, prepend)
+
+    def register_load_state_dict_pre_hook(self, hook, prepend=False):
+        """`hook(optimizer, state_dict)` runs before loading; it may return a replacement state_dict."""
+        return _add_hook(self._optimizer_load_state_dict_pre_hooks, hook, prepend)
+
+    def register_load_state_dict_post_hook(self, hook, prepend=False):
+        """`hook(optimizer)` runs after `load_state_dict()`."""
+        return _add_hook(self._optimizer_load_state_dict_post_hooks, hook, prepend)
 
     def __repr__(self):
         format_string = self.__class__.__name__ + " ("
@@ -169,6 +258,8 @@ class Optimizer:
 
         The state tensors are the live ones (not copies), as in PyTorch.
         """
+        for pre_hook in self._optimizer_state_dict_pre_hooks.values():
+            pre_hook(self)
         param_mappings = {}
         start_index = 0
 
@@ -184,7 +275,12 @@ class Optimizer:
         param_groups = [pack_group(g) for g in self.param_groups]
         packed_state = {(param_mappings[id(k)] if isinstance(k, Tensor) else k): v
                         for k, v in self.state.items()}
-        return {"state": packed_state, "param_groups": param_groups}
+        state_dict = {"state": packed_state, "param_groups": param_groups}
+        for post_hook in self._optimizer_state_dict_post_hooks.values():
+            result = post_hook(self, state_dict)
+            if result is not None:
+                state_dict = result
+        return state_dict
 
     @staticmethod
     def _process_value_according_to_param_policy(param, value, key):
@@ -198,6 +294,10 @@ class Optimizer:
     def load_state_dict(self, state_dict):
         """Load a `state_dict()`: group hyper-parameters and per-parameter state, matched by position."""
         state_dict = state_dict.copy()
+        for pre_hook in self._optimizer_load_state_dict_pre_hooks.values():
+            result = pre_hook(self, state_dict)
+            if result is not None:
+                state_dict = result
         groups = self.param_groups
         saved_groups = deepcopy(state_dict["param_groups"])
         if len(groups) != len(saved_groups):
@@ -231,6 +331,8 @@ class Optimizer:
 
         param_groups = [update_group(g, ng) for g, ng in zip(groups, saved_groups)]
         self.__setstate__({"state": state, "param_groups": param_groups})
+        for post_hook in self._optimizer_load_state_dict_post_hooks.values():
+            post_hook(self)
 
     def _params_with_grad(self, group):
         """The group's parameters whose .grad is set; others are skipped by every update rule."""

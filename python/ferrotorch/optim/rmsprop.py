@@ -1,7 +1,7 @@
 """`optim.RMSprop`: squared-gradient running average, optionally centered and with momentum."""
 from .. import _C
 from ..autograd.grad_mode import no_grad
-from .optimizer import Optimizer, _check_flags, _check_lr, _get_scalar_dtype
+from .optimizer import Optimizer, _to_scalar, _check_flags, _check_lr, _get_scalar_dtype
 
 __all__ = ["RMSprop"]
 
@@ -55,7 +55,7 @@ class RMSprop(Optimizer):
         loss = self._eval_closure(closure)
         with no_grad():
             for group in self.param_groups:
-                lr, alpha, eps = group["lr"], group["alpha"], group["eps"]
+                lr, alpha, eps = _to_scalar(group["lr"]), group["alpha"], group["eps"]
                 weight_decay, momentum, centered = group["weight_decay"], group["momentum"], group["centered"]
                 for p in self._params_with_grad(group):
                     state = self.state[p]

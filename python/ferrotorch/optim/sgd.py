@@ -1,6 +1,6 @@
 """`optim.SGD`: stochastic gradient descent with momentum, dampening, Nesterov and weight decay."""
 from ..autograd.grad_mode import no_grad
-from .optimizer import Optimizer, _check_lr, _check_flags
+from .optimizer import Optimizer, _to_scalar, _check_lr, _check_flags
 
 __all__ = ["SGD"]
 
@@ -48,7 +48,7 @@ class SGD(Optimizer):
         loss = self._eval_closure(closure)
         with no_grad():
             for group in self.param_groups:
-                lr, momentum, dampening = group["lr"], group["momentum"], group["dampening"]
+                lr, momentum, dampening = _to_scalar(group["lr"]), group["momentum"], group["dampening"]
                 weight_decay, nesterov = group["weight_decay"], group["nesterov"]
                 for p in self._params_with_grad(group):
                     grad = -p.grad if group["maximize"] else p.grad
