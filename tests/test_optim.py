@@ -14,14 +14,16 @@ DTYPES = [("float32", 2e-5, 1e-6), ("float64", 1e-10, 1e-12)]
 
 
 def _make_problem(dtype, seed=0):
-    """Three params: a transposed (non-contiguous) 2x3, a vector, and one that never gets a grad."""
+    """Params: a transposed (non-contiguous) 2x3, a vector, a 0-d, an empty one, and (last) one that
+    never gets a grad."""
     rng = np.random.default_rng(seed)
-    init = [rng.standard_normal((3, 2)).T, rng.standard_normal(4), rng.standard_normal(2)]
-    grads = [[rng.standard_normal(a.shape) for a in init[:2]] for _ in range(STEPS)]
+    init = [rng.standard_normal((3, 2)).T, rng.standard_normal(4), rng.standard_normal(()), np.zeros(0),
+            rng.standard_normal(2)]
+    grads = [[rng.standard_normal(a.shape) for a in init[:4]] for _ in range(STEPS)]
     tdt = getattr(torch, dtype)
-    params = [nn.Parameter(torch.tensor(np.ascontiguousarray(init[0].T), dtype=tdt).T),
-              nn.Parameter(torch.tensor(init[1], dtype=tdt)), nn.Parameter(torch.tensor(init[2], dtype=tdt))]
-    assert not params[0].is_contiguous()
+    params = [nn.Parameter(torch.tensor(np.ascontiguousarray(init[0].T), dtype=tdt).T)]
+    params += [nn.Parameter(torch.tensor(a, dtype=tdt)) for a in init[1:]]
+    assert not params[0].is_contiguous() and params[2].shape == () and params[3].shape == (0,)
     return init, grads, params
 
 
@@ -135,16 +137,16 @@ def test_updates_match_numpy(cls, ref, kwargs, dtype, rtol, atol):
     init, grads, params = _make_problem(dtype)
     opt = cls(params, **kwargs)
     _run(params, grads, opt, dtype)
-    expected = ref(init[:2], grads, **kwargs)
+    expected = ref(init[:4], grads, **kwargs)
     for p, e in zip(params, expected):
         assert p.dtype == getattr(torch, dtype)
         np.testing.assert_allclose(p.detach().numpy(), e, rtol=rtol, atol=atol)
     # The param without a grad is untouched and gets no state (Adagrad creates its state up front).
-    np.testing.assert_array_equal(params[2].detach().numpy(), init[2].astype(dtype))
+    np.testing.assert_array_equal(params[4].detach().numpy(), init[4].astype(dtype))
     if cls is optim.Adagrad:
-        assert opt.state[params[2]]["step"].item() == 0.0
+        assert opt.state[params[4]]["step"].item() == 0.0
     else:
-        assert params[2] not in opt.state
+        assert params[4] not in opt.state
 
 
 def test_state_keys_and_types():
@@ -267,9 +269,9 @@ def test_state_dict_round_trip_continues_identically(cls, kwargs):
     opt = cls([{"params": params[:1]}, {"params": params[1:], "lr": 0.02}], **kwargs)
     _run(params, grads[:2], opt, "float32")
     sd = opt.state_dict()
-    assert sd["param_groups"][0]["params"] == [0] and sd["param_groups"][1]["params"] == [1, 2]
+    assert sd["param_groups"][0]["params"] == [0] and sd["param_groups"][1]["params"] == [1, 2, 3, 4]
     assert sd["param_groups"][1]["lr"] == 0.02 and "params" not in opt.defaults
-    assert set(sd["state"]) <= {0, 1, 2} and 0 in sd["state"] and 1 in sd["state"]
+    assert set(sd["state"]) >= {0, 1, 2, 3} and set(sd["state"]) <= {0, 1, 2, 3, 4}
     saved = copy.deepcopy(sd)
     clones = [nn.Parameter(p.detach().clone()) for p in params]
     opt2 = cls([{"params": clones[:1]}, {"params": clones[1:]}], **kwargs)
