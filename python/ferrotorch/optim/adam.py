@@ -81,7 +81,7 @@ class Adam(Optimizer):
                             p.mul_(1 - lr * weight_decay)
                         else:
                             grad = grad.add(p, alpha=weight_decay)
-                    exp_avg.lerp_(grad, 1 - beta1)
+                    exp_avg.mul_(beta1).add_(grad, alpha=1 - beta1)  # = lerp_(grad, 1 - beta1), faster here
                     exp_avg_sq.mul_(beta2).add_(grad * grad, alpha=1 - beta2)
                     step = step_t.item()
                     step_size = lr / (1 - beta1 ** step)
@@ -89,9 +89,9 @@ class Adam(Optimizer):
                     if amsgrad:
                         max_sq = state["max_exp_avg_sq"]
                         max_sq.copy_(max_sq.maximum(exp_avg_sq))
-                        denom = (max_sq.sqrt() / bias_correction2_sqrt).add_(eps)
+                        denom = max_sq.sqrt().div_(bias_correction2_sqrt).add_(eps)
                     else:
-                        denom = (exp_avg_sq.sqrt() / bias_correction2_sqrt).add_(eps)
+                        denom = exp_avg_sq.sqrt().div_(bias_correction2_sqrt).add_(eps)
                     p.add_(exp_avg / denom, alpha=-step_size)
         return loss
 

@@ -74,7 +74,7 @@ class RMSprop(Optimizer):
                     square_avg.mul_(alpha).add_(grad * grad, alpha=1 - alpha)
                     if centered:
                         grad_avg = state["grad_avg"]
-                        grad_avg.lerp_(grad, 1 - alpha)
+                        grad_avg.mul_(alpha).add_(grad, alpha=1 - alpha)
                         avg = (square_avg - grad_avg * grad_avg).sqrt_()
                     else:
                         avg = square_avg.sqrt()
