@@ -2,7 +2,8 @@
 
 Chainable schedulers (`get_lr`) update the current lr recursively, as PyTorch does, so several
 schedulers can act on one optimizer; `step(epoch)` uses the closed form where one exists.
-`OneCycleLR`, `ReduceLROnPlateau` and `SequentialLR` live in `_lr_scheduler_extra.py`.
+`OneCycleLR`, `ReduceLROnPlateau` and `SequentialLR` live in `_lr_scheduler_extra.py`; `MultiplicativeLR`,
+`PolynomialLR`, `ChainedScheduler`, `CosineAnnealingWarmRestarts` and `CyclicLR` in `_lr_scheduler_more.py`.
 """
 import math
 import types
@@ -16,7 +17,8 @@ from .._C import Tensor
 from .optimizer import Optimizer
 
 __all__ = ["LRScheduler", "StepLR", "MultiStepLR", "ExponentialLR", "CosineAnnealingLR", "LambdaLR",
-           "LinearLR", "ConstantLR", "OneCycleLR", "ReduceLROnPlateau", "SequentialLR"]
+           "LinearLR", "ConstantLR", "OneCycleLR", "ReduceLROnPlateau", "SequentialLR", "MultiplicativeLR",
+           "PolynomialLR", "ChainedScheduler", "CosineAnnealingWarmRestarts", "CyclicLR"]
 
 EPOCH_DEPRECATION_WARNING = (
     "The epoch parameter in `scheduler.step()` was not necessary and is being deprecated where possible. "
@@ -353,3 +355,5 @@ class ConstantLR(LRScheduler):
 
 
 from ._lr_scheduler_extra import OneCycleLR, ReduceLROnPlateau, SequentialLR  # noqa: E402
+from ._lr_scheduler_more import (MultiplicativeLR, PolynomialLR, ChainedScheduler,  # noqa: E402
+                                 CosineAnnealingWarmRestarts, CyclicLR)
