@@ -423,3 +423,21 @@ def test_tensor_lr_and_scheduler_fill():
     assert opt.param_groups[0]["lr"] is lr and lr.item() == 0.125  # the scheduler fills it in place
     with pytest.raises(ValueError, match="Tensor lr must be 1-element"):
         optim.Adam([w], lr=torch.tensor([0.1, 0.2]))
+
+
+def test_named_parameters():
+    model = nn.Linear(2, 1)
+    opt = optim.Adam(model.named_parameters(), lr=0.1)
+    group = opt.param_groups[0]
+    assert group["param_names"] == ["weight", "bias"] and group["params"][0] is model.weight
+    model(torch.ones(1, 2)).sum().backward()
+    opt.step()
+    sd = opt.state_dict()
+    assert sd["param_groups"][0]["param_names"] == ["weight", "bias"] and sd["param_groups"][0]["params"] == [0, 1]
+    opt2 = optim.Adam(model.parameters(), lr=0.1)
+    opt2.load_state_dict(sd)
+    assert opt2.param_groups[0]["param_names"] == ["weight", "bias"]
+    with pytest.raises(ValueError, match="cannot add param group without names to the optimizer"):
+        opt.add_param_group({"params": [nn.Parameter(torch.ones(1))]})
+    with pytest.raises(ValueError, match="Some param names are missing"):
+        optim.SGD([("a", nn.Parameter(torch.ones(1))), nn.Parameter(torch.ones(1))], lr=0.1)
