@@ -2,8 +2,8 @@
 import math
 import warnings
 from bisect import bisect_right
-from copy import copy
 
+from .._C import Tensor
 from .lr_scheduler import EPOCH_DEPRECATION_WARNING, LRScheduler, _check_verbose_deprecated_warning, \
     _warn_get_lr_called_within_step
 from .optimizer import Optimizer
@@ -19,7 +19,7 @@ def _format_param(name, optimizer, param):
                              f"{len(param)} values, param_groups has {len(optimizer.param_groups)}.")
     else:
         param = [param] * len(optimizer.param_groups)
-    return list(map(copy, param))
+    return [p.clone() if isinstance(p, Tensor) else p for p in param]
 
 
 class OneCycleLR(LRScheduler):
