@@ -12,13 +12,13 @@ STEPS = 4
 DTYPES = [("float32", 2e-5, 1e-6), ("float64", 1e-10, 1e-12)]
 
 
-def _make_problem(dtype, seed=0):
+def _make_problem(dtype, seed=0, steps=STEPS):
     """Params: a transposed (non-contiguous) 2x3, a vector, a 0-d, an empty one, and (last) one that
     never gets a grad."""
     rng = np.random.default_rng(seed)
     init = [rng.standard_normal((3, 2)).T, rng.standard_normal(4), rng.standard_normal(()), np.zeros(0),
             rng.standard_normal(2)]
-    grads = [[rng.standard_normal(a.shape) for a in init[:4]] for _ in range(STEPS)]
+    grads = [[rng.standard_normal(a.shape) for a in init[:4]] for _ in range(steps)]
     tdt = getattr(torch, dtype)
     params = [nn.Parameter(torch.tensor(np.ascontiguousarray(init[0].T), dtype=tdt).T)]
     params += [nn.Parameter(torch.tensor(a, dtype=tdt)) for a in init[1:]]

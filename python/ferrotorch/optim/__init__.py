@@ -2,6 +2,8 @@
 from .optimizer import Optimizer  # noqa: F401
 from .sgd import SGD  # noqa: F401
 from .adam import Adam, AdamW  # noqa: F401
+from .adam_variants import Adamax, NAdam, RAdam  # noqa: F401
 from .rmsprop import RMSprop  # noqa: F401
 from .adagrad import Adagrad  # noqa: F401
+from .adadelta import Adadelta  # noqa: F401
 from . import lr_scheduler  # noqa: F401

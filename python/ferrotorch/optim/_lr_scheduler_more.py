@@ -40,7 +40,8 @@ class MultiplicativeLR(LRScheduler):
 
 
 class PolynomialLR(LRScheduler):
-    """Decay the lr to 0 over `total_iters` epochs: lr = base_lr * (1 - min(epoch, total_iters) / total_iters) ** power."""
+    """Decay the lr to 0 over `total_iters` epochs:
+    lr = base_lr * (1 - min(epoch, total_iters) / total_iters) ** power."""
 
     def __init__(self, optimizer, total_iters=5, power=1.0, last_epoch=-1, verbose="deprecated"):
         self.total_iters = total_iters
