@@ -129,9 +129,12 @@ CASES = [
 ]
 
 
+def _case_id(v):
+    return ",".join(f"{k}={w}" for k, w in v.items()) if isinstance(v, dict) else getattr(v, "__name__", None)
+
+
 @pytest.mark.parametrize("dtype,rtol,atol", DTYPES)
-@pytest.mark.parametrize("cls,ref,kwargs", CASES, ids=lambda v: getattr(v, "__name__", None) if not isinstance(v, dict) else
-                         ",".join(f"{k}={w}" for k, w in v.items()))
+@pytest.mark.parametrize("cls,ref,kwargs", CASES, ids=_case_id)
 def test_updates_match_numpy(cls, ref, kwargs, dtype, rtol, atol):
     init, grads, params = _make_problem(dtype)
     opt = cls(params, **kwargs)

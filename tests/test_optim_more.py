@@ -5,7 +5,7 @@ import pytest
 
 import ferrotorch as torch
 from ferrotorch import nn, optim
-from test_optim import DTYPES, _make_problem, _run
+from test_optim import DTYPES, _case_id, _make_problem, _run
 
 
 def adamax_ref(x, gs, lr=2e-3, betas=(0.9, 0.999), eps=1e-8, weight_decay=0, maximize=False):
@@ -102,8 +102,7 @@ CASES = [
 
 
 @pytest.mark.parametrize("dtype,rtol,atol", DTYPES)
-@pytest.mark.parametrize("cls,ref,kwargs", CASES, ids=lambda v: v.__name__ if isinstance(v, type) else
-                         ",".join(f"{k}={w}" for k, w in v.items()) if isinstance(v, dict) else None)
+@pytest.mark.parametrize("cls,ref,kwargs", CASES, ids=_case_id)
 def test_updates_match_numpy(cls, ref, kwargs, dtype, rtol, atol):
     init, grads, params = _make_problem(dtype, steps=8 if cls is optim.RAdam else 4)
     opt = cls(params, **kwargs)
