@@ -1,4 +1,4 @@
-"""Adamax, NAdam, RAdam, Adadelta: steps against their update rules written out in numpy (every option,
+"""Adamax, NAdam, RAdam, Adadelta, Rprop: steps against their update rules written out in numpy (every option,
 float32/float64, 0-d/empty/transposed params, no-grad params skipped), state keys and argument errors."""
 import numpy as np
 import pytest
@@ -86,6 +86,22 @@ def adadelta_ref(x, gs, lr=1.0, rho=0.9, eps=1e-6, weight_decay=0, maximize=Fals
     return x
 
 
+def rprop_ref(x, gs, lr=1e-2, etas=(0.5, 1.2), step_sizes=(1e-6, 50), maximize=False):
+    x = [a.copy() for a in x]
+    prev = [np.zeros_like(a) for a in x]
+    size = [np.full_like(a, lr) for a in x]
+    for step in gs:
+        for i, g in enumerate(step):
+            g = -g if maximize else g
+            for j in np.ndindex(g.shape):  # coordinate by coordinate, as the rule is stated
+                s = np.sign(g[j] * prev[i][j])
+                size[i][j] = np.clip(size[i][j] * (etas[1] if s > 0 else etas[0] if s < 0 else 1.0), *step_sizes)
+                gj = 0.0 if s < 0 else g[j]
+                x[i][j] -= np.sign(gj) * size[i][j]
+                prev[i][j] = gj
+    return x
+
+
 CASES = [
     (optim.Adamax, adamax_ref, dict()),
     (optim.Adamax, adamax_ref, dict(lr=0.05, betas=(0.8, 0.9), eps=1e-3, weight_decay=0.1, maximize=True)),
@@ -98,6 +114,8 @@ CASES = [
     (optim.RAdam, radam_ref, dict(lr=0.05, weight_decay=0.2, decoupled_weight_decay=True)),
     (optim.Adadelta, adadelta_ref, dict()),
     (optim.Adadelta, adadelta_ref, dict(lr=0.5, rho=0.7, eps=1e-4, weight_decay=0.1, maximize=True)),
+    (optim.Rprop, rprop_ref, dict()),
+    (optim.Rprop, rprop_ref, dict(lr=0.1, etas=(0.3, 1.5), step_sizes=(0.05, 0.12), maximize=True)),
 ]
 
 
@@ -126,7 +144,8 @@ def test_state_keys_and_errors():
     for opt, keys in [(optim.Adamax([p]), {"step", "exp_avg", "exp_inf"}),
                       (optim.NAdam([p]), {"step", "mu_product", "exp_avg", "exp_avg_sq"}),
                       (optim.RAdam([p]), {"step", "exp_avg", "exp_avg_sq"}),
-                      (optim.Adadelta([p]), {"step", "square_avg", "acc_delta"})]:
+                      (optim.Adadelta([p]), {"step", "square_avg", "acc_delta"}),
+                      (optim.Rprop([p]), {"step", "prev", "step_size"})]:
         opt.step()
         assert set(opt.state[p]) == keys and opt.state[p]["step"].dtype == torch.float32
     assert optim.NAdam([p]).defaults["lr"] == 2e-3 and optim.Adadelta([p]).defaults["lr"] == 1.0
@@ -136,5 +155,7 @@ def test_state_keys_and_errors():
         optim.Adadelta([p], rho=1.5)
     with pytest.raises(ValueError, match="Invalid beta parameter at index 1: 1.0"):
         optim.RAdam([p], betas=(0.9, 1.0))
+    with pytest.raises(ValueError, match="Invalid eta values: 0.5, 0.9"):
+        optim.Rprop([p], etas=(0.5, 0.9))
     with pytest.raises(ValueError, match="Invalid learning rate: -0.5"):
         optim.Adamax([p], lr=-0.5)

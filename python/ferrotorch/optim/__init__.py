@@ -6,4 +6,5 @@ from .adam_variants import Adamax, NAdam, RAdam  # noqa: F401
 from .rmsprop import RMSprop  # noqa: F401
 from .adagrad import Adagrad  # noqa: F401
 from .adadelta import Adadelta  # noqa: F401
+from .rprop import Rprop  # noqa: F401
 from . import lr_scheduler  # noqa: F401
