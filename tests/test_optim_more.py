@@ -1,4 +1,4 @@
-"""Adamax, NAdam, RAdam, Adadelta, Rprop: steps against their update rules written out in numpy (every option,
+"""Adamax, NAdam, RAdam, Adadelta, Rprop, ASGD: steps against their update rules written out in numpy (every option,
 float32/float64, 0-d/empty/transposed params, no-grad params skipped), state keys and argument errors."""
 import numpy as np
 import pytest
@@ -102,6 +102,21 @@ def rprop_ref(x, gs, lr=1e-2, etas=(0.5, 1.2), step_sizes=(1e-6, 50), maximize=F
     return x
 
 
+def asgd_ref(x, gs, lr=1e-2, lambd=1e-4, alpha=0.75, t0=1e6, weight_decay=0, maximize=False):
+    f32 = lambda v: float(np.float32(v))  # noqa: E731  (eta and mu live in float32 0-d tensors)
+    x = [a.copy() for a in x]
+    ax = [np.zeros_like(a) for a in x]
+    eta, mu = [f32(lr)] * len(x), [1.0] * len(x)
+    for t, step in enumerate(gs, 1):
+        for i, g in enumerate(step):
+            g = (-g if maximize else g) + weight_decay * x[i]
+            x[i] = x[i] * (1 - lambd * eta[i]) - eta[i] * g
+            ax[i] = x[i].copy() if mu[i] == 1 else ax[i] + mu[i] * (x[i] - ax[i])
+            eta[i] = f32(lr / (1 + lambd * lr * t) ** alpha)
+            mu[i] = f32(1 / max(1, t - t0))
+    return x, ax
+
+
 CASES = [
     (optim.Adamax, adamax_ref, dict()),
     (optim.Adamax, adamax_ref, dict(lr=0.05, betas=(0.8, 0.9), eps=1e-3, weight_decay=0.1, maximize=True)),
@@ -114,6 +129,9 @@ CASES = [
     (optim.RAdam, radam_ref, dict(lr=0.05, weight_decay=0.2, decoupled_weight_decay=True)),
     (optim.Adadelta, adadelta_ref, dict()),
     (optim.Adadelta, adadelta_ref, dict(lr=0.5, rho=0.7, eps=1e-4, weight_decay=0.1, maximize=True)),
+    (optim.ASGD, lambda *a, **k: asgd_ref(*a, **k)[0], dict()),
+    (optim.ASGD, lambda *a, **k: asgd_ref(*a, **k)[0], dict(lr=0.1, lambd=0.05, alpha=0.6, t0=0.5,
+                                                          weight_decay=0.1, maximize=True)),
     (optim.Rprop, rprop_ref, dict()),
     (optim.Rprop, rprop_ref, dict(lr=0.1, etas=(0.3, 1.5), step_sizes=(0.05, 0.12), maximize=True)),
 ]
@@ -138,6 +156,16 @@ def test_radam_cases_exercise_both_branches(b2):
     assert min(rhos) <= 5 < max(rhos)
 
 
+@pytest.mark.parametrize("dtype,rtol,atol", DTYPES)
+def test_asgd_running_average(dtype, rtol, atol):
+    kwargs = dict(lr=0.1, lambd=0.05, t0=0.5)  # mu < 1 from step 3: a true running average
+    init, grads, params = _make_problem(dtype)
+    opt = optim.ASGD(params, **kwargs)
+    _run(params, grads, opt, dtype)
+    for p, e in zip(params, asgd_ref(init[:4], grads, **kwargs)[1]):
+        np.testing.assert_allclose(opt.state[p]["ax"].numpy(), e, rtol=rtol, atol=atol)
+
+
 def test_state_keys_and_errors():
     p = nn.Parameter(torch.ones(2, dtype=torch.float64))
     p.grad = torch.ones(2, dtype=torch.float64)
@@ -145,7 +173,8 @@ def test_state_keys_and_errors():
                       (optim.NAdam([p]), {"step", "mu_product", "exp_avg", "exp_avg_sq"}),
                       (optim.RAdam([p]), {"step", "exp_avg", "exp_avg_sq"}),
                       (optim.Adadelta([p]), {"step", "square_avg", "acc_delta"}),
-                      (optim.Rprop([p]), {"step", "prev", "step_size"})]:
+                      (optim.Rprop([p]), {"step", "prev", "step_size"}),
+                      (optim.ASGD([p]), {"step", "eta", "mu", "ax"})]:
         opt.step()
         assert set(opt.state[p]) == keys and opt.state[p]["step"].dtype == torch.float32
     assert optim.NAdam([p]).defaults["lr"] == 2e-3 and optim.Adadelta([p]).defaults["lr"] == 1.0
