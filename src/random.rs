@@ -129,7 +129,7 @@ impl Stream {
             }
         };
         let chunk_groups = CHUNK;
-        if n < crate::backend::cpu::PARALLEL_THRESHOLD {
+        if !crate::backend::cpu::parallel(n) {
             run(0, &mut out);
         } else {
             out.par_chunks_mut(chunk_groups * opg).enumerate().for_each(|(ci, c)| run(ci * chunk_groups, c));

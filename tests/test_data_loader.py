@@ -335,13 +335,11 @@ class BigOp(Dataset):
         return (x + x).sum()
 
 
-# Kept last: once the parent's thread pool runs, later worker tests here start through forkserver.
-def test_workers_run_large_ops_after_parent_started_thread_pool():
-    from ferrotorch.utils.data._utils.pool import _default_context
+def test_forked_workers_run_large_ops_after_parent_started_thread_pool():
     big = torch.ones(1 << 17)
     assert (big + big).sum().item() == 2.0 * (1 << 17)  # starts the pool in this process
-    if os.path.isdir("/proc/self/task"):
-        assert _default_context().get_start_method() == "forkserver"
-    # A forked copy of a running pool deadlocks; timeout turns a regression into a failure, not a hang.
-    out = [b.item() for b in DataLoader(BigOp(), batch_size=None, num_workers=1, timeout=60)]
+    # A forked copy of a running thread pool would deadlock; the kernels must notice the fork and
+    # run serially. timeout turns a regression into a failure, not a hang.
+    out = [b.item() for b in DataLoader(BigOp(), batch_size=None, num_workers=1, timeout=60,
+                                        multiprocessing_context="fork")]
     assert out == [2.0 * (1 << 17), 4.0 * (1 << 17)]

@@ -83,7 +83,7 @@ pub fn fill_strided<O: Send, const K: usize>(
     f: impl Fn(&mut [O], [usize; K], usize, [usize; K]) + Sync,
 ) {
     let n = out.len();
-    if n < PARALLEL_THRESHOLD {
+    if !super::parallel(n) {
         walk.runs(0, n, |pos, offs, len, st| f(&mut out[pos..pos + len], offs, len, st));
     } else {
         out.par_chunks_mut(CHUNK).enumerate().for_each(|(ci, chunk)| {
@@ -101,7 +101,7 @@ pub fn fill_strided<O: Send, const K: usize>(
 fn write_once<O: Send>(n: usize, fill: impl Fn(&mut [MaybeUninit<O>], usize) + Sync) -> Vec<O> {
     let mut out: Vec<O> = Vec::with_capacity(n);
     let dst = &mut out.spare_capacity_mut()[..n];
-    if n < PARALLEL_THRESHOLD {
+    if !super::parallel(n) {
         fill(dst, 0);
     } else {
         dst.par_chunks_mut(CHUNK).enumerate().for_each(|(ci, c)| fill(c, ci * CHUNK));

@@ -11,7 +11,7 @@ pub use advanced::TensorIndex;
 // The recording `where` (the kernel is `where_forward`); formulas use it as `keep_where`.
 pub use crate::autograd::formulas::index::where_;
 
-use crate::backend::cpu::{self, fill_strided, Walk, PARALLEL_THRESHOLD};
+use crate::backend::cpu::{self, fill_strided, Walk};
 use crate::dtype::{result_type, DType, Element, Scalar};
 use crate::error::Result;
 use crate::layout::Layout;
@@ -729,7 +729,7 @@ fn gather_rows<T: Element>(out: &mut [T], data: &[T], starts: &[usize], row: &[u
     }
     if row_len == 1 {
         let r = row[0];
-        if out.len() < PARALLEL_THRESHOLD {
+        if !cpu::parallel(out.len()) {
             out.iter_mut().zip(starts).for_each(|(o, &s)| *o = data[s + r]);
         } else {
             out.par_iter_mut().zip(starts.par_iter()).for_each(|(o, &s)| *o = data[s + r]);
@@ -746,7 +746,7 @@ fn gather_rows<T: Element>(out: &mut [T], data: &[T], starts: &[usize], row: &[u
             }
         }
     };
-    if out.len() < PARALLEL_THRESHOLD {
+    if !cpu::parallel(out.len()) {
         out.chunks_mut(row_len).zip(starts).for_each(|(o, &s)| copy_row(o, s));
     } else {
         out.par_chunks_mut(row_len).zip(starts.par_iter()).for_each(|(o, &s)| copy_row(o, s));

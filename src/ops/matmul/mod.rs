@@ -23,7 +23,7 @@ struct Mat {
 }
 
 unsafe fn gemm_float<T: 'static + Copy>(m: usize, n: usize, k: usize, dst: *mut T, a: *const T, am: Mat, b: *const T, bm: Mat, zero: T, one: T, threaded: bool) {
-    let par = if threaded && m * n * k >= PARALLEL_FLOPS { Parallelism::Rayon(0) } else { Parallelism::None };
+    let par = if threaded && m * n * k >= PARALLEL_FLOPS && crate::backend::cpu::threads_usable() { Parallelism::Rayon(0) } else { Parallelism::None };
     gemm::gemm(
         m, n, k,
         dst, 1, n as isize, false,
@@ -76,7 +76,10 @@ fn bmm_kernel(a: &Tensor, b: &Tensor) -> Result<Tensor> {
     };
     let dtype = a.dtype();
     // Many small products: one thread per matrix beats splitting each small matrix.
-    let per_batch = batch > 1 && m * n * k < PARALLEL_FLOPS * 8 && batch * m * n * k >= PARALLEL_FLOPS;
+    let per_batch = batch > 1
+        && m * n * k < PARALLEL_FLOPS * 8
+        && batch * m * n * k >= PARALLEL_FLOPS
+        && crate::backend::cpu::threads_usable();
     let out_base = out.storage().as_ptr() as usize;
     let run = |bi: usize| {
         let (am, bm) = (mat(a, bi), mat(b, bi));

@@ -118,7 +118,7 @@ impl Plan {
         let mut out = vec![O::default(); self.groups];
         if self.inner == 0 {
             out.iter_mut().for_each(|o| *o = f(&[]));
-        } else if self.groups > 1 && src.len() >= PARALLEL_THRESHOLD {
+        } else if self.groups > 1 && crate::backend::cpu::parallel(src.len()) {
             let min_len = (PARALLEL_THRESHOLD / self.inner).max(1);
             out.par_iter_mut().zip(src.par_chunks(self.inner)).with_min_len(min_len).for_each(|(o, c)| *o = f(c));
         } else {
@@ -152,7 +152,7 @@ impl Plan {
                 let row = if self.inner == 0 { &src[0..0] } else { &src[g * inner..(g + 1) * inner] };
                 f(row, ra, rb)
             };
-            if self.groups > 1 && src.len() >= PARALLEL_THRESHOLD {
+            if self.groups > 1 && crate::backend::cpu::parallel(src.len()) {
                 a.par_chunks_mut(out_len).zip(b.par_chunks_mut(out_len)).zip(0..self.groups).for_each(run);
             } else {
                 a.chunks_mut(out_len).zip(b.chunks_mut(out_len)).zip(0..self.groups).for_each(run);
@@ -250,7 +250,12 @@ pub(crate) fn par_fold<T: Element, A: Send>(x: &[T], f: impl Fn(&[T]) -> A + Syn
     if x.len() < 2 * PAR_CHUNK {
         return f(x);
     }
-    let parts: Vec<A> = x.par_chunks(PAR_CHUNK).map(&f).collect();
+    // Same chunks either way, so a serial run (in a forked child) gives the same bits.
+    let parts: Vec<A> = if crate::backend::cpu::threads_usable() {
+        x.par_chunks(PAR_CHUNK).map(&f).collect()
+    } else {
+        x.chunks(PAR_CHUNK).map(&f).collect()
+    };
     let mut it = parts.into_iter();
     let first = it.next().expect("non-empty");
     it.fold(first, combine)

@@ -1,6 +1,5 @@
 //! Additive and logical reductions: sum, mean, prod, nansum, nanmean, all, any, count_nonzero.
 use super::{is_nan, par_fold, sum_f32, sum_f64, Plan};
-use crate::backend::cpu::PARALLEL_THRESHOLD;
 use crate::dtype::{DType, Element};
 use rayon::prelude::*;
 use crate::error::Result;
@@ -60,7 +59,7 @@ fn leading_sums<T: Element>(x: &Tensor, p: &Plan) -> Option<Vec<f64>> {
             a.iter_mut().zip(row).for_each(|(o, v)| *o += v.to_f64());
         }
     };
-    if rows * m >= PARALLEL_THRESHOLD {
+    if crate::backend::cpu::parallel(rows * m) {
         acc.par_chunks_mut(COLS).enumerate().for_each(work);
     } else {
         acc.chunks_mut(COLS).enumerate().for_each(work);

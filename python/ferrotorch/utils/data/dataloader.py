@@ -42,8 +42,8 @@ class DataLoader(Generic[T_co]):
     * ``num_workers > 0`` loads batches in that many worker processes, ``prefetch_factor`` batches
       ahead per worker; batches come back in sampler order and a worker's exception is re-raised
       here with its traceback. ``multiprocessing_context`` (a context or a start-method name) picks
-      how workers start; by default fork on Linux unless ferrotorch's CPU thread pool is already
-      running, then forkserver (a forked copy of that pool would deadlock; see ``_default_context``).
+      how workers start; by default the platform's (fork on Linux), as in PyTorch. Workers run their
+      kernels single-threaded.
       ``in_order=False`` hands batches out as they arrive instead. An
       :class:`IterableDataset` is replicated in every worker (shard it with ``get_worker_info``).
     * ``pin_memory`` has no effect: there is no accelerator memory to pin into yet.

@@ -4,7 +4,6 @@ import itertools
 import multiprocessing
 import os
 import queue
-import threading
 
 from .. import _utils  # MP_STATUS_CHECK_INTERVAL is read from here at call time (tests shorten it)
 from . import ExceptionWrapper
@@ -19,35 +18,11 @@ from .worker import _IterableDatasetStopIteration, _preload_numpy_random, _Resum
 _live_queues = {}
 
 
-def _native_thread_count():
-    """Threads of this process not started by Python's threading module (Linux only, else None)."""
-    try:
-        return len(os.listdir("/proc/self/task")) - threading.active_count()
-    except OSError:
-        return None
-
-
-# Taken while ferrotorch is being imported, before any kernel can have started its CPU thread pool.
-_BASELINE_NATIVE_THREADS = _native_thread_count()
-
-
 def _default_context():
-    """The start method workers use unless the DataLoader names one.
-
-    ferrotorch's CPU kernels run large tensors on a thread pool that does not survive ``fork``: a
-    forked child sees the pool but not its threads, and its first large op waits forever. So where
-    the platform default is fork (Linux), fork is used only while no native thread has started since
-    ferrotorch was imported; otherwise workers come from ``forkserver``, whose server process has
-    never run a kernel. Like PyTorch under spawn (macOS, Windows), that requires a picklable dataset,
-    collate_fn and worker_init_fn and an ``if __name__ == "__main__":`` guard in the script.
-    """
-    method = multiprocessing.get_start_method(allow_none=True) or multiprocessing.get_all_start_methods()[0]
-    if method != "fork":
-        return multiprocessing.get_context(method)
-    now = _native_thread_count()
-    if now is not None and _BASELINE_NATIVE_THREADS is not None and now <= _BASELINE_NATIVE_THREADS:
-        return multiprocessing.get_context("fork")
-    return multiprocessing.get_context("forkserver")
+    """The start method workers use unless the DataLoader names one: the platform's default, as in
+    PyTorch (fork on Linux). Forking is safe even after the CPU kernels started their thread pool: a
+    forked child runs its kernels serially (see threads_usable in src/backend/cpu/mod.rs)."""
+    return multiprocessing.get_context()
 
 
 class _MultiProcessingDataLoaderIter(_BaseDataLoaderIter):
