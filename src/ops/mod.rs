@@ -9,3 +9,4 @@ pub mod shape_ops;
 pub mod sort;
 pub mod create;
 pub mod ternary;
+pub mod conv;
