@@ -150,6 +150,22 @@ def test_pool_gradients():
     assert gradcheck(lambda a: F.max_pool1d(a, 2), (t(rand(1, 2, 6), True),))
 
 
+def test_max_pool_kernel_details():
+    x = t(rand(1, 2, 5, 6), True)
+    v, i = F.max_pool2d(x, 2, return_indices=True)
+    assert v.grad_fn.name() == "MaxPool2DWithIndicesBackward0" and not i.requires_grad
+    assert gradgradcheck(lambda a: F.max_pool2d(a, 3, 2, 1), (x,))
+    # overlapping windows: a pixel that wins twice gets both gradients
+    y = t([[[[1.0, 9.0, 2.0]]]], True)
+    F.max_pool2d(y, (1, 2), stride=1).sum().backward()
+    np.testing.assert_array_equal(y.grad.numpy(), [[[[0.0, 2.0, 0.0]]]])
+    nan = torch.tensor([[[[1.0, float("nan")], [3.0, 2.0]]]])
+    assert math.isnan(F.max_pool2d(nan, 2).item())
+    h = F.max_pool2d(t(rand(1, 1, 4, 4)).to(torch.float16), 2)
+    assert h.dtype == torch.float16 and h.shape == (1, 1, 2, 2)
+    assert F.max_pool2d(torch.zeros(0, 3, 4, 4), 2).shape == (0, 3, 2, 2)
+
+
 def test_pool_errors():
     with pytest.raises(RuntimeError, match="pad should be at most half of effective kernel size, but got pad=2, "
                                            "kernel_size=3 and dilation=1"):

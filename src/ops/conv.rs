@@ -29,7 +29,7 @@ impl Window {
         [f(0), f(1)]
     }
 
-    fn check(&self) -> Result<()> {
+    pub(crate) fn check(&self) -> Result<()> {
         let pos = |v: [usize; 2]| v[0] > 0 && v[1] > 0;
         if !pos(self.kernel) {
             bail!(Runtime, "kernel size should be greater than zero, but got kernel_height: {} kernel_width: {}", self.kernel[0], self.kernel[1]);
@@ -61,9 +61,23 @@ impl Window {
     /// For kernel offset `k` along dim `d` and output position `o`: the input coordinate, or
     /// None when it falls into the padding.
     #[inline]
-    fn source(&self, d: usize, o: usize, k: usize, size: usize) -> Option<usize> {
+    pub(crate) fn source(&self, d: usize, o: usize, k: usize, size: usize) -> Option<usize> {
         let i = (o * self.stride[d] + k * self.dilation[d]) as i64 - self.padding[d] as i64;
         (i >= 0 && (i as usize) < size).then_some(i as usize)
+    }
+
+    /// For kernel offset `k` along dim `d`: the output positions `lo..hi` (of `n_out`) that read
+    /// inside the input, and the input coordinate of position `o` in that range, `o * stride + off`
+    /// (`off` may be negative, so it is returned as i64). Lets the inner loops skip bounds checks.
+    #[inline]
+    fn valid_range(&self, d: usize, k: usize, size: usize, n_out: usize) -> (usize, usize, i64) {
+        let off = (k * self.dilation[d]) as i64 - self.padding[d] as i64;
+        let s = self.stride[d] as i64;
+        let lo = if off >= 0 { 0 } else { ((-off + s - 1) / s) as usize };
+        let last = size as i64 - 1 - off; // o * s <= last
+        let hi = if last < 0 { 0 } else { (last / s + 1) as usize };
+        let lo = lo.min(n_out);
+        (lo, hi.min(n_out).max(lo), off)
     }
 }
 
@@ -79,14 +93,28 @@ fn for_planes<T: Send>(out: &mut [T], chunk: usize, f: impl Fn(usize, &mut [T]) 
     }
 }
 
+/// `for_planes` over two outputs cut into planes of the same `chunk` (values and indices).
+pub(crate) fn for_planes_pair<A: Send, B: Send>(a: &mut [A], b: &mut [B], chunk: usize, f: impl Fn(usize, &mut [A], &mut [B]) + Sync) {
+    if chunk == 0 || a.is_empty() {
+        return;
+    }
+    if a.len() < PARALLEL_THRESHOLD {
+        a.chunks_mut(chunk).zip(b.chunks_mut(chunk)).enumerate().for_each(|(i, (x, y))| f(i, x, y));
+    } else {
+        a.par_chunks_mut(chunk).zip(b.par_chunks_mut(chunk)).enumerate().for_each(|(i, (x, y))| f(i, x, y));
+    }
+}
+
 /// One plane `src` (h x w) into its `kh*kw` rows of `oh*ow` columns.
 fn im2col_plane<T: Copy + Default>(src: &[T], dst: &mut [T], size: [usize; 2], blocks: [usize; 2], win: &Window) {
     let [h, w] = size;
     let [oh, ow] = blocks;
     let [kh, kw] = win.kernel;
+    let sw = win.stride[1];
     for ki in 0..kh {
         for kj in 0..kw {
             let row = &mut dst[(ki * kw + kj) * oh * ow..(ki * kw + kj + 1) * oh * ow];
+            let (lo, hi, off) = win.valid_range(1, kj, w, ow);
             for oy in 0..oh {
                 let seg = &mut row[oy * ow..(oy + 1) * ow];
                 let Some(iy) = win.source(0, oy, ki, h) else {
@@ -94,11 +122,18 @@ fn im2col_plane<T: Copy + Default>(src: &[T], dst: &mut [T], size: [usize; 2], b
                     continue;
                 };
                 let line = &src[iy * w..(iy + 1) * w];
-                for (ox, v) in seg.iter_mut().enumerate() {
-                    *v = match win.source(1, ox, kj, w) {
-                        Some(ix) => line[ix],
-                        None => T::default(),
-                    };
+                seg[..lo].fill(T::default());
+                seg[hi..].fill(T::default());
+                if lo == hi {
+                    continue;
+                }
+                let first = (lo as i64 * sw as i64 + off) as usize;
+                if sw == 1 {
+                    seg[lo..hi].copy_from_slice(&line[first..first + (hi - lo)]);
+                } else {
+                    for (v, &x) in seg[lo..hi].iter_mut().zip(line[first..].iter().step_by(sw)) {
+                        *v = x;
+                    }
                 }
             }
         }
@@ -110,15 +145,26 @@ fn col2im_plane<T: Copy + std::ops::AddAssign>(src: &[T], dst: &mut [T], size: [
     let [h, w] = size;
     let [oh, ow] = blocks;
     let [kh, kw] = win.kernel;
+    let sw = win.stride[1];
     for ki in 0..kh {
         for kj in 0..kw {
             let row = &src[(ki * kw + kj) * oh * ow..(ki * kw + kj + 1) * oh * ow];
+            let (lo, hi, off) = win.valid_range(1, kj, w, ow);
+            if lo == hi {
+                continue;
+            }
+            let first = (lo as i64 * sw as i64 + off) as usize;
             for oy in 0..oh {
                 let Some(iy) = win.source(0, oy, ki, h) else { continue };
                 let line = &mut dst[iy * w..(iy + 1) * w];
-                for (ox, &v) in row[oy * ow..(oy + 1) * ow].iter().enumerate() {
-                    if let Some(ix) = win.source(1, ox, kj, w) {
-                        line[ix] += v;
+                let seg = &row[oy * ow + lo..oy * ow + hi];
+                if sw == 1 {
+                    for (x, &v) in line[first..first + (hi - lo)].iter_mut().zip(seg) {
+                        *x += v;
+                    }
+                } else {
+                    for (x, &v) in line[first..].iter_mut().step_by(sw).zip(seg) {
+                        *x += v;
                     }
                 }
             }
@@ -134,7 +180,7 @@ fn check_float(t: &Tensor, kernel: &str) -> Result<()> {
 }
 
 /// Half types compute in f32 (col2im accumulates; im2col shares the path for simplicity).
-fn compute_dtype(d: DType) -> DType {
+pub(crate) fn compute_dtype(d: DType) -> DType {
     match d {
         DType::F16 | DType::BF16 => DType::F32,
         d => d,
@@ -276,6 +322,33 @@ mod tests {
         let lhs: f64 = cols.to_vec::<f64>().iter().zip(&y).map(|(a, b)| a * b).sum();
         let rhs: f64 = back.to_vec::<f64>().iter().zip(&x).map(|(a, b)| a * b).sum();
         assert!((lhs - rhs).abs() < 1e-9, "{lhs} vs {rhs}");
+    }
+
+    #[test]
+    fn fast_rows_match_a_per_element_reference() {
+        // Strides 1-3, dilations, padding wider than the kernel's reach: the row ranges must
+        // agree with checking every element.
+        for &(k, d, p, s) in &[(3, 1, 1, 1), (2, 2, 3, 2), (3, 1, 0, 3), (1, 1, 2, 2), (4, 2, 5, 1)] {
+            let w = Window { kernel: [k, k + 1], dilation: [d, 1], padding: [p, p + 1], stride: [s, s] };
+            let (h, wd) = (6, 7);
+            let x: Vec<f64> = (0..h * wd).map(|v| v as f64 + 1.0).collect();
+            let cols = im2col_forward(&Tensor::from_vec(x.clone(), &[1, 1, h, wd]).unwrap(), &w).unwrap().to_vec::<f64>();
+            let [oh, ow] = w.checked_blocks([h, wd]).unwrap();
+            let mut expect = vec![];
+            for ki in 0..w.kernel[0] {
+                for kj in 0..w.kernel[1] {
+                    for oy in 0..oh {
+                        for ox in 0..ow {
+                            expect.push(match (w.source(0, oy, ki, h), w.source(1, ox, kj, wd)) {
+                                (Some(y), Some(z)) => x[y * wd + z],
+                                _ => 0.0,
+                            });
+                        }
+                    }
+                }
+            }
+            assert_eq!(cols, expect, "{w:?}");
+        }
     }
 
     #[test]

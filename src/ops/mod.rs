@@ -10,3 +10,4 @@ pub mod sort;
 pub mod create;
 pub mod ternary;
 pub mod conv;
+pub mod pool;

@@ -1,5 +1,6 @@
 //! Bindings of the nn kernels: `_C._im2col` / `_C._col2im` (what `F.unfold` / `F.fold` and
-//! the convolution and pooling functionals in `ferrotorch/nn/_functional/` lower onto).
+//! the convolution and pooling functionals in `ferrotorch/nn/_functional/` lower onto) and
+//! `_C._max_pool2d`.
 use crate::ops::conv::Window;
 use crate::python::args;
 use crate::python::tensor::{PyResultT, PyTensor};
@@ -51,8 +52,26 @@ fn _col2im(
     Ok(PyTensor::new(t.col2im(size, &window(kernel_size, dilation, padding, stride)?)?))
 }
 
+/// `_max_pool2d(input (N, C, H, W), kernel_size, stride, padding, dilation, ceil_mode)`:
+/// (values, flat per-plane indices), both (N, C, oh, ow).
+#[pyfunction]
+fn _max_pool2d(
+    py: Python,
+    input: &Bound<PyAny>,
+    kernel_size: &Bound<PyAny>,
+    stride: &Bound<PyAny>,
+    padding: &Bound<PyAny>,
+    dilation: &Bound<PyAny>,
+    ceil_mode: bool,
+) -> PyResult<PyObject> {
+    let t = args::tensor(input, "_max_pool2d", "input")?;
+    let (v, i) = t.max_pool2d_with_indices(&window(kernel_size, dilation, padding, stride)?, ceil_mode)?;
+    Ok((PyTensor::new(v), PyTensor::new(i)).into_pyobject(py)?.into_any().unbind())
+}
+
 pub fn register(m: &Bound<PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(_im2col, m)?)?;
     m.add_function(wrap_pyfunction!(_col2im, m)?)?;
+    m.add_function(wrap_pyfunction!(_max_pool2d, m)?)?;
     Ok(())
 }

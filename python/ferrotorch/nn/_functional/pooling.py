@@ -1,11 +1,7 @@
-"""Pooling: max/avg over sliding windows (via im2col), adaptive average pooling (as two matrix
-products with averaging matrices). 1-D forms run as 2-D ones with height 1.
-
-Max pooling here costs kh*kw times the input in memory (the unfolded windows); a fused kernel
-would compute values and indices in one pass.
+"""Pooling: max (a fused values+indices kernel), average (sums over im2col windows), adaptive
+average (two matrix products with averaging matrices), adaptive max (one max per output cell).
+1-D forms run as 2-D ones with height 1.
 """
-import math
-
 from ... import _C
 from .conv import _tuple
 from .sampling import pad as _pad
@@ -63,20 +59,11 @@ def _windows(x, k, s, d, out):
 def max_pool2d_with_indices(input, kernel_size, stride=None, padding=0, dilation=1, ceil_mode=False,
                             return_indices=True):
     """Max pooling returning (values, flat indices into each input plane)."""
-    k, s, p, d, out, extra = _geometry(input, kernel_size, stride, padding, dilation, ceil_mode, "max_pool2d")
-    batched = input.dim() == 4
-    x = input if batched else input.unsqueeze(0)
-    h, w = x.shape[2], x.shape[3]
-    xp = _pad(x, (p[1], p[1] + extra[1], p[0], p[0] + extra[0]), value=-math.inf)
-    values, arg = _windows(xp, k, s, d, out).max(2)
-    # Window offset (ki, kj) at output (oy, ox) reads input row oy*sh - ph + ki*dh (same for columns).
-    ki, kj = arg // k[1], arg % k[1]
-    rows = _C.arange(out[0], device=input.device).view(out[0], 1) * s[0] - p[0]
-    cols = _C.arange(out[1], device=input.device) * s[1] - p[1]
-    indices = (rows + ki * d[0]) * w + cols + kj * d[1]
-    if not batched:
-        values, indices = values.squeeze(0), indices.squeeze(0)
-    return values, indices
+    k, s, p, d, _, _ = _geometry(input, kernel_size, stride, padding, dilation, ceil_mode, "max_pool2d")
+    if input.dim() == 3:
+        values, indices = _C._max_pool2d(input.unsqueeze(0), k, s, p, d, ceil_mode)
+        return values.squeeze(0), indices.squeeze(0)
+    return _C._max_pool2d(input, k, s, p, d, ceil_mode)
 
 
 def max_pool2d(input, kernel_size, stride=None, padding=0, dilation=1, ceil_mode=False, return_indices=False):
