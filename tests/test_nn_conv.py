@@ -200,6 +200,10 @@ def test_conv_shape_errors():
         F.conv1d(torch.zeros(1, 1, 1, 4), torch.zeros(1, 1, 2))
     with pytest.raises(RuntimeError, match="Kernel size can't be greater than actual input size"):
         F.conv2d(torch.zeros(1, 3, 2, 2), w)
+    with pytest.raises(RuntimeError, match=r"Input type \(double\) and bias type \(float\) should be the same"):
+        F.conv2d(torch.zeros(1, 3, 5, 5, dtype=torch.float64), w.double(), torch.zeros(8))
+    with pytest.raises(RuntimeError, match=r"Input type \(float\) and weight type \(double\) should be the same"):
+        F.conv_transpose2d(torch.zeros(1, 8, 5, 5), w.double())
     with pytest.raises(RuntimeError, match="expected bias to be 1-dimensional with 8 elements"):
         F.conv2d(torch.zeros(1, 3, 5, 5), w, torch.zeros(7))
 

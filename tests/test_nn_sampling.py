@@ -120,6 +120,17 @@ def test_interpolate_known_values_scale_factor_and_1d():
     np.testing.assert_array_equal(a[0, 0], z[0, 0, [int(math.floor(j / 1.5)) for j in range(7)]])
 
 
+def test_interpolate_nearest_exact_and_area():
+    z = rand(1, 2, 5, 7)
+    ne = F.interpolate(t(z), size=(3, 4), mode="nearest-exact").numpy()
+    rows = [min(int((j + 0.5) * 5 / 3), 4) for j in range(3)]
+    cols = [min(int((j + 0.5) * 7 / 4), 6) for j in range(4)]
+    np.testing.assert_array_equal(ne, z[:, :, rows][:, :, :, cols])
+    area = F.interpolate(t(z), size=(2, 3), mode="area").numpy()
+    np.testing.assert_allclose(area[0, 1, 1, 2], z[0, 1, 2:5, 4:7].mean())  # window [2, 5) x [4, 7)
+    np.testing.assert_allclose(area[0, 0, 0, 0], z[0, 0, 0:3, 0:3].mean())
+
+
 def test_interpolate_gradients_and_errors():
     x = t(rand(1, 2, 4, 3), True).transpose(2, 3)
     assert gradcheck(lambda a: F.interpolate(a, size=(5, 7), mode="bilinear", align_corners=False), (x,))

@@ -64,6 +64,19 @@ def _check_channels(input, weight, groups, channels_per_group, transposed=False)
                            f"but got {c} channels instead")
 
 
+_CPP_TYPE = {"float32": "float", "float64": "double", "float16": "c10::Half", "bfloat16": "c10::BFloat16"}
+
+
+def _check_types(input, weight, bias):
+    """Convolutions don't promote: PyTorch's 'Input type (...) and ... type (...) should be the same'."""
+    def name(t):
+        s = str(t.dtype).replace("ferrotorch.", "").replace("torch.", "")
+        return _CPP_TYPE.get(s, s)
+    for other, what in ((weight, "weight"), (bias, "bias")):
+        if other is not None and other.dtype != input.dtype:
+            raise RuntimeError(f"Input type ({name(input)}) and {what} type ({name(other)}) should be the same")
+
+
 def _same_padding(kernel, dilation, stride):
     """PyTorch's padding='same': total d*(k-1) per dim, the odd extra going to the right."""
     if any(s != 1 for s in stride):
@@ -74,6 +87,7 @@ def _same_padding(kernel, dilation, stride):
 
 def _conv_nd(input, weight, bias, stride, padding, dilation, groups):
     """2-D convolution of a batched (N, C, H, W) input by an (O, C/groups, kh, kw) weight."""
+    _check_types(input, weight, bias)
     kernel = tuple(weight.shape[2:])
     if isinstance(padding, str):
         if padding == "valid":
@@ -152,6 +166,7 @@ def conv1d(input, weight, bias=None, stride=1, padding=0, dilation=1, groups=1):
 
 def _conv_transpose_nd(input, weight, bias, stride, padding, output_padding, groups, dilation):
     """Transposed 2-D convolution of (N, C_in, H, W) by a (C_in, C_out/groups, kh, kw) weight."""
+    _check_types(input, weight, bias)
     n, cin, h, w = input.shape
     kernel = tuple(weight.shape[2:])
     _check_channels(input, weight, groups, weight.shape[0] // groups, transposed=True)

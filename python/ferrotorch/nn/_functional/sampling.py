@@ -131,8 +131,9 @@ def interpolate(input, size=None, scale_factor=None, mode="nearest", align_corne
                 recompute_scale_factor=None, antialias=False):
     """Resamples (N, C, W) or (N, C, H, W) input to `size` or by `scale_factor`.
 
-    Modes: 'nearest' (PyTorch's floor(dst * in/out) rule), 'linear' (3-D) and 'bilinear' (4-D)
-    with align_corners False (half-pixel centres) or True (corner pixels aligned).
+    Modes: 'nearest' (PyTorch's floor(dst * in/out) rule), 'nearest-exact', 'area' (adaptive
+    average pooling), 'linear' (3-D) and 'bilinear' (4-D) with align_corners False (half-pixel
+    centres) or True (corner pixels aligned).
     """
     linear_modes = {"linear": 3, "bilinear": 4}
     if mode in ("nearest", "area", "nearest-exact"):
@@ -146,19 +147,25 @@ def interpolate(input, size=None, scale_factor=None, mode="nearest", align_corne
                                   f"for the modes: nearest | linear | bilinear (got {mode})")
     if mode in linear_modes and linear_modes[mode] != input.dim():
         raise NotImplementedError(f"Got {input.dim()}D input, but {mode} mode needs {linear_modes[mode]}D input")
-    if mode not in ("nearest", "linear", "bilinear"):
+    if mode not in ("nearest", "nearest-exact", "area", "linear", "bilinear"):
         raise NotImplementedError(f"Input Error: Only 3D and 4D input Tensors supported (got {input.dim()}D) "
-                                  f"for the modes: nearest | linear | bilinear (got {mode})")
+                                  f"for the modes: nearest | nearest-exact | area | linear | bilinear (got {mode})")
     sizes, scales = _output_sizes(input, size, scale_factor, recompute_scale_factor)
     if any(s <= 0 for s in sizes):
         raise RuntimeError(f"Input and output sizes should be greater than 0, but got input "
                            f"({', '.join(map(str, input.shape[2:]))}) and output ({', '.join(map(str, sizes))})")
+    if mode == "area":
+        from .pooling import adaptive_avg_pool1d, adaptive_avg_pool2d
+        return adaptive_avg_pool1d(input, sizes) if input.dim() == 3 else adaptive_avg_pool2d(input, sizes)
     x = input
     for i, (n_out, scale) in enumerate(zip(sizes, scales)):
         d = 2 + i
         n_in = x.shape[d]
-        if mode == "nearest":
-            idx = [min(int(math.floor(j * scale)), n_in - 1) for j in range(n_out)]
+        if mode in ("nearest", "nearest-exact"):
+            # 'nearest' reads floor(j * scale) (PyTorch's legacy rule), 'nearest-exact' the pixel
+            # whose centre is nearest: floor((j + 0.5) * scale).
+            half = 0.5 if mode == "nearest-exact" else 0.0
+            idx = [min(int(math.floor((j + half) * scale)), n_in - 1) for j in range(n_out)]
             x = x.index_select(d, _index(idx, x))
         else:
             x = _linear_along(x, d, n_in, n_out, scale, bool(align_corners))
