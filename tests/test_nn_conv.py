@@ -295,3 +295,22 @@ def test_conv_module_errors():
         nn.Conv2d(3, 4, 3, padding_mode="mirror")
     with pytest.raises(ValueError, match='Only "zeros" padding mode is supported for ConvTranspose2d'):
         nn.ConvTranspose2d(3, 4, 3, padding_mode="reflect")
+
+
+def test_small_cnn_trains():
+    """Conv -> ReLU -> MaxPool -> Conv -> AdaptiveAvgPool -> Linear: SGD lowers the loss."""
+    torch.manual_seed(0)
+    net = nn.Sequential(nn.Conv2d(1, 4, 3, padding=1), nn.ReLU(), nn.MaxPool2d(2), nn.Conv2d(4, 8, 3), nn.ReLU(),
+                        nn.AdaptiveAvgPool2d(1), nn.Flatten(), nn.Linear(8, 3))
+    x, y = torch.randn(6, 1, 8, 8), torch.tensor([0, 1, 2, 0, 1, 2])
+    losses = []
+    for _ in range(15):
+        loss = -F.log_softmax(net(x), 1).gather(1, y.view(-1, 1)).mean()
+        net.zero_grad()
+        loss.backward()
+        with torch.no_grad():
+            for p in net.parameters():
+                p -= 0.2 * p.grad
+        losses.append(loss.item())
+    assert losses[-1] < losses[0] - 0.05
+    assert list(net.state_dict()) == ["0.weight", "0.bias", "3.weight", "3.bias", "7.weight", "7.bias"]
