@@ -9,3 +9,5 @@ pub mod shape_ops;
 pub mod sort;
 pub mod create;
 pub mod ternary;
+pub mod conv;
+pub mod pool;

@@ -16,6 +16,7 @@ pub mod indexing;
 pub mod shape_ops;
 pub mod creation;
 pub mod autograd;
+pub mod nn;
 
 #[pymodule]
 #[pyo3(name = "_C")]
@@ -30,5 +31,6 @@ fn init_module(m: &Bound<PyModule>) -> PyResult<()> {
     shape_ops::register(m)?;
     creation::register(m)?;
     autograd::register(m)?;
+    nn::register(m)?;
     Ok(())
 }

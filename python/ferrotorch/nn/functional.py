@@ -9,3 +9,6 @@ from ._functional.loss_nll import *  # noqa: F401,F403
 from ._functional.loss_multi import *  # noqa: F401,F403
 from ._functional.sparse import *  # noqa: F401,F403
 from ._functional.distance import *  # noqa: F401,F403
+from ._functional.conv import *  # noqa: F401,F403
+from ._functional.pooling import *  # noqa: F401,F403
+from ._functional.sampling import *  # noqa: F401,F403

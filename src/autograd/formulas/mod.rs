@@ -5,6 +5,7 @@ pub mod elementwise;
 pub mod index;
 pub mod index_map;
 pub mod matmul;
+pub mod conv;
 pub mod shape;
 pub mod view;
 pub mod reduce;

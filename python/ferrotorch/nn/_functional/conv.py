@@ -1,0 +1,224 @@
+"""Convolutions and their building blocks, lowered onto the im2col/col2im kernels.
+
+conv = (weight as a matrix) @ im2col(input); transposed conv = col2im(weight^T @ input). Both
+record their gradients through the kernels' own nodes (Im2ColBackward0 / Col2ImBackward0) and
+the matrix products, so double backward works.
+"""
+from ... import _C
+
+__all__ = ["conv1d", "conv2d", "conv_transpose1d", "conv_transpose2d", "unfold", "fold"]
+
+
+def _tuple(v, n, name="argument"):
+    """An int or an n-sequence as an n-tuple of ints."""
+    if isinstance(v, (tuple, list)):
+        if len(v) == 1:
+            return tuple(int(v[0]) for _ in range(n))
+        if len(v) != n:
+            raise RuntimeError(f"expected {name} to be a single integer value or a list of {n} values to match "
+                               f"the convolution dimensions, but got {name}={list(v)}")
+        return tuple(int(x) for x in v)
+    return (int(v),) * n
+
+
+def unfold(input, kernel_size, dilation=1, padding=0, stride=1):
+    """Extracts sliding local blocks: (N, C, H, W) -> (N, C*kh*kw, L); (C, H, W) -> (C*kh*kw, L)."""
+    if input.dim() == 3:
+        return _C._im2col(input.unsqueeze(0), kernel_size, dilation, padding, stride).squeeze(0)
+    return _C._im2col(input, kernel_size, dilation, padding, stride)
+
+
+def fold(input, output_size, kernel_size, dilation=1, padding=0, stride=1):
+    """Sums sliding local blocks back into an image: the adjoint of `unfold`."""
+    if input.dim() == 2:
+        return _C._col2im(input.unsqueeze(0), output_size, kernel_size, dilation, padding, stride).squeeze(0)
+    return _C._col2im(input, output_size, kernel_size, dilation, padding, stride)
+
+
+def _batched(input, nspatial, name):
+    """(input with a batch dim, whether one was added); PyTorch's message for other ranks."""
+    nd = input.dim()
+    if nd == nspatial + 1:
+        return input.unsqueeze(0), True
+    if nd != nspatial + 2:
+        raise RuntimeError(f"Expected {nspatial + 1}D (unbatched) or {nspatial + 2}D (batched) input to {name}, "
+                           f"but got input of size: {list(input.shape)}")
+    return input, False
+
+
+def _check_channels(input, weight, groups, channels_per_group, transposed=False):
+    if groups <= 0:
+        raise RuntimeError("non-positive groups is not supported")
+    if weight.dim() != input.dim():
+        raise RuntimeError(f"Expected {weight.dim()}-dimensional input for {weight.dim()}-dimensional weight "
+                           f"{list(weight.shape)}, but got {input.dim()}-dimensional input of size "
+                           f"{list(input.shape)} instead")
+    c = input.shape[1]
+    if c != channels_per_group * groups:
+        if transposed:
+            raise RuntimeError(f"Given transposed=1, weight of size {list(weight.shape)}, expected input"
+                               f"{list(input.shape)} to have {channels_per_group * groups} channels, "
+                               f"but got {c} channels instead")
+        raise RuntimeError(f"Given groups={groups}, weight of size {list(weight.shape)}, expected input"
+                           f"{list(input.shape)} to have {channels_per_group * groups} channels, "
+                           f"but got {c} channels instead")
+
+
+_CPP_TYPE = {"float32": "float", "float64": "double", "float16": "c10::Half", "bfloat16": "c10::BFloat16"}
+
+
+def _check_types(input, weight, bias):
+    """Convolutions don't promote: PyTorch's 'Input type (...) and ... type (...) should be the same'."""
+    def name(t):
+        s = str(t.dtype).replace("ferrotorch.", "").replace("torch.", "")
+        return _CPP_TYPE.get(s, s)
+    for other, what in ((weight, "weight"), (bias, "bias")):
+        if other is not None and other.dtype != input.dtype:
+            raise RuntimeError(f"Input type ({name(input)}) and {what} type ({name(other)}) should be the same")
+
+
+def _same_padding(kernel, dilation, stride):
+    """PyTorch's padding='same': total d*(k-1) per dim, the odd extra going to the right."""
+    if any(s != 1 for s in stride):
+        raise RuntimeError("padding='same' is not supported for strided convolutions")
+    total = [d * (k - 1) for k, d in zip(kernel, dilation)]
+    return [t // 2 for t in total], [t - t // 2 for t in total]
+
+
+def _conv_nd(input, weight, bias, stride, padding, dilation, groups):
+    """2-D convolution of a batched (N, C, H, W) input by an (O, C/groups, kh, kw) weight."""
+    _check_types(input, weight, bias)
+    kernel = tuple(weight.shape[2:])
+    if isinstance(padding, str):
+        if padding == "valid":
+            padding = (0, 0)
+        elif padding == "same":
+            left, right = _same_padding(kernel, dilation, stride)
+            if left != right:
+                # Asymmetric: pad the extra (right/bottom) part explicitly, the rest in im2col.
+                from .sampling import pad as _pad
+                input = _pad(input, (0, right[1] - left[1], 0, right[0] - left[0]))
+            padding = tuple(left)
+        else:
+            raise RuntimeError(f"Invalid padding string: '{padding}'")
+    n, c = input.shape[0], input.shape[1]
+    o = weight.shape[0]
+    if o % groups != 0:
+        raise RuntimeError("Given groups=%d, expected weight to be divisible by %d at dimension 0, but got weight "
+                           "of size %s instead" % (groups, groups, list(weight.shape)))
+    _check_channels(input, weight, groups, weight.shape[1])
+    if bias is not None and (bias.dim() != 1 or bias.shape[0] != o):
+        raise RuntimeError(f"Given weight of size {list(weight.shape)}, expected bias to be 1-dimensional with "
+                           f"{o} elements, but got bias of size {list(bias.shape)} instead")
+    if any(p < 0 for p in padding):
+        raise RuntimeError("negative padding is not supported")
+    if input.shape[2] + 2 * padding[0] < dilation[0] * (kernel[0] - 1) + 1 or \
+            input.shape[3] + 2 * padding[1] < dilation[1] * (kernel[1] - 1) + 1:
+        raise RuntimeError(f"Calculated padded input size per channel: ({input.shape[2] + 2 * padding[0]} x "
+                           f"{input.shape[3] + 2 * padding[1]}). Kernel size: ({kernel[0]} x {kernel[1]}). "
+                           f"Kernel size can't be greater than actual input size")
+    oh = (input.shape[2] + 2 * padding[0] - dilation[0] * (kernel[0] - 1) - 1) // stride[0] + 1
+    ow = (input.shape[3] + 2 * padding[1] - dilation[1] * (kernel[1] - 1) - 1) // stride[1] + 1
+    if n == 0:
+        out = _C.zeros((0, o, oh, ow), dtype=input.dtype, device=input.device)
+        # Keep the graph (and the weight's gradient shape) for empty batches.
+        out = out + (weight.sum() * 0)
+        return out if bias is None else out + bias.view(1, o, 1, 1)
+    cols = _C._im2col(input, kernel, dilation, padding, stride)  # (N, C*k, L)
+    k = kernel[0] * kernel[1]
+    if groups == 1:
+        out = weight.reshape(o, c * k).matmul(cols)  # (N, O, L)
+    else:
+        cols = cols.view(n, groups, (c // groups) * k, oh * ow)
+        out = weight.reshape(groups, o // groups, (c // groups) * k).matmul(cols)  # (N, g, O/g, L)
+    out = out.reshape(n, o, oh, ow)
+    if bias is not None:
+        out = out + bias.view(1, o, 1, 1)
+    return out
+
+
+def conv2d(input, weight, bias=None, stride=1, padding=0, dilation=1, groups=1):
+    """2-D convolution (cross-correlation) over (N, C, H, W) or unbatched (C, H, W) input.
+
+    >>> import ferrotorch as torch
+    >>> torch.nn.functional.conv2d(torch.ones(1, 1, 3, 3), torch.ones(1, 1, 2, 2)).tolist()
+    [[[[4.0, 4.0], [4.0, 4.0]]]]
+    """
+    x, added = _batched(input, 2, "conv2d")
+    if not isinstance(padding, str):
+        padding = _tuple(padding, 2, "padding")
+    out = _conv_nd(x, weight, bias, _tuple(stride, 2, "stride"), padding, _tuple(dilation, 2, "dilation"),
+                   groups)
+    return out.squeeze(0) if added else out
+
+
+def conv1d(input, weight, bias=None, stride=1, padding=0, dilation=1, groups=1):
+    """1-D convolution over (N, C, L) or unbatched (C, L) input; runs as a 2-D one with height 1."""
+    x, added = _batched(input, 1, "conv1d")
+    if weight.dim() != 3:
+        raise RuntimeError(f"Expected 3-dimensional weight for conv1d, but got weight of size {list(weight.shape)}")
+    if not isinstance(padding, str):
+        padding = (0,) + _tuple(padding, 1, "padding")
+    out = _conv_nd(x.unsqueeze(2), weight.unsqueeze(2), bias, (1,) + _tuple(stride, 1, "stride"), padding,
+                   (1,) + _tuple(dilation, 1, "dilation"), groups).squeeze(2)
+    return out.squeeze(0) if added else out
+
+
+def _conv_transpose_nd(input, weight, bias, stride, padding, output_padding, groups, dilation):
+    """Transposed 2-D convolution of (N, C_in, H, W) by a (C_in, C_out/groups, kh, kw) weight."""
+    _check_types(input, weight, bias)
+    n, cin, h, w = input.shape
+    kernel = tuple(weight.shape[2:])
+    _check_channels(input, weight, groups, weight.shape[0] // groups, transposed=True)
+    if weight.shape[0] % groups != 0:
+        raise RuntimeError(f"Given groups={groups}, expected weight to be divisible by {groups} at dimension 0, "
+                           f"but got weight of size {list(weight.shape)} instead")
+    cout = weight.shape[1] * groups
+    for d in range(2):
+        if output_padding[d] >= stride[d] and output_padding[d] >= dilation[d]:
+            raise RuntimeError(
+                f"output padding must be smaller than either stride or dilation, but got output_padding_height: "
+                f"{output_padding[0]} output_padding_width: {output_padding[1]} stride_height: {stride[0]} "
+                f"stride_width: {stride[1]} dilation_height: {dilation[0]} dilation_width: {dilation[1]}")
+    out_size = [(s - 1) * st - 2 * p + d * (k - 1) + op + 1
+                for s, st, p, d, k, op in zip((h, w), stride, padding, dilation, kernel, output_padding)]
+    if bias is not None and (bias.dim() != 1 or bias.shape[0] != cout):
+        raise RuntimeError(f"Given transposed=1, weight of size {list(weight.shape)}, expected bias to be "
+                           f"1-dimensional with {cout} elements, but got bias of size {list(bias.shape)} instead")
+    if any(s <= 0 for s in out_size):
+        raise RuntimeError(f"Given input size per channel: ({h} x {w}). Calculated output size per channel: "
+                           f"({out_size[0]} x {out_size[1]}). Output size is too small")
+    k = kernel[0] * kernel[1]
+    # cols[n, (co, kh, kw), l] = sum_ci weight[ci, co, kh, kw] * input[n, ci, l], per group.
+    wt = weight.reshape(groups, cin // groups, (cout // groups) * k).transpose(1, 2)
+    x = input.reshape(n, groups, cin // groups, h * w)
+    cols = wt.matmul(x).reshape(n, cout * k, h * w)
+    # col2im without padding onto the full extent, then crop `padding` and extend by
+    # `output_padding`: this also covers output_padding >= stride (allowed when < dilation).
+    full = [(s - 1) * st + d * (kk - 1) + 1 for s, st, d, kk in zip((h, w), stride, dilation, kernel)]
+    if n == 0:
+        img = _C.zeros((0, cout, full[0], full[1]), dtype=input.dtype, device=input.device) + weight.sum() * 0
+    else:
+        img = _C._col2im(cols, full, kernel, dilation, 0, stride)
+    from .sampling import pad as _pad
+    out = _pad(img, (-padding[1], out_size[1] - full[1] + padding[1], -padding[0], out_size[0] - full[0] + padding[0]))
+    if bias is not None:
+        out = out + bias.view(1, cout, 1, 1)
+    return out
+
+
+def conv_transpose2d(input, weight, bias=None, stride=1, padding=0, output_padding=0, groups=1, dilation=1):
+    """Transposed 2-D convolution (the gradient of conv2d w.r.t. its input) of (N, C, H, W) or (C, H, W)."""
+    x, added = _batched(input, 2, "conv_transpose2d")
+    out = _conv_transpose_nd(x, weight, bias, _tuple(stride, 2, "stride"), _tuple(padding, 2, "padding"),
+                             _tuple(output_padding, 2, "output_padding"), groups, _tuple(dilation, 2, "dilation"))
+    return out.squeeze(0) if added else out
+
+
+def conv_transpose1d(input, weight, bias=None, stride=1, padding=0, output_padding=0, groups=1, dilation=1):
+    """Transposed 1-D convolution of (N, C, L) or (C, L); runs as a 2-D one with height 1."""
+    x, added = _batched(input, 1, "conv_transpose1d")
+    out = _conv_transpose_nd(x.unsqueeze(2), weight.unsqueeze(2), bias, (1,) + _tuple(stride, 1, "stride"),
+                             (0,) + _tuple(padding, 1, "padding"), (0,) + _tuple(output_padding, 1, "output_padding"),
+                             groups, (1,) + _tuple(dilation, 1, "dilation")).squeeze(2)
+    return out.squeeze(0) if added else out

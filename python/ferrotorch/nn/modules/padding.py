@@ -1,0 +1,108 @@
+"""Padding layers: ZeroPad1d/2d, ConstantPad1d/2d, ReflectionPad1d/2d, ReplicationPad1d/2d, CircularPad1d/2d."""
+from .. import functional as F
+from .module import Module
+
+__all__ = ["ZeroPad1d", "ZeroPad2d", "ConstantPad1d", "ConstantPad2d", "ReflectionPad1d", "ReflectionPad2d",
+           "ReplicationPad1d", "ReplicationPad2d", "CircularPad1d", "CircularPad2d"]
+
+
+def _expand(padding, n):
+    """An int -> 2n copies; a sequence must already have 2n entries (left, right, top, bottom)."""
+    if isinstance(padding, (list, tuple)):
+        if len(padding) != 2 * n:
+            raise ValueError(f"expected padding to be a single integer value or a list of {2 * n} values, "
+                             f"but got {len(padding)}")
+        return tuple(padding)
+    return (padding,) * (2 * n)
+
+
+class _PadNd(Module):
+    _n = 1
+    _mode = "constant"
+
+    def __init__(self, padding):
+        super().__init__()
+        self.padding = _expand(padding, self._n)
+
+    def forward(self, input):
+        return F.pad(input, self.padding, self._mode)
+
+    def extra_repr(self):
+        return f"{self.padding}"
+
+
+class _ConstantPadNd(_PadNd):
+    def __init__(self, padding, value):
+        super().__init__(padding)
+        self.value = value
+
+    def forward(self, input):
+        return F.pad(input, self.padding, "constant", self.value)
+
+    def extra_repr(self):
+        return f"padding={self.padding}, value={self.value}"
+
+
+class ConstantPad1d(_ConstantPadNd):
+    """Pads the last dim with `value`."""
+    _n = 1
+
+
+class ConstantPad2d(_ConstantPadNd):
+    """Pads the last two dims with `value`; padding is (left, right, top, bottom)."""
+    _n = 2
+
+
+class ZeroPad1d(ConstantPad1d):
+    """Pads the last dim with zeros."""
+
+    def __init__(self, padding):
+        super().__init__(padding, 0.0)
+
+    def extra_repr(self):
+        return f"{self.padding}"
+
+
+class ZeroPad2d(ConstantPad2d):
+    """Pads the last two dims with zeros; padding is (left, right, top, bottom).
+
+    >>> import ferrotorch as torch
+    >>> torch.nn.ZeroPad2d(1)
+    ZeroPad2d((1, 1, 1, 1))
+    """
+
+    def __init__(self, padding):
+        super().__init__(padding, 0.0)
+
+    def extra_repr(self):
+        return f"{self.padding}"
+
+
+class ReflectionPad1d(_PadNd):
+    """Reflects the last dim at its borders (edge not repeated)."""
+    _n, _mode = 1, "reflect"
+
+
+class ReflectionPad2d(_PadNd):
+    """Reflects the last two dims at their borders."""
+    _n, _mode = 2, "reflect"
+
+
+class ReplicationPad1d(_PadNd):
+    """Repeats the edge values of the last dim."""
+    _n, _mode = 1, "replicate"
+
+
+class ReplicationPad2d(_PadNd):
+    """Repeats the edge values of the last two dims."""
+    _n, _mode = 2, "replicate"
+
+
+class CircularPad1d(_PadNd):
+    """Wraps the last dim around."""
+    _n, _mode = 1, "circular"
+
+
+class CircularPad2d(_PadNd):
+    """Wraps the last two dims around."""
+    _n, _mode = 2, "circular"

@@ -1,0 +1,107 @@
+//! Max pooling over batched N-C-H-W planes: values and flat per-plane indices (PyTorch's
+//! `h * W + w`) in one pass, with no unfolded copy of the windows. Windows reuse
+//! `conv::Window`; positions in the padding are skipped (they act as -inf).
+use super::conv::{compute_dtype, for_planes_pair, Window};
+use crate::bail;
+use crate::dtype::{DType, Element};
+use crate::error::Result;
+use crate::tensor::Tensor;
+
+/// PyTorch's pooling_output_shape: in ceil mode the last window must start inside the input
+/// or its left padding.
+pub fn pool_out_size(size: usize, k: usize, s: usize, p: usize, d: usize, ceil_mode: bool) -> i64 {
+    let (size, k, s, p, d) = (size as i64, k as i64, s as i64, p as i64, d as i64);
+    let mut out = (size + 2 * p - d * (k - 1) - 1 + if ceil_mode { s - 1 } else { 0 }).div_euclid(s) + 1;
+    if ceil_mode && (out - 1) * s >= size + p {
+        out -= 1;
+    }
+    out
+}
+
+fn max_plane<T: Element + PartialOrd>(src: &[T], vals: &mut [T], idx: &mut [i64], size: [usize; 2], blocks: [usize; 2], win: &Window) {
+    let [h, w] = size;
+    let [oh, ow] = blocks;
+    for oy in 0..oh {
+        for ox in 0..ow {
+            let mut best: Option<(T, usize)> = None;
+            for ki in 0..win.kernel[0] {
+                let Some(y) = win.source(0, oy, ki, h) else { continue };
+                for kj in 0..win.kernel[1] {
+                    let Some(x) = win.source(1, ox, kj, w) else { continue };
+                    let v = src[y * w + x];
+                    // First maximum wins; NaN propagates (PyTorch's `val > max || isnan(val)`).
+                    #[allow(clippy::eq_op)]
+                    let nan = v != v;
+                    if best.is_none_or(|(b, _)| v > b || (nan && b == b)) {
+                        best = Some((v, y * w + x));
+                    }
+                }
+            }
+            let (v, i) = best.unwrap_or((T::from_f64(f64::NEG_INFINITY), 0));
+            vals[oy * ow + ox] = v;
+            idx[oy * ow + ox] = i as i64;
+        }
+    }
+}
+
+/// `max_pool2d_with_indices(input (N, C, H, W))`: (values, int64 indices), both (N, C, oh, ow).
+pub(crate) fn max_pool2d_forward(input: &Tensor, win: &Window, ceil_mode: bool) -> Result<(Tensor, Tensor)> {
+    if !input.dtype().is_float() {
+        bail!(Runtime, "\"max_pool2d\" not implemented for '{}'", input.dtype().scalar_name());
+    }
+    win.check()?;
+    let s = input.shape();
+    if s.len() != 4 || s[1..].iter().any(|&d| d == 0) {
+        bail!(Runtime, "non-empty 3D or 4D (batch mode) tensor expected for input, but got: {:?}", s);
+    }
+    let (n, c, size) = (s[0], s[1], [s[2], s[3]]);
+    let mut b = [0i64; 2];
+    for d in 0..2 {
+        if 2 * win.padding[d] > win.dilation[d] * (win.kernel[d] - 1) + 1 {
+            bail!(Runtime, "pad should be at most half of effective kernel size, but got pad={}, kernel_size={} and dilation={}", win.padding[d], win.kernel[d], win.dilation[d]);
+        }
+        b[d] = pool_out_size(size[d], win.kernel[d], win.stride[d], win.padding[d], win.dilation[d], ceil_mode);
+    }
+    if b[0] < 1 || b[1] < 1 {
+        bail!(Runtime, "Given input size: ({}x{}x{}). Calculated output size: ({}x{}x{}). Output size is too small", c, size[0], size[1], c, b[0], b[1]);
+    }
+    let blocks = [b[0] as usize, b[1] as usize];
+    let cd = compute_dtype(input.dtype());
+    let x = if cd != input.dtype() { input.to_dtype_copy(cd)? } else { input.contiguous_forward()? };
+    let shape = [n, c, blocks[0], blocks[1]];
+    let (vals, idx) = match cd {
+        DType::F32 => run::<f32>(&x, n * c, size, blocks, win, &shape)?,
+        DType::F64 => run::<f64>(&x, n * c, size, blocks, win, &shape)?,
+        _ => unreachable!("float dtypes only"),
+    };
+    let vals = if cd != input.dtype() { vals.to_dtype_copy(input.dtype())? } else { vals };
+    Ok((vals, idx))
+}
+
+fn run<T: Element + PartialOrd + Default>(x: &Tensor, planes: usize, size: [usize; 2], blocks: [usize; 2], win: &Window, shape: &[usize]) -> Result<(Tensor, Tensor)> {
+    let (hw, per) = (size[0] * size[1], blocks[0] * blocks[1]);
+    let mut vals = vec![T::default(); planes * per];
+    let mut idx = vec![0i64; planes * per];
+    // SAFETY: `x` is contiguous with dtype T (checked by the caller).
+    let src = unsafe { &x.storage().slice::<T>()[x.offset()..x.offset() + x.numel()] };
+    for_planes_pair(&mut vals, &mut idx, per, |p, v, i| max_plane(&src[p * hw..(p + 1) * hw], v, i, size, blocks, win));
+    Ok((Tensor::from_vec(vals, shape)?, Tensor::from_vec(idx, shape)?))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn max_pool_values_indices_and_padding() {
+        // 1x1x3x4 image; 2x2 windows, stride 2, padding 1: padded cells never win.
+        let x: Vec<f64> = vec![1., -2., 3., 0., -5., 6., -7., 8., 9., -1., -3., -4.];
+        let w = Window { kernel: [2, 2], dilation: [1, 1], padding: [1, 1], stride: [2, 2] };
+        let (v, i) = max_pool2d_forward(&Tensor::from_vec(x, &[1, 1, 3, 4]).unwrap(), &w, false).unwrap();
+        assert_eq!(v.shape(), &[1, 1, 2, 3]);
+        assert_eq!(v.to_vec::<f64>(), vec![1., 3., 0., 9., 6., 8.]);
+        assert_eq!(i.to_vec::<i64>(), vec![0, 2, 3, 8, 5, 7]);
+        assert_eq!(pool_out_size(5, 2, 2, 0, 1, true), 3);
+        assert_eq!(pool_out_size(5, 2, 2, 0, 1, false), 2);
+    }
+}
