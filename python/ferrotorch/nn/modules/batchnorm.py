@@ -4,7 +4,8 @@ from collections import ChainMap
 from ... import _C
 from .. import functional as F
 from .module import Module
-from .normalization import _affine_parameter, _reset_affine
+from ..parameter import _optional_parameter
+from .normalization import _reset_affine
 
 __all__ = ["BatchNorm1d", "BatchNorm2d", "BatchNorm3d"]
 
@@ -21,8 +22,8 @@ class _NormBase(Module):
         self.momentum = momentum
         self.affine = affine
         self.track_running_stats = track_running_stats
-        self.register_parameter("weight", _affine_parameter(affine, num_features, device, dtype))
-        self.register_parameter("bias", _affine_parameter(affine, num_features, device, dtype))
+        self.register_parameter("weight", _optional_parameter(affine, num_features, device, dtype))
+        self.register_parameter("bias", _optional_parameter(affine, num_features, device, dtype))
         if track_running_stats:
             self.register_buffer("running_mean", _C.zeros(num_features, device=device, dtype=dtype))
             self.register_buffer("running_var", _C.ones(num_features, device=device, dtype=dtype))

@@ -1,8 +1,7 @@
 """Per-sample normalisation modules: LayerNorm, GroupNorm, RMSNorm."""
-from ... import _C
 from .. import functional as F
 from .. import init
-from ..parameter import Parameter
+from ..parameter import _optional_parameter
 from .module import Module
 
 __all__ = ["LayerNorm", "GroupNorm", "RMSNorm"]
@@ -10,11 +9,6 @@ __all__ = ["LayerNorm", "GroupNorm", "RMSNorm"]
 
 def _shape(normalized_shape):
     return (normalized_shape,) if isinstance(normalized_shape, int) else tuple(normalized_shape)
-
-
-def _affine_parameter(wanted, shape, device, dtype):
-    """An uninitialised Parameter of `shape` when `wanted`, else None (registered in its place, as PyTorch does)."""
-    return Parameter(_C.empty(shape, device=device, dtype=dtype)) if wanted else None
 
 
 def _reset_affine(weight, bias=None):
@@ -34,9 +28,9 @@ class LayerNorm(Module):
         self.normalized_shape = _shape(normalized_shape)
         self.eps = eps
         self.elementwise_affine = elementwise_affine
-        self.register_parameter("weight", _affine_parameter(elementwise_affine, self.normalized_shape, device, dtype))
-        self.register_parameter("bias", _affine_parameter(elementwise_affine and bias, self.normalized_shape,
-                                                          device, dtype))
+        shape = self.normalized_shape
+        self.register_parameter("weight", _optional_parameter(elementwise_affine, shape, device, dtype))
+        self.register_parameter("bias", _optional_parameter(elementwise_affine and bias, shape, device, dtype))
         self.reset_parameters()
 
     def reset_parameters(self):
@@ -60,8 +54,8 @@ class GroupNorm(Module):
         self.num_channels = num_channels
         self.eps = eps
         self.affine = affine
-        self.register_parameter("weight", _affine_parameter(affine, num_channels, device, dtype))
-        self.register_parameter("bias", _affine_parameter(affine, num_channels, device, dtype))
+        self.register_parameter("weight", _optional_parameter(affine, num_channels, device, dtype))
+        self.register_parameter("bias", _optional_parameter(affine, num_channels, device, dtype))
         self.reset_parameters()
 
     def reset_parameters(self):
@@ -83,7 +77,8 @@ class RMSNorm(Module):
         self.normalized_shape = _shape(normalized_shape)
         self.eps = eps
         self.elementwise_affine = elementwise_affine
-        self.register_parameter("weight", _affine_parameter(elementwise_affine, self.normalized_shape, device, dtype))
+        shape = self.normalized_shape
+        self.register_parameter("weight", _optional_parameter(elementwise_affine, shape, device, dtype))
         self.reset_parameters()
 
     def reset_parameters(self):
