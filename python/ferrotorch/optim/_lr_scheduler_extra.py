@@ -22,6 +22,29 @@ def _format_param(name, optimizer, param):
     return [p.clone() if isinstance(p, Tensor) else p for p in param]
 
 
+def _check_cycle_momentum(optimizer):
+    """For `cycle_momentum`: the optimizer must have a momentum or betas; returns whether it is beta1."""
+    if "momentum" not in optimizer.defaults and "betas" not in optimizer.defaults:
+        raise ValueError("optimizer must support momentum or beta1 with `cycle_momentum` option enabled")
+    return "betas" in optimizer.defaults
+
+
+def _set_momentum(group, use_beta1, momentum):
+    """Write a cycled momentum where the optimizer keeps it: beta1 of `betas`, or `momentum`."""
+    if use_beta1:
+        group["betas"] = (momentum, *group["betas"][1:])
+    else:
+        group["momentum"] = momentum
+
+
+def _init_momentum_groups(optimizer, use_beta1, max_momentums, base_momentums):
+    """A fresh cycle starts at max_momentum; each group records its max/base momentum."""
+    for m_momentum, b_momentum, group in zip(max_momentums, base_momentums, optimizer.param_groups):
+        _set_momentum(group, use_beta1, m_momentum)
+        group["max_momentum"] = m_momentum
+        group["base_momentum"] = b_momentum
+
+
 def _check_scheduler_list(name, schedulers, optimizer):
     """PyTorch's checks on the schedulers that `SequentialLR` / `ChainedScheduler` (`name`) combine:
     each has an optimizer, that optimizer is `optimizer`, and none is a `ReduceLROnPlateau`."""
@@ -115,19 +138,11 @@ class OneCycleLR(LRScheduler):
 
         self.cycle_momentum = cycle_momentum
         if self.cycle_momentum:
-            if "momentum" not in self.optimizer.defaults and "betas" not in self.optimizer.defaults:
-                raise ValueError("optimizer must support momentum or beta1 with `cycle_momentum` option enabled")
-            self.use_beta1 = "betas" in self.optimizer.defaults
+            self.use_beta1 = _check_cycle_momentum(self.optimizer)
             max_momentums = _format_param("max_momentum", optimizer, max_momentum)
             base_momentums = _format_param("base_momentum", optimizer, base_momentum)
             if last_epoch == -1:
-                for m_momentum, b_momentum, group in zip(max_momentums, base_momentums, optimizer.param_groups):
-                    if self.use_beta1:
-                        group["betas"] = (m_momentum, *group["betas"][1:])
-                    else:
-                        group["momentum"] = m_momentum
-                    group["max_momentum"] = m_momentum
-                    group["base_momentum"] = b_momentum
+                _init_momentum_groups(optimizer, self.use_beta1, max_momentums, base_momentums)
         super().__init__(optimizer, last_epoch, verbose)
 
     def _anneal_func(self, start, end, pct):
@@ -167,10 +182,7 @@ class OneCycleLR(LRScheduler):
                 start_step = phase["end_step"]
             lrs.append(computed_lr)
             if self.cycle_momentum:
-                if self.use_beta1:
-                    group["betas"] = (computed_momentum, *group["betas"][1:])
-                else:
-                    group["momentum"] = computed_momentum
+                _set_momentum(group, self.use_beta1, computed_momentum)
         return lrs
 
 

@@ -6,7 +6,8 @@ from functools import partial
 
 from .lr_scheduler import LambdaLR, LRScheduler, _EnableGetLrCall, _group_lrs, _lr_lambda_list, \
     _warn_get_lr_called_within_step
-from ._lr_scheduler_extra import _SchedulerList, _check_scheduler_list, _format_param
+from ._lr_scheduler_extra import _SchedulerList, _check_cycle_momentum, _check_scheduler_list, _format_param, \
+    _init_momentum_groups, _set_momentum
 from .optimizer import Optimizer
 
 __all__ = ["MultiplicativeLR", "PolynomialLR", "ChainedScheduler", "CosineAnnealingWarmRestarts", "CyclicLR"]
@@ -166,20 +167,11 @@ class CyclicLR(LRScheduler):
         self._init_scale_fn()
         self.cycle_momentum = cycle_momentum
         if cycle_momentum:
-            if "momentum" not in optimizer.defaults and "betas" not in optimizer.defaults:
-                raise ValueError("optimizer must support momentum or beta1 with `cycle_momentum` option enabled")
-            self.use_beta1 = "betas" in self.optimizer.defaults
+            self.use_beta1 = _check_cycle_momentum(optimizer)
             self.base_momentums = _format_param("base_momentum", optimizer, base_momentum)
             self.max_momentums = _format_param("max_momentum", optimizer, max_momentum)
             if last_epoch == -1:
-                for m_momentum, b_momentum, group in zip(self.max_momentums, self.base_momentums,
-                                                         optimizer.param_groups):
-                    if self.use_beta1:
-                        group["betas"] = (m_momentum, *group["betas"][1:])
-                    else:
-                        group["momentum"] = m_momentum
-                    group["max_momentum"] = m_momentum
-                    group["base_momentum"] = b_momentum
+                _init_momentum_groups(optimizer, self.use_beta1, self.max_momentums, self.base_momentums)
         super().__init__(optimizer, last_epoch, verbose)
         self.base_lrs = base_lrs
 
@@ -224,11 +216,7 @@ class CyclicLR(LRScheduler):
                for base_lr, max_lr in zip(self.base_lrs, self.max_lrs)]
         if self.cycle_momentum:
             for group, base_m, max_m in zip(self.optimizer.param_groups, self.base_momentums, self.max_momentums):
-                momentum = max_m - (max_m - base_m) * scale_factor * self.scale_fn(at)
-                if self.use_beta1:
-                    group["betas"] = (momentum, *group["betas"][1:])
-                else:
-                    group["momentum"] = momentum
+                _set_momentum(group, self.use_beta1, max_m - (max_m - base_m) * scale_factor * self.scale_fn(at))
         return lrs
 
     def state_dict(self):
