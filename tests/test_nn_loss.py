@@ -9,30 +9,13 @@ import numpy as np
 import pytest
 
 import ferrotorch as torch
-from conftest import assert_close, to_numpy
+from conftest import to_numpy
 from ferrotorch import nn
 from ferrotorch.autograd import gradcheck
 from ferrotorch.nn import functional as F
+from _loss_helpers import RED, T, close, red_np
 
-RED = ["none", "mean", "sum"]
 rng = np.random.default_rng(0)
-
-
-def red_np(a, reduction):
-    return a if reduction == "none" else (a.mean() if reduction == "mean" else a.sum())
-
-
-def T(a, dtype=torch.float64, rg=False):
-    return torch.tensor(np.asarray(a, dtype=np.float64)).to(dtype).requires_grad_(rg)
-
-
-def tol(dtype):
-    return dict(rtol=1e-5, atol=1e-6, check_dtype=False) if dtype == torch.float32 else dict(rtol=1e-10, atol=1e-12)
-
-
-def close(out, ref, dtype=torch.float64):
-    assert out.dtype == dtype
-    assert_close(out, np.asarray(ref, dtype=np.float64), **tol(dtype))
 
 
 def transposed(shape_t, lo=-2.0, hi=2.0):

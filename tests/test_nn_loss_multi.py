@@ -3,31 +3,12 @@ import numpy as np
 import pytest
 
 import ferrotorch as torch
-from conftest import assert_close
 from ferrotorch import nn
 from ferrotorch.autograd import gradcheck
 from ferrotorch.nn import functional as F
+from _loss_helpers import RED, L, T, close, red_np
 
-RED = ["none", "mean", "sum"]
 rng = np.random.default_rng(2)
-
-
-def T(a, dtype=torch.float64, rg=False):
-    return torch.tensor(np.asarray(a, dtype=np.float64)).to(dtype).requires_grad_(rg)
-
-
-def L(a):
-    return torch.tensor(np.asarray(a, dtype=np.int64))
-
-
-def close(out, ref, dtype=torch.float64):
-    assert out.dtype == dtype
-    kw = dict(rtol=1e-5, atol=1e-6, check_dtype=False) if dtype == torch.float32 else dict(rtol=1e-10, atol=1e-12)
-    assert_close(out, np.asarray(ref, dtype=np.float64), **kw)
-
-
-def red_np(a, r):
-    return a if r == "none" else (a.mean() if r == "mean" else a.sum())
 
 
 def ref_multi_margin(x, y, p, margin, w=None):

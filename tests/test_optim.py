@@ -54,6 +54,14 @@ def sgd_ref(x, gs, lr=1e-3, momentum=0, dampening=0, weight_decay=0, nesterov=Fa
     return x
 
 
+def adam_decay(g, x, lr, weight_decay, decoupled, maximize):
+    """The Adam family's gradient prelude: ±g, then L2 decay into g or decoupled (AdamW) decay of x."""
+    g = -g if maximize else g
+    if decoupled:
+        return g, x * (1 - lr * weight_decay)
+    return g + weight_decay * x, x
+
+
 def adam_ref(x, gs, lr=1e-3, betas=(0.9, 0.999), eps=1e-8, weight_decay=0, amsgrad=False, maximize=False,
              decoupled=False):
     b1, b2 = betas
@@ -63,11 +71,7 @@ def adam_ref(x, gs, lr=1e-3, betas=(0.9, 0.999), eps=1e-8, weight_decay=0, amsgr
     vmax = [np.zeros_like(a) for a in x]
     for t, step in enumerate(gs, 1):
         for i, g in enumerate(step):
-            g = -g if maximize else g
-            if decoupled:
-                x[i] = x[i] * (1 - lr * weight_decay)
-            else:
-                g = g + weight_decay * x[i]
+            g, x[i] = adam_decay(g, x[i], lr, weight_decay, decoupled, maximize)
             m[i] = b1 * m[i] + (1 - b1) * g
             v[i] = b2 * v[i] + (1 - b2) * g * g
             vmax[i] = np.maximum(vmax[i], v[i])

@@ -5,7 +5,7 @@ import pytest
 
 import ferrotorch as torch
 from ferrotorch import nn, optim
-from test_optim import DTYPES, _case_id, _make_problem, _run
+from test_optim import DTYPES, _case_id, _make_problem, _run, adam_decay
 
 
 def adamax_ref(x, gs, lr=2e-3, betas=(0.9, 0.999), eps=1e-8, weight_decay=0, maximize=False):
@@ -32,11 +32,7 @@ def nadam_ref(x, gs, lr=2e-3, betas=(0.9, 0.999), eps=1e-8, weight_decay=0, mome
     mu_at = lambda t: b1 * (1 - 0.5 * 0.96 ** (t * momentum_decay))  # noqa: E731
     for t, step in enumerate(gs, 1):
         for i, g in enumerate(step):
-            g = -g if maximize else g
-            if decoupled_weight_decay:
-                x[i] = x[i] * (1 - lr * weight_decay)
-            else:
-                g = g + weight_decay * x[i]
+            g, x[i] = adam_decay(g, x[i], lr, weight_decay, decoupled_weight_decay, maximize)
             # PyTorch keeps mu_product in a float32 0-d tensor, so its rounding is part of the rule.
             mu_prod[i] = float(np.float32(mu_prod[i]) * np.float32(mu_at(t)))
             m[i] = b1 * m[i] + (1 - b1) * g
@@ -55,11 +51,7 @@ def radam_ref(x, gs, lr=1e-3, betas=(0.9, 0.999), eps=1e-8, weight_decay=0, deco
     rho_inf = 2 / (1 - b2) - 1
     for t, step in enumerate(gs, 1):
         for i, g in enumerate(step):
-            g = -g if maximize else g
-            if decoupled_weight_decay:
-                x[i] = x[i] * (1 - lr * weight_decay)
-            else:
-                g = g + weight_decay * x[i]
+            g, x[i] = adam_decay(g, x[i], lr, weight_decay, decoupled_weight_decay, maximize)
             m[i] = b1 * m[i] + (1 - b1) * g
             v[i] = b2 * v[i] + (1 - b2) * g * g
             m_hat = m[i] / (1 - b1 ** t)

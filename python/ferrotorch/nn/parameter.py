@@ -37,3 +37,9 @@ class Parameter(Tensor):
 
 def _rebuild_parameter(data, requires_grad):
     return Parameter(data, requires_grad)
+
+
+def _optional_parameter(wanted, shape, device=None, dtype=None):
+    """An uninitialised Parameter of `shape` when `wanted`, else None: what modules register for an optional
+    weight or bias (`register_parameter(name, None)` keeps the slot, as PyTorch does)."""
+    return Parameter(_C.empty(shape, device=device, dtype=dtype)) if wanted else None

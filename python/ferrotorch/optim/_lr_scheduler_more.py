@@ -4,8 +4,10 @@ import math
 import types
 from functools import partial
 
-from .lr_scheduler import LambdaLR, LRScheduler, _EnableGetLrCall, _group_lrs, _warn_get_lr_called_within_step
-from ._lr_scheduler_extra import ReduceLROnPlateau, _format_param
+from .lr_scheduler import LambdaLR, LRScheduler, _EnableGetLrCall, _group_lrs, _lr_lambda_list, \
+    _warn_get_lr_called_within_step
+from ._lr_scheduler_extra import _SchedulerList, _check_cycle_momentum, _check_scheduler_list, _format_param, \
+    _init_momentum_groups, _set_momentum
 from .optimizer import Optimizer
 
 __all__ = ["MultiplicativeLR", "PolynomialLR", "ChainedScheduler", "CosineAnnealingWarmRestarts", "CyclicLR"]
@@ -16,12 +18,7 @@ class MultiplicativeLR(LRScheduler):
 
     def __init__(self, optimizer, lr_lambda, last_epoch=-1, verbose="deprecated"):
         self.optimizer = optimizer
-        if not isinstance(lr_lambda, (list, tuple)):
-            self.lr_lambdas = [lr_lambda] * len(optimizer.param_groups)
-        else:
-            if len(lr_lambda) != len(optimizer.param_groups):
-                raise ValueError(f"Expected {len(optimizer.param_groups)} lr_lambdas, but got {len(lr_lambda)}")
-            self.lr_lambdas = list(lr_lambda)
+        self.lr_lambdas = _lr_lambda_list(optimizer, lr_lambda)
         for fn in self.lr_lambdas:
             if not callable(fn):
                 raise TypeError(f"lr_lambda should be a function, but got {type(fn).__name__}")
@@ -69,17 +66,7 @@ class ChainedScheduler(LRScheduler):
         if len(schedulers) < 1:
             raise ValueError(f"{name} expects at least one scheduler to be chained, but got no scheduler.")
         optimizer = optimizer or schedulers[0].optimizer
-        for idx, scheduler in enumerate(schedulers):
-            if not hasattr(scheduler, "optimizer"):
-                raise TypeError(f"{name} at index {idx} should have `optimizer` as its attribute.")
-            if isinstance(scheduler, ReduceLROnPlateau):
-                raise ValueError(f"{name} does not support `ReduceLROnPlateau` scheduler as it requires "
-                                 "additional kwargs to be specified when calling `step`, but got one at index "
-                                 f"{idx} in the given schedulers sequence.")
-            if optimizer is not scheduler.optimizer:
-                raise ValueError(f"{name} expects all schedulers to belong to the same optimizer, but got "
-                                 f"scheduler {scheduler.__class__.__name__} at index {idx} has "
-                                 f"{scheduler.optimizer}, which is different from {optimizer.__class__.__name__}.")
+        _check_scheduler_list(name, schedulers, optimizer)
         self._schedulers = schedulers
         self.optimizer = optimizer
         self._last_lr = _group_lrs(self._schedulers[-1])
@@ -90,17 +77,8 @@ class ChainedScheduler(LRScheduler):
             scheduler.step()
         self._last_lr = _group_lrs(self._schedulers[-1])
 
-    def state_dict(self):
-        state_dict = {k: v for k, v in self.__dict__.items() if k not in ("optimizer", "_schedulers")}
-        state_dict["_schedulers"] = [s.state_dict() for s in self._schedulers]
-        return state_dict
-
-    def load_state_dict(self, state_dict):
-        _schedulers = state_dict.pop("_schedulers")
-        self.__dict__.update(state_dict)
-        state_dict["_schedulers"] = _schedulers
-        for s, sd in zip(self._schedulers, _schedulers):
-            s.load_state_dict(sd)
+    state_dict = _SchedulerList.state_dict
+    load_state_dict = _SchedulerList.load_state_dict
 
 
 class CosineAnnealingWarmRestarts(LRScheduler):
@@ -189,20 +167,11 @@ class CyclicLR(LRScheduler):
         self._init_scale_fn()
         self.cycle_momentum = cycle_momentum
         if cycle_momentum:
-            if "momentum" not in optimizer.defaults and "betas" not in optimizer.defaults:
-                raise ValueError("optimizer must support momentum or beta1 with `cycle_momentum` option enabled")
-            self.use_beta1 = "betas" in self.optimizer.defaults
+            self.use_beta1 = _check_cycle_momentum(optimizer)
             self.base_momentums = _format_param("base_momentum", optimizer, base_momentum)
             self.max_momentums = _format_param("max_momentum", optimizer, max_momentum)
             if last_epoch == -1:
-                for m_momentum, b_momentum, group in zip(self.max_momentums, self.base_momentums,
-                                                         optimizer.param_groups):
-                    if self.use_beta1:
-                        group["betas"] = (m_momentum, *group["betas"][1:])
-                    else:
-                        group["momentum"] = m_momentum
-                    group["max_momentum"] = m_momentum
-                    group["base_momentum"] = b_momentum
+                _init_momentum_groups(optimizer, self.use_beta1, self.max_momentums, self.base_momentums)
         super().__init__(optimizer, last_epoch, verbose)
         self.base_lrs = base_lrs
 
@@ -247,11 +216,7 @@ class CyclicLR(LRScheduler):
                for base_lr, max_lr in zip(self.base_lrs, self.max_lrs)]
         if self.cycle_momentum:
             for group, base_m, max_m in zip(self.optimizer.param_groups, self.base_momentums, self.max_momentums):
-                momentum = max_m - (max_m - base_m) * scale_factor * self.scale_fn(at)
-                if self.use_beta1:
-                    group["betas"] = (momentum, *group["betas"][1:])
-                else:
-                    group["momentum"] = momentum
+                _set_momentum(group, self.use_beta1, max_m - (max_m - base_m) * scale_factor * self.scale_fn(at))
         return lrs
 
     def state_dict(self):

@@ -2,21 +2,10 @@
 rectified variance), with PyTorch's defaults, state keys and update order."""
 from .. import _C
 from ..autograd.grad_mode import no_grad
-from .optimizer import Optimizer, _check_flags, _check_lr, _get_scalar_dtype, _to_scalar
+from .adam import _check_adam_args
+from .optimizer import Optimizer, _check_flags, _get_scalar_dtype, _to_scalar
 
 __all__ = ["Adamax", "NAdam", "RAdam"]
-
-
-def _check_adam_args(lr, betas, eps, weight_decay):
-    _check_lr(lr)
-    if not 0.0 <= eps:
-        raise ValueError(f"Invalid epsilon value: {eps}")
-    if not 0.0 <= betas[0] < 1.0:
-        raise ValueError(f"Invalid beta parameter at index 0: {betas[0]}")
-    if not 0.0 <= betas[1] < 1.0:
-        raise ValueError(f"Invalid beta parameter at index 1: {betas[1]}")
-    if not 0.0 <= weight_decay:
-        raise ValueError(f"Invalid weight_decay value: {weight_decay}")
 
 
 class _AdamFamily(Optimizer):

@@ -10,29 +10,31 @@ __all__ = ["ReLU", "ReLU6", "LeakyReLU", "ELU", "SELU", "CELU", "GELU", "SiLU", 
            "Softshrink", "Threshold", "PReLU", "RReLU", "GLU", "Softmax", "Softmin", "LogSoftmax", "Softmax2d"]
 
 
-def _inplace_suffix(inplace):
-    return ", inplace=True" if inplace else ""
+class _Activation(Module):
+    """An activation computed as `_fn(input, *options)`: subclasses name their functional form `_fn` and
+    the attributes passed to it, in its positional order, `_options`. The repr lists them as name=value
+    (`inplace` only when True), as PyTorch's do."""
+
+    _options = ()
+
+    def forward(self, input):
+        return type(self)._fn(input, *(getattr(self, name) for name in self._options))
+
+    def extra_repr(self):
+        parts = [f"{name}={getattr(self, name)}" for name in self._options if name != "inplace"]
+        if getattr(self, "inplace", False):
+            parts.append("inplace=True")
+        return ", ".join(parts)
 
 
-class _InplaceOnly(Module):
-    """An activation whose only option is `inplace`; subclasses name their functional form `_fn`."""
+class _InplaceOnly(_Activation):
+    """An activation whose only option is `inplace`."""
+
+    _options = ("inplace",)
 
     def __init__(self, inplace=False):
         super().__init__()
         self.inplace = inplace
-
-    def forward(self, input):
-        return type(self)._fn(input, inplace=self.inplace)
-
-    def extra_repr(self):
-        return "inplace=True" if self.inplace else ""
-
-
-class _Stateless(Module):
-    """An activation without options; subclasses name their functional form `_fn`."""
-
-    def forward(self, input):
-        return type(self)._fn(input)
 
 
 class ReLU(_InplaceOnly):
@@ -71,33 +73,36 @@ class Hardswish(_InplaceOnly):
         return ""
 
 
-class Sigmoid(_Stateless):
+class Sigmoid(_Activation):
     """1 / (1 + exp(-x))."""
     _fn = staticmethod(F.sigmoid)
 
 
-class Tanh(_Stateless):
+class Tanh(_Activation):
     """Hyperbolic tangent."""
     _fn = staticmethod(F.tanh)
 
 
-class LogSigmoid(_Stateless):
+class LogSigmoid(_Activation):
     """log(sigmoid(x)), computed stably."""
     _fn = staticmethod(F.logsigmoid)
 
 
-class Softsign(_Stateless):
+class Softsign(_Activation):
     """x / (1 + |x|)."""
     _fn = staticmethod(F.softsign)
 
 
-class Tanhshrink(_Stateless):
+class Tanhshrink(_Activation):
     """x - tanh(x)."""
     _fn = staticmethod(F.tanhshrink)
 
 
-class Hardtanh(Module):
+class Hardtanh(_Activation):
     """x clamped to [min_val, max_val]."""
+
+    _fn = staticmethod(F.hardtanh)
+    _options = ("min_val", "max_val", "inplace")
 
     def __init__(self, min_val=-1.0, max_val=1.0, inplace=False, min_value=None, max_value=None):
         super().__init__()
@@ -110,12 +115,6 @@ class Hardtanh(Module):
         self.inplace = inplace
         assert self.max_val > self.min_val
 
-    def forward(self, input):
-        return F.hardtanh(input, self.min_val, self.max_val, self.inplace)
-
-    def extra_repr(self):
-        return f"min_val={self.min_val}, max_val={self.max_val}{_inplace_suffix(self.inplace)}"
-
 
 class ReLU6(Hardtanh):
     """min(max(0, x), 6)."""
@@ -127,41 +126,34 @@ class ReLU6(Hardtanh):
         return "inplace=True" if self.inplace else ""
 
 
-class LeakyReLU(Module):
+class LeakyReLU(_Activation):
     """x if x > 0 else negative_slope * x."""
+
+    _fn = staticmethod(F.leaky_relu)
+    _options = ("negative_slope", "inplace")
 
     def __init__(self, negative_slope=1e-2, inplace=False):
         super().__init__()
         self.negative_slope = negative_slope
         self.inplace = inplace
 
-    def forward(self, input):
-        return F.leaky_relu(input, self.negative_slope, self.inplace)
 
-    def extra_repr(self):
-        return f"negative_slope={self.negative_slope}{_inplace_suffix(self.inplace)}"
-
-
-class ELU(Module):
+class ELU(_Activation):
     """x if x > 0 else alpha * (exp(x) - 1)."""
+
+    _fn = staticmethod(F.elu)
+    _options = ("alpha", "inplace")
 
     def __init__(self, alpha=1.0, inplace=False):
         super().__init__()
         self.alpha = alpha
         self.inplace = inplace
 
-    def forward(self, input):
-        return F.elu(input, self.alpha, self.inplace)
-
-    def extra_repr(self):
-        return f"alpha={self.alpha}{_inplace_suffix(self.inplace)}"
-
 
 class CELU(ELU):
     """max(0, x) + min(0, alpha * (exp(x / alpha) - 1))."""
 
-    def forward(self, input):
-        return F.celu(input, self.alpha, self.inplace)
+    _fn = staticmethod(F.celu)
 
 
 class GELU(Module):
@@ -178,19 +170,16 @@ class GELU(Module):
         return f"approximate={self.approximate!r}"
 
 
-class Softplus(Module):
+class Softplus(_Activation):
     """log(1 + exp(beta * x)) / beta, linear above `threshold`."""
+
+    _fn = staticmethod(F.softplus)
+    _options = ("beta", "threshold")
 
     def __init__(self, beta=1.0, threshold=20.0):
         super().__init__()
         self.beta = beta
         self.threshold = threshold
-
-    def forward(self, input):
-        return F.softplus(input, self.beta, self.threshold)
-
-    def extra_repr(self):
-        return f"beta={self.beta}, threshold={self.threshold}"
 
 
 class Hardshrink(Module):
@@ -214,20 +203,17 @@ class Softshrink(Hardshrink):
         return F.softshrink(input, self.lambd)
 
 
-class Threshold(Module):
+class Threshold(_Activation):
     """x where x > threshold, else value."""
+
+    _fn = staticmethod(F.threshold)
+    _options = ("threshold", "value", "inplace")
 
     def __init__(self, threshold, value, inplace=False):
         super().__init__()
         self.threshold = threshold
         self.value = value
         self.inplace = inplace
-
-    def forward(self, input):
-        return F.threshold(input, self.threshold, self.value, self.inplace)
-
-    def extra_repr(self):
-        return f"threshold={self.threshold}, value={self.value}{_inplace_suffix(self.inplace)}"
 
 
 class PReLU(Module):
@@ -250,8 +236,10 @@ class PReLU(Module):
         return f"num_parameters={self.num_parameters}"
 
 
-class RReLU(Module):
+class RReLU(_Activation):
     """Randomized leaky ReLU: slopes drawn from U(lower, upper) in training, their mean in evaluation."""
+
+    _options = ("lower", "upper", "inplace")  # for the repr; forward also passes `training`
 
     def __init__(self, lower=1.0 / 8, upper=1.0 / 3, inplace=False):
         super().__init__()
@@ -262,22 +250,16 @@ class RReLU(Module):
     def forward(self, input):
         return F.rrelu(input, self.lower, self.upper, self.training, self.inplace)
 
-    def extra_repr(self):
-        return f"lower={self.lower}, upper={self.upper}{_inplace_suffix(self.inplace)}"
 
-
-class GLU(Module):
+class GLU(_Activation):
     """a * sigmoid(b), a and b the halves of the input along `dim`."""
+
+    _fn = staticmethod(F.glu)
+    _options = ("dim",)
 
     def __init__(self, dim=-1):
         super().__init__()
         self.dim = dim
-
-    def forward(self, input):
-        return F.glu(input, self.dim)
-
-    def extra_repr(self):
-        return f"dim={self.dim}"
 
 
 class Softmax(Module):

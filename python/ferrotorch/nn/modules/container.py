@@ -16,7 +16,39 @@ def _index(idx, n):
     return idx % n
 
 
-class Sequential(Module):
+class _ModuleSequence(Module):
+    """What Sequential and ModuleList share: submodules in order, keyed "0", "1", ... (a Sequential built
+    from an OrderedDict keeps its names until an item is deleted), with len/iter/append/pop/del."""
+
+    def _renumber(self, modules):
+        # Keep the numbering dense after a removal or insertion, as PyTorch does.
+        self._modules = OrderedDict((str(i), m) for i, m in enumerate(modules))
+
+    def __delitem__(self, idx):
+        keys = list(self._modules.keys())
+        for key in (keys[idx] if isinstance(idx, slice) else [keys[_index(idx, len(self))]]):
+            del self._modules[key]
+        self._renumber(self._modules.values())
+
+    def __len__(self):
+        return len(self._modules)
+
+    def __iter__(self):
+        return iter(self._modules.values())
+
+    def append(self, module):
+        """Add `module` at the end; returns self."""
+        self.add_module(str(len(self)), module)
+        return self
+
+    def pop(self, key):
+        """Remove and return the module at index `key`."""
+        v = self[key]
+        del self[key]
+        return v
+
+
+class Sequential(_ModuleSequence):
     """Modules called in order, each on the previous one's output. Built from modules or an OrderedDict.
 
         >>> import ferrotorch as torch
@@ -43,28 +75,11 @@ class Sequential(Module):
         key = list(self._modules.keys())[_index(idx, len(self))]
         setattr(self, key, module)
 
-    def __delitem__(self, idx):
-        keys = list(self._modules.keys())
-        for key in (keys[idx] if isinstance(idx, slice) else [keys[_index(idx, len(self))]]):
-            del self._modules[key]
-        # Keep the numbering dense, as PyTorch does.
-        self._modules = OrderedDict((str(i), m) for i, m in enumerate(self._modules.values()))
-
-    def __len__(self):
-        return len(self._modules)
-
-    def __iter__(self):
-        return iter(self._modules.values())
-
     def __add__(self, other):
         if not isinstance(other, Sequential):
             raise ValueError("add operator supports only objects of Sequential class, but "
                              f"{type(other)} is given.")
         return Sequential(*self, *other)
-
-    def append(self, module):
-        self.add_module(str(len(self)), module)
-        return self
 
     def insert(self, index, module):
         if not isinstance(module, Module):
@@ -74,7 +89,7 @@ class Sequential(Module):
             raise IndexError(f"Index out of range: {index}")
         mods = list(self._modules.values())
         mods.insert(index % (n + 1) if index < 0 else index, module)
-        self._modules = OrderedDict((str(i), m) for i, m in enumerate(mods))
+        self._renumber(mods)
         return self
 
     def extend(self, sequential):
@@ -82,18 +97,13 @@ class Sequential(Module):
             self.append(m)
         return self
 
-    def pop(self, key):
-        v = self[key]
-        del self[key]
-        return v
-
     def forward(self, input):
         for module in self:
             input = module(input)
         return input
 
 
-class ModuleList(Module):
+class ModuleList(_ModuleSequence):
     """A list of submodules, registered so that `parameters()` and `to()` see them."""
 
     def __init__(self, modules=None):
@@ -109,27 +119,11 @@ class ModuleList(Module):
     def __setitem__(self, idx, module):
         setattr(self, str(_index(idx, len(self))), module)
 
-    def __delitem__(self, idx):
-        keys = list(self._modules.keys())
-        for key in (keys[idx] if isinstance(idx, slice) else [str(_index(idx, len(self)))]):
-            del self._modules[key]
-        self._modules = OrderedDict((str(i), m) for i, m in enumerate(self._modules.values()))
-
-    def __len__(self):
-        return len(self._modules)
-
-    def __iter__(self):
-        return iter(self._modules.values())
-
     def __iadd__(self, modules):
         return self.extend(modules)
 
     def __add__(self, other):
         return ModuleList(list(self) + list(other))
-
-    def append(self, module):
-        self.add_module(str(len(self)), module)
-        return self
 
     def extend(self, modules):
         if isinstance(modules, (Module, str)) or not hasattr(modules, "__iter__"):
@@ -145,11 +139,6 @@ class ModuleList(Module):
         self._modules = OrderedDict()
         for m in mods:
             self.append(m)
-
-    def pop(self, key):
-        v = self[key]
-        del self[key]
-        return v
 
     def extra_repr(self):
         return ""

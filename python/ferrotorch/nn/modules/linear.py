@@ -4,7 +4,7 @@ import math
 from ... import _C
 from .. import functional as F
 from .. import init
-from ..parameter import Parameter
+from ..parameter import Parameter, _optional_parameter
 from .module import Module
 
 __all__ = ["Identity", "Linear", "Bilinear"]
@@ -28,10 +28,7 @@ class Linear(Module):
         self.in_features = in_features
         self.out_features = out_features
         self.weight = Parameter(_C.empty((out_features, in_features), device=device, dtype=dtype))
-        if bias:
-            self.bias = Parameter(_C.empty(out_features, device=device, dtype=dtype))
-        else:
-            self.register_parameter("bias", None)
+        self.register_parameter("bias", _optional_parameter(bias, out_features, device, dtype))
         self.reset_parameters()
 
     def reset_parameters(self):
@@ -58,10 +55,7 @@ class Bilinear(Module):
         self.in2_features = in2_features
         self.out_features = out_features
         self.weight = Parameter(_C.empty((out_features, in1_features, in2_features), device=device, dtype=dtype))
-        if bias:
-            self.bias = Parameter(_C.empty(out_features, device=device, dtype=dtype))
-        else:
-            self.register_parameter("bias", None)
+        self.register_parameter("bias", _optional_parameter(bias, out_features, device, dtype))
         self.reset_parameters()
 
     def reset_parameters(self):

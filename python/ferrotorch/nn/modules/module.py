@@ -219,19 +219,21 @@ class Module:
                 raise AttributeError(f"`{item}` is not an nn.Module")
         return mod
 
-    def get_parameter(self, target):
+    def _get_entry(self, target, table, what):
+        # "a.b.name": the entry `name` of submodule a.b's `table` (_parameters or _buffers).
         module_path, _, name = target.rpartition(".")
-        mod = self.get_submodule(module_path)
-        if name not in mod._parameters:
-            raise AttributeError(f"`{name}` is not an nn.Parameter")
-        return mod._parameters[name]
+        entries = getattr(self.get_submodule(module_path), table)
+        if name not in entries:
+            raise AttributeError(f"`{name}` is not {what}")
+        return entries[name]
+
+    def get_parameter(self, target):
+        """The parameter named by the dotted path `target` (AttributeError if there is none)."""
+        return self._get_entry(target, "_parameters", "an nn.Parameter")
 
     def get_buffer(self, target):
-        module_path, _, name = target.rpartition(".")
-        mod = self.get_submodule(module_path)
-        if name not in mod._buffers:
-            raise AttributeError(f"`{name}` is not a buffer")
-        return mod._buffers[name]
+        """The buffer named by the dotted path `target` (AttributeError if there is none)."""
+        return self._get_entry(target, "_buffers", "a buffer")
 
     # ------------------------------------------------------------------ iteration
     def named_modules(self, memo=None, prefix="", remove_duplicate=True):

@@ -38,6 +38,17 @@ class _LookupTable(Module):
         init.normal_(self.weight)
         self._fill_padding_idx_with_zero()
 
+    def _norm_options_repr(self):
+        """The repr's max_norm / norm_type / scale_grad_by_freq part, each shown only when not the default."""
+        s = ""
+        if self.max_norm is not None:
+            s += f", max_norm={self.max_norm}"
+        if self.norm_type != 2:
+            s += f", norm_type={self.norm_type}"
+        if self.scale_grad_by_freq is not False:
+            s += f", scale_grad_by_freq={self.scale_grad_by_freq}"
+        return s
+
     def _fill_padding_idx_with_zero(self):
         if self.padding_idx is not None:
             with no_grad():
@@ -70,12 +81,7 @@ class Embedding(_LookupTable):
         s = f"{self.num_embeddings}, {self.embedding_dim}"
         if self.padding_idx is not None:
             s += f", padding_idx={self.padding_idx}"
-        if self.max_norm is not None:
-            s += f", max_norm={self.max_norm}"
-        if self.norm_type != 2:
-            s += f", norm_type={self.norm_type}"
-        if self.scale_grad_by_freq is not False:
-            s += f", scale_grad_by_freq={self.scale_grad_by_freq}"
+        s += self._norm_options_repr()
         return s
 
     @classmethod
@@ -115,12 +121,7 @@ class EmbeddingBag(_LookupTable):
 
     def extra_repr(self):
         s = f"{self.num_embeddings}, {self.embedding_dim}"
-        if self.max_norm is not None:
-            s += f", max_norm={self.max_norm}"
-        if self.norm_type != 2:
-            s += f", norm_type={self.norm_type}"
-        if self.scale_grad_by_freq is not False:
-            s += f", scale_grad_by_freq={self.scale_grad_by_freq}"
+        s += self._norm_options_repr()
         s += f", mode={self.mode!r}"
         if self.padding_idx is not None:
             s += f", padding_idx={self.padding_idx}"
