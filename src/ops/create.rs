@@ -128,6 +128,14 @@ fn draw_bernoulli(shape: &[usize], dtype: DType, p: &[f64], g: &Generator) -> Re
     with_dtype!(dtype, T, Tensor::from_vec(u.iter().zip(p).map(|(&u, &p)| T::from_bool((u as f64) < p)).collect::<Vec<T>>(), shape))
 }
 
+/// Bernoulli samples with one probability for every element: the same draws and comparison as
+/// [`draw_bernoulli`] (so both give the same stream), in one pass without a probability array.
+fn draw_bernoulli_scalar(shape: &[usize], dtype: DType, p: f64, g: &Generator) -> Result<Tensor> {
+    let n = shape::numel(shape);
+    let s = g.draw(n as u128);
+    with_dtype!(dtype, T, Tensor::from_vec(s.generate(n, 1, 1, |w, o: &mut [T]| o[0] = T::from_bool((u24(w[0]) as f64) < p)), shape))
+}
+
 fn check_float(dtype: DType, kernel: &str) -> Result<()> {
     if !dtype.is_float() {
         bail!(Runtime, "\"{}\" not implemented for '{}'", kernel, dtype.scalar_name());
@@ -279,7 +287,7 @@ impl Tensor {
         let probs = match p {
             Some(p) => {
                 check_p(p)?;
-                vec![p; self.numel()]
+                return draw_bernoulli_scalar(self.shape(), self.dtype(), p, gen(g));
             }
             None => {
                 let v = self.to_vec::<f64>();
@@ -417,8 +425,7 @@ impl Tensor {
     pub fn bernoulli_scalar_(&self, p: f64, g: Option<&Generator>) -> Result<()> {
         check_p(p)?;
         self.check_writable_overlap()?;
-        let probs = vec![p; self.numel()];
-        self.assign_random(draw_bernoulli(self.shape(), self.dtype(), &probs, gen(g))?)
+        self.assign_random(draw_bernoulli_scalar(self.shape(), self.dtype(), p, gen(g))?)
     }
 
     /// `bernoulli_(p)` with a tensor of probabilities broadcast to `self`.
