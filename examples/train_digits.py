@@ -109,8 +109,9 @@ def train(name, model, train_set, test_set, epochs, device, seed):
         history["train_loss"].append(running / seen)
         history["test_loss"].append(test_loss)
         history["test_acc"].append(test_acc)
-        print(f"  train loss {running / seen:.4f}  test loss {test_loss:.4f}  "
-              f"test acc {100 * test_acc:5.1f}%  ({time.perf_counter() - start:.1f}s)")
+        # Overwrite the finished bar with the epoch's summary line.
+        sys.stdout.write(f"\r  epoch {epoch:2d}  train loss {running / seen:.4f}  test loss {test_loss:.4f}  "
+                         f"test acc {100 * test_acc:5.1f}%  ({time.perf_counter() - start:.1f}s)" + " " * 12 + "\n")
     return history
 
 
