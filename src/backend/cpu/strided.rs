@@ -157,6 +157,26 @@ pub fn map2<A: Element, B: Element, O: Element>(a: &Tensor, b: &Tensor, f: impl 
             }
         });
     }
+    // A tensor with a broadcast scalar (`x * 0.5`, `x + bias_scalar`): one contiguous pass.
+    let is_scalar = |t: &Tensor| t.layout().strides.iter().all(|&st| st == 0);
+    if a.is_contiguous() && is_scalar(b) {
+        let (xa, y) = (&sa_all[a.offset()..a.offset() + n], sb_all[b.offset()]);
+        return write_once(n, |dst, start| {
+            let end = start + dst.len();
+            for (d, &x) in dst.iter_mut().zip(&xa[start..end]) {
+                d.write(f(x, y));
+            }
+        });
+    }
+    if b.is_contiguous() && is_scalar(a) {
+        let (x, xb) = (sa_all[a.offset()], &sb_all[b.offset()..b.offset() + n]);
+        return write_once(n, |dst, start| {
+            let end = start + dst.len();
+            for (d, &y) in dst.iter_mut().zip(&xb[start..end]) {
+                d.write(f(x, y));
+            }
+        });
+    }
     let mut out = vec![O::default(); n];
     let walk = Walk::of([a, b]);
     fill_strided(&mut out, &walk, |o, [oa, ob], len, [sa, sb]| {
@@ -201,24 +221,39 @@ pub fn map3<A: Element, B: Element, C: Element, O: Element>(
 /// Writes `src` (same shape as `dst`, any strides, any dtype) into the strided view `dst`.
 /// The caller makes sure `src` does not overlap `dst` (copy it first if it does).
 pub fn copy_into<S: Element, D: Element>(dst: &Tensor, src: &Tensor) {
-    // SAFETY: dst and src do not overlap (caller's contract); each dst element is written once.
-    let (d_all, s_all) = unsafe { (dst.storage().slice_mut::<D>(), src.storage().slice::<S>()) };
     let n = dst.numel();
     if n == 0 {
         return;
     }
+    // Raw addresses, so that threads can write disjoint parts: dst's elements are distinct
+    // memory (the caller checked for overlap) and each logical element is written once.
+    // SAFETY: the slices cover the storages; src is only read.
+    let (d_addr, s_addr) = unsafe { (dst.storage().slice_mut::<D>().as_mut_ptr() as usize, src.storage().slice::<S>().as_ptr() as usize) };
+    let same_type = S::DTYPE == D::DTYPE;
     let walk = Walk::of([dst, src]);
-    walk.runs(0, n, |_, [od, os], len, [sd, ss]| {
-        if sd == 1 && ss == 1 {
-            for (d, &s) in d_all[od..od + len].iter_mut().zip(&s_all[os..os + len]) {
-                *d = D::cast(s);
+    let copy_range = |start: usize, end: usize| {
+        let (d, s) = (d_addr as *mut D, s_addr as *const S);
+        walk.runs(start, end, |_, [od, os], len, [sd, ss]| unsafe {
+            if sd == 1 && ss == 1 && same_type {
+                // Same element type: a plain memcpy (S and D are the same type here).
+                std::ptr::copy_nonoverlapping(s.add(os) as *const D, d.add(od), len);
+            } else if sd == 1 && ss == 1 {
+                let (dr, sr) = (std::slice::from_raw_parts_mut(d.add(od), len), std::slice::from_raw_parts(s.add(os), len));
+                for (x, &y) in dr.iter_mut().zip(sr) {
+                    *x = D::cast(y);
+                }
+            } else {
+                for i in 0..len {
+                    *d.add(od + i * sd) = D::cast(*s.add(os + i * ss));
+                }
             }
-        } else {
-            for i in 0..len {
-                d_all[od + i * sd] = D::cast(s_all[os + i * ss]);
-            }
-        }
-    });
+        });
+    };
+    if !super::parallel(n) {
+        copy_range(0, n);
+    } else {
+        (0..n.div_ceil(CHUNK)).into_par_iter().for_each(|c| copy_range(c * CHUNK, ((c + 1) * CHUNK).min(n)));
+    }
 }
 
 /// Iterates the logical elements of a strided tensor in row-major order.
