@@ -36,8 +36,10 @@ pub(crate) fn record_addmm(
     Ok(rec.save_input(mat1).save_input(mat2).finish(out, move |ctx| {
         let g = ctx.grad(0);
         let gi = if ctx.needs(0) { Some(g.mul_s(b)?) } else { None };
-        let g1 = if ctx.needs(1) { Some(g.mm(&ctx.saved(1).t()?)?.mul_s(a)?) } else { None };
-        let g2 = if ctx.needs(2) { Some(ctx.saved(0).t()?.mm(g)?.mul_s(a)?) } else { None };
+        // The products are fresh tensors: with alpha = 1 (nn.Linear) they need no scaling pass.
+        let scaled = |t: Tensor| if a == 1.0 { Ok(t) } else { t.mul_s(a) };
+        let g1 = if ctx.needs(1) { Some(scaled(g.mm(&ctx.saved(1).t()?)?)?) } else { None };
+        let g2 = if ctx.needs(2) { Some(scaled(ctx.saved(0).t()?.mm(g)?)?) } else { None };
         Ok(vec![gi, g1, g2])
     }))
 }

@@ -210,9 +210,31 @@ pub fn map3<A: Element, B: Element, C: Element, O: Element>(
     // SAFETY: read-only views of the inputs; out is fresh.
     let (xa, xb, xc) = unsafe { (a.storage().slice::<A>(), b.storage().slice::<B>(), c.storage().slice::<C>()) };
     let walk = Walk::of([a, b, c]);
-    fill_strided(&mut out, &walk, |o, [oa, ob, oc], len, [sa, sb, sc]| {
-        for i in 0..len {
-            o[i] = f(xa[oa + i * sa], xb[ob + i * sb], xc[oc + i * sc]);
+    fill_strided(&mut out, &walk, |o, [oa, ob, oc], len, [sa, sb, sc]| match (sa, sb, sc) {
+        // Unit-stride runs, with or without one broadcast scalar (`where(mask, g, 0)` in
+        // gradients), as slice loops the compiler vectorises.
+        (1, 1, 1) => {
+            let (a, b, c) = (&xa[oa..oa + len], &xb[ob..ob + len], &xc[oc..oc + len]);
+            for (o, (&a, (&b, &c))) in o.iter_mut().zip(a.iter().zip(b.iter().zip(c))) {
+                *o = f(a, b, c);
+            }
+        }
+        (1, 1, 0) => {
+            let (a, b, c) = (&xa[oa..oa + len], &xb[ob..ob + len], xc[oc]);
+            for (o, (&a, &b)) in o.iter_mut().zip(a.iter().zip(b)) {
+                *o = f(a, b, c);
+            }
+        }
+        (1, 0, 1) => {
+            let (a, b, c) = (&xa[oa..oa + len], xb[ob], &xc[oc..oc + len]);
+            for (o, (&a, &c)) in o.iter_mut().zip(a.iter().zip(c)) {
+                *o = f(a, b, c);
+            }
+        }
+        _ => {
+            for i in 0..len {
+                o[i] = f(xa[oa + i * sa], xb[ob + i * sb], xc[oc + i * sc]);
+            }
         }
     });
     out
