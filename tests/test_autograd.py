@@ -617,3 +617,14 @@ def _rss_bytes():
         pytest.skip("resident memory is read from /proc (Linux)")
     with open("/proc/self/statm") as f:
         return int(f.read().split()[1]) * 4096
+
+
+def test_pickle_and_deepcopy_keep_requires_grad():
+    import copy
+    import pickle
+    a = torch.tensor([1.0, 2.0], requires_grad=True)
+    for b in (copy.deepcopy(a), pickle.loads(pickle.dumps(a))):
+        assert b.requires_grad and b.is_leaf and b.tolist() == [1.0, 2.0]
+        assert b.data_ptr() != a.data_ptr()
+    plain = pickle.loads(pickle.dumps(torch.arange(3)))
+    assert not plain.requires_grad and plain.dtype == torch.int64

@@ -274,6 +274,8 @@ impl PyTensor {
             PyBytes::new(py, bytes).into_any(),
             PyTuple::new(py, self.t.shape())?.into_any(),
             self.t.dtype().name().into_pyobject(py)?.into_any(),
+            // PyTorch keeps requires_grad through pickle and copy.deepcopy.
+            pyo3::types::PyBool::new(py, self.t.requires_grad()).to_owned().into_any(),
         ])?;
         Ok((rebuild, args))
     }
@@ -531,7 +533,8 @@ impl PyTensor {
 }
 
 #[pyfunction]
-fn _tensor_from_bytes(data: &[u8], shape: Vec<usize>, dtype: &str) -> PyResultT {
+#[pyo3(signature = (data, shape, dtype, requires_grad=false))]
+fn _tensor_from_bytes(data: &[u8], shape: Vec<usize>, dtype: &str, requires_grad: bool) -> PyResultT {
     let d = DType::from_name(dtype)?;
     let t = Tensor::zeros(&shape, d)?;
     if data.len() != t.numel() * d.size() {
@@ -539,6 +542,10 @@ fn _tensor_from_bytes(data: &[u8], shape: Vec<usize>, dtype: &str) -> PyResultT 
     }
     // SAFETY: fresh contiguous storage of exactly this many bytes.
     unsafe { std::ptr::copy_nonoverlapping(data.as_ptr(), t.storage().as_ptr(), data.len()) };
+    let mut t = t;
+    if requires_grad {
+        t.meta_mut().lock().requires_grad = true;
+    }
     Ok(PyTensor::new(t))
 }
 
