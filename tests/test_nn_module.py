@@ -74,7 +74,7 @@ def test_shared_parameters_are_listed_once():
 
 def test_setattr_rules_and_messages():
     net = Net()
-    with pytest.raises(TypeError, match=r"cannot assign 'ferrotorch.FloatTensor' as parameter 'weight' "
+    with pytest.raises(TypeError, match=r"cannot assign 'torch.FloatTensor' as parameter 'weight' "
                                         r"\(torch.nn.Parameter or None expected\)"):
         net.fc1.weight = torch.zeros(8, 4)
     with pytest.raises(AttributeError, match="'Net' object has no attribute 'nope'"):
@@ -83,7 +83,7 @@ def test_setattr_rules_and_messages():
         net.register_buffer("fc1", torch.zeros(1))
     with pytest.raises(KeyError, match='contain "."'):
         net.register_parameter("a.b", None)
-    with pytest.raises(TypeError, match=r"cannot assign 'ferrotorch.FloatTensor' object to parameter 'w' "
+    with pytest.raises(TypeError, match=r"cannot assign 'torch.FloatTensor' object to parameter 'w' "
                                         r"\(torch.nn.Parameter or None required\)"):
         net.register_parameter("w", torch.zeros(1))
 
@@ -364,3 +364,9 @@ def test_init_misc():
     p = nn.Parameter(torch.zeros(3))
     nn.init.uniform_(p)
     assert p.is_leaf and p.grad_fn is None
+
+
+def test_typename_like_pytorch():
+    from collections import OrderedDict
+    assert torch.typename(torch.zeros(1, dtype=torch.float64)) == "torch.DoubleTensor"
+    assert torch.typename(3) == "int" and torch.typename(OrderedDict()) == "collections.OrderedDict"

@@ -33,6 +33,7 @@ from ._creation import *  # noqa: E402,F401,F403
 from . import linalg, return_types  # noqa: E402,F401
 from . import nn, utils, cuda, optim  # noqa: E402,F401
 from .serialization import save, load  # noqa: E402,F401
+from ._typename import typename  # noqa: E402,F401
 from . import autograd  # noqa: E402,F401
 from .autograd.grad_mode import (no_grad, enable_grad, set_grad_enabled, inference_mode,  # noqa: E402,F401
                                  is_grad_enabled, is_inference_mode_enabled)

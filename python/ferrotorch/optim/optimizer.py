@@ -12,6 +12,7 @@ from itertools import chain
 
 from .. import _C
 from .._C import Tensor
+from .._typename import typename
 from ..autograd.grad_mode import enable_grad
 from ..utils.hooks import RemovableHandle
 
@@ -73,19 +74,6 @@ class _RequiredParameter:
 required = _RequiredParameter()
 
 
-def _typename(obj):
-    """`torch.typename`: 'torch.FloatTensor' style for tensors, the qualified class name otherwise."""
-    if isinstance(obj, Tensor):
-        name = {"float32": "FloatTensor", "float64": "DoubleTensor", "float16": "HalfTensor",
-                "bfloat16": "BFloat16Tensor", "int64": "LongTensor", "int32": "IntTensor",
-                "int16": "ShortTensor", "int8": "CharTensor", "uint8": "ByteTensor",
-                "bool": "BoolTensor"}.get(str(obj.dtype).split(".")[-1], "Tensor")
-        return "torch." + name
-    cls = type(obj)
-    module = cls.__module__
-    return cls.__qualname__ if module in ("builtins", None) else f"{module}.{cls.__qualname__}"
-
-
 def _get_scalar_dtype():
     """The dtype of the 0-d `step` counters: float64 only when that is the default dtype (PyTorch's rule)."""
     return _C.float64 if _C.get_default_dtype() == _C.float64 else _C.float32
@@ -124,7 +112,7 @@ class Optimizer:
         self._patch_step_function()
         if isinstance(params, Tensor):
             raise TypeError("params argument given to the optimizer should be an iterable of Tensors or "
-                            f"dicts, but got {_typename(params)}")
+                            f"dicts, but got {typename(params)}")
         self.state = defaultdict(dict)
         self.param_groups = []
         param_groups = list(params)
@@ -216,7 +204,7 @@ class Optimizer:
         for param in param_group["params"]:
             if not isinstance(param, Tensor):
                 raise TypeError("optimizer can only optimize Tensors, but one of the params is "
-                                + _typename(param))
+                                + typename(param))
             if not self.defaults.get("differentiable", None) and not (param.is_leaf or param.retains_grad):
                 raise ValueError("can't optimize a non-leaf Tensor")
 

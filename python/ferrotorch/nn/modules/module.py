@@ -8,6 +8,7 @@ from collections import OrderedDict, namedtuple
 
 from ... import _C
 from ..._C import Tensor
+from ..._typename import typename
 from ...utils.hooks import RemovableHandle
 from ..parameter import Parameter
 
@@ -28,15 +29,6 @@ def _addindent(s, num_spaces):
     if len(lines) == 1:
         return s
     return lines[0] + "\n" + "\n".join(" " * num_spaces + line for line in lines[1:])
-
-
-def _typename(value):
-    if isinstance(value, Tensor):
-        return "ferrotorch." + {"float32": "FloatTensor", "float64": "DoubleTensor", "float16": "HalfTensor",
-                                "bfloat16": "BFloat16Tensor", "int64": "LongTensor", "int32": "IntTensor",
-                                "int16": "ShortTensor", "int8": "CharTensor", "uint8": "ByteTensor",
-                                "bool": "BoolTensor"}[str(value.dtype).split(".")[-1]]
-    return type(value).__name__
 
 
 def _parse_to(*args, **kwargs):
@@ -116,7 +108,7 @@ class Module:
             self._parameters[name] = None
             return
         if not isinstance(param, Parameter):
-            raise TypeError(f"cannot assign '{_typename(param)}' object to parameter '{name}' "
+            raise TypeError(f"cannot assign '{typename(param)}' object to parameter '{name}' "
                             "(torch.nn.Parameter or None required)")
         if param.grad_fn is not None:
             raise ValueError(f"Cannot assign non-leaf Tensor to parameter '{name}'. Model parameters must be "
@@ -131,7 +123,7 @@ class Module:
             raise AttributeError("cannot assign buffer before Module.__init__() call")
         self._check_name(name, "buffer", self._buffers)
         if tensor is not None and not isinstance(tensor, Tensor):
-            raise TypeError(f"cannot assign '{_typename(tensor)}' object to buffer '{name}' "
+            raise TypeError(f"cannot assign '{typename(tensor)}' object to buffer '{name}' "
                             "(torch Tensor or None required)")
         self._buffers[name] = tensor
         if persistent:
@@ -142,7 +134,7 @@ class Module:
     def add_module(self, name, module):
         """Adds a child module under `name`."""
         if not isinstance(module, Module) and module is not None:
-            raise TypeError(f"{_typename(module)} is not a Module subclass")
+            raise TypeError(f"{typename(module)} is not a Module subclass")
         self._check_name(name, "module", self.__dict__.get("_modules", {}))
         self._modules[name] = module
 
@@ -158,7 +150,7 @@ class Module:
             self.register_parameter(name, value)
         elif params is not None and name in params:
             if value is not None:
-                raise TypeError(f"cannot assign '{_typename(value)}' as parameter '{name}' "
+                raise TypeError(f"cannot assign '{typename(value)}' as parameter '{name}' "
                                 "(torch.nn.Parameter or None expected)")
             self.register_parameter(name, value)
         elif isinstance(value, Module):
@@ -168,12 +160,12 @@ class Module:
             d["_modules"][name] = value
         elif params is not None and name in d["_modules"]:
             if value is not None:
-                raise TypeError(f"cannot assign '{_typename(value)}' as child module '{name}' "
+                raise TypeError(f"cannot assign '{typename(value)}' as child module '{name}' "
                                 "(torch.nn.Module or None expected)")
             d["_modules"][name] = value
         elif params is not None and name in d["_buffers"]:
             if value is not None and not isinstance(value, Tensor):
-                raise TypeError(f"cannot assign '{_typename(value)}' as buffer '{name}' "
+                raise TypeError(f"cannot assign '{typename(value)}' as buffer '{name}' "
                                 "(torch.Tensor or None expected)")
             d["_buffers"][name] = value
         else:

@@ -1,7 +1,7 @@
 """Flatten parameters into one vector and write a vector back into them."""
 from ... import _C
 from ..._C import Tensor
-from ...optim.optimizer import _typename
+from ..._typename import typename
 
 __all__ = ["parameters_to_vector", "vector_to_parameters"]
 
@@ -32,7 +32,7 @@ def parameters_to_vector(parameters):
 def vector_to_parameters(vec, parameters):
     """Make each of `parameters` alias its slice of the 1-D tensor `vec` (its `.data` is replaced)."""
     if not isinstance(vec, Tensor):
-        raise TypeError(f"expected torch.Tensor, but got: {_typename(vec)}")
+        raise TypeError(f"expected torch.Tensor, but got: {typename(vec)}")
     param_device = None
     pointer = 0
     for param in parameters:
