@@ -14,6 +14,8 @@ pub enum Error {
     Value(String),
     /// Not implemented for this dtype/device combination: NotImplementedError.
     NotImplemented(String),
+    /// The GPU could not allocate: `ferrotorch.OutOfMemoryError` (a RuntimeError), as PyTorch's.
+    OutOfMemory(String),
     /// An error raised by user code the core called back into (a hook, a custom Function's
     /// backward); the binding layer stores its own exception object here and re-raises it.
     Callback(CallbackError),
@@ -40,7 +42,7 @@ pub type Result<T> = std::result::Result<T, Error>;
 impl fmt::Display for Error {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
-            Error::Runtime(m) | Error::Index(m) | Error::Type(m) | Error::Value(m) | Error::NotImplemented(m) => {
+            Error::Runtime(m) | Error::Index(m) | Error::Type(m) | Error::Value(m) | Error::NotImplemented(m) | Error::OutOfMemory(m) => {
                 f.write_str(m)
             }
             Error::Callback(_) => f.write_str("error in a callback"),

@@ -88,6 +88,14 @@ impl Stream {
         Stream { key: [seed as u32, (seed >> 32) as u32], base: offset }
     }
 
+    /// The Philox key and the draw's first block (the GPU kernels take these as metadata).
+    pub fn key(&self) -> [u32; 2] {
+        self.key
+    }
+    pub fn base(&self) -> u128 {
+        self.base
+    }
+
     pub fn block(&self, b: u128) -> [u32; 4] {
         let c = self.base.wrapping_add(b);
         philox4x32_10([c as u32, (c >> 32) as u32, (c >> 64) as u32, (c >> 96) as u32], self.key)

@@ -9,19 +9,25 @@ use std::alloc::{alloc_zeroed, dealloc, Layout as AllocLayout};
 use std::any::Any;
 use std::ptr::NonNull;
 use std::sync::atomic::{AtomicU64, Ordering};
+use crate::backend::gpu::GpuBuffer;
 use crate::error::{Error, Result};
 
-/// Where the bytes live. GPU storage is a further variant added by the GPU backend.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+/// Where the bytes live: host memory, or a buffer on the (one) wgpu GPU.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum Device {
     Cpu,
+    Gpu,
 }
 
 impl Device {
     pub fn name(&self) -> &'static str {
         match self {
             Device::Cpu => "cpu",
+            Device::Gpu => "gpu",
         }
+    }
+    pub fn is_gpu(&self) -> bool {
+        matches!(self, Device::Gpu)
     }
 }
 
@@ -32,6 +38,8 @@ enum Owner {
     Owned,
     /// Borrowed from elsewhere (a numpy array, a DLPack producer); dropped when the storage is.
     External(#[allow(dead_code)] Box<dyn Any + Send + Sync>),
+    /// A GPU buffer: `ptr` is dangling and must never be dereferenced (see `as_ptr`).
+    Gpu(GpuBuffer),
 }
 
 pub struct Storage {
@@ -80,13 +88,40 @@ impl Storage {
         Ok(unsafe { Storage::external(ptr, nbytes, Box::new(v)) })
     }
 
+    /// Wraps a GPU buffer holding `nbytes` bytes of tensor data (in the GPU's element
+    /// representation, see `backend::gpu::repr`).
+    pub fn gpu(buffer: GpuBuffer, nbytes: usize) -> Storage {
+        Storage { ptr: NonNull::<u64>::dangling().cast(), nbytes, owner: Owner::Gpu(buffer), version: AtomicU64::new(0) }
+    }
+
     pub fn nbytes(&self) -> usize {
         self.nbytes
     }
     pub fn device(&self) -> Device {
-        Device::Cpu
+        match self.owner {
+            Owner::Gpu(_) => Device::Gpu,
+            _ => Device::Cpu,
+        }
     }
+    /// An address that identifies the memory: the host pointer, or for a GPU buffer a
+    /// process-unique stand-in (wgpu exposes no device addresses).
+    pub fn address(&self) -> usize {
+        match self.owner {
+            Owner::Gpu(_) => self as *const Storage as usize,
+            _ => self.ptr.as_ptr() as usize,
+        }
+    }
+    pub fn gpu_buffer(&self) -> Option<&GpuBuffer> {
+        match &self.owner {
+            Owner::Gpu(b) => Some(b),
+            _ => None,
+        }
+    }
+    /// Host memory. Reaching this with a GPU storage is a bug (a CPU kernel given a GPU tensor:
+    /// every op checks devices before choosing a kernel), so it panics rather than hand out a
+    /// dangling pointer.
     pub fn as_ptr(&self) -> *mut u8 {
+        assert!(!matches!(self.owner, Owner::Gpu(_)), "internal error: a CPU kernel was given a GPU tensor");
         self.ptr.as_ptr()
     }
     /// A typed view of the whole storage.
@@ -95,13 +130,13 @@ impl Storage {
     /// The bytes must be valid values of `T` (true for every dtype we store except `bool`,
     /// which the kernels only ever write as 0 or 1), and no `&mut` to the same range may be live.
     pub unsafe fn slice<T>(&self) -> &[T] {
-        std::slice::from_raw_parts(self.ptr.as_ptr() as *const T, self.nbytes / std::mem::size_of::<T>())
+        std::slice::from_raw_parts(self.as_ptr() as *const T, self.nbytes / std::mem::size_of::<T>())
     }
     /// # Safety
     /// As `slice`, and the caller guarantees no other reference reads the range being written.
     #[allow(clippy::mut_from_ref)]
     pub unsafe fn slice_mut<T>(&self) -> &mut [T] {
-        std::slice::from_raw_parts_mut(self.ptr.as_ptr() as *mut T, self.nbytes / std::mem::size_of::<T>())
+        std::slice::from_raw_parts_mut(self.as_ptr() as *mut T, self.nbytes / std::mem::size_of::<T>())
     }
     pub fn version(&self) -> u64 {
         self.version.load(Ordering::Relaxed)

@@ -22,6 +22,37 @@ pub struct Tensor {
     pub(crate) autograd: Option<Arc<AutogradMeta>>,
 }
 
+/// The device an op on these tensors runs on. 0-d CPU tensors mix with tensors on any device
+/// (they travel as values), as in PyTorch; any other mix is an error.
+pub fn common_device(ts: &[Option<&Tensor>]) -> Result<Device> {
+    let mut dev: Option<Device> = None;
+    for t in ts.iter().flatten() {
+        let d = t.device();
+        if d == Device::Cpu && t.ndim() == 0 {
+            continue;
+        }
+        match dev {
+            None => dev = Some(d),
+            Some(x) if x != d => bail!(
+                Runtime,
+                "Expected all tensors to be on the same device, but found at least two devices, {} and {}!",
+                device_name(Device::Gpu),
+                device_name(Device::Cpu)
+            ),
+            _ => {}
+        }
+    }
+    Ok(dev.unwrap_or(Device::Cpu))
+}
+
+/// The device as PyTorch prints it in messages ("gpu:0", "cpu").
+pub fn device_name(d: Device) -> &'static str {
+    match d {
+        Device::Cpu => "cpu",
+        Device::Gpu => "gpu:0",
+    }
+}
+
 impl std::fmt::Debug for Tensor {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         write!(f, "Tensor({:?}, dtype={})", self.shape(), self.dtype.name())
@@ -93,7 +124,7 @@ impl Tensor {
         &self.storage
     }
     pub fn data_ptr(&self) -> usize {
-        self.storage.as_ptr() as usize + self.offset() * self.dtype.size()
+        self.storage.address() + self.offset() * self.dtype.size()
     }
     pub fn same_storage(&self, other: &Tensor) -> bool {
         Arc::ptr_eq(&self.storage, &other.storage)
@@ -106,6 +137,11 @@ impl Tensor {
     // ---------------------------------------------------------------- data access
     /// Elements in logical (row-major) order, cast to `T`.
     pub fn to_vec<T: Element>(&self) -> Vec<T> {
+        if self.device().is_gpu() {
+            // Callers that can fail go through `to_device` first; this is the infallible path
+            // for internal use, so a GPU error here yields an empty result, never a panic.
+            return self.to_device(Device::Cpu).map(|c| c.to_vec()).unwrap_or_default();
+        }
         with_dtype!(self.dtype, S, {
             if self.numel() == 0 {
                 return vec![];
@@ -124,6 +160,9 @@ impl Tensor {
         if self.numel() != 1 {
             bail!(Runtime, "a Tensor with {} elements cannot be converted to Scalar", self.numel());
         }
+        if self.device().is_gpu() {
+            return self.to_device(Device::Cpu)?.item();
+        }
         // SAFETY: the offset is in range for a one-element tensor.
         Ok(with_dtype!(self.dtype, T, unsafe { self.storage.slice::<T>()[self.offset()] }.to_scalar()))
     }
@@ -131,6 +170,9 @@ impl Tensor {
     // ---------------------------------------------------------------- conversions
     /// A contiguous copy with the requested dtype (always copies).
     pub fn to_dtype_copy(&self, dtype: DType) -> Result<Tensor> {
+        if self.device().is_gpu() {
+            return crate::backend::gpu::elementwise::cast(self, dtype);
+        }
         let out = Tensor::zeros(self.shape(), dtype)?;
         with_dtype!(self.dtype, S, with_dtype!(dtype, D, cpu::copy_into::<S, D>(&out, self)));
         Ok(out)
@@ -158,6 +200,16 @@ impl Tensor {
         })?;
         self.check_writable_overlap()?;
         // Reading and writing the same memory through different views: read everything first.
+        if self.device() != src.device() {
+            // copy_ moves data between devices, as in PyTorch.
+            let moved = src.to_device(self.device())?;
+            return self.copy_(&moved);
+        }
+        if self.device().is_gpu() {
+            crate::backend::gpu::elementwise::copy_into(self, &src)?;
+            self.storage.bump_version();
+            return Ok(());
+        }
         let src = if src.same_storage(self) { src.deep_clone()? } else { src };
         with_dtype!(src.dtype, S, with_dtype!(self.dtype, D, cpu::copy_into::<S, D>(self, &src)));
         self.storage.bump_version();
@@ -193,6 +245,43 @@ impl Tensor {
     pub fn fill_(&self, value: Scalar) -> Result<()> {
         let v = Tensor::scalar(value, self.dtype)?;
         self.copy_(&v)
+    }
+
+    // ---------------------------------------------------------------- devices
+    /// A copy on `device` (the tensor itself when it is already there). Not recorded on the
+    /// tape: the differentiable form is `to_device_grad`.
+    pub fn to_device(&self, device: Device) -> Result<Tensor> {
+        use crate::backend::gpu::transfer;
+        match (self.device(), device) {
+            (a, b) if a == b => Ok(self.clone()),
+            (Device::Cpu, Device::Gpu) => transfer::to_gpu(self),
+            _ => transfer::to_cpu(self),
+        }
+    }
+
+    /// Zeros on `device`.
+    pub fn zeros_on(shape: &[usize], dtype: DType, device: Device) -> Result<Tensor> {
+        match device {
+            Device::Cpu => Tensor::zeros(shape, dtype),
+            Device::Gpu => crate::backend::gpu::transfer::zeros(shape, dtype),
+        }
+    }
+
+    /// `value` everywhere, on `device`.
+    pub fn full_on(shape: &[usize], value: Scalar, dtype: DType, device: Device) -> Result<Tensor> {
+        Tensor::full(shape, value, dtype)?.to_device_filled(device)
+    }
+
+    /// A filled CPU tensor moved to `device`; a constant needs only one element uploaded.
+    fn to_device_filled(self, device: Device) -> Result<Tensor> {
+        if device == Device::Cpu || self.numel() <= 1 {
+            return self.to_device(device);
+        }
+        // Upload one element and copy it out on the GPU.
+        let one = self.with_layout(Layout { shape: vec![], strides: vec![], offset: self.offset() }).to_device(device)?;
+        let out = crate::backend::gpu::transfer::empty(self.shape(), self.dtype())?;
+        out.copy_(&one.expand(self.shape())?)?;
+        Ok(out)
     }
 
     // ---------------------------------------------------------------- views

@@ -45,3 +45,22 @@ def assert_close(actual, expected, rtol=1e-5, atol=1e-6, check_dtype=True):
 @pytest.fixture
 def t():
     return torch
+
+
+# ----------------------------------------------------------------------------- GPU
+# CI sets FERROTORCH_REQUIRE_GPU=1 (with FERROTORCH_ALLOW_SOFTWARE_GPU=1 for lavapipe), so the
+# GPU tests cannot silently skip there; elsewhere they skip when no adapter is usable.
+GPU_AVAILABLE = torch.cuda.is_available()
+if os.environ.get("FERROTORCH_REQUIRE_GPU") == "1" and not GPU_AVAILABLE:
+    raise RuntimeError(f"FERROTORCH_REQUIRE_GPU=1 but the GPU is unavailable: {torch._C._gpu_unavailable_reason()}")
+requires_gpu = pytest.mark.skipif(
+    not GPU_AVAILABLE,
+    reason="no usable GPU adapter (a software one needs FERROTORCH_ALLOW_SOFTWARE_GPU=1)",
+)
+DEVICES = ["cpu", pytest.param("gpu", marks=requires_gpu)]
+
+
+@pytest.fixture(params=DEVICES)
+def device(request):
+    """Runs a test once per device: the CPU, and the GPU when one is usable."""
+    return request.param

@@ -32,6 +32,8 @@ from ._shape import *  # noqa: E402,F401,F403
 from ._creation import *  # noqa: E402,F401,F403
 from . import linalg, return_types  # noqa: E402,F401
 from . import nn, utils, cuda, optim  # noqa: E402,F401
+from . import cuda as gpu  # noqa: E402,F401
+from ._C import OutOfMemoryError  # noqa: E402,F401
 from .serialization import save, load  # noqa: E402,F401
 from ._typename import typename  # noqa: E402,F401
 from . import autograd  # noqa: E402,F401

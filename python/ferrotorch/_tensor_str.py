@@ -105,6 +105,13 @@ def tensor_repr(t, prefix="tensor(", extra_suffixes=()):
 
     dtype = t.dtype
     suffixes = []
+    if t.is_cuda:
+        # PyTorch names the device first; the values are read from a host copy.
+        suffixes.append(f"device='{t.device}'")
+        grad_fn, requires_grad = t.grad_fn, t.requires_grad
+        t = t.detach().cpu()
+    else:
+        grad_fn, requires_grad = t.grad_fn, t.requires_grad
     default_implied = dtype in (ferrotorch.get_default_dtype(), ferrotorch.int64, ferrotorch.bool)
     if t.numel() == 0:
         if t.ndim != 1:
@@ -124,9 +131,9 @@ def tensor_repr(t, prefix="tensor(", extra_suffixes=()):
         if not default_implied:
             suffixes.append("dtype=" + str(dtype))
     suffixes.extend(extra_suffixes)
-    if t.grad_fn is not None:
-        suffixes.append(f"grad_fn=<{t.grad_fn.name()}>")
-    elif t.requires_grad:
+    if grad_fn is not None:
+        suffixes.append(f"grad_fn=<{grad_fn.name()}>")
+    elif requires_grad:
         suffixes.append("requires_grad=True")
     if suffixes:
         sep = ",\n" + " " * len(prefix) if "\n" in body else ", "

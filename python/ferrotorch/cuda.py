@@ -1,29 +1,148 @@
-"""`ferrotorch.cuda`: PyTorch's device-query API for scripts that ask `torch.cuda.is_available()`.
+"""`ferrotorch.cuda`: PyTorch's device API, answered by the wgpu GPU (Vulkan, Metal or DX12).
 
-The wgpu GPU backend is not built yet (see the GPU issue), so no GPU is ever available: these
-functions answer as PyTorch does on a machine without a GPU, and the seeding functions are
-accepted and ignored, as PyTorch ignores them there.
+"cuda" is an alias of ferrotorch's one GPU, so `torch.cuda.is_available()` and
+`x.to("cuda")` in a PyTorch script use whatever GPU wgpu finds. `ferrotorch.gpu` is the same
+module under ferrotorch's own name.
+
+Which adapter is used (documented in the README): `WGPU_BACKEND` (vulkan, metal, dx12)
+limits the backends, `WGPU_ADAPTER_NAME` picks an adapter by name, `FERROTORCH_GPU_POWER=low`
+prefers an integrated GPU. A software adapter (lavapipe, WARP, SwiftShader) is slower than the
+CPU backend and is only used with `FERROTORCH_ALLOW_SOFTWARE_GPU=1`.
 """
+from . import _C
 
-__all__ = ["is_available", "device_count", "manual_seed", "manual_seed_all", "is_initialized"]
+__all__ = [
+    "is_available", "device_count", "current_device", "get_device_name", "get_device_properties",
+    "synchronize", "manual_seed", "manual_seed_all", "seed", "initial_seed", "is_initialized",
+    "memory_allocated", "max_memory_allocated", "memory_reserved", "max_memory_reserved",
+    "reset_peak_memory_stats", "empty_cache", "OutOfMemoryError", "device", "set_device",
+    "adapter_info",
+]
+
+OutOfMemoryError = _C.OutOfMemoryError
 
 
 def is_available():
-    """False: this build has no GPU backend yet."""
-    return False
-
-
-def device_count():
-    return 0
+    """True when a usable GPU adapter exists (a software one only when allowed)."""
+    return _C._gpu_is_available()
 
 
 def is_initialized():
-    return False
+    return _C._gpu_is_available()
+
+
+def device_count():
+    """1 when a GPU is available (ferrotorch drives one GPU), else 0."""
+    return 1 if is_available() else 0
+
+
+def _require():
+    if not is_available():
+        raise RuntimeError(_C._gpu_unavailable_reason() or "GPU is not available")
+
+
+def current_device():
+    _require()
+    return 0
+
+
+def set_device(device):
+    """Only GPU 0 exists; selecting it is a no-op."""
+    from . import device as _device
+    d = _device(device) if not isinstance(device, int) else _device("gpu", device)
+    if d.index not in (None, 0):
+        raise RuntimeError(f"GPU error: invalid device ordinal {d.index}")
+
+
+def adapter_info():
+    """The adapter's name, backend (Vulkan/Metal/DX12), type, driver, features and limits.
+
+    >>> import ferrotorch
+    >>> info = ferrotorch.cuda.adapter_info() if ferrotorch.cuda.is_available() else {}
+    """
+    _require()
+    return _C._gpu_info()
+
+
+def get_device_name(device=None):
+    return adapter_info()["name"]
+
+
+class _DeviceProperties:
+    def __init__(self, info):
+        self.name = info["name"]
+        self.backend = info["backend"]
+        self.features = info["features"]
+        self.total_memory = info["max_buffer_size"]
+        self.is_software = info["software"]
+
+    def __repr__(self):
+        return f"_GpuDeviceProperties(name='{self.name}', backend='{self.backend}', features={self.features})"
+
+
+def get_device_properties(device=None):
+    return _DeviceProperties(adapter_info())
+
+
+def synchronize(device=None):
+    """Waits until the GPU has finished all queued work."""
+    _require()
+    _C._gpu_synchronize()
 
 
 def manual_seed(seed):
-    """Seeds the GPU generator; without a GPU this is silently ignored, as in PyTorch."""
+    """Seeds the generator GPU draws use: the same Philox stream as the CPU's."""
+    from . import manual_seed as _seed
+    _seed(seed)
 
 
-def manual_seed_all(seed):
-    """Seeds every GPU's generator; without a GPU this is silently ignored, as in PyTorch."""
+manual_seed_all = manual_seed
+
+
+def seed():
+    from . import seed as _seed
+    return _seed()
+
+
+def initial_seed():
+    from . import initial_seed as _initial
+    return _initial()
+
+
+def memory_allocated(device=None):
+    """Bytes held by live GPU tensors (rounded up to the allocator's size classes)."""
+    return _C._gpu_memory_stats()[0]
+
+
+def max_memory_allocated(device=None):
+    return _C._gpu_memory_stats()[1]
+
+
+def memory_reserved(device=None):
+    """Bytes of GPU buffers the caching allocator holds, in use or cached."""
+    return _C._gpu_memory_stats()[2]
+
+
+max_memory_reserved = memory_reserved
+
+
+def reset_peak_memory_stats(device=None):
+    _C._gpu_reset_peak_memory_stats()
+
+
+def empty_cache():
+    """Releases the cached, unused GPU buffers to the driver."""
+    _C._gpu_empty_cache()
+
+
+class device:
+    """Context manager selecting a GPU (only GPU 0 exists)."""
+
+    def __init__(self, device):
+        set_device(device)
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        return False

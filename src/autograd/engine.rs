@@ -56,7 +56,7 @@ fn seeds(roots: &[Tensor], grads: Vec<Option<Tensor>>) -> Result<Vec<(Edge, Tens
                 if root.numel() != 1 {
                     return Err(Error::Runtime("grad can be implicitly created only for scalar outputs".into()));
                 }
-                Tensor::full(root.shape(), crate::dtype::Scalar::Float(1.0), root.dtype())?
+                Tensor::full_on(root.shape(), crate::dtype::Scalar::Float(1.0), root.dtype(), root.device())?
             }
         };
         out.push((edge, g));
@@ -267,7 +267,7 @@ pub fn run(roots: &[Tensor], grads: Vec<Option<Tensor>>, opts: Options, deliver:
             if node.materialize_grads {
                 for (g, m) in grads.iter_mut().zip(&node.output_meta) {
                     if g.is_none() {
-                        *g = Some(Tensor::zeros(&m.shape, m.dtype)?);
+                        *g = Some(Tensor::zeros_on(&m.shape, m.dtype, m.device)?);
                     }
                 }
             }

@@ -63,7 +63,7 @@ fn set_history(target: &mut Tensor, node: Arc<Node>, output_nr: usize) {
 /// (the base's and the view's) can be applied to it unchanged.
 fn storage_sized_zeros(like: &Tensor) -> Result<Tensor> {
     let n = like.storage().nbytes() / like.dtype().size();
-    Tensor::zeros(&[n], like.dtype())
+    Tensor::zeros_on(&[n], like.dtype(), like.device())
 }
 
 /// `view` (of `base`) was overwritten by the output of `op`, whose first input was the view's
@@ -134,6 +134,6 @@ pub fn fill_(target: &mut Tensor, value: crate::dtype::Scalar) -> Result<()> {
         check_inplace(target)?;
         return target.fill_(value);
     };
-    let r = rec.finish(Tensor::full(target.shape(), value, target.dtype())?, |ctx| Ok(vec![Some(ctx.grad(0).zeros_like()?)]));
+    let r = rec.finish(Tensor::full_on(target.shape(), value, target.dtype(), target.device())?, |ctx| Ok(vec![Some(ctx.grad(0).zeros_like()?)]));
     commit(target, &r)
 }

@@ -50,11 +50,12 @@ pub struct Edge {
 pub struct TensorMeta {
     pub shape: Vec<usize>,
     pub dtype: DType,
+    pub device: crate::storage::Device,
 }
 
 impl TensorMeta {
     pub fn of(t: &Tensor) -> TensorMeta {
-        TensorMeta { shape: t.shape().to_vec(), dtype: t.dtype() }
+        TensorMeta { shape: t.shape().to_vec(), dtype: t.dtype(), device: t.device() }
     }
 }
 

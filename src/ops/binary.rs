@@ -95,6 +95,89 @@ impl BinaryOp {
     }
 }
 
+impl BinaryOp {
+    /// The op as a WGSL expression of `a` and `b` of WGSL type `t` (f16 computes in f32, like
+    /// the CPU). None where WGSL has no such function for `t` (64-bit pow and atan2).
+    pub fn wgsl(self, t: &str) -> Option<String> {
+        use BinaryOp::*;
+        let float = t == "f32" || t == "f64";
+        let unsigned = t == "u32";
+        let nan = |v: &str| if t == "f32" { format!("is_nan_f32({v})") } else if t == "f64" { format!("({v} != {v})") } else { "false".into() };
+        let zero = format!("{t}(0)");
+        let nonzero_b = |e: String| format!("select({e}, {zero}, b == {zero})");
+        Some(match self {
+            Add => "(a + b)".into(),
+            Sub => "(a - b)".into(),
+            Mul => "(a * b)".into(),
+            Div if float => "(a / b)".into(),
+            Div => nonzero_b("(a / b)".into()),
+            FloorDiv if float => format!("floordiv_{t}(a, b)"),
+            FloorDiv if unsigned => nonzero_b("(a / b)".into()),
+            FloorDiv => nonzero_b(format!("select(a / b, a / b - {t}(1), (a % b != {zero}) && ((a < {zero}) != (b < {zero})))")),
+            Remainder if float => format!("remainder_{t}(a, b)"),
+            Remainder if unsigned => nonzero_b("(a % b)".into()),
+            Remainder => nonzero_b(format!("select(a % b, a % b + b, (a % b != {zero}) && ((a % b < {zero}) != (b < {zero})))")),
+            Fmod if float => "(a % b)".into(),
+            Fmod => nonzero_b("(a % b)".into()),
+            Pow if t == "f32" => "pow_f32(a, b)".into(),
+            Pow if t == "i32" => "ipow_i32(a, b)".into(),
+            Pow => return None,
+            Atan2 if t == "f32" => "atan2_f32(a, b)".into(),
+            Atan2 => return None,
+            Hypot if float => "sqrt(a * a + b * b)".into(),
+            Hypot => return None,
+            Maximum if float => format!("select(max(a, b), a + b, {} || {})", nan("a"), nan("b")),
+            Minimum if float => format!("select(min(a, b), a + b, {} || {})", nan("a"), nan("b")),
+            Maximum => "max(a, b)".into(),
+            Minimum => "min(a, b)".into(),
+            BitAnd | BitOr | BitXor if float => return None,
+            BitAnd => "(a & b)".into(),
+            BitOr => "(a | b)".into(),
+            BitXor => "(a ^ b)".into(),
+            LogicalAnd => format!("u32(a != {zero} && b != {zero})"),
+            LogicalOr => format!("u32(a != {zero} || b != {zero})"),
+            LogicalXor => format!("u32((a != {zero}) != (b != {zero}))"),
+            Eq => "u32(a == b)".into(),
+            Ne => "u32(a != b)".into(),
+            Lt => "u32(a < b)".into(),
+            Le => "u32(a <= b)".into(),
+            Gt => "u32(a > b)".into(),
+            Ge => "u32(a >= b)".into(),
+        })
+    }
+}
+
+/// The WGSL expression of `op` on `x0`, `x1` of compute dtype `dt`, giving dtype `out`.
+pub fn gpu_expr(op: BinaryOp, dt: DType, out: DType) -> Result<String> {
+    use crate::backend::gpu;
+    let (math, la, lb) = if dt == DType::F16 { ("f32", "f32(x0)", "f32(x1)") } else { (gpu::wgsl_type(dt), "x0", "x1") };
+    let body = op.wgsl(math).ok_or_else(|| {
+        Error::Type(format!("{} is not supported for {} tensors on the GPU (WGSL has no {} version)", op.name(), dt.name(), dt.name()))
+    })?;
+    let e = gpu::substitute(&body, &[("a", la), ("b", lb)]);
+    Ok(if out == DType::Bool && op.is_comparison() {
+        e
+    } else if dt == DType::F16 {
+        format!("f16({e})")
+    } else {
+        gpu::normalise(out, &e)
+    })
+}
+
+/// The GPU kernel: `a` and `b` already in the compute dtype and broadcast to one shape.
+fn gpu_kernel(op: BinaryOp, a: &Tensor, b: &Tensor, out: DType) -> Result<Tensor> {
+    crate::backend::gpu::elementwise::map(&[a, b], a.shape(), out, &gpu_expr(op, a.dtype(), out)?)
+}
+
+/// Every op, for generating every GPU specialisation.
+pub const ALL: [BinaryOp; 24] = {
+    use BinaryOp::*;
+    [
+        Add, Sub, Mul, Div, FloorDiv, Remainder, Fmod, Pow, Atan2, Hypot, Maximum, Minimum,
+        BitAnd, BitOr, BitXor, LogicalAnd, LogicalOr, LogicalXor, Eq, Ne, Lt, Le, Gt, Ge,
+    ]
+};
+
 /// Scalar arithmetic for one element type. Integer ops wrap (as PyTorch's do) instead of
 /// panicking; division by zero is caught before the kernel runs.
 pub trait Arith: Element {
@@ -240,6 +323,12 @@ impl<'a> Operand<'a> {
             Operand::Scalar(_) => &[],
         }
     }
+    pub fn tensor(&self) -> Option<&Tensor> {
+        match self {
+            Operand::Tensor(t) => Some(t),
+            Operand::Scalar(_) => None,
+        }
+    }
     fn materialize(&self, dtype: DType) -> Result<Tensor> {
         match self {
             Operand::Tensor(t) => t.to_dtype(dtype),
@@ -358,10 +447,16 @@ pub fn binary(op: BinaryOp, a: Operand, b: Operand) -> Result<Tensor> {
 }
 
 fn binary_forward(op: BinaryOp, a: Operand, b: Operand) -> Result<Tensor> {
-    let (compute, _out) = op_dtypes(op, &a, &b)?;
+    let (compute, out) = op_dtypes(op, &a, &b)?;
     let shape = broadcast_shapes(a.shape(), b.shape())?;
-    let ta = a.materialize(compute)?.expand(&shape)?;
-    let tb = b.materialize(compute)?.expand(&shape)?;
+    let device = crate::tensor::common_device(&[a.tensor(), b.tensor()])?;
+    let ta = a.materialize(compute)?.to_device(device)?.expand(&shape)?;
+    let tb = b.materialize(compute)?.to_device(device)?.expand(&shape)?;
+    if device.is_gpu() {
+        // As on CUDA, integer division by zero is not checked on the GPU (it would need a
+        // synchronisation); it gives 0.
+        return gpu_kernel(op, &ta, &tb, out);
+    }
     check_int_division(op, compute, &tb)?;
     if let Some((fa, fb, layout)) = flat_if_same_dense_layout(&ta, &tb) {
         let r = with_dtype!(compute, T, kernel::<T>(op, &fa, &fb))?;

@@ -7,6 +7,8 @@ use crate::error::{Error, Result};
 use crate::random::{box_muller_f32, box_muller_f64, default_generator, u11, u24, u53, u64_of, u8bits, Generator};
 use crate::shape::{self, check_sizes};
 use crate::tensor::Tensor;
+use crate::storage::Device;
+use crate::backend::gpu::random::Dist;
 use crate::with_dtype;
 use half::{bf16, f16};
 
@@ -47,8 +49,11 @@ fn random_upper(dtype: DType) -> i64 {
 // ------------------------------------------------------------------ raw draws
 
 /// Uniform samples in `[lo, hi)` (see `crate::random` for the bit layout).
-fn draw_uniform(shape: &[usize], dtype: DType, lo: f64, hi: f64, g: &Generator) -> Result<Tensor> {
+fn draw_uniform(shape: &[usize], dtype: DType, lo: f64, hi: f64, g: &Generator, device: Device) -> Result<Tensor> {
     let n = shape::numel(shape);
+    if device.is_gpu() {
+        return gpu_draw(Dist::Uniform, shape, dtype, lo, hi, g);
+    }
     let (l, h) = (lo as f32, hi as f32);
     match dtype {
         DType::F64 => {
@@ -72,8 +77,11 @@ fn draw_uniform(shape: &[usize], dtype: DType, lo: f64, hi: f64, g: &Generator) 
 }
 
 /// Normal samples by Box-Muller, pairs of elements sharing one pair of uniforms.
-fn draw_normal(shape: &[usize], dtype: DType, mean: f64, std: f64, g: &Generator) -> Result<Tensor> {
+fn draw_normal(shape: &[usize], dtype: DType, mean: f64, std: f64, g: &Generator, device: Device) -> Result<Tensor> {
     let n = shape::numel(shape);
+    if device.is_gpu() {
+        return gpu_draw(Dist::Normal, shape, dtype, mean, std, g);
+    }
     let pairs = n.div_ceil(2) as u128;
     if dtype == DType::F64 {
         let s = g.draw(pairs * 4);
@@ -99,6 +107,16 @@ fn draw_normal(shape: &[usize], dtype: DType, mean: f64, std: f64, g: &Generator
         DType::F16 => Tensor::from_vec(v.into_iter().map(f16::from_f32).collect::<Vec<_>>(), shape),
         _ => Tensor::from_vec(v.into_iter().map(bf16::from_f32).collect::<Vec<_>>(), shape),
     }
+}
+
+/// A GPU draw: reserves the same stream range as the CPU draw of that size, so CPU and GPU
+/// draws interleave on one generator.
+fn gpu_draw(dist: Dist, shape: &[usize], dtype: DType, a: f64, b: f64, g: &Generator) -> Result<Tensor> {
+    let n = shape::numel(shape);
+    // Check the dtype before advancing the generator.
+    crate::backend::gpu::repr(dtype)?;
+    let s = g.draw(dist.words(n));
+    crate::backend::gpu::random::draw(dist, shape, dtype, a, b, &s)
 }
 
 /// Integers in `[lo, lo + range)`, `1 <= range <= 2^64`.
@@ -130,10 +148,28 @@ fn draw_bernoulli(shape: &[usize], dtype: DType, p: &[f64], g: &Generator) -> Re
 
 /// Bernoulli samples with one probability for every element: the same draws and comparison as
 /// [`draw_bernoulli`] (so both give the same stream), in one pass without a probability array.
-fn draw_bernoulli_scalar(shape: &[usize], dtype: DType, p: f64, g: &Generator) -> Result<Tensor> {
+fn draw_bernoulli_scalar(shape: &[usize], dtype: DType, p: f64, g: &Generator, device: Device) -> Result<Tensor> {
     let n = shape::numel(shape);
+    if device.is_gpu() {
+        return gpu_draw(Dist::Bernoulli, shape, dtype, p, 0.0, g);
+    }
     let s = g.draw(n as u128);
     with_dtype!(dtype, T, Tensor::from_vec(s.generate(n, 1, 1, |w, o: &mut [T]| o[0] = T::from_bool((u24(w[0]) as f64) < p)), shape))
+}
+
+/// Bernoulli draws with per-element probabilities on the GPU: the CPU's words (one float32
+/// uniform per element), compared with `p` there. Probabilities are checked with one reduction.
+fn gpu_bernoulli(p: &Tensor, dtype: DType, g: Option<&Generator>) -> Result<Tensor> {
+    use crate::ops::binary::BinaryOp;
+    if p.numel() > 0 {
+        let pf = p.to_dtype(DType::F64)?;
+        let (lo, hi) = (pf.amin_forward(None, false)?.item()?.to_f64(), pf.amax_forward(None, false)?.item()?.to_f64());
+        if !(0.0..=1.0).contains(&lo) || !(0.0..=1.0).contains(&hi) {
+            bail!(Runtime, "Expected p_in >= 0 && p_in <= 1 to be true, but got false.");
+        }
+    }
+    let u = draw_uniform(p.shape(), DType::F32, 0.0, 1.0, gen(g), p.device())?;
+    u.binary(&p.to_dtype(DType::F64)?.to_dtype(DType::F32)?, BinaryOp::Lt)?.to_dtype(dtype)
 }
 
 fn check_float(dtype: DType, kernel: &str) -> Result<()> {
@@ -223,14 +259,24 @@ impl Tensor {
 
     // -------------------------------------------------------------- random, out of place
 
+    /// `rand(*size, device=...)`.
+    pub fn rand_on(shape: &[usize], dtype: DType, g: Option<&Generator>, device: Device) -> Result<Tensor> {
+        draw_uniform(shape, dtype, 0.0, 1.0, gen(g), device)
+    }
+
+    /// `randn(*size, device=...)`.
+    pub fn randn_on(shape: &[usize], dtype: DType, g: Option<&Generator>, device: Device) -> Result<Tensor> {
+        draw_normal(shape, dtype, 0.0, 1.0, gen(g), device)
+    }
+
     /// `rand(*size)`: uniform in [0, 1).
     pub fn rand(shape: &[usize], dtype: DType, g: Option<&Generator>) -> Result<Tensor> {
-        draw_uniform(shape, dtype, 0.0, 1.0, gen(g))
+        draw_uniform(shape, dtype, 0.0, 1.0, gen(g), Device::Cpu)
     }
 
     /// `randn(*size)`: standard normal.
     pub fn randn(shape: &[usize], dtype: DType, g: Option<&Generator>) -> Result<Tensor> {
-        draw_normal(shape, dtype, 0.0, 1.0, gen(g))
+        draw_normal(shape, dtype, 0.0, 1.0, gen(g), Device::Cpu)
     }
 
     /// `randint(low, high, size)`: integers in `[low, high)`.
@@ -263,13 +309,18 @@ impl Tensor {
     pub fn normal_tensors(mean: &Tensor, std: &Tensor, g: Option<&Generator>) -> Result<Tensor> {
         let dtype = promote_types(mean.dtype(), std.dtype());
         check_float(dtype, "normal_kernel_cpu")?;
-        if std.to_vec::<f64>().iter().any(|&s| s < 0.0) {
+        if std.to_dtype(DType::F64)?.amin_forward(None, false).map_or(false, |m| std.numel() > 0 && m.item().map_or(false, |v| v.to_f64() < 0.0)) {
             bail!(Runtime, "normal expects all elements of std >= 0.0");
         }
         let shape = shape::broadcast_shapes(mean.shape(), std.shape())?;
-        let z = draw_normal(&shape, dtype, 0.0, 1.0, gen(g))?;
+        let device = crate::tensor::common_device(&[Some(mean), Some(std)])?;
+        let z = draw_normal(&shape, dtype, 0.0, 1.0, gen(g), device)?;
         let m = mean.to_dtype(dtype)?.expand(&shape)?;
         let s = std.to_dtype(dtype)?.expand(&shape)?;
+        if device.is_gpu() {
+            use crate::ops::binary::BinaryOp;
+            return m.binary(&s.binary(&z, BinaryOp::Mul)?, BinaryOp::Add);
+        }
         with_dtype!(dtype, T, {
             let v = crate::backend::cpu::map3::<T, T, T, T>(&m, &s, &z, |m, s, z| T::from_f64(m.to_f64() + s.to_f64() * z.to_f64()));
             Tensor::from_vec(v, &shape)
@@ -279,7 +330,7 @@ impl Tensor {
     /// `normal(mean, std, size)` with float arguments.
     pub fn normal_sized(mean: f64, std: f64, shape: &[usize], dtype: DType, g: Option<&Generator>) -> Result<Tensor> {
         check_std(std)?;
-        draw_normal(shape, dtype, mean, std, gen(g))
+        draw_normal(shape, dtype, mean, std, gen(g), Device::Cpu)
     }
 
     /// `bernoulli(self)`: 0/1 samples with the probabilities in `self`, in `self`'s dtype.
@@ -287,9 +338,12 @@ impl Tensor {
         let probs = match p {
             Some(p) => {
                 check_p(p)?;
-                return draw_bernoulli_scalar(self.shape(), self.dtype(), p, gen(g));
+                return draw_bernoulli_scalar(self.shape(), self.dtype(), p, gen(g), self.device());
             }
             None => {
+                if self.device().is_gpu() {
+                    return gpu_bernoulli(self, self.dtype(), g);
+                }
                 let v = self.to_vec::<f64>();
                 if v.iter().any(|&p| !(0.0..=1.0).contains(&p)) {
                     bail!(Runtime, "Expected p_in >= 0 && p_in <= 1 to be true, but got false.");
@@ -386,7 +440,7 @@ impl Tensor {
             bail!(Runtime, "uniform_ expects to return a [from, to) range, but found from={} > to={}", from, to);
         }
         self.check_writable_overlap()?;
-        self.assign_random(draw_uniform(self.shape(), self.dtype(), from, to, gen(g))?)
+        self.assign_random(draw_uniform(self.shape(), self.dtype(), from, to, gen(g), self.device())?)
     }
 
     /// `normal_(mean, std)`.
@@ -394,7 +448,7 @@ impl Tensor {
         check_float(self.dtype(), "normal_kernel_cpu")?;
         check_std(std)?;
         self.check_writable_overlap()?;
-        self.assign_random(draw_normal(self.shape(), self.dtype(), mean, std, gen(g))?)
+        self.assign_random(draw_normal(self.shape(), self.dtype(), mean, std, gen(g), self.device())?)
     }
 
     /// `random_()`, `random_(to)`, `random_(from, to)`; `to=None` with a `from` means up to the
@@ -425,11 +479,16 @@ impl Tensor {
     pub fn bernoulli_scalar_(&self, p: f64, g: Option<&Generator>) -> Result<()> {
         check_p(p)?;
         self.check_writable_overlap()?;
-        self.assign_random(draw_bernoulli_scalar(self.shape(), self.dtype(), p, gen(g))?)
+        self.assign_random(draw_bernoulli_scalar(self.shape(), self.dtype(), p, gen(g), self.device())?)
     }
 
     /// `bernoulli_(p)` with a tensor of probabilities broadcast to `self`.
     pub fn bernoulli_tensor_(&self, p: &Tensor, g: Option<&Generator>) -> Result<()> {
+        if self.device().is_gpu() {
+            self.check_writable_overlap()?;
+            let p = p.to_device(self.device())?.expand(self.shape())?;
+            return self.assign_random(gpu_bernoulli(&p, self.dtype(), g)?);
+        }
         let probs = p.expand(self.shape())?.to_vec::<f64>();
         if probs.iter().any(|&p| !(0.0..=1.0).contains(&p)) {
             bail!(Runtime, "Expected p_in >= 0 && p_in <= 1 to be true, but got false.");
@@ -445,7 +504,12 @@ impl Tensor {
             bail!(Runtime, "exponential_ expects lambda > 0.0, but found lambda={}", lambd);
         }
         self.check_writable_overlap()?;
-        let u = draw_uniform(self.shape(), self.dtype(), 0.0, 1.0, gen(g))?;
+        let u = draw_uniform(self.shape(), self.dtype(), 0.0, 1.0, gen(g), self.device())?;
+        if self.device().is_gpu() {
+            use crate::ops::{binary::BinaryOp, unary::UnaryOp};
+            let e = u.unary(UnaryOp::Neg)?.unary(UnaryOp::Log1p)?.binary_scalar(Scalar::Float(-lambd), BinaryOp::Div)?;
+            return self.assign_random(e);
+        }
         let vals = with_dtype!(self.dtype(), T, {
             let v = crate::backend::cpu::map1::<T, T>(&u, |x| T::from_f64(-(1.0 - x.to_f64()).ln() / lambd));
             Tensor::from_vec(v, self.shape())?

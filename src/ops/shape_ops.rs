@@ -18,8 +18,12 @@ fn fmt_sizes(s: &[usize]) -> String {
 }
 
 /// Copies `src` into the strided (non-overlapping) view `dst`, casting to `dst`'s dtype.
-fn copy_cast(dst: &Tensor, src: &Tensor) {
+fn copy_cast(dst: &Tensor, src: &Tensor) -> Result<()> {
+    if dst.device().is_gpu() || src.device().is_gpu() {
+        return crate::backend::gpu::elementwise::copy_into(dst, &src.to_device(dst.device())?);
+    }
     with_dtype!(src.dtype(), S, with_dtype!(dst.dtype(), D, cpu::copy_into::<S, D>(dst, src)));
+    Ok(())
 }
 
 /// Reads the elements of `src`'s storage at `offset + sum(coord * strides)` (strides may be
@@ -117,12 +121,13 @@ pub(crate) fn cat_forward(tensors: &[Tensor], dim: i64) -> Result<Tensor> {
         }
         out_shape[d] += t.shape()[d];
     }
-    let out = Tensor::zeros(&out_shape, dtype)?;
+    let device = crate::tensor::common_device(&tensors.iter().map(Some).collect::<Vec<_>>())?;
+    let out = Tensor::zeros_on(&out_shape, dtype, device)?;
     let mut start = 0;
     for t in tensors.iter().filter(|t| !skipped(t)) {
         let len = t.shape()[d];
         if len > 0 {
-            copy_cast(&out.with_layout(out.layout().narrow(d, start, len)), t);
+            copy_cast(&out.with_layout(out.layout().narrow(d, start, len)), t)?;
         }
         start += len;
     }
@@ -288,6 +293,16 @@ impl Tensor {
             }
         }
         let shape = self.shape().to_vec();
+        if self.device().is_gpu() {
+            // GPU layouts have unsigned strides: reverse each dim by gathering along it.
+            let mut out = self.clone();
+            for &d in &ds {
+                let n = self.shape()[d] as i64;
+                let rev = Tensor::from_vec((0..n).rev().collect::<Vec<i64>>(), &[n as usize])?.to_device(self.device())?;
+                out = out.index_select_forward(d as i64, &rev)?;
+            }
+            return if out.same_storage(self) { out.deep_clone() } else { Ok(out) };
+        }
         with_dtype!(self.dtype(), T, Tensor::from_vec(gather_signed::<T>(self, &shape, &strides, offset), &shape))
     }
     /// `Tensor.fliplr`: flip along dim 1.
@@ -359,9 +374,9 @@ impl Tensor {
             l.strides.extend([0, src_strides[i]]);
         }
         let expanded = self.with_layout(l);
-        let out = Tensor::zeros(expanded.shape(), self.dtype())?;
+        let out = Tensor::zeros_on(expanded.shape(), self.dtype(), self.device())?;
         if out.numel() > 0 {
-            copy_cast(&out, &expanded);
+            copy_cast(&out, &expanded)?;
         }
         Ok(out.with_layout(Layout::contiguous(&out_shape)))
     }
@@ -419,7 +434,7 @@ impl Tensor {
         let mut out_shape = x.shape().to_vec();
         out_shape[d] = total;
         shape::check_sizes(&out_shape.iter().map(|&s| s as i64).collect::<Vec<_>>())?;
-        let out = Tensor::zeros(&out_shape, x.dtype())?;
+        let out = Tensor::zeros_on(&out_shape, x.dtype(), x.device())?;
         let mut start = 0;
         for (i, &c) in counts.iter().enumerate() {
             if c == 0 {
@@ -429,7 +444,7 @@ impl Tensor {
             let mut src = x.layout().narrow(d, i, 1);
             src.shape[d] = c;
             src.strides[d] = 0;
-            copy_cast(&dst, &x.with_layout(src));
+            copy_cast(&dst, &x.with_layout(src))?;
             start += c;
         }
         Ok(out)
@@ -444,6 +459,18 @@ impl Tensor {
         let nd = self.ndim();
         let (rows, cols) = (self.shape()[nd - 2], self.shape()[nd - 1]);
         if out.numel() == 0 {
+            return Ok(out);
+        }
+        if out.device().is_gpu() {
+            // The kept triangle as a (rows, cols) mask, broadcast over the batch dims.
+            let keep: Vec<bool> = (0..rows * cols)
+                .map(|p| {
+                    let (i, j) = ((p / cols) as i64, (p % cols) as i64);
+                    if lower { j - i <= k } else { j - i >= k }
+                })
+                .collect();
+            let mask = Tensor::from_vec(keep, &[rows, cols])?.to_device(out.device())?.unary(crate::ops::unary::UnaryOp::LogicalNot)?;
+            out.masked_fill_(&mask, crate::dtype::Scalar::Int(0))?;
             return Ok(out);
         }
         let es = self.dtype().size();

@@ -159,7 +159,7 @@ impl Tensor {
             if !self.dtype().is_float() {
                 bail!(Runtime, "median() input tensor cannot be empty");
             }
-            return Tensor::full(&[], crate::dtype::Scalar::Float(f64::NAN), self.dtype());
+            return Tensor::full_on(&[], crate::dtype::Scalar::Float(f64::NAN), self.dtype(), self.device());
         }
         let p = Plan::along(&flat, 0)?;
         let v = with_dtype!(self.dtype(), T, p.map_rows::<T, T, i64>(&flat, 0, 1, |row, vals, idx| {

@@ -1,6 +1,6 @@
 //! Ops with up to three operands that compose from binary/unary primitives or need a small
 //! dedicated kernel: clamp, lerp, nan_to_num, isclose, equal.
-use crate::backend::cpu;
+use crate::backend::{cpu, gpu};
 use crate::dtype::{DType, Element, Scalar};
 use crate::error::Result;
 use crate::ops::binary::{binary, promoted_dtype, BinaryOp, Operand};
@@ -45,7 +45,13 @@ impl Tensor {
             Operand::Scalar(s) => Tensor::scalar(s, self.dtype())?,
         };
         let shape = broadcast_shapes(&broadcast_shapes(self.shape(), end.shape())?, w.shape())?;
-        let (a, b, w) = (self.expand(&shape)?, end.expand(&shape)?, w.expand(&shape)?);
+        let device = crate::tensor::common_device(&[Some(self), Some(end), Some(&w)])?;
+        let (a, b, w) = (self.expand(&shape)?, end.expand(&shape)?, w.to_device(device)?.expand(&shape)?);
+        if device.is_gpu() {
+            let [s, e, wt] = math_loads(self.dtype(), ["x0", "x1", "x2"]);
+            let f = format!("select({e} - ({e} - {s}) * (1.0 - {wt}), {s} + {wt} * ({e} - {s}), abs({wt}) < 0.5)");
+            return gpu::elementwise::map(&[&a, &b, &w], &shape, self.dtype(), &store(self.dtype(), &f));
+        }
         with_dtype!(self.dtype(), T, {
             let f = |s: T, e: T, w: T| {
                 let (s, e, w) = (s.to_f64(), e.to_f64(), w.to_f64());
@@ -60,6 +66,15 @@ impl Tensor {
     pub(crate) fn nan_to_num_forward(&self, nan: f64, posinf: Option<f64>, neginf: Option<f64>) -> Result<Tensor> {
         if !self.dtype().is_float() {
             return self.deep_clone();
+        }
+        if self.device().is_gpu() {
+            let (max, min) = finite_range(self.dtype());
+            let (pi, ni) = (posinf.unwrap_or(max), neginf.unwrap_or(min));
+            let [x] = math_loads(self.dtype(), ["x0"]);
+            let m = if self.dtype() == DType::F64 { "f64" } else { "f32" };
+            let (isnan, isinf) = nan_inf(m, &x);
+            let f = format!("select(select(select({x}, {m}({ni:?}), ({isinf}) && {x} < 0.0), {m}({pi:?}), ({isinf}) && {x} > 0.0), {m}({nan:?}), {isnan})");
+            return gpu::elementwise::map(&[self], self.shape(), self.dtype(), &store(self.dtype(), &f));
         }
         with_dtype!(self.dtype(), T, {
             let (max, min) = finite_range(self.dtype());
@@ -93,6 +108,16 @@ impl Tensor {
         }
         let shape = broadcast_shapes(self.shape(), other.shape())?;
         let (a, b) = (self.expand(&shape)?, other.expand(&shape)?);
+        if crate::tensor::common_device(&[Some(self), Some(other)])?.is_gpu() {
+            let m = if self.dtype() == DType::F64 { "f64" } else { "f32" };
+            let (x, y) = (format!("{m}(x0)"), format!("{m}(x1)"));
+            let (nx, ix) = nan_inf(m, &x);
+            let (ny, iy) = nan_inf(m, &y);
+            let f = format!(
+                "u32({x} == {y} || ({equal_nan} && {nx} && {ny}) || (!({nx} || {ny} || {ix} || {iy}) && abs({x} - {y}) <= {m}({atol:?}) + {m}({rtol:?}) * abs({y})))"
+            );
+            return gpu::elementwise::map(&[&a, &b], &shape, DType::Bool, &f);
+        }
         with_dtype!(self.dtype(), T, {
             let f = move |x: T, y: T| {
                 let (x, y) = (x.to_f64(), y.to_f64());
@@ -119,6 +144,25 @@ impl Tensor {
         let d = promoted_dtype(Operand::Tensor(self), Operand::Tensor(other));
         let eq = self.to_dtype(d)?.binary(&other.to_dtype(d)?, BinaryOp::Eq)?;
         Ok(eq.to_vec::<bool>().iter().all(|&x| x))
+    }
+}
+
+/// Operand loads in the type float ops compute in on the GPU (f16 computes in f32).
+fn math_loads<const N: usize>(dt: DType, names: [&str; N]) -> [String; N] {
+    names.map(|n| if dt == DType::F16 { format!("f32({n})") } else { n.to_string() })
+}
+
+/// A float result stored as `dt` (f16 rounds from f32).
+fn store(dt: DType, e: &str) -> String {
+    if dt == DType::F16 { format!("f16({e})") } else { e.to_string() }
+}
+
+/// WGSL tests for NaN and infinity of a value of type `m` (f32 or f64).
+fn nan_inf(m: &str, v: &str) -> (String, String) {
+    if m == "f32" {
+        (format!("is_nan_f32({v})"), format!("is_inf_f32({v})"))
+    } else {
+        (format!("({v} != {v})"), format!("({v} == {v} && ({v} - {v}) != ({v} - {v}))"))
     }
 }
 

@@ -231,6 +231,111 @@ fn predicate_kernel<T: Element>(op: UnaryOp, a: &Tensor) -> Result<Tensor> {
     Tensor::from_vec(cpu::map1(a, f), shape)
 }
 
+impl UnaryOp {
+    /// The op as a WGSL expression of `x` for the GPU. Float ops are written for f32 (which
+    /// f16 computes in, like the CPU) or f64; `t` is the value's WGSL type. None where the GPU
+    /// has no such function for that type (Vulkan's extended instructions have no 64-bit exp,
+    /// log or trigonometry).
+    pub fn wgsl(self, t: &str) -> Option<String> {
+        use UnaryOp::*;
+        let f32 = t == "f32";
+        let float = f32 || t == "f64";
+        let nan = if t == "f64" { "(x != x)".to_string() } else if f32 { "is_nan_f32(x)".to_string() } else { "false".to_string() };
+        let inf = if t == "f64" { "(x == x && (x - x) != (x - x))".to_string() } else if f32 { "is_inf_f32(x)".to_string() } else { "false".to_string() };
+        // Vulkan's extended instructions need not propagate NaN (lavapipe's atan(NaN) is 0):
+        // float functions pass NaN through explicitly.
+        let only_f32 = |e: &str| if f32 { Some(format!("select({e}, x, is_nan_f32(x))")) } else { None };
+        Some(match self {
+            Exp => only_f32("exp(x)")?,
+            Exp2 => only_f32("exp2(x)")?,
+            Expm1 => only_f32("expm1_f32(x)")?,
+            Log => only_f32("log(x)")?,
+            Log2 => only_f32("log2(x)")?,
+            Log10 => only_f32("(log2(x) * 0.30102999566398120)")?,
+            Log1p => only_f32("log1p_f32(x)")?,
+            Sin => only_f32("sin(x)")?,
+            Cos => only_f32("cos(x)")?,
+            Tan => only_f32("tan(x)")?,
+            Asin => only_f32("asin(x)")?,
+            Acos => only_f32("acos(x)")?,
+            Atan => only_f32("atan(x)")?,
+            Sinh => only_f32("sinh(x)")?,
+            Cosh => only_f32("cosh(x)")?,
+            Tanh => only_f32("tanh(x)")?,
+            Asinh => only_f32("asinh(x)")?,
+            Acosh => only_f32("acosh(x)")?,
+            Atanh => only_f32("atanh(x)")?,
+            Sigmoid => only_f32("(1.0 / (1.0 + exp(-x)))")?,
+            Erf => only_f32("erf_f32(x)")?,
+            Erfc => only_f32("erfc_f32(x)")?,
+            Erfinv => only_f32("erfinv_f32(x)")?,
+            Sqrt if float => "sqrt(x)".into(),
+            Rsqrt if float => "(1.0 / sqrt(x))".into(),
+            Reciprocal if float => "(1.0 / x)".into(),
+            Floor if float => "floor(x)".into(),
+            Ceil if float => "ceil(x)".into(),
+            Round if float => "round(x)".into(),
+            Trunc if float => "trunc(x)".into(),
+            Frac if float => "(x - trunc(x))".into(),
+            Sqrt | Rsqrt | Reciprocal | Floor | Ceil | Round | Trunc | Frac => return None,
+            Neg if t == "u32" => "(0u - x)".into(),
+            Neg => "(-x)".into(),
+            Abs if t == "u32" => "x".into(),
+            Abs => "abs(x)".into(),
+            Sign if float => format!("select(select(select({t}(0), {t}(1), x > {t}(0)), {t}(-1), x < {t}(0)), x, {nan} || x == {t}(0))"),
+            Sign if t == "u32" => "u32(x != 0u)".into(),
+            Sign => format!("select(select({t}(0), {t}(1), x > {t}(0)), {t}(-1), x < {t}(0))"),
+            Relu => format!("select({t}(0), x, x > {t}(0) || {nan})"),
+            Square => "(x * x)".into(),
+            BitNot if float => return None,
+            BitNot => "(~x)".into(),
+            LogicalNot => format!("u32(x == {t}(0))"),
+            IsNan => format!("u32({nan})"),
+            IsInf => format!("u32({inf})"),
+            IsFinite => format!("u32(!({nan}) && !({inf}))"),
+            IsPosInf => format!("u32({inf} && x > {t}(0))"),
+            IsNegInf => format!("u32({inf} && x < {t}(0))"),
+            SignBit if f32 => "u32(sign_bit_f32(x))".into(),
+            SignBit if t == "f64" => "u32(x < 0.0 || (x == 0.0 && 1.0 / x < 0.0))".into(),
+            SignBit if t == "u32" => "0u".into(),
+            SignBit => format!("u32(x < {t}(0))"),
+        })
+    }
+}
+
+/// The WGSL expression of `op` on `x0` of dtype `dt`, giving a value of dtype `out`.
+pub fn gpu_expr(op: UnaryOp, dt: DType, out: DType) -> Result<String> {
+    use crate::backend::gpu;
+    // 16-bit floats compute in f32, as on the CPU.
+    let (math, load) = if dt == DType::F16 { ("f32", "f32(x0)") } else { (gpu::wgsl_type(dt), "x0") };
+    let body = op.wgsl(math).ok_or_else(|| {
+        crate::error::Error::Type(format!("{} is not supported for {} tensors on the GPU (WGSL has no {} version)", op.name(), dt.name(), dt.name()))
+    })?;
+    let e = gpu::substitute(&body, &[("x", load)]);
+    Ok(if out == DType::Bool { e } else if dt == DType::F16 { format!("f16({e})") } else { gpu::normalise(out, &e) })
+}
+
+/// The GPU kernel for `op` on `a` (a float tensor for float-valued ops).
+fn gpu_kernel(op: UnaryOp, a: &Tensor, out: DType) -> Result<Tensor> {
+    crate::backend::gpu::elementwise::map(&[a], a.shape(), out, &gpu_expr(op, a.dtype(), out)?)
+}
+
+/// Every op, for generating every GPU specialisation.
+pub const ALL: [UnaryOp; 44] = {
+    use UnaryOp::*;
+    [
+        Exp, Exp2, Expm1, Log, Log2, Log10, Log1p, Sqrt, Rsqrt, Sin, Cos, Tan, Asin, Acos, Atan,
+        Sinh, Cosh, Tanh, Asinh, Acosh, Atanh, Sigmoid, Erf, Erfc, Erfinv, Reciprocal,
+        Neg, Abs, Sign, Floor, Ceil, Round, Trunc, Frac, Relu, Square, BitNot,
+        LogicalNot, IsNan, IsInf, IsFinite, IsPosInf, IsNegInf, SignBit,
+    ]
+};
+
+/// The dtype `op`'s GPU kernel returns for input `dt`.
+pub fn gpu_out_dtype(op: UnaryOp, dt: DType) -> DType {
+    if op.is_predicate() { DType::Bool } else { dt }
+}
+
 impl Tensor {
     pub fn unary(&self, op: UnaryOp) -> Result<Tensor> {
         crate::autograd::formulas::elementwise::record_unary(op, self, || self.unary_forward(op))
@@ -239,16 +344,26 @@ impl Tensor {
     fn unary_forward(&self, op: UnaryOp) -> Result<Tensor> {
         use UnaryOp::*;
         let dt = self.dtype();
+        let gpu = self.device().is_gpu();
         if op.is_predicate() {
+            if gpu {
+                return gpu_kernel(op, self, DType::Bool);
+            }
             return with_dtype!(dt, T, predicate_kernel::<T>(op, self));
         }
         if op.is_float_valued() {
             let x = if dt.is_float() { self.clone() } else { self.to_dtype(default_dtype())? };
+            if gpu {
+                return gpu_kernel(op, &x, x.dtype());
+            }
             return float_kernel(op, &x);
         }
         if dt.is_float() {
             if op == BitNot {
                 bail!(Runtime, "\"bitwise_not_cpu\" not implemented for '{}'", dt.scalar_name());
+            }
+            if gpu {
+                return gpu_kernel(op, self, dt);
             }
             return float_kernel(op, self);
         }
@@ -263,6 +378,15 @@ impl Tensor {
                 return self.deep_clone();
             }
             _ => {}
+        }
+        if gpu {
+            if matches!(op, Floor | Ceil | Round | Trunc) {
+                return self.deep_clone();
+            }
+            if op == BitNot && dt == DType::Bool {
+                return gpu_kernel(LogicalNot, self, dt);
+            }
+            return gpu_kernel(op, self, dt);
         }
         with_dtype!(dt, T, int_kernel::<T>(op, self))
     }

@@ -2,7 +2,8 @@
 use crate::dtype::{default_dtype, DType, Scalar};
 use crate::python::args;
 use crate::python::convert;
-use crate::python::dtype::{check_device, PyDevice};
+use crate::python::dtype::{check_device, device_arg, PyDevice};
+use crate::storage::Device;
 use crate::python::tensor::{PyResultT, PyTensor};
 use crate::random::{default_generator, Generator, DEFAULT_SEED};
 use crate::tensor::Tensor;
@@ -24,6 +25,11 @@ fn factory_kwargs(dtype: Option<&Bound<PyAny>>, device: Option<&Bound<PyAny>>, r
         return Err(PyRuntimeError::new_err("Only Tensors of floating point and complex dtype can require gradients"));
     }
     Ok(d)
+}
+
+/// Moves a factory's result to its `device=` (`default` when None).
+fn place(t: Tensor, device: Option<&Bound<PyAny>>, default: Device) -> PyResult<Tensor> {
+    Ok(t.to_device(device_arg(device)?.unwrap_or(default))?)
 }
 
 /// Applies a factory's `requires_grad=` to the tensor it made.
@@ -178,7 +184,7 @@ fn set_rng_state(new_state: &Bound<PyAny>) -> PyResult<()> {
 fn tensor(data: &Bound<PyAny>, dtype: Option<&Bound<PyAny>>, device: Option<&Bound<PyAny>>, requires_grad: bool, pin_memory: bool) -> PyResultT {
     let _ = pin_memory;
     let dtype = factory_kwargs(dtype, device, requires_grad)?;
-    leaf(convert::tensor_from_data(data, dtype)?, requires_grad)
+    leaf(place(convert::tensor_from_data(data, dtype)?, device, Device::Cpu)?, requires_grad)
 }
 
 /// Shares memory with a tensor or numpy array when no conversion is needed.
@@ -200,7 +206,9 @@ fn as_tensor_impl(data: &Bound<PyAny>, dtype: Option<DType>) -> PyResult<Tensor>
 #[pyo3(signature = (data, dtype=None, device=None))]
 fn as_tensor(data: &Bound<PyAny>, dtype: Option<&Bound<PyAny>>, device: Option<&Bound<PyAny>>) -> PyResultT {
     let dtype = factory_kwargs(dtype, device, false)?;
-    Ok(PyTensor::new(as_tensor_impl(data, dtype)?))
+    let t = as_tensor_impl(data, dtype)?;
+    let home = t.device();
+    Ok(PyTensor::new(place(t, device, home)?))
 }
 
 #[pyfunction]
@@ -214,7 +222,8 @@ fn asarray(obj: &Bound<PyAny>, dtype: Option<&Bound<PyAny>>, device: Option<&Bou
     };
     let t = t.to_dtype(dtype.unwrap_or(t.dtype()))?;
     let t = if copy == Some(true) { t.deep_clone()? } else { t };
-    leaf(t, requires_grad)
+    let home = t.device();
+    leaf(place(t, device, home)?, requires_grad)
 }
 
 macro_rules! filled_factory {
@@ -238,7 +247,7 @@ macro_rules! filled_factory {
             let d = factory_kwargs(dtype, device, requires_grad)?;
             let d = d.or_else(|| out.as_ref().map(|o| o.borrow().t.dtype())).unwrap_or_else(default_dtype);
             let shape = size_arg(sizes, size)?;
-            finish(py, Tensor::full(&shape, $value, d)?, out, requires_grad)
+            finish(py, place(Tensor::full(&shape, $value, d)?, device, Device::Cpu)?, out, requires_grad)
         }
     };
 }
@@ -264,7 +273,7 @@ fn full<'py>(
     let v = scalar_arg(fill_value, "fill_value")?;
     let d = factory_kwargs(dtype, device, requires_grad)?.unwrap_or(v.default_dtype());
     let shape = crate::ops::create::shape_of(&args::int_list(size)?)?;
-    finish(py, Tensor::full(&shape, v, d)?, out, requires_grad)
+    finish(py, place(Tensor::full(&shape, v, d)?, device, Device::Cpu)?, out, requires_grad)
 }
 
 #[pyfunction]
@@ -273,7 +282,7 @@ fn scalar_tensor(s: &Bound<PyAny>, dtype: Option<&Bound<PyAny>>, layout: Option<
     let _ = (layout, pin_memory);
     let v = scalar_arg(s, "s")?;
     let d = factory_kwargs(dtype, device, requires_grad)?.unwrap_or_else(default_dtype);
-    leaf(Tensor::scalar(v, d)?, requires_grad)
+    leaf(place(Tensor::scalar(v, d)?, device, Device::Cpu)?, requires_grad)
 }
 
 #[pyfunction]
@@ -301,7 +310,7 @@ fn empty_strided(size: &Bound<PyAny>, stride: &Bound<PyAny>, dtype: Option<&Boun
         }
     }
     let base = Tensor::zeros(&crate::ops::create::shape_of(&[extent as i64])?, d)?;
-    leaf(base.as_strided(&size, &stride, Some(0))?, requires_grad)
+    leaf(place(base.as_strided(&size, &stride, Some(0))?, device, Device::Cpu)?, requires_grad)
 }
 
 /// `start`/`end`/`step` of `arange`, which PyTorch reads as `arange(end)` when given one bound.
@@ -331,7 +340,7 @@ fn arange<'py>(
         Some(x) if !x.is_none() => scalar_arg(x, "step")?,
         _ => Scalar::Int(1),
     };
-    finish(py, Tensor::arange(s, e, st, d)?, out, requires_grad)
+    finish(py, place(Tensor::arange(s, e, st, d)?, device, Device::Cpu)?, out, requires_grad)
 }
 
 #[pyfunction]
@@ -351,7 +360,7 @@ fn linspace<'py>(
     let _ = layout;
     let d = factory_kwargs(dtype, device, requires_grad)?.unwrap_or_else(default_dtype);
     let t = Tensor::linspace(float_arg(start, "start")?, float_arg(end, "end")?, args::index_int(steps)?, d)?;
-    finish(py, t, out, requires_grad)
+    finish(py, place(t, device, Device::Cpu)?, out, requires_grad)
 }
 
 #[pyfunction]
@@ -372,7 +381,7 @@ fn logspace<'py>(
     let _ = layout;
     let d = factory_kwargs(dtype, device, requires_grad)?.unwrap_or_else(default_dtype);
     let t = Tensor::logspace(float_arg(start, "start")?, float_arg(end, "end")?, args::index_int(steps)?, base, d)?;
-    finish(py, t, out, requires_grad)
+    finish(py, place(t, device, Device::Cpu)?, out, requires_grad)
 }
 
 #[pyfunction]
@@ -395,7 +404,7 @@ fn eye<'py>(
         Some(m) if !m.is_none() => Some(args::index_int(m)?),
         _ => None,
     };
-    finish(py, Tensor::eye(args::index_int(n)?, m, d)?, out, requires_grad)
+    finish(py, place(Tensor::eye(args::index_int(n)?, m, d)?, device, Device::Cpu)?, out, requires_grad)
 }
 
 // ------------------------------------------------------------------ *_like
@@ -412,15 +421,15 @@ macro_rules! like_factory {
             let _ = (layout, memory_format);
             let $t = args::tensor(input, stringify!($name), "input")?;
             let $d = like_dtype(&$t, dtype, device, requires_grad)?;
-            leaf($body?, requires_grad)
+            leaf(place($body?, device, $t.device())?, requires_grad)
         }
     };
 }
 like_factory!(zeros_like, |t, d| Tensor::full(t.shape(), Scalar::Int(0), d));
 like_factory!(ones_like, |t, d| Tensor::full(t.shape(), Scalar::Int(1), d));
 like_factory!(empty_like, |t, d| Tensor::full(t.shape(), Scalar::Int(0), d));
-like_factory!(rand_like, |t, d| Tensor::rand(t.shape(), d, None));
-like_factory!(randn_like, |t, d| Tensor::randn(t.shape(), d, None));
+like_factory!(rand_like, |t, d| Tensor::rand_on(t.shape(), d, None, t.device()));
+like_factory!(randn_like, |t, d| Tensor::randn_on(t.shape(), d, None, t.device()));
 
 #[pyfunction]
 #[pyo3(signature = (input, fill_value, *, dtype=None, layout=None, device=None, requires_grad=false, memory_format=None))]
@@ -429,7 +438,7 @@ fn full_like(input: &Bound<PyAny>, fill_value: &Bound<PyAny>, dtype: Option<&Bou
     let _ = (layout, memory_format);
     let t = args::tensor(input, "full_like", "input")?;
     let d = like_dtype(&t, dtype, device, requires_grad)?;
-    leaf(Tensor::full(t.shape(), scalar_arg(fill_value, "fill_value")?, d)?, requires_grad)
+    leaf(place(Tensor::full(t.shape(), scalar_arg(fill_value, "fill_value")?, d)?, device, t.device())?, requires_grad)
 }
 
 /// `randint_like(input, high)` or `randint_like(input, low, high)`.
@@ -455,7 +464,7 @@ fn randint_like(
         _ => (0, args::index_int(low_or_high)?),
     };
     let g = gen_arc(generator);
-    leaf(Tensor::randint(lo, hi, t.shape(), d, g.as_deref())?, requires_grad)
+    leaf(place(Tensor::randint(lo, hi, t.shape(), d, g.as_deref())?, device, t.device())?, requires_grad)
 }
 
 // ------------------------------------------------------------------ random factories
@@ -482,12 +491,12 @@ macro_rules! random_factory {
             let d = d.or_else(|| out.as_ref().map(|o| o.borrow().t.dtype())).unwrap_or_else(default_dtype);
             let shape = size_arg(sizes, size)?;
             let g = gen_arc(generator);
-            finish(py, Tensor::$op(&shape, d, g.as_deref())?, out, requires_grad)
+            finish(py, Tensor::$op(&shape, d, g.as_deref(), device_arg(device)?.unwrap_or(Device::Cpu))?, out, requires_grad)
         }
     };
 }
-random_factory!(rand, rand);
-random_factory!(randn, randn);
+random_factory!(rand, rand_on);
+random_factory!(randn, randn_on);
 
 /// `randint(high, size)` or `randint(low, high, size)`; `size` may also be a keyword.
 #[pyfunction]
@@ -529,7 +538,7 @@ fn randint<'py>(
     };
     let shape = crate::ops::create::shape_of(&args::int_list(&size_obj)?)?;
     let g = gen_arc(generator);
-    finish(py, Tensor::randint(lo, hi, &shape, d, g.as_deref())?, out, requires_grad)
+    finish(py, place(Tensor::randint(lo, hi, &shape, d, g.as_deref())?, device, Device::Cpu)?, out, requires_grad)
 }
 
 #[pyfunction]
@@ -549,7 +558,7 @@ fn randperm<'py>(
     let _ = (layout, pin_memory);
     let d = factory_kwargs(dtype, device, requires_grad)?.unwrap_or(DType::I64);
     let g = gen_arc(generator);
-    finish(py, Tensor::randperm(args::index_int(n)?, d, g.as_deref())?, out, requires_grad)
+    finish(py, place(Tensor::randperm(args::index_int(n)?, d, g.as_deref())?, device, Device::Cpu)?, out, requires_grad)
 }
 
 /// The four overloads of `normal`: (Tensor, Tensor), (Tensor, float), (float, Tensor), and
@@ -608,7 +617,7 @@ fn normal<'py>(
             Tensor::normal_sized(m, s, &shape, d, g)?
         }
     };
-    finish(py, result, out, requires_grad)
+    finish(py, place(result, device, Device::Cpu)?, out, requires_grad)
 }
 
 #[pyfunction]
@@ -721,6 +730,12 @@ impl PyTensor {
         dl_device: Option<&Bound<'py, PyAny>>,
         copy: Option<bool>,
     ) -> PyResult<Bound<'py, PyAny>> {
+        if self.t.device().is_gpu() {
+            // wgpu exposes no device pointers, so there is nothing a consumer could import.
+            return Err(PyRuntimeError::new_err(
+                "GPU tensors cannot be exported through DLPack (wgpu buffers have no device address); call .cpu() first",
+            ));
+        }
         dlpack::to_capsule(py, &self.t, stream, max_version, dl_device, copy)
     }
     fn __dlpack_device__(&self) -> (i32, i32) {

@@ -1,5 +1,6 @@
 //! `ferrotorch.dtype` and `ferrotorch.device` objects.
 use crate::dtype::{DType, ALL_DTYPES};
+use crate::storage::Device;
 use pyo3::prelude::*;
 use pyo3::exceptions::PyRuntimeError;
 
@@ -84,9 +85,8 @@ impl PyDevice {
         };
         match kind {
             "cpu" => Ok(PyDevice { kind: "cpu".into(), index: idx }),
-            "gpu" | "wgpu" | "cuda" => Err(PyRuntimeError::new_err(format!(
-                "device '{s}' is not available: this build of ferrotorch has no GPU backend yet"
-            ))),
+            // "cuda" and "wgpu" are aliases of the one wgpu GPU, so PyTorch scripts run unchanged.
+            "gpu" | "wgpu" | "cuda" => Ok(PyDevice { kind: "gpu".into(), index: idx }),
             _ => Err(PyRuntimeError::new_err(format!(
                 "Expected one of cpu, cuda, gpu, wgpu device type at start of device string: {s}"
             ))),
@@ -94,21 +94,51 @@ impl PyDevice {
     }
 }
 
-/// Accepts a `device`, a string, or None (meaning CPU) and checks it names the CPU.
-pub fn check_device(dev: Option<&Bound<PyAny>>) -> PyResult<()> {
-    if let Some(d) = dev {
-        if d.is_none() {
-            return Ok(());
+impl PyDevice {
+    /// The device a tensor on `d` reports (`device(type='gpu', index=0)`).
+    pub fn of(d: Device) -> PyDevice {
+        match d {
+            Device::Cpu => PyDevice::cpu(),
+            Device::Gpu => PyDevice { kind: "gpu".into(), index: Some(0) },
         }
-        if let Ok(d) = d.extract::<PyDevice>() {
-            if d.kind == "cpu" {
-                return Ok(());
+    }
+
+    /// The core device, checking that a GPU exists when one is named.
+    pub fn resolve(&self) -> PyResult<Device> {
+        if self.kind == "cpu" {
+            return Ok(Device::Cpu);
+        }
+        if let Some(i) = self.index {
+            if i != 0 {
+                return Err(PyRuntimeError::new_err(format!(
+                    "GPU error: invalid device ordinal {i} (ferrotorch drives one GPU, gpu:0)"
+                )));
             }
         }
-        let s: String = d.str()?.extract()?;
-        PyDevice::parse(&s, None)?;
+        crate::backend::gpu::context::get()?;
+        Ok(Device::Gpu)
     }
-    Ok(())
+}
+
+/// A `device=` argument: a `device`, a string such as "cuda:0", an int (a GPU index), or None.
+pub fn device_arg(dev: Option<&Bound<PyAny>>) -> PyResult<Option<Device>> {
+    let Some(d) = dev else { return Ok(None) };
+    if d.is_none() {
+        return Ok(None);
+    }
+    if let Ok(d) = d.extract::<PyDevice>() {
+        return d.resolve().map(Some);
+    }
+    if let Ok(i) = d.extract::<i64>() {
+        return PyDevice { kind: "gpu".into(), index: Some(i) }.resolve().map(Some);
+    }
+    let s: String = d.str()?.extract()?;
+    PyDevice::parse(&s, None)?.resolve().map(Some)
+}
+
+/// Checks a `device=` argument (factories that only validate it).
+pub fn check_device(dev: Option<&Bound<PyAny>>) -> PyResult<()> {
+    device_arg(dev).map(|_| ())
 }
 
 #[pyfunction]

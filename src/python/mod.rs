@@ -17,6 +17,7 @@ pub mod shape_ops;
 pub mod creation;
 pub mod autograd;
 pub mod nn;
+pub mod gpu;
 
 #[pymodule]
 #[pyo3(name = "_C")]
@@ -32,5 +33,6 @@ fn init_module(m: &Bound<PyModule>) -> PyResult<()> {
     creation::register(m)?;
     autograd::register(m)?;
     nn::register(m)?;
+    gpu::register(m)?;
     Ok(())
 }

@@ -3,7 +3,8 @@
 use crate::dtype::{DType, Scalar};
 use crate::python::args;
 use crate::python::convert;
-use crate::python::dtype::{check_device, PyDType, PyDevice};
+use crate::python::dtype::{check_device, device_arg, PyDType, PyDevice};
+use crate::storage::Device;
 use crate::tensor::Tensor;
 use pyo3::exceptions::{PyIndexError, PyRuntimeError, PyTypeError, PyValueError};
 use pyo3::prelude::*;
@@ -50,20 +51,47 @@ fn parse_to_args(
     args: &Bound<PyTuple>,
     dtype_kw: Option<&Bound<PyAny>>,
     device_kw: Option<&Bound<PyAny>>,
-) -> PyResult<Option<DType>> {
+) -> PyResult<(Option<DType>, Option<Device>)> {
     let mut dtype = args::dtype(dtype_kw)?;
-    check_device(device_kw)?;
+    let mut device = device_arg(device_kw)?;
     for a in args.iter() {
         if let Ok(d) = a.extract::<PyDType>() {
             dtype = Some(d.0);
         } else if let Ok(other) = a.downcast::<PyTensor>() {
             dtype = Some(other.borrow().t.dtype());
+            device = Some(other.borrow().t.device());
         } else if a.is_none() {
         } else {
-            check_device(Some(&a))?;
+            device = device_arg(Some(&a))?;
         }
     }
-    Ok(dtype)
+    Ok((dtype, device))
+}
+
+/// The message PyTorch gives for host-only conversions of device tensors.
+fn host_only(what: &str) -> PyErr {
+    PyTypeError::new_err(format!(
+        "can't convert gpu:0 device type tensor to {what}. Use Tensor.cpu() to copy the tensor to host memory first."
+    ))
+}
+
+/// A host copy for reading (`.item()`, `.tolist()`, pickling); the wait for the GPU releases
+/// the GIL.
+fn to_host(py: Python, t: &Tensor) -> PyResult<Tensor> {
+    if !t.device().is_gpu() {
+        return Ok(t.clone());
+    }
+    let t = t.detach();
+    Ok(py.allow_threads(move || t.to_device(Device::Cpu))?)
+}
+
+/// `t` on `device`, differentiably; a readback releases the GIL while it waits.
+fn to_device_py(py: Python, t: &Tensor, device: Device) -> PyResult<Tensor> {
+    if device == Device::Cpu && t.device().is_gpu() && !t.requires_grad() {
+        let t = t.clone();
+        return Ok(py.allow_threads(move || t.to_device(Device::Cpu))?);
+    }
+    Ok(t.to_device_grad(device)?)
 }
 
 #[pymethods]
@@ -124,15 +152,16 @@ impl PyTensor {
     }
     #[getter(device)]
     fn device_attr(&self) -> PyDevice {
-        PyDevice::cpu()
+        PyDevice::of(self.t.device())
     }
+    /// True for tensors on the GPU ("cuda" is an alias of the wgpu GPU).
     #[getter]
     fn is_cuda(&self) -> bool {
-        false
+        self.t.device().is_gpu()
     }
     #[getter]
     fn is_cpu(&self) -> bool {
-        true
+        !self.t.device().is_gpu()
     }
     #[getter]
     fn ndim(&self) -> usize {
@@ -193,7 +222,7 @@ impl PyTensor {
     }
     #[pyo3(name = "get_device")]
     fn device_index(&self) -> i64 {
-        -1
+        if self.t.device().is_gpu() { 0 } else { -1 }
     }
     #[getter(T)]
     fn big_t(&self) -> PyTensor {
@@ -208,7 +237,7 @@ impl PyTensor {
     }
     /// Identity of the underlying storage (tests use it to check views share memory).
     fn _storage_id(&self) -> usize {
-        self.t.storage().as_ptr() as usize
+        self.t.storage().address()
     }
 
     // ----------------------------------------------------------------- Python protocol
@@ -265,7 +294,7 @@ impl PyTensor {
         PyTensor::__repr__(slf)
     }
     fn __reduce__<'py>(&self, py: Python<'py>) -> PyResult<(Bound<'py, PyAny>, Bound<'py, PyTuple>)> {
-        let c = self.t.contiguous()?;
+        let c = to_host(py, &self.t)?.contiguous()?;
         let nbytes = c.numel() * c.dtype().size();
         // SAFETY: contiguous range of the storage.
         let bytes = unsafe { std::slice::from_raw_parts(c.data_ptr() as *const u8, nbytes) };
@@ -294,13 +323,23 @@ impl PyTensor {
 
     // ----------------------------------------------------------------- conversions
     fn item<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
+        if self.t.device().is_gpu() && self.t.numel() == 1 {
+            return convert::scalar_py(py, to_host(py, &self.t)?.item()?);
+        }
         convert::scalar_py(py, self.item_checked()?)
     }
     fn tolist<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
-        convert::tolist(py, &self.t)
+        convert::tolist(py, &to_host(py, &self.t)?)
     }
     #[pyo3(signature = (*, force=false))]
     fn numpy<'py>(&self, py: Python<'py>, force: bool) -> PyResult<Bound<'py, PyAny>> {
+        if self.t.device().is_gpu() && !force {
+            return Err(host_only("numpy"));
+        }
+        if force {
+            let host = to_host(py, &self.t.detach())?;
+            return convert::to_numpy(py, &host)?.call_method0("copy");
+        }
         if force {
             // PyTorch's force=True: detached, and always a copy that shares nothing.
             return convert::to_numpy(py, &self.t.detach())?.call_method0("copy");
@@ -315,6 +354,7 @@ impl PyTensor {
     #[pyo3(signature = (*args, dtype=None, device=None, non_blocking=false, copy=false, memory_format=None))]
     fn to(
         &self,
+        py: Python,
         args: &Bound<PyTuple>,
         dtype: Option<&Bound<PyAny>>,
         device: Option<&Bound<PyAny>>,
@@ -323,13 +363,36 @@ impl PyTensor {
         memory_format: Option<&Bound<PyAny>>,
     ) -> PyResultT {
         let _ = (non_blocking, memory_format);
-        let d = parse_to_args(args, dtype, device)?.unwrap_or(self.t.dtype());
-        Ok(PyTensor::new(if copy { self.t.to_copy(d)? } else { self.t.to_dtype(d)? }))
+        let (d, dev) = parse_to_args(args, dtype, device)?;
+        let d = d.unwrap_or(self.t.dtype());
+        let t = match dev {
+            Some(dev) if dev != self.t.device() => to_device_py(py, &self.t, dev)?,
+            _ => self.t.clone(),
+        };
+        let moved = !t.same_storage(&self.t);
+        Ok(PyTensor::new(if copy && !moved { t.to_copy(d)? } else { t.to_dtype(d)? }))
     }
     #[pyo3(signature = (memory_format=None))]
-    fn cpu(&self, memory_format: Option<&Bound<PyAny>>) -> PyTensor {
+    fn cpu(&self, py: Python, memory_format: Option<&Bound<PyAny>>) -> PyResultT {
         let _ = memory_format;
-        PyTensor::new(self.t.clone())
+        Ok(PyTensor::new(to_device_py(py, &self.t, Device::Cpu)?))
+    }
+    /// `cuda(device=None)`: the tensor on the GPU ("cuda" is an alias of the wgpu GPU).
+    #[pyo3(signature = (device=None, non_blocking=false, memory_format=None))]
+    fn cuda(&self, py: Python, device: Option<&Bound<PyAny>>, non_blocking: bool, memory_format: Option<&Bound<PyAny>>) -> PyResultT {
+        let _ = (non_blocking, memory_format);
+        if let Some(d) = device_arg(device)? {
+            if !d.is_gpu() {
+                return Err(PyRuntimeError::new_err("Invalid device, must be cuda device"));
+            }
+        }
+        PyDevice { kind: "gpu".into(), index: None }.resolve()?;
+        Ok(PyTensor::new(to_device_py(py, &self.t, Device::Gpu)?))
+    }
+    /// `gpu()`: ferrotorch's own name for `cuda()`.
+    #[pyo3(signature = (device=None, non_blocking=false, memory_format=None))]
+    fn gpu(&self, py: Python, device: Option<&Bound<PyAny>>, non_blocking: bool, memory_format: Option<&Bound<PyAny>>) -> PyResultT {
+        self.cuda(py, device, non_blocking, memory_format)
     }
     #[pyo3(signature = (dtype=None, non_blocking=false))]
     fn r#type<'py>(&self, py: Python<'py>, dtype: Option<&Bound<'py, PyAny>>, non_blocking: bool) -> PyResult<Bound<'py, PyAny>> {

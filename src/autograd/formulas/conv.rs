@@ -33,7 +33,7 @@ impl Tensor {
         let flat_idx = idx.flatten(2, -1)?;
         let mut outs = rec.finish_many(vec![vals, idx], move |ctx| {
             let g = ctx.grad(0).flatten(2, -1)?;
-            let base = Tensor::zeros(&[shape[0], shape[1], shape[2] * shape[3]], g.dtype())?;
+            let base = Tensor::zeros_on(&[shape[0], shape[1], shape[2] * shape[3]], g.dtype(), g.device())?;
             let sizes: Vec<i64> = shape.iter().map(|&d| d as i64).collect();
             Ok(vec![Some(base.scatter_add(2, &flat_idx, &g)?.reshape(&sizes)?)])
         });

@@ -61,7 +61,7 @@ fn pad_to(g: &Tensor, shape: &[usize]) -> Result<Tensor> {
         return Ok(g.clone());
     }
     let slices: Vec<TensorIndex> = g.shape().iter().map(|&n| TensorIndex::Slice { start: None, stop: Some(n as i64), step: 1 }).collect();
-    Tensor::zeros(shape, g.dtype())?.index_put(&slices, g, false)
+    Tensor::zeros_on(shape, g.dtype(), g.device())?.index_put(&slices, g, false)
 }
 
 /// True when a subscript has only basic parts (its result is a view of the input).
@@ -123,7 +123,7 @@ impl Tensor {
         let (shape, idx) = (self.shape().to_vec(), idx.to_vec());
         Ok(rec.finish(out, move |ctx| {
             let g = ctx.grad(0);
-            Ok(vec![Some(Tensor::zeros(&shape, g.dtype())?.index_put(&idx, g, !basic)?)])
+            Ok(vec![Some(Tensor::zeros_on(&shape, g.dtype(), g.device())?.index_put(&idx, g, !basic)?)])
         }))
     }
 
@@ -144,7 +144,7 @@ impl Tensor {
             let gs = match (ctx.needs(0), accumulate) {
                 (false, _) => None,
                 (true, true) => Some(g.clone()),
-                (true, false) => Some(g.index_put(&idx, &Tensor::zeros(&[], g.dtype())?, false)?),
+                (true, false) => Some(g.index_put(&idx, &Tensor::zeros_on(&[], g.dtype(), g.device())?, false)?),
             };
             let gv = if ctx.needs(1) { Some(fit_to(&g.index(&idx)?, &vshape)?) } else { None };
             Ok(vec![gs, gv])
@@ -157,7 +157,7 @@ impl Tensor {
         let (shape, index) = (self.shape().to_vec(), index.clone());
         Ok(rec.finish(out, move |ctx| {
             let g = ctx.grad(0);
-            Ok(vec![Some(Tensor::zeros(&shape, g.dtype())?.scatter_add(dim, &index, g)?)])
+            Ok(vec![Some(Tensor::zeros_on(&shape, g.dtype(), g.device())?.scatter_add(dim, &index, g)?)])
         }))
     }
 
@@ -177,7 +177,7 @@ impl Tensor {
             (_, Some(_)) => "ScatterBackward0",
             (_, None) => "ScatterBackward1",
         };
-        let placeholder = Tensor::zeros(&[], self.dtype())?;
+        let placeholder = Tensor::zeros_on(&[], self.dtype(), self.device())?;
         let Some(rec) = begin(name, &[self, src_t.as_ref().unwrap_or(&placeholder)]) else {
             return self.scatter_forward(fname, dim, index, src, reduce);
         };
@@ -229,8 +229,8 @@ impl Tensor {
             let (gs, gsrc) = match reduce {
                 ScatterReduction::Sum => (g.clone(), g.gather(dim, &index)?),
                 ScatterReduction::Mean => {
-                    let base = if include_self { Tensor::full(x.shape(), Scalar::Float(1.0), g.dtype())? } else { Tensor::zeros(x.shape(), g.dtype())? };
-                    let ones = Tensor::full(s.shape(), Scalar::Float(1.0), g.dtype())?;
+                    let base = if include_self { Tensor::full_on(x.shape(), Scalar::Float(1.0), g.dtype(), g.device())? } else { Tensor::zeros_on(x.shape(), g.dtype(), g.device())? };
+                    let ones = Tensor::full_on(s.shape(), Scalar::Float(1.0), g.dtype(), g.device())?;
                     let n = base.scatter_forward("scatter_add", dim, &index, Source::Tensor(&ones), Reduce::Add)?;
                     let n = n.masked_fill_forward(&n.binary_scalar(ZERO, BinaryOp::Eq)?, Scalar::Float(1.0))?;
                     let gn = g.div(&n)?;
@@ -266,7 +266,7 @@ impl Tensor {
         Ok(rec.finish(out, move |ctx| {
             let g = ctx.grad(0);
             let g = if shape.is_empty() { g.reshape(&[-1])? } else { g.clone() };
-            let z = Tensor::zeros(&shape, g.dtype())?;
+            let z = Tensor::zeros_on(&shape, g.dtype(), g.device())?;
             Ok(vec![Some(z.index_add(dim, &index, &g, Scalar::Int(1))?)])
         }))
     }
@@ -399,7 +399,7 @@ impl Tensor {
             let gsrc = if ctx.needs(1) {
                 let sel = g.masked_select(&mask)?;
                 let n: usize = sshape.iter().product();
-                let flat = Tensor::zeros(&[n], g.dtype())?.index_put(&[TensorIndex::Slice { start: None, stop: Some(sel.numel() as i64), step: 1 }], &sel, false)?;
+                let flat = Tensor::zeros_on(&[n], g.dtype(), g.device())?.index_put(&[TensorIndex::Slice { start: None, stop: Some(sel.numel() as i64), step: 1 }], &sel, false)?;
                 Some(flat.reshape(&sshape.iter().map(|&d| d as i64).collect::<Vec<_>>())?)
             } else {
                 None
@@ -415,7 +415,7 @@ impl Tensor {
         let mask = mask.expand(&shape)?.contiguous()?;
         Ok(rec.finish(out, move |ctx| {
             let g = ctx.grad(0);
-            Ok(vec![Some(Tensor::zeros(&shape, g.dtype())?.index_put(&[TensorIndex::Tensor(mask.clone())], g, true)?)])
+            Ok(vec![Some(Tensor::zeros_on(&shape, g.dtype(), g.device())?.index_put(&[TensorIndex::Tensor(mask.clone())], g, true)?)])
         }))
     }
 
@@ -425,7 +425,7 @@ impl Tensor {
         let (shape, index) = (self.shape().to_vec(), index.clone());
         Ok(rec.finish(out, move |ctx| {
             let g = ctx.grad(0);
-            Ok(vec![Some(Tensor::zeros(&shape, g.dtype())?.put(&index, g, true)?)])
+            Ok(vec![Some(Tensor::zeros_on(&shape, g.dtype(), g.device())?.put(&index, g, true)?)])
         }))
     }
 
@@ -444,7 +444,7 @@ impl Tensor {
             let gs = match (ctx.needs(0), accumulate) {
                 (false, _) => None,
                 (true, true) => Some(g.clone()),
-                (true, false) => Some(g.put(&index, &Tensor::zeros(&sshape, g.dtype())?, false)?),
+                (true, false) => Some(g.put(&index, &Tensor::zeros_on(&sshape, g.dtype(), g.device())?, false)?),
             };
             let gsrc = if ctx.needs(1) { Some(g.take(&index)?.reshape(&sshape.iter().map(|&d| d as i64).collect::<Vec<_>>())?) } else { None };
             Ok(vec![gs, gsrc])
@@ -464,14 +464,14 @@ impl Tensor {
         Ok(rec.finish(out, move |ctx| {
             let g = ctx.grad(0);
             let gx = match (dim, d) {
-                (None, _) => Tensor::zeros(&shape, g.dtype())?.put(&indices.reshape(&[-1])?, &g.reshape(&[-1])?, true)?,
-                (Some(_), None) => Tensor::zeros(&shape, g.dtype())?.scatter_add(0, &indices, g)?,
+                (None, _) => Tensor::zeros_on(&shape, g.dtype(), g.device())?.put(&indices.reshape(&[-1])?, &g.reshape(&[-1])?, true)?,
+                (Some(_), None) => Tensor::zeros_on(&shape, g.dtype(), g.device())?.scatter_add(0, &indices, g)?,
                 (Some(_), Some(d)) => {
                     // The forward gathered from self expanded to the index's other dims.
                     let mut a_shape = g.shape().to_vec();
                     a_shape[d] = shape[d];
                     let i = indices.expand(g.shape())?;
-                    Tensor::zeros(&a_shape, g.dtype())?.scatter_add(d as i64, &i, g)?
+                    Tensor::zeros_on(&a_shape, g.dtype(), g.device())?.scatter_add(d as i64, &i, g)?
                 }
             };
             Ok(vec![Some(gx)])

@@ -35,7 +35,7 @@ impl Tensor {
         self.unary(UnaryOp::Neg)
     }
     pub(crate) fn zeros_like(&self) -> Result<Tensor> {
-        Tensor::zeros(self.shape(), self.dtype())
+        Tensor::zeros_on(self.shape(), self.dtype(), self.device())
     }
     /// `self` where `mask` is true, else 0 (keeps the graph through `self`).
     pub(crate) fn keep_where(&self, mask: &Tensor) -> Result<Tensor> {

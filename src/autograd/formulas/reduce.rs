@@ -306,7 +306,7 @@ impl Tensor {
             _ => None,
         };
         let tensor_bounds = lo.is_some() || hi.is_some();
-        let nothing = Tensor::zeros(&[], self.dtype())?;
+        let nothing = Tensor::zeros_on(&[], self.dtype(), self.device())?;
         let (lo_t, hi_t) = (lo.clone().unwrap_or_else(|| nothing.clone()), hi.clone().unwrap_or_else(|| nothing.clone()));
         let name = if tensor_bounds { "ClampBackward0" } else { "ClampBackward1" };
         let Some(rec) = begin(name, &[self, &lo_t, &hi_t]) else { return self.clamp_forward(min, max) };
@@ -347,7 +347,7 @@ impl Tensor {
             Operand::Tensor(t) => Some(t.clone()),
             Operand::Scalar(_) => None,
         };
-        let w_t = w.clone().unwrap_or(Tensor::zeros(&[], self.dtype())?);
+        let w_t = w.clone().unwrap_or(Tensor::zeros_on(&[], self.dtype(), self.device())?);
         let name = if w.is_some() { "LerpBackward1" } else { "LerpBackward0" };
         let Some(rec) = begin(name, &[self, end, &w_t]) else { return self.lerp_forward(end, weight) };
         let out = self.lerp_forward(end, weight)?;
@@ -386,7 +386,7 @@ fn reverse_cumsum(g: &Tensor, d: usize, zero_d: bool) -> Result<Tensor> {
 fn exclusive_products(x: &Tensor) -> Result<Tensor> {
     let n = *x.shape().last().expect("at least 1-d");
     let last = x.ndim() as i64 - 1;
-    let ones = Tensor::full(&[&x.shape()[..x.ndim() - 1], &[1]].concat(), Scalar::Float(1.0), x.dtype())?;
+    let ones = Tensor::full_on(&[&x.shape()[..x.ndim() - 1], &[1]].concat(), Scalar::Float(1.0), x.dtype(), x.device())?;
     if n == 1 {
         return Ok(ones);
     }
@@ -404,5 +404,5 @@ fn scatter_to(g: &Tensor, idx: &Tensor, shape: &[usize], d: usize, keepdim: bool
         return g.reshape(&[]);
     }
     let (g, idx) = if keepdim { (g.clone(), idx.clone()) } else { (g.unsqueeze(d as i64)?, idx.unsqueeze(d as i64)?) };
-    Tensor::zeros(shape, g.dtype())?.scatter("scatter", d as i64, &idx, Source::Tensor(&g), Reduce::None)
+    Tensor::zeros_on(shape, g.dtype(), g.device())?.scatter("scatter", d as i64, &idx, Source::Tensor(&g), Reduce::None)
 }

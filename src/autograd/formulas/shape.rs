@@ -40,7 +40,7 @@ pub(crate) fn record_cat(tensors: &[Tensor], dim: i64) -> Result<Tensor> {
                 }
                 Ok(Some(match p {
                     Some((s, l)) => g.narrow(d, *s, *l)?,
-                    None => Tensor::zeros(&[0], g.dtype())?,
+                    None => Tensor::zeros_on(&[0], g.dtype(), g.device())?,
                 }))
             })
             .collect()

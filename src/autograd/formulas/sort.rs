@@ -16,7 +16,7 @@ fn scatter_back(g: &Tensor, idx: &Tensor, shape: &[usize], d: usize, keepdim: bo
         return g.reshape(&[]);
     }
     let (g, idx) = if keepdim { (g.clone(), idx.clone()) } else { (g.unsqueeze(d as i64)?, idx.unsqueeze(d as i64)?) };
-    Tensor::zeros(shape, g.dtype())?.scatter("scatter", d as i64, &idx, Source::Tensor(&g), Reduce::None)
+    Tensor::zeros_on(shape, g.dtype(), g.device())?.scatter("scatter", d as i64, &idx, Source::Tensor(&g), Reduce::None)
 }
 
 fn pair(mut v: Vec<Tensor>) -> (Tensor, Tensor) {
@@ -86,7 +86,7 @@ impl Tensor {
             if shape.is_empty() {
                 return Ok(vec![Some(g.clone())]);
             }
-            Ok(vec![Some(Tensor::zeros(&shape, g.dtype())?.scatter_add(dim, &idx, g)?)])
+            Ok(vec![Some(Tensor::zeros_on(&shape, g.dtype(), g.device())?.scatter_add(dim, &idx, g)?)])
         })))
     }
 }

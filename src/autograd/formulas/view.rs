@@ -164,6 +164,14 @@ impl Tensor {
         }
         self.to_copy(dtype)
     }
+    /// `to(device)`: a copy on another device; the gradient goes back to the input's device.
+    pub fn to_device_grad(&self, device: crate::storage::Device) -> Result<Tensor> {
+        if device == self.device() {
+            return Ok(self.clone());
+        }
+        let from = self.device();
+        record_copy(self, "ToCopyBackward0", || self.to_device(device), move |g| g.to_device(from))
+    }
     /// `to(dtype, copy=True)`: always a copy; the gradient goes back in the input's dtype.
     pub fn to_copy(&self, dtype: DType) -> Result<Tensor> {
         let from = self.dtype();

@@ -122,6 +122,8 @@ impl Tensor {
                             }
                         }
                         let mask = if t.dtype() == DType::U8 { t.to_dtype(DType::Bool)? } else { t.clone() };
+                        // Coordinates are resolved on the host (a GPU mask is read back once).
+                        let mask = mask.to_device(crate::storage::Device::Cpu)?;
                         for (j, c) in mask.nonzero_tuple()?.into_iter().enumerate() {
                             adv.push((dim + j, c));
                         }
@@ -162,7 +164,8 @@ impl Tensor {
         for (k, (d, t)) in p.adv.iter().enumerate() {
             let size = view.shape()[*d];
             let stride = view.strides()[*d];
-            let e = t.expand(&b_shape)?;
+            // Offsets are computed on the host: a GPU index tensor is read back once.
+            let e = t.expand(&b_shape)?.to_device(crate::storage::Device::Cpu)?;
             let mut err = None;
             let mut b = 0usize;
             crate::backend::cpu::for_each::<i64>(&e, |v| {
@@ -214,7 +217,7 @@ impl Tensor {
     pub(crate) fn index_forward(&self, idx: &[TensorIndex]) -> Result<Tensor> {
         // `x[mask]` with a full-shape mask needs no coordinates: select in one pass.
         if let [TensorIndex::Tensor(m)] = idx {
-            if m.dtype() == DType::Bool && m.ndim() > 0 && m.shape() == self.shape() {
+            if m.dtype() == DType::Bool && m.ndim() > 0 && m.shape() == self.shape() && !self.device().is_gpu() {
                 return self.masked_select_forward(m);
             }
         }
@@ -223,6 +226,9 @@ impl Tensor {
             return Ok(p.view);
         }
         let plan = Tensor::plan(&p)?;
+        if self.device().is_gpu() {
+            return crate::backend::gpu::index::gather_offsets(self, &plan.starts, &plan.row, &plan.out_shape);
+        }
         with_dtype!(self.dtype(), T, {
             let mut out = vec![T::default(); numel(&plan.out_shape)];
             // SAFETY: read-only view of the storage.
@@ -257,6 +263,10 @@ impl Tensor {
                 plan.out_shape
             ))
         })?;
+        if self.device().is_gpu() {
+            let v = v.to_device(self.device())?;
+            return crate::backend::gpu::index::put_offsets(self, &plan.starts, &plan.row, &v, accumulate);
+        }
         let row_len = plan.row.len();
         with_dtype!(self.dtype(), T, {
             let vals: Vec<T> = v.to_vec::<T>();

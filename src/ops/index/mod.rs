@@ -68,6 +68,14 @@ fn is_index_dtype(d: DType) -> bool {
 
 /// The first index value outside `[lo, hi)`, if any. `index` must be int64.
 fn first_out_of_range(index: &Tensor, lo: i64, hi: i64) -> Option<i64> {
+    if index.device().is_gpu() {
+        // One reduction and a readback instead of a scan on the host.
+        if index.numel() == 0 {
+            return None;
+        }
+        let (min, max) = (index.amin_forward(None, false).ok()?.item().ok()?.to_i64(), index.amax_forward(None, false).ok()?.item().ok()?.to_i64());
+        return if min < lo { Some(min) } else if max >= hi { Some(max) } else { None };
+    }
     let mut bad = None;
     cpu::for_each::<i64>(index, |v| {
         if bad.is_none() && (v < lo || v >= hi) {
@@ -134,6 +142,9 @@ fn vector_index(index: &Tensor, fname: &str, long_only: bool) -> Result<Tensor> 
 /// `index` is int64 with `src.ndim()` dims, each no larger than `src`'s apart from `dim`, and
 /// every value is in range (negative values wrap).
 fn gather_kernel(src: &Tensor, dim: usize, index: &Tensor) -> Result<Tensor> {
+    if crate::tensor::common_device(&[Some(src), Some(index)])?.is_gpu() {
+        return crate::backend::gpu::index::gather(src, dim, &index.to_device(src.device())?);
+    }
     let shape = index.shape().to_vec();
     let step = src.strides()[dim] as i64;
     let size = src.shape()[dim] as i64;
@@ -161,6 +172,18 @@ fn gather_kernel(src: &Tensor, dim: usize, index: &Tensor) -> Result<Tensor> {
 /// Writes `src` into `dst` at `index`'s positions along `dim` (the mirror of `gather_kernel`),
 /// serially so that duplicated indices resolve deterministically (last write wins).
 fn scatter_kernel(dst: &Tensor, dim: usize, index: &Tensor, src: Source, reduce: Reduce) -> Result<()> {
+    if dst.device().is_gpu() {
+        let src = match src {
+            Source::Tensor(t) => t.clone(),
+            Source::Scalar(s) => Tensor::scalar(s, dst.dtype())?.to_device(dst.device())?.expand(index.shape())?,
+        };
+        crate::tensor::common_device(&[Some(dst), Some(index), Some(&src)])?;
+        return match reduce {
+            Reduce::None => crate::backend::gpu::index::scatter(dst, dim, index, &src, false),
+            Reduce::Add => crate::backend::gpu::index::scatter(dst, dim, index, &src, true),
+            Reduce::Mul => Err(crate::error::Error::NotImplemented("scatter with reduce='multiply' has no GPU kernel".into())),
+        };
+    }
     let shape = index.shape().to_vec();
     if crate::shape::numel(&shape) == 0 {
         return Ok(());
@@ -232,7 +255,7 @@ impl Tensor {
             }
         }
         if index.numel() == 0 {
-            return Tensor::zeros(index.shape(), self.dtype());
+            return Tensor::zeros_on(index.shape(), self.dtype(), self.device());
         }
         let size = src.shape()[d] as i64;
         if let Some(bad) = first_out_of_range(&idx, 0, size) {
@@ -478,6 +501,12 @@ impl Tensor {
         Tensor::check_bool_mask(mask, "masked_fill_")?;
         let m = mask.expand(self.shape())?;
         self.check_writable_overlap()?;
+        if crate::tensor::common_device(&[Some(self), Some(mask)])?.is_gpu() {
+            let v = Tensor::scalar(value, self.dtype())?.to_device(self.device())?.expand(self.shape())?;
+            let m = m.to_device(self.device())?;
+            let filled = crate::backend::gpu::elementwise::map(&[&m, &v, self], self.shape(), self.dtype(), "select(x2, x1, x0 != 0u)")?;
+            return self.copy_(&filled);
+        }
         let m = if m.same_storage(self) { m.deep_clone()? } else { m };
         let mb = unsafe { m.storage().slice::<bool>() };
         with_dtype!(self.dtype(), T, {
@@ -677,6 +706,23 @@ impl Tensor {
         let shape = self.shape().to_vec();
         let strides = self.strides().to_vec();
         let base = self.offset();
+        if self.device().is_gpu() {
+            // Storage offsets are resolved on the host, then one GPU scatter writes them.
+            let offsets: Vec<usize> = idx
+                .iter()
+                .map(|&k| {
+                    let mut flat = (if k < 0 { k + n } else { k }) as usize;
+                    let mut off = base;
+                    for d in (0..shape.len()).rev() {
+                        off += (flat % shape[d]) * strides[d];
+                        flat /= shape[d];
+                    }
+                    off
+                })
+                .collect();
+            let src = source.to_device(self.device())?.reshape(&[-1])?;
+            return crate::backend::gpu::index::put_offsets(self, &offsets, &[0], &src, accumulate);
+        }
         with_dtype!(self.dtype(), T, {
             let vals = source.to_vec::<T>();
             let out = unsafe { self.storage().slice_mut::<T>() };
@@ -716,7 +762,11 @@ pub(crate) fn where_forward(cond: &Tensor, x: Operand, y: Operand) -> Result<Ten
     };
     let (tx, ty) = (mat(&x)?, mat(&y)?);
     let shape = broadcast_all(&[cond.shape(), tx.shape(), ty.shape()])?;
-    let (c, tx, ty) = (cond.expand(&shape)?, tx.expand(&shape)?, ty.expand(&shape)?);
+    let device = crate::tensor::common_device(&[Some(cond), x.tensor(), y.tensor()])?;
+    let (c, tx, ty) = (cond.to_device(device)?.expand(&shape)?, tx.to_device(device)?.expand(&shape)?, ty.to_device(device)?.expand(&shape)?);
+    if device.is_gpu() {
+        return crate::backend::gpu::elementwise::map(&[&c, &tx, &ty], &shape, dtype, "select(x2, x1, x0 != 0u)");
+    }
     with_dtype!(dtype, T, Tensor::from_vec(cpu::map3(&c, &tx, &ty, |c: bool, a: T, b: T| if c { a } else { b }), &shape))
 }
 

@@ -123,7 +123,7 @@ fn sum_out(op: Labeled, keep: &dyn Fn(usize) -> bool) -> Result<Labeled> {
     let rows: usize = kept.iter().map(|&d| op.t.shape()[d]).product();
     let k: usize = summed.iter().map(|&d| op.t.shape()[d]).product();
     let flat = op.t.permute(&perm)?.reshape(&[rows as i64, k as i64])?;
-    let ones = Tensor::full(&[k, 1], Scalar::Int(1), op.t.dtype())?;
+    let ones = Tensor::full_on(&[k, 1], Scalar::Int(1), op.t.dtype(), op.t.device())?;
     let shape: Vec<i64> = kept.iter().map(|&d| op.t.shape()[d] as i64).collect();
     let t = flat.matmul(&ones)?.reshape(&shape)?;
     Ok(Labeled { t, ids: kept.iter().map(|&d| op.ids[d]).collect() })

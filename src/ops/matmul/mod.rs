@@ -61,7 +61,10 @@ fn bmm_kernel(a: &Tensor, b: &Tensor) -> Result<Tensor> {
     let batch: usize = batch_shape.iter().product();
     let mut out_shape = batch_shape.to_vec();
     out_shape.extend([m, n]);
-    let out = Tensor::zeros(&out_shape, a.dtype())?;
+    if crate::tensor::common_device(&[Some(a), Some(b)])?.is_gpu() {
+        return crate::backend::gpu::matmul::bmm(a, b);
+    }
+    let out = Tensor::zeros_on(&out_shape, a.dtype(), a.device())?;
     if out.numel() == 0 {
         return Ok(out);
     }
@@ -123,7 +126,7 @@ fn check_same_dtype(a: &Tensor, b: &Tensor) -> Result<()> {
 /// once at the end.
 fn bmm_any(a: &Tensor, b: &Tensor) -> Result<Tensor> {
     crate::autograd::formulas::matmul::record_bmm(a, b, || {
-        if matches!(a.dtype(), DType::BF16 | DType::F16) {
+        if a.dtype() == DType::BF16 || (a.dtype() == DType::F16 && !a.device().is_gpu()) {
             return bmm_kernel(&a.to_dtype(DType::F32)?, &b.to_dtype(DType::F32)?)?.to_dtype(a.dtype());
         }
         bmm_kernel(a, b)
@@ -340,7 +343,7 @@ impl Tensor {
         }
         let dt = if self.dtype().is_float() { self.dtype() } else { DType::I64 };
         let d = self.diagonal(0, 0, 1)?.to_dtype(dt)?;
-        let ones = Tensor::full(&[d.numel()], Scalar::Int(1), dt)?;
+        let ones = Tensor::full_on(&[d.numel()], Scalar::Int(1), dt, self.device())?;
         d.dot(&ones)
     }
     /// `diag`: a 1-D input becomes a matrix with it on the `diagonal`-th diagonal; a 2-D input
@@ -353,7 +356,7 @@ impl Tensor {
                 if let Some(r) = crate::autograd::formulas::shape::record_embed_diagonal(self, &size, diagonal, 0, 1)? {
                     return Ok(r);
                 }
-                let out = Tensor::zeros(&size, self.dtype())?;
+                let out = Tensor::zeros_on(&size, self.dtype(), self.device())?;
                 if self.numel() > 0 {
                     out.diagonal(diagonal, 0, 1)?.copy_(self)?;
                 }
@@ -379,7 +382,7 @@ impl Tensor {
         if let Some(r) = crate::autograd::formulas::shape::record_embed_diagonal(&src, &shape, offset, d1 as i64, d2 as i64)? {
             return Ok(r);
         }
-        let out = Tensor::zeros(&shape, self.dtype())?;
+        let out = Tensor::zeros_on(&shape, self.dtype(), self.device())?;
         if out.numel() > 0 {
             out.diagonal(offset, d1 as i64, d2 as i64)?.copy_(&src)?;
         }

@@ -65,6 +65,10 @@ impl Tensor {
         if let Some(d) = p.empty_dim(self) {
             bail!(Runtime, "{fname}(): Expected reduction dim {d} to have non-zero size.");
         }
+        if self.device().is_gpu() {
+            use crate::backend::gpu::reduce::ReduceOp;
+            return p.gpu(if max { ReduceOp::Max } else { ReduceOp::Min }, self.dtype());
+        }
         with_dtype!(self.dtype(), T, p.finish(p.map::<T, T>(true, |g| {
             par_fold(g, |c| extreme(c, max), |a, b| combine(a, b, max))
         })?))
@@ -103,6 +107,9 @@ impl Tensor {
         };
         if let Some(d) = p.empty_dim(self) {
             bail!(Runtime, "{fname}(): Expected reduction dim {d} to have non-zero size.");
+        }
+        if self.device().is_gpu() {
+            return p.gpu_arg(max);
         }
         let pairs = with_dtype!(self.dtype(), T, {
             let v = p.map::<T, (T, i64)>(false, |g| arg_extreme(g, max))?;

@@ -90,6 +90,21 @@ impl Plan {
         Plan::new(x, Some(&[dim]), true)
     }
 
+    /// The reduction on the GPU: one value per group, in the output shape.
+    pub fn gpu(&self, op: crate::backend::gpu::reduce::ReduceOp, out_dtype: crate::dtype::DType) -> Result<Tensor> {
+        let (r, _) = crate::backend::gpu::reduce::reduce(op, &self.view, self.groups, self.inner, out_dtype)?;
+        Ok(r.with_layout(crate::layout::Layout::contiguous(&self.out_shape)))
+    }
+
+    /// An arg-reduction on the GPU: (values, int64 indices within each group).
+    pub fn gpu_arg(&self, max: bool) -> Result<(Tensor, Tensor)> {
+        use crate::backend::gpu::reduce::{reduce, ReduceOp};
+        let op = if max { ReduceOp::ArgMax } else { ReduceOp::ArgMin };
+        let (v, i) = reduce(op, &self.view, self.groups, self.inner, self.view.dtype())?;
+        let l = crate::layout::Layout::contiguous(&self.out_shape);
+        Ok((v.with_layout(l.clone()), i.expect("arg reductions return indices").with_layout(l)))
+    }
+
     /// The first reduced dim whose size is zero (for "Expected reduction dim N to have non-zero size").
     pub fn empty_dim(&self, x: &Tensor) -> Option<usize> {
         self.reduced.iter().copied().find(|&d| x.shape()[d] == 0)

@@ -29,6 +29,9 @@ impl Tensor {
         }
         let p = Plan::new(self, dims, keepdim)?;
         let div = (p.inner as f64 - correction).max(0.0);
+        if self.device().is_gpu() {
+            return self.var_mean_gpu(dims, div, keepdim, sqrt);
+        }
         with_dtype!(self.dtype(), T, {
             let v = p.map::<T, (T, T)>(true, |g| {
                 let (mean, m2) = moments(g);
@@ -38,6 +41,65 @@ impl Tensor {
             let (a, b): (Vec<T>, Vec<T>) = v.into_iter().unzip();
             Ok((p.finish(a)?, p.finish(b)?))
         })
+    }
+
+    /// Two-pass variance on the GPU, composed of reductions and elementwise kernels.
+    fn var_mean_gpu(&self, dims: Option<&[i64]>, div: f64, keepdim: bool, sqrt: bool) -> Result<(Tensor, Tensor)> {
+        use crate::ops::binary::BinaryOp;
+        let mean_kept = self.mean_forward(dims, true, None)?;
+        let d = self.binary(&mean_kept, BinaryOp::Sub)?;
+        let m2 = d.binary(&d, BinaryOp::Mul)?.sum_forward(dims, keepdim, None)?;
+        let var = m2.binary_scalar(crate::dtype::Scalar::Float(div), BinaryOp::Div)?;
+        let out = if sqrt { var.unary(crate::ops::unary::UnaryOp::Sqrt)? } else { var };
+        Ok((out, self.mean_forward(dims, keepdim, None)?))
+    }
+
+    /// logsumexp on the GPU: max-shifted, composed of reductions and elementwise kernels
+    /// (an infinite max is used unshifted, which gives PyTorch's ±inf and NaN results).
+    fn logsumexp_gpu(&self, dims: Option<&[i64]>, keepdim: bool) -> Result<Tensor> {
+        use crate::ops::binary::BinaryOp;
+        use crate::ops::unary::UnaryOp;
+        if self.numel() == 0 {
+            let z = self.sum_forward(dims, keepdim, None)?;
+            return z.unary(UnaryOp::Log);
+        }
+        let m = self.amax_forward(dims, true)?;
+        let finite = m.unary(UnaryOp::IsFinite)?;
+        let shift = crate::ops::index::where_forward(&finite, crate::ops::binary::Operand::Tensor(&m), crate::ops::binary::Operand::Scalar(crate::dtype::Scalar::Float(0.0)))?;
+        let s = self.binary(&shift, BinaryOp::Sub)?.unary(UnaryOp::Exp)?.sum_forward(dims, true, None)?;
+        let r = s.unary(UnaryOp::Log)?.binary(&shift, BinaryOp::Add)?;
+        if keepdim {
+            return Ok(r);
+        }
+        let p = Plan::new(self, dims, false)?;
+        Ok(r.with_layout(crate::layout::Layout::contiguous(&p.out_shape)))
+    }
+
+    /// Vector p-norms on the GPU, composed of elementwise kernels and reductions.
+    fn vector_norm_gpu(&self, p: f64, dims: Option<&[i64]>, keepdim: bool) -> Result<Tensor> {
+        use crate::dtype::Scalar;
+        use crate::ops::binary::BinaryOp;
+        use crate::ops::unary::UnaryOp;
+        let a = self.unary(UnaryOp::Abs)?;
+        if p == f64::INFINITY {
+            return a.amax_forward(dims, keepdim);
+        }
+        if p == f64::NEG_INFINITY {
+            return a.amin_forward(dims, keepdim);
+        }
+        if p == 0.0 {
+            let nz = a.binary_scalar(Scalar::Float(0.0), BinaryOp::Ne)?.to_dtype(self.dtype())?;
+            return nz.sum_forward(dims, keepdim, None);
+        }
+        if p == 1.0 {
+            return a.sum_forward(dims, keepdim, None);
+        }
+        if p == 2.0 {
+            return a.binary(&a, BinaryOp::Mul)?.sum_forward(dims, keepdim, None)?.unary(UnaryOp::Sqrt);
+        }
+        a.binary_scalar(Scalar::Float(p), BinaryOp::Pow)?
+            .sum_forward(dims, keepdim, None)?
+            .binary_scalar(Scalar::Float(1.0 / p), BinaryOp::Pow)
     }
 
     /// `var_mean`: (var, mean).
@@ -52,6 +114,9 @@ impl Tensor {
     /// `logsumexp(dim, keepdim=False)`: integers promote to the default float dtype.
     pub(crate) fn logsumexp_forward(&self, dims: Option<&[i64]>, keepdim: bool) -> Result<Tensor> {
         let x = if self.dtype().is_float() { self.clone() } else { self.to_dtype(default_dtype())? };
+        if x.device().is_gpu() {
+            return x.logsumexp_gpu(dims, keepdim);
+        }
         let p = Plan::new(&x, dims, keepdim)?;
         with_dtype!(x.dtype(), T, p.finish(p.map::<T, T>(true, |g| {
             let mut m = f64::NEG_INFINITY;
@@ -87,6 +152,9 @@ impl Tensor {
             if (all && x.numel() == 0) || plan.empty_dim(&x).is_some() {
                 bail!(Runtime, "linalg.vector_norm cannot compute the {} norm on an empty tensor because the operation does not have an identity", if p > 0.0 { "inf" } else { "-inf" });
             }
+        }
+        if x.device().is_gpu() {
+            return x.vector_norm_gpu(p, dims, keepdim);
         }
         with_dtype!(x.dtype(), T, plan.finish(plan.map::<T, T>(true, |g| {
             let abs = g.iter().map(|v| v.to_f64().abs());

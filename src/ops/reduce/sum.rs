@@ -1,5 +1,6 @@
 //! Additive and logical reductions: sum, mean, prod, nansum, nanmean, all, any, count_nonzero.
 use super::{is_nan, par_fold, sum_f32, sum_f64, Plan};
+use crate::backend::gpu::reduce::ReduceOp;
 use crate::dtype::{DType, Element};
 use rayon::prelude::*;
 use crate::error::Result;
@@ -67,6 +68,15 @@ fn leading_sums<T: Element>(x: &Tensor, p: &Plan) -> Option<Vec<f64>> {
     Some(acc)
 }
 
+/// `x` with NaNs replaced by 0, and the mask of the elements kept (for GPU nan-reductions).
+fn without_nans(x: &Tensor) -> Result<(Tensor, Tensor)> {
+    use crate::ops::binary::Operand;
+    use crate::ops::unary::UnaryOp;
+    let keep = x.unary(UnaryOp::IsNan)?.unary(UnaryOp::LogicalNot)?;
+    let zeroed = crate::ops::index::where_forward(&keep, Operand::Tensor(x), Operand::Scalar(crate::dtype::Scalar::Float(0.0)))?;
+    Ok((zeroed, keep))
+}
+
 fn require_float(x: &Tensor, msg: impl Fn(&str) -> String) -> Result<()> {
     if !x.dtype().is_float() {
         bail!(Runtime, "{}", msg(x.dtype().scalar_name()));
@@ -85,6 +95,12 @@ impl Tensor {
     /// `sum(dim=None, keepdim=False, *, dtype=None)`: integers and bools widen to int64.
     pub(crate) fn sum_forward(&self, dims: Option<&[i64]>, keepdim: bool, dtype: Option<DType>) -> Result<Tensor> {
         let x = with_dtype_arg(self, dtype)?;
+        if x.device().is_gpu() {
+            let acc = if x.dtype().is_float() { x.dtype() } else { DType::I64 };
+            let x = x.to_dtype(acc)?;
+            let r = Plan::new(&x, dims, keepdim)?.gpu(ReduceOp::Sum, acc)?;
+            return r.to_dtype(dtype.unwrap_or(acc));
+        }
         let p = Plan::new(&x, dims, keepdim)?;
         if x.dtype().is_float() {
             return with_dtype!(x.dtype(), T, {
@@ -104,6 +120,9 @@ impl Tensor {
         if !x.dtype().is_float() {
             return x.sum(dims, keepdim, dtype);
         }
+        if x.device().is_gpu() {
+            return without_nans(&x)?.0.sum_forward(dims, keepdim, None);
+        }
         let p = Plan::new(&x, dims, keepdim)?;
         with_dtype!(x.dtype(), T, p.finish(p.map::<T, T>(true, |g| T::from_f64(nan_sum(g).0))?))
     }
@@ -115,6 +134,9 @@ impl Tensor {
             format!("mean(): could not infer output dtype. Input dtype must be either a floating point or complex dtype. Got: {n}")
         })?;
         let p = Plan::new(&x, dims, keepdim)?;
+        if x.device().is_gpu() {
+            return p.gpu(ReduceOp::Mean, x.dtype());
+        }
         let n = p.inner as f64;
         with_dtype!(x.dtype(), T, {
             if let Some(s) = leading_sums::<T>(&x, &p) {
@@ -128,6 +150,11 @@ impl Tensor {
     pub(crate) fn nanmean_forward(&self, dims: Option<&[i64]>, keepdim: bool, dtype: Option<DType>) -> Result<Tensor> {
         let x = with_dtype_arg(self, dtype)?;
         require_float(&x, |n| format!("nanmean(): expected input to have floating point or complex dtype but got {n}"))?;
+        if x.device().is_gpu() {
+            let (zeroed, keep) = without_nans(&x)?;
+            let count = keep.to_dtype(x.dtype())?.sum_forward(dims, keepdim, None)?;
+            return zeroed.sum_forward(dims, keepdim, None)?.binary(&count, crate::ops::binary::BinaryOp::Div);
+        }
         let p = Plan::new(&x, dims, keepdim)?;
         with_dtype!(x.dtype(), T, p.finish(p.map::<T, T>(true, |g| {
             let (s, c) = nan_sum(g);
@@ -138,6 +165,12 @@ impl Tensor {
     /// `prod`: integers and bools widen to int64 (wrapping); floats multiply in f64.
     pub(crate) fn prod_forward(&self, dims: Option<&[i64]>, keepdim: bool, dtype: Option<DType>) -> Result<Tensor> {
         let x = with_dtype_arg(self, dtype)?;
+        if x.device().is_gpu() {
+            let acc = if x.dtype().is_float() { x.dtype() } else { DType::I64 };
+            let x = x.to_dtype(acc)?;
+            let r = Plan::new(&x, dims, keepdim)?.gpu(ReduceOp::Prod, acc)?;
+            return r.to_dtype(dtype.unwrap_or(acc));
+        }
         let p = Plan::new(&x, dims, keepdim)?;
         if x.dtype().is_float() {
             return with_dtype!(x.dtype(), T, p.finish(p.map::<T, T>(true, |g| {
@@ -161,6 +194,13 @@ impl Tensor {
     }
 
     fn logical_reduce(&self, dims: Option<&[i64]>, keepdim: bool, all: bool) -> Result<Tensor> {
+        if self.device().is_gpu() {
+            let b = self.to_dtype(DType::Bool)?;
+            let r = Plan::new(&b, dims, keepdim)?.gpu(if all { ReduceOp::Min } else { ReduceOp::Max }, DType::Bool)?;
+            // An empty group: all() is true, any() false (the kernel's fold starts at 0).
+            let r = if all && b.numel() == 0 { r.unary(crate::ops::unary::UnaryOp::LogicalNot)? } else { r };
+            return if self.dtype() == DType::U8 { r.to_dtype(DType::U8) } else { Ok(r) };
+        }
         let p = Plan::new(self, dims, keepdim)?;
         let r = with_dtype!(self.dtype(), T, p.finish(p.map::<T, bool>(true, |g| {
             if all { g.iter().all(|v| v.is_true()) } else { g.iter().any(|v| v.is_true()) }
@@ -173,6 +213,10 @@ impl Tensor {
 
     /// `count_nonzero(dim=None)`: int64 counts, dims removed.
     pub fn count_nonzero(&self, dims: Option<&[i64]>) -> Result<Tensor> {
+        if self.device().is_gpu() {
+            let nz = self.to_dtype(DType::Bool)?.to_dtype(DType::I64)?;
+            return Plan::new(&nz, dims, false)?.gpu(ReduceOp::Sum, DType::I64);
+        }
         let p = Plan::new(self, dims, false)?;
         with_dtype!(self.dtype(), T, p.finish(p.map::<T, i64>(true, |g| g.iter().filter(|v| v.is_true()).count() as i64)?))
     }

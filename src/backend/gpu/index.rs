@@ -1,0 +1,228 @@
+//! Gather and scatter along a dim (`shaders/index.wgsl`): gather, index_select, embedding and,
+//! through scatter-add, their gradients. Scatter-add of floats uses a compare-and-swap loop
+//! (WGSL has integer atomics only), so duplicated indices accumulate correctly.
+use super::{pipeline, queue, repr, transfer, wgsl_type};
+use crate::dtype::DType;
+use crate::error::{Error, Result};
+use crate::tensor::Tensor;
+
+const TEMPLATE: &str = include_str!("../../../shaders/index.wgsl");
+
+const MAIN_HEAD: &str = "@compute @workgroup_size(256)
+fn main(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>) {
+    let i = gid.x + gid.y * nwg.x * 256u;
+    if (i >= params[0]) {
+        return;
+    }";
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Kind {
+    Gather,
+    /// Overwrite: with duplicated indices some write wins (unspecified, as on CUDA).
+    Scatter,
+    ScatterAdd,
+}
+
+pub fn source(kind: Kind, dt: DType) -> String {
+    let t = wgsl_type(dt);
+    let (data_t, src_binding, extra, body) = match kind {
+        Kind::Gather => (
+            t.to_string(),
+            format!("@group(0) @binding(3) var<storage, read_write> out: array<{t}>;"),
+            0,
+            format!("{MAIN_HEAD}\n    out[i] = data[target_offset(i)];\n}}"),
+        ),
+        Kind::Scatter => (
+            t.to_string(),
+            format!("@group(0) @binding(3) var<storage, read> src: array<{t}>;"),
+            1,
+            format!("{MAIN_HEAD}\n    let nd = params[1];\n    data[target_offset(i)] = src[strided_index(i, 2u + nd + 2u * (1u + nd))];\n}}"),
+        ),
+        Kind::ScatterAdd => {
+            let add = match t {
+                "f32" => "    let p = target_offset(i);
+    loop {
+        let old = atomicLoad(&data[p]);
+        let updated = bitcast<u32>(bitcast<f32>(old) + v);
+        if (atomicCompareExchangeWeak(&data[p], old, updated).exchanged) {
+            break;
+        }
+    }"
+                .to_string(),
+                "i32" | "u32" => "    atomicAdd(&data[target_offset(i)], v);".to_string(),
+                _ => String::new(),
+            };
+            let atomic_t = if t == "f32" { "u32" } else { t };
+            (
+                format!("atomic<{atomic_t}>"),
+                format!("@group(0) @binding(3) var<storage, read> src: array<{t}>;"),
+                1,
+                format!("{MAIN_HEAD}\n    let nd = params[1];\n    let v = src[strided_index(i, 2u + nd + 2u * (1u + nd))];\n{add}\n}}"),
+            )
+        }
+    };
+    pipeline::specialise(TEMPLATE, &[("DATA_T", &data_t), ("SRC_BINDING", &src_binding), ("EXTRA_BLOCKS", &extra.to_string()), ("BODY", &body)])
+}
+
+fn meta(walk_shape: &[usize], data: &Tensor, dim: usize, index: &Tensor, src: Option<&Tensor>) -> Vec<u32> {
+    let mut m = vec![crate::shape::numel(walk_shape) as u32, walk_shape.len() as u32];
+    m.extend(walk_shape.iter().map(|&s| s as u32));
+    m.push(data.offset() as u32);
+    m.extend(data.strides().iter().enumerate().map(|(d, &s)| if d == dim { 0 } else { s as u32 }));
+    for t in std::iter::once(index).chain(src) {
+        m.push(t.offset() as u32);
+        m.extend(t.strides().iter().map(|&s| s as u32));
+    }
+    m.push(data.strides()[dim] as u32);
+    m.push(data.shape()[dim] as u32);
+    m
+}
+
+fn buf(t: &Tensor) -> wgpu::Buffer {
+    t.storage().gpu_buffer().expect("gpu").raw().clone()
+}
+
+/// `out[p] = src[p with coordinate dim replaced by index[p]]` over `index`'s shape.
+pub fn gather(src: &Tensor, dim: usize, index: &Tensor) -> Result<Tensor> {
+    let t = repr(src.dtype())?.wgsl;
+    let out = transfer::empty(index.shape(), src.dtype())?;
+    if out.numel() == 0 {
+        return Ok(out);
+    }
+    let p = pipeline::get(&format!("gather|{t}"), || source(Kind::Gather, src.dtype()))?;
+    let (bs, bi, bo) = (buf(src), buf(index), buf(&out));
+    let bindings = [
+        queue::Binding { buffer: &bs, write: false },
+        queue::Binding { buffer: &bi, write: false },
+        queue::Binding { buffer: &bo, write: true },
+    ];
+    queue::dispatch(&p, &meta(index.shape(), src, dim, index, None), &bindings, (out.numel() as u64).div_ceil(256))
+        .map(|_| out)
+}
+
+/// `dst[p with coordinate dim replaced by index[p]] (+)= src[p]` over `index`'s shape, in place.
+pub fn scatter(dst: &Tensor, dim: usize, index: &Tensor, src: &Tensor, add: bool) -> Result<()> {
+    let dt = dst.dtype();
+    if add && !matches!(dt, DType::F32 | DType::I32) {
+        return Err(Error::Type(format!(
+            "scatter_add on the GPU supports float32 and int32 (WGSL has no {} atomics)",
+            dt.name()
+        )));
+    }
+    if index.numel() == 0 {
+        return Ok(());
+    }
+    let t = repr(dt)?.wgsl;
+    let kind = if add { Kind::ScatterAdd } else { Kind::Scatter };
+    let p = pipeline::get(&format!("scatter|{kind:?}|{t}"), || source(kind, dt))?;
+    let (bd, bi, bs) = (buf(dst), buf(index), buf(src));
+    let bindings = [
+        queue::Binding { buffer: &bd, write: true },
+        queue::Binding { buffer: &bi, write: false },
+        queue::Binding { buffer: &bs, write: false },
+    ];
+    queue::dispatch(&p, &meta(index.shape(), dst, dim, index, Some(src)), &bindings, (index.numel() as u64).div_ceil(256))?;
+    dst.storage().bump_version();
+    Ok(())
+}
+
+pub fn sources() -> Vec<(String, String)> {
+    let mut v = vec![];
+    for dt in [DType::F32, DType::F16, DType::F64, DType::I32, DType::I64, DType::Bool] {
+        v.push((format!("gather {}", dt.name()), source(Kind::Gather, dt)));
+        v.push((format!("scatter {}", dt.name()), source(Kind::Scatter, dt)));
+    }
+    for dt in [DType::F32, DType::I32] {
+        v.push((format!("scatter_add {}", dt.name()), source(Kind::ScatterAdd, dt)));
+    }
+    v
+}
+
+// ------------------------------------------------------------------ offsets (advanced indexing)
+
+const OFFSETS_TEMPLATE: &str = include_str!("../../../shaders/offsets.wgsl");
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum OffsetKind {
+    Gather,
+    Put,
+    Accumulate,
+}
+
+pub fn offsets_source(kind: OffsetKind, dt: DType) -> String {
+    let t = wgsl_type(dt);
+    let (data_t, body) = match kind {
+        OffsetKind::Gather => (t.to_string(), "    dense[i] = data[p];".to_string()),
+        OffsetKind::Put => (t.to_string(), "    data[p] = dense[i];".to_string()),
+        OffsetKind::Accumulate if t == "f32" => (
+            "atomic<u32>".to_string(),
+            "    let v = dense[i];
+    loop {
+        let old = atomicLoad(&data[p]);
+        if (atomicCompareExchangeWeak(&data[p], old, bitcast<u32>(bitcast<f32>(old) + v)).exchanged) {
+            break;
+        }
+    }"
+            .to_string(),
+        ),
+        OffsetKind::Accumulate => (format!("atomic<{t}>"), "    atomicAdd(&data[p], dense[i]);".to_string()),
+    };
+    pipeline::specialise(OFFSETS_TEMPLATE, &[("DATA_T", &data_t), ("T", t), ("BODY", &body)])
+}
+
+fn u32_tensor(v: &[usize]) -> Result<Tensor> {
+    transfer::to_gpu(&Tensor::from_vec(v.iter().map(|&x| x as i32).collect::<Vec<i32>>(), &[v.len()])?)
+}
+
+fn run_offsets(kind: OffsetKind, data: &Tensor, starts: &[usize], row: &[usize], dense: &Tensor) -> Result<()> {
+    let dt = data.dtype();
+    if kind == OffsetKind::Accumulate && !matches!(dt, DType::F32 | DType::I32) {
+        return Err(Error::Type(format!("index_put_ with accumulate=True on the GPU supports float32 and int32 (WGSL has no {} atomics)", dt.name())));
+    }
+    let n = starts.len() * row.len();
+    if n == 0 {
+        return Ok(());
+    }
+    let t = repr(dt)?.wgsl;
+    let p = pipeline::get(&format!("offsets|{kind:?}|{t}"), || offsets_source(kind, dt))?;
+    let (s, r) = (u32_tensor(starts)?, u32_tensor(row)?);
+    let (bd, bs, br, bx) = (buf(data), buf(&s), buf(&r), buf(dense));
+    let bindings = [
+        queue::Binding { buffer: &bd, write: true },
+        queue::Binding { buffer: &bs, write: false },
+        queue::Binding { buffer: &br, write: false },
+        queue::Binding { buffer: &bx, write: true },
+    ];
+    queue::dispatch(&p, &[n as u32, row.len() as u32], &bindings, (n as u64).div_ceil(256))
+}
+
+/// `out[r, j] = data[starts[r] + row[j]]` as a tensor of `shape` (numel = starts x row).
+pub fn gather_offsets(data: &Tensor, starts: &[usize], row: &[usize], shape: &[usize]) -> Result<Tensor> {
+    let out = transfer::empty(shape, data.dtype())?;
+    run_offsets(OffsetKind::Gather, data, starts, row, &out)?;
+    Ok(out)
+}
+
+/// `data[starts[r] + row[j]] (+)= values[r, j]` in place (`values` contiguous, same dtype).
+pub fn put_offsets(data: &Tensor, starts: &[usize], row: &[usize], values: &Tensor, accumulate: bool) -> Result<()> {
+    let values = if values.is_contiguous() && values.offset() == 0 && !values.same_storage(data) {
+        values.clone()
+    } else {
+        super::elementwise::copy_fresh(values)?
+    };
+    run_offsets(if accumulate { OffsetKind::Accumulate } else { OffsetKind::Put }, data, starts, row, &values)?;
+    data.storage().bump_version();
+    Ok(())
+}
+
+pub fn offsets_sources() -> Vec<(String, String)> {
+    let mut v = vec![];
+    for dt in [DType::F32, DType::F16, DType::F64, DType::I32, DType::I64, DType::Bool] {
+        v.push((format!("offsets gather {}", dt.name()), offsets_source(OffsetKind::Gather, dt)));
+        v.push((format!("offsets put {}", dt.name()), offsets_source(OffsetKind::Put, dt)));
+    }
+    for dt in [DType::F32, DType::I32] {
+        v.push((format!("offsets accumulate {}", dt.name()), offsets_source(OffsetKind::Accumulate, dt)));
+    }
+    v
+}

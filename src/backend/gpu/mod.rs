@@ -1,0 +1,231 @@
+//! The wgpu backend: WGSL compute kernels (in `shaders/`) over GPU buffers.
+//!
+//! * `context`: adapter choice, device, features, limits, error capture.
+//! * `alloc`: the caching allocator.
+//! * `queue`: the batched command stream, uploads and readbacks.
+//! * `pipeline`: shader specialisation and the pipeline cache.
+//! * kernel families: `elementwise`, `reduce`, `matmul`, `random`.
+//!
+//! How dtypes live on the GPU (`repr`): WGSL has 32-bit scalars plus optional f16, f64 and i64,
+//! so bool and uint8 are widened to u32, int8/int16 to i32; bfloat16 has no GPU type.
+pub mod alloc;
+pub mod context;
+pub mod elementwise;
+pub mod index;
+pub mod pipeline;
+pub mod queue;
+pub mod reduce;
+pub mod matmul;
+pub mod random;
+pub mod transfer;
+
+pub use alloc::GpuBuffer;
+
+use crate::dtype::DType;
+use crate::error::{Error, Result};
+
+/// How a dtype is stored and computed on the GPU.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Repr {
+    /// The WGSL scalar type of one element in a buffer.
+    pub wgsl: &'static str,
+    /// Bytes per element in a buffer.
+    pub bytes: usize,
+}
+
+/// The representation of `dt`, or a TypeError naming the missing adapter feature.
+pub fn repr(dt: DType) -> Result<Repr> {
+    let needs = |feature: wgpu::Features, name: &str| -> Result<()> {
+        let ctx = context::get()?;
+        if ctx.features.contains(feature) {
+            Ok(())
+        } else {
+            Err(Error::Type(format!(
+                "{} tensors are not supported on this GPU: the adapter '{}' lacks the '{name}' feature",
+                dt.name(),
+                ctx.info.name
+            )))
+        }
+    };
+    Ok(match dt {
+        DType::Bool | DType::U8 => Repr { wgsl: "u32", bytes: 4 },
+        DType::I8 | DType::I16 | DType::I32 => Repr { wgsl: "i32", bytes: 4 },
+        DType::F32 => Repr { wgsl: "f32", bytes: 4 },
+        DType::F16 => {
+            needs(wgpu::Features::SHADER_F16, "shader-f16")?;
+            Repr { wgsl: "f16", bytes: 2 }
+        }
+        DType::F64 => {
+            needs(wgpu::Features::SHADER_F64, "shader-f64")?;
+            Repr { wgsl: "f64", bytes: 8 }
+        }
+        DType::I64 => {
+            needs(wgpu::Features::SHADER_INT64, "shader-int64")?;
+            Repr { wgsl: "i64", bytes: 8 }
+        }
+        DType::BF16 => {
+            return Err(Error::Type("bfloat16 tensors are not supported on the GPU: WGSL has no bfloat16 type".into()))
+        }
+    })
+}
+
+/// The WGSL type of `dt` without checking features (for generating every specialisation).
+pub fn wgsl_type(dt: DType) -> &'static str {
+    match dt {
+        DType::Bool | DType::U8 => "u32",
+        DType::I8 | DType::I16 | DType::I32 => "i32",
+        DType::F16 => "f16",
+        DType::F64 => "f64",
+        DType::I64 => "i64",
+        DType::F32 | DType::BF16 => "f32",
+    }
+}
+
+/// Makes an arbitrary value of `dt`'s WGSL type a valid `dt` value: bools become 0/1, narrow
+/// integers wrap as they do on the CPU.
+pub fn normalise(dt: DType, expr: &str) -> String {
+    match dt {
+        DType::Bool => format!("u32(({expr}) != 0u)"),
+        DType::U8 => format!("(({expr}) & 255u)"),
+        DType::I8 => format!("((({expr}) << 24u) >> 24u)"),
+        DType::I16 => format!("((({expr}) << 16u) >> 16u)"),
+        _ => expr.to_string(),
+    }
+}
+
+/// A WGSL expression converting `expr` of dtype `from` to dtype `to` (both in GPU repr).
+pub fn cast_expr(from: DType, to: DType, expr: &str) -> String {
+    if from == to {
+        return expr.to_string();
+    }
+    let t = wgsl_type(to);
+    if to == DType::Bool {
+        let zero = zero_literal(from);
+        return format!("u32(({expr}) != {zero})");
+    }
+    let inner = if from == DType::Bool || from == DType::U8 {
+        // u32 0..255 converts exactly to every type.
+        format!("{t}({expr})")
+    } else if to.is_float() || from.is_float() == to.is_float() {
+        format!("{t}({expr})")
+    } else {
+        // float -> integer: through i32/i64 truncation (the CPU casts the same way).
+        if t == "u32" {
+            format!("u32(i32({expr}))")
+        } else {
+            format!("{t}({expr})")
+        }
+    };
+    normalise(to, &inner)
+}
+
+pub fn zero_literal(dt: DType) -> &'static str {
+    match wgsl_type(dt) {
+        "u32" => "0u",
+        "i32" => "0i",
+        "f32" => "0.0f",
+        "f16" => "0.0h",
+        "f64" => "f64(0.0)",
+        "i64" => "i64(0)",
+        _ => unreachable!(),
+    }
+}
+
+/// Whether the GPU can be used (a usable adapter exists and, if it is a software one,
+/// FERROTORCH_ALLOW_SOFTWARE_GPU allows it).
+pub fn is_available() -> bool {
+    context::is_available()
+}
+
+/// Replaces whole-identifier occurrences of each name in `expr` (op expressions are written
+/// over `x`, or `a` and `b`; kernels name their operands `x0`, `x1`, ...).
+pub fn substitute(expr: &str, names: &[(&str, &str)]) -> String {
+    let ident = |c: char| c.is_ascii_alphanumeric() || c == '_';
+    let mut out = String::with_capacity(expr.len() * 2);
+    let mut word = String::new();
+    let flush = |word: &mut String, out: &mut String| {
+        match names.iter().find(|(n, _)| *n == word.as_str()) {
+            Some((_, v)) => out.push_str(v),
+            None => out.push_str(word),
+        }
+        word.clear();
+    };
+    let mut prev_digit_start = false;
+    for ch in expr.chars() {
+        if ident(ch) {
+            if word.is_empty() {
+                prev_digit_start = ch.is_ascii_digit();
+            }
+            word.push(ch);
+        } else {
+            if prev_digit_start {
+                out.push_str(&word);
+                word.clear();
+            } else {
+                flush(&mut word, &mut out);
+            }
+            out.push(ch);
+        }
+    }
+    if prev_digit_start { out.push_str(&word) } else { flush(&mut word, &mut out) }
+    out
+}
+
+/// Every elementwise op specialisation (op x dtype) the host can generate.
+pub fn elementwise_op_sources() -> Vec<(String, String)> {
+    use crate::ops::{binary, unary};
+    let dtypes = crate::dtype::ALL_DTYPES.into_iter().filter(|d| *d != DType::BF16);
+    let mut v = vec![];
+    for dt in dtypes {
+        let t = wgsl_type(dt);
+        for op in unary::ALL {
+            let out = unary::gpu_out_dtype(op, dt);
+            if let Ok(e) = unary::gpu_expr(op, dt, out) {
+                v.push((format!("unary {} {}", op.name(), dt.name()), elementwise::source(wgsl_type(out), true, &[(t, false)], &e)));
+            }
+        }
+        for op in binary::ALL {
+            let out = if op.is_comparison() { DType::Bool } else { dt };
+            if let Ok(e) = binary::gpu_expr(op, dt, out) {
+                v.push((format!("binary {} {}", op.name(), dt.name()), elementwise::source(wgsl_type(out), true, &[(t, false), (t, true)], &e)));
+            }
+        }
+    }
+    v
+}
+
+/// Every kernel specialisation (without prelude): what `cargo test` validates with naga and
+/// the wgpu-py test compiles through another host.
+pub fn all_kernel_sources() -> Vec<(String, String)> {
+    let mut v = elementwise_op_sources();
+    v.extend(elementwise::cast_sources());
+    v.extend(reduce::sources());
+    v.extend(matmul::sources());
+    v.extend(random::sources());
+    v.extend(index::sources());
+    v.extend(index::offsets_sources());
+    v
+}
+
+#[cfg(test)]
+mod tests {
+    /// naga (wgpu's shader compiler) parses and validates every specialisation.
+    #[test]
+    fn every_shader_specialisation_validates() {
+        let all = super::all_kernel_sources();
+        assert!(all.len() > 500, "{}", all.len());
+        let mut failures = vec![];
+        for (name, kernel) in &all {
+            let src = super::pipeline::module_source(kernel);
+            if let Err(e) = super::pipeline::validate(&src) {
+                failures.push(format!("{name}:\n{e}"));
+            }
+        }
+        assert!(failures.is_empty(), "{} of {} failed:\n{}", failures.len(), all.len(), failures[..failures.len().min(5)].join("\n"));
+    }
+
+    #[test]
+    fn substitute_replaces_whole_identifiers() {
+        assert_eq!(super::substitute("exp(x) + x * 0x1 + 1e5", &[("x", "f32(x0)")]), "exp(f32(x0)) + f32(x0) * 0x1 + 1e5");
+    }
+}

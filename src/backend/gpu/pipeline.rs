@@ -1,0 +1,79 @@
+//! Shader specialisation and the pipeline cache. A kernel family is one WGSL template in
+//! `shaders/`; the host fills in its `{{NAME}}` placeholders (dtypes, the op's expression,
+//! how each operand is addressed) and compiles each distinct result once.
+use super::context;
+use crate::error::{Error, Result};
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex};
+
+/// Helpers every template may use (NaN tests, erf, ...).
+pub const PRELUDE: &str = include_str!("../../../shaders/prelude.wgsl");
+
+/// Fills `{{KEY}}` placeholders. Panics on a placeholder left unfilled: that is a bug in the
+/// host code, caught by the naga test over every specialisation.
+pub fn specialise(template: &str, subs: &[(&str, &str)]) -> String {
+    let mut s = template.to_string();
+    for (k, v) in subs {
+        s = s.replace(&format!("{{{{{k}}}}}"), v);
+    }
+    debug_assert!(!s.contains("{{"), "unfilled placeholder in shader: {s}");
+    s
+}
+
+/// float64 helpers, added only where a kernel mentions f64 (they need shader-f64).
+pub const PRELUDE_F64: &str = include_str!("../../../shaders/prelude_f64.wgsl");
+
+/// The `enable` lines a source needs for the types it mentions.
+pub fn enables(src: &str) -> String {
+    let mut e = String::new();
+    if src.contains("f16") {
+        e.push_str("enable f16;\n");
+    }
+    e
+}
+
+/// A complete module: enables, prelude, kernel.
+pub fn module_source(kernel: &str) -> String {
+    let f64_helpers = if kernel.contains("f64") { PRELUDE_F64 } else { "" };
+    format!("{}{}\n{}\n{}", enables(kernel), PRELUDE, f64_helpers, kernel)
+}
+
+static CACHE: Mutex<Option<HashMap<String, Arc<wgpu::ComputePipeline>>>> = Mutex::new(None);
+
+/// The pipeline for `key`, compiling `source()` (a kernel without prelude) on first use.
+pub fn get(key: &str, source: impl FnOnce() -> String) -> Result<Arc<wgpu::ComputePipeline>> {
+    if let Some(p) = CACHE.lock().unwrap_or_else(|p| p.into_inner()).get_or_insert_with(HashMap::new).get(key) {
+        return Ok(p.clone());
+    }
+    let ctx = context::get()?;
+    let src = module_source(&source());
+    let scope = ctx.device.push_error_scope(wgpu::ErrorFilter::Validation);
+    let module = ctx.device.create_shader_module(wgpu::ShaderModuleDescriptor {
+        label: Some(key),
+        source: wgpu::ShaderSource::Wgsl(src.as_str().into()),
+    });
+    let pipeline = ctx.device.create_compute_pipeline(&wgpu::ComputePipelineDescriptor {
+        label: Some(key),
+        layout: None,
+        module: &module,
+        entry_point: Some("main"),
+        compilation_options: Default::default(),
+        cache: None,
+    });
+    if let Some(e) = pollster::block_on(scope.pop()) {
+        return Err(Error::Runtime(format!("internal error: GPU kernel '{key}' failed to compile: {e}")));
+    }
+    let p = Arc::new(pipeline);
+    CACHE.lock().unwrap_or_else(|p| p.into_inner()).get_or_insert_with(HashMap::new).insert(key.to_string(), p.clone());
+    Ok(p)
+}
+
+/// Parses and validates a module with naga, as wgpu would (all optional capabilities on).
+pub fn validate(src: &str) -> std::result::Result<(), String> {
+    let module = naga::front::wgsl::parse_str(src).map_err(|e| e.emit_to_string(src))?;
+    let caps = naga::valid::Capabilities::FLOAT64 | naga::valid::Capabilities::SHADER_INT64 | naga::valid::Capabilities::SHADER_FLOAT16;
+    naga::valid::Validator::new(naga::valid::ValidationFlags::all(), caps)
+        .validate(&module)
+        .map_err(|e| e.emit_to_string(src))?;
+    Ok(())
+}

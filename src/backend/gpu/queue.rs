@@ -1,0 +1,227 @@
+//! The command stream: dispatches, uploads and copies are recorded into one pending encoder and
+//! submitted in batches, or when data must come back to the host (`.item()`, `.numpy()`, ...).
+//!
+//! Per-dispatch metadata (shapes, strides, offsets) is appended to a host-side arena that is
+//! written to its own GPU buffer when the batch is submitted; each dispatch binds its slice of
+//! it. A batch's arena is never reused by a later batch, so metadata uploads cannot race with
+//! pending work that reads them.
+use super::alloc::GpuBuffer;
+use super::context::{self, Context};
+use crate::error::{Error, Result};
+use std::sync::Mutex;
+use std::time::Duration;
+
+/// Dispatches per submission: large enough to amortise submit, small enough to start the GPU
+/// early in long op sequences.
+const BATCH: usize = 128;
+/// Metadata arena size (bytes); a batch that fills it is submitted early.
+const ARENA_BYTES: u64 = 1 << 16;
+
+struct Pending {
+    encoder: Option<wgpu::CommandEncoder>,
+    arena: Option<wgpu::Buffer>,
+    meta: Vec<u32>,
+    dispatches: usize,
+}
+
+static PENDING: Mutex<Pending> = Mutex::new(Pending { encoder: None, arena: None, meta: Vec::new(), dispatches: 0 });
+
+fn pending() -> std::sync::MutexGuard<'static, Pending> {
+    PENDING.lock().unwrap_or_else(|p| p.into_inner())
+}
+
+fn encoder<'a>(ctx: &Context, p: &'a mut Pending) -> &'a mut wgpu::CommandEncoder {
+    p.encoder.get_or_insert_with(|| ctx.device.create_command_encoder(&wgpu::CommandEncoderDescriptor { label: None }))
+}
+
+/// Submits the batch; returns its submission index.
+fn submit(ctx: &Context, p: &mut Pending) -> Option<wgpu::SubmissionIndex> {
+    let enc = p.encoder.take()?;
+    if let Some(arena) = p.arena.take() {
+        if !p.meta.is_empty() {
+            ctx.queue.write_buffer(&arena, 0, words_as_bytes(&p.meta));
+        }
+    }
+    p.meta.clear();
+    p.dispatches = 0;
+    Some(ctx.queue.submit([enc.finish()]))
+}
+
+fn words_as_bytes(w: &[u32]) -> &[u8] {
+    // SAFETY: u32 has no padding and any byte pattern is a valid u8.
+    unsafe { std::slice::from_raw_parts(w.as_ptr() as *const u8, std::mem::size_of_val(w)) }
+}
+
+/// Submits everything recorded so far (does not wait).
+pub fn flush() -> Result<()> {
+    let ctx = context::get()?;
+    submit(ctx, &mut pending());
+    ctx.take_uncaptured()
+}
+
+fn timeout() -> Duration {
+    let secs = std::env::var("FERROTORCH_GPU_TIMEOUT").ok().and_then(|v| v.parse::<f64>().ok()).unwrap_or(600.0);
+    Duration::from_secs_f64(secs)
+}
+
+fn wait(ctx: &Context, index: Option<wgpu::SubmissionIndex>) -> Result<()> {
+    let t = timeout();
+    ctx.device.poll(wgpu::PollType::Wait { submission_index: index, timeout: Some(t) }).map_err(|e| match e {
+        wgpu::PollError::Timeout => {
+            Error::Runtime(format!("GPU did not finish its work within {:.0} s (FERROTORCH_GPU_TIMEOUT); the device may be hung", t.as_secs_f64()))
+        }
+        e => Error::Runtime(format!("GPU error while waiting: {e}")),
+    })?;
+    ctx.take_uncaptured()
+}
+
+/// Submits and waits until the GPU has finished everything (`cuda.synchronize()`).
+pub fn synchronize() -> Result<()> {
+    let ctx = context::get()?;
+    let idx = submit(ctx, &mut pending());
+    wait(ctx, idx)
+}
+
+/// One binding of a dispatch after the metadata: a whole buffer, read-only or written.
+pub struct Binding<'a> {
+    pub buffer: &'a wgpu::Buffer,
+    pub write: bool,
+}
+
+/// Records one dispatch of `pipeline` over `threads` invocations (workgroups of `wg_size`),
+/// binding `meta` at binding 0 and `buffers` at 1.. in order. Grids beyond the 65,535-workgroup
+/// limit fold into a second dimension; kernels compute their linear index from both.
+pub fn dispatch(pipeline: &wgpu::ComputePipeline, meta: &[u32], buffers: &[Binding], workgroups: u64) -> Result<()> {
+    let ctx = context::get()?;
+    if workgroups == 0 {
+        return Ok(());
+    }
+    let max = ctx.limits.max_compute_workgroups_per_dimension as u64;
+    let (x, y) = if workgroups <= max { (workgroups, 1) } else { (max, workgroups.div_ceil(max)) };
+    if y > max {
+        return Err(Error::Runtime(format!("GPU dispatch of {workgroups} workgroups exceeds the device's grid")));
+    }
+    let align = (ctx.limits.min_storage_buffer_offset_alignment as usize / 4).max(1);
+    let mut p = pending();
+    let needed = (meta.len().max(1) + align) as u64 * 4;
+    if p.meta.len() as u64 * 4 + needed > ARENA_BYTES || p.dispatches >= BATCH {
+        submit(ctx, &mut p);
+    }
+    if p.arena.is_none() {
+        p.arena = Some(ctx.device.create_buffer(&wgpu::BufferDescriptor {
+            label: Some("metadata"),
+            size: ARENA_BYTES.max(needed),
+            usage: wgpu::BufferUsages::STORAGE | wgpu::BufferUsages::COPY_DST,
+            mapped_at_creation: false,
+        }));
+    }
+    let start = p.meta.len().div_ceil(align) * align;
+    p.meta.resize(start, 0);
+    p.meta.extend_from_slice(meta);
+    if meta.is_empty() {
+        p.meta.push(0);
+    }
+    let meta_len = (p.meta.len() - start) as u64 * 4;
+    let arena = p.arena.clone().expect("arena created above");
+    let mut entries = vec![wgpu::BindGroupEntry {
+        binding: 0,
+        resource: wgpu::BindingResource::Buffer(wgpu::BufferBinding { buffer: &arena, offset: start as u64 * 4, size: std::num::NonZeroU64::new(meta_len) }),
+    }];
+    for (i, b) in buffers.iter().enumerate() {
+        entries.push(wgpu::BindGroupEntry { binding: i as u32 + 1, resource: b.buffer.as_entire_binding() });
+    }
+    let group = ctx.device.create_bind_group(&wgpu::BindGroupDescriptor {
+        label: None,
+        layout: &pipeline.get_bind_group_layout(0),
+        entries: &entries,
+    });
+    let enc = encoder(ctx, &mut p);
+    {
+        let mut pass = enc.begin_compute_pass(&wgpu::ComputePassDescriptor { label: None, timestamp_writes: None });
+        pass.set_pipeline(pipeline);
+        pass.set_bind_group(0, &group, &[]);
+        pass.dispatch_workgroups(x as u32, y as u32, 1);
+    }
+    p.dispatches += 1;
+    Ok(())
+}
+
+/// Copies `bytes` into `dst` at byte offset 0, in stream order (through a staging buffer, so
+/// earlier pending work on a recycled `dst` cannot see the new contents).
+pub fn upload(dst: &GpuBuffer, bytes: &[u8]) -> Result<()> {
+    let ctx = context::get()?;
+    if bytes.is_empty() {
+        return Ok(());
+    }
+    let size = (bytes.len() as u64).div_ceil(4) * 4;
+    let staging = ctx.device.create_buffer(&wgpu::BufferDescriptor {
+        label: Some("upload"),
+        size,
+        usage: wgpu::BufferUsages::MAP_WRITE | wgpu::BufferUsages::COPY_SRC,
+        mapped_at_creation: true,
+    });
+    {
+        let mut view = staging.slice(..).get_mapped_range_mut().map_err(|e| Error::Runtime(format!("GPU upload failed: {e}")))?;
+        view.slice(..bytes.len()).copy_from_slice(bytes);
+    }
+    staging.unmap();
+    let mut p = pending();
+    encoder(ctx, &mut p).copy_buffer_to_buffer(&staging, 0, dst.raw(), 0, size);
+    Ok(())
+}
+
+/// Records `src[src_offset..+nbytes] -> dst[dst_offset..]` (offsets and size multiples of 4).
+pub fn copy(src: &GpuBuffer, src_offset: u64, dst: &GpuBuffer, dst_offset: u64, nbytes: u64) -> Result<()> {
+    let ctx = context::get()?;
+    if nbytes == 0 {
+        return Ok(());
+    }
+    let mut p = pending();
+    encoder(ctx, &mut p).copy_buffer_to_buffer(src.raw(), src_offset, dst.raw(), dst_offset, nbytes);
+    Ok(())
+}
+
+/// Zero-fills a buffer in stream order.
+pub fn clear(dst: &GpuBuffer) -> Result<()> {
+    let ctx = context::get()?;
+    let mut p = pending();
+    encoder(ctx, &mut p).clear_buffer(dst.raw(), 0, None);
+    Ok(())
+}
+
+/// Reads `nbytes` from byte `offset` of `src` (offset a multiple of 4): submits pending work and
+/// waits for it. The caller releases the GIL around this.
+pub fn readback(src: &GpuBuffer, offset: u64, nbytes: u64) -> Result<Vec<u8>> {
+    let ctx = context::get()?;
+    if nbytes == 0 {
+        return Ok(vec![]);
+    }
+    let size = nbytes.div_ceil(4) * 4;
+    let staging = ctx.device.create_buffer(&wgpu::BufferDescriptor {
+        label: Some("readback"),
+        size,
+        usage: wgpu::BufferUsages::MAP_READ | wgpu::BufferUsages::COPY_DST,
+        mapped_at_creation: false,
+    });
+    let idx = {
+        let mut p = pending();
+        encoder(ctx, &mut p).copy_buffer_to_buffer(src.raw(), offset, &staging, 0, size);
+        submit(ctx, &mut p)
+    };
+    let (tx, rx) = std::sync::mpsc::channel();
+    staging.slice(..).map_async(wgpu::MapMode::Read, move |r| {
+        let _ = tx.send(r);
+    });
+    wait(ctx, idx)?;
+    match rx.recv_timeout(Duration::from_secs(5)) {
+        Ok(Ok(())) => {}
+        Ok(Err(e)) => return Err(Error::Runtime(format!("GPU readback failed: {e}"))),
+        Err(_) => return Err(Error::Runtime("GPU readback did not complete".into())),
+    }
+    let out = {
+        let view = staging.slice(..).get_mapped_range().map_err(|e| Error::Runtime(format!("GPU readback failed: {e}")))?;
+        view[..nbytes as usize].to_vec()
+    };
+    staging.unmap();
+    Ok(out)
+}
