@@ -177,27 +177,6 @@ fn ipow_i32(x: i32, y: i32) -> i32 {
     return r;
 }
 
-// Python's floor division and remainder (the sign of the result follows the divisor).
-fn floordiv_f32(a: f32, b: f32) -> f32 {
-    if (b == 0.0) {
-        return a / b;
-    }
-    let m = a % b;
-    var d = (a - m) / b;
-    if (m != 0.0 && ((b < 0.0) != (m < 0.0))) {
-        d -= 1.0;
-    }
-    if (d == 0.0) {
-        return select(0.0, -0.0, sign_bit_f32(a / b));
-    }
-    let f = floor(d);
-    return select(f, f + 1.0, d - f > 0.5);
-}
-fn remainder_f32(a: f32, b: f32) -> f32 {
-    let r = a % b;
-    return select(r, r + b, r != 0.0 && ((r < 0.0) != (b < 0.0)));
-}
-
 // atan2 with C's values where Vulkan's is undefined (both arguments zero) and NaN propagation.
 fn atan2_f32(y: f32, x: f32) -> f32 {
     if (is_nan_f32(y) || is_nan_f32(x)) {

@@ -259,6 +259,17 @@ impl Tensor {
         }
     }
 
+    /// The error of an op that has no GPU kernel yet, for GPU tensors: ops never fall back to
+    /// the CPU silently.
+    pub fn require_cpu(&self, op: &str) -> Result<()> {
+        if self.device().is_gpu() {
+            return Err(Error::NotImplemented(format!(
+                "'{op}' has no GPU kernel yet; move the tensor to the CPU with .cpu() to run it there"
+            )));
+        }
+        Ok(())
+    }
+
     /// Zeros on `device`.
     pub fn zeros_on(shape: &[usize], dtype: DType, device: Device) -> Result<Tensor> {
         match device {

@@ -58,8 +58,11 @@ def test_requires_grad_and_device_kwargs():
     assert torch.tensor([1.0], requires_grad=True).requires_grad
     with pytest.raises(RuntimeError, match="Only Tensors of floating point"):
         torch.zeros(2, dtype=torch.int64, requires_grad=True)
-    with pytest.raises(RuntimeError):
-        torch.zeros(2, device="cuda")
+    if torch.cuda.is_available():
+        assert torch.zeros(2, device="cuda").is_cuda
+    else:
+        with pytest.raises(RuntimeError, match="GPU is not available"):
+            torch.zeros(2, device="cuda")
 
 
 @pytest.mark.parametrize(

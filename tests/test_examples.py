@@ -23,7 +23,7 @@ def test_quickstart():
 
 def test_train_digits_learns():
     pytest.importorskip("sklearn", reason="the digits example needs scikit-learn (installed by .ci/run)")
-    out = run_example("train_digits.py", "--epochs", "3", "--plot", os.devnull)
+    out = run_example("train_digits.py", "--epochs", "3", "--plot", os.devnull, "--device", "cpu")
     accs = dict(re.findall(r"(MLP|CNN) (\d+\.\d)%", out.split("final test accuracy:")[-1]))
     assert set(accs) == {"MLP", "CNN"}, out[-2000:]
     assert all(float(a) > 90.0 for a in accs.values()), out[-2000:]
@@ -31,7 +31,17 @@ def test_train_digits_learns():
     assert before == after
 
 
+@pytest.mark.skipif(not __import__("ferrotorch").cuda.is_available(), reason="no usable GPU adapter")
+def test_train_digits_on_the_gpu():
+    pytest.importorskip("sklearn", reason="the digits example needs scikit-learn (installed by .ci/run)")
+    out = run_example("train_digits.py", "--epochs", "2", "--plot", os.devnull, "--device", "cuda")
+    assert "parameters on cuda" in out
+    accs = dict(re.findall(r"(MLP|CNN) (\d+\.\d)%", out.split("final test accuracy:")[-1]))
+    assert set(accs) == {"MLP", "CNN"} and all(float(a) > 80.0 for a in accs.values()), out[-2000:]
+
+
 def test_char_transformer_runs_and_improves():
-    out = run_example("char_transformer.py", "--steps", "40", "--every", "20", "--batch", "8", "--block", "32")
+    out = run_example("char_transformer.py", "--steps", "40", "--every", "20", "--batch", "8", "--block", "32",
+                      "--device", "cuda" if __import__("ferrotorch").cuda.is_available() else "cpu")
     losses = [float(v) for v in re.findall(r"val loss (\d+\.\d+)", out)]
     assert len(losses) == 2 and losses[-1] < 3.5, out[-2000:]

@@ -407,3 +407,116 @@ def test_caching_allocator_steady_state():
 def test_shader_sources_are_exposed():
     src = torch._C._gpu_shader_sources()
     assert len(src) > 500 and all("@compute" in s for _, s in src)
+
+
+# ----------------------------------------------------------------------------- nn on the GPU
+def _same_on_both(fn, *arrays, rtol=1e-4, atol=1e-5, grads=True):
+    """Runs fn on CPU and GPU copies of `arrays` (requiring grad), compares outputs and grads."""
+    outs, gs = [], []
+    for dev in ("cpu", "cuda"):
+        ts = [torch.from_numpy(a).to(dev).requires_grad_(grads) for a in arrays]
+        out = fn(*ts)
+        if grads:
+            (out * out).sum().backward()
+        outs.append(cpu_np(out))
+        gs.append([cpu_np(t.grad) for t in ts] if grads else [])
+    close(outs[1], outs[0], rtol, atol)
+    for g, c in zip(gs[1], gs[0]):
+        close(g, c, rtol, atol)
+
+
+def test_conv_and_pooling_forward_backward_match_cpu():
+    rng = np.random.default_rng(10)
+    x = rng.standard_normal((2, 3, 9, 8)).astype(np.float32)
+    w = rng.standard_normal((4, 3, 3, 3)).astype(np.float32)
+    F = torch.nn.functional
+    _same_on_both(lambda x, w: F.conv2d(x, w, stride=2, padding=1), x, w)
+    _same_on_both(lambda x, w: F.conv2d(x, w, padding=1, dilation=2), x, w)
+    _same_on_both(lambda x: F.max_pool2d(x, 2), x)
+    _same_on_both(lambda x: F.max_pool2d(x, 3, stride=2, padding=1), x)
+    _same_on_both(lambda x: F.avg_pool2d(x, 2), x)
+    wt = rng.standard_normal((3, 2, 3, 3)).astype(np.float32)
+    _same_on_both(lambda x, w: F.conv_transpose2d(x, w, stride=2), x, wt)
+    x1 = rng.standard_normal((2, 3, 10)).astype(np.float32)
+    w1 = rng.standard_normal((5, 3, 3)).astype(np.float32)
+    _same_on_both(lambda x, w: F.conv1d(x, w, padding=1), x1, w1)
+
+
+def test_layers_and_losses_match_cpu():
+    rng = np.random.default_rng(11)
+    x = rng.standard_normal((6, 10)).astype(np.float32)
+    F = torch.nn.functional
+    _same_on_both(lambda x: F.layer_norm(x, (10,)), x)
+    _same_on_both(lambda x: F.softmax(x, 1), x)
+    _same_on_both(lambda x: F.log_softmax(x, 1), x)
+    _same_on_both(lambda x: F.gelu(x), x)
+    _same_on_both(lambda x: F.silu(x) + F.softplus(x) + F.elu(x), x)
+    target = torch.tensor([1, 0, 3, 9, 2, 2])
+    for dev in ("cpu", "cuda"):
+        xx = torch.from_numpy(x).to(dev).requires_grad_()
+        loss = F.cross_entropy(xx, target.to(dev), label_smoothing=0.1)
+        loss.backward()
+        if dev == "cpu":
+            ref_loss, ref_grad = loss.item(), xx.grad.numpy()
+    close(loss.item(), ref_loss, 1e-5, 1e-6)
+    close(cpu_np(xx.grad), ref_grad, 1e-4, 1e-6)
+    emb = torch.nn.Embedding(10, 4)
+    idx = torch.tensor([[1, 2, 2], [9, 0, 1]])
+    ref = emb(idx)
+    emb.cuda()
+    close(cpu_np(emb(idx.cuda())), ref.detach().numpy(), 0, 0)
+
+
+def test_mlp_training_on_gpu_follows_cpu():
+    def train(dev):
+        torch.manual_seed(0)
+        model = torch.nn.Sequential(torch.nn.Linear(20, 32), torch.nn.ReLU(), torch.nn.Linear(32, 3)).to(dev)
+        opt = torch.optim.Adam(model.parameters(), lr=1e-2)
+        g = torch.Generator().manual_seed(1)
+        x = torch.randn(64, 20, generator=g).to(dev)
+        y = ((x[:, 0] > 0).long() + (x[:, 1] > 0).long())
+        losses = []
+        for _ in range(15):
+            opt.zero_grad()
+            loss = torch.nn.functional.cross_entropy(model(x), y)
+            loss.backward()
+            opt.step()
+            losses.append(loss.item())
+        return losses, next(model.parameters())
+
+    cpu_losses, _ = train("cpu")
+    gpu_losses, p = train("cuda")
+    assert p.is_cuda and p.grad.is_cuda
+    close(gpu_losses, cpu_losses, 1e-3, 1e-4)
+    assert gpu_losses[-1] < 0.5 * gpu_losses[0]
+
+
+def test_save_and_load_gpu_tensors(tmp_path):
+    model = torch.nn.Linear(3, 2).cuda()
+    path = tmp_path / "m.pt"
+    torch.save(model.state_dict(), path)
+    sd = torch.load(path)
+    assert sd["weight"].is_cuda  # saved with location "cuda:0", restored there
+    close(cpu_np(sd["weight"]), cpu_np(model.weight), 0, 0)
+    cpu_sd = torch.load(path, map_location="cpu")
+    assert not cpu_sd["bias"].is_cuda
+    flags = torch.tensor([True, False, True], device="cuda")
+    torch.save(flags, tmp_path / "b.pt")
+    assert torch.load(tmp_path / "b.pt").tolist() == [True, False, True]
+
+
+def test_dlpack_and_numpy_of_gpu_tensors_are_clear_errors():
+    g = torch.ones(2, device="cuda")
+    with pytest.raises(RuntimeError, match="DLPack"):
+        g.__dlpack__()
+    with pytest.raises(TypeError, match="Use Tensor.cpu"):
+        np.asarray(g)
+
+
+def test_ops_without_gpu_kernels_raise_not_implemented():
+    g = torch.tensor([3.0, 1.0, 2.0], device="cuda")
+    with pytest.raises(NotImplementedError, match="'sort' has no GPU kernel yet"):
+        g.sort()
+    with pytest.raises(NotImplementedError, match="'topk' has no GPU kernel yet"):
+        g.topk(2)
+    assert g.nonzero().is_cuda and g[g > 1.5].tolist() == [3.0, 2.0]

@@ -40,8 +40,12 @@ def test_roundtrip_every_dtype(dtype, tmp_path):
         for k, t in d.items():
             assert out[k].dtype == t.dtype and out[k].shape == t.shape and raw(out[k]) == raw(t)
     assert st.load_file(tmp_path / "x.safetensors", device=torch.device("cpu"))["m"].device.type == "cpu"
-    with pytest.raises(RuntimeError, match="not available"):  # no GPU backend in this build yet
-        st.load_file(tmp_path / "x.safetensors", device="cuda")
+    if torch.cuda.is_available() and dtype != "bfloat16":
+        on_gpu = st.load_file(tmp_path / "x.safetensors", device="cuda")
+        assert all(t.is_cuda for t in on_gpu.values()) and raw(on_gpu["m"].cpu()) == raw(d["m"])
+    elif not torch.cuda.is_available():
+        with pytest.raises(RuntimeError, match="not available"):
+            st.load_file(tmp_path / "x.safetensors", device="cuda")
 
 
 def test_header_layout_and_metadata(tmp_path):

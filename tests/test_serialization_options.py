@@ -105,10 +105,13 @@ def test_cuda_locations(monkeypatch):
     for ml in ["cpu", {"cuda:0": "cpu"}, torch.device("cpu"), lambda s, loc: s.cpu()]:
         buf.seek(0)
         assert torch.load(buf, map_location=ml)["w"].tolist() == [1.0, 1.0, 1.0]
-    for ml in [None, "cuda", {"cpu": "cpu"}]:  # stays on (or goes to) the GPU, which this build lacks
+    for ml in [None, "cuda", {"cpu": "cpu"}]:  # stays on (or goes to) the GPU
         buf.seek(0)
-        with pytest.raises(RuntimeError, match="Attempting to deserialize object on a CUDA device"):
-            torch.load(buf, map_location=ml)
+        if torch.cuda.is_available():
+            assert torch.load(buf, map_location=ml)["w"].is_cuda
+        else:
+            with pytest.raises(RuntimeError, match="Attempting to deserialize object on a CUDA device"):
+                torch.load(buf, map_location=ml)
 
 
 # ------------------------------------------------------------------------------------------- errors

@@ -205,6 +205,7 @@ pub(crate) fn im2col_forward(input: &Tensor, win: &Window) -> Result<Tensor> {
     let cd = compute_dtype(input.dtype());
     let x = if cd != input.dtype() { input.to_dtype_copy(cd)? } else { input.contiguous_forward()? };
     let out = match cd {
+        _ if x.device().is_gpu() => crate::backend::gpu::conv::im2col(&x, n * c, size, blocks, win, &[n, c * k, l])?,
         DType::F32 => Tensor::from_vec(run_im2col::<f32>(&x, n * c, size, blocks, k * l, win), &[n, c * k, l])?,
         DType::F64 => Tensor::from_vec(run_im2col::<f64>(&x, n * c, size, blocks, k * l, win), &[n, c * k, l])?,
         _ => unreachable!("float dtypes only"),
@@ -261,6 +262,7 @@ pub(crate) fn col2im_forward(input: &Tensor, output_size: [usize; 2], win: &Wind
     let x = if cd != input.dtype() { input.to_dtype_copy(cd)? } else { input.contiguous_forward()? };
     let shape = [n, c, output_size[0], output_size[1]];
     let out = match cd {
+        _ if x.device().is_gpu() => crate::backend::gpu::conv::col2im(&x, n * c, output_size, blocks, win, &shape)?,
         DType::F32 => Tensor::from_vec(run_col2im::<f32>(&x, n * c, output_size, blocks, k, win), &shape)?,
         DType::F64 => Tensor::from_vec(run_col2im::<f64>(&x, n * c, output_size, blocks, k, win), &shape)?,
         _ => unreachable!("float dtypes only"),

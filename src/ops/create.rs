@@ -362,6 +362,12 @@ impl Tensor {
         if self.ndim() == 0 || self.ndim() > 2 {
             bail!(Runtime, "prob_dist must be 1 or 2 dim");
         }
+        if self.device().is_gpu() {
+            // No GPU kernel yet: the (small) probability rows are read back and sampled on the
+            // host from the same stream; the indices come back to the GPU, as PyTorch returns them.
+            let host = self.to_device(Device::Cpu)?;
+            return host.multinomial(num_samples, replacement, g)?.to_device(self.device());
+        }
         if num_samples <= 0 {
             bail!(Runtime, "cannot sample n_sample <= 0 samples");
         }

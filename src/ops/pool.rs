@@ -70,6 +70,7 @@ pub(crate) fn max_pool2d_forward(input: &Tensor, win: &Window, ceil_mode: bool) 
     let x = if cd != input.dtype() { input.to_dtype_copy(cd)? } else { input.contiguous_forward()? };
     let shape = [n, c, blocks[0], blocks[1]];
     let (vals, idx) = match cd {
+        _ if x.device().is_gpu() => crate::backend::gpu::conv::max_pool(&x, n * c, size, blocks, win, &shape)?,
         DType::F32 => run::<f32>(&x, n * c, size, blocks, win, &shape)?,
         DType::F64 => run::<f64>(&x, n * c, size, blocks, win, &shape)?,
         _ => unreachable!("float dtypes only"),

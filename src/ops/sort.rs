@@ -75,6 +75,7 @@ pub type UniqueResult = (Tensor, Tensor, Tensor);
 impl Tensor {
     /// `sort(dim=-1, descending=False, stable=False)`: (values, indices); always stable.
     pub(crate) fn sort_forward(&self, dim: i64, descending: bool) -> Result<(Tensor, Tensor)> {
+        self.require_cpu("sort")?;
         let p = Plan::along(self, dim)?;
         let n = p.inner;
         with_dtype!(self.dtype(), T, p.map_rows::<T, T, i64>(self, dim, n, |row, vals, idx| {
@@ -92,6 +93,7 @@ impl Tensor {
 
     /// `topk(k, dim=-1, largest=True, sorted=True)`: (values, indices), always sorted.
     pub(crate) fn topk_forward(&self, k: i64, dim: i64, largest: bool) -> Result<(Tensor, Tensor)> {
+        self.require_cpu("topk")?;
         let size = self.size(dim)? as i64;
         if k < 0 || k > size {
             bail!(Runtime, "selected index k out of range");
@@ -121,6 +123,7 @@ impl Tensor {
 
     /// `kthvalue(k, dim=-1, keepdim=False)`: the k-th smallest (1-based) and its index.
     pub(crate) fn kthvalue_forward(&self, k: i64, dim: i64, keepdim: bool) -> Result<(Tensor, Tensor)> {
+        self.require_cpu("kthvalue")?;
         let size = self.size(dim)? as i64;
         if k < 1 || k > size {
             bail!(Index, "kthvalue(): selected number k out of range for dimension {}", normalize_dim(dim, self.ndim())?);
@@ -138,6 +141,7 @@ impl Tensor {
 
     /// `median(dim, keepdim=False)` (or `nanmedian` with `skip_nan`): lower median and its index.
     pub(crate) fn median_dim_forward(&self, dim: i64, keepdim: bool, skip_nan: bool) -> Result<(Tensor, Tensor)> {
+        self.require_cpu("median")?;
         if self.size(dim)? == 0 {
             let name = if skip_nan { "nanmedian" } else { "median" };
             bail!(Index, "{name}(): Expected reduction dim {} to have non-zero size.", normalize_dim(dim, self.ndim())?);
@@ -154,6 +158,7 @@ impl Tensor {
 
     /// `median()` over all elements: the lower median as a 0-d tensor (NaN for empty input).
     pub(crate) fn median_all_forward(&self, skip_nan: bool) -> Result<Tensor> {
+        self.require_cpu("median")?;
         let flat = self.reshape(&[-1])?;
         if flat.numel() == 0 {
             if !self.dtype().is_float() {
@@ -174,6 +179,7 @@ impl Tensor {
     /// `unique(sorted=True, return_inverse, return_counts, dim=None)`; with `consecutive`, only
     /// runs of equal neighbours merge (`unique_consecutive`). Returns (values, inverse, counts).
     pub fn unique(&self, dim: Option<i64>, consecutive: bool) -> Result<UniqueResult> {
+        self.require_cpu("unique")?;
         let sort = !consecutive;
         match dim {
             None => {

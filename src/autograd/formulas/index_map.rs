@@ -31,6 +31,10 @@ pub(crate) struct Names {
 /// Output of shape `out_shape` with `out[i] = t.flat[map[i]]`.
 pub(crate) fn gather(t: &Tensor, map: &IndexMap, out_shape: &[usize], names: Names) -> Result<Tensor> {
     let fwd = || -> Result<Tensor> {
+        if t.device().is_gpu() {
+            let flat = t.reshape_forward(&[-1])?;
+            return flat.index_select_forward(0, &map_tensor(map, t.device())?)?.reshape_forward(&dims(out_shape));
+        }
         let v = t.to_vec::<f64>();
         let out: Vec<f64> = map.iter().map(|&p| v[p]).collect();
         Tensor::from_vec(out, out_shape)?.to_dtype(t.dtype())
@@ -44,6 +48,14 @@ pub(crate) fn gather(t: &Tensor, map: &IndexMap, out_shape: &[usize], names: Nam
 /// Zeros of `in_shape` with `g[i]` added at `map[i]` (the adjoint of `gather`).
 pub(crate) fn scatter(g: &Tensor, map: &IndexMap, in_shape: &[usize], names: Names) -> Result<Tensor> {
     let fwd = || -> Result<Tensor> {
+        if g.device().is_gpu() {
+            let n = crate::shape::numel(in_shape);
+            let out = Tensor::zeros_on(&[n], g.dtype(), g.device())?;
+            let flat = g.reshape_forward(&[-1])?;
+            let idx = map_tensor(map, g.device())?;
+            out.scatter_inplace("index_add", 0, &idx, crate::ops::index::Source::Tensor(&flat), crate::ops::index::Reduce::Add)?;
+            return out.reshape_forward(&dims(in_shape));
+        }
         let mut buf = vec![0f64; crate::shape::numel(in_shape)];
         for (v, &p) in g.to_vec::<f64>().into_iter().zip(map.iter()) {
             buf[p] += v;
@@ -54,6 +66,15 @@ pub(crate) fn scatter(g: &Tensor, map: &IndexMap, in_shape: &[usize], names: Nam
     let out = fwd()?;
     let (map, out_shape) = (map.clone(), g.shape().to_vec());
     Ok(rec.finish(out, move |ctx| Ok(vec![Some(gather(ctx.grad(0), &map, &out_shape, names)?)])))
+}
+
+/// The map as an int64 index tensor on `device` (the GPU path gathers and scatters there).
+fn map_tensor(map: &IndexMap, device: crate::storage::Device) -> Result<Tensor> {
+    Tensor::from_vec(map.iter().map(|&p| p as i64).collect::<Vec<i64>>(), &[map.len()])?.to_device(device)
+}
+
+fn dims(shape: &[usize]) -> Vec<i64> {
+    shape.iter().map(|&s| s as i64).collect()
 }
 
 /// Records `op` (outputs that each read one element of `x`) as node `names.gather`; `view`
@@ -67,7 +88,7 @@ pub(crate) fn record_moves(
     let Some(rec) = begin(names.gather, &[x]) else { return op(x) };
     let outs = op(x)?;
     let maps = index_maps(x.shape(), &op)?;
-    let (in_shape, dtype) = (x.shape().to_vec(), x.dtype());
+    let (in_shape, dtype, device) = (x.shape().to_vec(), x.dtype(), x.device());
     let rec = if view { rec.view_of(x) } else { rec };
     Ok(rec.finish_many(outs, move |ctx| {
         let mut acc: Option<Tensor> = None;
@@ -80,7 +101,7 @@ pub(crate) fn record_moves(
         }
         Ok(vec![Some(match acc {
             Some(a) => a,
-            None => Tensor::zeros(&in_shape, dtype)?,
+            None => Tensor::zeros_on(&in_shape, dtype, device)?,
         })])
     }))
 }

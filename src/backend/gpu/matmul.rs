@@ -18,18 +18,17 @@ pub fn source(dt: DType) -> String {
     pipeline::specialise(TEMPLATE, &[("OUT_T", t), ("IN_T", t), ("ACC_T", wgsl_type(acc_dtype(dt)))])
 }
 
-/// `a` [batch.., m, k] @ `b` [batch.., k, n] with equal batch dims: a new contiguous tensor.
-pub fn bmm(a: &Tensor, b: &Tensor) -> Result<Tensor> {
+/// `a` [batch.., m, k] @ `b` [batch.., k, n] with equal batch dims, into a new contiguous
+/// tensor of `out_shape` ([batch.., m, n]).
+pub fn bmm(a: &Tensor, b: &Tensor, out_shape: &[usize]) -> Result<Tensor> {
     let nd = a.ndim();
     let (m, k, n) = (a.shape()[nd - 2], a.shape()[nd - 1], b.shape()[nd - 1]);
     let batch_shape = &a.shape()[..nd - 2];
     let batch: usize = batch_shape.iter().product();
-    let mut out_shape = batch_shape.to_vec();
-    out_shape.extend([m, n]);
     if k == 0 {
-        return transfer::zeros(&out_shape, a.dtype());
+        return transfer::zeros(out_shape, a.dtype());
     }
-    let out = transfer::empty(&out_shape, a.dtype())?;
+    let out = transfer::empty(out_shape, a.dtype())?;
     if out.numel() == 0 {
         return Ok(out);
     }

@@ -10,11 +10,13 @@
 //! so bool and uint8 are widened to u32, int8/int16 to i32; bfloat16 has no GPU type.
 pub mod alloc;
 pub mod context;
+pub mod conv;
 pub mod elementwise;
 pub mod index;
 pub mod pipeline;
 pub mod queue;
 pub mod reduce;
+pub mod scan;
 pub mod matmul;
 pub mod random;
 pub mod transfer;
@@ -204,6 +206,8 @@ pub fn all_kernel_sources() -> Vec<(String, String)> {
     v.extend(random::sources());
     v.extend(index::sources());
     v.extend(index::offsets_sources());
+    v.extend(conv::sources());
+    v.extend(scan::sources());
     v
 }
 

@@ -20,8 +20,9 @@ pub fn specialise(template: &str, subs: &[(&str, &str)]) -> String {
     s
 }
 
-/// float64 helpers, added only where a kernel mentions f64 (they need shader-f64).
-pub const PRELUDE_F64: &str = include_str!("../../../shaders/prelude_f64.wgsl");
+/// Float helpers written once over a `{{F}}` type: specialised for f32 in every module, and for
+/// f64 only where a kernel mentions f64 (it needs shader-f64).
+const FLOAT_DIVISION: &str = include_str!("../../../shaders/float_division.wgsl");
 
 /// The `enable` lines a source needs for the types it mentions.
 pub fn enables(src: &str) -> String {
@@ -34,8 +35,9 @@ pub fn enables(src: &str) -> String {
 
 /// A complete module: enables, prelude, kernel.
 pub fn module_source(kernel: &str) -> String {
-    let f64_helpers = if kernel.contains("f64") { PRELUDE_F64 } else { "" };
-    format!("{}{}\n{}\n{}", enables(kernel), PRELUDE, f64_helpers, kernel)
+    let f32_helpers = specialise(FLOAT_DIVISION, &[("F", "f32")]);
+    let f64_helpers = if kernel.contains("f64") { specialise(FLOAT_DIVISION, &[("F", "f64")]) } else { String::new() };
+    format!("{}{}\n{}\n{}\n{}", enables(kernel), PRELUDE, f32_helpers, f64_helpers, kernel)
 }
 
 static CACHE: Mutex<Option<HashMap<String, Arc<wgpu::ComputePipeline>>>> = Mutex::new(None);

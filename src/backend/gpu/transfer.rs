@@ -14,7 +14,8 @@ pub fn empty(shape: &[usize], dtype: DType) -> Result<Tensor> {
     let n = crate::shape::numel(shape);
     let nbytes = n * r.bytes;
     let buf = alloc::alloc(nbytes as u64)?;
-    Ok(Tensor::from_parts(Arc::new(Storage::gpu(buf, nbytes)), Layout::contiguous(shape), dtype))
+    // The storage reports logical bytes (numel x itemsize), as on the CPU, whatever the widening.
+    Ok(Tensor::from_parts(Arc::new(Storage::gpu(buf, n * dtype.size())), Layout::contiguous(shape), dtype))
 }
 
 /// A zero-filled contiguous GPU tensor.

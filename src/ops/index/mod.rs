@@ -341,6 +341,7 @@ impl Tensor {
 
     /// `scatter_reduce(dim, index, src, reduce, include_self)`.
     pub(crate) fn scatter_reduce_forward(&self, dim: i64, index: &Tensor, src: &Tensor, reduce: ScatterReduction, include_self: bool) -> Result<Tensor> {
+        self.require_cpu("scatter_reduce")?;
         let (d, _, idx) = self.scatter_checks("scatter_reduce", dim, index, Some(src))?;
         let out = self.contiguous()?.deep_clone()?;
         if index.numel() == 0 {
@@ -537,6 +538,7 @@ impl Tensor {
     /// `masked_scatter_(mask, source)`: the k-th true position of `mask` gets `source`'s k-th
     /// element (row-major order).
     pub fn masked_scatter_(&self, mask: &Tensor, source: &Tensor) -> Result<()> {
+        self.require_cpu("masked_scatter_")?;
         if mask.dtype() != DType::Bool {
             bail!(Runtime, "masked_scatter_ only supports boolean masks, but got mask with dtype {}", mask.dtype().cpp_name());
         }
@@ -579,6 +581,13 @@ impl Tensor {
         }
         let shape = broadcast_all(&[self.shape(), mask.shape()])?;
         let (a, m) = (self.expand(&shape)?, mask.expand(&shape)?);
+        if crate::tensor::common_device(&[Some(self), Some(mask)])?.is_gpu() {
+            // The selected positions are found on the host (one readback of the mask, as
+            // PyTorch's CUDA kernel also synchronises), the values gathered on the GPU.
+            let m = m.to_device(crate::storage::Device::Cpu)?;
+            let flat = a.index_forward(&[crate::ops::index::advanced::TensorIndex::Tensor(m)])?;
+            return Ok(flat);
+        }
         let ab = unsafe { m.storage().slice::<bool>() };
         with_dtype!(self.dtype(), T, {
             let data = unsafe { a.storage().slice::<T>() };
@@ -624,12 +633,20 @@ impl Tensor {
 
     /// `nonzero()`: an `[n, ndim]` int64 tensor of the coordinates of non-zero elements.
     pub fn nonzero(&self) -> Result<Tensor> {
+        if self.device().is_gpu() {
+            // Data-dependent output size: computed from one readback, returned on the GPU.
+            return self.to_device(crate::storage::Device::Cpu)?.nonzero()?.to_device(self.device());
+        }
         let (c, n) = self.nonzero_coords();
         Tensor::from_vec(c, &[n, self.ndim()])
     }
 
     /// `nonzero(as_tuple=True)`: one 1-D int64 tensor per dim (a 0-d input counts as 1-D).
     pub fn nonzero_tuple(&self) -> Result<Vec<Tensor>> {
+        if self.device().is_gpu() {
+            let host = self.to_device(crate::storage::Device::Cpu)?.nonzero_tuple()?;
+            return host.into_iter().map(|t| t.to_device(self.device())).collect();
+        }
         let t = at_least_1d(self);
         let (c, n) = t.nonzero_coords();
         let nd = t.ndim();

@@ -62,7 +62,7 @@ fn bmm_kernel(a: &Tensor, b: &Tensor) -> Result<Tensor> {
     let mut out_shape = batch_shape.to_vec();
     out_shape.extend([m, n]);
     if crate::tensor::common_device(&[Some(a), Some(b)])?.is_gpu() {
-        return crate::backend::gpu::matmul::bmm(a, b);
+        return crate::backend::gpu::matmul::bmm(a, b, &out_shape);
     }
     let out = Tensor::zeros_on(&out_shape, a.dtype(), a.device())?;
     if out.numel() == 0 {

@@ -105,6 +105,22 @@ impl Plan {
         Ok((v.with_layout(l.clone()), i.expect("arg reductions return indices").with_layout(l)))
     }
 
+    /// A scan along an `along` plan's dim on the GPU: (values, indices for max/min), both in
+    /// `x`'s shape and dim order.
+    pub fn gpu_scan(&self, op: crate::backend::gpu::scan::ScanOp, out_dtype: crate::dtype::DType) -> Result<(Tensor, Option<Tensor>)> {
+        let (v, i) = crate::backend::gpu::scan::scan(op, &self.view, self.groups, self.inner, out_dtype)?;
+        // The view is x permuted to (kept dims..., dim): permute the results back.
+        let nd = self.view.ndim();
+        let mut perm: Vec<usize> = (0..nd).filter(|d| !self.reduced.contains(d)).collect();
+        perm.extend(&self.reduced);
+        let mut inverse = vec![0; nd];
+        for (k, &d) in perm.iter().enumerate() {
+            inverse[d] = k;
+        }
+        let back = |t: Tensor| t.with_layout(t.layout().permute(&inverse)).contiguous();
+        Ok((back(v)?, i.map(back).transpose()?))
+    }
+
     /// The first reduced dim whose size is zero (for "Expected reduction dim N to have non-zero size").
     pub fn empty_dim(&self, x: &Tensor) -> Option<usize> {
         self.reduced.iter().copied().find(|&d| x.shape()[d] == 0)
@@ -113,6 +129,8 @@ impl Plan {
     /// The elements in group order. `order_free` reductions over everything may read a dense
     /// layout's storage as it lies.
     pub fn dense(&self, order_free: bool) -> Result<Dense> {
+        // Host kernels only: a GPU reduction without a kernel of its own stops here.
+        self.view.require_cpu("this reduction")?;
         let n = self.groups * self.inner;
         if n == 0 {
             return Ok(Dense { t: self.view.clone(), start: 0, len: 0 });

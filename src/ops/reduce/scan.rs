@@ -14,6 +14,14 @@ impl Tensor {
         };
         let p = Plan::along(&x, dim)?;
         let n = p.inner;
+        if x.device().is_gpu() {
+            use crate::backend::gpu::scan::ScanOp;
+            let acc = if x.dtype().is_float() { x.dtype() } else { DType::I64 };
+            let x = x.to_dtype(acc)?;
+            let p = Plan::along(&x, dim)?;
+            let r = p.gpu_scan(if prod { ScanOp::Prod } else { ScanOp::Sum }, acc)?.0;
+            return r.to_dtype(dtype.unwrap_or(acc));
+        }
         if x.dtype().is_float() {
             return with_dtype!(x.dtype(), T, Ok(p.map_rows::<T, T, bool>(&x, dim, n, |row, out, _| {
                 let mut acc = if prod { 1.0f64 } else { 0.0 };
@@ -46,6 +54,11 @@ impl Tensor {
     /// the newer element, and a NaN sticks once seen.
     fn cum_extreme(&self, dim: i64, max: bool) -> Result<(Tensor, Tensor)> {
         let p = Plan::along(self, dim)?;
+        if self.device().is_gpu() {
+            use crate::backend::gpu::scan::ScanOp;
+            let (v, i) = p.gpu_scan(if max { ScanOp::Max } else { ScanOp::Min }, self.dtype())?;
+            return Ok((v, i.expect("max/min scans return indices")));
+        }
         let n = p.inner;
         with_dtype!(self.dtype(), T, p.map_rows::<T, T, i64>(self, dim, n, |row, vals, idx| {
             let Some(&first) = row.first() else { return };
