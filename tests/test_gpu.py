@@ -520,3 +520,14 @@ def test_ops_without_gpu_kernels_raise_not_implemented():
     with pytest.raises(NotImplementedError, match="'topk' has no GPU kernel yet"):
         g.topk(2)
     assert g.nonzero().is_cuda and g[g > 1.5].tolist() == [3.0, 2.0]
+
+
+def test_small_uploads_share_a_batch_arena_and_keep_their_values():
+    # Python scalars and small tensors travel through one arena per batch; buffers freed and
+    # reused inside the batch, and an arena that fills up mid-batch, must not mix values.
+    acc = torch.zeros(1, device="cuda")
+    for i in range(300):
+        acc = acc + torch.tensor([float(i)], device="cuda") + 0.5
+    assert acc.item() == sum(range(300)) + 150.0
+    blocks = [torch.full((1000,), float(i)).cuda() for i in range(40)]  # 160 kB through 64 kB arenas
+    assert [b.sum().item() for b in blocks] == [1000.0 * i for i in range(40)]

@@ -16,15 +16,30 @@ use std::time::Duration;
 const BATCH: usize = 128;
 /// Metadata arena size (bytes); a batch that fills it is submitted early.
 const ARENA_BYTES: u64 = 1 << 16;
+/// Uploads up to this size (Python scalars, small tensors) share the batch's upload arena
+/// instead of creating a staging buffer each.
+const SMALL_UPLOAD: usize = 4096;
+const UPLOAD_ARENA_BYTES: u64 = 1 << 16;
 
 struct Pending {
     encoder: Option<wgpu::CommandEncoder>,
     arena: Option<wgpu::Buffer>,
     meta: Vec<u32>,
+    /// Small uploads of this batch: their bytes are written to `upload_arena` when the batch is
+    /// submitted (before its commands run), and copied out in stream order by the encoder.
+    upload_arena: Option<wgpu::Buffer>,
+    uploads: Vec<u8>,
     dispatches: usize,
 }
 
-static PENDING: Mutex<Pending> = Mutex::new(Pending { encoder: None, arena: None, meta: Vec::new(), dispatches: 0 });
+static PENDING: Mutex<Pending> = Mutex::new(Pending {
+    encoder: None,
+    arena: None,
+    meta: Vec::new(),
+    upload_arena: None,
+    uploads: Vec::new(),
+    dispatches: 0,
+});
 
 fn pending() -> std::sync::MutexGuard<'static, Pending> {
     PENDING.lock().unwrap_or_else(|p| p.into_inner())
@@ -43,6 +58,12 @@ fn submit(ctx: &Context, p: &mut Pending) -> Option<wgpu::SubmissionIndex> {
         }
     }
     p.meta.clear();
+    if let Some(arena) = p.upload_arena.take() {
+        if !p.uploads.is_empty() {
+            ctx.queue.write_buffer(&arena, 0, &p.uploads);
+        }
+    }
+    p.uploads.clear();
     p.dispatches = 0;
     Some(ctx.queue.submit([enc.finish()]))
 }
@@ -154,6 +175,26 @@ pub fn upload(dst: &GpuBuffer, bytes: &[u8]) -> Result<()> {
         return Ok(());
     }
     let size = (bytes.len() as u64).div_ceil(4) * 4;
+    if bytes.len() <= SMALL_UPLOAD {
+        let mut p = pending();
+        if p.uploads.len() as u64 + size > UPLOAD_ARENA_BYTES {
+            submit(ctx, &mut p);
+        }
+        if p.upload_arena.is_none() {
+            p.upload_arena = Some(ctx.device.create_buffer(&wgpu::BufferDescriptor {
+                label: Some("small uploads"),
+                size: UPLOAD_ARENA_BYTES,
+                usage: wgpu::BufferUsages::COPY_SRC | wgpu::BufferUsages::COPY_DST,
+                mapped_at_creation: false,
+            }));
+        }
+        let offset = p.uploads.len() as u64;
+        p.uploads.extend_from_slice(bytes);
+        p.uploads.resize((offset + size) as usize, 0);
+        let arena = p.upload_arena.clone().expect("created above");
+        encoder(ctx, &mut p).copy_buffer_to_buffer(&arena, offset, dst.raw(), 0, size);
+        return Ok(());
+    }
     let staging = ctx.device.create_buffer(&wgpu::BufferDescriptor {
         label: Some("upload"),
         size,
