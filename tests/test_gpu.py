@@ -224,8 +224,8 @@ def test_in_place_ops_and_views_write_through():
     expected *= 2
     np.testing.assert_array_equal(cpu_np(x), expected)
     y = torch.arange(6.0, device="cuda")
-    y.copy_(y.flip(0) if hasattr(y, "flip") else y)  # reading and writing the same buffer
-    assert y.is_cuda
+    y.copy_(y.flip(0))  # reading and writing the same buffer
+    assert y.is_cuda and y.tolist() == [5.0, 4.0, 3.0, 2.0, 1.0, 0.0]
 
 
 # ----------------------------------------------------------------------------- reductions

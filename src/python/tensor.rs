@@ -337,12 +337,9 @@ impl PyTensor {
             return Err(host_only("numpy"));
         }
         if force {
+            // PyTorch's force=True: detached, on the host, and always a copy that shares nothing.
             let host = to_host(py, &self.t.detach())?;
             return convert::to_numpy(py, &host)?.call_method0("copy");
-        }
-        if force {
-            // PyTorch's force=True: detached, and always a copy that shares nothing.
-            return convert::to_numpy(py, &self.t.detach())?.call_method0("copy");
         }
         if self.t.requires_grad() {
             return Err(PyRuntimeError::new_err(

@@ -105,9 +105,9 @@ fn run(kind: Kind, x: &Tensor, out: &Tensor, indices: Option<&Tensor>, planes: u
     let buf = |t: &Tensor| t.storage().gpu_buffer().expect("gpu").raw().clone();
     let (bo, bx) = (buf(out), buf(x));
     let bi = indices.map(buf);
-    let mut bindings = vec![queue::Binding { buffer: &bo, write: true }, queue::Binding { buffer: &bx, write: false }];
+    let mut bindings = vec![queue::Binding { buffer: &bo }, queue::Binding { buffer: &bx }];
     if let Some(b) = &bi {
-        bindings.push(queue::Binding { buffer: b, write: true });
+        bindings.push(queue::Binding { buffer: b });
     }
     queue::dispatch(&p, &meta, &bindings, (n as u64).div_ceil(256))
 }

@@ -70,9 +70,9 @@ fn run(out: &Tensor, out_contiguous: bool, inputs: &[&Tensor], expr: &str) -> Re
     let key = format!("ew|{out_t}|{out_contiguous}|{specs:?}|{expr}");
     let p = pipeline::get(&key, || source(out_t, out_contiguous, &specs, expr))?;
     let meta = metadata(out.shape(), if out_contiguous { None } else { Some(out) }, inputs);
-    let mut bindings = vec![queue::Binding { buffer: out.storage().gpu_buffer().expect("gpu").raw(), write: true }];
+    let mut bindings = vec![queue::Binding { buffer: out.storage().gpu_buffer().expect("gpu").raw() }];
     for t in inputs {
-        bindings.push(queue::Binding { buffer: t.storage().gpu_buffer().expect("gpu").raw(), write: false });
+        bindings.push(queue::Binding { buffer: t.storage().gpu_buffer().expect("gpu").raw() });
     }
     queue::dispatch(&p, &meta, &bindings, n.div_ceil(WORKGROUP))
 }
@@ -99,11 +99,6 @@ pub fn map_into(out: &Tensor, inputs: &[&Tensor], expr: &str) -> Result<()> {
 /// A contiguous copy in fresh memory, same dtype.
 pub fn copy_fresh(t: &Tensor) -> Result<Tensor> {
     map(&[t], t.shape(), t.dtype(), "x0")
-}
-
-/// A contiguous copy (same dtype).
-pub fn copy(t: &Tensor) -> Result<Tensor> {
-    copy_fresh(t)
 }
 
 /// A contiguous copy converted to `dtype`.

@@ -92,9 +92,9 @@ pub fn gather(src: &Tensor, dim: usize, index: &Tensor) -> Result<Tensor> {
     let p = pipeline::get(&format!("gather|{t}"), || source(Kind::Gather, src.dtype()))?;
     let (bs, bi, bo) = (buf(src), buf(index), buf(&out));
     let bindings = [
-        queue::Binding { buffer: &bs, write: false },
-        queue::Binding { buffer: &bi, write: false },
-        queue::Binding { buffer: &bo, write: true },
+        queue::Binding { buffer: &bs },
+        queue::Binding { buffer: &bi },
+        queue::Binding { buffer: &bo },
     ];
     queue::dispatch(&p, &meta(index.shape(), src, dim, index, None), &bindings, (out.numel() as u64).div_ceil(256))
         .map(|_| out)
@@ -117,9 +117,9 @@ pub fn scatter(dst: &Tensor, dim: usize, index: &Tensor, src: &Tensor, add: bool
     let p = pipeline::get(&format!("scatter|{kind:?}|{t}"), || source(kind, dt))?;
     let (bd, bi, bs) = (buf(dst), buf(index), buf(src));
     let bindings = [
-        queue::Binding { buffer: &bd, write: true },
-        queue::Binding { buffer: &bi, write: false },
-        queue::Binding { buffer: &bs, write: false },
+        queue::Binding { buffer: &bd },
+        queue::Binding { buffer: &bi },
+        queue::Binding { buffer: &bs },
     ];
     queue::dispatch(&p, &meta(index.shape(), dst, dim, index, Some(src)), &bindings, (index.numel() as u64).div_ceil(256))?;
     dst.storage().bump_version();
@@ -188,10 +188,10 @@ fn run_offsets(kind: OffsetKind, data: &Tensor, starts: &[usize], row: &[usize],
     let (s, r) = (u32_tensor(starts)?, u32_tensor(row)?);
     let (bd, bs, br, bx) = (buf(data), buf(&s), buf(&r), buf(dense));
     let bindings = [
-        queue::Binding { buffer: &bd, write: true },
-        queue::Binding { buffer: &bs, write: false },
-        queue::Binding { buffer: &br, write: false },
-        queue::Binding { buffer: &bx, write: true },
+        queue::Binding { buffer: &bd },
+        queue::Binding { buffer: &bs },
+        queue::Binding { buffer: &br },
+        queue::Binding { buffer: &bx },
     ];
     queue::dispatch(&p, &[n as u32, row.len() as u32], &bindings, (n as u64).div_ceil(256))
 }

@@ -44,9 +44,9 @@ pub fn bmm(a: &Tensor, b: &Tensor, out_shape: &[usize]) -> Result<Tensor> {
     let gpu = |x: &Tensor| x.storage().gpu_buffer().expect("gpu").raw().clone();
     let (bo, ba, bb) = (gpu(&out), gpu(a), gpu(b));
     let bindings = [
-        queue::Binding { buffer: &bo, write: true },
-        queue::Binding { buffer: &ba, write: false },
-        queue::Binding { buffer: &bb, write: false },
+        queue::Binding { buffer: &bo },
+        queue::Binding { buffer: &ba },
+        queue::Binding { buffer: &bb },
     ];
     let workgroups = (batch * m.div_ceil(TILE) * n.div_ceil(TILE)) as u64;
     queue::dispatch(&p, &meta, &bindings, workgroups)?;

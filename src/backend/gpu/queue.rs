@@ -103,10 +103,10 @@ pub fn synchronize() -> Result<()> {
     wait(ctx, idx)
 }
 
-/// One binding of a dispatch after the metadata: a whole buffer, read-only or written.
+/// One binding of a dispatch after the metadata: a whole buffer (the shader declares whether
+/// it reads or writes it).
 pub struct Binding<'a> {
     pub buffer: &'a wgpu::Buffer,
-    pub write: bool,
 }
 
 /// Records one dispatch of `pipeline` over `threads` invocations (workgroups of `wg_size`),

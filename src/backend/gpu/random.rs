@@ -78,7 +78,7 @@ pub fn draw(dist: Dist, shape: &[usize], dtype: DType, lo: f64, hi: f64, stream:
         (hi as f32).to_bits(),
     ];
     let bo = out.storage().gpu_buffer().expect("gpu").raw().clone();
-    queue::dispatch(&p, &meta, &[queue::Binding { buffer: &bo, write: true }], (n as u64).div_ceil(256))?;
+    queue::dispatch(&p, &meta, &[queue::Binding { buffer: &bo }], (n as u64).div_ceil(256))?;
     Ok(out)
 }
 

@@ -117,11 +117,11 @@ fn pass(op: ReduceOp, view: &Tensor, groups: usize, inner: usize, chunk: usize, 
     meta.extend(view.strides().iter().map(|&s| s as u32));
     meta.extend([groups as u32, inner as u32, chunk.max(1) as u32, chunks as u32, divisor as u32]);
     let mut bindings = vec![
-        queue::Binding { buffer: out.storage().gpu_buffer().expect("gpu").raw(), write: true },
-        queue::Binding { buffer: view.storage().gpu_buffer().expect("gpu").raw(), write: false },
+        queue::Binding { buffer: out.storage().gpu_buffer().expect("gpu").raw() },
+        queue::Binding { buffer: view.storage().gpu_buffer().expect("gpu").raw() },
     ];
     if let Some(i) = &idx {
-        bindings.push(queue::Binding { buffer: i.storage().gpu_buffer().expect("gpu").raw(), write: true });
+        bindings.push(queue::Binding { buffer: i.storage().gpu_buffer().expect("gpu").raw() });
     }
     queue::dispatch(&p, &meta, &bindings, (groups * chunks) as u64)?;
     Ok((out, idx))

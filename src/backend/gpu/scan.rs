@@ -71,9 +71,9 @@ pub fn scan(op: ScanOp, view: &Tensor, groups: usize, inner: usize, out_dtype: D
     let buf = |t: &Tensor| t.storage().gpu_buffer().expect("gpu").raw().clone();
     let (bo, bv) = (buf(&out), buf(view));
     let bi = idx.as_ref().map(buf);
-    let mut bindings = vec![queue::Binding { buffer: &bo, write: true }, queue::Binding { buffer: &bv, write: false }];
+    let mut bindings = vec![queue::Binding { buffer: &bo }, queue::Binding { buffer: &bv }];
     if let Some(b) = &bi {
-        bindings.push(queue::Binding { buffer: b, write: true });
+        bindings.push(queue::Binding { buffer: b });
     }
     queue::dispatch(&p, &meta, &bindings, (groups as u64).div_ceil(64))?;
     Ok((out, idx))

@@ -61,7 +61,7 @@ fn from_bytes<T: Copy>(b: &[u8], n: usize) -> Vec<T> {
 
 /// A contiguous CPU copy of a GPU tensor (waits for the GPU).
 pub fn to_cpu(t: &Tensor) -> Result<Tensor> {
-    let c = if t.is_contiguous() { t.clone() } else { super::elementwise::copy(t)? };
+    let c = if t.is_contiguous() { t.clone() } else { super::elementwise::copy_fresh(t)? };
     let r = repr(t.dtype())?;
     let n = t.numel();
     let buf = c.storage().gpu_buffer().expect("gpu");
