@@ -24,6 +24,8 @@ fn strided_index(i: u32, base: u32) -> u32 {
 }
 
 // Float classification through the bit pattern: drivers may assume x == x.
+// float64 has no helper here (it would make every module need shader-f64): kernels test
+// `!(x == x)`, never `x != x`, which reaches Vulkan as an ordered comparison (false for NaN).
 fn is_nan_f32(x: f32) -> bool {
     return (bitcast<u32>(x) & 0x7fffffffu) > 0x7f800000u;
 }

@@ -6,7 +6,6 @@ or compute something wrong), and a kernel that starts working makes the test fai
 entry is removed here.
 """
 _F64_MATH = "Vulkan's extended instructions have no 64-bit version; needs a software float64 implementation"
-_NO_KERNEL = "no GPU kernel yet"
 
 GPU_GAPS = {
     # float64 transcendental functions (raise TypeError naming the missing feature).
@@ -14,13 +13,5 @@ GPU_GAPS = {
         "acos", "acosh", "asin", "asinh", "atan", "atan2", "atanh", "cos", "cosh", "erf", "erfinv", "exp",
         "exp2", "expm1", "log", "log10", "log1p", "log2", "logsumexp", "pow", "sigmoid", "sin", "sinh",
         "tan", "tanh", "norm", "erfc",
-    )},
-    # Atomic adds exist for 32-bit integers only (f32 goes through compare-and-swap).
-    "scatter_add": (("float64", "int64", "int16", "int8", "uint8"), "WGSL has no atomics for this dtype"),
-    "index_add": (("float64", "int64", "int16", "int8", "uint8"), "WGSL has no atomics for this dtype"),
-    "put": (("float64", "int64", "int16", "int8", "uint8"), "WGSL has no atomics for this dtype (accumulate=True)"),
-    # Sorting, scans and data-dependent output sizes.
-    **{name: (None, _NO_KERNEL) for name in (
-        "argsort", "sort", "topk", "kthvalue", "median", "nanmedian", "unique", "masked_scatter", "scatter_reduce",
     )},
 }

@@ -186,6 +186,18 @@ def test_scalar_operands_and_bitwise():
     assert (b + b).tolist() == [True, False] and (b * b).dtype == torch.bool
 
 
+@pytest.mark.parametrize("dtype", ["float32", "float64", "float16"])
+def test_nan_comparisons_and_classification(dtype):
+    # Vulkan compiles `a != b` as an ordered comparison: kernels must not rely on it for NaN.
+    x = torch.tensor([1.0, float("nan"), float("inf"), -float("inf"), 0.0], dtype=getattr(torch, dtype))
+    g = x.cuda()
+    for fn in (lambda t: t != t, lambda t: t == t, lambda t: t.isnan(), lambda t: t.isinf(), lambda t: t.isfinite(),
+               lambda t: torch.maximum(t, t.flip(0)), lambda t: torch.minimum(t, t.flip(0)), lambda t: t.relu(),
+               lambda t: t.sign(), lambda t: t.nan_to_num(), lambda t: t.max(), lambda t: t.cummax(0)[0],
+               lambda t: t != 1.0):
+        np.testing.assert_array_equal(cpu_np(fn(g)), fn(x).numpy())
+
+
 def test_where_lerp_clamp_isclose_nan_to_num():
     rng = np.random.default_rng(3)
     a = rng.standard_normal((3, 4)).astype(np.float32)
@@ -513,13 +525,143 @@ def test_dlpack_and_numpy_of_gpu_tensors_are_clear_errors():
         np.asarray(g)
 
 
-def test_ops_without_gpu_kernels_raise_not_implemented():
-    g = torch.tensor([3.0, 1.0, 2.0], device="cuda")
-    with pytest.raises(NotImplementedError, match="'sort' has no GPU kernel yet"):
-        g.sort()
-    with pytest.raises(NotImplementedError, match="'topk' has no GPU kernel yet"):
-        g.topk(2)
-    assert g.nonzero().is_cuda and g[g > 1.5].tolist() == [3.0, 2.0]
+# ----------------------------------------------------------------------------- sorting
+@pytest.mark.parametrize("n", [1, 2, 7, 512, 513, 1500, 4099])
+@pytest.mark.parametrize("descending", [False, True])
+def test_sort_rows_of_every_length_match_cpu(n, descending):
+    # Rows up to 512 sort in one workgroup; longer ones take global merge passes.
+    rng = np.random.default_rng(n)
+    a = rng.integers(0, max(n // 3, 2), size=(3, n)).astype(np.float32)  # many ties: stability
+    a[rng.random(a.shape) < 0.05] = np.nan
+    x = torch.tensor(a)
+    v, i = x.cuda().sort(dim=1, descending=descending)
+    cv, ci = x.sort(dim=1, descending=descending)
+    assert v.is_cuda and i.dtype == torch.int64
+    np.testing.assert_array_equal(cpu_np(v), cv.numpy())
+    np.testing.assert_array_equal(cpu_np(i), ci.numpy())
+
+
+@pytest.mark.parametrize("dtype", ["float32", "float16", "float64", "int32", "int64", "int16", "uint8", "bool"])
+def test_sort_dtypes_dims_and_views(dtype):
+    a = (np.random.default_rng(0).standard_normal((5, 6, 7)) * 40)
+    if dtype.startswith("float"):
+        a[0, 0, :3] = a[1, :2, 4] = np.nan
+    x = torch.tensor(a).to(getattr(torch, dtype))
+    g = x.cuda()
+    for dim in (0, 1, -1):
+        for view in (lambda t: t, lambda t: t.transpose(0, 2), lambda t: t[:, ::2]):
+            for fn in (lambda t: t.sort(dim=dim, stable=True), lambda t: t.sort(dim=dim, descending=True),
+                       lambda t: t.argsort(dim=dim)):
+                got, want = fn(view(g)), fn(view(x))
+                for p, q in zip(got if isinstance(got, tuple) else (got,), want if isinstance(want, tuple) else (want,)):
+                    np.testing.assert_array_equal(cpu_np(p), q.numpy())
+
+
+def test_topk_kthvalue_median_match_cpu():
+    rng = np.random.default_rng(3)
+    a = rng.standard_normal((4, 1030)).astype(np.float32)
+    a[1, 5] = a[2, 7] = np.nan
+    a[3, :] = np.nan
+    x = torch.tensor(a)
+    g = x.cuda()
+    for got, want in [
+        (g.topk(5), x.topk(5)), (g.topk(3, largest=False), x.topk(3, largest=False)),
+        (g.topk(2, dim=0), x.topk(2, dim=0)), (g.kthvalue(17), x.kthvalue(17)),
+        (g.kthvalue(2, dim=0, keepdim=True), x.kthvalue(2, dim=0, keepdim=True)),
+        (g.median(dim=1), x.median(dim=1)), (g.nanmedian(dim=1), x.nanmedian(dim=1)),
+        (g[:, :9].median(dim=1, keepdim=True), x[:, :9].median(dim=1, keepdim=True)),
+        (g[:3].nan_to_num().int().median(dim=0), x[:3].nan_to_num().int().median(dim=0)),
+    ]:
+        assert got[0].is_cuda and got[1].dtype == torch.int64
+        np.testing.assert_array_equal(cpu_np(got[0]), want[0].numpy())
+        np.testing.assert_array_equal(cpu_np(got[1]), want[1].numpy())
+    assert np.isnan(g.median().item()) and g[:3].nanmedian().item() == x[:3].nanmedian().item()
+    assert g[0].median().item() == x[0].median().item()
+    assert torch.tensor(5.0, device="cuda").median(0)[1].item() == 0
+    with pytest.raises(RuntimeError, match="selected index k out of range"):
+        g.topk(2000)
+    with pytest.raises(IndexError, match="kthvalue\\(\\): selected number k out of range"):
+        g.kthvalue(0)
+
+
+def test_sort_backward_on_gpu():
+    x = torch.randn(3, 700)
+    g = x.cuda().requires_grad_()
+    v, _ = g.sort(dim=1, descending=True)
+    (v * torch.arange(700.0, device="cuda")).sum().backward()
+    c = x.clone().requires_grad_()
+    (c.sort(dim=1, descending=True)[0] * torch.arange(700.0)).sum().backward()
+    close(cpu_np(g.grad), c.grad.numpy())
+
+
+@pytest.mark.parametrize("dtype", ["float32", "int64", "int8"])
+def test_unique_matches_cpu(dtype):
+    rng = np.random.default_rng(5)
+    x = torch.tensor(rng.integers(-20, 20, size=(6, 300))).to(getattr(torch, dtype))
+    g = x.cuda()
+    cases = [
+        lambda t: torch.unique(t, return_inverse=True, return_counts=True),
+        lambda t: torch.unique(t.t(), dim=0, return_inverse=True, return_counts=True),
+        lambda t: torch.unique(t[:, :4] % 3, dim=1, return_inverse=True, return_counts=True),
+        lambda t: torch.unique_consecutive(t.flatten() // 7, return_inverse=True, return_counts=True),
+        lambda t: torch.unique(t[:0], return_inverse=True, return_counts=True),
+    ]
+    for fn in cases:
+        got, want = fn(g), fn(x)
+        for p, q in zip(got, want):
+            assert p.is_cuda
+            np.testing.assert_array_equal(cpu_np(p), q.numpy())
+    nan = torch.tensor([1.0, float("nan"), 1.0, float("nan")])
+    assert torch.unique(nan.cuda()).cpu().tolist()[0] == 1.0 and len(torch.unique(nan.cuda())) == 3
+
+
+@pytest.mark.parametrize("reduce", ["sum", "prod", "mean", "amax", "amin"])
+@pytest.mark.parametrize("include_self", [True, False])
+@pytest.mark.parametrize("dtype", ["float32", "float64", "int64", "int32", "float16"])
+def test_scatter_reduce_matches_cpu(reduce, include_self, dtype):
+    rng = np.random.default_rng(7)
+    base = torch.tensor(rng.integers(-5, 6, size=(4, 9))).to(getattr(torch, dtype))
+    src = torch.tensor(rng.integers(-5, 6, size=(6, 9))).to(getattr(torch, dtype))
+    index = torch.tensor(rng.integers(0, 4, size=(5, 9)))
+    want = base.scatter_reduce(0, index, src, reduce, include_self=include_self)
+    got = base.cuda().scatter_reduce(0, index.cuda(), src.cuda(), reduce, include_self=include_self)
+    np.testing.assert_allclose(cpu_np(got).astype(np.float64), want.numpy().astype(np.float64), rtol=1e-6)
+
+
+@pytest.mark.parametrize("dtype", ["float64", "int64", "int16", "uint8", "float16"])
+def test_accumulating_writes_for_dtypes_without_atomics(dtype):
+    dt = getattr(torch, dtype)
+    x = torch.zeros(5, 3, dtype=dt)
+    index = torch.tensor([[0, 1, 0], [4, 4, 4], [0, 0, 0], [2, 1, 4]])
+    src = torch.arange(12).reshape(4, 3).to(dt)
+    g = x.cuda().t().t()  # same layout, exercised as a view
+    g.scatter_add_(0, index.cuda(), src.cuda())
+    np.testing.assert_array_equal(cpu_np(g), x.scatter_add(0, index, src).numpy())
+    g = x.cuda()
+    g.index_add_(0, torch.tensor([1, 1, 3, 1]).cuda(), src.cuda())
+    np.testing.assert_array_equal(cpu_np(g), x.index_add(0, torch.tensor([1, 1, 3, 1]), src).numpy())
+    g = x.cuda()
+    g.put_(torch.tensor([0, 14, 0, -1]).cuda(), src[0, :].repeat(2)[:4].cuda(), accumulate=True)
+    np.testing.assert_array_equal(cpu_np(g), x.put(torch.tensor([0, 14, 0, -1]), src[0, :].repeat(2)[:4], accumulate=True).numpy())
+    g = x.cuda()
+    g.index_put_((torch.tensor([0, 0, 3]).cuda(),), torch.ones(3, dtype=dt).cuda(), accumulate=True)
+    assert cpu_np(g)[:, 0].tolist() == [2, 0, 0, 1, 0]
+    g = torch.ones(4, dtype=dt).cuda().scatter(0, torch.tensor([0, 0, 2]).cuda(), torch.full((3,), 2, dtype=dt).cuda(), reduce="multiply")
+    assert cpu_np(g).tolist() == [4, 1, 2, 1]
+
+
+def test_masked_scatter_on_gpu():
+    x = torch.zeros(4, 5)
+    mask = torch.tensor([True, False, True, False, True])
+    src = torch.arange(20.0).reshape(4, 5)
+    g = x.cuda().t().contiguous().t()  # column-major destination
+    g.masked_scatter_(mask.cuda(), src.cuda())
+    np.testing.assert_array_equal(cpu_np(g), x.masked_scatter(mask, src).numpy())
+    with pytest.raises(RuntimeError, match="at least as many elements as ones in mask"):
+        x.cuda().masked_scatter_(mask.cuda(), torch.ones(3, device="cuda"))
+    s = src.cuda().requires_grad_()
+    x.cuda().masked_scatter(mask.cuda(), s).sum().backward()
+    assert cpu_np(s.grad).sum() == 12.0
 
 
 def test_small_uploads_share_a_batch_arena_and_keep_their_values():

@@ -102,7 +102,7 @@ impl BinaryOp {
         use BinaryOp::*;
         let float = t == "f32" || t == "f64";
         let unsigned = t == "u32";
-        let nan = |v: &str| if t == "f32" { format!("is_nan_f32({v})") } else if t == "f64" { format!("({v} != {v})") } else { "false".into() };
+        let nan = |v: &str| if t == "f32" { format!("is_nan_f32({v})") } else if t == "f64" { format!("(!({v} == {v}))") } else { "false".into() };
         let zero = format!("{t}(0)");
         let nonzero_b = |e: String| format!("select({e}, {zero}, b == {zero})");
         Some(match self {
@@ -138,7 +138,8 @@ impl BinaryOp {
             LogicalOr => format!("u32(a != {zero} || b != {zero})"),
             LogicalXor => format!("u32((a != {zero}) != (b != {zero}))"),
             Eq => "u32(a == b)".into(),
-            Ne => "u32(a != b)".into(),
+            // Not `a != b`: it compiles to an ordered comparison (false for NaN) on Vulkan.
+            Ne => "u32(!(a == b))".into(),
             Lt => "u32(a < b)".into(),
             Le => "u32(a <= b)".into(),
             Gt => "u32(a > b)".into(),

@@ -1,7 +1,10 @@
 //! Sorting and order statistics: sort, argsort, topk, kthvalue, median, nanmedian, unique,
 //! unique_consecutive. Sorts are always stable; NaN sorts above every number, as in PyTorch.
 use crate::bail;
-use crate::dtype::{DType, Element};
+use crate::dtype::{DType, Element, Scalar};
+use crate::ops::binary::{BinaryOp, Operand};
+use crate::ops::index::{Reduce, Source};
+use crate::ops::unary::UnaryOp;
 use crate::error::Result;
 use crate::ops::reduce::{cmp_nan_last, is_nan, Plan};
 use crate::shape::normalize_dim;
@@ -75,9 +78,11 @@ pub type UniqueResult = (Tensor, Tensor, Tensor);
 impl Tensor {
     /// `sort(dim=-1, descending=False, stable=False)`: (values, indices); always stable.
     pub(crate) fn sort_forward(&self, dim: i64, descending: bool) -> Result<(Tensor, Tensor)> {
-        self.require_cpu("sort")?;
         let p = Plan::along(self, dim)?;
         let n = p.inner;
+        if self.device().is_gpu() {
+            return p.gpu_sort(descending, n);
+        }
         with_dtype!(self.dtype(), T, p.map_rows::<T, T, i64>(self, dim, n, |row, vals, idx| {
             for (k, (v, i)) in sorted_pairs(row, descending).into_iter().enumerate() {
                 vals[k] = v;
@@ -93,13 +98,15 @@ impl Tensor {
 
     /// `topk(k, dim=-1, largest=True, sorted=True)`: (values, indices), always sorted.
     pub(crate) fn topk_forward(&self, k: i64, dim: i64, largest: bool) -> Result<(Tensor, Tensor)> {
-        self.require_cpu("topk")?;
         let size = self.size(dim)? as i64;
         if k < 0 || k > size {
             bail!(Runtime, "selected index k out of range");
         }
         let p = Plan::along(self, dim)?;
         let k = k as usize;
+        if self.device().is_gpu() {
+            return p.gpu_sort(largest, k);
+        }
         with_dtype!(self.dtype(), T, p.map_rows::<T, T, i64>(self, dim, k, |row, vals, idx| {
             for (j, (v, i)) in sorted_pairs(row, largest).into_iter().take(k).enumerate() {
                 vals[j] = v;
@@ -123,13 +130,22 @@ impl Tensor {
 
     /// `kthvalue(k, dim=-1, keepdim=False)`: the k-th smallest (1-based) and its index.
     pub(crate) fn kthvalue_forward(&self, k: i64, dim: i64, keepdim: bool) -> Result<(Tensor, Tensor)> {
-        self.require_cpu("kthvalue")?;
         let size = self.size(dim)? as i64;
         if k < 1 || k > size {
             bail!(Index, "kthvalue(): selected number k out of range for dimension {}", normalize_dim(dim, self.ndim())?);
         }
         let p = Plan::along(self, dim)?;
         let k = (k - 1) as usize;
+        if self.device().is_gpu() {
+            return self.pick_along(dim, keepdim, |_| {
+                let (v, i) = p.gpu_sort(false, k + 1)?;
+                if self.ndim() == 0 {
+                    return Ok((v, i));
+                }
+                let d = dim;
+                Ok((v.narrow(d, k as i64, 1)?.contiguous()?, i.narrow(d, k as i64, 1)?.contiguous()?))
+            });
+        }
         self.pick_along(dim, keepdim, |dt| {
             with_dtype!(dt, T, p.map_rows::<T, T, i64>(self, dim, 1, |row, vals, idx| {
                 let (v, i) = sorted_pairs(row, false)[k];
@@ -141,10 +157,12 @@ impl Tensor {
 
     /// `median(dim, keepdim=False)` (or `nanmedian` with `skip_nan`): lower median and its index.
     pub(crate) fn median_dim_forward(&self, dim: i64, keepdim: bool, skip_nan: bool) -> Result<(Tensor, Tensor)> {
-        self.require_cpu("median")?;
         if self.size(dim)? == 0 {
             let name = if skip_nan { "nanmedian" } else { "median" };
             bail!(Index, "{name}(): Expected reduction dim {} to have non-zero size.", normalize_dim(dim, self.ndim())?);
+        }
+        if self.device().is_gpu() {
+            return self.pick_along(dim, keepdim, |_| self.median_gpu(dim, skip_nan));
         }
         let p = Plan::along(self, dim)?;
         self.pick_along(dim, keepdim, |dt| {
@@ -158,13 +176,15 @@ impl Tensor {
 
     /// `median()` over all elements: the lower median as a 0-d tensor (NaN for empty input).
     pub(crate) fn median_all_forward(&self, skip_nan: bool) -> Result<Tensor> {
-        self.require_cpu("median")?;
         let flat = self.reshape(&[-1])?;
         if flat.numel() == 0 {
             if !self.dtype().is_float() {
                 bail!(Runtime, "median() input tensor cannot be empty");
             }
             return Tensor::full_on(&[], crate::dtype::Scalar::Float(f64::NAN), self.dtype(), self.device());
+        }
+        if self.device().is_gpu() {
+            return flat.median_gpu(0, skip_nan)?.0.reshape(&[]);
         }
         let p = Plan::along(&flat, 0)?;
         let v = with_dtype!(self.dtype(), T, p.map_rows::<T, T, i64>(&flat, 0, 1, |row, vals, idx| {
@@ -176,10 +196,115 @@ impl Tensor {
         v.reshape(&[])
     }
 
+    /// The lower median along `dim` on the GPU (non-empty rows), with `dim` kept as size 1:
+    /// a stable ascending sort puts NaNs last, so the count of NaNs in a row locates the
+    /// answer: the first NaN (median) or the middle of the numbers (nanmedian).
+    fn median_gpu(&self, dim: i64, skip_nan: bool) -> Result<(Tensor, Tensor)> {
+        let p = Plan::along(self, dim)?;
+        let n = p.inner as i64;
+        let (v, i) = p.gpu_sort(false, p.inner)?;
+        if self.ndim() == 0 {
+            return Ok((v, i));
+        }
+        let d = normalize_dim(dim, self.ndim())?;
+        let mut kept = self.shape().to_vec();
+        kept[d] = 1;
+        let middle = Scalar::Int((n - 1) / 2);
+        let at = if self.dtype().is_float() {
+            let nans = self.unary(UnaryOp::IsNan)?.sum(Some(&[d as i64]), true, Some(DType::I64))?;
+            let numbers = nans.binary_scalar(Scalar::Int(-1), BinaryOp::Mul)?.binary_scalar(Scalar::Int(n), BinaryOp::Add)?;
+            if skip_nan {
+                // (numbers - 1) // 2, and 0 for a row of NaNs.
+                numbers
+                    .binary_scalar(Scalar::Int(-1), BinaryOp::Add)?
+                    .binary_scalar(Scalar::Int(0), BinaryOp::Maximum)?
+                    .binary_scalar(Scalar::Int(2), BinaryOp::FloorDiv)?
+            } else {
+                let has_nan = nans.binary_scalar(Scalar::Int(0), BinaryOp::Gt)?;
+                crate::ops::index::where_forward(&has_nan, Operand::Tensor(&numbers), Operand::Scalar(middle))?
+            }
+        } else {
+            Tensor::full_on(&kept, middle, DType::I64, self.device())?
+        };
+        Ok((v.gather_forward(d as i64, &at)?, i.gather_forward(d as i64, &at)?))
+    }
+
+    /// `unique` on the GPU, from sorts and scans: rows (elements, or slices along `dim`) are put
+    /// in order by stable sorts on one column at a time, last column first, which leaves them
+    /// in lexicographic order with ties in input order (the CPU's order); a row starts a new
+    /// group where it differs from the previous one (NaN differs from itself, as on the CPU).
+    fn unique_gpu(&self, dim: Option<i64>, consecutive: bool) -> Result<UniqueResult> {
+        let gpu = self.device();
+        let (rows, d) = match dim {
+            None => (self.reshape(&[-1, 1])?, 0),
+            Some(d) => {
+                if self.ndim() == 0 {
+                    bail!(Index, "Dimension out of range (expected to be in range of [-1, 0], but got {})", d);
+                }
+                let d = normalize_dim(d, self.ndim())?;
+                let moved = self.movedim(&[d as i64], &[0])?.contiguous()?;
+                let nrows = moved.shape()[0];
+                if nrows == 0 {
+                    let none = Tensor::zeros_on(&[0], DType::I64, gpu)?;
+                    return Ok((self.clone(), none.clone(), none));
+                }
+                if moved.numel() == 0 {
+                    bail!(Runtime, "Number of zero sized dimensions is more than one, so unique cannot be applied ");
+                }
+                (moved.reshape(&[nrows as i64, -1])?, d)
+            }
+        };
+        let (nrows, width) = (rows.shape()[0], rows.shape()[1]);
+        if nrows == 0 {
+            let values = Tensor::zeros_on(&[0], self.dtype(), gpu)?;
+            return Ok((values, Tensor::zeros_on(self.shape(), DType::I64, gpu)?, Tensor::zeros_on(&[0], DType::I64, gpu)?));
+        }
+        let mut order = Tensor::arange(Scalar::Int(0), Scalar::Int(nrows as i64), Scalar::Int(1), Some(DType::I64))?.to_device(gpu)?;
+        if !consecutive {
+            for c in (0..width).rev() {
+                let column = rows.select(1, c as i64)?.index_select_forward(0, &order)?;
+                let (_, by_column) = column.sort_forward(0, false)?;
+                order = order.index_select_forward(0, &by_column)?;
+            }
+        }
+        let sorted = rows.index_select_forward(0, &order)?;
+        let n = nrows as i64;
+        let differs = sorted
+            .narrow(0, 1, n - 1)?
+            .binary(&sorted.narrow(0, 0, n - 1)?, BinaryOp::Ne)?
+            .any(Some(&[1]), false)?;
+        let starts_group = crate::ops::shape_ops::cat(&[Tensor::full_on(&[1], Scalar::Bool(true), DType::Bool, gpu)?, differs], 0)?;
+        let group = starts_group.cumsum(0, Some(DType::I64))?.binary_scalar(Scalar::Int(1), BinaryOp::Sub)?;
+        let inverse = if consecutive {
+            group
+        } else {
+            let inverse = Tensor::zeros_on(&[nrows], DType::I64, gpu)?;
+            inverse.scatter_inplace("scatter", 0, &order, Source::Tensor(&group), Reduce::None)?;
+            inverse
+        };
+        let starts = starts_group.nonzero()?.reshape(&[-1])?;
+        let u = starts.numel() as i64;
+        let ends = crate::ops::shape_ops::cat(&[starts.narrow(0, 1, u - 1)?, Tensor::full_on(&[1], Scalar::Int(n), DType::I64, gpu)?], 0)?;
+        let counts = ends.binary(&starts, BinaryOp::Sub)?;
+        let firsts = sorted.index_select_forward(0, &starts)?;
+        let values = match dim {
+            None => firsts.reshape(&[-1])?,
+            Some(_) => {
+                let mut shape: Vec<i64> = self.movedim(&[d as i64], &[0])?.shape().iter().map(|&s| s as i64).collect();
+                shape[0] = u;
+                firsts.reshape(&shape)?.movedim(&[0], &[d as i64])?.contiguous()?
+            }
+        };
+        let inverse = if dim.is_none() { inverse.reshape(&self.shape().iter().map(|&s| s as i64).collect::<Vec<_>>())? } else { inverse };
+        Ok((values, inverse, counts))
+    }
+
     /// `unique(sorted=True, return_inverse, return_counts, dim=None)`; with `consecutive`, only
     /// runs of equal neighbours merge (`unique_consecutive`). Returns (values, inverse, counts).
     pub fn unique(&self, dim: Option<i64>, consecutive: bool) -> Result<UniqueResult> {
-        self.require_cpu("unique")?;
+        if self.device().is_gpu() {
+            return self.unique_gpu(dim, consecutive);
+        }
         let sort = !consecutive;
         match dim {
             None => {

@@ -162,7 +162,7 @@ fn nan_inf(m: &str, v: &str) -> (String, String) {
     if m == "f32" {
         (format!("is_nan_f32({v})"), format!("is_inf_f32({v})"))
     } else {
-        (format!("({v} != {v})"), format!("({v} == {v} && ({v} - {v}) != ({v} - {v}))"))
+        (format!("(!({v} == {v}))"), format!("(abs({v}) > 1.7976931348623157e308)"))
     }
 }
 

@@ -240,8 +240,10 @@ impl UnaryOp {
         use UnaryOp::*;
         let f32 = t == "f32";
         let float = f32 || t == "f64";
-        let nan = if t == "f64" { "(x != x)".to_string() } else if f32 { "is_nan_f32(x)".to_string() } else { "false".to_string() };
-        let inf = if t == "f64" { "(x == x && (x - x) != (x - x))".to_string() } else if f32 { "is_inf_f32(x)".to_string() } else { "false".to_string() };
+        // float64 has no bit-pattern helpers: NaN is !(x == x) (`x != x` is an ordered, always
+        // false comparison on Vulkan) and infinity is beyond the largest double (`x - x` may fold).
+        let nan = if t == "f64" { "(!(x == x))".to_string() } else if f32 { "is_nan_f32(x)".to_string() } else { "false".to_string() };
+        let inf = if t == "f64" { "(abs(x) > 1.7976931348623157e308)".to_string() } else if f32 { "is_inf_f32(x)".to_string() } else { "false".to_string() };
         // Vulkan's extended instructions need not propagate NaN (lavapipe's atan(NaN) is 0):
         // float functions pass NaN through explicitly.
         let only_f32 = |e: &str| if f32 { Some(format!("select({e}, x, is_nan_f32(x))")) } else { None };

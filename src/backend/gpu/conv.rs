@@ -69,7 +69,7 @@ const MAXPOOL: &str = "    let L = g.oh * g.ow;
             let q = u32(y) * g.W + u32(x);
             let v = src[p * g.H * g.W + q];
             // First maximum wins; NaN propagates.
-            if (!found || v > best || (v != v && best == best)) {
+            if (!found || v > best || (!(v == v) && best == best)) {
                 best = v;
                 at = q;
                 found = true;

@@ -21,6 +21,8 @@ pub enum Kind {
     /// Overwrite: with duplicated indices some write wins (unspecified, as on CUDA).
     Scatter,
     ScatterAdd,
+    /// The storage offset each index element targets (for the segmented reductions).
+    Offsets,
 }
 
 pub fn source(kind: Kind, dt: DType) -> String {
@@ -31,6 +33,14 @@ pub fn source(kind: Kind, dt: DType) -> String {
             format!("@group(0) @binding(3) var<storage, read_write> out: array<{t}>;"),
             0,
             format!("{MAIN_HEAD}\n    out[i] = data[target_offset(i)];\n}}"),
+        ),
+        Kind::Offsets => (
+            t.to_string(),
+            "@group(0) @binding(3) var<storage, read_write> out: array<i64>;".to_string(),
+            0,
+            // `data` is bound like gather's (the load keeps it in the layout); only its
+            // addressing is used.
+            format!("{MAIN_HEAD}\n    _ = data[0];\n    out[i] = i64(target_offset(i));\n}}"),
         ),
         Kind::Scatter => (
             t.to_string(),
@@ -100,6 +110,25 @@ pub fn gather(src: &Tensor, dim: usize, index: &Tensor) -> Result<Tensor> {
         .map(|_| out)
 }
 
+/// The storage offset in `dst` of `p with coordinate dim replaced by index[p]` for every `p`
+/// of `index`'s shape, as a contiguous 1-D int64 tensor.
+pub fn offsets(dst: &Tensor, dim: usize, index: &Tensor) -> Result<Tensor> {
+    let t = repr(dst.dtype())?.wgsl;
+    let out = transfer::empty(&[index.numel()], DType::I64)?;
+    if out.numel() == 0 {
+        return Ok(out);
+    }
+    let p = pipeline::get(&format!("offsets|{t}"), || source(Kind::Offsets, dst.dtype()))?;
+    let (bd, bi, bo) = (buf(dst), buf(index), buf(&out));
+    let bindings = [
+        queue::Binding { buffer: &bd },
+        queue::Binding { buffer: &bi },
+        queue::Binding { buffer: &bo },
+    ];
+    queue::dispatch(&p, &meta(index.shape(), dst, dim, index, None), &bindings, (out.numel() as u64).div_ceil(256))
+        .map(|_| out)
+}
+
 /// `dst[p with coordinate dim replaced by index[p]] (+)= src[p]` over `index`'s shape, in place.
 pub fn scatter(dst: &Tensor, dim: usize, index: &Tensor, src: &Tensor, add: bool) -> Result<()> {
     let dt = dst.dtype();
@@ -130,6 +159,7 @@ pub fn sources() -> Vec<(String, String)> {
     let mut v = vec![];
     for dt in [DType::F32, DType::F16, DType::F64, DType::I32, DType::I64, DType::Bool] {
         v.push((format!("gather {}", dt.name()), source(Kind::Gather, dt)));
+        v.push((format!("offsets {}", dt.name()), source(Kind::Offsets, dt)));
         v.push((format!("scatter {}", dt.name()), source(Kind::Scatter, dt)));
     }
     for dt in [DType::F32, DType::I32] {
@@ -210,6 +240,14 @@ pub fn put_offsets(data: &Tensor, starts: &[usize], row: &[usize], values: &Tens
     } else {
         super::elementwise::copy_fresh(values)?
     };
+    if accumulate && !matches!(data.dtype(), DType::F32 | DType::I32) {
+        // No WGSL atomics for this dtype: the sort-based segmented sum.
+        let offsets: Vec<i64> = starts.iter().flat_map(|&s| row.iter().map(move |&r| (s + r) as i64)).collect();
+        let n = offsets.len();
+        let offsets = Tensor::from_vec(offsets, &[n])?.to_device(crate::storage::Device::Gpu)?;
+        let values = values.with_layout(crate::layout::Layout::contiguous(&[n]));
+        return super::segment::reduce_into(data, &offsets, &values, crate::ops::index::ScatterReduction::Sum, true);
+    }
     run_offsets(if accumulate { OffsetKind::Accumulate } else { OffsetKind::Put }, data, starts, row, &values)?;
     data.storage().bump_version();
     Ok(())

@@ -4,7 +4,8 @@
 //! * `alloc`: the caching allocator.
 //! * `queue`: the batched command stream, uploads and readbacks.
 //! * `pipeline`: shader specialisation and the pipeline cache.
-//! * kernel families: `elementwise`, `reduce`, `matmul`, `random`.
+//! * kernel families: `elementwise`, `reduce`, `matmul`, `index`, `conv`, `scan`, `sort`,
+//!   `segment`, `random`.
 //!
 //! How dtypes live on the GPU (`repr`): WGSL has 32-bit scalars plus optional f16, f64 and i64,
 //! so bool and uint8 are widened to u32, int8/int16 to i32; bfloat16 has no GPU type.
@@ -17,6 +18,8 @@ pub mod pipeline;
 pub mod queue;
 pub mod reduce;
 pub mod scan;
+pub mod segment;
+pub mod sort;
 pub mod matmul;
 pub mod random;
 pub mod transfer;
@@ -208,6 +211,8 @@ pub fn all_kernel_sources() -> Vec<(String, String)> {
     v.extend(index::offsets_sources());
     v.extend(conv::sources());
     v.extend(scan::sources());
+    v.extend(sort::sources());
+    v.extend(segment::sources());
     v
 }
 

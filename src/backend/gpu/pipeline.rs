@@ -44,11 +44,16 @@ static CACHE: Mutex<Option<HashMap<String, Arc<wgpu::ComputePipeline>>>> = Mutex
 
 /// The pipeline for `key`, compiling `source()` (a kernel without prelude) on first use.
 pub fn get(key: &str, source: impl FnOnce() -> String) -> Result<Arc<wgpu::ComputePipeline>> {
+    get_fallible(key, || Ok(source()))
+}
+
+/// `get` for kernels whose source can fail to exist (an op a dtype lacks on the GPU).
+pub fn get_fallible(key: &str, source: impl FnOnce() -> Result<String>) -> Result<Arc<wgpu::ComputePipeline>> {
     if let Some(p) = CACHE.lock().unwrap_or_else(|p| p.into_inner()).get_or_insert_with(HashMap::new).get(key) {
         return Ok(p.clone());
     }
     let ctx = context::get()?;
-    let src = module_source(&source());
+    let src = module_source(&source()?);
     let scope = ctx.device.push_error_scope(wgpu::ErrorFilter::Validation);
     let module = ctx.device.create_shader_module(wgpu::ShaderModuleDescriptor {
         label: Some(key),

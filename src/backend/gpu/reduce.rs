@@ -45,7 +45,7 @@ fn acc_dtype(dt: DType) -> DType {
 fn is_nan_expr(dt: DType) -> &'static str {
     match dt {
         DType::F32 => "is_nan_f32(v)",
-        DType::F64 => "v != v",
+        DType::F64 => "!(v == v)",
         _ => "false",
     }
 }

@@ -25,7 +25,7 @@ pub fn source(op: ScanOp, input: DType, out: DType) -> String {
     let acc = acc_dtype(input);
     let is_nan = match acc {
         DType::F32 => "is_nan_f32(v)",
-        DType::F64 => "v != v",
+        DType::F64 => "!(v == v)",
         _ => "false",
     };
     let cmp = if op == ScanOp::Max { ">=" } else { "<=" };

@@ -178,10 +178,13 @@ fn scatter_kernel(dst: &Tensor, dim: usize, index: &Tensor, src: Source, reduce:
             Source::Scalar(s) => Tensor::scalar(s, dst.dtype())?.to_device(dst.device())?.expand(index.shape())?,
         };
         crate::tensor::common_device(&[Some(dst), Some(index), Some(&src)])?;
+        use crate::backend::gpu::{index, segment};
         return match reduce {
-            Reduce::None => crate::backend::gpu::index::scatter(dst, dim, index, &src, false),
-            Reduce::Add => crate::backend::gpu::index::scatter(dst, dim, index, &src, true),
-            Reduce::Mul => Err(crate::error::Error::NotImplemented("scatter with reduce='multiply' has no GPU kernel".into())),
+            Reduce::None => index::scatter(dst, dim, index, &src, false),
+            // Atomics where WGSL has them; the sort-based segmented reduction elsewhere.
+            Reduce::Add if matches!(dst.dtype(), DType::F32 | DType::I32) => index::scatter(dst, dim, index, &src, true),
+            Reduce::Add => segment::scatter(dst, dim, index, &src, ScatterReduction::Sum, true),
+            Reduce::Mul => segment::scatter(dst, dim, index, &src, ScatterReduction::Prod, true),
         };
     }
     let shape = index.shape().to_vec();
@@ -341,10 +344,14 @@ impl Tensor {
 
     /// `scatter_reduce(dim, index, src, reduce, include_self)`.
     pub(crate) fn scatter_reduce_forward(&self, dim: i64, index: &Tensor, src: &Tensor, reduce: ScatterReduction, include_self: bool) -> Result<Tensor> {
-        self.require_cpu("scatter_reduce")?;
         let (d, _, idx) = self.scatter_checks("scatter_reduce", dim, index, Some(src))?;
         let out = self.contiguous()?.deep_clone()?;
         if index.numel() == 0 {
+            return Ok(out);
+        }
+        if self.device().is_gpu() {
+            crate::tensor::common_device(&[Some(self), Some(index), Some(src)])?;
+            crate::backend::gpu::segment::scatter(&at_least_1d(&out), d, &at_least_1d(&idx), &at_least_1d(src), reduce, include_self)?;
             return Ok(out);
         }
         let src = at_least_1d(src);
@@ -538,7 +545,6 @@ impl Tensor {
     /// `masked_scatter_(mask, source)`: the k-th true position of `mask` gets `source`'s k-th
     /// element (row-major order).
     pub fn masked_scatter_(&self, mask: &Tensor, source: &Tensor) -> Result<()> {
-        self.require_cpu("masked_scatter_")?;
         if mask.dtype() != DType::Bool {
             bail!(Runtime, "masked_scatter_ only supports boolean masks, but got mask with dtype {}", mask.dtype().cpp_name());
         }
@@ -550,6 +556,18 @@ impl Tensor {
             );
         }
         let m = mask.expand(self.shape())?.contiguous()?;
+        if self.device().is_gpu() {
+            // The mask's true positions (found on the host, like masked_select's) take the
+            // leading elements of source, through put_.
+            crate::tensor::common_device(&[Some(self), Some(mask), Some(source)])?;
+            let positions = m.reshape(&[-1])?.nonzero()?.reshape(&[-1])?;
+            let count = positions.numel();
+            if count > source.numel() {
+                bail!(Runtime, "masked_scatter: expected source to have at least as many elements as ones in mask");
+            }
+            let values = source.reshape(&[-1])?.narrow(0, 0, count as i64)?.contiguous()?;
+            return self.put_(&positions, &values, false);
+        }
         let count = m.to_vec::<bool>().iter().filter(|&&b| b).count();
         if count > source.numel() {
             bail!(Runtime, "masked_scatter: expected source to have at least as many elements as ones in mask");

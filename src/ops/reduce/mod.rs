@@ -109,7 +109,19 @@ impl Plan {
     /// `x`'s shape and dim order.
     pub fn gpu_scan(&self, op: crate::backend::gpu::scan::ScanOp, out_dtype: crate::dtype::DType) -> Result<(Tensor, Option<Tensor>)> {
         let (v, i) = crate::backend::gpu::scan::scan(op, &self.view, self.groups, self.inner, out_dtype)?;
-        // The view is x permuted to (kept dims..., dim): permute the results back.
+        Ok((self.restore_order(v)?, i.map(|i| self.restore_order(i)).transpose()?))
+    }
+
+    /// A stable sort along an `along` plan's dim on the GPU: the first `take` values of each
+    /// sorted row and their int64 positions, in `x`'s dim order (`take` long in that dim).
+    pub fn gpu_sort(&self, descending: bool, take: usize) -> Result<(Tensor, Tensor)> {
+        let (v, i) = crate::backend::gpu::sort::sort(&self.view, self.groups, self.inner, descending, take)?;
+        Ok((self.restore_order(v)?, self.restore_order(i)?))
+    }
+
+    /// A contiguous result laid out like the view (kept dims..., reduced dims) put back in the
+    /// input's dim order.
+    fn restore_order(&self, t: Tensor) -> Result<Tensor> {
         let nd = self.view.ndim();
         let mut perm: Vec<usize> = (0..nd).filter(|d| !self.reduced.contains(d)).collect();
         perm.extend(&self.reduced);
@@ -117,8 +129,7 @@ impl Plan {
         for (k, &d) in perm.iter().enumerate() {
             inverse[d] = k;
         }
-        let back = |t: Tensor| t.with_layout(t.layout().permute(&inverse)).contiguous();
-        Ok((back(v)?, i.map(back).transpose()?))
+        t.with_layout(t.layout().permute(&inverse)).contiguous()
     }
 
     /// The first reduced dim whose size is zero (for "Expected reduction dim N to have non-zero size").
