@@ -160,25 +160,6 @@ fn pow_f32(x: f32, y: f32) -> f32 {
     return r;
 }
 
-// Integer pow by squaring (negative exponents give 0 except for bases 1 and -1).
-fn ipow_i32(x: i32, y: i32) -> i32 {
-    if (y < 0) {
-        if (x == 1) { return 1; }
-        if (x == -1) { return select(-1, 1, (y & 1) == 0); }
-        return 0;
-    }
-    var r = 1;
-    var b = x;
-    var e = y;
-    loop {
-        if (e == 0) { break; }
-        if ((e & 1) == 1) { r = r * b; }
-        b = b * b;
-        e = e >> 1u;
-    }
-    return r;
-}
-
 // atan2 with C's values where Vulkan's is undefined (both arguments zero) and NaN propagation.
 fn atan2_f32(y: f32, x: f32) -> f32 {
     if (is_nan_f32(y) || is_nan_f32(x)) {

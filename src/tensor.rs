@@ -139,8 +139,17 @@ impl Tensor {
     pub fn to_vec<T: Element>(&self) -> Vec<T> {
         if self.device().is_gpu() {
             // Callers that can fail go through `to_device` first; this is the infallible path
-            // for internal use, so a GPU error here yields an empty result, never a panic.
-            return self.to_device(Device::Cpu).map(|c| c.to_vec()).unwrap_or_default();
+            // for internal use: a GPU error here yields an empty result (never a panic) and is
+            // raised by the next sync point, like an asynchronous CUDA error.
+            return match self.to_device(Device::Cpu) {
+                Ok(c) => c.to_vec(),
+                Err(e) => {
+                    if let Ok(ctx) = crate::backend::gpu::context::get() {
+                        ctx.defer_error(e.to_string());
+                    }
+                    vec![]
+                }
+            };
         }
         with_dtype!(self.dtype, S, {
             if self.numel() == 0 {

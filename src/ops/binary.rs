@@ -97,7 +97,7 @@ impl BinaryOp {
 
 impl BinaryOp {
     /// The op as a WGSL expression of `a` and `b` of WGSL type `t` (f16 computes in f32, like
-    /// the CPU). None where WGSL has no such function for `t` (64-bit pow and atan2).
+    /// the CPU). None where the GPU has no such function for `t`.
     pub fn wgsl(self, t: &str) -> Option<String> {
         use BinaryOp::*;
         let float = t == "f32" || t == "f64";
@@ -120,9 +120,10 @@ impl BinaryOp {
             Fmod if float => "(a % b)".into(),
             Fmod => nonzero_b("(a % b)".into()),
             Pow if t == "f32" => "pow_f32(a, b)".into(),
-            Pow if t == "i32" => "ipow_i32(a, b)".into(),
-            Pow => return None,
+            Pow if t == "f64" => "pow_f64(a, b)".into(),
+            Pow => format!("ipow_{t}(a, b)"),
             Atan2 if t == "f32" => "atan2_f32(a, b)".into(),
+            Atan2 if t == "f64" => "atan2_f64(a, b)".into(),
             Atan2 => return None,
             Hypot if float => "sqrt(a * a + b * b)".into(),
             Hypot => return None,

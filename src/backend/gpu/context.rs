@@ -125,6 +125,14 @@ impl Context {
     pub fn is_software(&self) -> bool {
         self.info.device_type == wgpu::DeviceType::Cpu
     }
+    /// Keeps `message` for the next sync point to raise, for failures on paths that cannot
+    /// return an error (the first one wins, as with wgpu's own).
+    pub fn defer_error(&self, message: String) {
+        let mut slot = self.uncaptured.lock().unwrap_or_else(|p| p.into_inner());
+        if slot.is_none() {
+            *slot = Some(message);
+        }
+    }
     /// Raises (once) the first error wgpu reported outside an error scope.
     pub fn take_uncaptured(&self) -> Result<()> {
         let e = self.uncaptured.lock().unwrap_or_else(|p| p.into_inner()).take();

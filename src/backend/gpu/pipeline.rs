@@ -24,6 +24,43 @@ pub fn specialise(template: &str, subs: &[(&str, &str)]) -> String {
 /// f64 only where a kernel mentions f64 (it needs shader-f64).
 const FLOAT_DIVISION: &str = include_str!("../../../shaders/float_division.wgsl");
 
+/// float64 elementary functions written from f64 arithmetic (Vulkan has no 64-bit exp, log,
+/// sin, pow, ...): added to the modules that call one of them.
+const MATH_F64: &str = include_str!("../../../shaders/math_f64.wgsl");
+/// The functions `MATH_F64` offers kernels.
+pub const MATH_F64_FUNCTIONS: [&str; 25] = [
+    "exp_f64", "exp2_f64", "expm1_f64", "log_f64", "log2_f64", "log10_f64", "log1p_f64", "sin_f64", "cos_f64",
+    "tan_f64", "asin_f64", "acos_f64", "atan_f64", "atan2_f64", "sinh_f64", "cosh_f64", "tanh_f64", "asinh_f64",
+    "acosh_f64", "atanh_f64", "sigmoid_f64", "erf_f64", "erfc_f64", "erfinv_f64", "pow_f64",
+];
+
+fn uses_math_f64(kernel: &str) -> bool {
+    MATH_F64_FUNCTIONS.iter().any(|f| kernel.contains(&format!("{f}(")))
+}
+
+const INTEGER_POW: &str = include_str!("../../../shaders/integer_pow.wgsl");
+
+/// `ipow_i32`, `ipow_u32`, `ipow_i64` for the modules that call them.
+fn integer_pow(kernel: &str) -> String {
+    let negative = "if (y < {{T}}(0)) {
+        if (x == {{T}}(1)) {
+            return {{T}}(1);
+        }
+        if (x == {{T}}(-1)) {
+            return select({{T}}(-1), {{T}}(1), (y & {{T}}(1)) == {{T}}(0));
+        }
+        return {{T}}(0);
+    }";
+    let mut s = String::new();
+    for t in ["i32", "u32", "i64"] {
+        if kernel.contains(&format!("ipow_{t}(")) {
+            let template = INTEGER_POW.replace("{{NEGATIVE_EXPONENT}}", if t == "u32" { "" } else { negative });
+            s.push_str(&specialise(&template, &[("T", t)]));
+        }
+    }
+    s
+}
+
 /// The `enable` lines a source needs for the types it mentions.
 pub fn enables(src: &str) -> String {
     let mut e = String::new();
@@ -37,18 +74,26 @@ pub fn enables(src: &str) -> String {
 pub fn module_source(kernel: &str) -> String {
     let f32_helpers = specialise(FLOAT_DIVISION, &[("F", "f32")]);
     let f64_helpers = if kernel.contains("f64") { specialise(FLOAT_DIVISION, &[("F", "f64")]) } else { String::new() };
-    format!("{}{}\n{}\n{}\n{}", enables(kernel), PRELUDE, f32_helpers, f64_helpers, kernel)
+    let f64_math = if uses_math_f64(kernel) { MATH_F64 } else { "" };
+    format!("{}{}\n{}\n{}\n{}\n{}\n{}", enables(kernel), PRELUDE, f32_helpers, f64_helpers, f64_math, integer_pow(kernel), kernel)
 }
 
-static CACHE: Mutex<Option<HashMap<String, Arc<wgpu::ComputePipeline>>>> = Mutex::new(None);
+/// A compiled kernel and its bind group layout (looked up once: wgpu registers a new layout
+/// handle on every query).
+pub struct Kernel {
+    pub pipeline: wgpu::ComputePipeline,
+    pub layout: wgpu::BindGroupLayout,
+}
+
+static CACHE: Mutex<Option<HashMap<String, Arc<Kernel>>>> = Mutex::new(None);
 
 /// The pipeline for `key`, compiling `source()` (a kernel without prelude) on first use.
-pub fn get(key: &str, source: impl FnOnce() -> String) -> Result<Arc<wgpu::ComputePipeline>> {
+pub fn get(key: &str, source: impl FnOnce() -> String) -> Result<Arc<Kernel>> {
     get_fallible(key, || Ok(source()))
 }
 
 /// `get` for kernels whose source can fail to exist (an op a dtype lacks on the GPU).
-pub fn get_fallible(key: &str, source: impl FnOnce() -> Result<String>) -> Result<Arc<wgpu::ComputePipeline>> {
+pub fn get_fallible(key: &str, source: impl FnOnce() -> Result<String>) -> Result<Arc<Kernel>> {
     if let Some(p) = CACHE.lock().unwrap_or_else(|p| p.into_inner()).get_or_insert_with(HashMap::new).get(key) {
         return Ok(p.clone());
     }
@@ -70,7 +115,8 @@ pub fn get_fallible(key: &str, source: impl FnOnce() -> Result<String>) -> Resul
     if let Some(e) = pollster::block_on(scope.pop()) {
         return Err(Error::Runtime(format!("internal error: GPU kernel '{key}' failed to compile: {e}")));
     }
-    let p = Arc::new(pipeline);
+    let layout = pipeline.get_bind_group_layout(0);
+    let p = Arc::new(Kernel { pipeline, layout });
     CACHE.lock().unwrap_or_else(|p| p.into_inner()).get_or_insert_with(HashMap::new).insert(key.to_string(), p.clone());
     Ok(p)
 }

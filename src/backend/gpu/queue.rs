@@ -23,6 +23,9 @@ const UPLOAD_ARENA_BYTES: u64 = 1 << 16;
 
 struct Pending {
     encoder: Option<wgpu::CommandEncoder>,
+    /// The compute pass consecutive dispatches share (opening one per dispatch costs more than
+    /// the dispatch); ended before anything else is recorded on the encoder.
+    pass: Option<wgpu::ComputePass<'static>>,
     arena: Option<wgpu::Buffer>,
     meta: Vec<u32>,
     /// Small uploads of this batch: their bytes are written to `upload_arena` when the batch is
@@ -34,6 +37,7 @@ struct Pending {
 
 static PENDING: Mutex<Pending> = Mutex::new(Pending {
     encoder: None,
+    pass: None,
     arena: None,
     meta: Vec::new(),
     upload_arena: None,
@@ -45,12 +49,24 @@ fn pending() -> std::sync::MutexGuard<'static, Pending> {
     PENDING.lock().unwrap_or_else(|p| p.into_inner())
 }
 
+/// The batch's encoder for copies and clears (ends the open compute pass).
 fn encoder<'a>(ctx: &Context, p: &'a mut Pending) -> &'a mut wgpu::CommandEncoder {
+    p.pass = None;
     p.encoder.get_or_insert_with(|| ctx.device.create_command_encoder(&wgpu::CommandEncoderDescriptor { label: None }))
+}
+
+/// The batch's open compute pass, begun on first use.
+fn compute_pass<'a>(ctx: &Context, p: &'a mut Pending) -> &'a mut wgpu::ComputePass<'static> {
+    if p.pass.is_none() {
+        let pass = encoder(ctx, p).begin_compute_pass(&wgpu::ComputePassDescriptor { label: None, timestamp_writes: None });
+        p.pass = Some(pass.forget_lifetime());
+    }
+    p.pass.as_mut().expect("begun above")
 }
 
 /// Submits the batch; returns its submission index.
 fn submit(ctx: &Context, p: &mut Pending) -> Option<wgpu::SubmissionIndex> {
+    p.pass = None;
     let enc = p.encoder.take()?;
     if let Some(arena) = p.arena.take() {
         if !p.meta.is_empty() {
@@ -109,10 +125,10 @@ pub struct Binding<'a> {
     pub buffer: &'a wgpu::Buffer,
 }
 
-/// Records one dispatch of `pipeline` over `threads` invocations (workgroups of `wg_size`),
+/// Records one dispatch of `kernel` over `workgroups` workgroups,
 /// binding `meta` at binding 0 and `buffers` at 1.. in order. Grids beyond the 65,535-workgroup
 /// limit fold into a second dimension; kernels compute their linear index from both.
-pub fn dispatch(pipeline: &wgpu::ComputePipeline, meta: &[u32], buffers: &[Binding], workgroups: u64) -> Result<()> {
+pub fn dispatch(kernel: &super::pipeline::Kernel, meta: &[u32], buffers: &[Binding], workgroups: u64) -> Result<()> {
     let ctx = context::get()?;
     if workgroups == 0 {
         return Ok(());
@@ -153,16 +169,13 @@ pub fn dispatch(pipeline: &wgpu::ComputePipeline, meta: &[u32], buffers: &[Bindi
     }
     let group = ctx.device.create_bind_group(&wgpu::BindGroupDescriptor {
         label: None,
-        layout: &pipeline.get_bind_group_layout(0),
+        layout: &kernel.layout,
         entries: &entries,
     });
-    let enc = encoder(ctx, &mut p);
-    {
-        let mut pass = enc.begin_compute_pass(&wgpu::ComputePassDescriptor { label: None, timestamp_writes: None });
-        pass.set_pipeline(pipeline);
-        pass.set_bind_group(0, &group, &[]);
-        pass.dispatch_workgroups(x as u32, y as u32, 1);
-    }
+    let pass = compute_pass(ctx, &mut p);
+    pass.set_pipeline(&kernel.pipeline);
+    pass.set_bind_group(0, &group, &[]);
+    pass.dispatch_workgroups(x as u32, y as u32, 1);
     p.dispatches += 1;
     Ok(())
 }
