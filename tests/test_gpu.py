@@ -658,6 +658,46 @@ def test_masked_scatter_on_gpu():
     assert cpu_np(s.grad).sum() == 12.0
 
 
+@pytest.mark.parametrize("n", [1, 1023, 1024, 1025, 5000, 4_500_000])
+def test_nonzero_and_masked_select_compact_on_the_gpu(n):
+    # Block-parallel stream compaction; 4.5M elements need a second level of block totals.
+    rng = np.random.default_rng(n)
+    a = rng.standard_normal(n).astype(np.float32)
+    a[rng.random(n) < 0.5] = 0.0
+    a[::97] = np.nan  # NaN is non-zero
+    x = torch.tensor(a)
+    g = x.cuda()
+    np.testing.assert_array_equal(cpu_np(g.nonzero()), x.nonzero().numpy())
+    np.testing.assert_array_equal(cpu_np(g.masked_select(g > 0.5)), x.masked_select(x > 0.5).numpy())
+    np.testing.assert_array_equal(cpu_np(g[g < -0.5]), x[x < -0.5].numpy())
+
+
+@pytest.mark.parametrize("dtype", ["bool", "int64", "float16", "float64", "uint8"])
+def test_nonzero_dtypes_views_and_tuples(dtype):
+    a = np.random.default_rng(1).integers(0, 3, size=(7, 300, 3)) % 2
+    x = torch.tensor(a).to(getattr(torch, dtype))
+    g = x.cuda()
+    for view in (lambda t: t, lambda t: t.transpose(0, 2), lambda t: t[:, ::3, 1], lambda t: t[0, 0, 0], lambda t: t[:0]):
+        np.testing.assert_array_equal(cpu_np(view(g).nonzero()), view(x).nonzero().numpy())
+        for p, q in zip(view(g).nonzero(as_tuple=True), view(x).nonzero(as_tuple=True)):
+            assert p.is_cuda
+            np.testing.assert_array_equal(cpu_np(p), q.numpy())
+
+
+@pytest.mark.parametrize("shape,dim", [((10000,), 0), ((3, 5000), 1), ((6000, 2), 0), ((2, 4_200_000), 1)])
+def test_cumsum_of_long_rows_matches_cpu(shape, dim):
+    rng = np.random.default_rng(2)
+    a = rng.integers(-3, 4, size=shape)
+    x = torch.tensor(a)
+    np.testing.assert_array_equal(cpu_np(x.cuda().cumsum(dim)), x.cumsum(dim).numpy())
+    f = torch.tensor(rng.random(shape).astype(np.float32))
+    close(cpu_np(f.cuda().cumsum(dim)), f.cumsum(dim).numpy(), rtol=1e-5, atol=1e-3)
+    d = f.double()
+    close(cpu_np(d.cuda().cumsum(dim)), d.cumsum(dim).numpy(), rtol=1e-12, atol=1e-9)
+    h = f[..., :4096].half() if dim == len(shape) - 1 else f.half()
+    close(cpu_np(h.cuda().cumsum(dim)), h.cumsum(dim).numpy(), rtol=2e-2, atol=2.0)
+
+
 def test_small_uploads_share_a_batch_arena_and_keep_their_values():
     # Python scalars and small tensors travel through one arena per batch; buffers freed and
     # reused inside the batch, and an arena that fills up mid-batch, must not mix values.

@@ -217,7 +217,7 @@ impl Tensor {
     pub(crate) fn index_forward(&self, idx: &[TensorIndex]) -> Result<Tensor> {
         // `x[mask]` with a full-shape mask needs no coordinates: select in one pass.
         if let [TensorIndex::Tensor(m)] = idx {
-            if m.dtype() == DType::Bool && m.ndim() > 0 && m.shape() == self.shape() && !self.device().is_gpu() {
+            if m.dtype() == DType::Bool && m.ndim() > 0 && m.shape() == self.shape() && m.device() == self.device() {
                 return self.masked_select_forward(m);
             }
         }

@@ -600,11 +600,12 @@ impl Tensor {
         let shape = broadcast_all(&[self.shape(), mask.shape()])?;
         let (a, m) = (self.expand(&shape)?, mask.expand(&shape)?);
         if crate::tensor::common_device(&[Some(self), Some(mask)])?.is_gpu() {
-            // The selected positions are found on the host (one readback of the mask, as
-            // PyTorch's CUDA kernel also synchronises), the values gathered on the GPU.
-            let m = m.to_device(crate::storage::Device::Cpu)?;
-            let flat = a.index_forward(&[crate::ops::index::advanced::TensorIndex::Tensor(m)])?;
-            return Ok(flat);
+            // Positions of the true elements by a GPU stream compaction (only their count
+            // comes back to the host), then one gather.
+            let positions = crate::backend::gpu::scan::nonzero(&m.reshape(&[-1])?)?;
+            let positions = positions.with_layout(crate::layout::Layout::contiguous(&[positions.shape()[0]]));
+            let values = a.contiguous()?.reshape(&[-1])?;
+            return crate::backend::gpu::index::gather(&values, 0, &positions);
         }
         let ab = unsafe { m.storage().slice::<bool>() };
         with_dtype!(self.dtype(), T, {
@@ -652,8 +653,7 @@ impl Tensor {
     /// `nonzero()`: an `[n, ndim]` int64 tensor of the coordinates of non-zero elements.
     pub fn nonzero(&self) -> Result<Tensor> {
         if self.device().is_gpu() {
-            // Data-dependent output size: computed from one readback, returned on the GPU.
-            return self.to_device(crate::storage::Device::Cpu)?.nonzero()?.to_device(self.device());
+            return crate::backend::gpu::scan::nonzero(self);
         }
         let (c, n) = self.nonzero_coords();
         Tensor::from_vec(c, &[n, self.ndim()])
@@ -661,11 +661,11 @@ impl Tensor {
 
     /// `nonzero(as_tuple=True)`: one 1-D int64 tensor per dim (a 0-d input counts as 1-D).
     pub fn nonzero_tuple(&self) -> Result<Vec<Tensor>> {
-        if self.device().is_gpu() {
-            let host = self.to_device(crate::storage::Device::Cpu)?.nonzero_tuple()?;
-            return host.into_iter().map(|t| t.to_device(self.device())).collect();
-        }
         let t = at_least_1d(self);
+        if self.device().is_gpu() {
+            let coords = crate::backend::gpu::scan::nonzero(&t)?;
+            return (0..t.ndim()).map(|d| coords.select(1, d as i64)?.contiguous()).collect();
+        }
         let (c, n) = t.nonzero_coords();
         let nd = t.ndim();
         (0..nd).map(|d| Tensor::from_vec((0..n).map(|i| c[i * nd + d]).collect::<Vec<i64>>(), &[n])).collect()
