@@ -698,6 +698,25 @@ def test_cumsum_of_long_rows_matches_cpu(shape, dim):
     close(cpu_np(h.cuda().cumsum(dim)), h.cumsum(dim).numpy(), rtol=2e-2, atol=2.0)
 
 
+@pytest.mark.parametrize("replacement", [True, False])
+def test_multinomial_on_gpu_draws_the_cpu_samples(replacement):
+    probs = torch.tensor(np.random.default_rng(4).random((3, 50)))
+    probs[1, :45] = 0.0
+    for p, k in ((probs, 5), (probs[0], 7), (probs.float(), 4)):
+        torch.manual_seed(11)
+        want = torch.multinomial(p, k, replacement=replacement)
+        torch.manual_seed(11)
+        got = torch.multinomial(p.cuda(), k, replacement=replacement)
+        assert got.is_cuda and got.dtype == torch.int64
+        np.testing.assert_array_equal(cpu_np(got), want.numpy())
+    with pytest.raises(RuntimeError, match="probability tensor contains either"):
+        torch.multinomial(torch.tensor([1.0, -1.0], device="cuda"), 1)
+    with pytest.raises(RuntimeError, match="sum of probabilities <= 0"):
+        torch.multinomial(torch.zeros(2, 3, device="cuda"), 1, replacement=True)
+    with pytest.raises(RuntimeError, match="not enough non-negative category"):
+        torch.multinomial(torch.tensor([1.0, 0.0, 0.0], device="cuda"), 2)
+
+
 def test_small_uploads_share_a_batch_arena_and_keep_their_values():
     # Python scalars and small tensors travel through one arena per batch; buffers freed and
     # reused inside the batch, and an arena that fills up mid-batch, must not mix values.

@@ -362,12 +362,6 @@ impl Tensor {
         if self.ndim() == 0 || self.ndim() > 2 {
             bail!(Runtime, "prob_dist must be 1 or 2 dim");
         }
-        if self.device().is_gpu() {
-            // No GPU kernel yet: the (small) probability rows are read back and sampled on the
-            // host from the same stream; the indices come back to the GPU, as PyTorch returns them.
-            let host = self.to_device(Device::Cpu)?;
-            return host.multinomial(num_samples, replacement, g)?.to_device(self.device());
-        }
         if num_samples <= 0 {
             bail!(Runtime, "cannot sample n_sample <= 0 samples");
         }
@@ -380,6 +374,10 @@ impl Tensor {
         }
         let rows = if self.ndim() == 2 { self.shape()[0] } else { 1 };
         let k = num_samples as usize;
+        if self.device().is_gpu() {
+            let out = self.reshape(&[rows as i64, ncat as i64])?.multinomial_gpu(k, replacement, g)?;
+            return if self.ndim() == 2 { Ok(out) } else { out.reshape(&[k as i64]) };
+        }
         let p = self.to_vec::<f64>();
         for r in 0..rows {
             let row = &p[r * ncat..(r + 1) * ncat];

@@ -8,6 +8,7 @@ pub mod index;
 pub mod shape_ops;
 pub mod sort;
 pub mod create;
+mod multinomial_gpu;
 pub mod ternary;
 pub mod conv;
 pub mod pool;

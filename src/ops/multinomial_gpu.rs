@@ -1,0 +1,71 @@
+//! `multinomial` on the GPU, built from GPU ops over the same Philox draws as the CPU version
+//! (`ops/create.rs`), so a seeded GPU draw picks the CPU's categories (up to rounding at a
+//! category boundary when the adapter has no float64).
+use crate::bail;
+use crate::dtype::{DType, Scalar};
+use crate::error::Result;
+use crate::ops::binary::{BinaryOp, Operand};
+use crate::ops::unary::UnaryOp;
+use crate::random::Generator;
+use crate::tensor::Tensor;
+
+/// Elements of the (rows, samples, categories) comparison made per chunk of samples.
+const COMPARE_CHUNK: usize = 1 << 24;
+
+impl Tensor {
+    /// `self`: (rows, ncat) probabilities on the GPU (checked for shape and k by the caller).
+    /// With replacement, sample j of a row is the number of cumulative probabilities <= u_j *
+    /// total (the CPU's binary search); without, the k largest p / Exp(1) keys (the CPU's
+    /// exponential race), through the GPU sort.
+    pub(crate) fn multinomial_gpu(&self, k: usize, replacement: bool, g: Option<&Generator>) -> Result<Tensor> {
+        let device = self.device();
+        let (rows, ncat) = (self.shape()[0], self.shape()[1]);
+        // float64 keeps the CPU's arithmetic where the adapter has it.
+        let wide = if crate::backend::gpu::repr(DType::F64).is_ok() { DType::F64 } else { DType::F32 };
+        let p = self.to_dtype(wide)?;
+        self.check_distribution(&p, k, replacement)?;
+        let idx = if replacement {
+            let u = Tensor::rand_on(&[rows, k], DType::F32, g, device)?.to_dtype(wide)?;
+            let cum = p.cumsum(1, None)?;
+            let target = u.binary(&cum.narrow(1, ncat as i64 - 1, 1)?, BinaryOp::Mul)?;
+            let cum = cum.unsqueeze(1)?;
+            let step = (COMPARE_CHUNK / (rows * ncat).max(1)).max(1);
+            let mut parts = Vec::new();
+            for start in (0..k).step_by(step) {
+                let len = step.min(k - start);
+                let t = target.narrow(1, start as i64, len as i64)?.unsqueeze(2)?;
+                let below = cum.binary(&t, BinaryOp::Le)?.sum(Some(&[2]), false, Some(DType::I64))?;
+                parts.push(below.binary_scalar(Scalar::Int(ncat as i64 - 1), BinaryOp::Minimum)?);
+            }
+            crate::ops::shape_ops::cat(&parts, 1)?
+        } else {
+            let u = Tensor::rand_on(&[rows, ncat], DType::F32, g, device)?.to_dtype(wide)?;
+            // Exp(1) = -ln(u + 2^-24), as the CPU computes it from the same 24-bit draw.
+            let e = u.binary_scalar(Scalar::Float(1.0 / 16_777_216.0), BinaryOp::Add)?.unary(UnaryOp::Log)?.unary(UnaryOp::Neg)?;
+            let positive = p.binary_scalar(Scalar::Int(0), BinaryOp::Gt)?;
+            let keys = crate::ops::index::where_forward(&positive, Operand::Tensor(&p.binary(&e, BinaryOp::Div)?), Operand::Scalar(Scalar::Float(-1.0)))?;
+            keys.topk_forward(k as i64, 1, true)?.1
+        };
+        Ok(idx)
+    }
+
+    /// PyTorch's checks of every row, with one readback of three flags.
+    fn check_distribution(&self, p: &Tensor, k: usize, replacement: bool) -> Result<()> {
+        let bad_value = p.unary(UnaryOp::IsFinite)?.unary(UnaryOp::LogicalNot)?.binary(&p.binary_scalar(Scalar::Int(0), BinaryOp::Lt)?, BinaryOp::LogicalOr)?;
+        let bad_total = p.sum(Some(&[1]), false, None)?.binary_scalar(Scalar::Int(0), BinaryOp::Le)?;
+        let positive = p.binary_scalar(Scalar::Int(0), BinaryOp::Gt)?.sum(Some(&[1]), false, Some(DType::I64))?;
+        let few = positive.binary_scalar(Scalar::Int(k as i64), BinaryOp::Lt)?;
+        let flags = crate::ops::shape_ops::cat(&[bad_value.any(None, false)?.reshape(&[1])?, bad_total.any(None, false)?.reshape(&[1])?, few.any(None, false)?.reshape(&[1])?], 0)?;
+        let flags = flags.to_device(crate::storage::Device::Cpu)?.to_vec::<bool>();
+        if flags[0] {
+            bail!(Runtime, "probability tensor contains either `inf`, `nan` or element < 0");
+        }
+        if flags[1] {
+            bail!(Runtime, "invalid multinomial distribution (sum of probabilities <= 0)");
+        }
+        if !replacement && flags[2] {
+            bail!(Runtime, "invalid multinomial distribution (with replacement=False, not enough non-negative category to sample)");
+        }
+        Ok(())
+    }
+}
