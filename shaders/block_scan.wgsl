@@ -26,15 +26,28 @@ fn load(g: u32, j: u32) -> {{ACC_T}} {
     return {{LOAD}};
 }
 
-fn block_totals(lid: u32, block: u32) {
-    let groups = params[tail()];
-    let inner = params[tail() + 1u];
+// Where a block lies: its row, its chunk of the row, and the row length.
+struct Block {
+    row: u32,
+    chunk: u32,
+    inner: u32,
+    in_range: bool,
+}
+
+fn locate(block: u32) -> Block {
     let per_row = params[tail() + 2u];
-    let g = block / per_row;
-    if (g >= groups) {
+    let row = block / per_row;
+    return Block(row, block % per_row, params[tail() + 1u], row < params[tail()]);
+}
+
+fn block_totals(lid: u32, block: u32) {
+    let b = locate(block);
+    if (!b.in_range) {
         return;
     }
-    let start = (block % per_row) * BLOCK + lid * ITEMS;
+    let g = b.row;
+    let inner = b.inner;
+    let start = b.chunk * BLOCK + lid * ITEMS;
     var s = {{ACC_T}}(0);
     for (var k = 0u; k < ITEMS; k++) {
         if (start + k < inner) {
@@ -55,14 +68,13 @@ fn block_totals(lid: u32, block: u32) {
 }
 
 fn block_scan(lid: u32, block: u32) {
-    let groups = params[tail()];
-    let inner = params[tail() + 1u];
-    let per_row = params[tail() + 2u];
-    let g = block / per_row;
-    if (g >= groups) {
+    let b = locate(block);
+    if (!b.in_range) {
         return;
     }
-    let chunk = block % per_row;
+    let g = b.row;
+    let inner = b.inner;
+    let chunk = b.chunk;
     let start = chunk * BLOCK + lid * ITEMS;
     var items: array<{{ACC_T}}, 4>;
     var prefix: array<{{ACC_T}}, 4>;

@@ -229,6 +229,24 @@ impl Tensor {
         Ok((v.gather_forward(d as i64, &at)?, i.gather_forward(d as i64, &at)?))
     }
 
+    /// `unique(dim=d)`'s rows: `self` with `d` moved first (contiguous) and `d` normalised, or,
+    /// when there are no rows, the result itself.
+    fn unique_rows(&self, d: i64) -> Result<std::result::Result<(Tensor, usize), UniqueResult>> {
+        if self.ndim() == 0 {
+            bail!(Index, "Dimension out of range (expected to be in range of [-1, 0], but got {})", d);
+        }
+        let d = normalize_dim(d, self.ndim())?;
+        let moved = self.movedim(&[d as i64], &[0])?.contiguous()?;
+        if moved.shape()[0] == 0 {
+            let none = Tensor::zeros_on(&[0], DType::I64, self.device())?;
+            return Ok(Err((self.clone(), none.clone(), none)));
+        }
+        if moved.numel() == 0 {
+            bail!(Runtime, "Number of zero sized dimensions is more than one, so unique cannot be applied ");
+        }
+        Ok(Ok((moved, d)))
+    }
+
     /// `unique` on the GPU, from sorts and scans: rows (elements, or slices along `dim`) are put
     /// in order by stable sorts on one column at a time, last column first, which leaves them
     /// in lexicographic order with ties in input order (the CPU's order); a row starts a new
@@ -237,22 +255,10 @@ impl Tensor {
         let gpu = self.device();
         let (rows, d) = match dim {
             None => (self.reshape(&[-1, 1])?, 0),
-            Some(d) => {
-                if self.ndim() == 0 {
-                    bail!(Index, "Dimension out of range (expected to be in range of [-1, 0], but got {})", d);
-                }
-                let d = normalize_dim(d, self.ndim())?;
-                let moved = self.movedim(&[d as i64], &[0])?.contiguous()?;
-                let nrows = moved.shape()[0];
-                if nrows == 0 {
-                    let none = Tensor::zeros_on(&[0], DType::I64, gpu)?;
-                    return Ok((self.clone(), none.clone(), none));
-                }
-                if moved.numel() == 0 {
-                    bail!(Runtime, "Number of zero sized dimensions is more than one, so unique cannot be applied ");
-                }
-                (moved.reshape(&[nrows as i64, -1])?, d)
-            }
+            Some(d) => match self.unique_rows(d)? {
+                Ok((moved, d)) => (moved.reshape(&[moved.shape()[0] as i64, -1])?, d),
+                Err(no_rows) => return Ok(no_rows),
+            },
         };
         let (nrows, width) = (rows.shape()[0], rows.shape()[1]);
         if nrows == 0 {
@@ -321,20 +327,12 @@ impl Tensor {
                 Ok((vals, Tensor::from_vec(inverse, self.shape())?, Tensor::from_vec(counts, &[nc])?))
             }
             Some(d) => {
-                if self.ndim() == 0 {
-                    bail!(Index, "Dimension out of range (expected to be in range of [-1, 0], but got {})", d);
-                }
-                let d = normalize_dim(d, self.ndim())?;
-                let moved = self.movedim(&[d as i64], &[0])?.contiguous()?;
+                let (moved, d) = match self.unique_rows(d)? {
+                    Ok(rows) => rows,
+                    Err(no_rows) => return Ok(no_rows),
+                };
                 let nrows = moved.shape()[0];
-                let width = if nrows == 0 { 0 } else { moved.numel() / nrows };
-                if nrows == 0 || width == 0 {
-                    if width == 0 && nrows > 0 {
-                        bail!(Runtime, "Number of zero sized dimensions is more than one, so unique cannot be applied ");
-                    }
-                    let empty_counts = Tensor::zeros(&[0], DType::I64)?;
-                    return Ok((self.clone(), Tensor::zeros(&[0], DType::I64)?, empty_counts));
-                }
+                let width = moved.numel() / nrows;
                 let (vals, inverse, counts) = with_dtype!(self.dtype(), T, {
                     let src = moved.to_vec::<T>();
                     let (reps, inverse, counts) = group_rows(&src, nrows, width, sort);

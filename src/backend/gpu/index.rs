@@ -94,38 +94,29 @@ fn buf(t: &Tensor) -> wgpu::Buffer {
 
 /// `out[p] = src[p with coordinate dim replaced by index[p]]` over `index`'s shape.
 pub fn gather(src: &Tensor, dim: usize, index: &Tensor) -> Result<Tensor> {
-    let t = repr(src.dtype())?.wgsl;
-    let out = transfer::empty(index.shape(), src.dtype())?;
-    if out.numel() == 0 {
-        return Ok(out);
-    }
-    let p = pipeline::get(&format!("gather|{t}"), || source(Kind::Gather, src.dtype()))?;
-    let (bs, bi, bo) = (buf(src), buf(index), buf(&out));
-    let bindings = [
-        queue::Binding { buffer: &bs },
-        queue::Binding { buffer: &bi },
-        queue::Binding { buffer: &bo },
-    ];
-    queue::dispatch(&p, &meta(index.shape(), src, dim, index, None), &bindings, (out.numel() as u64).div_ceil(256))
-        .map(|_| out)
+    read_along(Kind::Gather, src, dim, index, transfer::empty(index.shape(), src.dtype())?)
 }
 
 /// The storage offset in `dst` of `p with coordinate dim replaced by index[p]` for every `p`
 /// of `index`'s shape, as a contiguous 1-D int64 tensor.
 pub fn offsets(dst: &Tensor, dim: usize, index: &Tensor) -> Result<Tensor> {
-    let t = repr(dst.dtype())?.wgsl;
-    let out = transfer::empty(&[index.numel()], DType::I64)?;
+    read_along(Kind::Offsets, dst, dim, index, transfer::empty(&[index.numel()], DType::I64)?)
+}
+
+/// One dispatch of a kind that addresses `data` through `index` and writes `out`.
+fn read_along(kind: Kind, data: &Tensor, dim: usize, index: &Tensor, out: Tensor) -> Result<Tensor> {
     if out.numel() == 0 {
         return Ok(out);
     }
-    let p = pipeline::get(&format!("offsets|{t}"), || source(Kind::Offsets, dst.dtype()))?;
-    let (bd, bi, bo) = (buf(dst), buf(index), buf(&out));
+    let t = repr(data.dtype())?.wgsl;
+    let p = pipeline::get(&format!("{kind:?}|{t}"), || source(kind, data.dtype()))?;
+    let (bd, bi, bo) = (buf(data), buf(index), buf(&out));
     let bindings = [
         queue::Binding { buffer: &bd },
         queue::Binding { buffer: &bi },
         queue::Binding { buffer: &bo },
     ];
-    queue::dispatch(&p, &meta(index.shape(), dst, dim, index, None), &bindings, (out.numel() as u64).div_ceil(256))
+    queue::dispatch(&p, &meta(index.shape(), data, dim, index, None), &bindings, (out.numel() as u64).div_ceil(256))
         .map(|_| out)
 }
 
