@@ -717,6 +717,35 @@ def test_multinomial_on_gpu_draws_the_cpu_samples(replacement):
         torch.multinomial(torch.tensor([1.0, 0.0, 0.0], device="cuda"), 2)
 
 
+def test_advanced_indexing_resolves_offsets_on_the_gpu():
+    x = torch.arange(120.0).reshape(4, 5, 6)
+    g = x.cuda()
+    i, j = torch.tensor([[0, -1], [2, 1]]), torch.tensor([4, -5])
+    cases = [
+        lambda t, i, j: t[i], lambda t, i, j: t[:, j], lambda t, i, j: t[i, j], lambda t, i, j: t[i, :, j[:1]],
+        lambda t, i, j: t[1:, j, ::2], lambda t, i, j: t[t[:, 0, 0] > 30], lambda t, i, j: t[..., i.flatten()],
+    ]
+    for fn in cases:
+        got = fn(g, i.cuda(), j.cuda())
+        assert got.is_cuda
+        np.testing.assert_array_equal(cpu_np(got), fn(x, i, j).numpy())
+    with pytest.raises(IndexError, match="index 9 is out of bounds for dimension 0 with size 4"):
+        g[torch.tensor([0, 9]).cuda()]
+    with pytest.raises(IndexError) as cpu_error:
+        x[:, torch.tensor([-7])]
+    with pytest.raises(IndexError, match=str(cpu_error.value)):
+        g[:, torch.tensor([-7]).cuda()]
+    for dtype in (torch.float32, torch.float64, torch.int64):
+        y, h = torch.zeros(5, 3, dtype=dtype), torch.zeros(5, 3, dtype=dtype).cuda()
+        idx = torch.tensor([0, 4, 0, -1])
+        y.index_put_((idx,), torch.ones(4, 3, dtype=dtype), accumulate=True)
+        h.index_put_((idx.cuda(),), torch.ones(4, 3, dtype=dtype).cuda(), accumulate=True)
+        np.testing.assert_array_equal(cpu_np(h), y.numpy())
+        h[torch.tensor([1, 2]).cuda(), torch.tensor([2, 0]).cuda()] = torch.tensor(7, dtype=dtype).cuda()
+        y[torch.tensor([1, 2]), torch.tensor([2, 0])] = torch.tensor(7, dtype=dtype)
+        np.testing.assert_array_equal(cpu_np(h), y.numpy())
+
+
 def test_small_uploads_share_a_batch_arena_and_keep_their_values():
     # Python scalars and small tensors travel through one arena per batch; buffers freed and
     # reused inside the batch, and an arena that fills up mid-batch, must not mix values.

@@ -191,23 +191,24 @@ pub fn offsets_source(kind: OffsetKind, dt: DType) -> String {
     pipeline::specialise(OFFSETS_TEMPLATE, &[("DATA_T", &data_t), ("T", t), ("BODY", &body)])
 }
 
-fn u32_tensor(v: &[usize]) -> Result<Tensor> {
+/// Host offsets as the int32 GPU tensor the offsets kernels read.
+pub fn u32_tensor(v: &[usize]) -> Result<Tensor> {
     transfer::to_gpu(&Tensor::from_vec(v.iter().map(|&x| x as i32).collect::<Vec<i32>>(), &[v.len()])?)
 }
 
-fn run_offsets(kind: OffsetKind, data: &Tensor, starts: &[usize], row: &[usize], dense: &Tensor) -> Result<()> {
+fn run_offsets(kind: OffsetKind, data: &Tensor, starts: &Tensor, row: &[usize], dense: &Tensor) -> Result<()> {
     let dt = data.dtype();
     if kind == OffsetKind::Accumulate && !matches!(dt, DType::F32 | DType::I32) {
         return Err(Error::Type(format!("index_put_ with accumulate=True on the GPU supports float32 and int32 (WGSL has no {} atomics)", dt.name())));
     }
-    let n = starts.len() * row.len();
+    let n = starts.numel() * row.len();
     if n == 0 {
         return Ok(());
     }
     let t = repr(dt)?.wgsl;
     let p = pipeline::get(&format!("offsets|{kind:?}|{t}"), || offsets_source(kind, dt))?;
-    let (s, r) = (u32_tensor(starts)?, u32_tensor(row)?);
-    let (bd, bs, br, bx) = (buf(data), buf(&s), buf(&r), buf(dense));
+    let r = u32_tensor(row)?;
+    let (bd, bs, br, bx) = (buf(data), buf(starts), buf(&r), buf(dense));
     let bindings = [
         queue::Binding { buffer: &bd },
         queue::Binding { buffer: &bs },
@@ -217,25 +218,27 @@ fn run_offsets(kind: OffsetKind, data: &Tensor, starts: &[usize], row: &[usize],
     queue::dispatch(&p, &[n as u32, row.len() as u32], &bindings, (n as u64).div_ceil(256))
 }
 
-/// `out[r, j] = data[starts[r] + row[j]]` as a tensor of `shape` (numel = starts x row).
-pub fn gather_offsets(data: &Tensor, starts: &[usize], row: &[usize], shape: &[usize]) -> Result<Tensor> {
+/// `out[r, j] = data[starts[r] + row[j]]` as a tensor of `shape` (numel = starts x row);
+/// `starts` is a contiguous int32 GPU tensor.
+pub fn gather_offsets(data: &Tensor, starts: &Tensor, row: &[usize], shape: &[usize]) -> Result<Tensor> {
     let out = transfer::empty(shape, data.dtype())?;
     run_offsets(OffsetKind::Gather, data, starts, row, &out)?;
     Ok(out)
 }
 
 /// `data[starts[r] + row[j]] (+)= values[r, j]` in place (`values` contiguous, same dtype).
-pub fn put_offsets(data: &Tensor, starts: &[usize], row: &[usize], values: &Tensor, accumulate: bool) -> Result<()> {
+pub fn put_offsets(data: &Tensor, starts: &Tensor, row: &[usize], values: &Tensor, accumulate: bool) -> Result<()> {
     let values = if values.is_contiguous() && values.offset() == 0 && !values.same_storage(data) {
         values.clone()
     } else {
         super::elementwise::copy_fresh(values)?
     };
     if accumulate && !matches!(data.dtype(), DType::F32 | DType::I32) {
-        // No WGSL atomics for this dtype: the sort-based segmented sum.
-        let offsets: Vec<i64> = starts.iter().flat_map(|&s| row.iter().map(move |&r| (s + r) as i64)).collect();
-        let n = offsets.len();
-        let offsets = Tensor::from_vec(offsets, &[n])?.to_device(crate::storage::Device::Gpu)?;
+        // No WGSL atomics for this dtype: the sort-based segmented sum over starts x row.
+        let row_t = Tensor::from_vec(row.iter().map(|&r| r as i64).collect::<Vec<i64>>(), &[1, row.len()])?.to_device(crate::storage::Device::Gpu)?;
+        let starts = starts.to_dtype(DType::I64)?.reshape(&[-1, 1])?;
+        let offsets = starts.binary(&row_t, crate::ops::binary::BinaryOp::Add)?.reshape(&[-1])?;
+        let n = offsets.numel();
         let values = values.with_layout(crate::layout::Layout::contiguous(&[n]));
         return super::segment::reduce_into(data, &offsets, &values, crate::ops::index::ScatterReduction::Sum, true);
     }

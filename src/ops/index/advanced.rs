@@ -6,9 +6,9 @@
 //! a shape B; each position of B adds one storage offset, so reading is a copy of rows
 //! `start = base + pre + adv[b]` and writing is the same walk in reverse.
 use super::{block_offsets, gather_rows};
-use crate::dtype::DType;
+use crate::dtype::{DType, Scalar};
 use crate::error::{Error, Result};
-use crate::ops::binary::Arith;
+use crate::ops::binary::{Arith, BinaryOp, Operand};
 use crate::shape::{broadcast_all, numel};
 use crate::tensor::Tensor;
 use crate::{bail, with_dtype};
@@ -35,9 +35,16 @@ struct Prepared {
 struct Plan {
     out_shape: Vec<usize>,
     /// Storage offset of each row's first element, in output order.
-    starts: Vec<usize>,
+    starts: Starts,
     /// Offsets of a row's elements relative to its start.
     row: Vec<usize>,
+}
+
+/// Row starts: computed on the host for CPU tensors; for GPU tensors, from the index tensors
+/// on the GPU (an int32 tensor there), so index data never comes back to the host.
+enum Starts {
+    Host(Vec<usize>),
+    Gpu(Tensor),
 }
 
 fn index_long(v: i64, size: usize, k: usize) -> Result<i64> {
@@ -122,8 +129,7 @@ impl Tensor {
                             }
                         }
                         let mask = if t.dtype() == DType::U8 { t.to_dtype(DType::Bool)? } else { t.clone() };
-                        // Coordinates are resolved on the host (a GPU mask is read back once).
-                        let mask = mask.to_device(crate::storage::Device::Cpu)?;
+                        // Coordinates on the mask's device (a GPU compaction for a GPU mask).
                         for (j, c) in mask.nonzero_tuple()?.into_iter().enumerate() {
                             adv.push((dim + j, c));
                         }
@@ -160,29 +166,8 @@ impl Tensor {
             ))
         })?;
         let nb = numel(&b_shape);
-        let mut adv_off = vec![0usize; nb];
-        for (k, (d, t)) in p.adv.iter().enumerate() {
-            let size = view.shape()[*d];
-            let stride = view.strides()[*d];
-            // Offsets are computed on the host: a GPU index tensor is read back once.
-            let e = t.expand(&b_shape)?.to_device(crate::storage::Device::Cpu)?;
-            let mut err = None;
-            let mut b = 0usize;
-            crate::backend::cpu::for_each::<i64>(&e, |v| {
-                match index_long(v, size, k) {
-                    Ok(v) => adv_off[b] += v as usize * stride,
-                    Err(x) => {
-                        if err.is_none() {
-                            err = Some(x)
-                        }
-                    }
-                }
-                b += 1;
-            });
-            if let Some(x) = err {
-                return Err(x);
-            }
-        }
+        let gpu = view.device().is_gpu();
+        let (adv_host, adv_gpu) = if gpu { (vec![], Some(Tensor::advanced_offsets_gpu(p, &b_shape)?)) } else { (Tensor::advanced_offsets(p, &b_shape)?, None) };
         let dims: Vec<usize> = p.adv.iter().map(|(d, _)| *d).collect();
         let (first, last) = (dims[0], dims[dims.len() - 1]);
         let adjacent = last - first + 1 == dims.len();
@@ -204,13 +189,82 @@ impl Tensor {
         out_shape.extend_from_slice(&post_s);
         let pre = block_offsets(&pre_s, &pre_st);
         let row = block_offsets(&post_s, &post_st);
-        let mut starts = Vec::with_capacity(pre.len() * nb);
-        for &po in &pre {
-            for &a in &adv_off {
-                starts.push(view.offset() + po + a);
+        let starts = match adv_gpu {
+            Some(adv) => {
+                // starts[i, j] = offset + pre[i] + adv[j], as an outer sum on the GPU.
+                let rows = pre.len();
+                let pre: Vec<i64> = pre.iter().map(|&po| (view.offset() + po) as i64).collect();
+                let pre = Tensor::from_vec(pre, &[rows, 1])?.to_device(view.device())?;
+                let all = pre.binary(&adv.reshape(&[1, nb as i64])?, BinaryOp::Add)?;
+                Starts::Gpu(all.reshape(&[-1])?.to_dtype(DType::I32)?)
+            }
+            None => {
+                let mut starts = Vec::with_capacity(pre.len() * nb);
+                for &po in &pre {
+                    for &a in &adv_host {
+                        starts.push(view.offset() + po + a);
+                    }
+                }
+                Starts::Host(starts)
+            }
+        };
+        Ok(Plan { out_shape, starts, row })
+    }
+
+    /// The storage offset (from the view's start) each broadcast index combination selects.
+    fn advanced_offsets(p: &Prepared, b_shape: &[usize]) -> Result<Vec<usize>> {
+        let view = &p.view;
+        let mut adv_off = vec![0usize; numel(b_shape)];
+        for (k, (d, t)) in p.adv.iter().enumerate() {
+            let size = view.shape()[*d];
+            let stride = view.strides()[*d];
+            let e = t.expand(b_shape)?.to_device(crate::storage::Device::Cpu)?;
+            let mut err = None;
+            let mut b = 0usize;
+            crate::backend::cpu::for_each::<i64>(&e, |v| {
+                match index_long(v, size, k) {
+                    Ok(v) => adv_off[b] += v as usize * stride,
+                    Err(x) => {
+                        if err.is_none() {
+                            err = Some(x)
+                        }
+                    }
+                }
+                b += 1;
+            });
+            if let Some(x) = err {
+                return Err(x);
             }
         }
-        Ok(Plan { out_shape, starts, row })
+        Ok(adv_off)
+    }
+
+    /// `advanced_offsets` on the GPU (an int64 tensor of `b_shape`): negative indices wrap,
+    /// and one flag per index tensor comes back for the range check (the index values only
+    /// on the error path, for PyTorch's message).
+    fn advanced_offsets_gpu(p: &Prepared, b_shape: &[usize]) -> Result<Tensor> {
+        let view = &p.view;
+        let mut total: Option<Tensor> = None;
+        for (d, t) in &p.adv {
+            let (size, stride) = (view.shape()[*d] as i64, view.strides()[*d] as i64);
+            let e = t.to_device(view.device())?.expand(b_shape)?;
+            let negative = e.binary_scalar(Scalar::Int(0), BinaryOp::Lt)?;
+            let wrapped = crate::ops::index::where_forward(&negative, Operand::Tensor(&e.binary_scalar(Scalar::Int(size), BinaryOp::Add)?), Operand::Tensor(&e))?;
+            let out_of_range = wrapped
+                .binary_scalar(Scalar::Int(0), BinaryOp::Lt)?
+                .binary(&wrapped.binary_scalar(Scalar::Int(size), BinaryOp::Ge)?, BinaryOp::LogicalOr)?
+                .any(None, false)?;
+            if out_of_range.to_device(crate::storage::Device::Cpu)?.to_vec::<bool>()[0] {
+                // Only now read the indices, for the host's exact message.
+                return Err(Tensor::advanced_offsets(p, b_shape).err().unwrap_or_else(|| Error::Index("index out of range".into())));
+            }
+            let term = wrapped.binary_scalar(Scalar::Int(stride), BinaryOp::Mul)?;
+            total = Some(match total {
+                Some(a) => a.binary(&term, BinaryOp::Add)?,
+                None => term,
+            });
+        }
+        Ok(total.expect("at least one advanced index"))
     }
 
     /// `self[idx]`: a view when every index is basic, otherwise a copy.
@@ -226,14 +280,15 @@ impl Tensor {
             return Ok(p.view);
         }
         let plan = Tensor::plan(&p)?;
-        if self.device().is_gpu() {
-            return crate::backend::gpu::index::gather_offsets(self, &plan.starts, &plan.row, &plan.out_shape);
-        }
+        let starts = match &plan.starts {
+            Starts::Gpu(s) => return crate::backend::gpu::index::gather_offsets(self, s, &plan.row, &plan.out_shape),
+            Starts::Host(s) => s,
+        };
         with_dtype!(self.dtype(), T, {
             let mut out = vec![T::default(); numel(&plan.out_shape)];
             // SAFETY: read-only view of the storage.
             let data = unsafe { self.storage().slice::<T>() };
-            gather_rows(&mut out, data, &plan.starts, &plan.row);
+            gather_rows(&mut out, data, starts, &plan.row);
             Tensor::from_vec(out, &plan.out_shape)
         })
     }
@@ -263,16 +318,19 @@ impl Tensor {
                 plan.out_shape
             ))
         })?;
-        if self.device().is_gpu() {
-            let v = v.to_device(self.device())?;
-            return crate::backend::gpu::index::put_offsets(self, &plan.starts, &plan.row, &v, accumulate);
-        }
+        let starts = match &plan.starts {
+            Starts::Gpu(s) => {
+                let v = v.to_device(self.device())?;
+                return crate::backend::gpu::index::put_offsets(self, s, &plan.row, &v, accumulate);
+            }
+            Starts::Host(s) => s,
+        };
         let row_len = plan.row.len();
         with_dtype!(self.dtype(), T, {
             let vals: Vec<T> = v.to_vec::<T>();
             // SAFETY: `value` was copied if it shared this storage; writes are serial.
             let out = unsafe { self.storage().slice_mut::<T>() };
-            for (r, &s) in plan.starts.iter().enumerate() {
+            for (r, &s) in starts.iter().enumerate() {
                 let src = &vals[r * row_len..(r + 1) * row_len];
                 for (&o, &x) in plan.row.iter().zip(src) {
                     let q = s + o;

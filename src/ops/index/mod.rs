@@ -756,6 +756,7 @@ impl Tensor {
                 })
                 .collect();
             let src = source.to_device(self.device())?.reshape(&[-1])?;
+            let offsets = crate::backend::gpu::index::u32_tensor(&offsets)?;
             return crate::backend::gpu::index::put_offsets(self, &offsets, &[0], &src, accumulate);
         }
         with_dtype!(self.dtype(), T, {
