@@ -1,13 +1,14 @@
 // Stable bitonic sort of rows of `width` keys (a power of two), each key carried with its
-// position in the row. keys: (rows, width) row-major; pos: the keys' original positions in
-// their row, -1 for padding (which sorts after everything). Rows are independent: every
+// position in the row. keys: (rows, width) row-major, the first `len` keys of each row real;
+// pos: the keys' original positions in their row, -1 for padding (which sorts after
+// everything). The first dispatch (local_sort with k_lo = 2) writes the positions itself. Rows are independent: every
 // compare-exchange stays within one row because k never exceeds `width`.
 //
 // Two stages, picked by the host ({{STAGE}}):
 //   global_step: one compare-exchange pass (k, j) over all keys, one invocation per pair;
-//     params = [total keys, k, j, width].
+//     params = [total keys, k, j, width, len].
 //   local_sort: every pass with j <= 256 for k = k_lo, 2 k_lo, ..., k_hi, on blocks of 512 keys
-//     held in workgroup memory; params = [total keys, k_lo, k_hi, width].
+//     held in workgroup memory; params = [total keys, k_lo, k_hi, width, len].
 // A row of 512 keys or fewer is sorted by one local_sort dispatch; longer rows need global
 // passes only for the strides a block cannot hold.
 @group(0) @binding(1) var<storage, read_write> keys: array<{{T}}>;
@@ -82,7 +83,12 @@ fn local_sort(i: u32, lid: u32, wid: u32) {
         let t = lid + h * (BLOCK / 2u);
         if (base + t < total) {
             block_keys[t] = keys[base + t];
-            block_pos[t] = pos[base + t];
+            if (k_lo == 2u) {
+                let column = (base + t) & (params[3] - 1u);
+                block_pos[t] = select(-1, i32(column), column < params[4]);
+            } else {
+                block_pos[t] = pos[base + t];
+            }
         } else {
             block_pos[t] = -1;
         }

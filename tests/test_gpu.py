@@ -180,6 +180,25 @@ def test_scalar_operands_and_bitwise():
     assert (b + b).tolist() == [True, False] and (b * b).dtype == torch.bool
 
 
+@pytest.mark.parametrize("dtype", ["float32", "float16", "float64", "int32", "int64", "int16", "int8", "uint8", "bool"])
+def test_number_operands_match_cpu_on_either_side(dtype):
+    # Numbers travel in the kernel's metadata (float64/int64 ones are uploaded): every dtype,
+    # both operand orders, values that wrap or round in the tensor's dtype.
+    x = (torch.arange(-6, 6) * 7).to(getattr(torch, dtype))
+    g = x.cuda()[::2]
+    for number in [2, -3, 300, 0.5, 1e-3, True]:
+        for op in ["add", "sub", "mul", "gt", "eq", "maximum"]:
+            if dtype == "bool" and op == "sub":
+                continue
+            f = getattr(torch, op)
+            b = torch.tensor(number) if op == "maximum" else number
+            want, got = f(x[::2], b), f(g, b.cuda() if op == "maximum" else b)
+            assert got.dtype == want.dtype, (op, number)
+            close(cpu_np(got), want.numpy(), 1e-3 if dtype == "float16" else 1e-6, 1e-6)
+            if op in ["add", "mul", "sub"] and dtype != "bool":
+                close(cpu_np(f(number, g)), f(number, x[::2]).numpy(), 1e-3 if dtype == "float16" else 1e-6, 1e-6)
+
+
 @pytest.mark.parametrize("dtype", ["float32", "float64", "float16"])
 def test_nan_comparisons_and_classification(dtype):
     # Vulkan compiles `a != b` as an ordered comparison: kernels must not rely on it for NaN.
@@ -497,6 +516,42 @@ def test_mlp_training_on_gpu_follows_cpu():
     assert gpu_losses[-1] < 0.5 * gpu_losses[0]
 
 
+@pytest.mark.parametrize("dtype", ["float32", "float16"])
+@pytest.mark.parametrize("kwargs", [dict(), dict(weight_decay=0.1, amsgrad=True), dict(maximize=True, eps=1e-3),
+                                    dict(decoupled=True, weight_decay=0.3, amsgrad=True)], ids=str)
+def test_fused_adam_step_on_gpu_follows_cpu(dtype, kwargs):
+    kwargs = dict(kwargs)
+    cls = torch.optim.AdamW if kwargs.pop("decoupled", False) else torch.optim.Adam
+    rng = np.random.default_rng(0)
+    init = rng.standard_normal((37, 5)).astype(np.float32)
+    grads = [rng.standard_normal((37, 5)).astype(np.float32) for _ in range(3)]
+    results = []
+    dt = getattr(torch, dtype)
+    for device in ["cpu", "cuda"]:  # float16 on the CPU goes op by op, rounding each step
+        p = torch.nn.Parameter(torch.tensor(init, dtype=dt, device=device))
+        opt = cls([p], lr=0.05, **kwargs)
+        for g in grads:
+            p.grad = torch.tensor(g, dtype=dt, device=device)
+            opt.step()
+        results.append(p.detach().float().cpu().numpy())
+    tol = 5e-3 if dtype == "float16" else 1e-5
+    np.testing.assert_allclose(results[1], results[0], rtol=tol, atol=tol)
+
+
+def test_fused_adam_step_is_taken_only_where_it_applies():
+    p, g = torch.ones(4, device="cuda"), torch.ones(4, device="cuda")
+    m, v = torch.zeros(4, device="cuda"), torch.zeros(4, device="cuda")
+    args = (None, 0.1, 0.9, 0.999, 1e-8, 0.0, False, False, 0.1, 1.0)
+    assert torch._C._adam_step_(p, g, m, v, *args)
+    # m = 0.1 g, v = 0.001 g^2, p -= step_size * m / (sqrt(v) / sqrt(1 - beta2) + eps)
+    assert m.cpu().tolist() == pytest.approx([0.1] * 4) and v.cpu().tolist() == pytest.approx([0.001] * 4)
+    assert p.cpu().tolist() == pytest.approx([1 - 0.1 * 0.1 / (0.001 ** 0.5 + 1e-8)] * 4)
+    assert not torch._C._adam_step_(p, g.cpu(), m, v, *args)  # mixed devices: op by op
+    assert not torch._C._adam_step_(p, g, m, v.double(), *args)
+    q = torch.ones(4, 2, device="cuda").t()
+    assert not torch._C._adam_step_(q, q.contiguous(), q.contiguous(), q.contiguous(), *args)
+
+
 def test_save_and_load_gpu_tensors(tmp_path):
     model = torch.nn.Linear(3, 2).cuda()
     path = tmp_path / "m.pt"
@@ -642,6 +697,18 @@ def test_accumulating_writes_for_dtypes_without_atomics(dtype):
     assert cpu_np(g)[:, 0].tolist() == [2, 0, 0, 1, 0]
     g = torch.ones(4, dtype=dt).cuda().scatter(0, torch.tensor([0, 0, 2]).cuda(), torch.full((3,), 2, dtype=dt).cuda(), reduce="multiply")
     assert cpu_np(g).tolist() == [4, 1, 2, 1]
+
+
+def test_put_resolves_offsets_on_the_gpu_for_views():
+    x = torch.arange(30.0).reshape(5, 6)
+    index = torch.tensor([[0, -1], [5, 3]])
+    for view in [lambda t: t.t(), lambda t: t[1:, ::2], lambda t: t[2]]:
+        want, got = view(x.clone()), view(x.cuda())
+        want.put_(index, torch.tensor([[-1.0, -2.0], [-3.0, -4.0]]))
+        got.put_(index.cuda(), torch.tensor([[-1.0, -2.0], [-3.0, -4.0]]).cuda())
+        np.testing.assert_array_equal(cpu_np(got), want.numpy())
+    with pytest.raises(IndexError, match="out of range: tried to access index 30 on a tensor of 30 elements"):
+        x.cuda().put_(torch.tensor([1, 30]).cuda(), torch.ones(2).cuda())
 
 
 def test_masked_scatter_on_gpu():

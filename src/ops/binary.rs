@@ -171,6 +171,21 @@ fn gpu_kernel(op: BinaryOp, a: &Tensor, b: &Tensor, out: DType) -> Result<Tensor
     crate::backend::gpu::elementwise::map(&[a, b], a.shape(), out, &gpu_expr(op, a.dtype(), out)?)
 }
 
+/// A GPU tensor with a Python number: the number travels in the kernel's metadata words
+/// instead of being uploaded (None when `compute` does not fit a word: float64, int64).
+fn gpu_with_constant(op: BinaryOp, a: Operand, b: Operand, compute: DType, out: DType, shape: &[usize]) -> Result<Option<Tensor>> {
+    use crate::backend::gpu::elementwise::{map_inputs, Input};
+    let (t, s, tensor_first) = match (a, b) {
+        (Operand::Tensor(t), Operand::Scalar(s)) => (t, s, true),
+        (Operand::Scalar(s), Operand::Tensor(t)) => (t, s, false),
+        _ => return Ok(None),
+    };
+    let Some(constant) = Input::constant(s, compute) else { return Ok(None) };
+    let t = t.to_dtype(compute)?.expand(shape)?;
+    let inputs = if tensor_first { [Input::Tensor(&t), constant] } else { [constant, Input::Tensor(&t)] };
+    map_inputs(&inputs, shape, out, &gpu_expr(op, compute, out)?).map(Some)
+}
+
 /// Every op, for generating every GPU specialisation.
 pub const ALL: [BinaryOp; 24] = {
     use BinaryOp::*;
@@ -452,6 +467,11 @@ fn binary_forward(op: BinaryOp, a: Operand, b: Operand) -> Result<Tensor> {
     let (compute, out) = op_dtypes(op, &a, &b)?;
     let shape = broadcast_shapes(a.shape(), b.shape())?;
     let device = crate::tensor::common_device(&[a.tensor(), b.tensor()])?;
+    if device.is_gpu() {
+        if let Some(r) = gpu_with_constant(op, a, b, compute, out, &shape)? {
+            return Ok(r);
+        }
+    }
     let ta = a.materialize(compute)?.to_device(device)?.expand(&shape)?;
     let tb = b.materialize(compute)?.to_device(device)?.expand(&shape)?;
     if device.is_gpu() {

@@ -12,3 +12,4 @@ mod multinomial_gpu;
 pub mod ternary;
 pub mod conv;
 pub mod pool;
+pub mod optim;

@@ -17,6 +17,7 @@ pub mod shape_ops;
 pub mod creation;
 pub mod autograd;
 pub mod nn;
+pub mod optim;
 pub mod gpu;
 
 #[pymodule]
@@ -33,6 +34,7 @@ fn init_module(m: &Bound<PyModule>) -> PyResult<()> {
     creation::register(m)?;
     autograd::register(m)?;
     nn::register(m)?;
+    optim::register(m)?;
     gpu::register(m)?;
     Ok(())
 }

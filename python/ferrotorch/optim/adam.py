@@ -78,9 +78,18 @@ class Adam(Optimizer):
                 weight_decay, amsgrad = group["weight_decay"], group["amsgrad"]
                 for p in self._params_with_grad(group):
                     state = self._init_state(p, amsgrad)
-                    grad = -p.grad if group["maximize"] else p.grad
                     exp_avg, exp_avg_sq, step_t = state["exp_avg"], state["exp_avg_sq"], state["step"]
                     step_t += 1
+                    step = step_t.item()
+                    step_size = lr / (1 - beta1 ** step)
+                    bias_correction2_sqrt = (1 - beta2 ** step) ** 0.5
+                    max_sq = state["max_exp_avg_sq"] if amsgrad else None
+                    # One fused pass when the tensors allow it (contiguous, one dtype and device).
+                    if _C._adam_step_(p, p.grad, exp_avg, exp_avg_sq, max_sq, lr, beta1, beta2, eps, weight_decay,
+                                      group["decoupled_weight_decay"], group["maximize"], step_size,
+                                      bias_correction2_sqrt):
+                        continue
+                    grad = -p.grad if group["maximize"] else p.grad
                     if weight_decay != 0:
                         if group["decoupled_weight_decay"]:
                             p.mul_(1 - lr * weight_decay)
@@ -88,11 +97,7 @@ class Adam(Optimizer):
                             grad = grad.add(p, alpha=weight_decay)
                     exp_avg.mul_(beta1).add_(grad, alpha=1 - beta1)  # = lerp_(grad, 1 - beta1), faster here
                     exp_avg_sq.mul_(beta2).add_(grad * grad, alpha=1 - beta2)
-                    step = step_t.item()
-                    step_size = lr / (1 - beta1 ** step)
-                    bias_correction2_sqrt = (1 - beta2 ** step) ** 0.5
                     if amsgrad:
-                        max_sq = state["max_exp_avg_sq"]
                         max_sq.copy_(max_sq.maximum(exp_avg_sq))
                         denom = max_sq.sqrt().div_(bias_correction2_sqrt).add_(eps)
                     else:

@@ -4,20 +4,58 @@
 //! Operands are read in place through their layouts (offset and strides travel in the
 //! metadata), so transposed, sliced and broadcast (stride 0) views need no copy.
 use super::{pipeline, queue, repr, transfer, wgsl_type};
-use crate::dtype::DType;
+use crate::dtype::{DType, Element, Scalar};
 use crate::error::Result;
 use crate::tensor::Tensor;
+use crate::with_dtype;
 
 const TEMPLATE: &str = include_str!("../../../shaders/elementwise.wgsl");
 pub const WORKGROUP: u64 = 256;
 
-/// How the kernel addresses one operand.
-fn addressing(t: &Tensor) -> bool {
-    t.is_contiguous()
+/// One operand of a map: a tensor read in place, or a number that travels in the metadata
+/// (so `x * 0.5` needs no upload and no extra copy in the command stream).
+#[derive(Clone, Copy)]
+pub enum Input<'a> {
+    Tensor(&'a Tensor),
+    /// A value of `dtype` as the 32 bits the kernel reads (float16 as float32 bits).
+    Constant(DType, u32),
 }
 
-/// Kernel source for an output type, per-input (type, contiguous) and expression.
-pub fn source(out_t: &str, out_contiguous: bool, inputs: &[(&str, bool)], expr: &str) -> String {
+impl<'a> Input<'a> {
+    /// `s` converted to `dt` as PyTorch converts a scalar operand, when `dt` fits one
+    /// metadata word; float64 and int64 scalars are uploaded as tensors instead.
+    pub fn constant(s: Scalar, dt: DType) -> Option<Input<'a>> {
+        let bits = match dt {
+            DType::F32 => f32::from_scalar(s).to_bits(),
+            DType::F16 => half::f16::from_scalar(s).to_f32().to_bits(),
+            DType::I8 | DType::I16 | DType::I32 | DType::U8 | DType::Bool => with_dtype!(dt, T, T::from_scalar(s).to_i64()) as i32 as u32,
+            _ => return None,
+        };
+        Some(Input::Constant(dt, bits))
+    }
+}
+
+/// How the kernel reads one operand.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Addr {
+    /// `offset + i`
+    Contiguous,
+    /// Through the operand's offset and strides (see strided_index in the prelude).
+    Strided,
+    /// A value in the operand's metadata block.
+    Constant,
+}
+
+fn addressing(input: &Input) -> Addr {
+    match input {
+        Input::Tensor(t) if t.is_contiguous() => Addr::Contiguous,
+        Input::Tensor(_) => Addr::Strided,
+        Input::Constant(..) => Addr::Constant,
+    }
+}
+
+/// Kernel source for an output type, per-input (type, addressing) and expression.
+pub fn source(out_t: &str, out_contiguous: bool, inputs: &[(&str, Addr)], expr: &str) -> String {
     let mut bindings = String::new();
     let mut loads = String::new();
     // Operand blocks follow the shape: the output's first when it is strided.
@@ -29,15 +67,22 @@ pub fn source(out_t: &str, out_contiguous: bool, inputs: &[(&str, bool)], expr: 
         block += 1;
         format!("strided_index(i, 2u + {ndim_words})")
     };
-    for (k, (t, contiguous)) in inputs.iter().enumerate() {
-        bindings.push_str(&format!("@group(0) @binding({}) var<storage, read> in{k}: array<{t}>;\n", k + 2));
+    // Buffers bind densely after the output (constants have none).
+    let mut binding = 2;
+    for (k, (t, addr)) in inputs.iter().enumerate() {
         let base = format!("(2u + {ndim_words} + {block}u * (1u + {ndim_words}))");
         block += 1;
-        if *contiguous {
-            loads.push_str(&format!("    let x{k} = in{k}[params[{base}] + i];\n"));
-        } else {
-            loads.push_str(&format!("    let x{k} = in{k}[strided_index(i, {base})];\n"));
+        if *addr != Addr::Constant {
+            bindings.push_str(&format!("@group(0) @binding({binding}) var<storage, read> in{k}: array<{t}>;\n"));
+            binding += 1;
         }
+        let load = match (addr, *t) {
+            (Addr::Contiguous, _) => format!("in{k}[params[{base}] + i]"),
+            (Addr::Strided, _) => format!("in{k}[strided_index(i, {base})]"),
+            (Addr::Constant, "f16") => format!("f16(bitcast<f32>(params[{base}]))"),
+            (Addr::Constant, t) => format!("bitcast<{t}>(params[{base}])"),
+        };
+        loads.push_str(&format!("    let x{k} = {load};\n"));
     }
     pipeline::specialise(
         TEMPLATE,
@@ -45,44 +90,65 @@ pub fn source(out_t: &str, out_contiguous: bool, inputs: &[(&str, bool)], expr: 
     )
 }
 
-/// The metadata words: n, ndim, shape, then (offset, strides) of the strided output (if any)
-/// and of every input.
-fn metadata(shape: &[usize], out: Option<&Tensor>, inputs: &[&Tensor]) -> Vec<u32> {
-    let mut m = vec![crate::shape::numel(shape) as u32, shape.len() as u32];
+/// The metadata words: n, ndim, shape, then one block of (1 + ndim) words for the strided
+/// output (if any) and for every input: offset and strides, or a constant's bits.
+fn metadata(shape: &[usize], out: Option<&Tensor>, inputs: &[Input]) -> Vec<u32> {
+    let nd = shape.len();
+    let mut m = vec![crate::shape::numel(shape) as u32, nd as u32];
     m.extend(shape.iter().map(|&s| s as u32));
-    for t in out.into_iter().chain(inputs.iter().copied()) {
-        m.push(t.offset() as u32);
-        m.extend(t.strides().iter().map(|&s| s as u32));
+    for input in out.map(Input::Tensor).iter().chain(inputs) {
+        match input {
+            Input::Tensor(t) => {
+                m.push(t.offset() as u32);
+                m.extend(t.strides().iter().map(|&s| s as u32));
+            }
+            Input::Constant(_, bits) => {
+                m.push(*bits);
+                m.resize(m.len() + nd, 0);
+            }
+        }
     }
     m
 }
 
-fn run(out: &Tensor, out_contiguous: bool, inputs: &[&Tensor], expr: &str) -> Result<()> {
+fn run(out: &Tensor, out_contiguous: bool, inputs: &[Input], expr: &str) -> Result<()> {
     let n = out.numel() as u64;
     if n == 0 {
         return Ok(());
     }
     let out_t = repr(out.dtype())?.wgsl;
     let mut specs = Vec::with_capacity(inputs.len());
-    for t in inputs {
-        specs.push((repr(t.dtype())?.wgsl, addressing(t)));
+    for input in inputs {
+        let dt = match input {
+            Input::Tensor(t) => t.dtype(),
+            Input::Constant(dt, _) => *dt,
+        };
+        specs.push((repr(dt)?.wgsl, addressing(input)));
     }
     let key = format!("ew|{out_t}|{out_contiguous}|{specs:?}|{expr}");
     let p = pipeline::get(&key, || source(out_t, out_contiguous, &specs, expr))?;
     let meta = metadata(out.shape(), if out_contiguous { None } else { Some(out) }, inputs);
     let mut bindings = vec![queue::Binding { buffer: out.storage().gpu_buffer().expect("gpu").raw() }];
-    for t in inputs {
-        bindings.push(queue::Binding { buffer: t.storage().gpu_buffer().expect("gpu").raw() });
+    for input in inputs {
+        if let Input::Tensor(t) = input {
+            bindings.push(queue::Binding { buffer: t.storage().gpu_buffer().expect("gpu").raw() });
+        }
     }
     queue::dispatch(&p, &meta, &bindings, n.div_ceil(WORKGROUP))
+}
+
+/// `map` with operands that may be constants.
+pub fn map_inputs(inputs: &[Input], shape: &[usize], out_dtype: DType, expr: &str) -> Result<Tensor> {
+    let out = transfer::empty(shape, out_dtype)?;
+    run(&out, true, inputs, expr)?;
+    Ok(out)
 }
 
 /// A new contiguous tensor `out[i] = expr(x0, x1, ...)`; inputs already have `shape`
 /// (broadcast by `expand`), and `x_k` is input k's value in its GPU type.
 pub fn map(inputs: &[&Tensor], shape: &[usize], out_dtype: DType, expr: &str) -> Result<Tensor> {
-    let out = transfer::empty(shape, out_dtype)?;
-    run(&out, true, inputs, expr)?;
-    Ok(out)
+    let inputs: Vec<Input> = inputs.iter().map(|t| Input::Tensor(t)).collect();
+    map_inputs(&inputs, shape, out_dtype, expr)
 }
 
 /// Writes `expr(x0, ...)` into the (possibly strided) view `out`. Inputs that share `out`'s
@@ -92,8 +158,8 @@ pub fn map_into(out: &Tensor, inputs: &[&Tensor], expr: &str) -> Result<()> {
         .iter()
         .map(|t| if t.same_storage(out) { copy_fresh(t) } else { Ok((*t).clone()) })
         .collect::<Result<_>>()?;
-    let refs: Vec<&Tensor> = fresh.iter().collect();
-    run(out, out.is_contiguous() && out.offset() == 0, &refs, expr)
+    let inputs: Vec<Input> = fresh.iter().map(Input::Tensor).collect();
+    run(out, out.is_contiguous() && out.offset() == 0, &inputs, expr)
 }
 
 /// A contiguous copy in fresh memory, same dtype.
@@ -117,7 +183,7 @@ pub fn cast_sources() -> Vec<(String, String)> {
     let mut v = vec![];
     for &a in ALL_DTYPES.iter().filter(|d| **d != DType::BF16) {
         for &b in ALL_DTYPES.iter().filter(|d| **d != DType::BF16) {
-            let src = source(wgsl_type(b), false, &[(wgsl_type(a), false)], &super::cast_expr(a, b, "x0"));
+            let src = source(wgsl_type(b), false, &[(wgsl_type(a), Addr::Strided)], &super::cast_expr(a, b, "x0"));
             v.push((format!("cast {} -> {}", a.name(), b.name()), src));
         }
     }

@@ -5,7 +5,7 @@
 //! * `queue`: the batched command stream, uploads and readbacks.
 //! * `pipeline`: shader specialisation and the pipeline cache.
 //! * kernel families: `elementwise`, `reduce`, `matmul`, `index`, `conv`, `scan`, `sort`,
-//!   `segment`, `random`.
+//!   `segment`, `random`, `optim`.
 //!
 //! How dtypes live on the GPU (`repr`): WGSL has 32-bit scalars plus optional f16, f64 and i64,
 //! so bool and uint8 are widened to u32, int8/int16 to i32; bfloat16 has no GPU type.
@@ -21,6 +21,7 @@ pub mod scan;
 pub mod segment;
 pub mod sort;
 pub mod matmul;
+pub mod optim;
 pub mod random;
 pub mod transfer;
 
@@ -186,13 +187,16 @@ pub fn elementwise_op_sources() -> Vec<(String, String)> {
         for op in unary::ALL {
             let out = unary::gpu_out_dtype(op, dt);
             if let Ok(e) = unary::gpu_expr(op, dt, out) {
-                v.push((format!("unary {} {}", op.name(), dt.name()), elementwise::source(wgsl_type(out), true, &[(t, false)], &e)));
+                v.push((format!("unary {} {}", op.name(), dt.name()), elementwise::source(wgsl_type(out), true, &[(t, elementwise::Addr::Strided)], &e)));
             }
         }
         for op in binary::ALL {
             let out = if op.is_comparison() { DType::Bool } else { dt };
             if let Ok(e) = binary::gpu_expr(op, dt, out) {
-                v.push((format!("binary {} {}", op.name(), dt.name()), elementwise::source(wgsl_type(out), true, &[(t, false), (t, true)], &e)));
+                v.push((format!("binary {} {}", op.name(), dt.name()), elementwise::source(wgsl_type(out), true, &[(t, elementwise::Addr::Strided), (t, elementwise::Addr::Contiguous)], &e)));
+                if !matches!(dt, DType::F64 | DType::I64) {
+                    v.push((format!("binary {} {} with a constant", op.name(), dt.name()), elementwise::source(wgsl_type(out), true, &[(t, elementwise::Addr::Contiguous), (t, elementwise::Addr::Constant)], &e)));
+                }
             }
         }
     }
@@ -213,6 +217,7 @@ pub fn all_kernel_sources() -> Vec<(String, String)> {
     v.extend(scan::sources());
     v.extend(sort::sources());
     v.extend(segment::sources());
+    v.extend(optim::sources());
     v
 }
 

@@ -5,10 +5,9 @@
 //! positions; padding carries position -1 and sorts last. The order compares (key, position),
 //! so equal keys keep their input order, as the CPU's stable sort does.
 use super::{elementwise, pipeline, queue, repr, transfer, wgsl_type};
-use crate::dtype::{DType, Scalar};
+use crate::dtype::DType;
 use crate::error::{Error, Result};
 use crate::layout::Layout;
-use crate::storage::Device;
 use crate::tensor::Tensor;
 
 const TEMPLATE: &str = include_str!("../../../shaders/sort.wgsl");
@@ -81,18 +80,11 @@ pub fn sort(view: &Tensor, groups: usize, inner: usize, descending: bool, take: 
     }
     let padded = with_last(view.shape(), width);
     let keys = transfer::empty(&padded, kd)?;
-    let pos = Tensor::full_on(&padded, Scalar::Int(-1), DType::I32, Device::Gpu)?;
-    if groups * inner > 0 {
+    // The first local pass writes the positions (padding gets -1).
+    let pos = transfer::empty(&padded, DType::I32)?;
+    if total > 0 {
         elementwise::copy_into(&leading(&keys, &padded, inner), view)?;
-        let positions: Vec<i32> = (0..inner as i32).collect();
-        let row_shape: &[usize] = if view.ndim() == 0 { &[] } else { &[inner] };
-        let positions = Tensor::from_vec(positions, row_shape)?.to_device(Device::Gpu)?;
-        let rows = leading(&pos, &padded, inner);
-        let positions = positions.with_layout(positions.layout().expand(rows.shape())?);
-        elementwise::copy_into(&rows, &positions)?;
-    }
-    if width >= 2 && groups > 0 {
-        run_passes(&keys, &pos, kd, descending, total, width)?;
+        run_passes(&keys, &pos, kd, descending, total, width, inner)?;
     }
     let values = elementwise::cast(&leading(&keys, &padded, take), view.dtype())?;
     let indices = elementwise::cast(&leading(&pos, &padded, take), DType::I64)?;
@@ -101,7 +93,8 @@ pub fn sort(view: &Tensor, groups: usize, inner: usize, descending: bool, take: 
 
 /// Bitonic sort passes: one local dispatch sorts every 512-key block (whole rows when `width`
 /// <= 512); each longer merge k needs global passes for j >= 512, then one local dispatch.
-fn run_passes(keys: &Tensor, pos: &Tensor, kd: DType, descending: bool, total: usize, width: usize) -> Result<()> {
+/// Rows hold `len` real keys; the first dispatch also numbers them.
+fn run_passes(keys: &Tensor, pos: &Tensor, kd: DType, descending: bool, total: usize, width: usize, len: usize) -> Result<()> {
     let t = wgsl_type(kd);
     let local = pipeline::get(&format!("sort|local|{t}|{descending}"), || source(Stage::Local, kd, descending))?;
     let global = pipeline::get(&format!("sort|global|{t}|{descending}"), || source(Stage::Global, kd, descending))?;
@@ -109,7 +102,7 @@ fn run_passes(keys: &Tensor, pos: &Tensor, kd: DType, descending: bool, total: u
     let bindings = [queue::Binding { buffer: &bk }, queue::Binding { buffer: &bp }];
     let blocks = total.div_ceil(BLOCK) as u64;
     let pairs = (total / 2).div_ceil(WORKGROUP) as u64;
-    let meta = |a: usize, b: usize| [total as u32, a as u32, b as u32, width as u32];
+    let meta = |a: usize, b: usize| [total as u32, a as u32, b as u32, width as u32, len as u32];
     queue::dispatch(&local, &meta(2, width.min(BLOCK)), &bindings, blocks)?;
     let mut k = 2 * BLOCK;
     while k <= width {

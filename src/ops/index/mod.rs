@@ -557,16 +557,18 @@ impl Tensor {
         }
         let m = mask.expand(self.shape())?.contiguous()?;
         if self.device().is_gpu() {
-            // The mask's true positions (found on the host, like masked_select's) take the
-            // leading elements of source, through put_.
+            // The mask's true positions come from a GPU stream compaction (only their count
+            // reaches the host); they take the leading elements of source in one scatter.
             crate::tensor::common_device(&[Some(self), Some(mask), Some(source)])?;
-            let positions = m.reshape(&[-1])?.nonzero()?.reshape(&[-1])?;
-            let count = positions.numel();
+            let positions = crate::backend::gpu::scan::nonzero(&m.reshape(&[-1])?)?;
+            let count = positions.shape()[0];
             if count > source.numel() {
                 bail!(Runtime, "masked_scatter: expected source to have at least as many elements as ones in mask");
             }
-            let values = source.reshape(&[-1])?.narrow(0, 0, count as i64)?.contiguous()?;
-            return self.put_(&positions, &values, false);
+            let positions = positions.with_layout(Layout::contiguous(&[count]));
+            let values = source.reshape(&[-1])?.narrow(0, 0, count as i64)?;
+            self.check_writable_overlap()?;
+            return crate::backend::gpu::index::put_offsets(self, &self.storage_offsets_gpu(&positions)?, &[0], &values, false);
         }
         let count = m.to_vec::<bool>().iter().filter(|&&b| b).count();
         if count > source.numel() {
@@ -737,28 +739,19 @@ impl Tensor {
             bail!(Index, "out of range: tried to access index {} on a tensor of {} elements.", bad, n);
         }
         self.check_writable_overlap()?;
+        if self.device().is_gpu() {
+            // Negative indices wrap and become storage offsets on the GPU; the index data
+            // never travels to the host.
+            let flat = index.to_device(self.device())?.reshape(&[-1])?;
+            let negative = flat.binary_scalar(Scalar::Int(0), BinaryOp::Lt)?;
+            let wrapped = where_forward(&negative, Operand::Tensor(&flat.binary_scalar(Scalar::Int(n), BinaryOp::Add)?), Operand::Tensor(&flat))?;
+            let src = source.to_device(self.device())?.reshape(&[-1])?;
+            return crate::backend::gpu::index::put_offsets(self, &self.storage_offsets_gpu(&wrapped)?, &[0], &src, accumulate);
+        }
         let idx = index.to_vec::<i64>();
         let shape = self.shape().to_vec();
         let strides = self.strides().to_vec();
         let base = self.offset();
-        if self.device().is_gpu() {
-            // Storage offsets are resolved on the host, then one GPU scatter writes them.
-            let offsets: Vec<usize> = idx
-                .iter()
-                .map(|&k| {
-                    let mut flat = (if k < 0 { k + n } else { k }) as usize;
-                    let mut off = base;
-                    for d in (0..shape.len()).rev() {
-                        off += (flat % shape[d]) * strides[d];
-                        flat /= shape[d];
-                    }
-                    off
-                })
-                .collect();
-            let src = source.to_device(self.device())?.reshape(&[-1])?;
-            let offsets = crate::backend::gpu::index::u32_tensor(&offsets)?;
-            return crate::backend::gpu::index::put_offsets(self, &offsets, &[0], &src, accumulate);
-        }
         with_dtype!(self.dtype(), T, {
             let vals = source.to_vec::<T>();
             let out = unsafe { self.storage().slice_mut::<T>() };
@@ -774,6 +767,26 @@ impl Tensor {
         });
         self.storage().bump_version();
         Ok(())
+    }
+}
+
+impl Tensor {
+    /// The storage offsets (int32, on the GPU) of in-range row-major positions `flat` (a 1-D
+    /// int64 GPU tensor) of `self`: one multiply-add per dim, no host round trip.
+    fn storage_offsets_gpu(&self, flat: &Tensor) -> Result<Tensor> {
+        let mut offsets = flat.clone();
+        if !self.is_contiguous() {
+            // offset = sum over dims of (position's coordinate along d) * stride[d].
+            let mut rest = flat.clone();
+            for d in (0..self.ndim()).rev() {
+                let size = Scalar::Int(self.shape()[d] as i64);
+                let coord = if d == 0 { rest.clone() } else { rest.binary_scalar(size, BinaryOp::Remainder)? };
+                let term = coord.binary_scalar(Scalar::Int(self.strides()[d] as i64), BinaryOp::Mul)?;
+                offsets = if d + 1 == self.ndim() { term } else { offsets.binary(&term, BinaryOp::Add)? };
+                rest = rest.binary_scalar(size, BinaryOp::FloorDiv)?;
+            }
+        }
+        offsets.binary_scalar(Scalar::Int(self.offset() as i64), BinaryOp::Add)?.to_dtype(DType::I32)
     }
 }
 

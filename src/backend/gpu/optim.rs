@@ -1,0 +1,56 @@
+//! Fused optimizer steps (`shaders/optim.wgsl`): one dispatch per parameter.
+use super::{pipeline, queue, repr};
+use crate::dtype::DType;
+use crate::error::Result;
+use crate::ops::optim::AdamStep;
+use crate::tensor::Tensor;
+
+const TEMPLATE: &str = include_str!("../../../shaders/optim.wgsl");
+
+pub fn adam_source(t: &str, amsgrad: bool) -> String {
+    let (binding, second) = if amsgrad {
+        (
+            format!("@group(0) @binding(5) var<storage, read_write> max_exp_avg_sq: array<{t}>;"),
+            // torch.maximum: NaN wins.
+            "let running = f32(max_exp_avg_sq[params[6] + i]);
+    let second = select(max(running, f32(v)), running + f32(v), is_nan_f32(running) || is_nan_f32(f32(v)));
+    max_exp_avg_sq[params[6] + i] = {{T}}(second);"
+                .to_string(),
+        )
+    } else {
+        (String::new(), "let second = v;".to_string())
+    };
+    let kernel = TEMPLATE.replace("{{MAX_BINDING}}", &binding).replace("{{SECOND_MOMENT}}", &second);
+    pipeline::specialise(&kernel, &[("T", t)])
+}
+
+/// `AdamStep::apply` for float32 and float16 tensors on the GPU (all contiguous, same dtype).
+pub fn adam(param: &Tensor, grad: &Tensor, exp_avg: &Tensor, exp_avg_sq: &Tensor, max_exp_avg_sq: Option<&Tensor>, h: &AdamStep) -> Result<()> {
+    let n = param.numel();
+    if n == 0 {
+        return Ok(());
+    }
+    let t = repr(param.dtype())?.wgsl;
+    let amsgrad = max_exp_avg_sq.is_some();
+    let kernel = pipeline::get(&format!("adam|{t}|{amsgrad}"), || adam_source(t, amsgrad))?;
+    let tensors: Vec<&Tensor> = [param, grad, exp_avg, exp_avg_sq].into_iter().chain(max_exp_avg_sq).collect();
+    let mut meta = vec![n as u32, 0];
+    for k in 0..5 {
+        meta.push(tensors.get(k).map_or(0, |t| t.offset() as u32));
+    }
+    meta.push(h.flags());
+    meta.extend(h.float32_words().iter().map(|w| w.to_bits()));
+    let buffers: Vec<wgpu::Buffer> = tensors.iter().map(|t| t.storage().gpu_buffer().expect("gpu").raw().clone()).collect();
+    let bindings: Vec<queue::Binding> = buffers.iter().map(|b| queue::Binding { buffer: b }).collect();
+    queue::dispatch(&kernel, &meta, &bindings, (n as u64).div_ceil(256))
+}
+
+pub fn sources() -> Vec<(String, String)> {
+    let mut v = vec![];
+    for dt in [DType::F32, DType::F16] {
+        for amsgrad in [false, true] {
+            v.push((format!("adam {} amsgrad={amsgrad}", dt.name()), adam_source(super::wgsl_type(dt), amsgrad)));
+        }
+    }
+    v
+}

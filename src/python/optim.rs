@@ -1,0 +1,38 @@
+//! Bindings of the fused optimizer steps (`crate::ops::optim`), for `ferrotorch/optim/`.
+use crate::ops::optim::AdamStep;
+use crate::python::args;
+use pyo3::prelude::*;
+
+/// `_adam_step_(param, grad, exp_avg, exp_avg_sq, max_exp_avg_sq, lr, beta1, beta2, eps,
+/// weight_decay, decoupled, maximize, step_size, bias_correction2_sqrt) -> bool`: one fused
+/// Adam/AdamW step in place; False (nothing changed) when the tensors do not allow it.
+#[pyfunction]
+#[allow(clippy::too_many_arguments)]
+fn _adam_step_(
+    py: Python,
+    param: &Bound<PyAny>,
+    grad: &Bound<PyAny>,
+    exp_avg: &Bound<PyAny>,
+    exp_avg_sq: &Bound<PyAny>,
+    max_exp_avg_sq: Option<&Bound<PyAny>>,
+    lr: f64,
+    beta1: f64,
+    beta2: f64,
+    eps: f64,
+    weight_decay: f64,
+    decoupled: bool,
+    maximize: bool,
+    step_size: f64,
+    bias_correction2_sqrt: f64,
+) -> PyResult<bool> {
+    let t = |obj: &Bound<PyAny>, name: &str| args::tensor(obj, "_adam_step_", name);
+    let (p, g, m, v) = (t(param, "param")?, t(grad, "grad")?, t(exp_avg, "exp_avg")?, t(exp_avg_sq, "exp_avg_sq")?);
+    let max = max_exp_avg_sq.map(|x| t(x, "max_exp_avg_sq")).transpose()?;
+    let step = AdamStep { lr, beta1, beta2, eps, weight_decay, decoupled, maximize, step_size, bias_correction2_sqrt };
+    Ok(py.allow_threads(|| step.apply(&p, &g, &m, &v, max.as_ref()))?)
+}
+
+pub fn register(m: &Bound<PyModule>) -> PyResult<()> {
+    m.add_function(wrap_pyfunction!(_adam_step_, m)?)?;
+    Ok(())
+}
