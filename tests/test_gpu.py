@@ -699,6 +699,49 @@ def test_accumulating_writes_for_dtypes_without_atomics(dtype):
     assert cpu_np(g).tolist() == [4, 1, 2, 1]
 
 
+@pytest.mark.parametrize("dtype", ["float32", "float64", "float16", "int32", "int64", "uint8"])
+def test_in_place_binary_ops_write_in_one_pass_and_match_cpu(dtype):
+    dt = getattr(torch, dtype)
+    base = (torch.arange(24) % 7 + 1).to(dt).reshape(4, 6)
+    other = (torch.arange(6) % 3 + 1).to(dt)
+    cases = [
+        lambda t, o: t.add_(o),                    # broadcast operand
+        lambda t, o: t[:, ::2].mul_(3),            # strided target, number operand
+        lambda t, o: t.t().sub_(o[:4], alpha=2),   # transposed target, alpha
+        lambda t, o: t.add_(t),                    # the target itself
+        lambda t, o: t[1:].add_(t[:-1]),           # overlapping view of the target
+        lambda t, o: t.__imul__(t[0]),             # a row of the target, broadcast
+        (lambda t, o: t.div_(2)) if dt.is_floating_point else (lambda t, o: t.__iand__(o)),
+    ]
+    for case in cases:
+        want, got = base.clone(), base.cuda()
+        case(want, other)
+        case(got, other.cuda())
+        close(cpu_np(got), want.numpy(), 1e-3 if dtype == "float16" else 1e-6, 0)
+
+
+def test_in_place_ops_keep_autograd_semantics_on_gpu():
+    w = torch.ones(3, device="cuda", requires_grad=True)
+    with pytest.raises(RuntimeError, match="leaf Variable that requires grad"):
+        w.add_(1.0)
+    with torch.no_grad():
+        w.mul_(2.0)  # allowed without grad, written in place
+    assert w.cpu().tolist() == [2.0, 2.0, 2.0] and w.requires_grad
+    y = w * 1.0
+    y.add_(torch.ones(3, device="cuda"))  # recorded: goes out of place and rebases history
+    y.sum().backward()
+    assert w.grad.cpu().tolist() == [1.0, 1.0, 1.0]
+    a = torch.ones(3, device="cuda", requires_grad=True)
+    b = torch.ones(3, device="cuda")
+    z = a * b
+    b.add_(1.0)  # b was saved for z's backward: the version check must notice
+    with pytest.raises(RuntimeError, match="modified by an inplace operation"):
+        z.sum().backward()
+    i = torch.ones(3, dtype=torch.int32, device="cuda")
+    with pytest.raises(RuntimeError, match="can't be cast"):
+        i.add_(0.5)
+
+
 def test_put_resolves_offsets_on_the_gpu_for_views():
     x = torch.arange(30.0).reshape(5, 6)
     index = torch.tensor([[0, -1], [5, 3]])

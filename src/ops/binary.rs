@@ -487,6 +487,40 @@ fn binary_forward(op: BinaryOp, a: Operand, b: Operand) -> Result<Tensor> {
     with_dtype!(compute, T, kernel::<T>(op, &ta, &tb))
 }
 
+/// `target op= other` in one GPU pass that reads and writes `target`, when autograd records
+/// nothing and no cast or broadcast of `target` is involved. Returns false (nothing done) in
+/// every other case: the caller computes out of place and commits, which also raises
+/// PyTorch's errors for the invalid cases.
+pub fn binary_in_place_gpu(target: &Tensor, op: BinaryOp, other: Operand) -> Result<bool> {
+    use crate::backend::gpu::elementwise::{update, Input};
+    if !target.device().is_gpu() {
+        return Ok(false);
+    }
+    let records = crate::autograd::mode::is_grad_enabled() && (target.requires_grad() || other.tensor().is_some_and(|t| t.requires_grad()));
+    let Ok((compute, out)) = op_dtypes(op, &Operand::Tensor(target), &other) else { return Ok(false) };
+    if records || compute != target.dtype() || out != target.dtype() || target.check_writable_overlap().is_err() {
+        return Ok(false);
+    }
+    let expanded;
+    let input = match other {
+        Operand::Scalar(s) => match Input::constant(s, compute) {
+            Some(c) => c,
+            None => return Ok(false),
+        },
+        Operand::Tensor(t) => {
+            if !t.device().is_gpu() || t.dtype() != compute {
+                return Ok(false);
+            }
+            let Ok(e) = t.expand(target.shape()) else { return Ok(false) };
+            expanded = e;
+            Input::Tensor(&expanded)
+        }
+    };
+    update(target, &[Input::Output, input], &gpu_expr(op, compute, out)?)?;
+    target.storage().bump_version();
+    Ok(true)
+}
+
 impl Tensor {
     pub fn binary(&self, other: &Tensor, op: BinaryOp) -> Result<Tensor> {
         binary(op, Operand::Tensor(self), Operand::Tensor(other))

@@ -27,8 +27,17 @@ impl PyTensor {
     }
     /// In-place form: compute, then write back with PyTorch's cast check.
     fn inplace<'py>(slf: Bound<'py, Self>, other: &Bound<PyAny>, op: BinaryOp) -> PyResult<Bound<'py, Self>> {
-        let r = slf.borrow().named(other, op)?;
-        crate::autograd::inplace::commit(&mut slf.borrow_mut().t, &r.t)?;
+        let o = args::require_operand(other, op.name(), "other")?;
+        PyTensor::apply_inplace(slf, op, &o)
+    }
+    /// `self op= o`: one pass into self on the GPU when autograd records nothing and no cast
+    /// is needed, else out of place and committed (history, cast check, saved aliases).
+    fn apply_inplace<'py>(slf: Bound<'py, Self>, op: BinaryOp, o: &OperandArg) -> PyResult<Bound<'py, Self>> {
+        let t = slf.borrow().t.clone();
+        if !crate::ops::binary::binary_in_place_gpu(&t, op, o.as_operand())? {
+            let r = binary(op, Operand::Tensor(&t), o.as_operand())?;
+            crate::autograd::inplace::commit(&mut slf.borrow_mut().t, &r)?;
+        }
         Ok(slf)
     }
     /// `other * alpha` for add/sub's `alpha=` keyword.
@@ -192,9 +201,8 @@ impl PyTensor {
     }
     #[pyo3(signature = (other, *, alpha=None))]
     fn add_<'py>(slf: Bound<'py, Self>, other: &Bound<PyAny>, alpha: Option<&Bound<PyAny>>) -> PyResult<Bound<'py, Self>> {
-        let r = slf.borrow().add(other, alpha)?;
-        crate::autograd::inplace::commit(&mut slf.borrow_mut().t, &r.t)?;
-        Ok(slf)
+        let o = PyTensor::scaled(other, alpha, "add")?;
+        PyTensor::apply_inplace(slf, BinaryOp::Add, &o)
     }
     #[pyo3(signature = (other, *, alpha=None))]
     fn sub(&self, other: &Bound<PyAny>, alpha: Option<&Bound<PyAny>>) -> PyResultT {
@@ -207,9 +215,8 @@ impl PyTensor {
     }
     #[pyo3(signature = (other, *, alpha=None))]
     fn sub_<'py>(slf: Bound<'py, Self>, other: &Bound<PyAny>, alpha: Option<&Bound<PyAny>>) -> PyResult<Bound<'py, Self>> {
-        let r = slf.borrow().sub(other, alpha)?;
-        crate::autograd::inplace::commit(&mut slf.borrow_mut().t, &r.t)?;
-        Ok(slf)
+        let o = PyTensor::scaled(other, alpha, "sub")?;
+        PyTensor::apply_inplace(slf, BinaryOp::Sub, &o)
     }
     #[pyo3(signature = (other, *, alpha=None))]
     fn rsub(&self, other: &Bound<PyAny>, alpha: Option<&Bound<PyAny>>) -> PyResultT {

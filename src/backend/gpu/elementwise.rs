@@ -19,6 +19,9 @@ pub enum Input<'a> {
     Tensor(&'a Tensor),
     /// A value of `dtype` as the 32 bits the kernel reads (float16 as float32 bits).
     Constant(DType, u32),
+    /// The output's own element (in-place ops: `x.add_(y)` reads and writes `x` in one pass;
+    /// a buffer cannot be bound for reading and writing at once).
+    Output,
 }
 
 impl<'a> Input<'a> {
@@ -44,6 +47,8 @@ pub enum Addr {
     Strided,
     /// A value in the operand's metadata block.
     Constant,
+    /// The output's element.
+    Output,
 }
 
 fn addressing(input: &Input) -> Addr {
@@ -51,6 +56,7 @@ fn addressing(input: &Input) -> Addr {
         Input::Tensor(t) if t.is_contiguous() => Addr::Contiguous,
         Input::Tensor(_) => Addr::Strided,
         Input::Constant(..) => Addr::Constant,
+        Input::Output => Addr::Output,
     }
 }
 
@@ -72,7 +78,7 @@ pub fn source(out_t: &str, out_contiguous: bool, inputs: &[(&str, Addr)], expr: 
     for (k, (t, addr)) in inputs.iter().enumerate() {
         let base = format!("(2u + {ndim_words} + {block}u * (1u + {ndim_words}))");
         block += 1;
-        if *addr != Addr::Constant {
+        if matches!(addr, Addr::Contiguous | Addr::Strided) {
             bindings.push_str(&format!("@group(0) @binding({binding}) var<storage, read> in{k}: array<{t}>;\n"));
             binding += 1;
         }
@@ -81,6 +87,7 @@ pub fn source(out_t: &str, out_contiguous: bool, inputs: &[(&str, Addr)], expr: 
             (Addr::Strided, _) => format!("in{k}[strided_index(i, {base})]"),
             (Addr::Constant, "f16") => format!("f16(bitcast<f32>(params[{base}]))"),
             (Addr::Constant, t) => format!("bitcast<{t}>(params[{base}])"),
+            (Addr::Output, _) => format!("out[{out_index}]"),
         };
         loads.push_str(&format!("    let x{k} = {load};\n"));
     }
@@ -106,6 +113,7 @@ fn metadata(shape: &[usize], out: Option<&Tensor>, inputs: &[Input]) -> Vec<u32>
                 m.push(*bits);
                 m.resize(m.len() + nd, 0);
             }
+            Input::Output => m.resize(m.len() + 1 + nd, 0),
         }
     }
     m
@@ -122,6 +130,7 @@ fn run(out: &Tensor, out_contiguous: bool, inputs: &[Input], expr: &str) -> Resu
         let dt = match input {
             Input::Tensor(t) => t.dtype(),
             Input::Constant(dt, _) => *dt,
+            Input::Output => out.dtype(),
         };
         specs.push((repr(dt)?.wgsl, addressing(input)));
     }
@@ -159,6 +168,20 @@ pub fn map_into(out: &Tensor, inputs: &[&Tensor], expr: &str) -> Result<()> {
         .map(|t| if t.same_storage(out) { copy_fresh(t) } else { Ok((*t).clone()) })
         .collect::<Result<_>>()?;
     let inputs: Vec<Input> = fresh.iter().map(Input::Tensor).collect();
+    run(out, out.is_contiguous() && out.offset() == 0, &inputs, expr)
+}
+
+/// `out = expr(x0, ...)` in place, where inputs may read `out` itself (`Input::Output`).
+/// Tensor inputs that share `out`'s buffer are copied first, as in `map_into`.
+pub fn update(out: &Tensor, inputs: &[Input], expr: &str) -> Result<()> {
+    let fresh: Vec<Option<Tensor>> = inputs
+        .iter()
+        .map(|input| match input {
+            Input::Tensor(t) if t.same_storage(out) => copy_fresh(t).map(Some),
+            _ => Ok(None),
+        })
+        .collect::<Result<_>>()?;
+    let inputs: Vec<Input> = inputs.iter().zip(&fresh).map(|(input, f)| f.as_ref().map_or(*input, Input::Tensor)).collect();
     run(out, out.is_contiguous() && out.offset() == 0, &inputs, expr)
 }
 

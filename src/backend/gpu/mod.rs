@@ -194,6 +194,9 @@ pub fn elementwise_op_sources() -> Vec<(String, String)> {
             let out = if op.is_comparison() { DType::Bool } else { dt };
             if let Ok(e) = binary::gpu_expr(op, dt, out) {
                 v.push((format!("binary {} {}", op.name(), dt.name()), elementwise::source(wgsl_type(out), true, &[(t, elementwise::Addr::Strided), (t, elementwise::Addr::Contiguous)], &e)));
+                if out == dt {
+                    v.push((format!("binary {} {} in place", op.name(), dt.name()), elementwise::source(wgsl_type(out), false, &[(t, elementwise::Addr::Output), (t, elementwise::Addr::Strided)], &e)));
+                }
                 if !matches!(dt, DType::F64 | DType::I64) {
                     v.push((format!("binary {} {} with a constant", op.name(), dt.name()), elementwise::source(wgsl_type(out), true, &[(t, elementwise::Addr::Contiguous), (t, elementwise::Addr::Constant)], &e)));
                 }

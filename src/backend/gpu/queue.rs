@@ -20,6 +20,10 @@ const ARENA_BYTES: u64 = 1 << 16;
 /// instead of creating a staging buffer each.
 const SMALL_UPLOAD: usize = 4096;
 const UPLOAD_ARENA_BYTES: u64 = 1 << 16;
+/// Readbacks up to this size (`.item()`, flags, counts) reuse one mappable buffer instead of
+/// creating one each time.
+const SMALL_READBACK: u64 = 4096;
+static READBACK_BUFFER: Mutex<Option<wgpu::Buffer>> = Mutex::new(None);
 
 struct Pending {
     encoder: Option<wgpu::CommandEncoder>,
@@ -251,19 +255,37 @@ pub fn readback(src: &GpuBuffer, offset: u64, nbytes: u64) -> Result<Vec<u8>> {
         return Ok(vec![]);
     }
     let size = nbytes.div_ceil(4) * 4;
-    let staging = ctx.device.create_buffer(&wgpu::BufferDescriptor {
-        label: Some("readback"),
-        size,
-        usage: wgpu::BufferUsages::MAP_READ | wgpu::BufferUsages::COPY_DST,
-        mapped_at_creation: false,
-    });
+    let staging_buffer = |size: u64| {
+        ctx.device.create_buffer(&wgpu::BufferDescriptor {
+            label: Some("readback"),
+            size,
+            usage: wgpu::BufferUsages::MAP_READ | wgpu::BufferUsages::COPY_DST,
+            mapped_at_creation: false,
+        })
+    };
+    if size > SMALL_READBACK {
+        return read_through(ctx, src, offset, nbytes, &staging_buffer(size));
+    }
+    // Held for the whole readback: the shared buffer is mapped by one reader at a time.
+    let mut shared = READBACK_BUFFER.lock().unwrap_or_else(|p| p.into_inner());
+    let staging = shared.take().unwrap_or_else(|| staging_buffer(SMALL_READBACK));
+    let out = read_through(ctx, src, offset, nbytes, &staging)?;
+    // Kept only after a clean unmap (an error leaves it out; the next reader makes a new one).
+    *shared = Some(staging);
+    Ok(out)
+}
+
+/// `readback` through the mappable `staging` buffer (at least `nbytes` rounded up to 4).
+fn read_through(ctx: &Context, src: &GpuBuffer, offset: u64, nbytes: u64, staging: &wgpu::Buffer) -> Result<Vec<u8>> {
+    let size = nbytes.div_ceil(4) * 4;
     let idx = {
         let mut p = pending();
-        encoder(ctx, &mut p).copy_buffer_to_buffer(src.raw(), offset, &staging, 0, size);
+        encoder(ctx, &mut p).copy_buffer_to_buffer(src.raw(), offset, staging, 0, size);
         submit(ctx, &mut p)
     };
     let (tx, rx) = std::sync::mpsc::channel();
-    staging.slice(..).map_async(wgpu::MapMode::Read, move |r| {
+    let range = staging.slice(..size);
+    range.map_async(wgpu::MapMode::Read, move |r| {
         let _ = tx.send(r);
     });
     wait(ctx, idx)?;
@@ -273,7 +295,7 @@ pub fn readback(src: &GpuBuffer, offset: u64, nbytes: u64) -> Result<Vec<u8>> {
         Err(_) => return Err(Error::Runtime("GPU readback did not complete".into())),
     }
     let out = {
-        let view = staging.slice(..).get_mapped_range().map_err(|e| Error::Runtime(format!("GPU readback failed: {e}")))?;
+        let view = range.get_mapped_range().map_err(|e| Error::Runtime(format!("GPU readback failed: {e}")))?;
         view[..nbytes as usize].to_vec()
     };
     staging.unmap();
