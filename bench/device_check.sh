@@ -8,11 +8,13 @@
 #   maturin build --release -o .whl      # the abi3 wheel installs on the device's Python 3.12
 # Then one call:  run(command="bash bench/device_check.sh", carry=[".gl", ".whl"], timeout_s=560)
 # Results land in $OUT: bench_gpu.md (the table BENCHMARKS.md records) and the test logs.
+# A dry run here on lavapipe: OUT=/tmp/out FERROTORCH_ALLOW_SOFTWARE_GPU=1 BENCH_FLAGS=--small \
+#   bash bench/device_check.sh
 set -uo pipefail
 REPO=$(pwd)
 OUT=${OUT:-/tmp/out}
 mkdir -p "$OUT"
-for f in .gl/*.deb; do dpkg -x "$f" /; done
+for f in .gl/*.deb; do [ -e "$f" ] && dpkg -x "$f" /; done
 ldconfig
 if [ -f /usr/local/nvidia/share/vulkan/icd.d/nvidia_icd.json ]; then
     export VK_DRIVER_FILES=/usr/local/nvidia/share/vulkan/icd.d/nvidia_icd.json
@@ -25,7 +27,7 @@ python3 -c "import ferrotorch as ft; print(ft.cuda.adapter_info())" 2>&1 | tee -
 # The benchmarks run from a copy of bench/ so that the repository's python/ (which has no
 # compiled extension here) is not imported instead of the installed wheel.
 cp -r "$REPO/bench" /tmp/bench
-(cd /tmp/bench && timeout 300 python3 bench_gpu.py --device gpu 2>&1 | tee "$OUT/bench_gpu.md")
+(cd /tmp/bench && timeout 300 python3 bench_gpu.py --device gpu ${BENCH_FLAGS:-} 2>&1 | tee "$OUT/bench_gpu.md")
 
 # The GPU test files on the real adapter (CI runs them on lavapipe).
 cp -r "$REPO/tests" /tmp/tests

@@ -69,11 +69,13 @@ fn is_index_dtype(d: DType) -> bool {
 /// The first index value outside `[lo, hi)`, if any. `index` must be int64.
 fn first_out_of_range(index: &Tensor, lo: i64, hi: i64) -> Option<i64> {
     if index.device().is_gpu() {
-        // One reduction and a readback instead of a scan on the host.
+        // Two reductions and one readback of both instead of a scan on the host.
         if index.numel() == 0 {
             return None;
         }
-        let (min, max) = (index.amin_forward(None, false).ok()?.item().ok()?.to_i64(), index.amax_forward(None, false).ok()?.item().ok()?.to_i64());
+        let bound = |t: Result<Tensor>| t.and_then(|t| t.reshape(&[1]));
+        let bounds = crate::ops::shape_ops::cat(&[bound(index.amin_forward(None, false)).ok()?, bound(index.amax_forward(None, false)).ok()?], 0).ok()?;
+        let [min, max] = bounds.to_vec::<i64>()[..] else { return None };
         return if min < lo { Some(min) } else if max >= hi { Some(max) } else { None };
     }
     let mut bad = None;
