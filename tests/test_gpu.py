@@ -538,6 +538,26 @@ def test_fused_adam_step_on_gpu_follows_cpu(dtype, kwargs):
     np.testing.assert_allclose(results[1], results[0], rtol=tol, atol=tol)
 
 
+@pytest.mark.parametrize("dtype", ["float32", "float16"])
+@pytest.mark.parametrize("kwargs", [dict(), dict(momentum=0.9), dict(momentum=0.8, dampening=0.3, weight_decay=0.1),
+                                    dict(momentum=0.9, nesterov=True, weight_decay=0.01, maximize=True)], ids=str)
+def test_fused_sgd_step_on_gpu_follows_cpu(dtype, kwargs):
+    rng = np.random.default_rng(1)
+    init = rng.standard_normal((37, 5)).astype(np.float32)
+    grads = [rng.standard_normal((37, 5)).astype(np.float32) for _ in range(3)]
+    results = []
+    dt = getattr(torch, dtype)
+    for device in ["cpu", "cuda"]:
+        p = torch.nn.Parameter(torch.tensor(init, dtype=dt, device=device))
+        opt = torch.optim.SGD([p], lr=0.05, **kwargs)
+        for g in grads:
+            p.grad = torch.tensor(g, dtype=dt, device=device)
+            opt.step()
+        results.append(p.detach().float().cpu().numpy())
+    tol = 5e-3 if dtype == "float16" else 1e-5
+    np.testing.assert_allclose(results[1], results[0], rtol=tol, atol=tol)
+
+
 def test_fused_adam_step_is_taken_only_where_it_applies():
     p, g = torch.ones(4, device="cuda"), torch.ones(4, device="cuda")
     m, v = torch.zeros(4, device="cuda"), torch.zeros(4, device="cuda")
@@ -550,6 +570,11 @@ def test_fused_adam_step_is_taken_only_where_it_applies():
     assert not torch._C._adam_step_(p, g, m, v.double(), *args)
     q = torch.ones(4, 2, device="cuda").t()
     assert not torch._C._adam_step_(q, q.contiguous(), q.contiguous(), q.contiguous(), *args)
+    # SGD: p - lr * (momentum * buf + grad)
+    p, buf = torch.ones(4, device="cuda"), torch.ones(4, device="cuda")
+    assert torch._C._sgd_step_(p, g, buf, 0.1, 0.5, 0.0, 0.0, False, False)
+    assert buf.cpu().tolist() == [1.5] * 4 and p.cpu().tolist() == pytest.approx([0.85] * 4)
+    assert not torch._C._sgd_step_(p, g, None, 0.1, 0.5, 0.0, 0.0, False, False)  # momentum needs its buffer
 
 
 def test_save_and_load_gpu_tensors(tmp_path):

@@ -1,5 +1,5 @@
-//! Fused optimizer steps: one pass over a parameter and its state instead of a dozen
-//! elementwise ops (each a full read and write of the tensor, and on the GPU a dispatch).
+//! Fused optimizer steps (Adam/AdamW, SGD): one pass over a parameter and its state instead of
+//! up to a dozen elementwise ops (each a full read and write of the tensor, and on the GPU a dispatch).
 //! The optimizers in `ferrotorch/optim/` call these when the tensors allow it and keep
 //! their op-by-op path for the rest (non-contiguous state, mixed devices or dtypes).
 use crate::dtype::DType;
@@ -50,21 +50,14 @@ impl AdamStep {
         self.scalars().map(|x| x as f32)
     }
 
-    /// Applies the step in place when every tensor is a contiguous float tensor of one dtype,
-    /// shape and device (float32/float64 on the CPU, float32/float16 on the GPU) and none
-    /// shares storage with another; returns whether it did.
+    /// Applies the step in place when the tensors allow it (see `fusable`); returns whether
+    /// it did.
     pub fn apply(&self, param: &Tensor, grad: &Tensor, exp_avg: &Tensor, exp_avg_sq: &Tensor, max_exp_avg_sq: Option<&Tensor>) -> Result<bool> {
         let all: Vec<&Tensor> = [param, grad, exp_avg, exp_avg_sq].into_iter().chain(max_exp_avg_sq).collect();
-        let (dt, device) = (param.dtype(), param.device());
-        let supported = match device {
-            Device::Cpu => matches!(dt, DType::F32 | DType::F64),
-            Device::Gpu => matches!(dt, DType::F32 | DType::F16),
-        };
-        let uniform = all.iter().all(|t| t.dtype() == dt && t.device() == device && t.shape() == param.shape() && t.is_contiguous());
-        let distinct = all.iter().enumerate().all(|(i, a)| all[i + 1..].iter().all(|b| !a.same_storage(b)));
-        if !(supported && uniform && distinct) {
+        if !fusable(&all) {
             return Ok(false);
         }
+        let (dt, device) = (param.dtype(), param.device());
         match (device, dt) {
             (Device::Gpu, _) => crate::backend::gpu::optim::adam(param, grad, exp_avg, exp_avg_sq, max_exp_avg_sq, self)?,
             (Device::Cpu, DType::F32) => self.cpu::<f32>(&all, |x| x as f32),
@@ -76,16 +69,13 @@ impl AdamStep {
         Ok(true)
     }
 
-    fn cpu<T: AdamFloat>(&self, all: &[&Tensor], from_f64: impl Fn(f64) -> T) {
+    fn cpu<T: StepFloat>(&self, all: &[&Tensor], from_f64: impl Fn(f64) -> T) {
         let [decay, wd, b1, one_minus_b1, b2, one_minus_b2, bc2, eps, neg_step] = self.scalars().map(from_f64);
         let n = all[0].numel();
         // SAFETY: the tensors are contiguous over [offset, offset + n) and share no storage
-        // (checked by `apply`); `grad` is only read.
-        fn slice<'a, T>(t: &'a Tensor, n: usize) -> &'a mut [T] {
-            unsafe { &mut t.storage().slice_mut::<T>()[t.offset()..t.offset() + n] }
-        }
-        let (p, g, m, v) = (slice::<T>(all[0], n), &*slice::<T>(all[1], n), slice::<T>(all[2], n), slice::<T>(all[3], n));
-        let mut max = all.get(4).map(|t| slice::<T>(t, n));
+        // (checked by `fusable`); `grad` is only read.
+        let (p, g, m, v) = unsafe { (window::<T>(all[0], n), &*window::<T>(all[1], n), window::<T>(all[2], n), window::<T>(all[3], n)) };
+        let mut max = all.get(4).map(|t| unsafe { window::<T>(t, n) });
         let (maximize, flags) = (self.maximize, self.flags());
         const CHUNK: usize = 1 << 14;
         let update = |p: &mut [T], g: &[T], m: &mut [T], v: &mut [T], mut max: Option<&mut [T]>| {
@@ -118,12 +108,107 @@ impl AdamStep {
     }
 }
 
-/// The float arithmetic the CPU step needs, for float32 and float64.
-trait AdamFloat: Copy + Send + Sync + PartialOrd + std::ops::Add<Output = Self> + std::ops::Mul<Output = Self> + std::ops::Div<Output = Self> + std::ops::Neg<Output = Self> {
+/// Whether a fused step can update these tensors (the parameter first): contiguous float
+/// tensors of one dtype, shape and device (float32/float64 on the CPU, float32/float16 on the
+/// GPU), no two sharing storage.
+fn fusable(all: &[&Tensor]) -> bool {
+    let (dt, device, shape) = (all[0].dtype(), all[0].device(), all[0].shape());
+    let supported = match device {
+        Device::Cpu => matches!(dt, DType::F32 | DType::F64),
+        Device::Gpu => matches!(dt, DType::F32 | DType::F16),
+    };
+    let uniform = all.iter().all(|t| t.dtype() == dt && t.device() == device && t.shape() == shape && t.is_contiguous());
+    let distinct = all.iter().enumerate().all(|(i, a)| all[i + 1..].iter().all(|b| !a.same_storage(b)));
+    supported && uniform && distinct
+}
+
+/// The `len`-element window of a contiguous tensor's storage, typed.
+///
+/// SAFETY: `t` is contiguous over `[offset, offset + len)` of a `T` storage and no other live
+/// slice of this call writes the same storage (`fusable` checked that none shares it).
+unsafe fn window<T>(t: &Tensor, len: usize) -> &mut [T] {
+    &mut t.storage().slice_mut::<T>()[t.offset()..t.offset() + len]
+}
+
+/// One SGD step's hyperparameters (PyTorch's `torch.optim.SGD`).
+#[derive(Debug, Clone, Copy)]
+pub struct SgdStep {
+    pub lr: f64,
+    pub momentum: f64,
+    pub dampening: f64,
+    pub weight_decay: f64,
+    pub nesterov: bool,
+    pub maximize: bool,
+}
+
+impl SgdStep {
+    /// Bits of the GPU kernel's flags word (see shaders/sgd.wgsl).
+    pub fn flags(&self) -> u32 {
+        u32::from(self.maximize) | (u32::from(self.weight_decay != 0.0) << 1) | (u32::from(self.momentum != 0.0) << 2) | (u32::from(self.nesterov) << 3)
+    }
+
+    fn scalars(&self) -> [f64; 4] {
+        [self.weight_decay, self.momentum, 1.0 - self.dampening, -self.lr]
+    }
+
+    pub fn float32_words(&self) -> [f32; 4] {
+        self.scalars().map(|x| x as f32)
+    }
+
+    /// Applies the step in place when the tensors allow it (see `fusable`); returns whether it
+    /// did. With momentum, the buffer must exist already (the first step creates it from the
+    /// gradient, op by op).
+    pub fn apply(&self, param: &Tensor, grad: &Tensor, momentum_buffer: Option<&Tensor>) -> Result<bool> {
+        let all: Vec<&Tensor> = [param, grad].into_iter().chain(momentum_buffer).collect();
+        if (self.momentum != 0.0) != momentum_buffer.is_some() || !fusable(&all) {
+            return Ok(false);
+        }
+        match (param.device(), param.dtype()) {
+            (Device::Gpu, _) => crate::backend::gpu::optim::sgd(param, grad, momentum_buffer, self)?,
+            (Device::Cpu, DType::F32) => self.cpu::<f32>(&all, |x| x as f32),
+            (Device::Cpu, _) => self.cpu::<f64>(&all, |x| x),
+        }
+        for t in [param].into_iter().chain(momentum_buffer) {
+            t.storage().bump_version();
+        }
+        Ok(true)
+    }
+
+    fn cpu<T: StepFloat>(&self, all: &[&Tensor], from_f64: impl Fn(f64) -> T) {
+        let [wd, momentum, one_minus_dampening, neg_lr] = self.scalars().map(from_f64);
+        let n = all[0].numel();
+        // SAFETY: see `window`; `grad` is only read.
+        let (p, g) = unsafe { (window::<T>(all[0], n), &*window::<T>(all[1], n)) };
+        let flags = self.flags();
+        let update = |p: &mut [T], g: &[T], mut buf: Option<&mut [T]>| {
+            for i in 0..p.len() {
+                let mut d = if flags & 1 != 0 { -g[i] } else { g[i] };
+                if flags & 2 != 0 {
+                    d = d + p[i] * wd;
+                }
+                if let Some(b) = buf.as_deref_mut() {
+                    b[i] = b[i] * momentum + d * one_minus_dampening;
+                    d = if flags & 8 != 0 { d + b[i] * momentum } else { b[i] };
+                }
+                p[i] = p[i] + d * neg_lr;
+            }
+        };
+        const CHUNK: usize = 1 << 14;
+        let chunks = p.par_chunks_mut(CHUNK).zip(g.par_chunks(CHUNK));
+        match all.get(2) {
+            // SAFETY: see `window`.
+            Some(b) => chunks.zip(unsafe { window::<T>(b, n) }.par_chunks_mut(CHUNK)).for_each(|((p, g), b)| update(p, g, Some(b))),
+            None => chunks.for_each(|(p, g)| update(p, g, None)),
+        }
+    }
+}
+
+/// The float arithmetic the CPU steps need, for float32 and float64.
+trait StepFloat: Copy + Send + Sync + PartialOrd + std::ops::Add<Output = Self> + std::ops::Mul<Output = Self> + std::ops::Div<Output = Self> + std::ops::Neg<Output = Self> {
     fn sqrt(self) -> Self;
     fn is_nan(self) -> bool;
 }
-impl AdamFloat for f32 {
+impl StepFloat for f32 {
     fn sqrt(self) -> Self {
         f32::sqrt(self)
     }
@@ -131,7 +216,7 @@ impl AdamFloat for f32 {
         f32::is_nan(self)
     }
 }
-impl AdamFloat for f64 {
+impl StepFloat for f64 {
     fn sqrt(self) -> Self {
         f64::sqrt(self)
     }

@@ -1,5 +1,5 @@
 //! Bindings of the fused optimizer steps (`crate::ops::optim`), for `ferrotorch/optim/`.
-use crate::ops::optim::AdamStep;
+use crate::ops::optim::{AdamStep, SgdStep};
 use crate::python::args;
 use pyo3::prelude::*;
 
@@ -32,7 +32,32 @@ fn _adam_step_(
     Ok(py.allow_threads(|| step.apply(&p, &g, &m, &v, max.as_ref()))?)
 }
 
+/// `_sgd_step_(param, grad, momentum_buffer, lr, momentum, dampening, weight_decay, nesterov,
+/// maximize) -> bool`: one fused SGD step in place; False (nothing changed) when the tensors do
+/// not allow it.
+#[pyfunction]
+#[allow(clippy::too_many_arguments)]
+fn _sgd_step_(
+    py: Python,
+    param: &Bound<PyAny>,
+    grad: &Bound<PyAny>,
+    momentum_buffer: Option<&Bound<PyAny>>,
+    lr: f64,
+    momentum: f64,
+    dampening: f64,
+    weight_decay: f64,
+    nesterov: bool,
+    maximize: bool,
+) -> PyResult<bool> {
+    let t = |obj: &Bound<PyAny>, name: &str| args::tensor(obj, "_sgd_step_", name);
+    let (p, g) = (t(param, "param")?, t(grad, "grad")?);
+    let buf = momentum_buffer.map(|x| t(x, "momentum_buffer")).transpose()?;
+    let step = SgdStep { lr, momentum, dampening, weight_decay, nesterov, maximize };
+    Ok(py.allow_threads(|| step.apply(&p, &g, buf.as_ref()))?)
+}
+
 pub fn register(m: &Bound<PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(_adam_step_, m)?)?;
+    m.add_function(wrap_pyfunction!(_sgd_step_, m)?)?;
     Ok(())
 }

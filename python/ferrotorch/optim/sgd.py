@@ -1,4 +1,5 @@
 """`optim.SGD`: stochastic gradient descent with momentum, dampening, Nesterov and weight decay."""
+from .. import _C
 from ..autograd.grad_mode import no_grad
 from .optimizer import Optimizer, _to_scalar, _check_lr, _check_flags
 
@@ -51,6 +52,12 @@ class SGD(Optimizer):
                 lr, momentum, dampening = _to_scalar(group["lr"]), group["momentum"], group["dampening"]
                 weight_decay, nesterov = group["weight_decay"], group["nesterov"]
                 for p in self._params_with_grad(group):
+                    buf = self.state[p].get("momentum_buffer") if momentum != 0 else None
+                    # One fused pass when the tensors allow it (the momentum buffer exists,
+                    # everything contiguous, one dtype and device).
+                    if (momentum == 0 or buf is not None) and _C._sgd_step_(
+                            p, p.grad, buf, lr, momentum, dampening, weight_decay, nesterov, group["maximize"]):
+                        continue
                     grad = -p.grad if group["maximize"] else p.grad
                     if weight_decay != 0:
                         grad = grad.add(p, alpha=weight_decay)
