@@ -516,46 +516,39 @@ def test_mlp_training_on_gpu_follows_cpu():
     assert gpu_losses[-1] < 0.5 * gpu_losses[0]
 
 
+def _train_on_both_devices(make_optimizer, dtype, steps=3):
+    """The parameter after `steps` optimizer steps with the same gradients, on the CPU and on the
+    GPU (float16 on the CPU goes op by op, rounding each step; the GPU takes the fused kernels)."""
+    rng = np.random.default_rng(0)
+    init = rng.standard_normal((37, 5)).astype(np.float32)
+    grads = [rng.standard_normal((37, 5)).astype(np.float32) for _ in range(steps)]
+    dt = getattr(torch, dtype)
+    results = []
+    for device in ["cpu", "cuda"]:
+        p = torch.nn.Parameter(torch.tensor(init, dtype=dt, device=device))
+        opt = make_optimizer([p])
+        for g in grads:
+            p.grad = torch.tensor(g, dtype=dt, device=device)
+            opt.step()
+        results.append(p.detach().float().cpu().numpy())
+    tol = 5e-3 if dtype == "float16" else 1e-5
+    np.testing.assert_allclose(results[1], results[0], rtol=tol, atol=tol)
+
+
 @pytest.mark.parametrize("dtype", ["float32", "float16"])
 @pytest.mark.parametrize("kwargs", [dict(), dict(weight_decay=0.1, amsgrad=True), dict(maximize=True, eps=1e-3),
                                     dict(decoupled=True, weight_decay=0.3, amsgrad=True)], ids=str)
 def test_fused_adam_step_on_gpu_follows_cpu(dtype, kwargs):
     kwargs = dict(kwargs)
     cls = torch.optim.AdamW if kwargs.pop("decoupled", False) else torch.optim.Adam
-    rng = np.random.default_rng(0)
-    init = rng.standard_normal((37, 5)).astype(np.float32)
-    grads = [rng.standard_normal((37, 5)).astype(np.float32) for _ in range(3)]
-    results = []
-    dt = getattr(torch, dtype)
-    for device in ["cpu", "cuda"]:  # float16 on the CPU goes op by op, rounding each step
-        p = torch.nn.Parameter(torch.tensor(init, dtype=dt, device=device))
-        opt = cls([p], lr=0.05, **kwargs)
-        for g in grads:
-            p.grad = torch.tensor(g, dtype=dt, device=device)
-            opt.step()
-        results.append(p.detach().float().cpu().numpy())
-    tol = 5e-3 if dtype == "float16" else 1e-5
-    np.testing.assert_allclose(results[1], results[0], rtol=tol, atol=tol)
+    _train_on_both_devices(lambda params: cls(params, lr=0.05, **kwargs), dtype)
 
 
 @pytest.mark.parametrize("dtype", ["float32", "float16"])
 @pytest.mark.parametrize("kwargs", [dict(), dict(momentum=0.9), dict(momentum=0.8, dampening=0.3, weight_decay=0.1),
                                     dict(momentum=0.9, nesterov=True, weight_decay=0.01, maximize=True)], ids=str)
 def test_fused_sgd_step_on_gpu_follows_cpu(dtype, kwargs):
-    rng = np.random.default_rng(1)
-    init = rng.standard_normal((37, 5)).astype(np.float32)
-    grads = [rng.standard_normal((37, 5)).astype(np.float32) for _ in range(3)]
-    results = []
-    dt = getattr(torch, dtype)
-    for device in ["cpu", "cuda"]:
-        p = torch.nn.Parameter(torch.tensor(init, dtype=dt, device=device))
-        opt = torch.optim.SGD([p], lr=0.05, **kwargs)
-        for g in grads:
-            p.grad = torch.tensor(g, dtype=dt, device=device)
-            opt.step()
-        results.append(p.detach().float().cpu().numpy())
-    tol = 5e-3 if dtype == "float16" else 1e-5
-    np.testing.assert_allclose(results[1], results[0], rtol=tol, atol=tol)
+    _train_on_both_devices(lambda params: torch.optim.SGD(params, lr=0.05, **kwargs), dtype)
 
 
 def test_fused_adam_step_is_taken_only_where_it_applies():
