@@ -163,16 +163,12 @@ pub fn map(inputs: &[&Tensor], shape: &[usize], out_dtype: DType, expr: &str) ->
 /// Writes `expr(x0, ...)` into the (possibly strided) view `out`. Inputs that share `out`'s
 /// buffer are copied first: a buffer cannot be bound for reading and writing at once.
 pub fn map_into(out: &Tensor, inputs: &[&Tensor], expr: &str) -> Result<()> {
-    let fresh: Vec<Tensor> = inputs
-        .iter()
-        .map(|t| if t.same_storage(out) { copy_fresh(t) } else { Ok((*t).clone()) })
-        .collect::<Result<_>>()?;
-    let inputs: Vec<Input> = fresh.iter().map(Input::Tensor).collect();
-    run(out, out.is_contiguous() && out.offset() == 0, &inputs, expr)
+    let inputs: Vec<Input> = inputs.iter().map(|t| Input::Tensor(t)).collect();
+    update(out, &inputs, expr)
 }
 
 /// `out = expr(x0, ...)` in place, where inputs may read `out` itself (`Input::Output`).
-/// Tensor inputs that share `out`'s buffer are copied first, as in `map_into`.
+/// Tensor inputs that share `out`'s buffer are copied first.
 pub fn update(out: &Tensor, inputs: &[Input], expr: &str) -> Result<()> {
     let fresh: Vec<Option<Tensor>> = inputs
         .iter()
