@@ -332,6 +332,50 @@ def test_matmul_transposed_batched_broadcast_and_dtypes():
     close(cpu_np(torch.from_numpy(m.astype(np.float32)).cuda() @ torch.ones(4, device="cuda")), m.astype(np.float32).sum(1), 1e-5, 1e-5)
 
 
+def _layout(a, layout):
+    """`a` on the GPU as a row-major ("n") or column-major ("t", a transposed view) matrix."""
+    if layout == "n":
+        return torch.from_numpy(a).cuda()
+    return torch.from_numpy(np.ascontiguousarray(np.swapaxes(a, -1, -2))).cuda().mT
+
+
+# Shapes whose dims are multiples of 4 take the float32 vec4 kernel (64- or 128-wide tiles);
+# the last two cases are misaligned and fall back to the scalar kernel.
+@pytest.mark.parametrize("m,k,n", [(4, 4, 4), (1, 4, 8), (68, 36, 132), (130, 8, 260), (256, 20, 72), (6, 5, 7), (12, 4, 6)])
+@pytest.mark.parametrize("la,lb", [("n", "n"), ("n", "t"), ("t", "n"), ("t", "t")])
+def test_matmul_float32_layouts_match_numpy(m, k, n, la, lb):
+    rng = np.random.default_rng(m * 1000 + k * 10 + n)
+    a = rng.standard_normal((m, k)).astype(np.float32)
+    b = rng.standard_normal((k, n)).astype(np.float32)
+    close(cpu_np(_layout(a, la) @ _layout(b, lb)), a @ b, 1e-4, 1e-4)
+
+
+def test_matmul_vec4_batched_offsets_and_large_tiles():
+    rng = np.random.default_rng(8)
+    # 2 x 8 x 8 tiles of 128: the 128-wide kernel; B's batch is broadcast (stride 0).
+    a = rng.standard_normal((2, 1024, 8)).astype(np.float32)
+    b = rng.standard_normal((8, 1024)).astype(np.float32)
+    close(cpu_np(_layout(a, "n") @ _layout(b, "t")), a @ b, 1e-4, 1e-4)
+    # Views starting 4 rows in (offset 4 * 12 elements), and an offset of 1 (misaligned).
+    big = rng.standard_normal((3, 20, 12)).astype(np.float32)
+    w = rng.standard_normal((12, 8)).astype(np.float32)
+    g, gw = torch.from_numpy(big).cuda(), torch.from_numpy(w).cuda()
+    close(cpu_np(g[:, 4:, :] @ gw), big[:, 4:, :] @ w, 1e-4, 1e-4)
+    close(cpu_np(g[:, :, 1:9] @ gw[:8]), big[:, :, 1:9] @ w[:8], 1e-4, 1e-4)
+    # Gradients of a linear layer run through the same kernel (x @ W.T, g @ W, g.T @ x).
+    x = torch.from_numpy(rng.standard_normal((16, 12)).astype(np.float32)).cuda().requires_grad_()
+    lin = torch.nn.Linear(12, 8).cuda()
+    lin(x).square().sum().backward()
+    xc = x.detach().cpu().requires_grad_()
+    lc = torch.nn.Linear(12, 8)
+    with torch.no_grad():
+        lc.weight.copy_(lin.weight.cpu())
+        lc.bias.copy_(lin.bias.cpu())
+    lc(xc).square().sum().backward()
+    close(cpu_np(x.grad), xc.grad.numpy(), 1e-4, 1e-4)
+    close(cpu_np(lin.weight.grad), lc.weight.grad.numpy(), 1e-4, 1e-4)
+
+
 # ----------------------------------------------------------------------------- random
 def test_rand_matches_cpu_stream_element_for_element():
     torch.manual_seed(123)

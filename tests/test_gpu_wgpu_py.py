@@ -119,3 +119,24 @@ def test_matmul_kernel_standalone(device):
     tiles = ((m + 63) // 64) * ((n + 63) // 64)
     out = _run(dev, _source("matmul float32"), [meta, np.zeros(m * n, np.float32), a, b], tiles)[1]
     np.testing.assert_allclose(out.reshape(m, n), a @ b, rtol=1e-4, atol=1e-4)
+
+
+@pytest.mark.parametrize("variant", ["64 a_k_contiguous=true b_k_contiguous=false", "128 a_k_contiguous=false b_k_contiguous=true"])
+def test_matmul_vec4_kernel_standalone(device, variant):
+    dev, _ = device
+    tile = int(variant.split()[0])
+    m, k, n = 68, 36, 132
+    rng = np.random.default_rng(3)
+    a = rng.standard_normal((m, k)).astype(np.float32)
+    b = rng.standard_normal((k, n)).astype(np.float32)
+    # The same metadata as the scalar kernel; column-major operands are passed transposed.
+    a_rows = "a_k_contiguous=true" in variant
+    b_rows = "b_k_contiguous=false" in variant
+    a_buf = a if a_rows else np.ascontiguousarray(a.T)
+    b_buf = b if b_rows else np.ascontiguousarray(b.T)
+    a_strides = (k, 1) if a_rows else (1, m)
+    b_strides = (n, 1) if b_rows else (1, k)
+    meta = np.array([1, 0, m, n, k, 0, *a_strides, 0, *b_strides], np.uint32)
+    tiles = ((m + tile - 1) // tile) * ((n + tile - 1) // tile)
+    out = _run(dev, _source(f"matmul_vec4 {variant}"), [meta, np.zeros(m * n, np.float32), a_buf, b_buf], tiles)[1]
+    np.testing.assert_allclose(out.reshape(m, n), a @ b, rtol=1e-4, atol=1e-4)
