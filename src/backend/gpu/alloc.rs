@@ -143,6 +143,8 @@ fn create(ctx: &Context, size: u64) -> Option<wgpu::Buffer> {
 
 /// Destroys every cached (unused) buffer.
 pub fn empty_cache() {
+    // Cached bind groups hold their buffers; without them the buffers below are really freed.
+    super::queue::forget_bind_groups();
     with_pool(|p| {
         for (class, v) in p.free.drain() {
             p.reserved -= class * v.len() as u64;

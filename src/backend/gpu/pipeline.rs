@@ -78,11 +78,44 @@ pub fn module_source(kernel: &str) -> String {
     format!("{}{}\n{}\n{}\n{}\n{}\n{}", enables(kernel), PRELUDE, f32_helpers, f64_helpers, f64_math, integer_pow(kernel), kernel)
 }
 
-/// A compiled kernel and its bind group layout (looked up once: wgpu registers a new layout
-/// handle on every query).
+/// A compiled kernel and its bind group layout.
 pub struct Kernel {
     pub pipeline: wgpu::ComputePipeline,
     pub layout: wgpu::BindGroupLayout,
+}
+
+/// The bind group layout of a kernel, read from its module: binding 0 (the metadata) takes a
+/// dynamic offset, so that one bind group serves every dispatch of the kernel over the same
+/// buffers (`queue::dispatch` caches them); the other bindings are storage buffers, read-only
+/// or not as the shader declares them. As in wgpu's automatic layouts, bindings that the entry
+/// point never uses are left out (a specialisation may not touch every declared buffer); the
+/// metadata binding is always there, as `queue::dispatch` always binds it.
+fn layout_entries(src: &str) -> std::result::Result<Vec<wgpu::BindGroupLayoutEntry>, String> {
+    let module = naga::front::wgsl::parse_str(src).map_err(|e| e.emit_to_string(src))?;
+    let info = naga::valid::Validator::new(naga::valid::ValidationFlags::all(), naga::valid::Capabilities::all())
+        .validate(&module)
+        .map_err(|e| e.emit_to_string(src))?;
+    let uses = info.get_entry_point(0);
+    let mut entries = vec![];
+    for (handle, var) in module.global_variables.iter() {
+        let (Some(binding), naga::AddressSpace::Storage { access }) = (&var.binding, var.space) else {
+            continue;
+        };
+        if uses[handle].is_empty() && binding.binding != 0 {
+            continue;
+        }
+        entries.push(wgpu::BindGroupLayoutEntry {
+            binding: binding.binding,
+            visibility: wgpu::ShaderStages::COMPUTE,
+            ty: wgpu::BindingType::Buffer {
+                ty: wgpu::BufferBindingType::Storage { read_only: !access.contains(naga::StorageAccess::STORE) },
+                has_dynamic_offset: binding.binding == 0,
+                min_binding_size: None,
+            },
+            count: None,
+        });
+    }
+    Ok(entries)
 }
 
 static CACHE: Mutex<Option<HashMap<String, Arc<Kernel>>>> = Mutex::new(None);
@@ -99,14 +132,21 @@ pub fn get_fallible(key: &str, source: impl FnOnce() -> Result<String>) -> Resul
     }
     let ctx = context::get()?;
     let src = module_source(&source()?);
+    let entries = layout_entries(&src).map_err(|e| Error::Runtime(format!("internal error: GPU kernel '{key}' failed to parse: {e}")))?;
     let scope = ctx.device.push_error_scope(wgpu::ErrorFilter::Validation);
+    let layout = ctx.device.create_bind_group_layout(&wgpu::BindGroupLayoutDescriptor { label: Some(key), entries: &entries });
+    let pipeline_layout = ctx.device.create_pipeline_layout(&wgpu::PipelineLayoutDescriptor {
+        label: Some(key),
+        bind_group_layouts: &[Some(&layout)],
+        immediate_size: 0,
+    });
     let module = ctx.device.create_shader_module(wgpu::ShaderModuleDescriptor {
         label: Some(key),
         source: wgpu::ShaderSource::Wgsl(src.as_str().into()),
     });
     let pipeline = ctx.device.create_compute_pipeline(&wgpu::ComputePipelineDescriptor {
         label: Some(key),
-        layout: None,
+        layout: Some(&pipeline_layout),
         module: &module,
         entry_point: Some("main"),
         compilation_options: Default::default(),
@@ -115,7 +155,6 @@ pub fn get_fallible(key: &str, source: impl FnOnce() -> Result<String>) -> Resul
     if let Some(e) = pollster::block_on(scope.pop()) {
         return Err(Error::Runtime(format!("internal error: GPU kernel '{key}' failed to compile: {e}")));
     }
-    let layout = pipeline.get_bind_group_layout(0);
     let p = Arc::new(Kernel { pipeline, layout });
     CACHE.lock().unwrap_or_else(|p| p.into_inner()).get_or_insert_with(HashMap::new).insert(key.to_string(), p.clone());
     Ok(p)

@@ -2,12 +2,18 @@
 //! submitted in batches, or when data must come back to the host (`.item()`, `.numpy()`, ...).
 //!
 //! Per-dispatch metadata (shapes, strides, offsets) is appended to a host-side arena that is
-//! written to its own GPU buffer when the batch is submitted; each dispatch binds its slice of
-//! it. A batch's arena is never reused by a later batch, so metadata uploads cannot race with
-//! pending work that reads them.
+//! written to one GPU buffer when the batch is submitted; each dispatch reads its slice of it.
+//! Reusing that buffer for every batch is safe: a queue write is ordered after all work
+//! submitted before it, so it cannot race with an earlier batch that still reads the buffer.
+//!
+//! Bind groups are cached per (kernel, buffers): the metadata binding takes a dynamic offset,
+//! so the group does not depend on where a dispatch's metadata lies. A training loop in steady
+//! state reuses the same buffers (see `alloc`), so it creates no new bind groups either.
 use super::alloc::GpuBuffer;
 use super::context::{self, Context};
+use super::pipeline::Kernel;
 use crate::error::{Error, Result};
+use std::collections::HashMap;
 use std::sync::Mutex;
 use std::time::Duration;
 
@@ -16,6 +22,12 @@ use std::time::Duration;
 const BATCH: usize = 128;
 /// Metadata arena size (bytes); a batch that fills it is submitted early.
 const ARENA_BYTES: u64 = 1 << 16;
+/// A dispatch sees its metadata through a window of this many bytes at a dynamic offset.
+/// Larger metadata (many dims and operands) gets a bind group of its own, not cached.
+const META_WINDOW: u64 = 4096;
+/// Cached bind groups; the cache is emptied when it reaches this size (a workload that keeps
+/// meeting new buffers gains nothing from it) and by `alloc::empty_cache`.
+const MAX_BIND_GROUPS: usize = 4096;
 /// Uploads up to this size (Python scalars, small tensors) share the batch's upload arena
 /// instead of creating a staging buffer each.
 const SMALL_UPLOAD: usize = 4096;
@@ -25,15 +37,27 @@ const UPLOAD_ARENA_BYTES: u64 = 1 << 16;
 const SMALL_READBACK: u64 = 4096;
 static READBACK_BUFFER: Mutex<Option<wgpu::Buffer>> = Mutex::new(None);
 
+/// A cached bind group's identity: the kernel (kernels live for the whole process, so the
+/// address is never reused) and the buffers bound after the metadata. Holding the buffers
+/// keeps their ids from being reused while the entry exists.
+#[derive(PartialEq, Eq, Hash)]
+struct GroupKey {
+    kernel: usize,
+    buffers: Vec<wgpu::Buffer>,
+}
+
 struct Pending {
     encoder: Option<wgpu::CommandEncoder>,
     /// The compute pass consecutive dispatches share (opening one per dispatch costs more than
     /// the dispatch); ended before anything else is recorded on the encoder.
     pass: Option<wgpu::ComputePass<'static>>,
+    /// The metadata buffer every batch reuses, and this batch's words for it.
     arena: Option<wgpu::Buffer>,
     meta: Vec<u32>,
-    /// Small uploads of this batch: their bytes are written to `upload_arena` when the batch is
-    /// submitted (before its commands run), and copied out in stream order by the encoder.
+    groups: Option<HashMap<GroupKey, wgpu::BindGroup>>,
+    /// Small uploads of this batch: their bytes are written to `upload_arena` (reused by every
+    /// batch, as `arena` is) when the batch is submitted, before its commands run, and copied
+    /// out in stream order by the encoder.
     upload_arena: Option<wgpu::Buffer>,
     uploads: Vec<u8>,
     dispatches: usize,
@@ -44,6 +68,7 @@ static PENDING: Mutex<Pending> = Mutex::new(Pending {
     pass: None,
     arena: None,
     meta: Vec::new(),
+    groups: None,
     upload_arena: None,
     uploads: Vec::new(),
     dispatches: 0,
@@ -72,16 +97,12 @@ fn compute_pass<'a>(ctx: &Context, p: &'a mut Pending) -> &'a mut wgpu::ComputeP
 fn submit(ctx: &Context, p: &mut Pending) -> Option<wgpu::SubmissionIndex> {
     p.pass = None;
     let enc = p.encoder.take()?;
-    if let Some(arena) = p.arena.take() {
-        if !p.meta.is_empty() {
-            ctx.queue.write_buffer(&arena, 0, words_as_bytes(&p.meta));
-        }
+    if let (Some(arena), false) = (&p.arena, p.meta.is_empty()) {
+        ctx.queue.write_buffer(arena, 0, words_as_bytes(&p.meta));
     }
     p.meta.clear();
-    if let Some(arena) = p.upload_arena.take() {
-        if !p.uploads.is_empty() {
-            ctx.queue.write_buffer(&arena, 0, &p.uploads);
-        }
+    if let (Some(arena), false) = (&p.upload_arena, p.uploads.is_empty()) {
+        ctx.queue.write_buffer(arena, 0, &p.uploads);
     }
     p.uploads.clear();
     p.dispatches = 0;
@@ -129,10 +150,28 @@ pub struct Binding<'a> {
     pub buffer: &'a wgpu::Buffer,
 }
 
+/// A bind group for `kernel`: `meta_bytes` of the arena from `offset` at binding 0 (to which
+/// the dispatch adds its dynamic offset), then `buffers`.
+fn bind_group(ctx: &Context, kernel: &Kernel, arena: &wgpu::Buffer, offset: u64, meta_bytes: u64, buffers: &[Binding]) -> wgpu::BindGroup {
+    let mut entries = vec![wgpu::BindGroupEntry {
+        binding: 0,
+        resource: wgpu::BindingResource::Buffer(wgpu::BufferBinding { buffer: arena, offset, size: std::num::NonZeroU64::new(meta_bytes) }),
+    }];
+    for (i, b) in buffers.iter().enumerate() {
+        entries.push(wgpu::BindGroupEntry { binding: i as u32 + 1, resource: b.buffer.as_entire_binding() });
+    }
+    ctx.device.create_bind_group(&wgpu::BindGroupDescriptor { label: None, layout: &kernel.layout, entries: &entries })
+}
+
+/// Drops the cached bind groups, and with them their hold on buffers (`empty_cache`).
+pub fn forget_bind_groups() {
+    pending().groups = None;
+}
+
 /// Records one dispatch of `kernel` over `workgroups` workgroups,
 /// binding `meta` at binding 0 and `buffers` at 1.. in order. Grids beyond the 65,535-workgroup
 /// limit fold into a second dimension; kernels compute their linear index from both.
-pub fn dispatch(kernel: &super::pipeline::Kernel, meta: &[u32], buffers: &[Binding], workgroups: u64) -> Result<()> {
+pub fn dispatch(kernel: &Kernel, meta: &[u32], buffers: &[Binding], workgroups: u64) -> Result<()> {
     let ctx = context::get()?;
     if workgroups == 0 {
         return Ok(());
@@ -144,41 +183,45 @@ pub fn dispatch(kernel: &super::pipeline::Kernel, meta: &[u32], buffers: &[Bindi
     }
     let align = (ctx.limits.min_storage_buffer_offset_alignment as usize / 4).max(1);
     let mut p = pending();
-    let needed = (meta.len().max(1) + align) as u64 * 4;
-    if p.meta.len() as u64 * 4 + needed > ARENA_BYTES || p.dispatches >= BATCH {
+    let meta_bytes = meta.len().max(1) as u64 * 4;
+    let mut start = p.meta.len().div_ceil(align) * align;
+    let capacity = p.arena.as_ref().map_or(ARENA_BYTES, |a| a.size() - META_WINDOW);
+    if start as u64 * 4 + meta_bytes > capacity || p.dispatches >= BATCH {
         submit(ctx, &mut p);
+        start = 0;
     }
-    if p.arena.is_none() {
+    if meta_bytes > capacity || p.arena.is_none() {
+        // First use, or metadata larger than the arena (nothing is pending now): a new arena,
+        // which the cached groups do not bind.
+        p.groups = None;
         p.arena = Some(ctx.device.create_buffer(&wgpu::BufferDescriptor {
             label: Some("metadata"),
-            size: ARENA_BYTES.max(needed),
+            size: ARENA_BYTES.max(meta_bytes) + META_WINDOW,
             usage: wgpu::BufferUsages::STORAGE | wgpu::BufferUsages::COPY_DST,
             mapped_at_creation: false,
         }));
     }
-    let start = p.meta.len().div_ceil(align) * align;
     p.meta.resize(start, 0);
     p.meta.extend_from_slice(meta);
     if meta.is_empty() {
         p.meta.push(0);
     }
-    let meta_len = (p.meta.len() - start) as u64 * 4;
     let arena = p.arena.clone().expect("arena created above");
-    let mut entries = vec![wgpu::BindGroupEntry {
-        binding: 0,
-        resource: wgpu::BindingResource::Buffer(wgpu::BufferBinding { buffer: &arena, offset: start as u64 * 4, size: std::num::NonZeroU64::new(meta_len) }),
-    }];
-    for (i, b) in buffers.iter().enumerate() {
-        entries.push(wgpu::BindGroupEntry { binding: i as u32 + 1, resource: b.buffer.as_entire_binding() });
-    }
-    let group = ctx.device.create_bind_group(&wgpu::BindGroupDescriptor {
-        label: None,
-        layout: &kernel.layout,
-        entries: &entries,
-    });
+    let offset = start as u64 * 4;
+    let (group, dynamic_offset) = if meta_bytes <= META_WINDOW {
+        let key = GroupKey { kernel: kernel as *const Kernel as usize, buffers: buffers.iter().map(|b| b.buffer.clone()).collect() };
+        let groups = p.groups.get_or_insert_with(HashMap::new);
+        if groups.len() >= MAX_BIND_GROUPS && !groups.contains_key(&key) {
+            groups.clear();
+        }
+        let group = groups.entry(key).or_insert_with(|| bind_group(ctx, kernel, &arena, 0, META_WINDOW, buffers));
+        (group.clone(), offset as u32)
+    } else {
+        (bind_group(ctx, kernel, &arena, offset, meta_bytes, buffers), 0)
+    };
     let pass = compute_pass(ctx, &mut p);
     pass.set_pipeline(&kernel.pipeline);
-    pass.set_bind_group(0, &group, &[]);
+    pass.set_bind_group(0, &group, &[dynamic_offset]);
     pass.dispatch_workgroups(x as u32, y as u32, 1);
     p.dispatches += 1;
     Ok(())
