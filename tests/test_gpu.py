@@ -473,6 +473,26 @@ def test_caching_allocator_steady_state():
     assert torch.cuda.memory_reserved() >= torch.cuda.memory_allocated()
 
 
+def test_dispatches_read_their_own_metadata_through_cached_bind_groups():
+    # The same kernel over the same buffers with different views, in one batch: one cached
+    # bind group, each dispatch at its own metadata offset.
+    x = torch.arange(16.0, device="cuda")
+    y = torch.ones(4, device="cuda")
+    outs = [x[i:i + 4] + y for i in range(0, 16, 4)]
+    assert [o.tolist() for o in outs] == [[float(i + j + 1) for j in range(4)] for i in range(0, 16, 4)]
+    # More distinct buffer sets than the cache holds (it empties itself and goes on).
+    many = [y + float(i) for i in range(5000)]
+    assert [m[0].item() for m in many[::1000]] == [1.0, 1001.0, 2001.0, 3001.0, 4001.0]
+    # Metadata larger than the dynamic-offset window (600 strided dims) takes its own group.
+    t = torch.arange(6.0).reshape([1] * 600 + [2, 3]).cuda().transpose(-1, -2)
+    close(cpu_np((t * 2 + t).reshape(3, 2)), np.arange(6.0).reshape(2, 3).T * 3)
+    assert t.sum().item() == 15.0
+    # Emptying the cache drops the groups; later dispatches build new ones.
+    del many
+    torch.cuda.empty_cache()
+    assert (x[4:8] + y).tolist() == [5.0, 6.0, 7.0, 8.0]
+
+
 def test_shader_sources_are_exposed():
     src = torch._C._gpu_shader_sources()
     assert len(src) > 500 and all("@compute" in s for _, s in src)
