@@ -9,8 +9,10 @@
 var<workgroup> acc: array<{{ACC_T}}, 256>;
 var<workgroup> arg: array<u32, 256>;
 
+// Logical element j of the input: through the strides, or (for a contiguous view) at
+// offset + j without the per-dim divisions.
 fn load(j: u32) -> {{ACC_T}} {
-    let x = in0[strided_index(j, 2u + params[1])];
+    let x = in0[{{INDEX}}];
     return {{TO_ACC}};
 }
 

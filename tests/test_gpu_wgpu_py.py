@@ -96,15 +96,18 @@ def test_elementwise_kernels_standalone(device):
     np.testing.assert_array_equal(lt, (a < b).astype(np.uint32))
 
 
-def test_reduction_kernel_standalone(device):
+@pytest.mark.parametrize("layout", ["", " contiguous"])
+def test_reduction_kernel_standalone(device, layout):
     dev, _ = device
     n = 5000
     a = np.random.default_rng(1).standard_normal(n).astype(np.float32)
     # meta: n, ndim, shape, input (offset, stride), then groups, inner, chunk, chunks, divisor.
-    meta = np.array([n, 1, n, 0, 1, 1, n, n, 1, n], np.uint32)
-    out = _run(dev, _source("reduce Sum float32"), [meta, np.zeros(1, np.float32), a], 1)[1]
+    # An offset of 7 elements: the contiguous variant reads from offset + j.
+    meta = np.array([n, 1, n, 7, 1, 1, n, n, 1, n], np.uint32)
+    buf = np.concatenate([np.full(7, 1e6, np.float32), a])
+    out = _run(dev, _source("reduce Sum float32" + layout), [meta, np.zeros(1, np.float32), buf], 1)[1]
     np.testing.assert_allclose(out[0], a.astype(np.float64).sum(), rtol=1e-4, atol=1e-3)
-    out = _run(dev, _source("reduce Max float32"), [meta, np.zeros(1, np.float32), a], 1)[1]
+    out = _run(dev, _source("reduce Max float32" + layout), [meta, np.zeros(1, np.float32), buf], 1)[1]
     assert out[0] == a.max()
 
 

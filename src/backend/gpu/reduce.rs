@@ -50,7 +50,8 @@ fn is_nan_expr(dt: DType) -> &'static str {
     }
 }
 
-pub fn source(op: ReduceOp, input: DType, out: DType) -> String {
+/// `contiguous`: the input view is row-major contiguous, so element j lies at offset + j.
+pub fn source(op: ReduceOp, input: DType, out: DType, contiguous: bool) -> String {
     use ReduceOp::*;
     let acc = acc_dtype(input);
     let (acc_t, in_t, out_t) = (wgsl_type(acc), wgsl_type(input), wgsl_type(out));
@@ -96,6 +97,7 @@ pub fn source(op: ReduceOp, input: DType, out: DType) -> String {
             ("COMBINE", combine),
             ("FINAL", &fin),
             ("STORE_INDEX", store_index),
+            ("INDEX", if contiguous { "params[2u + params[1]] + j" } else { "strided_index(j, 2u + params[1])" }),
         ],
     )
 }
@@ -109,8 +111,9 @@ fn pass(op: ReduceOp, view: &Tensor, groups: usize, inner: usize, chunk: usize, 
         return Ok((out, idx));
     }
     let (in_t, out_t) = (repr(view.dtype())?.wgsl, repr(out_dtype)?.wgsl);
-    let key = format!("reduce|{op:?}|{in_t}|{out_t}|{:?}", view.dtype());
-    let p = pipeline::get(&key, || source(op, view.dtype(), out_dtype))?;
+    let contiguous = view.is_contiguous();
+    let key = format!("reduce|{op:?}|{in_t}|{out_t}|{:?}|{contiguous}", view.dtype());
+    let p = pipeline::get(&key, || source(op, view.dtype(), out_dtype, contiguous))?;
     let mut meta = vec![view.numel() as u32, view.ndim() as u32];
     meta.extend(view.shape().iter().map(|&s| s as u32));
     meta.push(view.offset() as u32);
@@ -152,7 +155,8 @@ pub fn sources() -> Vec<(String, String)> {
     let mut v = vec![];
     for op in [Sum, Mean, Prod, Max, Min, ArgMax, ArgMin] {
         for dt in [DType::F32, DType::F16, DType::F64, DType::I32, DType::I64, DType::Bool] {
-            v.push((format!("reduce {op:?} {}", dt.name()), source(op, dt, dt)));
+            v.push((format!("reduce {op:?} {}", dt.name()), source(op, dt, dt, false)));
+            v.push((format!("reduce {op:?} {} contiguous", dt.name()), source(op, dt, dt, true)));
         }
     }
     v
