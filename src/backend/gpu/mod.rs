@@ -2,8 +2,8 @@
 //!
 //! * `context`: adapter choice, device, features, limits, error capture.
 //! * `alloc`: the caching allocator.
-//! * `queue`: the batched command stream, uploads and readbacks.
-//! * `pipeline`: shader specialisation and the pipeline cache.
+//! * `queue`: the batched command stream, cached bind groups, uploads and readbacks.
+//! * `pipeline`: shader specialisation, bind group layouts and the pipeline cache.
 //! * kernel families: `elementwise`, `reduce`, `matmul`, `index`, `conv`, `scan`, `sort`,
 //!   `segment`, `random`, `optim`.
 //!
