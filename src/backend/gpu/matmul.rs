@@ -176,6 +176,18 @@ pub fn sources() -> Vec<(String, String)> {
 #[cfg(test)]
 mod tests {
     use super::{vec4_plan, Layout, Vec4Plan};
+    use crate::tensor::Tensor;
+
+    #[test]
+    fn layouts_of_tensor_views_pick_the_vec4_kernel() {
+        let a = Tensor::from_vec((0..64).map(|x| x as f32).collect(), &[8, 8]).unwrap();
+        let at = a.t().unwrap();
+        let plan = |x: &Tensor, y: &Tensor| vec4_plan(&Layout::of(x), &Layout::of(y), 1);
+        assert_eq!(plan(&a, &at), Some(Vec4Plan { tile: 64, a_k_contiguous: true, b_k_contiguous: true }));
+        assert_eq!(plan(&at, &a), Some(Vec4Plan { tile: 64, a_k_contiguous: false, b_k_contiguous: false }));
+        let odd = Tensor::from_vec((0..42).map(|x| x as f32).collect(), &[6, 7]).unwrap();
+        assert_eq!(plan(&odd, &odd.t().unwrap()), None);
+    }
 
     fn row_major<'a>(rows: usize, cols: usize, offset: usize) -> Layout<'a> {
         Layout { rows, cols, row_stride: cols, col_stride: 1, offset, batch_shape: &[], batch_strides: &[] }
@@ -201,6 +213,9 @@ mod tests {
         // Neither dim unit-stride (a strided slice).
         let strided = Layout { row_stride: 16, col_stride: 2, ..row_major(8, 8, 0) };
         assert_eq!(plan(&strided, &row_major(8, 8, 0), 1), None);
+        // A size-1 dim's stride never moves, odd or not.
+        let one_row = Layout { rows: 1, row_stride: 3, ..row_major(1, 8, 0) };
+        assert!(plan(&one_row, &row_major(8, 4, 0), 1).is_some());
         // A broadcast batch (stride 0) is aligned.
         let broadcast = Layout { batch_shape: &[5], batch_strides: &[0], ..row_major(8, 8, 0) };
         assert!(plan(&broadcast, &row_major(8, 8, 0), 5).is_some());

@@ -95,12 +95,20 @@ fn layout_entries(src: &str) -> std::result::Result<Vec<wgpu::BindGroupLayoutEnt
     let info = naga::valid::Validator::new(naga::valid::ValidationFlags::all(), naga::valid::Capabilities::all())
         .validate(&module)
         .map_err(|e| e.emit_to_string(src))?;
-    let uses = info.get_entry_point(0);
+    let main = module.entry_points.iter().position(|e| e.name == "main").ok_or("no entry point 'main'")?;
+    let uses = info.get_entry_point(main);
     let mut entries = vec![];
     for (handle, var) in module.global_variables.iter() {
-        let (Some(binding), naga::AddressSpace::Storage { access }) = (&var.binding, var.space) else {
+        let Some(binding) = &var.binding else {
             continue;
         };
+        // Kernels bind storage buffers in group 0 only (what `queue::dispatch` binds).
+        let naga::AddressSpace::Storage { access } = var.space else {
+            return Err(format!("binding {} is not a storage buffer", binding.binding));
+        };
+        if binding.group != 0 {
+            return Err(format!("binding {} is in group {}, not 0", binding.binding, binding.group));
+        }
         if uses[handle].is_empty() && binding.binding != 0 {
             continue;
         }
@@ -156,8 +164,11 @@ pub fn get_fallible(key: &str, source: impl FnOnce() -> Result<String>) -> Resul
         return Err(Error::Runtime(format!("internal error: GPU kernel '{key}' failed to compile: {e}")));
     }
     let p = Arc::new(Kernel { pipeline, layout });
-    CACHE.lock().unwrap_or_else(|p| p.into_inner()).get_or_insert_with(HashMap::new).insert(key.to_string(), p.clone());
-    Ok(p)
+    // Two threads may compile the same key at once (optimizer steps release the GIL): the
+    // first one cached stays, so a kernel's address (which keys cached bind groups) is never
+    // freed and reused.
+    let mut cache = CACHE.lock().unwrap_or_else(|p| p.into_inner());
+    Ok(cache.get_or_insert_with(HashMap::new).entry(key.to_string()).or_insert(p).clone())
 }
 
 /// Parses and validates a module with naga, as wgpu would (all optional capabilities on).

@@ -118,7 +118,13 @@ fn words_as_bytes(w: &[u32]) -> &[u8] {
 pub fn flush() -> Result<()> {
     let ctx = context::get()?;
     submit(ctx, &mut pending());
-    ctx.take_uncaptured()
+    take_errors(ctx)
+}
+
+/// The first error wgpu reported since the last sync point. The cached bind groups are dropped
+/// with it: one of them may be the invalid object the error was about.
+fn take_errors(ctx: &Context) -> Result<()> {
+    ctx.take_uncaptured().inspect_err(|_| forget_bind_groups())
 }
 
 fn timeout() -> Duration {
@@ -134,7 +140,7 @@ fn wait(ctx: &Context, index: Option<wgpu::SubmissionIndex>) -> Result<()> {
         }
         e => Error::Runtime(format!("GPU error while waiting: {e}")),
     })?;
-    ctx.take_uncaptured()
+    take_errors(ctx)
 }
 
 /// Submits and waits until the GPU has finished everything (`cuda.synchronize()`).
