@@ -356,6 +356,16 @@ def test_matmul_vec4_batched_offsets_and_large_tiles():
     a = rng.standard_normal((2, 1024, 8)).astype(np.float32)
     b = rng.standard_normal((8, 1024)).astype(np.float32)
     close(cpu_np(_layout(a, "n") @ _layout(b, "t")), a @ b, 1e-4, 1e-4)
+    close(cpu_np(_layout(a, "t") @ _layout(b, "n")), a @ b, 1e-4, 1e-4)
+    # 70,000 batches of 4x4 products: more workgroups than one grid dimension holds (folded).
+    x = rng.standard_normal((70000, 4, 4)).astype(np.float32)
+    w4 = rng.standard_normal((4, 4)).astype(np.float32)
+    close(cpu_np(torch.from_numpy(x).cuda() @ torch.from_numpy(w4).cuda()), x @ w4, 1e-4, 1e-4)
+    # A's batch broadcast; size-1 dims whose strides are not multiples of 4.
+    close(cpu_np(torch.from_numpy(w4).cuda() @ torch.from_numpy(x[:3]).cuda()), w4 @ x[:3], 1e-4, 1e-4)
+    m = rng.standard_normal((8, 7)).astype(np.float32)
+    gm = torch.from_numpy(m).cuda()
+    close(cpu_np(gm[:1, :4] @ torch.from_numpy(w4).cuda()), m[:1, :4] @ w4, 1e-4, 1e-4)
     # Views starting 4 rows in (offset 4 * 12 elements), and an offset of 1 (misaligned).
     big = rng.standard_normal((3, 20, 12)).astype(np.float32)
     w = rng.standard_normal((12, 8)).astype(np.float32)
@@ -615,6 +625,19 @@ def test_fused_sgd_step_on_gpu_follows_cpu(dtype, kwargs):
     _train_on_both_devices(lambda params: torch.optim.SGD(params, lr=0.05, **kwargs), dtype)
 
 
+@pytest.mark.parametrize("dtype", ["float32", "float16"])
+@pytest.mark.parametrize("cls,kwargs", [
+    ("RMSprop", dict(lr=0.01)),
+    ("RMSprop", dict(lr=0.01, alpha=0.9, weight_decay=0.1, momentum=0.5)),
+    ("RMSprop", dict(lr=0.01, alpha=0.8, centered=True)),
+    ("RMSprop", dict(lr=0.01, alpha=0.8, centered=True, momentum=0.9, maximize=True)),
+    ("Adagrad", dict(lr=0.1)),
+    ("Adagrad", dict(lr=0.1, lr_decay=0.5, weight_decay=0.1, initial_accumulator_value=0.3, eps=1e-4, maximize=True)),
+], ids=str)
+def test_fused_rmsprop_and_adagrad_steps_on_gpu_follow_cpu(dtype, cls, kwargs):
+    _train_on_both_devices(lambda params: getattr(torch.optim, cls)(params, **kwargs), dtype)
+
+
 def test_fused_adam_step_is_taken_only_where_it_applies():
     p, g = torch.ones(4, device="cuda"), torch.ones(4, device="cuda")
     m, v = torch.zeros(4, device="cuda"), torch.zeros(4, device="cuda")
@@ -632,6 +655,19 @@ def test_fused_adam_step_is_taken_only_where_it_applies():
     assert torch._C._sgd_step_(p, g, buf, 0.1, 0.5, 0.0, 0.0, False, False)
     assert buf.cpu().tolist() == [1.5] * 4 and p.cpu().tolist() == pytest.approx([0.85] * 4)
     assert not torch._C._sgd_step_(p, g, None, 0.1, 0.5, 0.0, 0.0, False, False)  # momentum needs its buffer
+    # RMSprop: v = (1 - alpha) g^2 = 1, p -= lr * g / (sqrt(v) + eps); with momentum the buffer
+    # takes g / (sqrt(v) + eps) on top of momentum * buffer.
+    for buf, expected in [(None, 0.98), (torch.ones(4, device="cuda"), 1 - 0.01 * (0.5 + 2.0))]:
+        p, v, g2 = torch.ones(4, device="cuda"), torch.zeros(4, device="cuda"), torch.full((4,), 2.0, device="cuda")
+        momentum = 0.0 if buf is None else 0.5
+        assert torch._C._rmsprop_step_(p, g2, v, buf, None, 0.01, 0.75, 0.0, 0.0, momentum, False)
+        assert v.cpu().tolist() == [1.0] * 4 and p.cpu().tolist() == pytest.approx([expected] * 4)
+    assert not torch._C._rmsprop_step_(p, g2, v, None, None, 0.01, 0.75, 0.0, 0.0, 0.5, False)  # no buffer
+    # Adagrad: sum += g^2, p -= clr * g / (sqrt(sum) + eps)
+    p, s = torch.ones(4, device="cuda"), torch.full((4,), 3.0, device="cuda")
+    assert torch._C._adagrad_step_(p, g, s, 0.1, 0.0, 0.0, False)
+    assert s.cpu().tolist() == [4.0] * 4 and p.cpu().tolist() == pytest.approx([0.95] * 4)
+    assert not torch._C._adagrad_step_(p, g, s.double(), 0.1, 0.0, 0.0, False)
 
 
 def test_save_and_load_gpu_tensors(tmp_path):

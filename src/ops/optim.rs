@@ -1,4 +1,4 @@
-//! Fused optimizer steps (Adam/AdamW, SGD): one pass over a parameter and its state instead of
+//! Fused optimizer steps (Adam/AdamW, SGD, RMSprop, Adagrad): one pass over a parameter and its state instead of
 //! up to a dozen elementwise ops (each a full read and write of the tensor, and on the GPU a dispatch).
 //! The optimizers in `ferrotorch/optim/` call these when the tensors allow it and keep
 //! their op-by-op path for the rest (non-contiguous state, mixed devices or dtypes).
@@ -203,8 +203,180 @@ impl SgdStep {
     }
 }
 
+/// A contiguous tensor's elements, shared by the parallel chunks of a CPU step; each chunk
+/// takes only its own range of them.
+struct Elements<T> {
+    ptr: *mut T,
+}
+
+// SAFETY: the chunks of one step touch disjoint ranges (see `range`).
+unsafe impl<T: Send> Sync for Elements<T> {}
+
+impl<T> Elements<T> {
+    /// SAFETY: as `window`.
+    unsafe fn of(t: &Tensor, len: usize) -> Self {
+        Elements { ptr: unsafe { window::<T>(t, len) }.as_mut_ptr() }
+    }
+
+    /// SAFETY: `r` lies within the window, and no other live slice covers it.
+    #[allow(clippy::mut_from_ref)]
+    unsafe fn range(&self, r: &std::ops::Range<usize>) -> &mut [T] {
+        unsafe { std::slice::from_raw_parts_mut(self.ptr.add(r.start), r.len()) }
+    }
+}
+
+/// Runs `update` over `0..n` in parallel chunks of consecutive indices.
+fn par_ranges(n: usize, update: impl Fn(std::ops::Range<usize>) + Sync) {
+    const CHUNK: usize = 1 << 14;
+    (0..n.div_ceil(CHUNK)).into_par_iter().for_each(|c| update(c * CHUNK..((c + 1) * CHUNK).min(n)));
+}
+
+/// One RMSprop step's hyperparameters (PyTorch's `torch.optim.RMSprop`).
+#[derive(Debug, Clone, Copy)]
+pub struct RmspropStep {
+    pub lr: f64,
+    pub alpha: f64,
+    pub eps: f64,
+    pub weight_decay: f64,
+    pub momentum: f64,
+    pub maximize: bool,
+}
+
+impl RmspropStep {
+    /// Bits of the GPU kernel's flags word (see shaders/rmsprop.wgsl); momentum and centering
+    /// are known from which buffers are present.
+    pub fn flags(&self) -> u32 {
+        u32::from(self.maximize) | (u32::from(self.weight_decay != 0.0) << 1)
+    }
+
+    fn scalars(&self) -> [f64; 5] {
+        [self.weight_decay, self.alpha, 1.0 - self.alpha, self.eps, self.momentum]
+    }
+
+    pub fn float32_words(&self) -> [f32; 6] {
+        let [wd, a, one_minus_a, eps, momentum] = self.scalars();
+        [wd, a, one_minus_a, eps, momentum, -self.lr].map(|x| x as f32)
+    }
+
+    /// Applies the step in place when the tensors allow it (see `fusable`); returns whether it
+    /// did. `momentum_buffer` is present exactly when momentum > 0, `grad_avg` when centered.
+    pub fn apply(&self, param: &Tensor, grad: &Tensor, square_avg: &Tensor, momentum_buffer: Option<&Tensor>, grad_avg: Option<&Tensor>) -> Result<bool> {
+        let all: Vec<&Tensor> = [param, grad, square_avg].into_iter().chain(momentum_buffer).chain(grad_avg).collect();
+        if (self.momentum > 0.0) != momentum_buffer.is_some() || !fusable(&all) {
+            return Ok(false);
+        }
+        match (param.device(), param.dtype()) {
+            (Device::Gpu, _) => crate::backend::gpu::optim::rmsprop(param, grad, square_avg, momentum_buffer, grad_avg, self)?,
+            (Device::Cpu, DType::F32) => self.cpu::<f32>(param, grad, square_avg, momentum_buffer, grad_avg, |x| x as f32),
+            (Device::Cpu, _) => self.cpu::<f64>(param, grad, square_avg, momentum_buffer, grad_avg, |x| x),
+        }
+        for t in [param, square_avg].into_iter().chain(momentum_buffer).chain(grad_avg) {
+            t.storage().bump_version();
+        }
+        Ok(true)
+    }
+
+    fn cpu<T: StepFloat>(&self, param: &Tensor, grad: &Tensor, square_avg: &Tensor, momentum_buffer: Option<&Tensor>, grad_avg: Option<&Tensor>, from_f64: impl Fn(f64) -> T) {
+        let [wd, alpha, one_minus_alpha, eps, momentum] = self.scalars().map(&from_f64);
+        let neg_lr = from_f64(-self.lr);
+        let n = param.numel();
+        let flags = self.flags();
+        // SAFETY: the tensors are contiguous and share no storage (`fusable`); `grad` is only read.
+        let (p, g, v) = unsafe { (Elements::<T>::of(param, n), Elements::<T>::of(grad, n), Elements::<T>::of(square_avg, n)) };
+        let (buf, avg) = unsafe { (momentum_buffer.map(|t| Elements::<T>::of(t, n)), grad_avg.map(|t| Elements::<T>::of(t, n))) };
+        par_ranges(n, |r| {
+            // SAFETY: each chunk takes its own range.
+            let (p, g, v) = unsafe { (p.range(&r), &*g.range(&r), v.range(&r)) };
+            let (mut buf, mut avg) = unsafe { (buf.as_ref().map(|b| b.range(&r)), avg.as_ref().map(|a| a.range(&r))) };
+            for i in 0..p.len() {
+                let mut gi = if flags & 1 != 0 { -g[i] } else { g[i] };
+                if flags & 2 != 0 {
+                    gi = gi + p[i] * wd;
+                }
+                v[i] = v[i] * alpha + (gi * gi) * one_minus_alpha;
+                let denom = match avg.as_deref_mut() {
+                    Some(a) => {
+                        a[i] = a[i] * alpha + gi * one_minus_alpha;
+                        (v[i] - a[i] * a[i]).sqrt() + eps
+                    }
+                    None => v[i].sqrt() + eps,
+                };
+                let step = match buf.as_deref_mut() {
+                    Some(b) => {
+                        b[i] = b[i] * momentum + gi / denom;
+                        b[i]
+                    }
+                    None => gi / denom,
+                };
+                p[i] = p[i] + step * neg_lr;
+            }
+        });
+    }
+}
+
+/// One Adagrad step's hyperparameters (PyTorch's `torch.optim.Adagrad`), with this step's
+/// decayed learning rate `clr = lr / (1 + (step - 1) * lr_decay)`.
+#[derive(Debug, Clone, Copy)]
+pub struct AdagradStep {
+    pub clr: f64,
+    pub eps: f64,
+    pub weight_decay: f64,
+    pub maximize: bool,
+}
+
+impl AdagradStep {
+    /// Bits of the GPU kernel's flags word (see shaders/adagrad.wgsl).
+    pub fn flags(&self) -> u32 {
+        u32::from(self.maximize) | (u32::from(self.weight_decay != 0.0) << 1)
+    }
+
+    fn scalars(&self) -> [f64; 3] {
+        [self.weight_decay, self.eps, -self.clr]
+    }
+
+    pub fn float32_words(&self) -> [f32; 3] {
+        self.scalars().map(|x| x as f32)
+    }
+
+    /// Applies the step in place when the tensors allow it (see `fusable`); returns whether it did.
+    pub fn apply(&self, param: &Tensor, grad: &Tensor, sum: &Tensor) -> Result<bool> {
+        if !fusable(&[param, grad, sum]) {
+            return Ok(false);
+        }
+        match (param.device(), param.dtype()) {
+            (Device::Gpu, _) => crate::backend::gpu::optim::adagrad(param, grad, sum, self)?,
+            (Device::Cpu, DType::F32) => self.cpu::<f32>(param, grad, sum, |x| x as f32),
+            (Device::Cpu, _) => self.cpu::<f64>(param, grad, sum, |x| x),
+        }
+        for t in [param, sum] {
+            t.storage().bump_version();
+        }
+        Ok(true)
+    }
+
+    fn cpu<T: StepFloat>(&self, param: &Tensor, grad: &Tensor, sum: &Tensor, from_f64: impl Fn(f64) -> T) {
+        let [wd, eps, neg_clr] = self.scalars().map(from_f64);
+        let n = param.numel();
+        let flags = self.flags();
+        // SAFETY: the tensors are contiguous and share no storage (`fusable`); `grad` is only read.
+        let (p, g, s) = unsafe { (Elements::<T>::of(param, n), Elements::<T>::of(grad, n), Elements::<T>::of(sum, n)) };
+        par_ranges(n, |r| {
+            // SAFETY: each chunk takes its own range.
+            let (p, g, s) = unsafe { (p.range(&r), &*g.range(&r), s.range(&r)) };
+            for i in 0..p.len() {
+                let mut gi = if flags & 1 != 0 { -g[i] } else { g[i] };
+                if flags & 2 != 0 {
+                    gi = gi + p[i] * wd;
+                }
+                s[i] = s[i] + gi * gi;
+                p[i] = p[i] + (gi / (s[i].sqrt() + eps)) * neg_clr;
+            }
+        });
+    }
+}
+
 /// The float arithmetic the CPU steps need, for float32 and float64.
-trait StepFloat: Copy + Send + Sync + PartialOrd + std::ops::Add<Output = Self> + std::ops::Mul<Output = Self> + std::ops::Div<Output = Self> + std::ops::Neg<Output = Self> {
+trait StepFloat: Copy + Send + Sync + PartialOrd + std::ops::Add<Output = Self> + std::ops::Sub<Output = Self> + std::ops::Mul<Output = Self> + std::ops::Div<Output = Self> + std::ops::Neg<Output = Self> {
     fn sqrt(self) -> Self;
     fn is_nan(self) -> bool;
 }

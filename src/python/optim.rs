@@ -1,5 +1,5 @@
 //! Bindings of the fused optimizer steps (`crate::ops::optim`), for `ferrotorch/optim/`.
-use crate::ops::optim::{AdamStep, SgdStep};
+use crate::ops::optim::{AdagradStep, AdamStep, RmspropStep, SgdStep};
 use crate::python::args;
 use pyo3::prelude::*;
 
@@ -56,7 +56,47 @@ fn _sgd_step_(
     Ok(py.allow_threads(|| step.apply(&p, &g, buf.as_ref()))?)
 }
 
+/// `_rmsprop_step_(param, grad, square_avg, momentum_buffer, grad_avg, lr, alpha, eps,
+/// weight_decay, momentum, maximize) -> bool`: one fused RMSprop step in place (centered when
+/// `grad_avg` is given); False (nothing changed) when the tensors do not allow it.
+#[pyfunction]
+#[allow(clippy::too_many_arguments)]
+fn _rmsprop_step_(
+    py: Python,
+    param: &Bound<PyAny>,
+    grad: &Bound<PyAny>,
+    square_avg: &Bound<PyAny>,
+    momentum_buffer: Option<&Bound<PyAny>>,
+    grad_avg: Option<&Bound<PyAny>>,
+    lr: f64,
+    alpha: f64,
+    eps: f64,
+    weight_decay: f64,
+    momentum: f64,
+    maximize: bool,
+) -> PyResult<bool> {
+    let t = |obj: &Bound<PyAny>, name: &str| args::tensor(obj, "_rmsprop_step_", name);
+    let (p, g, v) = (t(param, "param")?, t(grad, "grad")?, t(square_avg, "square_avg")?);
+    let buf = momentum_buffer.map(|x| t(x, "momentum_buffer")).transpose()?;
+    let avg = grad_avg.map(|x| t(x, "grad_avg")).transpose()?;
+    let step = RmspropStep { lr, alpha, eps, weight_decay, momentum, maximize };
+    Ok(py.allow_threads(|| step.apply(&p, &g, &v, buf.as_ref(), avg.as_ref()))?)
+}
+
+/// `_adagrad_step_(param, grad, sum, clr, eps, weight_decay, maximize) -> bool`: one fused
+/// Adagrad step in place with this step's decayed learning rate `clr`; False (nothing changed)
+/// when the tensors do not allow it.
+#[pyfunction]
+fn _adagrad_step_(py: Python, param: &Bound<PyAny>, grad: &Bound<PyAny>, sum: &Bound<PyAny>, clr: f64, eps: f64, weight_decay: f64, maximize: bool) -> PyResult<bool> {
+    let t = |obj: &Bound<PyAny>, name: &str| args::tensor(obj, "_adagrad_step_", name);
+    let (p, g, s) = (t(param, "param")?, t(grad, "grad")?, t(sum, "sum")?);
+    let step = AdagradStep { clr, eps, weight_decay, maximize };
+    Ok(py.allow_threads(|| step.apply(&p, &g, &s))?)
+}
+
 pub fn register(m: &Bound<PyModule>) -> PyResult<()> {
+    m.add_function(wrap_pyfunction!(_rmsprop_step_, m)?)?;
+    m.add_function(wrap_pyfunction!(_adagrad_step_, m)?)?;
     m.add_function(wrap_pyfunction!(_adam_step_, m)?)?;
     m.add_function(wrap_pyfunction!(_sgd_step_, m)?)?;
     Ok(())

@@ -70,10 +70,13 @@ class Adagrad(Optimizer):
                     state = self._init_state(p, group)
                     state["step"] += 1
                     step = state["step"].item()
+                    clr = lr / (1 + (step - 1) * lr_decay)
+                    # One fused pass when the tensors allow it (contiguous, one dtype and device).
+                    if _C._adagrad_step_(p, p.grad, state["sum"], clr, eps, weight_decay, group["maximize"]):
+                        continue
                     grad = -p.grad if group["maximize"] else p.grad
                     if weight_decay != 0:
                         grad = grad.add(p, alpha=weight_decay)
-                    clr = lr / (1 + (step - 1) * lr_decay)
                     state["sum"].add_(grad * grad)
                     std = state["sum"].sqrt().add_(eps)
                     p.add_(grad / std, alpha=-clr)

@@ -66,9 +66,14 @@ class RMSprop(Optimizer):
                             state["momentum_buffer"] = _C.zeros_like(p)
                         if centered:
                             state["grad_avg"] = _C.zeros_like(p)
-                    grad = -p.grad if group["maximize"] else p.grad
-                    square_avg = state["square_avg"]
                     state["step"] += 1
+                    square_avg = state["square_avg"]
+                    # One fused pass when the tensors allow it (contiguous, one dtype and device).
+                    if _C._rmsprop_step_(p, p.grad, square_avg, state.get("momentum_buffer") if momentum > 0 else None,
+                                         state.get("grad_avg") if centered else None, lr, alpha, eps, weight_decay,
+                                         momentum, group["maximize"]):
+                        continue
+                    grad = -p.grad if group["maximize"] else p.grad
                     if weight_decay != 0:
                         grad = grad.add(p, alpha=weight_decay)
                     square_avg.mul_(alpha).add_(grad * grad, alpha=1 - alpha)
