@@ -10,24 +10,6 @@
 var<workgroup> tile_a: array<array<{{ACC_T}}, 64>, 16>;
 var<workgroup> tile_b: array<array<{{ACC_T}}, 64>, 16>;
 
-// The offset of matrix `b` of the operand whose block starts at `base` (offset, rs, cs, strides...).
-fn batch_offset(b: u32, base: u32) -> u32 {
-    let nb = params[1];
-    var rem = b;
-    var off = params[base];
-    var d = nb;
-    loop {
-        if (d == 0u) {
-            break;
-        }
-        let size = params[1u + d];
-        off += (rem % size) * params[base + 2u + d];
-        rem = rem / size;
-        d -= 1u;
-    }
-    return off;
-}
-
 @compute @workgroup_size(256)
 fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_index) lid: u32,
         @builtin(num_workgroups) nwg: vec3<u32>) {

@@ -37,23 +37,6 @@ struct Operand {
     outer: u32,
 }
 
-// The offset of matrix `b` of the operand whose block starts at `base` (offset, rs, cs, strides...).
-fn batch_offset(b: u32, base: u32) -> u32 {
-    var rem = b;
-    var off = params[base];
-    var d = params[1];
-    loop {
-        if (d == 0u) {
-            break;
-        }
-        let size = params[1u + d];
-        off += (rem % size) * params[base + 2u + d];
-        rem = rem / size;
-        d -= 1u;
-    }
-    return off;
-}
-
 // The vec4 invocation `lid` stages from an operand's tile starting at (outer0, k0), zero
 // outside the matrix. `k_contiguous`: the vec4 runs along K (else along the outer dim).
 fn load(lid: u32, op: Operand, outer0: u32, k0: u32, K: u32, k_contiguous: bool, from_lhs: bool) -> vec4<f32> {
@@ -77,28 +60,26 @@ fn load(lid: u32, op: Operand, outer0: u32, k0: u32, K: u32, k_contiguous: bool,
     return rhs[i];
 }
 
-// Writes what `load` returned into the k-major tile.
-fn store_a(lid: u32, v: vec4<f32>) {
-    if (A_K_CONTIGUOUS) {
-        let o = lid / (BK / 4u);
-        let k = (lid % (BK / 4u)) * 4u;
-        for (var c = 0u; c < 4u; c++) {
-            tile_a[(k + c) * VM + o / 4u][o % 4u] = v[c];
+// Writes what `load` returned into the k-major tile of A or B: a vec4 along K is spread over
+// four tile rows, one along M (or N) is a vec4 of one row.
+fn store(lid: u32, v: vec4<f32>, k_contiguous: bool, to_a: bool) {
+    if (!k_contiguous) {
+        if (to_a) {
+            tile_a[lid] = v;
+        } else {
+            tile_b[lid] = v;
         }
-    } else {
-        tile_a[lid] = v;
+        return;
     }
-}
-
-fn store_b(lid: u32, v: vec4<f32>) {
-    if (B_K_CONTIGUOUS) {
-        let o = lid / (BK / 4u);
-        let k = (lid % (BK / 4u)) * 4u;
-        for (var c = 0u; c < 4u; c++) {
-            tile_b[(k + c) * VM + o / 4u][o % 4u] = v[c];
+    let o = lid / (BK / 4u);
+    let k = (lid % (BK / 4u)) * 4u;
+    for (var c = 0u; c < 4u; c++) {
+        let at = (k + c) * VM + o / 4u;
+        if (to_a) {
+            tile_a[at][o % 4u] = v[c];
+        } else {
+            tile_b[at][o % 4u] = v[c];
         }
-    } else {
-        tile_b[lid] = v;
     }
 }
 
@@ -134,8 +115,8 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_index) 
     var next_a = load(lid, a, row0, 0u, K, A_K_CONTIGUOUS, true);
     var next_b = load(lid, b, col0, 0u, K, B_K_CONTIGUOUS, false);
     for (var k0 = 0u; k0 < K; k0 += BK) {
-        store_a(lid, next_a);
-        store_b(lid, next_b);
+        store(lid, next_a, A_K_CONTIGUOUS, true);
+        store(lid, next_b, B_K_CONTIGUOUS, false);
         workgroupBarrier();
         if (k0 + BK < K) {
             next_a = load(lid, a, row0, k0 + BK, K, A_K_CONTIGUOUS, true);

@@ -25,7 +25,7 @@ pub struct AdamStep {
 }
 
 impl AdamStep {
-    /// Bits of the GPU kernel's flags word (see shaders/optim.wgsl).
+    /// Bits of the GPU kernel's flags word (see shaders/optim_adam.wgsl).
     pub fn flags(&self) -> u32 {
         let decay = self.weight_decay != 0.0;
         u32::from(self.maximize) | (u32::from(decay && self.decoupled) << 1) | (u32::from(decay && !self.decoupled) << 2)
@@ -142,7 +142,7 @@ pub struct SgdStep {
 }
 
 impl SgdStep {
-    /// Bits of the GPU kernel's flags word (see shaders/sgd.wgsl).
+    /// Bits of the GPU kernel's flags word (see shaders/optim_sgd.wgsl).
     pub fn flags(&self) -> u32 {
         u32::from(self.maximize) | (u32::from(self.weight_decay != 0.0) << 1) | (u32::from(self.momentum != 0.0) << 2) | (u32::from(self.nesterov) << 3)
     }
@@ -243,7 +243,7 @@ pub struct RmspropStep {
 }
 
 impl RmspropStep {
-    /// Bits of the GPU kernel's flags word (see shaders/rmsprop.wgsl); momentum and centering
+    /// Bits of the GPU kernel's flags word (see shaders/optim_rmsprop.wgsl); momentum and centering
     /// are known from which buffers are present.
     pub fn flags(&self) -> u32 {
         u32::from(self.maximize) | (u32::from(self.weight_decay != 0.0) << 1)
@@ -325,7 +325,7 @@ pub struct AdagradStep {
 }
 
 impl AdagradStep {
-    /// Bits of the GPU kernel's flags word (see shaders/adagrad.wgsl).
+    /// Bits of the GPU kernel's flags word (see shaders/optim_adagrad.wgsl).
     pub fn flags(&self) -> u32 {
         u32::from(self.maximize) | (u32::from(self.weight_decay != 0.0) << 1)
     }

@@ -11,6 +11,8 @@ use crate::tensor::Tensor;
 
 const TEMPLATE: &str = include_str!("../../../shaders/matmul.wgsl");
 const VEC4_TEMPLATE: &str = include_str!("../../../shaders/matmul_vec4.wgsl");
+/// `batch_offset`, which both kernels use.
+const BATCH: &str = include_str!("../../../shaders/matmul_batch.wgsl");
 /// Output tile of the scalar kernel.
 const TILE: usize = 64;
 /// The vec4 kernel takes 128x128 tiles once that still gives this many workgroups, enough to
@@ -24,7 +26,8 @@ fn acc_dtype(dt: DType) -> DType {
 
 pub fn source(dt: DType) -> String {
     let t = wgsl_type(dt);
-    pipeline::specialise(TEMPLATE, &[("OUT_T", t), ("IN_T", t), ("ACC_T", wgsl_type(acc_dtype(dt)))])
+    let kernel = pipeline::specialise(TEMPLATE, &[("OUT_T", t), ("IN_T", t), ("ACC_T", wgsl_type(acc_dtype(dt)))]);
+    format!("{kernel}\n{BATCH}")
 }
 
 /// How the vec4 kernel reads a product: the output tile's side, and for each operand whether
@@ -39,7 +42,7 @@ pub struct Vec4Plan {
 pub fn vec4_source(plan: Vec4Plan) -> String {
     let t = plan.tile / 16;
     let n = |v: usize| v.to_string();
-    pipeline::specialise(
+    let kernel = pipeline::specialise(
         VEC4_TEMPLATE,
         &[
             ("T", &n(t)),
@@ -50,7 +53,8 @@ pub fn vec4_source(plan: Vec4Plan) -> String {
             ("A_K_CONTIGUOUS", if plan.a_k_contiguous { "true" } else { "false" }),
             ("B_K_CONTIGUOUS", if plan.b_k_contiguous { "true" } else { "false" }),
         ],
-    )
+    );
+    format!("{kernel}\n{BATCH}")
 }
 
 /// One operand's matrix layout, in elements: rows x cols with these strides, starting at
