@@ -483,7 +483,7 @@ def test_caching_allocator_steady_state():
     assert torch.cuda.memory_reserved() >= torch.cuda.memory_allocated()
 
 
-def test_dispatches_read_their_own_metadata_through_cached_bind_groups():
+def test_dispatches_over_shared_buffers_read_their_own_metadata():
     # The same kernel over the same buffers with different views, in one batch: one cached
     # bind group, each dispatch at its own metadata offset.
     x = torch.arange(16.0, device="cuda")

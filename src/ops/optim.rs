@@ -54,31 +54,25 @@ impl AdamStep {
     /// it did.
     pub fn apply(&self, param: &Tensor, grad: &Tensor, exp_avg: &Tensor, exp_avg_sq: &Tensor, max_exp_avg_sq: Option<&Tensor>) -> Result<bool> {
         let all: Vec<&Tensor> = [param, grad, exp_avg, exp_avg_sq].into_iter().chain(max_exp_avg_sq).collect();
-        if !fusable(&all) {
-            return Ok(false);
-        }
-        let (dt, device) = (param.dtype(), param.device());
-        match (device, dt) {
-            (Device::Gpu, _) => crate::backend::gpu::optim::adam(param, grad, exp_avg, exp_avg_sq, max_exp_avg_sq, self)?,
-            (Device::Cpu, DType::F32) => self.cpu::<f32>(&all, |x| x as f32),
-            (Device::Cpu, _) => self.cpu::<f64>(&all, |x| x),
-        }
-        for t in [param, exp_avg, exp_avg_sq].into_iter().chain(max_exp_avg_sq) {
-            t.storage().bump_version();
-        }
-        Ok(true)
+        fused(
+            &all,
+            || crate::backend::gpu::optim::adam(param, grad, exp_avg, exp_avg_sq, max_exp_avg_sq, self),
+            || self.cpu::<f32>(param, grad, exp_avg, exp_avg_sq, max_exp_avg_sq, |x| x as f32),
+            || self.cpu::<f64>(param, grad, exp_avg, exp_avg_sq, max_exp_avg_sq, |x| x),
+        )
     }
 
-    fn cpu<T: StepFloat>(&self, all: &[&Tensor], from_f64: impl Fn(f64) -> T) {
+    fn cpu<T: StepFloat>(&self, param: &Tensor, grad: &Tensor, exp_avg: &Tensor, exp_avg_sq: &Tensor, max_exp_avg_sq: Option<&Tensor>, from_f64: impl Fn(f64) -> T) {
         let [decay, wd, b1, one_minus_b1, b2, one_minus_b2, bc2, eps, neg_step] = self.scalars().map(from_f64);
-        let n = all[0].numel();
-        // SAFETY: the tensors are contiguous over [offset, offset + n) and share no storage
-        // (checked by `fusable`); `grad` is only read.
-        let (p, g, m, v) = unsafe { (window::<T>(all[0], n), &*window::<T>(all[1], n), window::<T>(all[2], n), window::<T>(all[3], n)) };
-        let mut max = all.get(4).map(|t| unsafe { window::<T>(t, n) });
+        let n = param.numel();
         let (maximize, flags) = (self.maximize, self.flags());
-        const CHUNK: usize = 1 << 14;
-        let update = |p: &mut [T], g: &[T], m: &mut [T], v: &mut [T], mut max: Option<&mut [T]>| {
+        // SAFETY: the tensors are contiguous and share no storage (`fusable`); `grad` is only read.
+        let (p, g, m, v) = unsafe { (Elements::<T>::of(param, n), Elements::<T>::of(grad, n), Elements::<T>::of(exp_avg, n), Elements::<T>::of(exp_avg_sq, n)) };
+        let max = max_exp_avg_sq.map(|t| unsafe { Elements::<T>::of(t, n) });
+        par_ranges(n, |r| {
+            // SAFETY: each chunk takes its own range.
+            let (p, g, m, v) = unsafe { (p.range(&r), &*g.range(&r), m.range(&r), v.range(&r)) };
+            let mut max = max.as_ref().map(|x| unsafe { x.range(&r) });
             for i in 0..p.len() {
                 let mut gi = if maximize { -g[i] } else { g[i] };
                 if flags & 2 != 0 {
@@ -99,12 +93,7 @@ impl AdamStep {
                 };
                 p[i] = p[i] + (m[i] / (second.sqrt() / bc2 + eps)) * neg_step;
             }
-        };
-        let chunks = p.par_chunks_mut(CHUNK).zip(g.par_chunks(CHUNK)).zip(m.par_chunks_mut(CHUNK)).zip(v.par_chunks_mut(CHUNK));
-        match max.as_deref_mut() {
-            Some(mx) => chunks.zip(mx.par_chunks_mut(CHUNK)).for_each(|((((p, g), m), v), mx)| update(p, g, m, v, Some(mx))),
-            None => chunks.for_each(|(((p, g), m), v)| update(p, g, m, v, None)),
-        }
+        });
     }
 }
 
@@ -122,12 +111,54 @@ fn fusable(all: &[&Tensor]) -> bool {
     supported && uniform && distinct
 }
 
-/// The `len`-element window of a contiguous tensor's storage, typed.
-///
-/// SAFETY: `t` is contiguous over `[offset, offset + len)` of a `T` storage and no other live
-/// slice of this call writes the same storage (`fusable` checked that none shares it).
-unsafe fn window<T>(t: &Tensor, len: usize) -> &mut [T] {
-    &mut t.storage().slice_mut::<T>()[t.offset()..t.offset() + len]
+/// Runs a fused step over `all` (the parameter first, then the gradient, then the state) when
+/// `fusable` allows it, on the GPU or the CPU in the parameter's dtype, and bumps the version of
+/// every tensor it wrote (all but the gradient); returns whether it ran.
+fn fused(all: &[&Tensor], gpu: impl FnOnce() -> Result<()>, cpu_f32: impl FnOnce(), cpu_f64: impl FnOnce()) -> Result<bool> {
+    if !fusable(all) {
+        return Ok(false);
+    }
+    match (all[0].device(), all[0].dtype()) {
+        (Device::Gpu, _) => gpu()?,
+        (Device::Cpu, DType::F32) => cpu_f32(),
+        (Device::Cpu, _) => cpu_f64(),
+    }
+    for (i, t) in all.iter().enumerate() {
+        if i != 1 {
+            t.storage().bump_version();
+        }
+    }
+    Ok(true)
+}
+
+/// A contiguous tensor's elements, shared by the parallel chunks of a CPU step; each chunk
+/// takes only its own range of them.
+struct Elements<T> {
+    ptr: *mut T,
+}
+
+// SAFETY: the chunks of one step touch disjoint ranges (see `range`).
+unsafe impl<T: Send> Sync for Elements<T> {}
+
+impl<T> Elements<T> {
+    /// SAFETY: `t` is contiguous over `[offset, offset + len)` of a `T` storage, and no other
+    /// live slice of this step covers the same storage (`fusable` checked that none shares it).
+    unsafe fn of(t: &Tensor, len: usize) -> Self {
+        let window = unsafe { &mut t.storage().slice_mut::<T>()[t.offset()..t.offset() + len] };
+        Elements { ptr: window.as_mut_ptr() }
+    }
+
+    /// SAFETY: `r` lies within the window, and no other live slice covers it.
+    #[allow(clippy::mut_from_ref)]
+    unsafe fn range(&self, r: &std::ops::Range<usize>) -> &mut [T] {
+        unsafe { std::slice::from_raw_parts_mut(self.ptr.add(r.start), r.len()) }
+    }
+}
+
+/// Runs `update` over `0..n` in parallel chunks of consecutive indices.
+fn par_ranges(n: usize, update: impl Fn(std::ops::Range<usize>) + Sync) {
+    const CHUNK: usize = 1 << 14;
+    (0..n.div_ceil(CHUNK)).into_par_iter().for_each(|c| update(c * CHUNK..((c + 1) * CHUNK).min(n)));
 }
 
 /// One SGD step's hyperparameters (PyTorch's `torch.optim.SGD`).
@@ -159,28 +190,29 @@ impl SgdStep {
     /// did. With momentum, the buffer must exist already (the first step creates it from the
     /// gradient, op by op).
     pub fn apply(&self, param: &Tensor, grad: &Tensor, momentum_buffer: Option<&Tensor>) -> Result<bool> {
-        let all: Vec<&Tensor> = [param, grad].into_iter().chain(momentum_buffer).collect();
-        if (self.momentum != 0.0) != momentum_buffer.is_some() || !fusable(&all) {
+        if (self.momentum != 0.0) != momentum_buffer.is_some() {
             return Ok(false);
         }
-        match (param.device(), param.dtype()) {
-            (Device::Gpu, _) => crate::backend::gpu::optim::sgd(param, grad, momentum_buffer, self)?,
-            (Device::Cpu, DType::F32) => self.cpu::<f32>(&all, |x| x as f32),
-            (Device::Cpu, _) => self.cpu::<f64>(&all, |x| x),
-        }
-        for t in [param].into_iter().chain(momentum_buffer) {
-            t.storage().bump_version();
-        }
-        Ok(true)
+        let all: Vec<&Tensor> = [param, grad].into_iter().chain(momentum_buffer).collect();
+        fused(
+            &all,
+            || crate::backend::gpu::optim::sgd(param, grad, momentum_buffer, self),
+            || self.cpu::<f32>(param, grad, momentum_buffer, |x| x as f32),
+            || self.cpu::<f64>(param, grad, momentum_buffer, |x| x),
+        )
     }
 
-    fn cpu<T: StepFloat>(&self, all: &[&Tensor], from_f64: impl Fn(f64) -> T) {
+    fn cpu<T: StepFloat>(&self, param: &Tensor, grad: &Tensor, momentum_buffer: Option<&Tensor>, from_f64: impl Fn(f64) -> T) {
         let [wd, momentum, one_minus_dampening, neg_lr] = self.scalars().map(from_f64);
-        let n = all[0].numel();
-        // SAFETY: see `window`; `grad` is only read.
-        let (p, g) = unsafe { (window::<T>(all[0], n), &*window::<T>(all[1], n)) };
+        let n = param.numel();
         let flags = self.flags();
-        let update = |p: &mut [T], g: &[T], mut buf: Option<&mut [T]>| {
+        // SAFETY: the tensors are contiguous and share no storage (`fusable`); `grad` is only read.
+        let (p, g) = unsafe { (Elements::<T>::of(param, n), Elements::<T>::of(grad, n)) };
+        let buf = momentum_buffer.map(|t| unsafe { Elements::<T>::of(t, n) });
+        par_ranges(n, |r| {
+            // SAFETY: each chunk takes its own range.
+            let (p, g) = unsafe { (p.range(&r), &*g.range(&r)) };
+            let mut buf = buf.as_ref().map(|b| unsafe { b.range(&r) });
             for i in 0..p.len() {
                 let mut d = if flags & 1 != 0 { -g[i] } else { g[i] };
                 if flags & 2 != 0 {
@@ -192,43 +224,8 @@ impl SgdStep {
                 }
                 p[i] = p[i] + d * neg_lr;
             }
-        };
-        const CHUNK: usize = 1 << 14;
-        let chunks = p.par_chunks_mut(CHUNK).zip(g.par_chunks(CHUNK));
-        match all.get(2) {
-            // SAFETY: see `window`.
-            Some(b) => chunks.zip(unsafe { window::<T>(b, n) }.par_chunks_mut(CHUNK)).for_each(|((p, g), b)| update(p, g, Some(b))),
-            None => chunks.for_each(|(p, g)| update(p, g, None)),
-        }
+        });
     }
-}
-
-/// A contiguous tensor's elements, shared by the parallel chunks of a CPU step; each chunk
-/// takes only its own range of them.
-struct Elements<T> {
-    ptr: *mut T,
-}
-
-// SAFETY: the chunks of one step touch disjoint ranges (see `range`).
-unsafe impl<T: Send> Sync for Elements<T> {}
-
-impl<T> Elements<T> {
-    /// SAFETY: as `window`.
-    unsafe fn of(t: &Tensor, len: usize) -> Self {
-        Elements { ptr: unsafe { window::<T>(t, len) }.as_mut_ptr() }
-    }
-
-    /// SAFETY: `r` lies within the window, and no other live slice covers it.
-    #[allow(clippy::mut_from_ref)]
-    unsafe fn range(&self, r: &std::ops::Range<usize>) -> &mut [T] {
-        unsafe { std::slice::from_raw_parts_mut(self.ptr.add(r.start), r.len()) }
-    }
-}
-
-/// Runs `update` over `0..n` in parallel chunks of consecutive indices.
-fn par_ranges(n: usize, update: impl Fn(std::ops::Range<usize>) + Sync) {
-    const CHUNK: usize = 1 << 14;
-    (0..n.div_ceil(CHUNK)).into_par_iter().for_each(|c| update(c * CHUNK..((c + 1) * CHUNK).min(n)));
 }
 
 /// One RMSprop step's hyperparameters (PyTorch's `torch.optim.RMSprop`).
@@ -261,19 +258,16 @@ impl RmspropStep {
     /// Applies the step in place when the tensors allow it (see `fusable`); returns whether it
     /// did. `momentum_buffer` is present exactly when momentum > 0, `grad_avg` when centered.
     pub fn apply(&self, param: &Tensor, grad: &Tensor, square_avg: &Tensor, momentum_buffer: Option<&Tensor>, grad_avg: Option<&Tensor>) -> Result<bool> {
-        let all: Vec<&Tensor> = [param, grad, square_avg].into_iter().chain(momentum_buffer).chain(grad_avg).collect();
-        if (self.momentum > 0.0) != momentum_buffer.is_some() || !fusable(&all) {
+        if (self.momentum > 0.0) != momentum_buffer.is_some() {
             return Ok(false);
         }
-        match (param.device(), param.dtype()) {
-            (Device::Gpu, _) => crate::backend::gpu::optim::rmsprop(param, grad, square_avg, momentum_buffer, grad_avg, self)?,
-            (Device::Cpu, DType::F32) => self.cpu::<f32>(param, grad, square_avg, momentum_buffer, grad_avg, |x| x as f32),
-            (Device::Cpu, _) => self.cpu::<f64>(param, grad, square_avg, momentum_buffer, grad_avg, |x| x),
-        }
-        for t in [param, square_avg].into_iter().chain(momentum_buffer).chain(grad_avg) {
-            t.storage().bump_version();
-        }
-        Ok(true)
+        let all: Vec<&Tensor> = [param, grad, square_avg].into_iter().chain(momentum_buffer).chain(grad_avg).collect();
+        fused(
+            &all,
+            || crate::backend::gpu::optim::rmsprop(param, grad, square_avg, momentum_buffer, grad_avg, self),
+            || self.cpu::<f32>(param, grad, square_avg, momentum_buffer, grad_avg, |x| x as f32),
+            || self.cpu::<f64>(param, grad, square_avg, momentum_buffer, grad_avg, |x| x),
+        )
     }
 
     fn cpu<T: StepFloat>(&self, param: &Tensor, grad: &Tensor, square_avg: &Tensor, momentum_buffer: Option<&Tensor>, grad_avg: Option<&Tensor>, from_f64: impl Fn(f64) -> T) {
@@ -340,18 +334,12 @@ impl AdagradStep {
 
     /// Applies the step in place when the tensors allow it (see `fusable`); returns whether it did.
     pub fn apply(&self, param: &Tensor, grad: &Tensor, sum: &Tensor) -> Result<bool> {
-        if !fusable(&[param, grad, sum]) {
-            return Ok(false);
-        }
-        match (param.device(), param.dtype()) {
-            (Device::Gpu, _) => crate::backend::gpu::optim::adagrad(param, grad, sum, self)?,
-            (Device::Cpu, DType::F32) => self.cpu::<f32>(param, grad, sum, |x| x as f32),
-            (Device::Cpu, _) => self.cpu::<f64>(param, grad, sum, |x| x),
-        }
-        for t in [param, sum] {
-            t.storage().bump_version();
-        }
-        Ok(true)
+        fused(
+            &[param, grad, sum],
+            || crate::backend::gpu::optim::adagrad(param, grad, sum, self),
+            || self.cpu::<f32>(param, grad, sum, |x| x as f32),
+            || self.cpu::<f64>(param, grad, sum, |x| x),
+        )
     }
 
     fn cpu<T: StepFloat>(&self, param: &Tensor, grad: &Tensor, sum: &Tensor, from_f64: impl Fn(f64) -> T) {
