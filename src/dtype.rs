@@ -299,13 +299,27 @@ pub trait Element: Copy + Send + Sync + 'static + PartialOrd + PartialEq + std::
     }
 }
 
+/// Float -> integer the way PyTorch (and numpy) do on x86, so that results do not depend on
+/// the device: truncate toward zero through int32 (through int64 for int64 and uint8, as
+/// PyTorch does); NaN and values outside that range give its minimum (what `cvttsd2si`
+/// returns); narrower types then wrap. C leaves these cases undefined and Rust's `as` would
+/// saturate instead. The GPU's `cast_expr` implements the same rule.
+#[inline]
+fn truncate_through_i32(v: f64) -> i32 {
+    if (-2_147_483_648.0..2_147_483_648.0).contains(&v) { v as i32 } else { i32::MIN }
+}
+#[inline]
+fn truncate_through_i64(v: f64) -> i64 {
+    const TWO_63: f64 = 9_223_372_036_854_775_808.0;
+    if (-TWO_63..TWO_63).contains(&v) { v as i64 } else { i64::MIN }
+}
+
 macro_rules! int_element {
-    ($t:ty, $d:ident) => {
+    ($t:ty, $d:ident, $truncate:ident) => {
         impl Element for $t {
             const DTYPE: DType = DType::$d;
             #[inline] fn to_f64(self) -> f64 { self as f64 }
-            // Float -> int saturates (NaN -> 0); PyTorch leaves this undefined, Rust makes it safe.
-            #[inline] fn from_f64(v: f64) -> Self { if <$t>::MIN == 0 && v < 0.0 { (v as i64) as $t } else { v as $t } }
+            #[inline] fn from_f64(v: f64) -> Self { $truncate(v) as $t }
             #[inline] fn to_i64(self) -> i64 { self as i64 }
             #[inline] fn from_i64(v: i64) -> Self { v as $t }
             #[inline] fn is_true(self) -> bool { self != 0 }
@@ -313,11 +327,11 @@ macro_rules! int_element {
         }
     };
 }
-int_element!(u8, U8);
-int_element!(i8, I8);
-int_element!(i16, I16);
-int_element!(i32, I32);
-int_element!(i64, I64);
+int_element!(u8, U8, truncate_through_i64);
+int_element!(i8, I8, truncate_through_i32);
+int_element!(i16, I16, truncate_through_i32);
+int_element!(i32, I32, truncate_through_i32);
+int_element!(i64, I64, truncate_through_i64);
 
 impl Element for bool {
     const DTYPE: DType = DType::Bool;

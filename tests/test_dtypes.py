@@ -128,6 +128,23 @@ def test_casting_semantics():
     assert torch.tensor([1.25]).to(torch.bfloat16).float().item() == 1.25
 
 
+def test_out_of_range_float_to_int_casts_give_what_pytorch_gives_on_x86():
+    # PyTorch truncates through int32 (int64 for int64 and uint8); NaN and out-of-range values
+    # become that type's minimum, narrower types wrap. numpy on x86 agrees for int32/int64.
+    nan, inf = float("nan"), float("inf")
+    f = torch.tensor([nan, inf, -inf, 3e9, -3e9], dtype=torch.float64)
+    assert f.int().tolist() == [-2**31] * 5
+    assert f.long().tolist() == [-2**63, -2**63, -2**63, 3_000_000_000, -3_000_000_000]
+    assert torch.tensor([1e19, -1e19]).long().tolist() == [-2**63] * 2
+    assert torch.tensor([300.7, -300.2, -1.5, nan]).to(torch.int8).tolist() == [44, -44, -1, 0]
+    assert torch.tensor([70000.0, nan]).to(torch.int16).tolist() == [4464, 0]
+    assert torch.tensor([300.7, -1.5, nan, inf]).to(torch.uint8).tolist() == [44, 255, 0, 0]
+    assert torch.tensor([3e9 + 7], dtype=torch.float64).to(torch.uint8).tolist() == [7]
+    assert torch.tensor([nan, -0.0]).bool().tolist() == [True, False]
+    with np.errstate(invalid="ignore"):
+        np.testing.assert_array_equal(f.int().numpy(), f.numpy().astype(np.int32))
+
+
 def test_to_forms():
     t = torch.tensor([1.5, 2.5])
     assert t.to(torch.float64).dtype == torch.float64

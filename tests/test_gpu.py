@@ -110,6 +110,17 @@ def test_casts_match_cpu(src, dst):
     np.testing.assert_array_equal(c.to(getattr(torch, dst)).numpy(), cpu_np(c.cuda().to(getattr(torch, dst))))
 
 
+@pytest.mark.parametrize("src", ["float16", "float32", "float64"])
+@pytest.mark.parametrize("dst", ["int8", "int16", "int32", "int64", "uint8", "bool"])
+def test_special_float_to_int_casts_match_cpu(src, dst):
+    # NaN, infinities and values beyond the target's range: one rule on both devices.
+    vals = [np.nan, np.inf, -np.inf, 3e9 + 7, -3e9, 1e19, -1e19, 70000.5, -70000.5, 300.7, -300.2, -1.5, -0.0, 65504.0]
+    with np.errstate(over="ignore"):
+        a = np.array(vals).astype(src)
+    c = torch.from_numpy(a)
+    np.testing.assert_array_equal(cpu_np(c.cuda().to(getattr(torch, dst))), c.to(getattr(torch, dst)).numpy())
+
+
 # ----------------------------------------------------------------------------- kernels vs CPU
 UNARY = ["exp", "log", "sqrt", "sin", "cos", "tanh", "sigmoid", "erf", "erfinv", "expm1", "log1p", "abs", "neg",
          "floor", "ceil", "round", "trunc", "frac", "relu", "sign", "reciprocal", "rsqrt", "atan", "asinh", "isnan",

@@ -106,23 +106,44 @@ pub fn cast_expr(from: DType, to: DType, expr: &str) -> String {
     }
     let t = wgsl_type(to);
     if to == DType::Bool {
+        // `!(x == 0)`, not `x != 0`: float `!=` reaches Vulkan ordered, false for NaN.
         let zero = zero_literal(from);
-        return format!("u32(({expr}) != {zero})");
+        return format!("u32(!(({expr}) == {zero}))");
     }
-    let inner = if from == DType::Bool || from == DType::U8 {
-        // u32 0..255 converts exactly to every type.
-        format!("{t}({expr})")
-    } else if to.is_float() || from.is_float() == to.is_float() {
-        format!("{t}({expr})")
-    } else {
-        // float -> integer: through i32/i64 truncation (the CPU casts the same way).
-        if t == "u32" {
-            format!("u32(i32({expr}))")
-        } else {
-            format!("{t}({expr})")
-        }
+    if from.is_float() && !to.is_float() {
+        return normalise(to, &float_to_int(from, to, expr));
+    }
+    normalise(to, &format!("{t}({expr})"))
+}
+
+/// Float -> integer by the CPU's rule (`truncate_through_i32`/`_i64` in dtype.rs): truncate
+/// through int32, or int64 for int64 and uint8; NaN and out-of-range values give that type's
+/// minimum. WGSL's own conversion clamps, and leaves NaN undefined. The result still needs
+/// `normalise` for the narrow types.
+fn float_to_int(from: DType, to: DType, expr: &str) -> String {
+    // float16 holds no value beyond int32's range: compare in float32.
+    let (x, lit) = match from {
+        DType::F64 => (format!("({expr})"), "f64"),
+        DType::F16 => (format!("f32({expr})"), "f32"),
+        _ => (format!("({expr})"), "f32"),
     };
-    normalise(to, &inner)
+    let in_range = |bound: &str| format!("({x} >= {lit}(-{bound}) && {x} < {lit}({bound}))");
+    match to {
+        DType::I64 => format!(
+            "select(i64(-9223372036854775807) - i64(1), i64({x}), {})",
+            in_range("9223372036854775808.0")
+        ),
+        // Through int64 without needing int64: the low byte of trunc(x). Exact in float
+        // arithmetic, and 0 for float32/float16 inputs beyond int32 (multiples of 256 there).
+        DType::U8 if from == DType::F64 => format!(
+            "u32(select({lit}(0.0), trunc({x}) - {lit}(256.0) * floor(trunc({x}) / {lit}(256.0)), {}))",
+            in_range("9223372036854775808.0")
+        ),
+        _ => {
+            let through_i32 = format!("select(bitcast<i32>(0x80000000u), i32({x}), {})", in_range("2147483648.0"));
+            if wgsl_type(to) == "u32" { format!("bitcast<u32>({through_i32})") } else { through_i32 }
+        }
+    }
 }
 
 pub fn zero_literal(dt: DType) -> &'static str {
