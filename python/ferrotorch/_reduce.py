@@ -4,7 +4,8 @@
     >>> torch.sum(torch.tensor([[1, 2], [3, 4]]), dim=0).tolist()
     [4, 6]
 """
-from . import return_types  # noqa: F401  (imported for `ferrotorch.return_types`)
+from . import _C, return_types  # noqa: F401  (imported for `ferrotorch.return_types`)
+from ._elementwise import _scalar_name, _write_out
 
 _METHODS = [
     "sum", "nansum", "mean", "nanmean", "prod", "max", "min", "amax", "amin", "aminmax",
@@ -13,7 +14,7 @@ _METHODS = [
     "nanmedian", "unique", "unique_consecutive",
 ]
 
-__all__ = list(_METHODS) + ["var_mean", "std_mean", "return_types"]
+__all__ = list(_METHODS) + ["var_mean", "std_mean", "return_types", "searchsorted", "bucketize"]
 
 
 def _method(name):
@@ -38,3 +39,54 @@ def var_mean(input, *args, **kwargs):
 def std_mean(input, *args, **kwargs):
     """(standard deviation, mean) of `input`, with `std`'s arguments."""
     return input._std_mean(*args, **kwargs)
+
+
+def _values_tensor(values, boundaries):
+    """A number searched for becomes a 0-d tensor of the type it is compared in."""
+    if isinstance(values, _C.Tensor):
+        return values
+    return _C.tensor(values, dtype=_C.result_type(boundaries, values), device=boundaries.device)
+
+
+def _search_out(result, out, out_int32):
+    if out is None:
+        return result
+    if out.dtype != result.dtype:
+        raise RuntimeError(
+            "torch.searchsorted(): output tensor's dtype is wrong, it can only be Int(int32) or Long(int64) "
+            f"depending on whether out_int32 flag is True, but we got output tensor's dtype {_scalar_name(out.dtype)} "
+            f"and out_int32 flag is {out_int32}")
+    return _write_out(out, result)
+
+
+def searchsorted(sorted_sequence, input, *, out_int32=False, right=False, side=None, out=None, sorter=None):
+    """Indices where `input`'s values would be inserted into the sorted last dim of
+    `sorted_sequence` to keep it sorted (`side='right'`: after equal values).
+
+        >>> import ferrotorch as torch
+        >>> torch.searchsorted(torch.tensor([1, 3, 5, 7]), torch.tensor([3, 6, 9])).tolist()
+        [1, 3, 4]
+        >>> torch.searchsorted(torch.tensor([1, 3, 5, 7]), 3, right=True).item()
+        2
+    """
+    if side is not None:
+        if side not in ("left", "right"):
+            raise RuntimeError(f"torch.searchsorted(): side can only be 'left' or 'right' but got {side}")
+        if side == "left" and right:
+            raise RuntimeError("torch.searchsorted(): side and right can't be set to opposites, got side of left "
+                               "while right was True")
+        right = side == "right"
+    values = _values_tensor(input, sorted_sequence)
+    return _search_out(_C._searchsorted(sorted_sequence, values, bool(right), bool(out_int32), sorter), out, out_int32)
+
+
+def bucketize(input, boundaries, *, out_int32=False, right=False, out=None):
+    """The bucket of each value of `input` among 1-D sorted `boundaries`: i with
+    boundaries[i-1] < x <= boundaries[i] (`right=True`: boundaries[i-1] <= x < boundaries[i]).
+
+        >>> import ferrotorch as torch
+        >>> torch.bucketize(torch.tensor([0.5, 1.0, 2.5]), torch.tensor([1.0, 2.0])).tolist()
+        [0, 0, 2]
+    """
+    values = _values_tensor(input, boundaries)
+    return _search_out(_C._bucketize(values, boundaries, bool(right), bool(out_int32)), out, out_int32)

@@ -7,6 +7,7 @@ pub mod matmul;
 pub mod index;
 pub mod shape_ops;
 pub mod sort;
+pub mod search;
 pub mod create;
 mod multinomial_gpu;
 pub mod ternary;

@@ -9,14 +9,11 @@ use crate::ops::unary::UnaryOp;
 use crate::random::Generator;
 use crate::tensor::Tensor;
 
-/// Elements of the (rows, samples, categories) comparison made per chunk of samples.
-const COMPARE_CHUNK: usize = 1 << 24;
-
 impl Tensor {
     /// `self`: (rows, ncat) probabilities on the GPU (checked for shape and k by the caller).
     /// With replacement, sample j of a row is the number of cumulative probabilities <= u_j *
-    /// total (the CPU's binary search); without, the k largest p / Exp(1) keys (the CPU's
-    /// exponential race), through the GPU sort.
+    /// total (the CPU's binary search, here `searchsorted`); without, the k largest p / Exp(1)
+    /// keys (the CPU's exponential race), through the GPU sort.
     pub(crate) fn multinomial_gpu(&self, k: usize, replacement: bool, g: Option<&Generator>) -> Result<Tensor> {
         let device = self.device();
         let (rows, ncat) = (self.shape()[0], self.shape()[1]);
@@ -28,16 +25,9 @@ impl Tensor {
             let u = Tensor::rand_on(&[rows, k], DType::F32, g, device)?.to_dtype(wide)?;
             let cum = p.cumsum(1, None)?;
             let target = u.binary(&cum.narrow(1, ncat as i64 - 1, 1)?, BinaryOp::Mul)?;
-            let cum = cum.unsqueeze(1)?;
-            let step = (COMPARE_CHUNK / (rows * ncat).max(1)).max(1);
-            let mut parts = Vec::new();
-            for start in (0..k).step_by(step) {
-                let len = step.min(k - start);
-                let t = target.narrow(1, start as i64, len as i64)?.unsqueeze(2)?;
-                let below = cum.binary(&t, BinaryOp::Le)?.sum(Some(&[2]), false, Some(DType::I64))?;
-                parts.push(below.binary_scalar(Scalar::Int(ncat as i64 - 1), BinaryOp::Minimum)?);
-            }
-            crate::ops::shape_ops::cat(&parts, 1)?
+            // Upper bound: the number of cumulative probabilities <= target.
+            let below = cum.searchsorted(&target, true, false, None)?;
+            below.binary_scalar(Scalar::Int(ncat as i64 - 1), BinaryOp::Minimum)?
         } else {
             let u = Tensor::rand_on(&[rows, ncat], DType::F32, g, device)?.to_dtype(wide)?;
             // Exp(1) = -ln(u + 2^-24), as the CPU computes it from the same 24-bit draw.

@@ -283,6 +283,28 @@ impl PyTensor {
     }
 }
 
-pub fn register(_m: &Bound<PyModule>) -> PyResult<()> {
+/// `torch.searchsorted` once the Python wrapper has settled `side`/`right` and turned a number
+/// `input` into a 0-d tensor.
+#[pyfunction]
+#[pyo3(signature = (sorted_sequence, input, right, out_int32, sorter=None))]
+fn _searchsorted(sorted_sequence: &Bound<PyAny>, input: &Bound<PyAny>, right: bool, out_int32: bool, sorter: Option<&Bound<PyAny>>) -> PyResultT {
+    let boundaries = args::tensor(sorted_sequence, "searchsorted", "sorted_sequence")?;
+    let values = args::tensor(input, "searchsorted", "input")?;
+    let sorter = sorter.filter(|s| !s.is_none()).map(|s| args::tensor(s, "searchsorted", "sorter")).transpose()?;
+    Ok(PyTensor::new(boundaries.searchsorted(&values, right, out_int32, sorter.as_ref())?))
+}
+
+/// `torch.bucketize` (`input` already a tensor).
+#[pyfunction]
+#[pyo3(signature = (input, boundaries, right, out_int32))]
+fn _bucketize(input: &Bound<PyAny>, boundaries: &Bound<PyAny>, right: bool, out_int32: bool) -> PyResultT {
+    let values = args::tensor(input, "bucketize", "input")?;
+    let boundaries = args::tensor(boundaries, "bucketize", "boundaries")?;
+    Ok(PyTensor::new(values.bucketize(&boundaries, right, out_int32)?))
+}
+
+pub fn register(m: &Bound<PyModule>) -> PyResult<()> {
+    m.add_function(wrap_pyfunction!(_searchsorted, m)?)?;
+    m.add_function(wrap_pyfunction!(_bucketize, m)?)?;
     Ok(())
 }

@@ -5,7 +5,7 @@
 //! * `queue`: the batched command stream, cached bind groups, uploads and readbacks.
 //! * `pipeline`: shader specialisation, bind group layouts and the pipeline cache.
 //! * kernel families: `elementwise`, `reduce`, `matmul`, `index`, `conv`, `scan`, `sort`,
-//!   `segment`, `random`, `optim`.
+//!   `search`, `segment`, `random`, `optim`.
 //!
 //! How dtypes live on the GPU (`repr`): WGSL has 32-bit scalars plus optional f16, f64 and i64,
 //! so bool and uint8 are widened to u32, int8/int16 to i32; bfloat16 has no GPU type.
@@ -18,6 +18,7 @@ pub mod pipeline;
 pub mod queue;
 pub mod reduce;
 pub mod scan;
+pub mod search;
 pub mod segment;
 pub mod sort;
 pub mod matmul;
@@ -238,6 +239,7 @@ pub fn all_kernel_sources() -> Vec<(String, String)> {
     v.extend(index::sources());
     v.extend(index::offsets_sources());
     v.extend(conv::sources());
+    v.extend(search::sources());
     v.extend(scan::sources());
     v.extend(sort::sources());
     v.extend(segment::sources());
