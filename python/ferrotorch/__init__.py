@@ -30,6 +30,9 @@ from ._reduce import *  # noqa: E402,F401,F403
 from ._indexing import *  # noqa: E402,F401,F403
 from ._shape import *  # noqa: E402,F401,F403
 from ._creation import *  # noqa: E402,F401,F403
+from ._shape_functions import *  # noqa: E402,F401,F403
+from ._dtype_info import finfo, iinfo  # noqa: E402,F401
+from ._tensor_methods import *  # noqa: E402,F401,F403
 from . import linalg, return_types  # noqa: E402,F401
 from . import nn, utils, cuda, optim  # noqa: E402,F401
 from . import cuda as gpu  # noqa: E402,F401

@@ -7,7 +7,7 @@
 """
 import math
 
-__all__ = ["vector_norm", "matrix_norm", "norm"]
+__all__ = ["vector_norm", "matrix_norm", "norm", "cross"]
 
 
 def _dims(dim):
@@ -66,3 +66,18 @@ def norm(A, ord=None, dim=None, keepdim=False, *, dtype=None):
     if len(dims) == 2:
         return matrix_norm(A, ord, dims, keepdim, dtype=dtype)
     return vector_norm(A, ord, dims, keepdim, dtype=dtype)
+
+
+def cross(input, other, *, dim=-1, out=None):
+    """The cross product of 3-vectors along `dim` (default the last), broadcasting the other dims.
+
+    >>> import ferrotorch as torch
+    >>> torch.linalg.cross(torch.tensor([[0, 1, 0]]), torch.tensor([[0, 0, 1]])).tolist()
+    [[1, 0, 0]]
+    """
+    from ._shape import _out
+    from ._shape_functions import _check_tensor, _linalg_cross
+
+    _check_tensor("linalg_cross", input)
+    _check_tensor("linalg_cross", other, name="other", position=2)
+    return _out(_linalg_cross(input, other, dim), out)

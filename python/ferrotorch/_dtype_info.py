@@ -1,0 +1,73 @@
+"""`finfo` and `iinfo`: the numerical limits of each dtype, as in PyTorch.
+
+    >>> import ferrotorch as torch
+    >>> torch.finfo(torch.float16).max
+    65504.0
+    >>> torch.iinfo(torch.int8).min
+    -128
+"""
+from . import _C
+
+__all__ = ["finfo", "iinfo"]
+
+# bits, eps, max, smallest normal, resolution (10 ** -digits)
+_FLOATS = {
+    _C.float16: (16, 2.0 ** -10, 65504.0, 2.0 ** -14, 0.001),
+    _C.bfloat16: (16, 2.0 ** -7, (2 - 2.0 ** -7) * 2.0 ** 127, 2.0 ** -126, 0.01),
+    _C.float32: (32, 2.0 ** -23, (2 - 2.0 ** -23) * 2.0 ** 127, 2.0 ** -126, 1e-06),
+    _C.float64: (64, 2.0 ** -52, (2 - 2.0 ** -52) * 2.0 ** 1023, 2.0 ** -1022, 1e-15),
+}
+_INTS = {
+    _C.uint8: (8, 0, 255),
+    _C.int8: (8, -128, 127),
+    _C.int16: (16, -(2 ** 15), 2 ** 15 - 1),
+    _C.int32: (32, -(2 ** 31), 2 ** 31 - 1),
+    _C.int64: (64, -(2 ** 63), 2 ** 63 - 1),
+}
+
+
+def _name(dtype):
+    return str(dtype).replace("torch.", "")
+
+
+class finfo:
+    """Limits of a floating-point dtype (the default dtype when none is given)."""
+
+    def __init__(self, type=None):
+        type = _C.get_default_dtype() if type is None else type
+        if type not in _FLOATS:
+            raise TypeError(f"torch.finfo() requires a floating point input type. Use torch.iinfo to handle "
+                            f"'torch.finfo'")
+        self.bits, self.eps, self.max, self.smallest_normal, self.resolution = _FLOATS[type]
+        self.min = -self.max
+        self.tiny = self.smallest_normal
+        self.dtype = _name(type)
+
+    def __eq__(self, other):
+        return isinstance(other, finfo) and self.dtype == other.dtype
+
+    def __hash__(self):
+        return hash(("finfo", self.dtype))
+
+    def __repr__(self):
+        return (f"finfo(resolution={self.resolution:g}, min={self.min:g}, max={self.max:g}, eps={self.eps:g}, "
+                f"smallest_normal={self.smallest_normal:g}, tiny={self.tiny:g}, dtype={self.dtype})")
+
+
+class iinfo:
+    """Limits of an integer dtype."""
+
+    def __init__(self, type):
+        if type not in _INTS:
+            raise TypeError("torch.iinfo() requires an integer input type. Use torch.finfo to handle 'torch.iinfo'")
+        self.bits, self.min, self.max = _INTS[type]
+        self.dtype = _name(type)
+
+    def __eq__(self, other):
+        return isinstance(other, iinfo) and self.dtype == other.dtype
+
+    def __hash__(self):
+        return hash(("iinfo", self.dtype))
+
+    def __repr__(self):
+        return f"iinfo(min={self.min:g}, max={self.max:g}, dtype={self.dtype})"
