@@ -1,7 +1,7 @@
 // Philox4x32-10, the same counter-based stream as the CPU (src/random.rs documents the layout):
 // word j of a draw is word j % 4 of block base + j / 4, element i reads words i*w .. i*w + w.
-// Metadata: n, 0 (no dims), key[2], base[4] (128-bit little-endian), lo, hi (as the output's
-// compute type bits: f32 bits).
+// Metadata: n, 0 (no dims), key[2], base[4] (128-bit little-endian), lo, hi (f32 bits), then
+// lo, hi as f64 bit patterns (high word first) for the float64 kernels.
 @group(0) @binding(1) var<storage, read_write> out: array<{{OUT_T}}>;
 
 // The high and low words of the 64-bit product a * b, from 16-bit halves.
@@ -60,6 +60,8 @@ fn u24(x: u32) -> f32 {
 fn u11(x: u32) -> f32 {
     return f32(x >> 21u) * (1.0 / 2048.0);
 }
+
+{{HELPERS}}
 
 @compute @workgroup_size(256)
 fn main(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>) {

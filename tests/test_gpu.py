@@ -409,6 +409,29 @@ def test_rand_matches_cpu_stream_element_for_element():
     np.testing.assert_array_equal(after_gpu.numpy(), after_cpu.numpy())  # the offset advanced the same
 
 
+def test_float64_draws_match_the_cpu_stream():
+    # Two words per uniform, four per normal pair, as on the CPU; lo/hi travel at full precision.
+    torch.manual_seed(77)
+    g = torch.empty(1001, dtype=torch.float64, device="cuda").uniform_(-1 / 3, 2.0 ** 60)
+    gn = torch.randn(1001, dtype=torch.float64, device="cuda") * 1.0
+    gn2 = torch.empty(7, dtype=torch.float64, device="cuda").normal_(1e-3 / 7, 3.0)
+    after_gpu = torch.rand(3)
+    torch.manual_seed(77)
+    c = torch.empty(1001, dtype=torch.float64).uniform_(-1 / 3, 2.0 ** 60)
+    cn = torch.randn(1001, dtype=torch.float64)
+    cn2 = torch.empty(7, dtype=torch.float64).normal_(1e-3 / 7, 3.0)
+    after_cpu = torch.rand(3)
+    close(cpu_np(g), c.numpy(), 1e-15, 0)  # lo + (hi - lo) * u: at most a fused multiply-add apart
+    close(cpu_np(gn), cn.numpy(), 1e-13, 1e-13)
+    close(cpu_np(gn2), cn2.numpy(), 1e-13, 1e-13)
+    np.testing.assert_array_equal(after_gpu.numpy(), after_cpu.numpy())
+    torch.manual_seed(3)
+    u = cpu_np(torch.rand(100000, dtype=torch.float64, device="cuda"))
+    assert u.min() >= 0 and u.max() < 1 and abs(u.mean() - 0.5) < 0.005
+    # The draws carry 53 random bits, not float32's 24.
+    assert len(np.unique(u)) == len(u) and np.any((u * 2.0 ** 24) % 1 != 0)
+
+
 def test_randn_uniform_bernoulli_and_dropout():
     torch.manual_seed(5)
     g = torch.randn(999, device="cuda")

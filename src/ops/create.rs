@@ -115,7 +115,7 @@ fn gpu_draw(dist: Dist, shape: &[usize], dtype: DType, a: f64, b: f64, g: &Gener
     let n = shape::numel(shape);
     // Check the dtype before advancing the generator.
     crate::backend::gpu::repr(dtype)?;
-    let s = g.draw(dist.words(n));
+    let s = g.draw(dist.words(n, dtype));
     crate::backend::gpu::random::draw(dist, shape, dtype, a, b, &s)
 }
 
