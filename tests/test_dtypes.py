@@ -199,3 +199,28 @@ def test_in_place_cast_rules():
     assert f.tolist() == [2.0, 4.0]
     with pytest.raises(RuntimeError, match="doesn't match the broadcast shape"):
         f += torch.tensor([[1.0], [2.0]])
+
+
+def test_alpha_must_fit_the_result_dtype():
+    i = torch.tensor([1, 2])
+    assert (i + 0).add(i, alpha=3).tolist() == [4, 8]
+    assert torch.tensor([1.0]).add(i[:1], alpha=0.5).tolist() == [1.5]  # float result: float alpha is fine
+    for call in (lambda: i.add(i, alpha=0.5), lambda: i.sub(i, alpha=1.0), lambda: i.clone().add_(i, alpha=2.0),
+                 lambda: i.rsub(i, alpha=0.5), lambda: torch.add(i, 1, alpha=0.5)):
+        with pytest.raises(RuntimeError, match="For integral input tensors, argument alpha must not be a floating point number."):
+            call()
+    with pytest.raises(RuntimeError, match="Boolean alpha only supported for Boolean results."):
+        i.add(i, alpha=True)
+    b = torch.tensor([True, False])
+    assert b.add(b, alpha=True).tolist() == [True, False]
+
+
+def test_softmax_of_integers_needs_a_float_dtype():
+    i = torch.tensor([[1, 2], [3, 4]])
+    with pytest.raises(RuntimeError, match="\"softmax_lastdim_kernel_impl\" not implemented for 'Long'"):
+        torch.softmax(i, 1)
+    with pytest.raises(RuntimeError, match="\"softmax_kernel_impl\" not implemented for 'Long'"):
+        i.softmax(0)
+    with pytest.raises(RuntimeError, match="\"log_softmax_lastdim_kernel_impl\" not implemented for 'Long'"):
+        torch.nn.functional.log_softmax(i, -1)
+    assert torch.softmax(i, 1, dtype=torch.float64).dtype == torch.float64

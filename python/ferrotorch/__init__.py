@@ -31,6 +31,8 @@ from ._indexing import *  # noqa: E402,F401,F403
 from ._shape import *  # noqa: E402,F401,F403
 from ._creation import *  # noqa: E402,F401,F403
 from ._shape_functions import *  # noqa: E402,F401,F403
+from ._math_composites import *  # noqa: E402,F401,F403
+from ._math_statistics import *  # noqa: E402,F401,F403
 from ._dtype_info import finfo, iinfo  # noqa: E402,F401
 from ._tensor_methods import *  # noqa: E402,F401,F403
 from . import linalg, return_types  # noqa: E402,F401

@@ -21,6 +21,7 @@ from . import _C
 from ._elementwise import _scalar_name
 from ._shape import _out
 from ._size import Size
+from ._attach import method_of
 
 __all__ = [
     # view/shape methods as functions
@@ -769,55 +770,6 @@ def cross(input, other, dim=None, *, out=None):
 # ----------------------------------------------------------------------------- Tensor methods
 
 
-def _attach_methods(**methods):
-    # The Rust class takes new attributes; methods it already defines natively stay as they are.
-    for name, fn in methods.items():
-        if hasattr(_C.Tensor, name):
-            continue
-        fn.__name__ = name
-        fn.__qualname__ = f"Tensor.{name}"
-        fn.__doc__ = f"See :func:`ferrotorch.{name}`."
-        setattr(_C.Tensor, name, fn)
-
-
-def _tensor_diff(self, n=1, dim=-1, prepend=None, append=None):
-    return diff(self, n, dim, prepend, append)
-
-
-def _tensor_cross(self, other, dim=None):
-    return cross(self, other, dim)
-
-
-def _tensor_tensor_split(self, indices_or_sections, dim=0):
-    return tensor_split(self, indices_or_sections, dim)
-
-
-def _tensor_hsplit(self, split_size_or_sections):
-    return hsplit(self, split_size_or_sections)
-
-
-def _tensor_vsplit(self, split_size_or_sections):
-    return vsplit(self, split_size_or_sections)
-
-
-def _tensor_dsplit(self, split_size_or_sections):
-    return dsplit(self, split_size_or_sections)
-
-
-def _tensor_msort(self):
-    return msort(self)
-
-
-def _tensor_narrow_copy(self, dim, start, length):
-    return narrow_copy(self, dim, start, length)
-
-
-def _tensor_diagflat(self, offset=0):
-    return diagflat(self, offset)
-
-
-_attach_methods(
-    diff=_tensor_diff, cross=_tensor_cross, tensor_split=_tensor_tensor_split, hsplit=_tensor_hsplit,
-    vsplit=_tensor_vsplit, dsplit=_tensor_dsplit, msort=_tensor_msort, narrow_copy=_tensor_narrow_copy,
-    diagflat=_tensor_diagflat,
-)
+for _fn in (diff, cross, tensor_split, hsplit, vsplit, dsplit, msort, narrow_copy, diagflat):
+    method_of(_fn)
+del _fn

@@ -14,18 +14,10 @@ import builtins
 import math
 
 from . import _C, return_types
+from ._attach import method_of, tensor_method
 from ._dtype_info import finfo
 
 __all__ = ["quantile", "nanquantile", "mode"]
-
-
-def _method(fn, name=None):
-    """Attaches `fn` to Tensor (never replacing a method the Rust class defines)."""
-    name = name or fn.__name__
-    if name in _C.Tensor.__dict__:
-        raise RuntimeError(f"Tensor.{name} already exists")
-    setattr(_C.Tensor, name, fn)
-    return fn
 
 
 def _size(args, kwargs_size=None):
@@ -44,13 +36,13 @@ def _new(self, make, size, dtype, device, requires_grad):
     return t.requires_grad_(True) if requires_grad else t
 
 
-@_method
+@tensor_method
 def new_empty(self, *size, dtype=None, device=None, requires_grad=False, layout=None, pin_memory=False):
     """A tensor of `size` with `self`'s dtype and device unless given; contents unspecified."""
     return _new(self, _C.empty, _size(size), dtype, device, requires_grad)
 
 
-@_method
+@tensor_method
 def new_zeros(self, *size, dtype=None, device=None, requires_grad=False, layout=None, pin_memory=False):
     """Zeros of `size` with `self`'s dtype and device unless given.
 
@@ -61,19 +53,19 @@ def new_zeros(self, *size, dtype=None, device=None, requires_grad=False, layout=
     return _new(self, _C.zeros, _size(size), dtype, device, requires_grad)
 
 
-@_method
+@tensor_method
 def new_ones(self, *size, dtype=None, device=None, requires_grad=False, layout=None, pin_memory=False):
     """Ones of `size` with `self`'s dtype and device unless given."""
     return _new(self, _C.ones, _size(size), dtype, device, requires_grad)
 
 
-@_method
+@tensor_method
 def new_full(self, size, fill_value, *, dtype=None, device=None, requires_grad=False, layout=None, pin_memory=False):
     """`fill_value` everywhere, with `self`'s dtype and device unless given."""
     return _new(self, lambda s, **kw: _C.full(s, fill_value, **kw), tuple(size), dtype, device, requires_grad)
 
 
-@_method
+@tensor_method
 def new_tensor(self, data, *, dtype=None, device=None, requires_grad=False, layout=None, pin_memory=False):
     """A copy of `data` with `self`'s dtype and device unless given."""
     if isinstance(data, _C.Tensor):
@@ -88,7 +80,7 @@ def new_tensor(self, data, *, dtype=None, device=None, requires_grad=False, layo
     return t.requires_grad_(True) if requires_grad else t
 
 
-@_method
+@tensor_method
 def type_as(self, tensor):
     """`self` converted to `tensor`'s type, which names the device too (``torch.cuda.FloatTensor``)."""
     return self.to(device=tensor.device, dtype=tensor.dtype)
@@ -96,7 +88,7 @@ def type_as(self, tensor):
 
 # ---------------------------------------------------------------- shape and storage
 
-@_method
+@tensor_method
 def sum_to_size(self, *size):
     """Sums the dims that `size` broadcasts, so the result has `size` (the reverse of expand).
 
@@ -115,7 +107,7 @@ def sum_to_size(self, *size):
     return r.sum(dims, keepdim=True) if dims else r
 
 
-@_method
+@tensor_method
 def fill_diagonal_(self, fill_value, wrap=False):
     """Writes `fill_value` on the main diagonal in place; with `wrap`, a tall matrix's diagonal
     restarts every (columns + 1) rows, as numpy's fill_diagonal does.
@@ -140,7 +132,7 @@ def fill_diagonal_(self, fill_value, wrap=False):
     return self.index_put_(index, _C.tensor(fill_value, dtype=self.dtype, device=self.device))
 
 
-@_method
+@tensor_method
 def resize_(self, *sizes, memory_format=None):
     """Resizes in place to `sizes` (contiguous): the first elements keep their values, new ones
     are uninitialised (zeros here)."""
@@ -157,13 +149,13 @@ def resize_(self, *sizes, memory_format=None):
     return self
 
 
-@_method
+@tensor_method
 def resize_as_(self, the_template, memory_format=None):
     """`resize_` to `the_template`'s shape."""
     return self.resize_(the_template.shape)
 
 
-@_method
+@tensor_method
 def pin_memory(self, device=None):
     """ferrotorch has no page-locked host memory (wgpu uploads through its own staging buffers),
     so this returns the CPU tensor itself; GPU tensors raise, as in PyTorch."""
@@ -172,7 +164,7 @@ def pin_memory(self, device=None):
     return self
 
 
-@_method
+@tensor_method
 def is_pinned(self, device=None):
     """Always False: see `pin_memory`."""
     return False
@@ -186,13 +178,13 @@ def _imag(self):
     raise RuntimeError("imag is not implemented for tensors with non-complex dtypes.")
 
 
-_method(property(_real, doc="The real part: the tensor itself (ferrotorch has no complex dtypes)."), "real")
-_method(property(_imag, doc="Raises: ferrotorch has no complex dtypes."), "imag")
+tensor_method(property(_real, doc="The real part: the tensor itself (ferrotorch has no complex dtypes)."), "real")
+tensor_method(property(_imag, doc="Raises: ferrotorch has no complex dtypes."), "imag")
 
 
 # ---------------------------------------------------------------- elementwise Python callables
 
-@_method
+@tensor_method
 def apply_(self, callable):
     """Applies a Python function to every element in place (CPU only, and slow, as in PyTorch)."""
     if self.is_cuda:
@@ -202,7 +194,7 @@ def apply_(self, callable):
     return self
 
 
-@_method
+@tensor_method
 def map_(self, tensor, callable):
     """`self[i] = callable(self[i], tensor[i])` in place, `tensor` broadcast to `self` (CPU only)."""
     if self.is_cuda or tensor.is_cuda:
@@ -231,7 +223,7 @@ def _check_float(self, name):
         raise RuntimeError(f"{name} expects floating-point tensors, got {self.dtype}")
 
 
-@_method
+@tensor_method
 def geometric_(self, p, *, generator=None):
     """Fills with Geometric(p) draws: the number of Bernoulli(p) trials up to the first success."""
     if not 0 < p < 1:
@@ -241,7 +233,7 @@ def geometric_(self, p, *, generator=None):
         return self.copy_((u.log() / math.log1p(-p)).ceil())
 
 
-@_method
+@tensor_method
 def log_normal_(self, mean=1, std=2, *, generator=None):
     """Fills with exp(Normal(mean, std)) draws."""
     _check_float(self, "log_normal_")
@@ -251,7 +243,7 @@ def log_normal_(self, mean=1, std=2, *, generator=None):
         return self.normal_(mean, std, generator=generator).exp_()
 
 
-@_method
+@tensor_method
 def cauchy_(self, median=0, sigma=1, *, generator=None):
     """Fills with Cauchy(median, sigma) draws: median + sigma * tan(pi * (u - 1/2))."""
     _check_float(self, "cauchy_")
@@ -402,15 +394,6 @@ def _out(result, out):
     return _write_out(out, result)
 
 
-def _as_method(fn):
-    def method(self, *args, **kwargs):
-        return fn(self, *args, **kwargs)
-
-    method.__name__ = method.__qualname__ = fn.__name__
-    method.__doc__ = fn.__doc__
-    return method
-
-
 for _fn in (quantile, nanquantile, mode):
-    _method(_as_method(_fn))
+    method_of(_fn)
 del _fn

@@ -5,6 +5,7 @@ use crate::ops::binary::{binary, BinaryOp, Operand};
 use crate::ops::unary::UnaryOp;
 use crate::python::args::{self, OperandArg};
 use crate::python::tensor::{PyResultT, PyTensor};
+use crate::tensor::Tensor;
 use pyo3::prelude::*;
 use pyo3::exceptions::PyValueError;
 
@@ -40,11 +41,13 @@ impl PyTensor {
         }
         Ok(slf)
     }
-    /// `other * alpha` for add/sub's `alpha=` keyword.
-    fn scaled(other: &Bound<PyAny>, alpha: Option<&Bound<PyAny>>, fname: &str) -> PyResult<OperandArg> {
+    /// `other * alpha` for add/sub's `alpha=` keyword, after PyTorch's checks of alpha against
+    /// the result dtype of `this` and `other`.
+    fn scaled(this: &Tensor, other: &Bound<PyAny>, alpha: Option<&Bound<PyAny>>, fname: &str) -> PyResult<OperandArg> {
         let o = args::require_operand(other, fname, "other")?;
         let Some(a) = alpha else { return Ok(o) };
         let a = args::require_scalar(a, "alpha")?;
+        check_alpha(crate::ops::binary::promoted_dtype(Operand::Tensor(this), o.as_operand()), a)?;
         if a == Scalar::Int(1) {
             return Ok(o);
         }
@@ -55,6 +58,19 @@ impl PyTensor {
             ),
         })
     }
+}
+
+/// PyTorch's `alpha_check`: a float alpha needs a floating result, a bool alpha a bool one.
+fn check_alpha(result: crate::dtype::DType, alpha: Scalar) -> PyResult<()> {
+    if matches!(alpha, Scalar::Bool(_)) && result != crate::dtype::DType::Bool {
+        return Err(pyo3::exceptions::PyRuntimeError::new_err("Boolean alpha only supported for Boolean results."));
+    }
+    if matches!(alpha, Scalar::Float(_)) && !result.is_float() {
+        return Err(pyo3::exceptions::PyRuntimeError::new_err(
+            "For integral input tensors, argument alpha must not be a floating point number.",
+        ));
+    }
+    Ok(())
 }
 
 /// Generates the operator dunders for ops whose Python operator maps to one BinaryOp.
@@ -196,17 +212,17 @@ impl PyTensor {
     }
     #[pyo3(signature = (other, *, alpha=None))]
     fn add(&self, other: &Bound<PyAny>, alpha: Option<&Bound<PyAny>>) -> PyResultT {
-        let o = PyTensor::scaled(other, alpha, "add")?;
+        let o = PyTensor::scaled(&self.t, other, alpha, "add")?;
         Ok(PyTensor::new(binary(BinaryOp::Add, Operand::Tensor(&self.t), o.as_operand())?))
     }
     #[pyo3(signature = (other, *, alpha=None))]
     fn add_<'py>(slf: Bound<'py, Self>, other: &Bound<PyAny>, alpha: Option<&Bound<PyAny>>) -> PyResult<Bound<'py, Self>> {
-        let o = PyTensor::scaled(other, alpha, "add")?;
+        let o = PyTensor::scaled(&slf.borrow().t, other, alpha, "add")?;
         PyTensor::apply_inplace(slf, BinaryOp::Add, &o)
     }
     #[pyo3(signature = (other, *, alpha=None))]
     fn sub(&self, other: &Bound<PyAny>, alpha: Option<&Bound<PyAny>>) -> PyResultT {
-        let o = PyTensor::scaled(other, alpha, "sub")?;
+        let o = PyTensor::scaled(&self.t, other, alpha, "sub")?;
         Ok(PyTensor::new(binary(BinaryOp::Sub, Operand::Tensor(&self.t), o.as_operand())?))
     }
     #[pyo3(signature = (other, *, alpha=None))]
@@ -215,14 +231,19 @@ impl PyTensor {
     }
     #[pyo3(signature = (other, *, alpha=None))]
     fn sub_<'py>(slf: Bound<'py, Self>, other: &Bound<PyAny>, alpha: Option<&Bound<PyAny>>) -> PyResult<Bound<'py, Self>> {
-        let o = PyTensor::scaled(other, alpha, "sub")?;
+        let o = PyTensor::scaled(&slf.borrow().t, other, alpha, "sub")?;
         PyTensor::apply_inplace(slf, BinaryOp::Sub, &o)
     }
     #[pyo3(signature = (other, *, alpha=None))]
     fn rsub(&self, other: &Bound<PyAny>, alpha: Option<&Bound<PyAny>>) -> PyResultT {
         let scaled = PyTensor::new(match alpha {
             None => self.t.clone(),
-            Some(a) => self.t.binary_scalar(args::require_scalar(a, "alpha")?, BinaryOp::Mul)?,
+            Some(a) => {
+                let a = args::require_scalar(a, "alpha")?;
+                let o = args::require_operand(other, "rsub", "other")?;
+                check_alpha(crate::ops::binary::promoted_dtype(Operand::Tensor(&self.t), o.as_operand()), a)?;
+                self.t.binary_scalar(a, BinaryOp::Mul)?
+            }
         });
         let o = args::require_operand(other, "rsub", "other")?;
         Ok(PyTensor::new(binary(BinaryOp::Sub, o.as_operand(), Operand::Tensor(&scaled.t))?))

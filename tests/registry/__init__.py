@@ -91,10 +91,10 @@ def _round_to_bfloat16(a):
 
 
 def _collect():
-    from . import elementwise, reduce, indexing, shape, creation  # noqa: F401
+    from . import elementwise, reduce, indexing, shape, creation, composites  # noqa: F401
 
     ops = []
-    for mod in (elementwise, reduce, indexing, shape, creation):
+    for mod in (elementwise, reduce, indexing, shape, creation, composites):
         for info in getattr(mod, "OPS", []):
             info.family = mod.__name__.rsplit(".", 1)[-1]
             ops.append(info)

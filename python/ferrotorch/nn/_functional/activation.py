@@ -266,11 +266,21 @@ def _softmax_dim(name, ndim):
     return 0 if ndim in (0, 1, 3) else 1
 
 
+def _softmax_input(name, input, dim, dtype):
+    """`input` in `dtype`; integer inputs need a float `dtype` (PyTorch has no integer kernel)."""
+    x = input if dtype is None else input.to(dtype)
+    if not x.is_floating_point():
+        last = dim in (-1, x.dim() - 1) or x.dim() == 0
+        kernel = f"{name}_lastdim_kernel_impl" if last else f"{name}_kernel_impl"
+        raise RuntimeError(f'"{kernel}" not implemented for \'{_type_name(x)}\'')
+    return x
+
+
 def softmax(input, dim=None, _stacklevel=3, dtype=None):
     """exp(x) / sum(exp(x)) along `dim`, shifted by the (detached) max for stability."""
     if dim is None:
         dim = _softmax_dim("softmax", input.dim())
-    x = input if dtype is None else input.to(dtype)
+    x = _softmax_input("softmax", input, dim, dtype)
     e = (x - x.amax(dim, keepdim=True).detach()).exp()
     return e / e.sum(dim, keepdim=True)
 
@@ -279,7 +289,7 @@ def softmin(input, dim=None, _stacklevel=3, dtype=None):
     """softmax(-x) along `dim`."""
     if dim is None:
         dim = _softmax_dim("softmin", input.dim())
-    x = input if dtype is None else input.to(dtype)
+    x = _softmax_input("softmax", input, dim, dtype)
     return softmax(-x, dim)
 
 
@@ -287,5 +297,5 @@ def log_softmax(input, dim=None, _stacklevel=3, dtype=None):
     """x - logsumexp(x) along `dim`."""
     if dim is None:
         dim = _softmax_dim("log_softmax", input.dim())
-    x = input if dtype is None else input.to(dtype)
+    x = _softmax_input("log_softmax", input, dim, dtype)
     return x - x.logsumexp(dim, keepdim=True)
