@@ -252,15 +252,18 @@ pub fn check_narrow(l: &Layout, dim: i64, start: i64, length: i64) -> Result<(us
         return Err(Error::Runtime("narrow() cannot be applied to a 0-dim tensor.".into()));
     }
     let d = normalize_dim(dim, l.ndim())?;
+    if length < 0 {
+        return Err(Error::Runtime("narrow(): length must be non-negative.".into()));
+    }
     let size = l.shape[d] as i64;
-    let start = if start < 0 { start + size } else { start };
-    if start < 0 || start > size {
+    if start < -size || start > size {
         return Err(Error::Index(format!(
             "start out of range (expected to be in range of [{}, {}], but got {})",
             -size, size, start
         )));
     }
-    if length < 0 || start + length > size {
+    let start = if start < 0 { start + size } else { start };
+    if start + length > size {
         return Err(Error::Runtime(format!("start ({start}) + length ({length}) exceeds dimension size ({size}).")));
     }
     Ok((d, start as usize, length as usize))

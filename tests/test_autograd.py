@@ -628,3 +628,27 @@ def test_pickle_and_deepcopy_keep_requires_grad():
         assert b.data_ptr() != a.data_ptr()
     plain = pickle.loads(pickle.dumps(torch.arange(3)))
     assert not plain.requires_grad and plain.dtype == torch.int64
+
+
+# ----------------------------------------------------------------------------- cumprod with zeros
+def _cumprod_grad_reference(x, g):
+    """d(sum(g * cumprod(x)))/dx by the definition: sum over j >= i of g_j * prod_{k<=j, k!=i} x_k."""
+    n = len(x)
+    return np.array([sum(g[j] * np.prod([x[k] for k in range(j + 1) if k != i]) for j in range(i, n))
+                     for i in range(n)])
+
+
+@pytest.mark.parametrize("row", [[0.0, 2.0, 3.0], [2.0, 0.0, 3.0, 0.0, 5.0], [1.5, -2.0, 0.5], [0.0, 0.0, 4.0]])
+def test_cumprod_gradient_is_exact_with_zeros(device, row):
+    g = np.linspace(0.5, 1.5, len(row))
+    x = torch.tensor([row, row[::-1]], dtype=torch.float64, device=device, requires_grad=True)
+    (x.cumprod(1) * torch.tensor(np.stack([g, g]), device=device)).sum().backward()
+    got = x.grad.cpu().numpy()
+    np.testing.assert_allclose(got[0], _cumprod_grad_reference(row, g), rtol=1e-12, atol=1e-12)
+    np.testing.assert_allclose(got[1], _cumprod_grad_reference(row[::-1], g), rtol=1e-12, atol=1e-12)
+
+
+def test_cumprod_with_zeros_passes_gradgradcheck():
+    x = torch.tensor([[0.0, 1.5, -0.7, 2.0], [0.9, 0.0, 1.1, 0.0]], dtype=torch.float64, requires_grad=True)
+    assert torch.autograd.gradcheck(lambda t: t.cumprod(1), (x,))
+    assert torch.autograd.gradgradcheck(lambda t: t.cumprod(1), (x,))

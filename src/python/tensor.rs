@@ -537,6 +537,13 @@ impl PyTensor {
         Ok(PyTensor::new(self.t.unflatten(dim, &args::int_list(sizes)?)?))
     }
     fn narrow(&self, dim: i64, start: &Bound<PyAny>, length: i64) -> PyResultT {
+        // The Tensor overload of `start` takes only a 0-dim integer tensor (not bool).
+        if let Ok(t) = start.downcast::<PyTensor>() {
+            let t = &t.borrow().t;
+            if t.ndim() != 0 || t.dtype().is_float() || t.dtype() == crate::dtype::DType::Bool {
+                return Err(pyo3::exceptions::PyRuntimeError::new_err("start must be an 0-dim integral Tensor."));
+            }
+        }
         Ok(PyTensor::new(self.t.narrow(dim, args::index_int(start)?, length)?))
     }
     fn select(&self, dim: i64, index: &Bound<PyAny>) -> PyResultT {

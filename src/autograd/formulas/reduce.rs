@@ -282,16 +282,35 @@ impl Tensor {
         Ok(rec.finish(out, move |ctx| one(reverse_cumsum(ctx.grad(0), d, zero_d)?)))
     }
 
-    /// d/dx_i of cumprod: sum over j >= i of g_j * out_j / x_i (inputs without zeros; a zero
-    /// input gives a non-finite gradient, unlike PyTorch's exact zero handling).
+    /// d/dx_i of cumprod: sum over j >= i of g_j * out_j / x_i while no zero comes at or before
+    /// i. Past a row's first zero every product holds that zero, so the gradient is 0; at the
+    /// first zero z it is sum over j >= z of g_j * cumprod(x with x_z = 1)_j. PyTorch's exact
+    /// handling, written with masks so that it needs no readback.
     pub fn cumprod(&self, dim: i64, dtype: Option<DType>) -> Result<Tensor> {
         let Some(rec) = begin("CumprodBackward0", &[self]) else { return self.cumprod_forward(dim, dtype) };
         let out = self.cumprod_forward(dim, dtype)?;
         let d = normalize_dim(dim, self.ndim().max(1))?;
         let zero_d = self.ndim() == 0;
         Ok(rec.save_input(self).save_output(0).finish(out, move |ctx| {
-            let x = ctx.saved(0).to_dtype(ctx.grad(0).dtype())?;
-            one(reverse_cumsum(&ctx.grad(0).mul(ctx.saved(1))?, d, zero_d)?.div(&x)?)
+            let g = ctx.grad(0);
+            if zero_d {
+                return one(g.clone());
+            }
+            let x = ctx.saved(0).to_dtype(g.dtype())?;
+            if crate::autograd::mode::is_grad_enabled() {
+                // create_graph: the masked formula below is exact but treats positions after a
+                // zero as constants, so their second derivatives would be lost.
+                return one(cumprod_grad_by_definition(&x, g, d)?);
+            }
+            let is_zero = x.binary_scalar(Scalar::Int(0), BinaryOp::Eq)?;
+            let zeros_so_far = is_zero.cumsum_forward(d as i64, Some(DType::I64))?;
+            let no_zero_yet = zeros_so_far.binary_scalar(Scalar::Int(0), BinaryOp::Eq)?;
+            let first_zero = is_zero.binary(&zeros_so_far.binary_scalar(Scalar::Int(1), BinaryOp::Eq)?, BinaryOp::LogicalAnd)?;
+            let one_at = |mask: &Tensor| where_(mask, Operand::Scalar(Scalar::Float(1.0)), Operand::Tensor(&x));
+            let plain = reverse_cumsum(&g.mul(ctx.saved(1))?, d, false)?.div(&one_at(&is_zero)?)?;
+            let at_zero = reverse_cumsum(&g.mul(&one_at(&first_zero)?.cumprod(d as i64, None)?)?, d, false)?;
+            let rest = at_zero.keep_where(&first_zero)?;
+            one(where_(&no_zero_yet, Operand::Tensor(&plain), Operand::Tensor(&rest))?)
         }))
     }
 
@@ -380,6 +399,19 @@ fn reverse_cumsum(g: &Tensor, d: usize, zero_d: bool) -> Result<Tensor> {
         return Ok(g.clone());
     }
     g.flip(&[d as i64])?.cumsum(d as i64, None)?.flip(&[d as i64])
+}
+
+/// d/dx_i of sum(g * cumprod(x)) = sum over j >= i of g_j * prod_{k <= j, k != i} x_k, spelled
+/// out as an (n, n) matrix per row: O(n^2), but differentiable everywhere, zeros included.
+fn cumprod_grad_by_definition(x: &Tensor, g: &Tensor, d: usize) -> Result<Tensor> {
+    let (x, g) = (x.movedim(&[d as i64], &[-1])?, g.movedim(&[d as i64], &[-1])?);
+    let n = *x.shape().last().expect("at least 1-d") as i64;
+    let idx = Tensor::arange(Scalar::Int(0), Scalar::Int(n), Scalar::Int(1), None)?.to_device(x.device())?;
+    let (row, col) = (idx.unsqueeze(1)?, idx.unsqueeze(0)?);
+    // Row i of `skip_i` is x with x_i replaced by 1; its cumprod at j >= i is the product above.
+    let skip_i = where_(&row.binary(&col, BinaryOp::Eq)?, Operand::Scalar(Scalar::Float(1.0)), Operand::Tensor(&x.unsqueeze(-2)?))?;
+    let terms = g.unsqueeze(-2)?.mul(&skip_i.cumprod(-1, None)?)?.keep_where(&row.binary(&col, BinaryOp::Le)?)?;
+    terms.sum(Some(&[-1]), false, None)?.movedim(&[-1], &[d as i64])
 }
 
 /// For rows along the last dim: each element replaced by the product of the other elements.
