@@ -13,6 +13,7 @@ import pytest
 
 import ferrotorch as torch
 import ferrotorch._shape_functions as shape_functions
+import ferrotorch._view_functions as view_functions
 from conftest import GPU_AVAILABLE, to_numpy
 from conftest import assert_close as _assert_close
 
@@ -712,8 +713,9 @@ def test_cross_errors():
 
 
 def test_exports_and_methods():
-    for name in shape_functions.__all__:
-        assert getattr(torch, name) is getattr(shape_functions, name), name
+    for module in (shape_functions, view_functions):
+        for name in module.__all__:
+            assert getattr(torch, name) is getattr(module, name), name
         assert getattr(torch, name).__doc__, name
     for name in ["diff", "cross", "tensor_split", "hsplit", "vsplit", "dsplit", "msort", "narrow_copy", "diagflat"]:
         assert callable(getattr(torch.Tensor, name)), name
@@ -725,7 +727,7 @@ def test_exports_and_methods():
 def test_docstring_examples():
     import ferrotorch.linalg
 
-    for module in (shape_functions, ferrotorch.linalg):
+    for module in (shape_functions, view_functions, ferrotorch.linalg):
         result = doctest.testmod(module, optionflags=doctest.NORMALIZE_WHITESPACE)
         assert result.failed == 0 and result.attempted > 0
 

@@ -30,6 +30,7 @@ from ._reduce import *  # noqa: E402,F401,F403
 from ._indexing import *  # noqa: E402,F401,F403
 from ._shape import *  # noqa: E402,F401,F403
 from ._creation import *  # noqa: E402,F401,F403
+from ._view_functions import *  # noqa: E402,F401,F403
 from ._shape_functions import *  # noqa: E402,F401,F403
 from ._math_composites import *  # noqa: E402,F401,F403
 from ._math_statistics import *  # noqa: E402,F401,F403
