@@ -36,6 +36,8 @@ from ._math_composites import *  # noqa: E402,F401,F403
 from ._math_statistics import *  # noqa: E402,F401,F403
 from ._dtype_info import finfo, iinfo  # noqa: E402,F401
 from ._tensor_methods import *  # noqa: E402,F401,F403
+from ._linalg_solvers import *  # noqa: E402,F401,F403
+from ._linalg_factorizations import *  # noqa: E402,F401,F403
 from . import linalg, return_types  # noqa: E402,F401
 from . import nn, utils, cuda, optim  # noqa: E402,F401
 from . import cuda as gpu  # noqa: E402,F401

@@ -1,4 +1,6 @@
-"""`ferrotorch.linalg`: norms.
+"""`ferrotorch.linalg`: norms, the solvers of _linalg_solvers.py (inv, det, slogdet, solve,
+lu_factor, lu_solve, solve_triangular) and the factorisations and products of
+_linalg_factorizations.py (cholesky, qr, matrix_power, multi_dot, vecdot).
 
     >>> import ferrotorch as torch
     >>> import ferrotorch.linalg
@@ -7,7 +9,20 @@
 """
 import math
 
-__all__ = ["vector_norm", "matrix_norm", "norm", "cross"]
+__all__ = [
+    "vector_norm", "matrix_norm", "norm", "cross", "LinAlgError",
+    "inv", "inv_ex", "det", "slogdet", "solve", "solve_ex", "cholesky", "cholesky_ex", "qr",
+    "lu_factor", "lu_factor_ex", "lu_solve", "solve_triangular", "matrix_power", "multi_dot", "vecdot",
+]
+
+
+class LinAlgError(RuntimeError):
+    """Raised when a linear algebra function cannot complete on its input, such as `inv` of a
+    singular matrix or `cholesky` of one that is not positive-definite (PyTorch's
+    ``torch.linalg.LinAlgError``, a RuntimeError)."""
+
+
+LinAlgError.__module__ = "ferrotorch.linalg"
 
 
 def _dims(dim):
@@ -81,3 +96,13 @@ def cross(input, other, *, dim=-1, out=None):
     _check_tensor("linalg_cross", input)
     _check_tensor("linalg_cross", other, name="other", position=2)
     return _out(_linalg_cross(input, other, dim), out)
+
+
+# The solvers and factorisations, composed from tensor ops (see _linalg_solvers.py and
+# _linalg_factorizations.py). Imported last: those modules look LinAlgError up here.
+from ._linalg_solvers import (  # noqa: E402
+    inv, inv_ex, det, linalg_slogdet as slogdet, solve, solve_ex, lu_factor, lu_factor_ex, lu_solve, solve_triangular,
+)
+from ._linalg_factorizations import (  # noqa: E402
+    linalg_cholesky as cholesky, cholesky_ex, qr, matrix_power, multi_dot, vecdot,
+)

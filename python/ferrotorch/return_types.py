@@ -10,6 +10,8 @@ from collections import namedtuple
 __all__ = [
     "max", "min", "aminmax", "sort", "topk", "kthvalue", "median", "nanmedian", "mode",
     "cummax", "cummin",
+    "slogdet", "linalg_slogdet", "linalg_inv_ex", "linalg_solve_ex", "linalg_cholesky_ex", "linalg_qr",
+    "linalg_lu_factor", "linalg_lu_factor_ex",
 ]
 
 
@@ -31,3 +33,13 @@ nanmedian = _pair("nanmedian")
 mode = _pair("mode")
 cummax = _pair("cummax")
 cummin = _pair("cummin")
+slogdet = _pair("slogdet", "sign", "logabsdet")
+linalg_slogdet = _pair("linalg_slogdet", "sign", "logabsdet")
+linalg_inv_ex = _pair("linalg_inv_ex", "inverse", "info")
+linalg_solve_ex = _pair("linalg_solve_ex", "result", "info")
+linalg_cholesky_ex = _pair("linalg_cholesky_ex", "L", "info")
+linalg_qr = _pair("linalg_qr", "Q", "R")
+linalg_lu_factor = _pair("linalg_lu_factor", "LU", "pivots")
+# The one three-field result here: (LU, pivots, info).
+linalg_lu_factor_ex = namedtuple("linalg_lu_factor_ex", ["LU", "pivots", "info"])
+linalg_lu_factor_ex.__module__ = __name__
