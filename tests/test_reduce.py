@@ -360,3 +360,10 @@ def test_large_sums_are_accurate_and_layout_independent():
     assert abs(t.sum().item() - exact) < 1e-6 * exact
     assert t.T.sum().item() == t.sum().item()
     assert_close(t.T.sum(0), a.astype(np.float64).sum(1).astype(np.float32))
+
+
+def test_norm_over_an_empty_dim_is_plus_zero(device):
+    x = torch.ones(2, 0, device=device)
+    for p in (1, 2, 3):
+        r = x.norm(p, dim=1).cpu().numpy()
+        assert r.tolist() == [0.0, 0.0] and not np.signbit(r).any(), p

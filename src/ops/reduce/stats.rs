@@ -7,6 +7,12 @@ use crate::tensor::Tensor;
 use crate::{bail, with_dtype};
 
 /// Two-pass mean and sum of squared deviations (stable for data far from zero).
+/// A sum that starts from +0.0: `Iterator::sum` starts from -0.0, so an empty row's norm would
+/// print as `-0.`.
+fn positive_sum(it: impl Iterator<Item = f64>) -> f64 {
+    it.fold(0.0, |a, v| a + v)
+}
+
 fn moments<T: Element>(g: &[T]) -> (f64, f64) {
     let n = g.len() as f64;
     let mean = par_fold(g, sum_f64::<T>, |a, b| a + b) / n;
@@ -165,11 +171,11 @@ impl Tensor {
             } else if p == 0.0 {
                 abs.filter(|&v| v != 0.0).count() as f64
             } else if p == 1.0 {
-                abs.sum()
+                positive_sum(abs)
             } else if p == 2.0 {
-                abs.map(|v| v * v).sum::<f64>().sqrt()
+                positive_sum(abs.map(|v| v * v)).sqrt()
             } else {
-                abs.map(|v| v.powf(p)).sum::<f64>().powf(1.0 / p)
+                positive_sum(abs.map(|v| v.powf(p))).powf(1.0 / p)
             };
             T::from_f64(r)
         })?))
