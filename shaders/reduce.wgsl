@@ -3,27 +3,9 @@
 // g*inner .. (g+1)*inner, read in place through the view's strides.
 // Metadata: prelude header (n, ndim, shape), the input's block (offset, strides), then
 // groups, inner, chunk (elements per workgroup), chunks (workgroups per group), divisor.
-@group(0) @binding(1) var<storage, read_write> out: array<{{OUT_T}}>;
-@group(0) @binding(2) var<storage, read> in0: array<{{IN_T}}>;
-{{EXTRA_BINDINGS}}
+// Bindings, load(), nan() and better() are in reduce_ops.wgsl.
 var<workgroup> acc: array<{{ACC_T}}, 256>;
 var<workgroup> arg: array<u32, 256>;
-
-// Logical element j of the input: through the strides, or (for a contiguous view) at
-// offset + j without the per-dim divisions.
-fn load(j: u32) -> {{ACC_T}} {
-    let x = in0[{{INDEX}}];
-    return {{TO_ACC}};
-}
-
-fn nan(v: {{ACC_T}}) -> bool {
-    return {{IS_NAN}};
-}
-
-// Whether (b at j) replaces (a at i) as the running result.
-fn better(a: {{ACC_T}}, i: u32, b: {{ACC_T}}, j: u32) -> bool {
-    {{BETTER}}
-}
 
 @compute @workgroup_size(256)
 fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_index) lid: u32,

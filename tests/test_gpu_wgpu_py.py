@@ -105,10 +105,23 @@ def test_reduction_kernel_standalone(device, layout):
     # An offset of 7 elements: the contiguous variant reads from offset + j.
     meta = np.array([n, 1, n, 7, 1, 1, n, n, 1, n], np.uint32)
     buf = np.concatenate([np.full(7, 1e6, np.float32), a])
-    out = _run(dev, _source("reduce Sum float32" + layout), [meta, np.zeros(1, np.float32), buf], 1)[1]
+    out = _run(dev, _source("reduce Sum float32" + layout + " rows=false"), [meta, np.zeros(1, np.float32), buf], 1)[1]
     np.testing.assert_allclose(out[0], a.astype(np.float64).sum(), rtol=1e-4, atol=1e-3)
-    out = _run(dev, _source("reduce Max float32" + layout), [meta, np.zeros(1, np.float32), buf], 1)[1]
+    out = _run(dev, _source("reduce Max float32" + layout + " rows=false"), [meta, np.zeros(1, np.float32), buf], 1)[1]
     assert out[0] == a.max()
+
+
+@pytest.mark.parametrize("layout", ["", " contiguous"])
+def test_short_row_reduction_kernel_standalone(device, layout):
+    # One invocation per group: 1000 groups of 5, shape (1000, 5) at offset 7.
+    dev, _ = device
+    a = np.random.default_rng(2).standard_normal((1000, 5)).astype(np.float32)
+    meta = np.array([a.size, 2, 1000, 5, 7, 5, 1, 1000, 5, 5, 1, 5], np.uint32)
+    buf = np.concatenate([np.full(7, 1e6, np.float32), a.ravel()])
+    out = _run(dev, _source("reduce Mean float32" + layout + " rows=true"), [meta, np.zeros(1000, np.float32), buf], 4)[1]
+    np.testing.assert_allclose(out, a.mean(1), rtol=1e-5, atol=1e-6)
+    out = _run(dev, _source("reduce Min float32" + layout + " rows=true"), [meta, np.zeros(1000, np.float32), buf], 4)[1]
+    np.testing.assert_array_equal(out, a.min(1))
 
 
 def test_matmul_kernel_standalone(device):

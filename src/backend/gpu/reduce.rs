@@ -2,15 +2,20 @@
 //! arg-variants over the groups of a reduction plan's (kept..., reduced...) view.
 //!
 //! A group larger than `CHUNK` elements is split across workgroups and the partial results
-//! folded by a second pass, so a full reduction of a large tensor uses the whole GPU.
+//! folded by a second pass, so a full reduction of a large tensor uses the whole GPU. Groups of
+//! at most `ROW_MAX` elements take one invocation each instead of one workgroup each.
 use super::{pipeline, queue, repr, transfer, wgsl_type};
 use crate::dtype::DType;
 use crate::error::Result;
 use crate::tensor::Tensor;
 
 const TEMPLATE: &str = include_str!("../../../shaders/reduce.wgsl");
+const ROWS_TEMPLATE: &str = include_str!("../../../shaders/reduce_rows.wgsl");
+const OPS: &str = include_str!("../../../shaders/reduce_ops.wgsl");
 /// Elements one workgroup folds before the work is split into a second pass.
 const CHUNK: usize = 1 << 14;
+/// Groups up to this long are folded by one invocation each (`reduce_rows.wgsl`).
+const ROW_MAX: usize = 64;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum ReduceOp {
@@ -51,7 +56,8 @@ fn is_nan_expr(dt: DType) -> &'static str {
 }
 
 /// `contiguous`: the input view is row-major contiguous, so element j lies at offset + j.
-pub fn source(op: ReduceOp, input: DType, out: DType, contiguous: bool) -> String {
+/// `rows`: the one-invocation-per-group kernel.
+pub fn source(op: ReduceOp, input: DType, out: DType, contiguous: bool, rows: bool) -> String {
     use ReduceOp::*;
     let acc = acc_dtype(input);
     let (acc_t, in_t, out_t) = (wgsl_type(acc), wgsl_type(input), wgsl_type(out));
@@ -77,13 +83,14 @@ pub fn source(op: ReduceOp, input: DType, out: DType, contiguous: bool) -> Strin
         Mean => format!("{out_t}(a / {acc_t}(divisor))"),
         _ => format!("{out_t}(a)"),
     };
-    let (extra, store_index) = if op.is_arg() {
-        ("@group(0) @binding(3) var<storage, read_write> idx: array<i64>;", "idx[w] = i64(arg[0]);")
-    } else {
-        ("", "")
+    let (extra, store_index) = match (op.is_arg(), rows) {
+        (true, false) => ("@group(0) @binding(3) var<storage, read_write> idx: array<i64>;", "idx[w] = i64(arg[0]);"),
+        (true, true) => ("@group(0) @binding(3) var<storage, read_write> idx: array<i64>;", "idx[w] = i64(ai);"),
+        _ => ("", ""),
     };
+    let template = format!("{}\n{OPS}", if rows { ROWS_TEMPLATE } else { TEMPLATE });
     pipeline::specialise(
-        TEMPLATE,
+        &template,
         &[
             ("OUT_T", out_t),
             ("IN_T", in_t),
@@ -112,8 +119,9 @@ fn pass(op: ReduceOp, view: &Tensor, groups: usize, inner: usize, chunk: usize, 
     }
     let (in_t, out_t) = (repr(view.dtype())?.wgsl, repr(out_dtype)?.wgsl);
     let contiguous = view.is_contiguous();
-    let key = format!("reduce|{op:?}|{in_t}|{out_t}|{:?}|{contiguous}", view.dtype());
-    let p = pipeline::get(&key, || source(op, view.dtype(), out_dtype, contiguous))?;
+    let rows = chunks == 1 && inner <= ROW_MAX;
+    let key = format!("reduce|{op:?}|{in_t}|{out_t}|{:?}|{contiguous}|{rows}", view.dtype());
+    let p = pipeline::get(&key, || source(op, view.dtype(), out_dtype, contiguous, rows))?;
     let mut meta = vec![view.numel() as u32, view.ndim() as u32];
     meta.extend(view.shape().iter().map(|&s| s as u32));
     meta.push(view.offset() as u32);
@@ -126,7 +134,8 @@ fn pass(op: ReduceOp, view: &Tensor, groups: usize, inner: usize, chunk: usize, 
     if let Some(i) = &idx {
         bindings.push(queue::Binding { buffer: i.storage().gpu_buffer().expect("gpu").raw() });
     }
-    queue::dispatch(&p, &meta, &bindings, (groups * chunks) as u64)?;
+    let workgroups = if rows { (groups as u64).div_ceil(256) } else { (groups * chunks) as u64 };
+    queue::dispatch(&p, &meta, &bindings, workgroups)?;
     Ok((out, idx))
 }
 
@@ -155,8 +164,10 @@ pub fn sources() -> Vec<(String, String)> {
     let mut v = vec![];
     for op in [Sum, Mean, Prod, Max, Min, ArgMax, ArgMin] {
         for dt in [DType::F32, DType::F16, DType::F64, DType::I32, DType::I64, DType::Bool] {
-            v.push((format!("reduce {op:?} {}", dt.name()), source(op, dt, dt, false)));
-            v.push((format!("reduce {op:?} {} contiguous", dt.name()), source(op, dt, dt, true)));
+            for rows in [false, true] {
+                v.push((format!("reduce {op:?} {} rows={rows}", dt.name()), source(op, dt, dt, false, rows)));
+                v.push((format!("reduce {op:?} {} contiguous rows={rows}", dt.name()), source(op, dt, dt, true, rows)));
+            }
         }
     }
     v
