@@ -18,6 +18,7 @@ import math
 
 from . import _C, return_types
 from ._attach import tensor_method
+from ._dims import infer_size as _infer_size
 from ._elementwise import _scalar_name
 from ._shape import _out
 
@@ -79,21 +80,6 @@ def _check_solver_shapes(A, B, left, fname):
     if not ok:
         raise RuntimeError(f"{fname}: Incompatible shapes of A and B for the equation {'AX = B' if left else 'XA = B'} "
                            f"({A.shape[-2]}x{A.shape[-1]} and {B.shape[-2]}x{B.shape[-1]})")
-
-
-def _broadcast_batch(a, b):
-    """The broadcast of two batch shapes, with infer_size's message (a is B's batch, b is A's)."""
-    ndim = max(len(a), len(b))
-    out = []
-    for i in range(ndim):
-        off = ndim - 1 - i
-        sa = a[len(a) - 1 - off] if len(a) - 1 - off >= 0 else 1
-        sb = b[len(b) - 1 - off] if len(b) - 1 - off >= 0 else 1
-        if sa != sb and sa != 1 and sb != 1:
-            raise RuntimeError(f"The size of tensor a ({sa}) must match the size of tensor b ({sb}) "
-                               f"at non-singleton dimension {i}")
-        out.append(sa if sb == 1 else sb)
-    return tuple(out)
 
 
 def _raise_on_info(info, api, kind, is_matrix):
@@ -381,7 +367,7 @@ def _solve_impl(A, B, left, parser_name):
     vector = B.dim() == 1 or (B.dim() == A.dim() - 1 and tuple(B.shape) == tuple(A.shape[:-1]))
     B_ = B.unsqueeze(-1) if vector else B
     _check_solver_shapes(A, B_, left, "linalg.solve")
-    batch = _broadcast_batch(tuple(B_.shape[:-2]), tuple(A.shape[:-2]))
+    batch = _infer_size(tuple(B_.shape[:-2]), tuple(A.shape[:-2]))
     if not left and vector:
         raise RuntimeError("linalg.solve: Vector broadcasting of the left hand side is not supported for left=False. "
                            "In this case linalg.solve is equivalent to B / A.squeeze(-1)")
@@ -507,7 +493,7 @@ def lu_solve(LU, pivots, B, *, left=True, adjoint=False, out=None):
     if tuple(LU.shape[:-1]) != tuple(pivots.shape):
         raise RuntimeError("linalg.lu_solve: Expected LU.shape[:-1] and pivots.shape to be the same, but got pivots "
                            f"with shape [{', '.join(str(s) for s in pivots.shape)}] instead")
-    batch = _broadcast_batch(tuple(B.shape[:-2]), tuple(LU.shape[:-2]))
+    batch = _infer_size(tuple(B.shape[:-2]), tuple(LU.shape[:-2]))
     if not left:
         # X A = B  <=>  A^H X^H = B^H: flip `adjoint` and solve for X^H.
         B = B.mT
@@ -564,7 +550,7 @@ def solve_triangular(A, B, *, upper, left=True, unitriangular=False, out=None):
     if A.dtype != B.dtype:
         raise RuntimeError(f"Expected b and A to have the same dtype, but found b of type {_scalar_name(B.dtype)} "
                            f"and A of type {_scalar_name(A.dtype)} instead.")
-    batch = _broadcast_batch(tuple(B.shape[:-2]), tuple(A.shape[:-2]))
+    batch = _infer_size(tuple(B.shape[:-2]), tuple(A.shape[:-2]))
     if not left:
         # X A = B  <=>  A^T X^T = B^T, and A^T has the other triangle.
         A, B, upper = A.mT, B.mT, not upper

@@ -14,6 +14,7 @@ import math
 
 from . import _C
 from ._attach import tensor_method
+from ._dims import wrap_dim as _wrap_dim
 from ._elementwise import _scalar_name, _write_out
 
 __all__ = [
@@ -38,13 +39,6 @@ def _not_implemented(kernel, t):
     # PyTorch names the kernel it failed to dispatch after the device it dispatched to.
     device = "cpu" if t.device.type == "cpu" else "cuda"
     return RuntimeError(f'"{kernel}_{device}" not implemented for \'{_scalar_name(t.dtype)}\'')
-
-
-def _wrap_dim(dim, ndim):
-    n = max(ndim, 1)  # a 0-d tensor takes dim 0 or -1, as in PyTorch
-    if not -n <= dim < n:
-        raise IndexError(f"Dimension out of range (expected to be in range of [{-n}, {n - 1}], but got {dim})")
-    return dim % n
 
 
 def _along(t, dim, start=None, stop=None):

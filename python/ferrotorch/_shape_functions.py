@@ -17,6 +17,7 @@ from ._elementwise import _scalar_name
 from ._shape import _out
 from ._size import Size
 from ._attach import method_of
+from ._dims import infer_size as _infer_size, wrap_dim as _wrap_dim
 from ._view_functions import _check_tensor
 
 __all__ = [
@@ -26,34 +27,11 @@ __all__ = [
 ]
 
 
-def _wrap_dim(dim, ndim):
-    # PyTorch wraps dims of a 0-d tensor as if it had one dim.
-    n = max(ndim, 1)
-    if not -n <= dim < n:
-        raise IndexError(f"Dimension out of range (expected to be in range of [{-n}, {n - 1}], but got {dim})")
-    return dim % n
-
-
 def _sizes_str(shape):
     return "[" + ", ".join(str(s) for s in shape) + "]"
 
 
 # ----------------------------------------------------------------------------- broadcasting
-
-
-def _infer_size(a, b):
-    # ATen's infer_size: walks from the last dim and names the (right-aligned) dim that fails.
-    ndim = max(len(a), len(b))
-    out = [0] * ndim
-    for i in range(ndim - 1, -1, -1):
-        off = ndim - 1 - i
-        sa = a[len(a) - 1 - off] if len(a) - 1 - off >= 0 else 1
-        sb = b[len(b) - 1 - off] if len(b) - 1 - off >= 0 else 1
-        if sa != sb and sa != 1 and sb != 1:
-            raise RuntimeError(f"The size of tensor a ({sa}) must match the size of tensor b ({sb}) "
-                               f"at non-singleton dimension {i}")
-        out[i] = sb if sa == 1 else sa
-    return out
 
 
 def broadcast_tensors(*tensors):
@@ -71,7 +49,7 @@ def broadcast_tensors(*tensors):
         return ()
     shape = list(tensors[0].shape)
     for x in tensors[1:]:
-        shape = _infer_size(shape, list(x.shape))
+        shape = list(_infer_size(shape, list(x.shape)))
     return tuple(x.expand(shape) for x in tensors)
 
 

@@ -15,6 +15,7 @@ import math
 
 from . import _C, return_types
 from ._attach import method_of, tensor_method
+from ._dims import wrap_dim
 from ._dtype_info import finfo
 
 __all__ = ["quantile", "nanquantile", "mode"]
@@ -288,10 +289,7 @@ def _quantile(name, input, q, dim, keepdim, interpolation, ignore_nan):
         x = input.reshape(-1)
         kept = ()
     else:
-        d = dim + ndim if dim < 0 else dim
-        if not 0 <= d < builtins.max(ndim, 1):
-            raise IndexError(f"Dimension out of range (expected to be in range of [{-builtins.max(ndim, 1)}, "
-                             f"{builtins.max(ndim, 1) - 1}], but got {dim})")
+        d = wrap_dim(dim, ndim)
         x = input.movedim(d, -1) if ndim else input.reshape(1)
         kept = tuple(x.shape[:-1])
     s = x.sort(-1).values  # NaN sorts last
@@ -356,10 +354,7 @@ def mode(input, dim=-1, keepdim=False, *, out=None):
         ([1], [3])
     """
     ndim = input.dim()
-    d = dim + builtins.max(ndim, 1) if dim < 0 else dim
-    if not 0 <= d < builtins.max(ndim, 1):
-        raise IndexError(f"Dimension out of range (expected to be in range of [{-builtins.max(ndim, 1)}, "
-                         f"{builtins.max(ndim, 1) - 1}], but got {dim})")
+    d = wrap_dim(dim, ndim)
     x = input.movedim(d, -1) if ndim else input.reshape(1)
     n = x.shape[-1]
     if n == 0:
