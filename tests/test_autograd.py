@@ -652,3 +652,9 @@ def test_cumprod_with_zeros_passes_gradgradcheck():
     x = torch.tensor([[0.0, 1.5, -0.7, 2.0], [0.9, 0.0, 1.1, 0.0]], dtype=torch.float64, requires_grad=True)
     assert torch.autograd.gradcheck(lambda t: t.cumprod(1), (x,))
     assert torch.autograd.gradgradcheck(lambda t: t.cumprod(1), (x,))
+
+
+def test_gradcheck_runs_on_gpu_tensors(device):
+    x = torch.tensor([[0.3, -0.7], [1.1, 0.2]], dtype=torch.float64, device=device, requires_grad=True)
+    assert torch.autograd.gradcheck(lambda t: (t.exp() * t).sum(1), (x,))
+    assert torch.autograd.gradgradcheck(lambda t: t.sin() * t, (x,))

@@ -47,3 +47,14 @@ from ._typename import typename  # noqa: E402,F401
 from . import autograd  # noqa: E402,F401
 from .autograd.grad_mode import (no_grad, enable_grad, set_grad_enabled, inference_mode,  # noqa: E402,F401
                                  is_grad_enabled, is_inference_mode_enabled)
+from ._constants import e, inf, nan, pi, is_complex, is_nonzero  # noqa: E402,F401
+from ._tensor_str import set_printoptions  # noqa: E402,F401
+from . import _tensor_str  # noqa: E402,F401
+from ._memory_format import (memory_format, preserve_format, contiguous_format,  # noqa: E402,F401
+                             channels_last, channels_last_3d, layout, strided)
+from ._gamma_functions import lgamma, digamma, polygamma, mvlgamma  # noqa: E402,F401
+from ._bessel_functions import i0  # noqa: E402,F401
+from . import special, testing, backends  # noqa: E402,F401
+from ._compile import compile  # noqa: E402,F401
+from ._legacy_types import (FloatTensor, DoubleTensor, HalfTensor, BFloat16Tensor,  # noqa: E402,F401
+                            LongTensor, IntTensor, ShortTensor, CharTensor, ByteTensor, BoolTensor)

@@ -1,80 +1,166 @@
-"""`repr`/`str` of tensors, formatted as PyTorch formats them.
+"""`repr`/`str` of tensors, formatted as PyTorch formats them, and the print options.
 
-Rules (PyTorch's): floats print with 4 decimals, or as `1.` when every value is an integer,
-or in scientific notation when the values span more than 3 orders of magnitude (or exceed
-1e8, or go below 1e-4); elements are right-aligned to a common width; tensors with more
-than 1000 elements show the first and last 3 entries of each dim around `...`; a dtype
-suffix appears unless the dtype is implied by the values.
+Rules (PyTorch's): floats print with `precision` decimals, or as `1.` when every value is an
+integer, or in scientific notation when the values span more than 3 orders of magnitude (or
+exceed 1e8, or go below 1e-4) unless `sci_mode` forces a choice; elements are right-aligned to a
+common width and wrapped at `linewidth`; tensors with more than `threshold` elements show the
+first and last `edgeitems` entries of each dim around `...`; a dtype suffix appears unless the
+dtype is implied by the values.
+
+    >>> import ferrotorch as torch
+    >>> torch.set_printoptions(precision=2)
+    >>> torch.tensor([1.12345])
+    tensor([1.12])
+    >>> torch.set_printoptions(profile="default")
 """
+import contextlib
+import dataclasses
 import math
+from typing import Optional
 
-from . import _C
 
-PRECISION = 4
-THRESHOLD = 1000
-EDGEITEMS = 3
-LINEWIDTH = 80
+@dataclasses.dataclass
+class _PrinterOptions:
+    precision: int = 4
+    threshold: float = 1000
+    edgeitems: int = 3
+    linewidth: int = 80
+    sci_mode: Optional[bool] = None
+
+
+PRINT_OPTS = _PrinterOptions()
+
+_PROFILES = {
+    "default": dict(precision=4, threshold=1000, edgeitems=3, linewidth=80),
+    "short": dict(precision=2, threshold=1000, edgeitems=2, linewidth=80),
+    "full": dict(precision=4, threshold=math.inf, edgeitems=3, linewidth=80),
+}
+
+
+def set_printoptions(precision=None, threshold=None, edgeitems=None, linewidth=None, profile=None,
+                     sci_mode=None):
+    """Set options for printing tensors (PyTorch's, taken from NumPy).
+
+    Args:
+        precision: digits after the decimal point for floating point output (default 4).
+        threshold: total number of elements above which the repr is summarised (default 1000).
+        edgeitems: items shown at the beginning and end of each summarised dim (default 3).
+        linewidth: characters per line before a line break (default 80).
+        profile: "default", "short" or "full": sane defaults, overridden by the options above.
+        sci_mode: True/False forces scientific notation on/off; None (the default, and what every
+            call that omits it restores) lets the formatter choose.
+
+        >>> import ferrotorch as torch
+        >>> torch.set_printoptions(threshold=5)
+        >>> torch.arange(10)
+        tensor([0, 1, 2,  ..., 7, 8, 9])
+        >>> torch.set_printoptions(profile="default")
+        >>> torch.arange(10)
+        tensor([0, 1, 2, 3, 4, 5, 6, 7, 8, 9])
+    """
+    if profile is not None and profile in _PROFILES:  # PyTorch ignores an unknown profile
+        for name, value in _PROFILES[profile].items():
+            setattr(PRINT_OPTS, name, value)
+    if precision is not None:
+        PRINT_OPTS.precision = precision
+    if threshold is not None:
+        PRINT_OPTS.threshold = threshold
+    if edgeitems is not None:
+        PRINT_OPTS.edgeitems = edgeitems
+    if linewidth is not None:
+        PRINT_OPTS.linewidth = linewidth
+    PRINT_OPTS.sci_mode = sci_mode
+
+
+def get_printoptions():
+    """The current print options, as keyword arguments of :func:`set_printoptions`."""
+    return dataclasses.asdict(PRINT_OPTS)
+
+
+@contextlib.contextmanager
+def printoptions(**kwargs):
+    """Sets print options (as :func:`set_printoptions`) for the duration of a `with` block."""
+    old = get_printoptions()
+    set_printoptions(**kwargs)
+    try:
+        yield
+    finally:
+        set_printoptions(**old)
 
 
 class _Formatter:
+    """Chooses int/fixed/scientific mode and the column width from the values shown."""
+
     def __init__(self, values, is_float):
         self.is_float = is_float
         self.int_mode = True
         self.sci_mode = False
         self.max_width = 1
+        precision = PRINT_OPTS.precision
         if not is_float:
             self.max_width = max((len(str(v)) for v in values), default=1)
             return
-        # As in PyTorch, the mode and the column width come from the finite non-zero values
-        # only; zeros, nan and inf are printed unpadded if they are wider.
+        # As in PyTorch, the mode and the width come from the finite non-zero values only; zeros,
+        # nan and inf are printed unpadded if they are wider.
         nonzero = [v for v in values if math.isfinite(v) and v != 0]
-        if not nonzero:
-            return
-        self.int_mode = all(v == math.ceil(v) for v in nonzero)
-        lo, hi = min(abs(v) for v in nonzero), max(abs(v) for v in nonzero)
-        if self.int_mode:
-            self.sci_mode = hi / lo > 1000.0 or hi > 1.0e8
-        else:
-            self.sci_mode = hi / lo > 1000.0 or hi > 1.0e8 or lo < 1.0e-4
-        self.max_width = max(len(self.format(v, pad=False)) for v in nonzero)
+        if nonzero:
+            self.int_mode = all(v == math.ceil(v) for v in nonzero)
+            lo, hi = min(abs(v) for v in nonzero), max(abs(v) for v in nonzero)
+            if self.int_mode:
+                self.sci_mode = hi / lo > 1000.0 or hi > 1.0e8
+                widths = (len(f"{v:.{precision}e}") if self.sci_mode else len(f"{v:.0f}") + 1 for v in nonzero)
+            else:
+                self.sci_mode = hi / lo > 1000.0 or hi > 1.0e8 or lo < 1.0e-4
+                spec = "e" if self.sci_mode else "f"
+                widths = (len(f"{v:.{precision}{spec}}") for v in nonzero)
+            self.max_width = max(widths)
+        # A forced mode keeps the width computed for the automatic one (PyTorch's behaviour).
+        if PRINT_OPTS.sci_mode is not None:
+            self.sci_mode = PRINT_OPTS.sci_mode
 
-    @staticmethod
-    def _special(v):
-        if math.isnan(v):
-            return "nan"
-        return "inf" if v > 0 else "-inf"
-
-    def format(self, v, pad=True):
+    def format(self, v):
+        precision = PRINT_OPTS.precision
         if not self.is_float:
             s = str(v)
-        elif not math.isfinite(v):
-            s = self._special(v)
         elif self.sci_mode:
-            s = f"{v:.{PRECISION}e}"
+            s = f"{v:{self.max_width}.{precision}e}"
         elif self.int_mode:
-            s = f"{v:.0f}."
+            s = f"{v:.0f}"
+            if math.isfinite(v):
+                s += "."
         else:
-            s = f"{v:.{PRECISION}f}"
-        return s.rjust(self.max_width) if pad else s
+            s = f"{v:.{precision}f}"
+        return s.rjust(self.max_width)
 
 
 _ELLIPSIS = object()  # marks the elided middle of a summarised dim
 
 
 def _to_nested(t, summarize):
-    """Nested Python values; summarised dims keep EDGEITEMS at each end around `_ELLIPSIS`."""
+    """Nested Python values; summarised dims keep `edgeitems` at each end around `_ELLIPSIS`."""
     if not summarize:
         return t.tolist()
+    edge = PRINT_OPTS.edgeitems
     if t.ndim == 0:
         return t.item()
     n = t.shape[0]
-    long = n > 2 * EDGEITEMS
+    if not edge:
+        return [_ELLIPSIS]
+    long = n > 2 * edge
     if t.ndim == 1:
         if not long:
             return t.tolist()
-        return t.narrow(0, 0, EDGEITEMS).tolist() + [_ELLIPSIS] + t.narrow(0, n - EDGEITEMS, EDGEITEMS).tolist()
-    idx = list(range(EDGEITEMS)) + [_ELLIPSIS] + list(range(n - EDGEITEMS, n)) if long else range(n)
+        return t.narrow(0, 0, edge).tolist() + [_ELLIPSIS] + t.narrow(0, n - edge, edge).tolist()
+    idx = list(range(edge)) + [_ELLIPSIS] + list(range(n - edge, n)) if long else range(n)
     return [i if i is _ELLIPSIS else _to_nested(t.select(0, i), summarize) for i in idx]
+
+
+def _formatter_values(t, nested, summarize):
+    """The values the formatter sees: the shown ones (PyTorch's get_summarized_data)."""
+    if summarize and not PRINT_OPTS.edgeitems:
+        # PyTorch's `self[-0:]` keeps a whole vector; higher dims keep nothing.
+        return t.reshape(-1).tolist() if t.ndim == 1 else []
+    return _flat_values(nested, t.ndim)
 
 
 def _flat_values(nested, ndim):
@@ -91,8 +177,10 @@ def _format_nested(nested, ndim, fmt, indent):
     if ndim == 0:
         return fmt.format(nested)
     if ndim == 1:
+        if len(nested) == 1 and nested[0] is _ELLIPSIS:
+            return "[...]"
         elems = [" ..." if v is _ELLIPSIS else fmt.format(v) for v in nested]
-        per_line = max(1, (LINEWIDTH - indent) // (fmt.max_width + 2))
+        per_line = max(1, (PRINT_OPTS.linewidth - indent) // (fmt.max_width + 2))
         lines = [", ".join(elems[i:i + per_line]) for i in range(0, len(elems), per_line)]
         return "[" + (",\n" + " " * (indent + 1)).join(lines) + "]"
     parts = ["..." if r is _ELLIPSIS else _format_nested(r, ndim - 1, fmt, indent + 1) for r in nested]
@@ -100,18 +188,31 @@ def _format_nested(nested, ndim, fmt, indent):
     return "[" + sep.join(parts) + "]"
 
 
+def _add_suffixes(text, suffixes, indent):
+    """Appends `, suffix` items, starting a new line where the current one would pass linewidth."""
+    parts = [text]
+    last_line_len = len(text) - text.rfind("\n") + 1
+    for suffix in suffixes:
+        if last_line_len + len(suffix) + 2 > PRINT_OPTS.linewidth:
+            parts.append(",\n" + " " * indent + suffix)
+            last_line_len = indent + len(suffix)
+        else:
+            parts.append(", " + suffix)
+            last_line_len += len(suffix) + 2
+    parts.append(")")
+    return "".join(parts)
+
+
 def tensor_repr(t, prefix="tensor(", extra_suffixes=()):
     import ferrotorch
 
     dtype = t.dtype
     suffixes = []
+    grad_fn, requires_grad = t.grad_fn, t.requires_grad
     if t.is_cuda:
         # PyTorch names the device first; the values are read from a host copy.
         suffixes.append(f"device='{t.device}'")
-        grad_fn, requires_grad = t.grad_fn, t.requires_grad
         t = t.detach().cpu()
-    else:
-        grad_fn, requires_grad = t.grad_fn, t.requires_grad
     default_implied = dtype in (ferrotorch.get_default_dtype(), ferrotorch.int64, ferrotorch.bool)
     if t.numel() == 0:
         if t.ndim != 1:
@@ -120,9 +221,12 @@ def tensor_repr(t, prefix="tensor(", extra_suffixes=()):
             suffixes.append("dtype=" + str(dtype))
         body = "[]"
     else:
+        if not PRINT_OPTS.edgeitems:
+            suffixes.append("size=" + str(tuple(t.shape)))
         src = t.float() if dtype in (ferrotorch.float16, ferrotorch.bfloat16) else t
-        nested = _to_nested(src, t.numel() > THRESHOLD)
-        values = _flat_values(nested, t.ndim)
+        summarize = t.numel() > PRINT_OPTS.threshold
+        nested = _to_nested(src, summarize)
+        values = _formatter_values(src, nested, summarize)
         if dtype == ferrotorch.bool:
             fmt = _Formatter([str(v) for v in values], False)
         else:
@@ -135,7 +239,4 @@ def tensor_repr(t, prefix="tensor(", extra_suffixes=()):
         suffixes.append(f"grad_fn=<{grad_fn.name()}>")
     elif requires_grad:
         suffixes.append("requires_grad=True")
-    if suffixes:
-        sep = ",\n" + " " * len(prefix) if "\n" in body else ", "
-        body = body + sep + ", ".join(suffixes)
-    return prefix + body + ")"
+    return _add_suffixes(prefix + body, suffixes, len(prefix))

@@ -394,19 +394,34 @@ impl PyTensor {
     #[pyo3(signature = (dtype=None, non_blocking=false))]
     fn r#type<'py>(&self, py: Python<'py>, dtype: Option<&Bound<'py, PyAny>>, non_blocking: bool) -> PyResult<Bound<'py, PyAny>> {
         let _ = non_blocking;
+        let cuda = if self.t.device().is_gpu() { "cuda." } else { "" };
         match dtype {
-            None => Ok(format!("torch.{}", self.t.dtype().legacy_name()).into_pyobject(py)?.into_any()),
+            None => Ok(format!("torch.{cuda}{}", self.t.dtype().legacy_name()).into_pyobject(py)?.into_any()),
             Some(d) => {
-                let target = if let Ok(s) = d.extract::<String>() {
-                    let name = s.strip_prefix("torch.").unwrap_or(&s);
-                    crate::dtype::ALL_DTYPES
-                        .into_iter()
-                        .find(|x| x.legacy_name() == name)
-                        .ok_or_else(|| PyValueError::new_err(format!("invalid type: '{s}'")))?
-                } else {
-                    args::dtype(Some(d))?.unwrap()
+                // A type name ("torch.cuda.FloatTensor" names the device too), a legacy type class
+                // (torch.FloatTensor: a CPU type), or a dtype (keeps the device).
+                let name = match d.extract::<String>() {
+                    Ok(s) => Some(s),
+                    Err(_) if d.is_instance_of::<pyo3::types::PyType>() => Some(format!("torch.{}", d.getattr("__name__")?)),
+                    Err(_) => None,
                 };
-                Ok(Bound::new(py, PyTensor::new(self.t.to_dtype(target)?))?.into_any())
+                let (target, device) = match name {
+                    Some(s) => {
+                        let bare = s.strip_prefix("torch.").unwrap_or(&s);
+                        let (gpu, bare) = match bare.strip_prefix("cuda.") {
+                            Some(rest) => (true, rest),
+                            None => (false, bare),
+                        };
+                        let dt = crate::dtype::ALL_DTYPES
+                            .into_iter()
+                            .find(|x| x.legacy_name() == bare)
+                            .ok_or_else(|| PyValueError::new_err(format!("invalid type: '{s}'")))?;
+                        (dt, if gpu { Device::Gpu } else { Device::Cpu })
+                    }
+                    None => (args::dtype(Some(d))?.unwrap(), self.t.device()),
+                };
+                let converted = to_device_py(py, &self.t.to_dtype(target)?, device)?;
+                Ok(Bound::new(py, PyTensor::new(converted))?.into_any())
             }
         }
     }

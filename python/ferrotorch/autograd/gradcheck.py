@@ -23,7 +23,7 @@ def _differentiable_outputs(outputs):
 
 
 def _to_numpy(t):
-    return np.array(t.detach().double().numpy(), dtype=np.float64, copy=True).reshape(-1)
+    return np.array(t.detach().double().cpu().numpy(), dtype=np.float64, copy=True).reshape(-1)
 
 
 def _numerical_jacobians(func, inputs, wrt, eps):
@@ -70,7 +70,7 @@ def _analytical_jacobians(func, inputs, wrt):
             seed = np.zeros(o.numel())
             seed[e] = 1.0
             from .. import tensor as make_tensor
-            go = make_tensor(seed.reshape(tuple(o.shape)), dtype=o.dtype)
+            go = make_tensor(seed.reshape(tuple(o.shape)), dtype=o.dtype, device=o.device)
             grads = autograd_grad(o, diff_inputs, go, retain_graph=True, allow_unused=True)
             for kk, g in enumerate(grads):
                 if g is not None:
@@ -121,7 +121,7 @@ def gradgradcheck(func, inputs, grad_outputs=None, *, eps=1e-6, atol=1e-5, rtol=
     inputs = _as_tuple(inputs)
     if grad_outputs is None:
         outs = _differentiable_outputs(func(*inputs))
-        grad_outputs = tuple(randn(*o.shape, dtype=o.dtype).requires_grad_() for o in outs)
+        grad_outputs = tuple(randn(*o.shape, dtype=o.dtype, device=o.device).requires_grad_() for o in outs)
     grad_outputs = _as_tuple(grad_outputs)
     n_in = len(inputs)
     wrt = [i for i, x in enumerate(inputs) if isinstance(x, Tensor) and x.requires_grad]
