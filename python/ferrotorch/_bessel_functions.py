@@ -12,7 +12,7 @@ they run on every device. Gradients are PyTorch's formulas (i0' = i1, i1' = i0 -
 from . import _C
 from ._attach import tensor_method
 from ._dtype_info import finfo
-from ._math_composites import _finish, _float_input, _inplace
+from ._math_composites import _float_unary, _inplace
 from .autograd.function import Function
 
 __all__ = ["i0"]
@@ -162,13 +162,6 @@ _I1._backward_name = "SpecialI1Backward0"
 _I1e._backward_name = "SpecialI1EBackward0"
 
 
-def _unary(fn, name, input, out):
-    if not isinstance(input, _C.Tensor):
-        raise TypeError(f"{name}(): argument 'input' (position 1) must be Tensor, not {type(input).__name__}")
-    x, dtype = _float_input(input)
-    return _finish(fn(x).to(dtype), out)
-
-
 def i0(input, *, out=None):
     """The zeroth-order modified Bessel function of the first kind, elementwise.
 
@@ -176,22 +169,22 @@ def i0(input, *, out=None):
         >>> [round(v, 4) for v in torch.i0(torch.tensor([0.0, 1.0, 2.0])).tolist()]
         [1.0, 1.2661, 2.2796]
     """
-    return _unary(_I0.apply, "i0", input, out)
+    return _float_unary(_I0.apply, "i0", input, out)
 
 
 def i0e(input, *, out=None):
     """exp(-|x|) * i0(x), without the overflow of computing i0 first."""
-    return _unary(_I0e.apply, "special_i0e", input, out)
+    return _float_unary(_I0e.apply, "special_i0e", input, out)
 
 
 def i1(input, *, out=None):
     """The first-order modified Bessel function of the first kind, elementwise."""
-    return _unary(_I1.apply, "special_i1", input, out)
+    return _float_unary(_I1.apply, "special_i1", input, out)
 
 
 def i1e(input, *, out=None):
     """exp(-|x|) * i1(x), without the overflow of computing i1 first."""
-    return _unary(_I1e.apply, "special_i1e", input, out)
+    return _float_unary(_I1e.apply, "special_i1e", input, out)
 
 
 tensor_method(lambda self: i0(self), "i0").__doc__ = "See :func:`ferrotorch.i0`."

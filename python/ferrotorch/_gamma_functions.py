@@ -23,7 +23,7 @@ from fractions import Fraction
 
 from . import _C
 from ._attach import tensor_method
-from ._math_composites import _finish, _float_input, _inplace
+from ._math_composites import _finish, _float_input, _float_unary, _horner, _inplace
 from .autograd.function import Function
 
 __all__ = ["lgamma", "digamma", "polygamma", "mvlgamma"]
@@ -73,14 +73,6 @@ _BERNOULLI = (Fraction(1, 6), Fraction(-1, 30), Fraction(1, 42), Fraction(-1, 30
 
 
 # ----------------------------------------------------------------------------- helpers
-
-def _horner(z, coeffs):
-    """sum coeffs[i] * z^(len - 1 - i): the coefficients run from the highest power down."""
-    acc = z * coeffs[0] + coeffs[1]
-    for c in coeffs[2:]:
-        acc = acc * z + c
-    return acc
-
 
 def _reduced_fraction(x):
     """(r, flip): x - floor(x) folded into [0, 0.5] as r or 1 - r (exact), so sin(pi r) and
@@ -264,12 +256,6 @@ def _check_tensor(name, input, position=1):
         raise TypeError(f"{name}(): argument 'input' (position {position}) must be Tensor, not {type(input).__name__}")
 
 
-def _unary(fn, name, input, out, position=1):
-    _check_tensor(name, input, position)
-    x, dtype = _float_input(input)
-    return _finish(fn(x).to(dtype), out)
-
-
 def lgamma(input, *, out=None):
     """The natural log of the absolute value of the gamma function (+inf at 0, -1, -2, ...).
 
@@ -277,7 +263,7 @@ def lgamma(input, *, out=None):
         >>> [round(v, 6) for v in torch.lgamma(torch.tensor([0.5, 3.0])).tolist()]
         [0.572365, 0.693147]
     """
-    return _unary(_Lgamma.apply, "lgamma", input, out)
+    return _float_unary(_Lgamma.apply, "lgamma", input, out)
 
 
 def digamma(input, *, out=None):
@@ -287,7 +273,7 @@ def digamma(input, *, out=None):
         >>> round(torch.digamma(torch.tensor([1.0])).item(), 5)
         -0.57722
     """
-    return _unary(_Digamma.apply, "digamma", input, out)
+    return _float_unary(_Digamma.apply, "digamma", input, out)
 
 
 def _check_n(n):
@@ -305,7 +291,7 @@ def polygamma(n, input, *, out=None):
         1.64493
     """
     _check_n(n)
-    return _unary(lambda x: _Polygamma.apply(x, n), "polygamma", input, out, position=2)
+    return _float_unary(lambda x: _Polygamma.apply(x, n), "polygamma", input, out, position=2)
 
 
 def mvlgamma(input, p, *, out=None):

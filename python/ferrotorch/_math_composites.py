@@ -62,6 +62,22 @@ def _float_input(x):
     return x.to(_acc(dtype)), dtype
 
 
+def _float_unary(fn, name, input, out, position=1):
+    """`fn` of a tensor in its float compute dtype, cast back to the result dtype (with `out=`)."""
+    if not isinstance(input, _C.Tensor):
+        raise TypeError(f"{name}(): argument 'input' (position {position}) must be Tensor, not {type(input).__name__}")
+    x, dtype = _float_input(input)
+    return _finish(fn(x).to(dtype), out)
+
+
+def _horner(z, coeffs):
+    """sum coeffs[i] * z^(len - 1 - i): the coefficients run from the highest power down."""
+    acc = z * coeffs[0] + coeffs[1]
+    for c in coeffs[2:]:
+        acc = acc * z + c
+    return acc
+
+
 def _float_operands(name, a, b):
     """Tensors-or-numbers `a`, `b` of a float-valued binary op, as tensors in the dtype to compute
     in, and the result dtype: their promoted type, or the default dtype when that is not floating."""

@@ -14,7 +14,7 @@
 import math
 
 from . import _C
-from ._math_composites import _finish, _float_input
+from ._math_composites import _float_unary, _horner
 from .autograd.function import Function
 
 _SQRT1_2 = math.sqrt(0.5)
@@ -44,13 +44,6 @@ _NDTRI_Q2 = (1.0, 6.02427039364742014255E0, 3.67983563856160859403E0, 1.37702099
              2.89247864745380683936E-6, 6.79019408009981274425E-9)
 
 
-def _polevl(z, coeffs):
-    acc = z * coeffs[0] + coeffs[1]
-    for c in coeffs[2:]:
-        acc = acc * z + c
-    return acc
-
-
 # ----------------------------------------------------------------------------- ndtr
 
 def _ndtr(x):
@@ -66,14 +59,14 @@ def _ndtri_forward(p):
     # The central approximation, in y = p - 0.5.
     yc = _C.where(central, p - 0.5, 0.0)
     y2 = yc * yc
-    x_central = (yc + yc * (y2 * _polevl(y2, _NDTRI_P0) / _polevl(y2, _NDTRI_Q0))) * _SQRT_2PI
+    x_central = (yc + yc * (y2 * _horner(y2, _NDTRI_P0) / _horner(y2, _NDTRI_Q0))) * _SQRT_2PI
     # The tails, in z = sqrt(-2 log y) (y kept in (0, exp(-2)] where unused, so the logs are finite).
     yt = _C.where(central | (y <= 0), _EXP_M2, y)
     z = (yt.log() * -2.0).sqrt()
     x0 = z - z.log() / z
     w = z.reciprocal()
-    x1 = _C.where(z < 8.0, w * _polevl(w, _NDTRI_P1) / _polevl(w, _NDTRI_Q1),
-                  w * _polevl(w, _NDTRI_P2) / _polevl(w, _NDTRI_Q2))
+    x1 = _C.where(z < 8.0, w * _horner(w, _NDTRI_P1) / _horner(w, _NDTRI_Q1),
+                  w * _horner(w, _NDTRI_P2) / _horner(w, _NDTRI_Q2))
     x_tail = x0 - x1
     out = _C.where(central, x_central, _C.where(upper, x_tail, -x_tail))
     out = _C.where(p == 0, -math.inf, _C.where(p == 1, math.inf, out))
@@ -107,7 +100,7 @@ def _log_ndtr_forward(x):
     for k in range(1, terms + 1):
         c *= -(2 * k - 1)
         coeffs.append(c)
-    series = _polevl(inv2, coeffs[::-1] + [0.0])
+    series = _horner(inv2, coeffs[::-1] + [0.0])
     far = -0.5 * xt * xt - (-xt).log() - _HALF_LOG_2PI + series.log1p()
     # log1p(-erfc(t)/2) keeps the right tail's tiny logs; log(erfc(-t)/2) the left tail's.
     t = x * _SQRT1_2
@@ -133,23 +126,16 @@ _Ndtri._backward_name = "SpecialNdtriBackward0"
 _LogNdtr._backward_name = "SpecialLogNdtrBackward0"
 
 
-def _unary(fn, name, input, out):
-    if not isinstance(input, _C.Tensor):
-        raise TypeError(f"{name}(): argument 'input' (position 1) must be Tensor, not {type(input).__name__}")
-    x, dtype = _float_input(input)
-    return _finish(fn(x).to(dtype), out)
-
-
 def ndtr(input, *, out=None):
     """The standard normal CDF: the area under the Gaussian density from -inf to x."""
-    return _unary(_ndtr, "special_ndtr", input, out)
+    return _float_unary(_ndtr, "special_ndtr", input, out)
 
 
 def ndtri(input, *, out=None):
     """The inverse of `ndtr`: the x with ndtr(x) = p (-inf at 0, inf at 1, NaN outside [0, 1])."""
-    return _unary(_Ndtri.apply, "special_ndtri", input, out)
+    return _float_unary(_Ndtri.apply, "special_ndtri", input, out)
 
 
 def log_ndtr(input, *, out=None):
     """log(ndtr(x)), accurate where ndtr(x) underflows or is close to 1."""
-    return _unary(_LogNdtr.apply, "special_log_ndtr", input, out)
+    return _float_unary(_LogNdtr.apply, "special_log_ndtr", input, out)
