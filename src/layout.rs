@@ -263,7 +263,7 @@ pub fn check_narrow(l: &Layout, dim: i64, start: i64, length: i64) -> Result<(us
         )));
     }
     let start = if start < 0 { start + size } else { start };
-    if start + length > size {
+    if length > size - start {
         return Err(Error::Runtime(format!("start ({start}) + length ({length}) exceeds dimension size ({size}).")));
     }
     Ok((d, start as usize, length as usize))

@@ -1,7 +1,8 @@
 //! Philox4x32-10 (Salmon et al., "Parallel random numbers: as easy as 1, 2, 3", SC'11), the
-//! counter-based generator behind every random op, on CPU and (later) GPU.
+//! counter-based generator behind every random op, on the CPU and the GPU.
 //!
-//! # Stream layout (the GPU backend reproduces this element for element)
+//! # Stream layout (the GPU backend reproduces this element for element: uniforms bit for bit;
+//! normals up to the last ulps of its log/sin/cos, which are not the host's libm)
 //!
 //! A generator holds a 64-bit `seed` and a 128-bit `offset`, counted in Philox blocks.
 //! * key = `[seed as u32, (seed >> 32) as u32]`.

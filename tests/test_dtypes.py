@@ -224,3 +224,11 @@ def test_softmax_of_integers_needs_a_float_dtype():
     with pytest.raises(RuntimeError, match="\"log_softmax_lastdim_kernel_impl\" not implemented for 'Long'"):
         torch.nn.functional.log_softmax(i, -1)
     assert torch.softmax(i, 1, dtype=torch.float64).dtype == torch.float64
+
+
+def test_alpha_scales_in_the_result_dtype():
+    # other * alpha would wrap in uint8/int8 if computed before promotion.
+    assert torch.tensor([1.0]).add(torch.tensor([2], dtype=torch.uint8), alpha=200).tolist() == [401.0]
+    assert torch.tensor([1.0]).add(torch.tensor([100], dtype=torch.int8), alpha=2).tolist() == [201.0]
+    assert torch.tensor([1.0]).sub(torch.tensor([100], dtype=torch.int8), alpha=2).tolist() == [-199.0]
+    assert torch.tensor([100], dtype=torch.int8).rsub(torch.tensor([1.0]), alpha=2).tolist() == [-199.0]

@@ -432,6 +432,22 @@ def test_float64_draws_match_the_cpu_stream():
     assert len(np.unique(u)) == len(u) and np.any((u * 2.0 ** 24) % 1 != 0)
 
 
+def test_float64_draws_with_non_finite_bounds():
+    g = torch.empty(3, dtype=torch.float64, device="cuda").normal_(float("nan"), 1.0)
+    assert np.isnan(cpu_np(g)).all()
+    g = torch.empty(3, dtype=torch.float64, device="cuda").normal_(float("inf"), 1.0)
+    assert (cpu_np(g) == np.inf).all()
+
+
+def test_logical_ops_treat_nan_as_true():
+    for dtype in (torch.float32, torch.float64, torch.float16):
+        x = torch.tensor([float("nan"), 0.0, 1.0], dtype=dtype)
+        y = torch.tensor([1.0, float("nan"), 0.0], dtype=dtype)
+        for op in (torch.logical_and, torch.logical_or, torch.logical_xor):
+            assert cpu_np(op(x.cuda(), y.cuda())).tolist() == op(x, y).tolist(), (op, dtype)
+        assert op(x, y).tolist() == [False, True, True]  # xor: NaN is true, like PyTorch
+
+
 def test_randn_uniform_bernoulli_and_dropout():
     torch.manual_seed(5)
     g = torch.randn(999, device="cuda")

@@ -136,6 +136,7 @@ def test_zero_dim_and_empty():
         (lambda t: t.expand(3, 3, 4), RuntimeError, r"The expanded size of the tensor \(3\) must match the existing size \(2\) at non-singleton dimension 0"),
         (lambda t: t.narrow(0, 1, 5), RuntimeError, r"start \(1\) \+ length \(5\) exceeds dimension size \(2\)"),
         (lambda t: t.narrow(0, 0, -1), RuntimeError, r"narrow\(\): length must be non-negative\."),
+        (lambda t: t.narrow(0, 1, 2**63 - 1), RuntimeError, r"start \(1\) \+ length \(9223372036854775807\) exceeds dimension size \(2\)"),
         (lambda t: t.narrow(0, -3, 1), IndexError, r"start out of range \(expected to be in range of \[-2, 2\], but got -3\)"),
         (lambda t: t.narrow(0, torch.tensor([0]), 1), RuntimeError, r"start must be an 0-dim integral Tensor\."),
         (lambda t: t.narrow(0, torch.tensor(True), 1), RuntimeError, r"start must be an 0-dim integral Tensor\."),

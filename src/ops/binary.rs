@@ -135,9 +135,10 @@ impl BinaryOp {
             BitAnd => "(a & b)".into(),
             BitOr => "(a | b)".into(),
             BitXor => "(a ^ b)".into(),
-            LogicalAnd => format!("u32(a != {zero} && b != {zero})"),
-            LogicalOr => format!("u32(a != {zero} || b != {zero})"),
-            LogicalXor => format!("u32((a != {zero}) != (b != {zero}))"),
+            // `!(a == 0)`: NaN is true, and float `!=` would be an ordered comparison.
+            LogicalAnd => format!("u32(!(a == {zero}) && !(b == {zero}))"),
+            LogicalOr => format!("u32(!(a == {zero}) || !(b == {zero}))"),
+            LogicalXor => format!("u32((a == {zero}) != (b == {zero}))"),
             Eq => "u32(a == b)".into(),
             // Not `a != b`: it compiles to an ordered comparison (false for NaN) on Vulkan.
             Ne => "u32(!(a == b))".into(),

@@ -47,12 +47,14 @@ impl PyTensor {
         let o = args::require_operand(other, fname, "other")?;
         let Some(a) = alpha else { return Ok(o) };
         let a = args::require_scalar(a, "alpha")?;
-        check_alpha(crate::ops::binary::promoted_dtype(Operand::Tensor(this), o.as_operand()), a)?;
+        let result = crate::ops::binary::promoted_dtype(Operand::Tensor(this), o.as_operand());
+        check_alpha(result, a)?;
         if a == Scalar::Int(1) {
             return Ok(o);
         }
         Ok(match o {
-            OperandArg::Tensor(t) => OperandArg::Tensor(t.binary_scalar(a, BinaryOp::Mul)?),
+            // Scaled in the result dtype: `other` alone might be too narrow (uint8 * 200).
+            OperandArg::Tensor(t) => OperandArg::Tensor(t.to_dtype(result)?.binary_scalar(a, BinaryOp::Mul)?),
             OperandArg::Scalar(s) => OperandArg::Tensor(
                 crate::tensor::Tensor::scalar(s, s.default_dtype())?.binary_scalar(a, BinaryOp::Mul)?,
             ),
@@ -241,8 +243,9 @@ impl PyTensor {
             Some(a) => {
                 let a = args::require_scalar(a, "alpha")?;
                 let o = args::require_operand(other, "rsub", "other")?;
-                check_alpha(crate::ops::binary::promoted_dtype(Operand::Tensor(&self.t), o.as_operand()), a)?;
-                self.t.binary_scalar(a, BinaryOp::Mul)?
+                let result = crate::ops::binary::promoted_dtype(Operand::Tensor(&self.t), o.as_operand());
+                check_alpha(result, a)?;
+                self.t.to_dtype(result)?.binary_scalar(a, BinaryOp::Mul)?
             }
         });
         let o = args::require_operand(other, "rsub", "other")?;

@@ -297,12 +297,13 @@ impl Tensor {
                 return one(g.clone());
             }
             let x = ctx.saved(0).to_dtype(g.dtype())?;
-            if crate::autograd::mode::is_grad_enabled() {
-                // create_graph: the masked formula below is exact but treats positions after a
-                // zero as constants, so their second derivatives would be lost.
+            let is_zero = x.binary_scalar(Scalar::Int(0), BinaryOp::Eq)?;
+            // create_graph with a zero in the input: the masked formula below is exact but treats
+            // positions after a zero as constants, so their second derivatives would be lost. The
+            // O(n^2) definition keeps them; without zeros the division formula is differentiable.
+            if crate::autograd::mode::is_grad_enabled() && is_zero.any(None, false)?.item()?.to_i64() != 0 {
                 return one(cumprod_grad_by_definition(&x, g, d)?);
             }
-            let is_zero = x.binary_scalar(Scalar::Int(0), BinaryOp::Eq)?;
             let zeros_so_far = is_zero.cumsum_forward(d as i64, Some(DType::I64))?;
             let no_zero_yet = zeros_so_far.binary_scalar(Scalar::Int(0), BinaryOp::Eq)?;
             let first_zero = is_zero.binary(&zeros_so_far.binary_scalar(Scalar::Int(1), BinaryOp::Eq)?, BinaryOp::LogicalAnd)?;

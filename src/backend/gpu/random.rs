@@ -32,13 +32,18 @@ impl Dist {
 }
 
 /// float64 helpers: the CPU's 53-bit uniform from two words, and lo/hi rebuilt exactly from
-/// their bit patterns (metadata words 10..14), since the f32 copies would round them.
+/// their bit patterns (metadata words 10..14), since the f32 copies (words 8, 9) would round
+/// finite values; infinities and NaN come from those copies.
 const F64_HELPERS: &str = "
 fn u53(a: u32, b: u32) -> f64 {
     return f64(a) * (1.0 / 4294967296.0) + f64(b >> 11u) * (1.0 / 9007199254740992.0);
 }
-fn f64_from_words(hi: u32, lo: u32) -> f64 {
+fn f64_from_words(hi: u32, lo: u32, f32_bits: u32) -> f64 {
     let e = (hi >> 20u) & 0x7ffu;
+    if (e == 0x7ffu) {
+        // Infinity or NaN: the float32 copy holds the same value.
+        return f64(bitcast<f32>(f32_bits));
+    }
     let m = f64((hi & 0xfffffu) | select(0x100000u, 0u, e == 0u)) * 4294967296.0 + f64(lo);
     let v = ldexp(m, i32(max(e, 1u)) - 1075);
     return select(v, -v, (hi >> 31u) == 1u);
@@ -48,12 +53,12 @@ pub fn source(dist: Dist, dt: DType) -> String {
     let t = wgsl_type(dt);
     let unit = if dt == DType::F16 { "u11" } else { "u24" };
     let body = match (dist, dt) {
-        (Dist::Uniform, DType::F64) => "    let lo64 = f64_from_words(params[10], params[11]);
-    let hi64 = f64_from_words(params[12], params[13]);
+        (Dist::Uniform, DType::F64) => "    let lo64 = f64_from_words(params[10], params[11], params[8]);
+    let hi64 = f64_from_words(params[12], params[13], params[9]);
     out[i] = lo64 + (hi64 - lo64) * u53(word(2u * i), word(2u * i + 1u));"
             .to_string(),
-        (Dist::Normal, DType::F64) => "    let lo64 = f64_from_words(params[10], params[11]);
-    let hi64 = f64_from_words(params[12], params[13]);
+        (Dist::Normal, DType::F64) => "    let lo64 = f64_from_words(params[10], params[11], params[8]);
+    let hi64 = f64_from_words(params[12], params[13], params[9]);
     let pair = i / 2u;
     let u1 = u53(word(pair * 4u), word(pair * 4u + 1u));
     let u2 = u53(word(pair * 4u + 2u), word(pair * 4u + 3u));

@@ -6,13 +6,13 @@ use crate::error::Result;
 use crate::tensor::Tensor;
 use crate::{bail, with_dtype};
 
-/// Two-pass mean and sum of squared deviations (stable for data far from zero).
 /// A sum that starts from +0.0: `Iterator::sum` starts from -0.0, so an empty row's norm would
 /// print as `-0.`.
 fn positive_sum(it: impl Iterator<Item = f64>) -> f64 {
     it.fold(0.0, |a, v| a + v)
 }
 
+/// Two-pass mean and sum of squared deviations (stable for data far from zero).
 fn moments<T: Element>(g: &[T]) -> (f64, f64) {
     let n = g.len() as f64;
     let mean = par_fold(g, sum_f64::<T>, |a, b| a + b) / n;
