@@ -16,6 +16,7 @@ import math
 from . import _C, return_types
 from ._attach import method_of, tensor_method
 from ._dims import wrap_dim
+from ._math_composites import _finish
 from ._dtype_info import finfo
 
 __all__ = ["quantile", "nanquantile", "mode"]
@@ -331,7 +332,7 @@ def quantile(input, q, dim=None, keepdim=False, *, interpolation="linear", out=N
         >>> torch.quantile(torch.tensor([1.0, 2.0, 3.0, 4.0]), torch.tensor([0.25, 0.5])).tolist()
         [1.75, 2.5]
     """
-    return _out(_quantile("quantile", input, q, dim, keepdim, interpolation, False), out)
+    return _finish(_quantile("quantile", input, q, dim, keepdim, interpolation, False), out)
 
 
 def nanquantile(input, q, dim=None, keepdim=False, *, interpolation="linear", out=None):
@@ -341,7 +342,7 @@ def nanquantile(input, q, dim=None, keepdim=False, *, interpolation="linear", ou
         >>> torch.nanquantile(torch.tensor([1.0, float("nan"), 3.0]), 0.5).item()
         2.0
     """
-    return _out(_quantile("nanquantile", input, q, dim, keepdim, interpolation, True), out)
+    return _finish(_quantile("nanquantile", input, q, dim, keepdim, interpolation, True), out)
 
 
 def mode(input, dim=-1, keepdim=False, *, out=None):
@@ -380,13 +381,6 @@ def mode(input, dim=-1, keepdim=False, *, out=None):
         out[1].copy_(indices) if tuple(out[1].shape) == tuple(indices.shape) else out[1]._set_from(indices)
         return return_types.mode(*out)
     return result
-
-
-def _out(result, out):
-    if out is None:
-        return result
-    from ._elementwise import _write_out
-    return _write_out(out, result)
 
 
 for _fn in (quantile, nanquantile, mode):
