@@ -203,6 +203,35 @@ pub enum Scalar {
 }
 
 impl Scalar {
+    /// PyTorch's check before a number becomes an element of `dtype` (`full`, `fill_`,
+    /// `masked_fill`, `index_fill`): a value outside the type's range is an error rather than a
+    /// wrapped or saturated element. Infinities and NaN fit the float types; negative integers
+    /// down to -255 fit uint8 (they wrap, as in `a - b`); bool and float64 take any number.
+    pub fn check_fits(self, dtype: DType) -> Result<()> {
+        let (lowest, max, name) = match dtype {
+            DType::Bool | DType::F64 => return Ok(()),
+            DType::U8 => (0.0, 255.0, "uint8_t"),
+            DType::I8 => (-128.0, 127.0, "int8_t"),
+            DType::I16 => (-32768.0, 32767.0, "int16_t"),
+            DType::I32 => (i32::MIN as f64, i32::MAX as f64, "int"),
+            DType::I64 => (i64::MIN as f64, i64::MAX as f64, "int64_t"),
+            DType::F16 => (-65504.0, 65504.0, "c10::Half"),
+            DType::BF16 => (-3.3895313892515355e38, 3.3895313892515355e38, "c10::BFloat16"),
+            DType::F32 => (f32::MIN as f64, f32::MAX as f64, "float"),
+        };
+        let overflows = match self {
+            Scalar::Bool(_) => false,
+            Scalar::Int(_) if dtype == DType::I64 => false,
+            Scalar::Int(i) if dtype == DType::U8 => !(-255..=255).contains(&i),
+            Scalar::Int(i) => (i as f64) < lowest || (i as f64) > max,
+            Scalar::Float(f) if dtype.is_float() => f.is_finite() && (f < lowest || f > max),
+            Scalar::Float(f) => f.is_nan() || f < lowest || f > max,
+        };
+        if overflows {
+            return Err(Error::Runtime(format!("value cannot be converted to type {name} without overflow")));
+        }
+        Ok(())
+    }
     pub fn to_f64(self) -> f64 {
         match self {
             Scalar::Bool(b) => b as i64 as f64,

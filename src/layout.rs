@@ -102,8 +102,8 @@ impl Layout {
     pub fn expand(&self, shape: &[usize]) -> Result<Layout> {
         if shape.len() < self.ndim() {
             return Err(Error::Runtime(format!(
-                "expand(torch.FloatTensor{{{:?}}}, size=[{}]): the number of sizes provided ({}) must be greater or equal to the number of dimensions in the tensor ({})",
-                self.shape, shape.iter().map(|s| s.to_string()).collect::<Vec<_>>().join(", "), shape.len(), self.ndim()
+                "expand(torch.FloatTensor{{{:?}}}, size={}): the number of sizes provided ({}) must be greater or equal to the number of dimensions in the tensor ({})",
+                self.shape, crate::shape::fmt_list(shape), shape.len(), self.ndim()
             )));
         }
         let lead = shape.len() - self.ndim();
@@ -119,10 +119,10 @@ impl Layout {
                 strides[i] = 0;
             } else {
                 return Err(Error::Runtime(format!(
-                    "The expanded size of the tensor ({}) must match the existing size ({}) at non-singleton dimension {}.  Target sizes: [{}].  Tensor sizes: [{}]",
+                    "The expanded size of the tensor ({}) must match the existing size ({}) at non-singleton dimension {}.  Target sizes: {}.  Tensor sizes: {}",
                     shape[i], s, i,
-                    shape.iter().map(|s| s.to_string()).collect::<Vec<_>>().join(", "),
-                    self.shape.iter().map(|s| s.to_string()).collect::<Vec<_>>().join(", ")
+                    crate::shape::fmt_list(shape),
+                    crate::shape::fmt_list(&self.shape)
                 )));
             }
         }

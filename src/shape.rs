@@ -92,7 +92,7 @@ pub fn infer_size(requested: &[i64], numel: usize) -> Result<Vec<usize>> {
             known = known.checked_mul(s as usize).ok_or_else(|| Error::Runtime("shape is too large".into()))?;
         }
     }
-    let shape_str = format!("[{}]", requested.iter().map(|s| s.to_string()).collect::<Vec<_>>().join(", "));
+    let shape_str = fmt_list(requested);
     let mut out: Vec<usize> = requested.iter().map(|&s| s.max(0) as usize).collect();
     match infer {
         Some(i) => {
@@ -110,6 +110,11 @@ pub fn infer_size(requested: &[i64], numel: usize) -> Result<Vec<usize>> {
     Ok(out)
 }
 
+/// Sizes as PyTorch prints them in messages: `[2, 3]`.
+pub fn fmt_list<T: std::fmt::Display>(sizes: &[T]) -> String {
+    format!("[{}]", sizes.iter().map(|s| s.to_string()).collect::<Vec<_>>().join(", "))
+}
+
 /// Checks user-supplied sizes (creation functions) for negatives and overflow.
 pub fn check_sizes(sizes: &[i64]) -> Result<Vec<usize>> {
     let mut total: usize = 1;
@@ -117,8 +122,8 @@ pub fn check_sizes(sizes: &[i64]) -> Result<Vec<usize>> {
     for &s in sizes {
         if s < 0 {
             return Err(Error::Runtime(format!(
-                "Trying to create tensor with negative dimension {s}: [{}]",
-                sizes.iter().map(|s| s.to_string()).collect::<Vec<_>>().join(", ")
+                "Trying to create tensor with negative dimension {s}: {}",
+                fmt_list(sizes)
             )));
         }
         total = total

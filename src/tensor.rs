@@ -19,7 +19,8 @@ pub struct Tensor {
     storage: Arc<Storage>,
     layout: Layout,
     dtype: DType,
-    pub(crate) autograd: Option<Arc<AutogradMeta>>,
+    /// Set lazily (through `&self` too), so that a view can share its base's meta.
+    pub(crate) autograd: std::sync::OnceLock<Arc<AutogradMeta>>,
 }
 
 /// The device an op on these tensors runs on. 0-d CPU tensors mix with tensors on any device
@@ -62,7 +63,7 @@ impl std::fmt::Debug for Tensor {
 impl Tensor {
     // ---------------------------------------------------------------- construction
     pub fn from_parts(storage: Arc<Storage>, layout: Layout, dtype: DType) -> Tensor {
-        Tensor { storage, layout, dtype, autograd: None }
+        Tensor { storage, layout, dtype, autograd: std::sync::OnceLock::new() }
     }
 
     pub fn from_vec<T: Element>(v: Vec<T>, shape: &[usize]) -> Result<Tensor> {

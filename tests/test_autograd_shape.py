@@ -121,6 +121,41 @@ def test_inplace_through_transposed_view():
     np.testing.assert_allclose(x.grad.numpy(), np.full((3, 4), 3.0))
 
 
+WRITES_INTO_VIEWS = [
+    ("diagonal copy_", lambda o, s: o.diagonal().copy_(s), lambda w: np.diag(w)),
+    ("select copy_", lambda o, s: o[1].copy_(s), lambda w: w[1]),
+    ("transposed select copy_", lambda o, s: o.t()[0].copy_(s), lambda w: w[:, 0]),
+    ("unbind copy_", lambda o, s: o.unbind(0)[2].copy_(s), lambda w: w[2]),
+    ("view of a view setitem", lambda o, s: o[1:].__setitem__(0, s), lambda w: w[1]),
+    ("narrow add_", lambda o, s: o.narrow(0, 2, 1).add_(s * 2), lambda w: 2 * w[2]),
+]
+
+
+@pytest.mark.parametrize("name,write,expected", WRITES_INTO_VIEWS, ids=[w[0] for w in WRITES_INTO_VIEWS])
+def test_inplace_into_a_view_of_a_tensor_without_grad_reaches_the_source(device, name, write, expected):
+    # PyTorch tracks every view: writing a value that requires grad into a view of a plain
+    # tensor makes the base require grad (CopySlices), so the value gets its gradient.
+    weights = np.arange(9.0).reshape(3, 3)
+    src = torch.tensor([1.0, 2.0, 3.0], dtype=torch.float64, device=device, requires_grad=True)
+    out = torch.zeros(3, 3, dtype=torch.float64, device=device)
+    write(out, src)
+    assert out.requires_grad and out.grad_fn.name() == "CopySlices"
+    (out * torch.tensor(weights, device=device)).sum().backward()
+    np.testing.assert_allclose(src.grad.cpu().numpy(), expected(weights))
+
+
+def test_views_of_tensors_without_grad_stay_outside_autograd():
+    base = torch.zeros(3, 3)
+    view = base[1]
+    view.mul_(2)
+    assert not base.requires_grad and base.grad_fn is None and not view.requires_grad
+    with torch.no_grad():
+        base[1].copy_(torch.ones(3, requires_grad=True))
+    assert not base.requires_grad
+    with pytest.raises(RuntimeError, match="Can't detach views in-place"):
+        base[0:2].detach_()
+
+
 def test_view_of_leaf_inplace_is_refused():
     x = leaf(3, 4)
     with pytest.raises(RuntimeError, match="view of a leaf Variable"):

@@ -85,6 +85,35 @@ def test_full_explicit_dtype_and_errors():
         torch.full((2,), "a")
 
 
+@pytest.mark.parametrize(
+    "value,dtype,type_name",
+    [(3e9, "int32", "int"), (2**40, "int32", "int"), (-256, "uint8", "uint8_t"), (-1.0, "uint8", "uint8_t"),
+     (300, "int8", "int8_t"), (float("nan"), "int64", "int64_t"), (float("inf"), "int16", "int16_t"),
+     (70000.0, "float16", "c10::Half"), (1e39, "float32", "float")],
+)
+def test_fill_values_that_overflow_the_dtype_raise(device, value, dtype, type_name):
+    # PyTorch checks a fill value against the target type instead of wrapping or saturating it.
+    dt = getattr(torch, dtype)
+    message = f"value cannot be converted to type {type_name} without overflow"
+    x = torch.zeros(3, dtype=dt, device=device)
+    for fill in (lambda: torch.full((3,), value, dtype=dt, device=device), lambda: torch.full_like(x, value),
+                 lambda: x.fill_(value), lambda: x.masked_fill(x == 0, value),
+                 lambda: x.index_fill(0, torch.tensor([0], device=device), value)):
+        with pytest.raises(RuntimeError, match=message):
+            fill()
+    assert (x.cpu().numpy() == 0).all()
+
+
+@pytest.mark.parametrize(
+    "value,dtype,expected",
+    [(-1, "uint8", 255), (-255, "uint8", 1), (float("inf"), "float16", np.inf), (float("nan"), "float32", np.nan),
+     (-(2**63), "int64", -(2**63)), (0.5, "bool", True), (2, "bool", True), (1e300, "float64", 1e300)],
+)
+def test_fill_values_inside_the_range_are_kept(device, value, dtype, expected):
+    t = torch.full((2,), value, dtype=getattr(torch, dtype), device=device)
+    np.testing.assert_array_equal(t.cpu().numpy(), np.full(2, expected, dtype=dtype))
+
+
 def test_out_argument():
     out = torch.empty(2, 3)
     r = torch.zeros(2, 3, out=out)

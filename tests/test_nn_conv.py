@@ -314,3 +314,23 @@ def test_small_cnn_trains():
         losses.append(loss.item())
     assert losses[-1] < losses[0] - 0.05
     assert list(net.state_dict()) == ["0.weight", "0.bias", "3.weight", "3.bias", "7.weight", "7.bias"]
+
+
+@pytest.mark.parametrize("op", ["unfold", "fold", "conv2d", "conv_transpose2d", "max_pool2d", "avg_pool2d"])
+def test_window_kernels_read_contiguous_views_at_their_offset(device, op):
+    # x[1:] is contiguous but starts inside its storage: the GPU window kernels must add the
+    # view's offset (they once read from the buffer's start).
+    whole = torch.tensor(rand(3, 2, 6, 6, dtype=np.float32), device=device)
+    w = torch.tensor(rand(4, 2, 3, 3, dtype=np.float32))
+    wt = torch.tensor(rand(2, 4, 3, 3, dtype=np.float32))
+    run = {
+        "unfold": lambda x: F.unfold(x, 3, padding=1),
+        "fold": lambda x: F.fold(x.reshape(2, 8, 9), (4, 4), 2),
+        "conv2d": lambda x: F.conv2d(x, w.to(x.device), padding=1),
+        "conv_transpose2d": lambda x: F.conv_transpose2d(x, wt.to(x.device), stride=2),
+        "max_pool2d": lambda x: F.max_pool2d(x, 2),
+        "avg_pool2d": lambda x: F.avg_pool2d(x, 2),
+    }[op]
+    view = whole[1:]
+    assert view.storage_offset() > 0 and view.is_contiguous()
+    np.testing.assert_allclose(run(view).cpu().numpy(), run(whole[1:].cpu().clone()).numpy(), rtol=1e-5, atol=1e-5)

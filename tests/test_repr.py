@@ -45,3 +45,13 @@ def test_long_rows_wrap_and_summarise():
     assert r.endswith("1.4990e+03]])")
     r = repr(torch.tensor(np.arange(30, dtype=np.float32)))
     assert r.count("\n") >= 1 and r.startswith("tensor([ 0.,  1.,")
+
+
+def test_format_of_zero_dim_tensors_is_the_number():
+    # f"{loss}" and f"{loss:.3f}" print the number, as in PyTorch; other tensors print their repr.
+    assert f"{torch.tensor(0.25)}" == "0.25"
+    assert f"{torch.tensor(0.25):.3f}" == "0.250"
+    assert f"{torch.tensor(3)}" == "3" and f"{torch.tensor(True)}" == "True"
+    assert f"{torch.ones(2)}" == repr(torch.ones(2))
+    p = torch.nn.Parameter(torch.tensor(1.0))
+    assert f"{p}" == repr(p) and f"{p}".startswith("Parameter containing:")

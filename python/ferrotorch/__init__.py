@@ -58,3 +58,13 @@ from . import special, testing, backends  # noqa: E402,F401
 from ._compile import compile  # noqa: E402,F401
 from ._legacy_types import (FloatTensor, DoubleTensor, HalfTensor, BFloat16Tensor,  # noqa: E402,F401
                             LongTensor, IntTensor, ShortTensor, CharTensor, ByteTensor, BoolTensor)
+from ._linalg_spectral import *  # noqa: E402,F401,F403
+from ._linalg_matrix_functions import *  # noqa: E402,F401,F403
+from ._random_draws import *  # noqa: E402,F401,F403
+from ._misc_functions import *  # noqa: E402,F401,F403
+from . import distributions, amp, func  # noqa: E402,F401
+from .amp.autocast_mode import (autocast, is_autocast_enabled, get_autocast_dtype, set_autocast_enabled,  # noqa: E402,F401
+                                set_autocast_dtype, is_autocast_cache_enabled, set_autocast_cache_enabled,
+                                clear_autocast_cache, get_autocast_gpu_dtype, get_autocast_cpu_dtype,
+                                is_autocast_cpu_enabled)
+from .func import vmap  # noqa: E402,F401

@@ -187,6 +187,27 @@ tensor_method(property(_imag, doc="Raises: ferrotorch has no complex dtypes."), 
 # ---------------------------------------------------------------- elementwise Python callables
 
 @tensor_method
+def __deepcopy__(self, memo):
+    """A copy on the same device, with requires_grad and a deep copy of `.grad` (pickling, which
+    copy.deepcopy would otherwise fall back to, brings tensors back on the CPU)."""
+    if id(self) in memo:
+        return memo[id(self)]
+    if not self.is_leaf:
+        raise RuntimeError("Only Tensors created explicitly by the user (graph leaves) support the deepcopy "
+                           "protocol at the moment.  If you were attempting to deepcopy a module, this may be "
+                           "because of a torch.nn.utils.weight_norm usage, see "
+                           "https://github.com/pytorch/pytorch/pull/103001")
+    with _no_grad():
+        result = self.clone()
+    result.requires_grad_(self.requires_grad)
+    memo[id(self)] = result
+    if self.grad is not None:
+        import copy
+        result.grad = copy.deepcopy(self.grad, memo)
+    return result
+
+
+@tensor_method
 def apply_(self, callable):
     """Applies a Python function to every element in place (CPU only, and slow, as in PyTorch)."""
     if self.is_cuda:

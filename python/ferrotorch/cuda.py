@@ -16,7 +16,7 @@ __all__ = [
     "synchronize", "manual_seed", "manual_seed_all", "seed", "initial_seed", "is_initialized",
     "memory_allocated", "max_memory_allocated", "memory_reserved", "max_memory_reserved",
     "reset_peak_memory_stats", "empty_cache", "OutOfMemoryError", "device", "set_device",
-    "adapter_info",
+    "adapter_info", "is_bf16_supported",
 ]
 
 OutOfMemoryError = _C.OutOfMemoryError
@@ -66,6 +66,12 @@ def adapter_info():
 
 def get_device_name(device=None):
     return adapter_info()["name"]
+
+
+def is_bf16_supported(including_emulation=True):
+    """False: WGSL has no bfloat16 type, so bfloat16 tensors cannot live on the GPU (float16 can,
+    where the adapter has shader-f16)."""
+    return False
 
 
 class _DeviceProperties:
@@ -146,3 +152,46 @@ class device:
 
     def __exit__(self, *exc):
         return False
+
+
+# ----------------------------------------------------------------------------- cuda.amp
+# PyTorch's deprecated `torch.cuda.amp.autocast` / `GradScaler` spellings, as a real submodule so that
+# `from torch.cuda.amp import autocast` works; both warn (FutureWarning) and defer to `torch.amp`.
+def _make_amp_module():
+    import functools
+    import sys
+    import types
+    import warnings
+
+    from . import amp as _amp
+
+    mod = types.ModuleType(__name__ + ".amp", "Deprecated aliases of `ferrotorch.amp` for the GPU.")
+
+    class autocast(_amp.autocast):
+        """Deprecated: `torch.amp.autocast("cuda", ...)`."""
+
+        @functools.wraps(_amp.autocast.__init__)
+        def __init__(self, enabled=True, dtype=_C.float16, cache_enabled=True):
+            warnings.warn("`torch.cuda.amp.autocast(args...)` is deprecated. Please use "
+                          "`torch.amp.autocast('cuda', args...)` instead.", FutureWarning, stacklevel=2)
+            super().__init__("cuda", enabled=enabled, dtype=dtype, cache_enabled=cache_enabled)
+
+    class GradScaler(_amp.GradScaler):
+        """Deprecated: `torch.amp.GradScaler("cuda", ...)`."""
+
+        def __init__(self, init_scale=2.0 ** 16, growth_factor=2.0, backoff_factor=0.5, growth_interval=2000,
+                     enabled=True):
+            warnings.warn("`torch.cuda.amp.GradScaler(args...)` is deprecated. Please use "
+                          "`torch.amp.GradScaler('cuda', args...)` instead.", FutureWarning, stacklevel=2)
+            super().__init__("cuda", init_scale=init_scale, growth_factor=growth_factor,
+                             backoff_factor=backoff_factor, growth_interval=growth_interval, enabled=enabled)
+
+    mod.autocast, mod.GradScaler = autocast, GradScaler
+    mod.custom_fwd = functools.partial(_amp.custom_fwd, device_type="cuda")
+    mod.custom_bwd = functools.partial(_amp.custom_bwd, device_type="cuda")
+    mod.__all__ = ["autocast", "GradScaler", "custom_fwd", "custom_bwd"]
+    sys.modules[mod.__name__] = mod
+    return mod
+
+
+amp = _make_amp_module()

@@ -1,6 +1,9 @@
 """`ferrotorch.linalg`: norms, the solvers of _linalg_solvers.py (inv, det, slogdet, solve,
-lu_factor, lu_solve, solve_triangular) and the factorisations and products of
-_linalg_factorizations.py (cholesky, qr, matrix_power, multi_dot, vecdot).
+lu_factor, lu_solve, solve_triangular), the factorisations and products of
+_linalg_factorizations.py (cholesky, qr, matrix_power, multi_dot, vecdot), the spectral functions
+of _linalg_spectral.py (eigh, eigvalsh, svd, svdvals, pinv, matrix_rank, lstsq, cond) and the
+matrix functions of _linalg_matrix_functions.py (matrix_exp, lu, householder_product, tensorinv,
+tensorsolve, vander, diagonal, matmul).
 
     >>> import ferrotorch as torch
     >>> import ferrotorch.linalg
@@ -13,6 +16,8 @@ __all__ = [
     "vector_norm", "matrix_norm", "norm", "cross", "LinAlgError",
     "inv", "inv_ex", "det", "slogdet", "solve", "solve_ex", "cholesky", "cholesky_ex", "qr",
     "lu_factor", "lu_factor_ex", "lu_solve", "solve_triangular", "matrix_power", "multi_dot", "vecdot",
+    "eigh", "eigvalsh", "svd", "svdvals", "pinv", "matrix_rank", "lstsq", "cond",
+    "matrix_exp", "lu", "householder_product", "tensorinv", "tensorsolve", "vander", "diagonal", "matmul",
 ]
 
 
@@ -41,7 +46,13 @@ def vector_norm(x, ord=2, dim=None, keepdim=False, *, dtype=None):
 
 
 def matrix_norm(A, ord="fro", dim=(-2, -1), keepdim=False, *, dtype=None):
-    """Matrix norms 'fro', inf, -inf, 1, -1 over the two dims `dim`."""
+    """Matrix norms 'fro', 'nuc', inf, -inf, 1, -1, 2, -2 over the two dims `dim` ('nuc', 2 and -2
+    from the singular values: their sum, largest and smallest).
+
+    >>> import ferrotorch as torch
+    >>> torch.linalg.matrix_norm(torch.tensor([[3.0, 0.0], [0.0, -4.0]]), ord=2).item()
+    4.0
+    """
     if A.dim() < 2:
         raise RuntimeError("linalg.matrix_norm: The input tensor A must have at least 2 dimensions.")
     d0, d1 = (d % A.dim() for d in dim)
@@ -50,7 +61,12 @@ def matrix_norm(A, ord="fro", dim=(-2, -1), keepdim=False, *, dtype=None):
     if ord == "fro":
         return A._vector_norm(2.0, (d0, d1), keepdim)
     if ord in ("nuc", 2, -2):
-        raise NotImplementedError(f"linalg.matrix_norm: ord={ord!r} needs singular values, not implemented")
+        from ._linalg_spectral import svdvals
+        S = svdvals(A.movedim((d0, d1), (-2, -1)))
+        out = S.sum(-1) if ord == "nuc" else S.amax(-1) if ord == 2 else S.amin(-1)
+        if keepdim:
+            out = out.unsqueeze(min(d0, d1)).unsqueeze(max(d0, d1))
+        return out
     if ord in (math.inf, -math.inf):
         # Row sums: reduce over the column dim, then the extreme over rows.
         s, r = d1, d0
@@ -105,4 +121,10 @@ from ._linalg_solvers import (  # noqa: E402
 )
 from ._linalg_factorizations import (  # noqa: E402
     linalg_cholesky as cholesky, cholesky_ex, qr, matrix_power, multi_dot, vecdot,
+)
+from ._linalg_spectral import (  # noqa: E402
+    eigh, eigvalsh, linalg_svd as svd, svdvals, pinv, matrix_rank, lstsq, cond,
+)
+from ._linalg_matrix_functions import (  # noqa: E402
+    matrix_exp, linalg_lu as lu, householder_product, tensorinv, tensorsolve, vander, diagonal, matmul,
 )

@@ -11,15 +11,20 @@ __all__ = [
     "max", "min", "aminmax", "sort", "topk", "kthvalue", "median", "nanmedian", "mode",
     "cummax", "cummin",
     "slogdet", "linalg_slogdet", "linalg_inv_ex", "linalg_solve_ex", "linalg_cholesky_ex", "linalg_qr",
-    "linalg_lu_factor", "linalg_lu_factor_ex",
+    "linalg_lu_factor", "linalg_lu_factor_ex", "linalg_eigh", "linalg_svd", "svd", "linalg_lstsq", "linalg_lu",
+    "lu_unpack", "histogram", "histogramdd",
 ]
 
 
-def _pair(name, first="values", second="indices"):
-    cls = namedtuple(name, [first, second])
+def _named(name, fields):
+    cls = namedtuple(name, fields)
     cls.__module__ = __name__
     cls.__qualname__ = name
     return cls
+
+
+def _pair(name, first="values", second="indices"):
+    return _named(name, [first, second])
 
 
 max = _pair("max")
@@ -40,6 +45,12 @@ linalg_solve_ex = _pair("linalg_solve_ex", "result", "info")
 linalg_cholesky_ex = _pair("linalg_cholesky_ex", "L", "info")
 linalg_qr = _pair("linalg_qr", "Q", "R")
 linalg_lu_factor = _pair("linalg_lu_factor", "LU", "pivots")
-# The one three-field result here: (LU, pivots, info).
-linalg_lu_factor_ex = namedtuple("linalg_lu_factor_ex", ["LU", "pivots", "info"])
-linalg_lu_factor_ex.__module__ = __name__
+linalg_lu_factor_ex = _named("linalg_lu_factor_ex", ["LU", "pivots", "info"])
+linalg_eigh = _pair("linalg_eigh", "eigenvalues", "eigenvectors")
+linalg_svd = _named("linalg_svd", ["U", "S", "Vh"])
+svd = _named("svd", ["U", "S", "V"])
+linalg_lstsq = _named("linalg_lstsq", ["solution", "residuals", "rank", "singular_values"])
+linalg_lu = _named("linalg_lu", ["P", "L", "U"])
+lu_unpack = _named("lu_unpack", ["P", "L", "U"])
+histogram = _pair("histogram", "hist", "bin_edges")
+histogramdd = _pair("histogramdd", "hist", "bin_edges")

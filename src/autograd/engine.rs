@@ -17,7 +17,7 @@ fn id(n: &Arc<Node>) -> NodeId {
 }
 
 fn size_str(shape: &[usize]) -> String {
-    format!("torch.Size([{}])", shape.iter().map(|s| s.to_string()).collect::<Vec<_>>().join(", "))
+    format!("torch.Size({})", crate::shape::fmt_list(shape))
 }
 
 /// Where to deliver the gradients a backward pass computes.
@@ -110,10 +110,10 @@ fn fit_gradient(node: &Node, i: usize, g: Tensor, meta: &TensorMeta) -> Result<T
         g.sum_to_shape(&meta.shape)?
     } else {
         return Err(Error::Runtime(format!(
-            "Function {} returned an invalid gradient at index {i} - got [{}] but expected shape compatible with [{}]",
+            "Function {} returned an invalid gradient at index {i} - got {} but expected shape compatible with {}",
             node.name(),
-            g.shape().iter().map(|s| s.to_string()).collect::<Vec<_>>().join(", "),
-            meta.shape.iter().map(|s| s.to_string()).collect::<Vec<_>>().join(", ")
+            crate::shape::fmt_list(g.shape()),
+            crate::shape::fmt_list(&meta.shape)
         )));
     };
     g.to_dtype(meta.dtype)
@@ -311,7 +311,7 @@ pub fn run(roots: &[Tensor], grads: Vec<Option<Tensor>>, opts: Options, deliver:
         Deliver::Accumulate { inputs: None } => Ok(vec![]),
         Deliver::Accumulate { inputs: Some(inputs) } => {
             for (t, g) in inputs.iter().zip(captured) {
-                if let (Some(g), Some(meta)) = (g, &t.autograd) {
+                if let (Some(g), Some(meta)) = (g, t.autograd.get()) {
                     accumulate_into_grad(meta, g, opts.create_graph)?;
                 }
             }

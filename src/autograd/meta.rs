@@ -1,7 +1,7 @@
 //! Per-tensor autograd state: `requires_grad`, `.grad`, `grad_fn`, hooks and view bases.
 //!
-//! A `Tensor` holds `Option<Arc<AutogradMeta>>`; tensors that never take part in autograd pay
-//! one null pointer. Rust clones of a tensor share the meta, so they are the same variable.
+//! A `Tensor` holds a lazily set `Arc<AutogradMeta>`; tensors that never take part in autograd
+//! pay an empty slot. Rust clones of a tensor share the meta, so they are the same variable.
 use super::node::{Edge, Hook, Node};
 use crate::tensor::Tensor;
 use std::sync::{Arc, Mutex, MutexGuard, Weak};
@@ -41,7 +41,7 @@ impl AutogradMeta {
 
 impl Tensor {
     fn meta_state<R>(&self, f: impl FnOnce(&MetaState) -> R) -> Option<R> {
-        self.autograd.as_ref().map(|m| f(&m.lock()))
+        self.autograd.get().map(|m| f(&m.lock()))
     }
     pub fn requires_grad(&self) -> bool {
         self.meta_state(|s| s.requires_grad).unwrap_or(false)
@@ -64,19 +64,42 @@ impl Tensor {
     pub fn view_base(&self) -> Option<Tensor> {
         self.meta_state(|s| s.view_base.clone()).flatten()
     }
-    /// The meta, created on first use (needs `&mut` because the slot is the tensor's own).
-    pub fn meta_mut(&mut self) -> Arc<AutogradMeta> {
-        self.autograd.get_or_insert_with(|| AutogradMeta::new(MetaState::default())).clone()
+    /// The meta, created on first use. Clones made afterwards share it.
+    pub fn meta_mut(&self) -> Arc<AutogradMeta> {
+        self.autograd.get_or_init(|| AutogradMeta::new(MetaState::default())).clone()
+    }
+    /// Replaces the meta (None: the tensor leaves autograd).
+    pub fn set_meta(&mut self, meta: Option<Arc<AutogradMeta>>) {
+        self.autograd = meta.map(std::sync::OnceLock::from).unwrap_or_default();
+    }
+    /// Takes the meta out, leaving the tensor outside autograd.
+    pub fn take_meta(&mut self) -> Option<Arc<AutogradMeta>> {
+        self.autograd.take()
+    }
+    /// Marks `view` (made from `self` without recording, because nothing required grad) as a
+    /// view of `self`'s base, as PyTorch tracks every view: an in-place op that later writes a
+    /// grad-requiring value into the view then rebases the base too. Only float tensors can
+    /// take part, and only with grad mode on.
+    pub fn mark_untracked_view(&self, mut view: Tensor) -> Tensor {
+        if !super::mode::is_grad_enabled() || !self.dtype().is_float() {
+            return view;
+        }
+        let base = self.view_base().unwrap_or_else(|| {
+            self.meta_mut();
+            self.clone()
+        });
+        view.set_meta(Some(AutogradMeta::new(MetaState { view_base: Some(base), ..Default::default() })));
+        view
     }
     pub fn set_grad(&mut self, grad: Option<Tensor>) {
-        if grad.is_none() && self.autograd.is_none() {
+        if grad.is_none() && self.autograd.get().is_none() {
             return;
         }
         self.meta_mut().lock().grad = grad;
     }
     /// The edge gradients for this tensor flow into: its grad_fn, or its leaf accumulator.
     pub fn gradient_edge(&self) -> Option<Edge> {
-        let meta = self.autograd.as_ref()?;
+        let meta = self.autograd.get()?;
         let mut s = meta.lock();
         if let Some(f) = &s.grad_fn {
             return Some(Edge { node: f.clone(), input_nr: s.output_nr });

@@ -78,7 +78,7 @@ pub struct Saved {
 
 impl Saved {
     pub fn input(t: &Tensor) -> Saved {
-        let origin = match &t.autograd {
+        let origin = match t.autograd.get() {
             None => Origin::None,
             Some(m) => {
                 let s = m.lock();
@@ -113,7 +113,7 @@ impl Saved {
                 self.version
             )));
         }
-        t.autograd = match &self.origin {
+        t.set_meta(match &self.origin {
             Origin::None => None,
             Origin::Leaf(m) => Some(m.clone()),
             Origin::Node(n, nr) => Some(AutogradMeta::new(MetaState {
@@ -128,7 +128,7 @@ impl Saved {
                 output_nr: *nr,
                 ..Default::default()
             })),
-        };
+        });
         Ok(t)
     }
 }
@@ -213,7 +213,7 @@ impl Node {
         match &self.kind {
             Kind::AccumulateGrad { leaf, tensor } => {
                 let mut t = tensor.clone();
-                t.autograd = Some(leaf.clone());
+                t.set_meta(Some(leaf.clone()));
                 Some(t)
             }
             _ => None,
@@ -453,15 +453,15 @@ impl Recorder {
         });
         for (i, out) in outputs.iter_mut().enumerate() {
             if out.dtype().is_float() {
-                out.autograd = Some(AutogradMeta::new(MetaState {
+                out.set_meta(Some(AutogradMeta::new(MetaState {
                     requires_grad: true,
                     grad_fn: Some(node.clone()),
                     output_nr: i,
                     view_base: self.view_of.clone(),
                     ..Default::default()
-                }));
+                })));
             } else {
-                out.autograd = None;
+                out.set_meta(None);
             }
         }
         outputs

@@ -6,12 +6,9 @@
 use crate::backend::gpu;
 use crate::dtype::{result_type, DType, Element, PromoteArg};
 use crate::error::Result;
+use crate::shape::fmt_list;
 use crate::tensor::{device_name, Tensor};
 use crate::{bail, with_dtype};
-
-fn fmt_sizes(s: &[usize]) -> String {
-    format!("[{}]", s.iter().map(|x| x.to_string()).collect::<Vec<_>>().join(", "))
-}
 
 /// The insertion index of `v` in the sorted `row`.
 fn insertion_index<T: Element>(row: &[T], v: T, right: bool) -> usize {
@@ -60,8 +57,8 @@ impl Tensor {
                 bail!(
                     Runtime,
                     "torch.searchsorted(): boundary and sorter must have the same size, but got boundary tensor {}and got sorter tensor {}",
-                    fmt_sizes(self.shape()),
-                    fmt_sizes(s.shape())
+                    fmt_list(self.shape()),
+                    fmt_list(s.shape())
                 );
             }
             if s.dtype() != DType::I64 {
@@ -86,8 +83,8 @@ impl Tensor {
             bail!(
                 Runtime,
                 "torch.searchsorted(): boundaries tensor should be 1 dimension or the first N-1 dimensions of boundaries tensor and input value tensor must match, but we got boundaries tensor {} and input value tensor {}",
-                fmt_sizes(bs),
-                fmt_sizes(vs)
+                fmt_list(bs),
+                fmt_list(vs)
             );
         }
         let arg = |t: &Tensor| PromoteArg::Tensor { dtype: t.dtype(), zero_dim: t.ndim() == 0 };

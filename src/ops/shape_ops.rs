@@ -8,15 +8,11 @@ use crate::backend::cpu;
 use crate::dtype::{promote_types, DType, Element};
 use crate::error::Result;
 use crate::layout::Layout;
-use crate::shape::{self, normalize_dim, normalize_dims, normalize_insert_dim};
+use crate::shape::{self, fmt_list, normalize_dim, normalize_dims, normalize_insert_dim};
 use crate::tensor::Tensor;
 use crate::{bail, with_dtype};
 
 /// `[2, 3]` as PyTorch prints sizes in messages.
-fn fmt_sizes(s: &[usize]) -> String {
-    format!("[{}]", s.iter().map(|x| x.to_string()).collect::<Vec<_>>().join(", "))
-}
-
 /// Copies `src` into the strided (non-overlapping) view `dst`, casting to `dst`'s dtype.
 fn copy_cast(dst: &Tensor, src: &Tensor) -> Result<()> {
     if dst.device().is_gpu() || src.device().is_gpu() {
@@ -142,7 +138,7 @@ pub fn stack(tensors: &[Tensor], dim: i64) -> Result<Tensor> {
     let s0 = tensors[0].shape();
     for (i, t) in tensors.iter().enumerate().skip(1) {
         if t.shape() != s0 {
-            bail!(Runtime, "stack expects each tensor to be equal size, but got {} at entry 0 and {} at entry {}", fmt_sizes(s0), fmt_sizes(t.shape()), i);
+            bail!(Runtime, "stack expects each tensor to be equal size, but got {} at entry 0 and {} at entry {}", fmt_list(s0), fmt_list(t.shape()), i);
         }
     }
     let d = normalize_insert_dim(dim, s0.len())? as i64;
@@ -198,7 +194,7 @@ pub fn meshgrid(tensors: &[Tensor], indexing: &str) -> Result<Vec<Tensor>> {
     }
     for t in tensors {
         if t.ndim() > 1 {
-            bail!(Runtime, "torch.meshgrid: Expected 0D or 1D tensor in the tensor list but got: Tensor of shape {}", fmt_sizes(t.shape()));
+            bail!(Runtime, "torch.meshgrid: Expected 0D or 1D tensor in the tensor list but got: Tensor of shape {}", fmt_list(t.shape()));
         }
         if t.dtype() != tensors[0].dtype() {
             bail!(Runtime, "torch.meshgrid: Expected all tensors in the tensor list to have the same dtype, but got {} and {}", tensors[0].dtype().scalar_name(), t.dtype().scalar_name());

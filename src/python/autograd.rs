@@ -159,7 +159,7 @@ impl PyTensor {
         if value && !self.t.dtype().is_float() {
             return Err(PyRuntimeError::new_err("only Tensors of floating point and complex dtype can require gradients"));
         }
-        if !value && self.t.autograd.is_none() {
+        if !value && self.t.autograd.get().is_none() {
             return Ok(());
         }
         self.t.meta_mut().lock().requires_grad = value;
@@ -251,7 +251,7 @@ impl PyTensor {
             if s.t.view_base().is_some() {
                 return Err(PyRuntimeError::new_err("Can't detach views in-place. Use detach() instead."));
             }
-            s.t.autograd = None;
+            s.t.set_meta(None);
         }
         Ok(slf)
     }
@@ -262,9 +262,9 @@ impl PyTensor {
     }
     #[setter(data)]
     fn set_data(&mut self, value: PyRef<PyTensor>) {
-        let meta = self.t.autograd.take();
+        let meta = self.t.take_meta();
         self.t = value.t.detach();
-        self.t.autograd = meta;
+        self.t.set_meta(meta);
     }
     #[pyo3(signature = (gradient=None, retain_graph=None, create_graph=false, inputs=None))]
     fn backward(
@@ -411,7 +411,7 @@ fn _record_function(
     });
     for (i, (o, mut t)) in outputs.iter().zip(results).enumerate() {
         if non_differentiable.contains(&i) {
-            t.autograd = None;
+            t.set_meta(None);
         }
         o.borrow_mut().t = t;
     }

@@ -2,7 +2,7 @@
 use crate::dtype::{default_dtype, DType, Scalar};
 use crate::python::args;
 use crate::python::convert;
-use crate::python::dtype::{check_device, device_arg, PyDevice};
+use crate::python::dtype::{check_device, default_device, device_arg, set_default_device, PyDevice};
 use crate::storage::Device;
 use crate::python::tensor::{PyResultT, PyTensor};
 use crate::random::{default_generator, Generator, DEFAULT_SEED};
@@ -33,7 +33,7 @@ fn place(t: Tensor, device: Option<&Bound<PyAny>>, default: Device) -> PyResult<
 }
 
 /// Applies a factory's `requires_grad=` to the tensor it made.
-fn leaf(mut t: Tensor, requires_grad: bool) -> PyResultT {
+fn leaf(t: Tensor, requires_grad: bool) -> PyResultT {
     if requires_grad {
         if !t.dtype().is_float() {
             return Err(PyRuntimeError::new_err("Only Tensors of floating point and complex dtype can require gradients"));
@@ -184,7 +184,7 @@ fn set_rng_state(new_state: &Bound<PyAny>) -> PyResult<()> {
 fn tensor(data: &Bound<PyAny>, dtype: Option<&Bound<PyAny>>, device: Option<&Bound<PyAny>>, requires_grad: bool, pin_memory: bool) -> PyResultT {
     let _ = pin_memory;
     let dtype = factory_kwargs(dtype, device, requires_grad)?;
-    leaf(place(convert::tensor_from_data(data, dtype)?, device, Device::Cpu)?, requires_grad)
+    leaf(place(convert::tensor_from_data(data, dtype)?, device, default_device())?, requires_grad)
 }
 
 /// Shares memory with a tensor or numpy array when no conversion is needed.
@@ -247,7 +247,7 @@ macro_rules! filled_factory {
             let d = factory_kwargs(dtype, device, requires_grad)?;
             let d = d.or_else(|| out.as_ref().map(|o| o.borrow().t.dtype())).unwrap_or_else(default_dtype);
             let shape = size_arg(sizes, size)?;
-            finish(py, place(Tensor::full(&shape, $value, d)?, device, Device::Cpu)?, out, requires_grad)
+            finish(py, place(Tensor::full(&shape, $value, d)?, device, default_device())?, out, requires_grad)
         }
     };
 }
@@ -272,8 +272,9 @@ fn full<'py>(
     let _ = (layout, pin_memory);
     let v = scalar_arg(fill_value, "fill_value")?;
     let d = factory_kwargs(dtype, device, requires_grad)?.unwrap_or(v.default_dtype());
+    v.check_fits(d)?;
     let shape = crate::ops::create::shape_of(&args::int_list(size)?)?;
-    finish(py, place(Tensor::full(&shape, v, d)?, device, Device::Cpu)?, out, requires_grad)
+    finish(py, place(Tensor::full(&shape, v, d)?, device, default_device())?, out, requires_grad)
 }
 
 #[pyfunction]
@@ -282,7 +283,7 @@ fn scalar_tensor(s: &Bound<PyAny>, dtype: Option<&Bound<PyAny>>, layout: Option<
     let _ = (layout, pin_memory);
     let v = scalar_arg(s, "s")?;
     let d = factory_kwargs(dtype, device, requires_grad)?.unwrap_or_else(default_dtype);
-    leaf(place(Tensor::scalar(v, d)?, device, Device::Cpu)?, requires_grad)
+    leaf(place(Tensor::scalar(v, d)?, device, default_device())?, requires_grad)
 }
 
 #[pyfunction]
@@ -310,7 +311,7 @@ fn empty_strided(size: &Bound<PyAny>, stride: &Bound<PyAny>, dtype: Option<&Boun
         }
     }
     let base = Tensor::zeros(&crate::ops::create::shape_of(&[extent as i64])?, d)?;
-    leaf(place(base.as_strided(&size, &stride, Some(0))?, device, Device::Cpu)?, requires_grad)
+    leaf(place(base.as_strided(&size, &stride, Some(0))?, device, default_device())?, requires_grad)
 }
 
 /// `start`/`end`/`step` of `arange`, which PyTorch reads as `arange(end)` when given one bound.
@@ -340,7 +341,7 @@ fn arange<'py>(
         Some(x) if !x.is_none() => scalar_arg(x, "step")?,
         _ => Scalar::Int(1),
     };
-    finish(py, place(Tensor::arange(s, e, st, d)?, device, Device::Cpu)?, out, requires_grad)
+    finish(py, place(Tensor::arange(s, e, st, d)?, device, default_device())?, out, requires_grad)
 }
 
 #[pyfunction]
@@ -360,7 +361,7 @@ fn linspace<'py>(
     let _ = layout;
     let d = factory_kwargs(dtype, device, requires_grad)?.unwrap_or_else(default_dtype);
     let t = Tensor::linspace(float_arg(start, "start")?, float_arg(end, "end")?, args::index_int(steps)?, d)?;
-    finish(py, place(t, device, Device::Cpu)?, out, requires_grad)
+    finish(py, place(t, device, default_device())?, out, requires_grad)
 }
 
 #[pyfunction]
@@ -381,7 +382,7 @@ fn logspace<'py>(
     let _ = layout;
     let d = factory_kwargs(dtype, device, requires_grad)?.unwrap_or_else(default_dtype);
     let t = Tensor::logspace(float_arg(start, "start")?, float_arg(end, "end")?, args::index_int(steps)?, base, d)?;
-    finish(py, place(t, device, Device::Cpu)?, out, requires_grad)
+    finish(py, place(t, device, default_device())?, out, requires_grad)
 }
 
 #[pyfunction]
@@ -404,7 +405,7 @@ fn eye<'py>(
         Some(m) if !m.is_none() => Some(args::index_int(m)?),
         _ => None,
     };
-    finish(py, place(Tensor::eye(args::index_int(n)?, m, d)?, device, Device::Cpu)?, out, requires_grad)
+    finish(py, place(Tensor::eye(args::index_int(n)?, m, d)?, device, default_device())?, out, requires_grad)
 }
 
 // ------------------------------------------------------------------ *_like
@@ -438,7 +439,9 @@ fn full_like(input: &Bound<PyAny>, fill_value: &Bound<PyAny>, dtype: Option<&Bou
     let _ = (layout, memory_format);
     let t = args::tensor(input, "full_like", "input")?;
     let d = like_dtype(&t, dtype, device, requires_grad)?;
-    leaf(place(Tensor::full(t.shape(), scalar_arg(fill_value, "fill_value")?, d)?, device, t.device())?, requires_grad)
+    let v = scalar_arg(fill_value, "fill_value")?;
+    v.check_fits(d)?;
+    leaf(place(Tensor::full(t.shape(), v, d)?, device, t.device())?, requires_grad)
 }
 
 /// `randint_like(input, high)` or `randint_like(input, low, high)`.
@@ -491,7 +494,7 @@ macro_rules! random_factory {
             let d = d.or_else(|| out.as_ref().map(|o| o.borrow().t.dtype())).unwrap_or_else(default_dtype);
             let shape = size_arg(sizes, size)?;
             let g = gen_arc(generator);
-            finish(py, Tensor::$op(&shape, d, g.as_deref(), device_arg(device)?.unwrap_or(Device::Cpu))?, out, requires_grad)
+            finish(py, Tensor::$op(&shape, d, g.as_deref(), device_arg(device)?.unwrap_or_else(default_device))?, out, requires_grad)
         }
     };
 }
@@ -538,7 +541,7 @@ fn randint<'py>(
     };
     let shape = crate::ops::create::shape_of(&args::int_list(&size_obj)?)?;
     let g = gen_arc(generator);
-    finish(py, place(Tensor::randint(lo, hi, &shape, d, g.as_deref())?, device, Device::Cpu)?, out, requires_grad)
+    finish(py, place(Tensor::randint(lo, hi, &shape, d, g.as_deref())?, device, default_device())?, out, requires_grad)
 }
 
 #[pyfunction]
@@ -558,7 +561,7 @@ fn randperm<'py>(
     let _ = (layout, pin_memory);
     let d = factory_kwargs(dtype, device, requires_grad)?.unwrap_or(DType::I64);
     let g = gen_arc(generator);
-    finish(py, place(Tensor::randperm(args::index_int(n)?, d, g.as_deref())?, device, Device::Cpu)?, out, requires_grad)
+    finish(py, place(Tensor::randperm(args::index_int(n)?, d, g.as_deref())?, device, default_device())?, out, requires_grad)
 }
 
 /// The four overloads of `normal`: (Tensor, Tensor), (Tensor, float), (float, Tensor), and
@@ -617,7 +620,7 @@ fn normal<'py>(
             Tensor::normal_sized(m, s, &shape, d, g)?
         }
     };
-    finish(py, place(result, device, Device::Cpu)?, out, requires_grad)
+    finish(py, place(result, device, default_device())?, out, requires_grad)
 }
 
 #[pyfunction]
@@ -748,7 +751,21 @@ fn from_dlpack(ext_tensor: &Bound<PyAny>) -> PyResultT {
     Ok(PyTensor::new(dlpack::from_dlpack_obj(ext_tensor)?))
 }
 
+/// `torch.set_default_device(device)`: None means the CPU again.
+#[pyfunction]
+fn _set_default_device(device: Option<&Bound<PyAny>>) -> PyResult<()> {
+    set_default_device(device_arg(device)?.unwrap_or(Device::Cpu));
+    Ok(())
+}
+
+#[pyfunction]
+fn _get_default_device() -> PyDevice {
+    PyDevice::of(default_device())
+}
+
 pub fn register(m: &Bound<PyModule>) -> PyResult<()> {
+    m.add_function(wrap_pyfunction!(_set_default_device, m)?)?;
+    m.add_function(wrap_pyfunction!(_get_default_device, m)?)?;
     m.add_class::<PyGenerator>()?;
     m.add("default_generator", Py::new(m.py(), PyGenerator { g: default_generator().clone() })?)?;
     m.add_function(wrap_pyfunction!(tensor, m)?)?;

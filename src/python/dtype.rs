@@ -3,6 +3,8 @@ use crate::dtype::{DType, ALL_DTYPES};
 use crate::storage::Device;
 use pyo3::prelude::*;
 use pyo3::exceptions::PyRuntimeError;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::Mutex;
 
 #[pyclass(name = "dtype", module = "ferrotorch", frozen, eq, hash)]
 #[derive(Clone, Copy, PartialEq, Eq, Hash)]
@@ -72,6 +74,36 @@ impl PyDevice {
     fn __reduce__<'py>(slf: &Bound<'py, Self>) -> (Bound<'py, pyo3::types::PyType>, (String,)) {
         (slf.get_type(), (slf.get().__str__(),))
     }
+    /// `with torch.device("cuda"):` makes factories without `device=` create on that device.
+    fn __enter__(slf: &Bound<Self>) -> PyResult<Py<Self>> {
+        let device = slf.get().resolve()?;
+        ENTERED_DEVICES.lock().unwrap_or_else(|e| e.into_inner()).push(default_device());
+        set_default_device(device);
+        Ok(slf.clone().unbind())
+    }
+    #[pyo3(signature = (*_exc))]
+    fn __exit__(&self, _exc: &Bound<pyo3::types::PyTuple>) -> bool {
+        if let Some(previous) = ENTERED_DEVICES.lock().unwrap_or_else(|e| e.into_inner()).pop() {
+            set_default_device(previous);
+        }
+        false
+    }
+}
+
+/// Whether factories without `device=` create on the GPU (`torch.set_default_device`, `with
+/// torch.device(...)`). Process-wide, not per thread: PyTorch's is a function mode that threads
+/// started afterwards also see.
+static DEFAULT_IS_GPU: AtomicBool = AtomicBool::new(false);
+/// The defaults that `with torch.device(...)` blocks replaced, restored on exit.
+static ENTERED_DEVICES: Mutex<Vec<Device>> = Mutex::new(Vec::new());
+
+/// The device factories use when `device=` is None.
+pub fn default_device() -> Device {
+    if DEFAULT_IS_GPU.load(Ordering::Relaxed) { Device::Gpu } else { Device::Cpu }
+}
+
+pub fn set_default_device(device: Device) {
+    DEFAULT_IS_GPU.store(device == Device::Gpu, Ordering::Relaxed);
 }
 
 impl PyDevice {

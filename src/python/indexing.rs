@@ -123,8 +123,9 @@ fn value_tensor(value: &Bound<PyAny>, like: &Tensor) -> PyResult<Tensor> {
     convert::tensor_from_data(value, Some(like.dtype()))
 }
 
-/// A fill value: a number, or a 0-d tensor (PyTorch's message for anything bigger).
-fn fill_value(value: &Bound<PyAny>, fname: &str) -> PyResult<Scalar> {
+/// A fill value for a `dtype` tensor: a number, or a 0-d tensor (PyTorch's message for anything
+/// bigger), that fits the dtype.
+fn fill_value(value: &Bound<PyAny>, fname: &str, dtype: DType) -> PyResult<Scalar> {
     if let Ok(t) = value.downcast::<PyTensor>() {
         let t = &t.borrow().t;
         if t.ndim() != 0 {
@@ -133,9 +134,13 @@ fn fill_value(value: &Bound<PyAny>, fname: &str) -> PyResult<Scalar> {
                 t.ndim()
             )));
         }
-        return Ok(t.item()?);
+        let v = t.item()?;
+        v.check_fits(dtype)?;
+        return Ok(v);
     }
-    args::require_scalar(value, &format!("{fname}(): argument 'value'"))
+    let v = args::require_scalar(value, &format!("{fname}(): argument 'value'"))?;
+    v.check_fits(dtype)?;
+    Ok(v)
 }
 
 /// A fill value that is a tensor taking part in autograd (it then gets a gradient).
@@ -322,7 +327,7 @@ impl PyTensor {
             inplace_on(&slf, &[&vt], |t| t.index_fill_tensor(dim, &index, &vt), |_| unreachable!("a value that requires grad records"))?;
             return Ok(slf);
         }
-        let v = fill_value(value, "index_fill_")?;
+        let v = fill_value(value, "index_fill_", slf.borrow().t.dtype())?;
         inplace_on(&slf, &[], |t| t.index_fill(dim, &index, v), |t| t.index_fill_(dim, &index, v))?;
         Ok(slf)
     }
@@ -331,7 +336,7 @@ impl PyTensor {
         if let Some(vt) = grad_value(value) {
             return Ok(PyTensor::new(self.t.index_fill_tensor(dim, &index, &vt)?));
         }
-        let v = fill_value(value, "index_fill_")?;
+        let v = fill_value(value, "index_fill_", self.t.dtype())?;
         Ok(PyTensor::new(self.t.index_fill(dim, &index, v)?))
     }
     #[pyo3(signature = (indices, values, accumulate=false))]
@@ -351,7 +356,7 @@ impl PyTensor {
             inplace_on(&slf, &[&vt], |t| t.masked_fill_tensor(&mask, &vt), |_| unreachable!("a value that requires grad records"))?;
             return Ok(slf);
         }
-        let v = fill_value(value, "masked_fill_")?;
+        let v = fill_value(value, "masked_fill_", slf.borrow().t.dtype())?;
         inplace_on(&slf, &[], |t| t.masked_fill(&mask, v), |t| t.masked_fill_(&mask, v))?;
         Ok(slf)
     }
@@ -360,7 +365,7 @@ impl PyTensor {
         if let Some(vt) = grad_value(value) {
             return Ok(PyTensor::new(self.t.masked_fill_tensor(&mask, &vt)?));
         }
-        let v = fill_value(value, "masked_fill_")?;
+        let v = fill_value(value, "masked_fill_", self.t.dtype())?;
         Ok(PyTensor::new(self.t.masked_fill(&mask, v)?))
     }
     fn masked_scatter_<'py>(slf: Bound<'py, Self>, mask: &Bound<PyAny>, source: &Bound<PyAny>) -> PyResult<Bound<'py, Self>> {

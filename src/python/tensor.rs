@@ -285,13 +285,15 @@ impl PyTensor {
         let f = slf.py().import("ferrotorch._tensor_str")?.getattr("tensor_repr")?;
         f.call1((slf,))?.extract()
     }
+    /// A 0-d tensor formats as its number (`f"{loss}"` gives `0.25`), as in PyTorch; subclasses
+    /// such as Parameter and bigger tensors format as their repr.
     fn __format__(slf: &Bound<Self>, spec: &str) -> PyResult<String> {
         let t = &slf.borrow().t;
-        if t.ndim() == 0 && !spec.is_empty() {
+        if t.ndim() == 0 && slf.get_type().is(&slf.py().get_type::<PyTensor>()) {
             let v = convert::scalar_py(slf.py(), t.item()?)?;
             return v.call_method1("__format__", (spec,))?.extract();
         }
-        PyTensor::__repr__(slf)
+        slf.str()?.extract()
     }
     fn __reduce__<'py>(&self, py: Python<'py>) -> PyResult<(Bound<'py, PyAny>, Bound<'py, PyTuple>)> {
         let c = to_host(py, &self.t)?.contiguous()?;
@@ -474,6 +476,7 @@ impl PyTensor {
     }
     fn fill_<'py>(slf: Bound<'py, Self>, value: &Bound<PyAny>) -> PyResult<Bound<'py, Self>> {
         let v = args::require_scalar(value, "fill_(): argument 'value'")?;
+        v.check_fits(slf.borrow().t.dtype())?;
         crate::autograd::inplace::fill_(&mut slf.borrow_mut().t, v)?;
         Ok(slf)
     }
@@ -624,7 +627,6 @@ fn _tensor_from_bytes(data: &[u8], shape: Vec<usize>, dtype: &str, requires_grad
     }
     // SAFETY: fresh contiguous storage of exactly this many bytes.
     unsafe { std::ptr::copy_nonoverlapping(data.as_ptr(), t.storage().as_ptr(), data.len()) };
-    let mut t = t;
     if requires_grad {
         t.meta_mut().lock().requires_grad = true;
     }

@@ -12,3 +12,8 @@ from ._functional.distance import *  # noqa: F401,F403
 from ._functional.conv import *  # noqa: F401,F403
 from ._functional.pooling import *  # noqa: F401,F403
 from ._functional.sampling import *  # noqa: F401,F403
+from ._functional.conv3d import *  # noqa: F401,F403
+from ._functional.pooling3d import *  # noqa: F401,F403
+from ._functional.unpooling import *  # noqa: F401,F403
+from ._functional.vision import *  # noqa: F401,F403
+from ._functional.loss_ctc import *  # noqa: F401,F403

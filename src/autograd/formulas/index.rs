@@ -117,7 +117,10 @@ impl Tensor {
     pub fn index(&self, idx: &[TensorIndex]) -> Result<Tensor> {
         let basic = is_basic(idx);
         let name = if basic { view_node_name(idx) } else { "IndexBackward0" };
-        let Some(rec) = begin(name, &[self]) else { return self.index_forward(idx) };
+        let Some(rec) = begin(name, &[self]) else {
+            let out = self.index_forward(idx)?;
+            return Ok(if basic { self.mark_untracked_view(out) } else { out });
+        };
         let out = self.index_forward(idx)?;
         let rec = if basic { rec.view_of(self) } else { rec };
         let (shape, idx) = (self.shape().to_vec(), idx.to_vec());

@@ -85,7 +85,10 @@ pub(crate) fn record_moves(
     view: bool,
     op: impl Fn(&Tensor) -> Result<Vec<Tensor>>,
 ) -> Result<Vec<Tensor>> {
-    let Some(rec) = begin(names.gather, &[x]) else { return op(x) };
+    let Some(rec) = begin(names.gather, &[x]) else {
+        let outs = op(x)?;
+        return Ok(if view { outs.into_iter().map(|o| x.mark_untracked_view(o)).collect() } else { outs });
+    };
     let outs = op(x)?;
     let maps = index_maps(x.shape(), &op)?;
     let (in_shape, dtype, device) = (x.shape().to_vec(), x.dtype(), x.device());

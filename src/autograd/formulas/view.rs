@@ -21,7 +21,9 @@ fn record_view(
     forward: impl FnOnce() -> Result<Tensor>,
     back: impl Fn(&Tensor) -> Result<Tensor> + Send + Sync + 'static,
 ) -> Result<Tensor> {
-    unary_record(name, &[x], forward, |rec| rec.view_of(x), move |ctx| Ok(vec![Some(back(ctx.grad(0))?)]))
+    let Some(rec) = begin(name, &[x]) else { return Ok(x.mark_untracked_view(forward()?)) };
+    let out = forward()?;
+    Ok(rec.view_of(x).finish(out, move |ctx| Ok(vec![Some(back(ctx.grad(0))?)])))
 }
 
 /// Records a copy of `x` (not a view) whose gradient is `back(grad)`.
@@ -58,7 +60,7 @@ impl Tensor {
 
     pub fn permute(&self, dims: &[i64]) -> Result<Tensor> {
         let out = self.permute_forward(dims)?;
-        let Some(rec) = begin("PermuteBackward0", &[self]) else { return Ok(out) };
+        let Some(rec) = begin("PermuteBackward0", &[self]) else { return Ok(self.mark_untracked_view(out)) };
         let d = normalize_dims(dims, self.ndim())?;
         let mut inv = vec![0i64; d.len()];
         for (i, &p) in d.iter().enumerate() {
@@ -77,7 +79,7 @@ impl Tensor {
 
     /// `T`: all dims reversed.
     pub fn reversed_dims(&self) -> Tensor {
-        let Some(rec) = begin("PermuteBackward0", &[self]) else { return self.reversed_dims_forward() };
+        let Some(rec) = begin("PermuteBackward0", &[self]) else { return self.mark_untracked_view(self.reversed_dims_forward()) };
         rec.view_of(self).finish(self.reversed_dims_forward(), |ctx| Ok(vec![Some(ctx.grad(0).reversed_dims())]))
     }
 

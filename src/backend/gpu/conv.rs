@@ -1,5 +1,5 @@
 //! Window kernels for convolution and pooling (`shaders/conv.wgsl`): im2col, col2im and max
-//! pooling over contiguous N*C planes. Convolutions then run as GPU matmuls over the columns.
+//! pooling over contiguous N*C planes (which may start anywhere in their buffer). Convolutions then run as GPU matmuls over the columns.
 use super::{pipeline, queue, repr, transfer, wgsl_type};
 use crate::dtype::DType;
 use crate::error::Result;
@@ -25,7 +25,7 @@ const IM2COL: &str = "    let K = g.kh * g.kw;
     let x = source(l % g.ow, k % g.kw, g.sw, g.pw, g.dw, g.W);
     var v = {{T}}(0);
     if (y >= 0 && x >= 0) {
-        v = src[p * g.H * g.W + u32(y) * g.W + u32(x)];
+        v = src[g.src0 + p * g.H * g.W + u32(y) * g.W + u32(x)];
     }
     out[i] = v;";
 
@@ -45,7 +45,7 @@ const COL2IM: &str = "    let K = g.kh * g.kw;
             if (tx < 0 || tx % i32(g.sw) != 0 || u32(tx) / g.sw >= g.ow) {
                 continue;
             }
-            acc += src[p * K * L + (ki * g.kw + kj) * L + (u32(ty) / g.sh) * g.ow + u32(tx) / g.sw];
+            acc += src[g.src0 + p * K * L + (ki * g.kw + kj) * L + (u32(ty) / g.sh) * g.ow + u32(tx) / g.sw];
         }
     }
     out[i] = acc;";
@@ -67,7 +67,7 @@ const MAXPOOL: &str = "    let L = g.oh * g.ow;
                 continue;
             }
             let q = u32(y) * g.W + u32(x);
-            let v = src[p * g.H * g.W + q];
+            let v = src[g.src0 + p * g.H * g.W + q];
             // First maximum wins; NaN propagates.
             if (!found || v > best || (!(v == v) && best == best)) {
                 best = v;
@@ -97,7 +97,7 @@ fn run(kind: Kind, x: &Tensor, out: &Tensor, indices: Option<&Tensor>, planes: u
     }
     let t = repr(x.dtype())?.wgsl;
     let p = pipeline::get(&format!("conv|{kind:?}|{t}"), || source(kind, x.dtype()))?;
-    let mut meta = vec![n as u32, 0, planes as u32, size[0] as u32, size[1] as u32, blocks[0] as u32, blocks[1] as u32];
+    let mut meta = vec![n as u32, x.offset() as u32, planes as u32, size[0] as u32, size[1] as u32, blocks[0] as u32, blocks[1] as u32];
     for v in [win.kernel, win.stride, win.padding, win.dilation] {
         meta.extend(v.iter().map(|&s| s as u32));
     }

@@ -14,7 +14,8 @@ from ... import _C
 __all__ = ["relu", "relu_", "relu6", "leaky_relu", "leaky_relu_", "elu", "elu_", "selu", "selu_", "celu",
            "celu_", "gelu", "silu", "mish", "softplus", "sigmoid", "tanh", "hardtanh", "hardtanh_",
            "hardsigmoid", "hardswish", "logsigmoid", "softsign", "tanhshrink", "hardshrink", "softshrink",
-           "threshold", "threshold_", "prelu", "rrelu", "rrelu_", "glu", "softmax", "softmin", "log_softmax"]
+           "threshold", "threshold_", "prelu", "rrelu", "rrelu_", "glu", "softmax", "softmin", "log_softmax",
+           "gumbel_softmax"]
 
 _SELU_ALPHA = 1.6732632423543772848170429916717
 _SELU_SCALE = 1.0507009873554804934193349852946
@@ -299,3 +300,25 @@ def log_softmax(input, dim=None, _stacklevel=3, dtype=None):
         dim = _softmax_dim("log_softmax", input.dim())
     x = _softmax_input("log_softmax", input, dim, dtype)
     return x - x.logsumexp(dim, keepdim=True)
+
+
+def gumbel_softmax(logits, tau=1, hard=False, eps=1e-10, dim=-1):
+    """A sample from the Gumbel-softmax (concrete) distribution: softmax((logits + g) / tau) with
+    g = -log(Exponential(1)) noise. With hard=True the result is the one-hot argmax in the forward pass
+    and the soft sample's gradient in the backward pass (straight-through).
+
+    >>> import ferrotorch as torch
+    >>> y = torch.nn.functional.gumbel_softmax(torch.zeros(2, 3), hard=True)
+    >>> y.sum(-1).tolist()
+    [1.0, 1.0]
+    """
+    if eps != 1e-10:
+        warnings.warn("`eps` parameter is deprecated and has no effect.", stacklevel=2)
+    gumbels = -_C.empty_like(logits).exponential_().log()
+    y_soft = softmax((logits + gumbels) / tau, dim)
+    if not hard:
+        return y_soft
+    index = y_soft.argmax(dim, keepdim=True)
+    y_hard = _C.zeros_like(logits).scatter(dim, index, 1.0)
+    # Forward value y_hard, gradient of y_soft.
+    return y_hard - y_soft.detach() + y_soft

@@ -4,6 +4,7 @@ import math
 import warnings
 
 from ... import _C
+from ...amp.autocast_mode import _state as _autocast_state, autocast_args
 from .activation import softmax
 from .dropout import dropout
 from .linear import linear
@@ -48,6 +49,8 @@ def scaled_dot_product_attention(query, key, value, attn_mask=None, dropout_p=0.
         >>> torch.nn.functional.scaled_dot_product_attention(q, k, v).shape
         torch.Size([1, 2, 4])
     """
+    if _autocast_state.any:
+        query, key, value, attn_mask = autocast_args(query, key, value, attn_mask)
     if is_causal and attn_mask is not None:
         raise RuntimeError("_scaled_dot_product_attention: Explicit attn_mask should not be set when "
                            "is_causal=True")

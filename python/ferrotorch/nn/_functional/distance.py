@@ -1,7 +1,7 @@
-"""Norm-based similarity and distance: normalize, cosine_similarity, pairwise_distance."""
+"""Norm-based similarity and distance: normalize, cosine_similarity, pairwise_distance, pdist."""
 from ... import _C
 
-__all__ = ["normalize", "cosine_similarity", "pairwise_distance"]
+__all__ = ["normalize", "cosine_similarity", "pairwise_distance", "pdist"]
 
 _TYPE_NAMES = {_C.bool: "Bool", _C.uint8: "Byte", _C.int8: "Char", _C.int16: "Short", _C.int32: "Int",
                _C.int64: "Long"}
@@ -55,3 +55,24 @@ def pairwise_distance(x1, x2, p=2.0, eps=1e-6, keepdim=False):
     """||x1 - x2 + eps||_p over the last dimension (of the broadcast shape)."""
     innermost = max(x1.dim(), x2.dim()) - 1
     return (x1 - x2 + eps).norm(p, innermost, keepdim=keepdim)
+
+
+def pdist(input, p=2):
+    """p-norm distances between all pairs of rows of an (N, M) input, as the condensed (N*(N-1)/2,)
+    vector of the upper triangle (row i < row j, row-major), like scipy's pdist.
+
+    >>> import ferrotorch as torch
+    >>> torch.nn.functional.pdist(torch.tensor([[0.0, 0.0], [3.0, 4.0]])).tolist()
+    [5.0]
+    """
+    if input.dim() != 2:
+        raise RuntimeError(f"pdist only supports 2D tensors, got: {input.dim()}D")
+    if not input.is_floating_point():
+        raise RuntimeError("pdist only supports floating-point dtypes")
+    if p < 0:
+        raise RuntimeError("pdist only supports non-negative p values")
+    n = input.shape[0]
+    from ..._shape_functions import triu_indices
+    pairs = triu_indices(n, n, 1, device=input.device)
+    diff = input.index_select(0, pairs[0]) - input.index_select(0, pairs[1])
+    return diff.norm(p, 1)

@@ -1,11 +1,15 @@
 """Affine and bilinear maps."""
 import math
 
+from ...amp.autocast_mode import _state as _autocast_state, autocast_args
+
 __all__ = ["linear", "bilinear"]
 
 
 def linear(input, weight, bias=None):
     """y = input @ weight.T + bias, over the last dimension of `input`."""
+    if _autocast_state.any:
+        input, weight, bias = autocast_args(input, weight, bias)
     if input.dim() == 2 and bias is not None:
         # One fused GEMM (AddmmBackward0) for the common (batch, features) case.
         return bias.addmm(input, weight.t())

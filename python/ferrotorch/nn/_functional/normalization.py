@@ -9,7 +9,7 @@ import math
 
 from ...autograd.grad_mode import no_grad
 
-__all__ = ["batch_norm", "instance_norm", "layer_norm", "group_norm", "rms_norm"]
+__all__ = ["batch_norm", "instance_norm", "layer_norm", "group_norm", "rms_norm", "local_response_norm"]
 
 # finfo(dtype).eps for the floating dtypes ferrotorch has (rms_norm's default eps).
 _EPS = {"float16": 2.0 ** -10, "bfloat16": 2.0 ** -7, "float32": 2.0 ** -23, "float64": 2.0 ** -52}
@@ -168,3 +168,31 @@ def rms_norm(input, normalized_shape, weight=None, eps=None):
     out = input * (input.square().mean(dims, keepdim=True) + eps).rsqrt()
     return out if weight is None else out * weight
 
+
+
+def local_response_norm(input, size, alpha=1e-4, beta=0.75, k=1.0):
+    """x / (k + alpha/size * sum of x**2 over `size` neighbouring channels)**beta, over (N, C, *).
+
+    The channel window is [c - size//2, c + (size-1)//2], zero outside the channels (PyTorch's
+    zero-padded average of x**2 with the full `size` as divisor).
+
+    >>> import ferrotorch as torch
+    >>> torch.nn.functional.local_response_norm(torch.ones(1, 1, 1), 1, alpha=1.0, beta=1.0).item()
+    0.5
+    """
+    if input.dim() < 3:
+        raise ValueError(f"Expected 3D or higher dimensionality input (got {input.dim()} dimensions)")
+    if input.numel() == 0:
+        return input
+    from .sampling import pad
+    c = input.shape[1]
+    sq = input * input
+    # Zero-pad the channel dim, then add the `size` shifted channel slices (no copy of the window).
+    spec = [0, 0] * (input.dim() - 2) + [size // 2, (size - 1) // 2]
+    padded = pad(sq, spec)
+    acc = None
+    for i in range(size):
+        part = padded.narrow(1, i, c)
+        acc = part if acc is None else acc + part
+    div = (acc * (alpha / size) + k).pow(beta)
+    return input / div

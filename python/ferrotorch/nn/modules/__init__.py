@@ -17,4 +17,8 @@ from .conv import *  # noqa: F401,F403
 from .pooling import *  # noqa: F401,F403
 from .padding import *  # noqa: F401,F403
 from .upsampling import *  # noqa: F401,F403
+from .rnn import *  # noqa: F401,F403
 from .fold import *  # noqa: F401,F403
+from .unpooling import *  # noqa: F401,F403
+from .channelshuffle import *  # noqa: F401,F403
+from .lazy import *  # noqa: F401,F403

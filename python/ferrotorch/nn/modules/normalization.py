@@ -1,10 +1,10 @@
-"""Per-sample normalisation modules: LayerNorm, GroupNorm, RMSNorm."""
+"""Per-sample normalisation modules: LayerNorm, GroupNorm, RMSNorm, LocalResponseNorm."""
 from .. import functional as F
 from .. import init
 from ..parameter import _optional_parameter
 from .module import Module
 
-__all__ = ["LayerNorm", "GroupNorm", "RMSNorm"]
+__all__ = ["LayerNorm", "GroupNorm", "RMSNorm", "LocalResponseNorm"]
 
 
 def _shape(normalized_shape):
@@ -89,3 +89,25 @@ class RMSNorm(Module):
 
     def extra_repr(self):
         return f"{self.normalized_shape}, eps={self.eps}, elementwise_affine={self.elementwise_affine}"
+
+
+class LocalResponseNorm(Module):
+    """Normalises each channel by its neighbours' energy: see `functional.local_response_norm`.
+
+    >>> import ferrotorch as torch
+    >>> torch.nn.LocalResponseNorm(2)
+    LocalResponseNorm(2, alpha=0.0001, beta=0.75, k=1.0)
+    """
+
+    def __init__(self, size, alpha=1e-4, beta=0.75, k=1.0):
+        super().__init__()
+        self.size = size
+        self.alpha = alpha
+        self.beta = beta
+        self.k = k
+
+    def forward(self, input):
+        return F.local_response_norm(input, self.size, self.alpha, self.beta, self.k)
+
+    def extra_repr(self):
+        return f"{self.size}, alpha={self.alpha}, beta={self.beta}, k={self.k}"

@@ -1,0 +1,117 @@
+"""Float ops defined by the number format: ldexp, nextafter, and angle/isreal of real tensors.
+
+nextafter works on the bit patterns (``Tensor.view(int dtype)``): for IEEE floats, the next
+representable value away from zero is the bit pattern plus one, whatever the sign, so the op is a
+few integer additions and selects that run on any device.
+
+ferrotorch has no complex dtypes, so angle and isreal only meet real tensors: angle is pi for
+negative values and 0 otherwise, and every element is real.
+
+    >>> import ferrotorch as torch
+    >>> torch.ldexp(torch.tensor([1.0, 3.0]), torch.tensor([3, -1])).tolist()
+    [8.0, 1.5]
+    >>> torch.nextafter(torch.tensor([1.0]), torch.tensor([2.0])).item() > 1.0
+    True
+"""
+import math
+
+from . import _C
+from ._attach import tensor_method
+from ._dims import infer_size as _infer_size
+from ._math_composites import _finish, _inplace, _not_implemented, _requires_tensor
+
+__all__ = ["ldexp", "nextafter", "angle", "isreal"]
+
+# The integer dtype of the same width, for viewing a float's bits.
+_BITS_DTYPE = {_C.float32: _C.int32, _C.float64: _C.int64}
+
+
+def ldexp(input, other, *, out=None):
+    """input * 2 ** other (broadcast); integer inputs give the default float dtype.
+
+        >>> import ferrotorch as torch
+        >>> torch.ldexp(torch.tensor([1.0]), torch.tensor([10])).tolist()
+        [1024.0]
+    """
+    _requires_tensor("ldexp", 1, "input", input)
+    _requires_tensor("ldexp", 2, "other", other)
+    # PyTorch's definition, with its type promotion: 2.0 ** other is float (default dtype for an
+    # integer exponent), and the product then promotes with input.
+    return _finish(input * other.__rpow__(2.0), out)
+
+
+def _ldexp_(self, other):
+    return self.mul_(other.__rpow__(2.0))
+
+
+def nextafter(input, other, *, out=None):
+    """The next float after `input` in the direction of `other`, elementwise (float32/float64).
+
+    nextafter(x, x) is x (so the sign of a zero `other` is kept for equal zeros), a NaN in either
+    gives NaN, and from +-0 the step is the smallest subnormal with the sign of the direction.
+    The result carries no gradient (PyTorch does not define one).
+
+        >>> import ferrotorch as torch
+        >>> torch.nextafter(torch.tensor([0.0]), torch.tensor([-1.0])).item() < 0
+        True
+    """
+    _requires_tensor("nextafter", 1, "input", input)
+    _requires_tensor("nextafter", 2, "other", other)
+    dtype = _C.result_type(input, other)
+    if dtype not in _BITS_DTYPE:
+        raise _not_implemented("nextafter", input.to(dtype))
+    # Detached: the result carries no gradient.
+    x, y = input.detach().to(dtype), other.detach().to(dtype)
+    shape = _infer_size(tuple(x.shape), tuple(y.shape))
+    # view(dtype) needs a dense layout; the expanded operands are copied to one.
+    x, y = x.expand(shape).contiguous(), y.expand(shape).contiguous()
+    bits = x.view(_BITS_DTYPE[dtype])
+    # One step away from zero is +1 on the bit pattern for both signs (sign-magnitude).
+    away = (y > x) == (x > 0)
+    stepped = _C.where(away, bits + 1, bits - 1).view(dtype)
+    # From a zero: the smallest subnormal (bit pattern 1), with the sign of the direction.
+    tiny = _C.ones_like(bits).view(dtype)
+    stepped = _C.where(x == 0, _C.where(y > 0, tiny, -tiny), stepped)
+    result = _C.where(x == y, y, stepped)
+    result = _C.where(x.isnan() | y.isnan(), x + y, result)
+    return _finish(result, out)
+
+
+def angle(input, *, out=None):
+    """The argument of each element: pi for negative values, 0 for the others, NaN for NaN.
+    Integer and bool inputs give the default float dtype.
+
+        >>> import ferrotorch as torch
+        >>> torch.angle(torch.tensor([-2.0, 0.0, 3.0])).tolist()
+        [3.1415927410125732, 0.0, 0.0]
+    """
+    _requires_tensor("angle", 1, "input", input)
+    x = input if input.dtype.is_floating_point else input.to(_C.get_default_dtype())
+    zeros = _C.zeros_like(x)
+    value = _C.where(x < 0, zeros + math.pi, zeros)
+    # NaN passes through; elsewhere the value does not depend on x (a zero gradient).
+    return _finish(_C.where(x.isnan(), x, value), out)
+
+
+def isreal(input):
+    """Whether each element is real: always True, ferrotorch has no complex dtypes.
+
+        >>> import ferrotorch as torch
+        >>> torch.isreal(torch.tensor([1.0, float("nan")])).tolist()
+        [True, True]
+    """
+    _requires_tensor("isreal", 1, "input", input)
+    return _C.ones_like(input, dtype=_C.bool)
+
+
+def _method(fn):
+    def method(self, *args, **kwargs):
+        return fn(self, *args, **kwargs)
+    method.__doc__ = fn.__doc__
+    return method
+
+
+for _fn in (ldexp, nextafter, angle, isreal):
+    tensor_method(_method(_fn), _fn.__name__)
+tensor_method(_ldexp_, "ldexp_")
+tensor_method(_inplace(nextafter, "nextafter_"), "nextafter_")

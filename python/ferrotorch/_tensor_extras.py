@@ -1,0 +1,191 @@
+"""Small top-level functions and Tensor members that need no kernel: frombuffer, the deprecated
+torch.range, the deterministic-algorithms flags, H / mH, the layout predicates, dim_order and the
+missing in-place cumulative ops.
+
+    >>> import ferrotorch as torch
+    >>> torch.frombuffer(bytearray(b"\\x01\\x00\\x02\\x00"), dtype=torch.int16).tolist()
+    [1, 2]
+"""
+import builtins
+import math
+import warnings
+
+from . import _C
+from ._attach import tensor_method
+from ._math_composites import _inplace
+
+__all__ = ["frombuffer", "range", "use_deterministic_algorithms",
+           "are_deterministic_algorithms_enabled", "is_deterministic_algorithms_warn_only_enabled",
+           "set_default_device", "get_default_device"]
+
+
+# ----------------------------------------------------------------------------- frombuffer
+
+def frombuffer(buffer, *, dtype, count=-1, offset=0, requires_grad=False):
+    """A 1-D tensor over the bytes of an object with the buffer protocol, skipping `offset` bytes
+    and taking `count` elements (-1: all). The tensor shares the buffer's memory (writes show
+    through both ways), and keeps the buffer alive.
+
+        >>> import ferrotorch as torch
+        >>> torch.frombuffer(bytearray(8), dtype=torch.float32).tolist()
+        [0.0, 0.0]
+    """
+    import numpy as np  # reinterprets the bytes; no arithmetic happens here
+
+    view = memoryview(buffer)
+    length = view.nbytes
+    size = dtype.itemsize
+    if length <= 0 or count == 0:
+        raise ValueError(f"both buffer length ({length}) and count ({count}) must not be 0")
+    if not 0 <= offset < length:
+        raise ValueError(f"offset ({offset} bytes) must be non-negative and no greater than "
+                         f"buffer length ({length} bytes) minus 1")
+    if count < 0:
+        if (length - offset) % size:
+            raise ValueError(f"buffer length ({length - offset} bytes) after offset ({offset} "
+                             f"bytes) must be a multiple of element size ({size})")
+        count = (length - offset) // size
+    elif offset + count * size > length:
+        raise ValueError(f"requested buffer length ({count} * {size} bytes) after offset "
+                         f"({offset} bytes) must not be greater than actual buffer length "
+                         f"({length} bytes)")
+    if view.readonly:
+        warnings.warn("The given buffer is not writable: the tensor shares its memory, so writing "
+                      "to the tensor writes to the buffer. Copy the buffer (or make it writable) "
+                      "first to protect its data.", UserWarning, stacklevel=2)
+    # numpy has no bfloat16: read those as 16-bit integers and reinterpret the bits.
+    name = str(dtype).replace("torch.", "")
+    np_dtype = "int16" if name == "bfloat16" else name
+    array = np.frombuffer(view.cast("B"), dtype=np_dtype, count=count, offset=offset)
+    result = _C.from_numpy(array)
+    if name == "bfloat16":
+        result = result.view(_C.bfloat16)
+    return result.requires_grad_(requires_grad) if requires_grad else result
+
+
+# ----------------------------------------------------------------------------- range
+
+def range(start=0, end=None, step=1, *, dtype=None, device=None, requires_grad=False, out=None):
+    """Deprecated: start, start + step, ... up to and including `end` (use `arange`, whose end is
+    exclusive). The default dtype is the default float dtype, whatever the arguments.
+
+        >>> import warnings, ferrotorch as torch
+        >>> with warnings.catch_warnings():
+        ...     warnings.simplefilter("ignore")
+        ...     torch.range(1, 4).tolist()
+        [1.0, 2.0, 3.0, 4.0]
+    """
+    warnings.warn("torch.range is deprecated and will be removed in a future release because its "
+                  "behavior is inconsistent with Python's range builtin. Instead, use torch.arange, "
+                  "which produces values in [start, end).", UserWarning, stacklevel=2)
+    if end is None:
+        start, end = 0, start
+    if step == 0:
+        raise RuntimeError("step must be nonzero")
+    if not all(math.isfinite(float(v)) for v in (start, end)):
+        raise RuntimeError(f"unsupported range: {start} -> {end}")
+    if (step > 0 and start > end) or (step < 0 and start < end):
+        raise RuntimeError("upper bound and larger bound inconsistent with step sign")
+    n = int(math.floor((end - start) / step)) + 1
+    dtype = dtype or _C.get_default_dtype()
+    # Computed in float64 as start + i * step, then cast: the end point is hit exactly.
+    values = _C.arange(n, dtype=_C.float64, device=device) * float(step) + float(start)
+    result = values.to(dtype)
+    if requires_grad:
+        result.requires_grad_(True)
+    if out is not None:
+        from ._elementwise import _write_out
+        return _write_out(out, result)
+    return result
+
+
+# ----------------------------------------------------------------------------- determinism
+
+# ferrotorch's kernels are deterministic already (fixed reduction orders, no atomics whose order
+# varies), so the flag is only recorded for code that reads it back.
+_deterministic = {"mode": False, "warn_only": False}
+
+
+def use_deterministic_algorithms(mode, *, warn_only=False):
+    """Records whether deterministic algorithms are requested. Every ferrotorch kernel is
+    deterministic already, so nothing changes and nothing raises.
+
+        >>> import ferrotorch as torch
+        >>> torch.use_deterministic_algorithms(True); torch.are_deterministic_algorithms_enabled()
+        True
+        >>> torch.use_deterministic_algorithms(False)
+    """
+    if not isinstance(mode, bool):
+        raise TypeError(f"use_deterministic_algorithms(): argument 'mode' (position 1) must be "
+                        f"bool, not {type(mode).__name__}")
+    if not isinstance(warn_only, bool):
+        raise TypeError(f"use_deterministic_algorithms(): argument 'warn_only' must be bool, not "
+                        f"{type(warn_only).__name__}")
+    _deterministic["mode"], _deterministic["warn_only"] = mode, warn_only
+
+
+def are_deterministic_algorithms_enabled():
+    """Whether `use_deterministic_algorithms(True)` is in effect."""
+    return _deterministic["mode"]
+
+
+def is_deterministic_algorithms_warn_only_enabled():
+    """Whether `use_deterministic_algorithms(True, warn_only=True)` is in effect."""
+    return _deterministic["warn_only"]
+
+
+# ----------------------------------------------------------------------------- Tensor members
+
+def _H(self):
+    """The conjugate transpose of a matrix: its transpose (ferrotorch tensors are real)."""
+    if self.dim() not in (0, 2):
+        hint = " For batches of matrices, consider using tensor.mH" if self.dim() > 2 else ""
+        raise RuntimeError(f"tensor.H is only supported on matrices (2-D tensors). Got "
+                           f"{self.dim()}-D tensor.{hint}")
+    return self.t() if self.dim() == 2 else self
+
+
+def _mH(self):
+    """The conjugate transpose of the last two dims: `mT` (ferrotorch tensors are real)."""
+    if self.dim() < 2:
+        raise RuntimeError(f"tensor.mH is only supported on matrices or batches of matrices. Got "
+                           f"{self.dim()}-D tensor.")
+    return self.mT
+
+
+def _dim_order(self):
+    """The dims from outermost to innermost in memory: sorted by decreasing stride (ties keep
+    their logical order)."""
+    strides = self.stride()
+    return tuple(sorted(builtins.range(self.dim()), key=lambda d: -strides[d]))
+
+
+tensor_method(property(_H, doc=_H.__doc__), "H")
+tensor_method(property(_mH, doc=_mH.__doc__), "mH")
+for _name in ("is_sparse", "is_quantized", "is_meta"):
+    tensor_method(property(lambda self: False, doc="Always False: ferrotorch tensors are dense, "
+                                                    "unquantized and have storage."), _name)
+tensor_method(_dim_order, "dim_order")
+
+# In-place forms of the cumulative ops, where the class lacks them.
+for _name in ("cumsum", "cumprod", "logcumsumexp"):
+    if hasattr(_C.Tensor, _name) and not hasattr(_C.Tensor, _name + "_"):
+        tensor_method(_inplace(getattr(_C.Tensor, _name), _name + "_"), _name + "_")
+
+
+def set_default_device(device):
+    """Makes factory functions (`tensor`, `zeros`, `rand`, `arange`, ...) called without `device=`
+    create on `device`; None restores the CPU. `with torch.device("cuda"):` does the same for a
+    block. Process-wide (PyTorch's applies to the threads it runs in).
+
+    >>> import ferrotorch as torch
+    >>> torch.set_default_device("cpu")
+    >>> torch.get_default_device()
+    device(type='cpu')
+    """
+    _C._set_default_device(device)
+
+
+def get_default_device():
+    """The device factory functions use when `device=` is not given."""
+    return _C._get_default_device()

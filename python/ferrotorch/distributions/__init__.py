@@ -1,0 +1,32 @@
+"""torch.distributions: parameterised probability distributions with sampling (reparameterised
+where PyTorch has it), log_prob, cdf/icdf, entropy and moments; constraints; transforms; and
+KL divergences. Composed from tensor ops, so autograd differentiates them and they run on the
+parameters' device; sampling uses ferrotorch's generator (`torch.manual_seed`).
+
+    >>> import ferrotorch as torch
+    >>> from ferrotorch.distributions import Normal, kl_divergence
+    >>> p = Normal(torch.tensor([0.0]), torch.tensor([1.0]))
+    >>> p.sample((5,)).shape
+    torch.Size([5, 1])
+"""
+from . import constraints, kl, transforms
+from .discrete import Bernoulli, Binomial, Categorical, Geometric, OneHotCategorical, Poisson
+from .distribution import Distribution
+from .gamma_family import Beta, Chi2, Dirichlet, Gamma, StudentT
+from .independent import Independent
+from .kl import kl_divergence, register_kl
+from .multivariate_normal import MultivariateNormal
+from .relaxed import RelaxedBernoulli, RelaxedOneHotCategorical
+from .transformed_distribution import LogNormal, TransformedDistribution
+from .transforms import (AffineTransform, ComposeTransform, ExpTransform, PowerTransform, SigmoidTransform,
+                         TanhTransform, Transform, identity_transform)
+from .univariate import Cauchy, Exponential, ExponentialFamily, Gumbel, Laplace, Normal, Uniform
+
+__all__ = [
+    "AffineTransform", "Bernoulli", "Beta", "Binomial", "Categorical", "Cauchy", "Chi2", "ComposeTransform",
+    "Dirichlet", "Distribution", "ExpTransform", "Exponential", "ExponentialFamily", "Geometric", "Gumbel",
+    "Gamma", "Independent", "Laplace", "LogNormal", "MultivariateNormal", "Normal", "OneHotCategorical",
+    "Poisson", "PowerTransform", "RelaxedBernoulli", "RelaxedOneHotCategorical", "SigmoidTransform",
+    "StudentT", "TanhTransform", "Transform", "TransformedDistribution", "Uniform", "constraints",
+    "identity_transform", "kl", "kl_divergence", "register_kl", "transforms",
+]

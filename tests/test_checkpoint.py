@@ -1,0 +1,142 @@
+"""torch.utils.checkpoint: gradients equal the plain computation (inputs, parameters used inside,
+dropout under preserve_rng_state, nesting, checkpoint_sequential), the segment really is
+recomputed, and PyTorch's warnings and errors."""
+import warnings
+
+import numpy as np
+import pytest
+
+import ferrotorch as torch
+from ferrotorch.utils.checkpoint import checkpoint, checkpoint_sequential
+from conftest import assert_close, to_numpy
+
+nn = torch.nn
+F = torch.nn.functional
+
+
+def make_mlp(device, seed=0):
+    torch.manual_seed(seed)
+    return nn.Sequential(nn.Linear(3, 4), nn.Tanh(), nn.Linear(4, 4), nn.Tanh(), nn.Linear(4, 2)).to(device)
+
+
+def grads(model, x):
+    return [to_numpy(p.grad.cpu()) for p in model.parameters()] + [to_numpy(x.grad.cpu())]
+
+
+@pytest.mark.parametrize("reentrant", [True, False])
+def test_grads_equal_plain_including_parameters(device, reentrant):
+    x0 = torch.randn(5, 3, device=device)
+    plain = make_mlp(device)
+    x = x0.clone().requires_grad_(True)
+    ref_out = plain(x)
+    (ref_out ** 2).sum().backward()
+    ck = make_mlp(device)
+    xc = x0.clone().requires_grad_(True)
+    calls = []
+
+    def segment(h):
+        calls.append(torch.is_grad_enabled())
+        return ck[2](ck[1](ck[0](h)))
+    out = ck[4](ck[3](checkpoint(segment, xc, use_reentrant=reentrant)))
+    assert_close(out.detach().cpu(), to_numpy(ref_out.detach().cpu()), rtol=1e-6)
+    (out ** 2).sum().backward()
+    # Forward ran without grad, the backward recomputed with grad.
+    assert calls == [False, True]
+    for a, b in zip(grads(ck, xc), grads(plain, x)):
+        np.testing.assert_allclose(a, b, rtol=1e-5, atol=1e-6)
+
+
+def test_non_reentrant_params_get_grads_without_input_grad(device):
+    model = make_mlp(device)
+    x = torch.randn(2, 3, device=device)
+    checkpoint(model, x, use_reentrant=False).sum().backward()
+    ref = make_mlp(device)
+    ref(x).sum().backward()
+    for p, q in zip(model.parameters(), ref.parameters()):
+        assert_close(p.grad.cpu(), to_numpy(q.grad.cpu()), rtol=1e-5, atol=1e-6)
+
+
+@pytest.mark.parametrize("reentrant", [True, False])
+def test_dropout_recomputed_with_same_mask(device, reentrant):
+    x = torch.randn(4, 6, device=device, requires_grad=True)
+
+    def fn(h):
+        return F.dropout(h * 3, 0.5, training=True)
+    torch.manual_seed(7)
+    out = checkpoint(fn, x, use_reentrant=reentrant, preserve_rng_state=True)
+    # Draw in between: the recomputation must restore its own state, then restore this one.
+    between = torch.rand(3, device=device)
+    out.sum().backward()
+    after = torch.rand(3, device=device)
+    mask = to_numpy(out.detach().cpu()) != 0
+    # d(out)/dx = 3 * scale where kept: the gradient shows the recomputed mask equals the forward's.
+    np.testing.assert_allclose(to_numpy(x.grad.cpu()), mask * 6.0, rtol=1e-6)
+    torch.manual_seed(7)
+    F.dropout(torch.ones(4, 6, device=device), 0.5, training=True)
+    np.testing.assert_array_equal(to_numpy(between.cpu()), to_numpy(torch.rand(3, device=device).cpu()))
+    np.testing.assert_array_equal(to_numpy(after.cpu()), to_numpy(torch.rand(3, device=device).cpu()))
+
+
+def test_nested_checkpoint_and_multiple_outputs(device):
+    w = torch.randn(3, device=device, requires_grad=True)
+    x = torch.randn(3, device=device, requires_grad=True)
+
+    def inner(a):
+        return (a * w).sin()
+
+    def outer(a, b, scale):
+        h = checkpoint(inner, a, use_reentrant=False)
+        return h * b * scale, (h + b).exp()
+    o1, o2 = checkpoint(outer, x, x * 2, 0.5, use_reentrant=True)
+    (o1.sum() + o2.sum()).backward()
+    gx, gw = to_numpy(x.grad.cpu()), to_numpy(w.grad.cpu())
+    x.grad = None
+    w.grad = None
+    h = (x * w).sin()
+    (((h * (x * 2)) * 0.5).sum() + (h + x * 2).exp().sum()).backward()
+    np.testing.assert_allclose(gx, to_numpy(x.grad.cpu()), rtol=1e-5, atol=1e-6)
+    np.testing.assert_allclose(gw, to_numpy(w.grad.cpu()), rtol=1e-5, atol=1e-6)
+
+
+def test_gradcheck_through_checkpoint():
+    x = torch.randn(4, dtype=torch.float64).t().requires_grad_(True)
+    assert torch.autograd.gradcheck(lambda z: checkpoint(lambda a: a.sin() * a.sum(), z, use_reentrant=True), (x,))
+    assert torch.autograd.gradcheck(lambda z: checkpoint(lambda a: (a.t() @ a).exp(), z, use_reentrant=False),
+                                    (torch.randn(2, 3, dtype=torch.float64).t().requires_grad_(True),))
+
+
+@pytest.mark.parametrize("segments", [1, 2, 3])
+def test_checkpoint_sequential(device, segments):
+    plain, ck = make_mlp(device), make_mlp(device)
+    x = torch.randn(3, 3, device=device, requires_grad=True)
+    xc = x.detach().clone().requires_grad_(True)
+    plain(x).pow(2).sum().backward()
+    out = checkpoint_sequential(ck, segments, xc, use_reentrant=False)
+    assert_close(out.detach().cpu(), to_numpy(plain(x).detach().cpu()), rtol=1e-6)
+    out.pow(2).sum().backward()
+    for a, b in zip(grads(ck, xc), grads(plain, x)):
+        np.testing.assert_allclose(a, b, rtol=1e-5, atol=1e-6)
+
+
+def test_kwargs_and_no_grad_mode():
+    x = torch.ones(2, requires_grad=True)
+    out = checkpoint(lambda a, k=1.0: a * k, x, use_reentrant=False, k=3.0)
+    out.sum().backward()
+    assert_close(x.grad, np.full(2, 3.0, dtype=np.float32))
+    with torch.no_grad():
+        assert not checkpoint(lambda a: a * 2, x, use_reentrant=False).requires_grad
+
+
+def test_warnings_and_errors():
+    x = torch.ones(2, requires_grad=True)
+    with pytest.warns(UserWarning, match="the use_reentrant parameter should be passed explicitly"):
+        checkpoint(lambda a: a * 2, x)
+    with pytest.warns(UserWarning, match="the use_reentrant parameter should be passed explicitly"):
+        checkpoint_sequential([nn.Identity()], 1, x)
+    with pytest.raises(ValueError, match="Unexpected keyword arguments: k"):
+        checkpoint(lambda a, k=1: a, x, use_reentrant=True, k=2)
+    with pytest.warns(UserWarning, match="None of the inputs have requires_grad=True. Gradients will be None"):
+        checkpoint(lambda a: a * 2, torch.ones(2), use_reentrant=True)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        checkpoint(lambda a: a * 2, x, use_reentrant=False)
