@@ -45,3 +45,14 @@ def test_char_transformer_runs_and_improves():
                       "--device", "cuda" if __import__("ferrotorch").cuda.is_available() else "cpu")
     losses = [float(v) for v in re.findall(r"val loss (\d+\.\d+)", out)]
     assert len(losses) == 2 and losses[-1] < 3.5, out[-2000:]
+
+
+def test_sequence_lstm_learns_from_packed_sequences():
+    out = run_example("sequence_lstm.py", "--steps", "150", "--device", "cpu")
+    assert float(re.search(r"final test accuracy (\d+\.\d)%", out).group(1)) > 90.0, out[-2000:]
+
+
+@pytest.mark.skipif(not __import__("ferrotorch").cuda.is_available(), reason="no usable GPU adapter")
+def test_sequence_lstm_trains_on_the_gpu():
+    out = run_example("sequence_lstm.py", "--steps", "20", "--device", "cuda")
+    assert "LSTM on cuda" in out and float(re.search(r"final test accuracy (\d+\.\d)%", out).group(1)) > 60.0, out
