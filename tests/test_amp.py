@@ -190,3 +190,70 @@ def test_scaler_state_dict_errors_and_disabled():
     with warnings.catch_warnings():
         warnings.simplefilter("error")
         assert GradScaler("cpu").is_enabled()
+
+
+def test_scaler_update_rules_match_pytorch(device):
+    w, opt = sgd_setup(device)
+
+    def clean_iteration(scaler):
+        opt.zero_grad()
+        scaler.scale(w.sum()).backward()
+        scaler.step(opt)
+        scaler.update()
+    # Growth that would overflow float32 keeps the scale (and still resets the tracker).
+    big = GradScaler(device, init_scale=2.0 ** 127, growth_interval=1)
+    clean_iteration(big)
+    assert big.get_scale() == 2.0 ** 127 and big._get_growth_tracker() == 0
+    # The tracker must hit growth_interval exactly: lowering the interval below the current count
+    # means no growth until the tracker is reset (PyTorch's `successful == growth_interval`).
+    s = GradScaler(device, init_scale=1.0, growth_interval=5)
+    for _ in range(3):
+        clean_iteration(s)
+    s.set_growth_interval(2)
+    clean_iteration(s)
+    assert s.get_scale() == 1.0 and s._get_growth_tracker() == 4
+    assert s._scale.dtype == torch.float32 and s._growth_tracker.dtype == torch.int32
+    assert s._scale.shape == () and s._scale.device.type == torch.device(device).type
+
+
+def test_scaler_unscale_records_no_graph_and_scales_iterables(device):
+    w, opt = sgd_setup(device, 2.0)
+    scaler = GradScaler(device, init_scale=4.0)
+    g, = torch.autograd.grad(scaler.scale((w ** 3).sum()), [w], create_graph=True)
+    fn_before = g.grad_fn.name()
+    w.grad = g
+    scaler.unscale_(opt)
+    # The in-place unscale must not add a node to the gradient's graph (PyTorch runs it under no_grad).
+    assert w.grad.grad_fn.name() == fn_before
+    assert_close(w.grad.detach().cpu(), np.full(3, 12.0, dtype=np.float32))
+    a, b = scaler.scale(iter([w.sum(), w.prod()]))
+    assert a.item() == pytest.approx(24.0) and b.item() == pytest.approx(32.0)
+    with pytest.raises(ValueError, match="outputs must be a Tensor or an iterable of Tensors"):
+        scaler.scale(3.0)
+
+
+def test_custom_fwd_cast_inputs_and_bwd_state(device):
+    seen = {}
+
+    class Double(torch.autograd.Function):
+        @staticmethod
+        @torch.amp.custom_fwd(device_type=device, cast_inputs=torch.float16)
+        def forward(ctx, x, y, z):
+            seen["fwd"] = (x.dtype, y.dtype, z.dtype, am.is_autocast_enabled(device))
+            return x.float() * 2
+
+        @staticmethod
+        @torch.amp.custom_bwd(device_type=device)
+        def backward(ctx, g):
+            seen["bwd"] = am.is_autocast_enabled(device)
+            return g * 2, None, None
+    x = torch.ones(2, device=device, requires_grad=True)
+    other = "cuda" if device == "cpu" else "cpu"
+    with autocast(device, dtype=torch.float16):
+        out = Double.apply(x, torch.ones(2, device=device, dtype=torch.float64), torch.ones(2, device=other))
+    out.sum().backward()
+    # Floating inputs on the region's device are cast, float64 and other devices are not; forward and
+    # backward both run with autocast off.
+    assert seen["fwd"] == (torch.float16, torch.float64, torch.float32, False)
+    assert seen["bwd"] is False
+    assert_close(x.grad.cpu(), np.full(2, 2.0, dtype=np.float32))

@@ -171,3 +171,15 @@ def test_float32_result_dtype(device):
     J = jacobian(lambda z: z * 3, torch.ones(2, device=device))
     assert J.dtype == torch.float32 and J.device.type == torch.device(device).type
     assert_close(to_numpy(J.cpu()), 3 * np.eye(2, dtype=np.float32))
+
+
+def test_strict_create_graph_messages():
+    # A linear function: its vjp does not depend on the input (PyTorch calls that the jacobian being
+    # independent); a quadratic one: its vhp does not (the hessian being independent).
+    x, v = torch.ones(2, requires_grad=True), torch.ones(2)
+    with pytest.raises(RuntimeError, match="The jacobian of the user-provided function is independent of input 0. "
+                                           "This is not allowed in strict mode when create_graph=True."):
+        vjp(lambda z: 2 * z, x, v, create_graph=True, strict=True)
+    with pytest.raises(RuntimeError, match="The hessian of the user-provided function is independent of input 0. "
+                                           "This is not allowed in strict mode when create_graph=True."):
+        vhp(lambda z: (z * z).sum(), x, v, create_graph=True, strict=True)

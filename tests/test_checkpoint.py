@@ -137,6 +137,24 @@ def test_warnings_and_errors():
         checkpoint(lambda a, k=1: a, x, use_reentrant=True, k=2)
     with pytest.warns(UserWarning, match="None of the inputs have requires_grad=True. Gradients will be None"):
         checkpoint(lambda a: a * 2, torch.ones(2), use_reentrant=True)
+    with pytest.warns(UserWarning, match="None of the inputs have requires_grad=True"), torch.no_grad():
+        checkpoint(lambda a: a * 2, torch.ones(2), use_reentrant=True)
     with warnings.catch_warnings():
         warnings.simplefilter("error")
         checkpoint(lambda a: a * 2, x, use_reentrant=False)
+
+
+@pytest.mark.parametrize("container", ["list", "dict"])
+def test_non_reentrant_outputs_nested_in_lists_and_dicts(device, container):
+    # Regression: a list/dict output used to come back detached (no gradient at all).
+    x0 = np.array([1.0, -2.0, 0.5])
+    x = torch.tensor(x0, device=device, requires_grad=True)
+
+    def f(a):
+        pair = [a * 3, (a.exp(), a.argmax())]
+        return pair if container == "list" else {"lin": pair[0], "rest": pair[1]}
+    out = checkpoint(f, x, use_reentrant=False)
+    lin, (ex, idx) = (out[0], out[1]) if container == "list" else (out["lin"], out["rest"])
+    assert type(out).__name__ == container and idx.item() == 0 and not idx.requires_grad
+    (lin.sum() + ex.sum()).backward()
+    assert_close(x.grad.cpu(), 3 + np.exp(x0), rtol=1e-12)

@@ -155,8 +155,14 @@ def test_errors():
         func.grad(lambda a: 1.0)(x)
     with pytest.raises(RuntimeError, match="output of function f should be a tuple: \\(output, aux\\)"):
         func.grad(lambda a: a.sum(), has_aux=True)(x)
-    with pytest.raises(RuntimeError, match="Got argnums=2, but only 1 positional inputs"):
+    with pytest.raises(RuntimeError, match="Got argnum=2, but only 1 positional inputs"):
         func.grad(lambda a: a.sum(), argnums=2)(x)
+    with pytest.raises(RuntimeError, match="argnums must be non-empty"):
+        func.grad(lambda a: a.sum(), argnums=())(x)
+    with pytest.raises(RuntimeError, match=r"argnums elements must be unique, got \(0, 0\)"):
+        func.grad(lambda a, b: a.sum(), argnums=(0, 0))(x, x)
+    with pytest.raises(RuntimeError, match=r"argnums elements must be unique, got \(1, -1\)"):
+        func.jacrev(lambda a, b: a.sum(), argnums=(1, -1))(x, x)
     with pytest.raises(RuntimeError, match="argnums must be int or Tuple"):
         func.grad(lambda a: a.sum(), argnums=[0])(x)
     with pytest.raises(RuntimeError, match="Expected primals to be a tuple"):

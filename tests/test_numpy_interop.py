@@ -102,3 +102,12 @@ def test_pickle_roundtrip():
     assert pickle.loads(pickle.dumps(torch.float16)) == torch.float16
     assert pickle.loads(pickle.dumps(torch.Size([2, 3]))) == torch.Size([2, 3])
     assert pickle.loads(pickle.dumps(torch.device("cpu"))) == torch.device("cpu")
+
+
+def test_pickle_keeps_the_device(device):
+    # PyTorch rebuilds a pickled CUDA tensor on the GPU (copy.deepcopy of modules relies on it).
+    import pickle
+
+    t = torch.arange(6.0, device=device).view(2, 3).T.requires_grad_()
+    u = pickle.loads(pickle.dumps(t))
+    assert u.device == t.device and u.requires_grad and u.tolist() == t.tolist()

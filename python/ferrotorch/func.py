@@ -73,20 +73,27 @@ def _name(func):
     return getattr(func, "__name__", type(func).__name__)
 
 
-def _normalize_argnums(argnums, nargs, api):
-    if isinstance(argnums, int):
-        nums = (argnums,)
-    elif isinstance(argnums, tuple) and argnums and all(isinstance(a, int) for a in argnums):
+def _normalize_argnums(argnums, nargs):
+    """`argnums` as a list of non-negative positions, with functorch's checks and messages."""
+    if isinstance(argnums, tuple):
+        if len(argnums) == 0:
+            raise RuntimeError("argnums must be non-empty")
+        if len(set(argnums)) != len(argnums):
+            raise RuntimeError(f"argnums elements must be unique, got {argnums}")
         nums = argnums
+    elif isinstance(argnums, int):
+        nums = (argnums,)
     else:
         raise RuntimeError(f"argnums must be int or Tuple[int, ...], got: {type(argnums)}")
     out = []
     for a in nums:
+        if not isinstance(a, int):
+            raise RuntimeError(f"argnum must be int, got: {type(a)}")
         if not -nargs <= a < nargs:
-            raise RuntimeError(f"Got argnums={argnums}, but only {nargs} positional inputs")
+            raise RuntimeError(f"Got argnum={a}, but only {nargs} positional inputs")
         out.append(a % nargs)
     if len(set(out)) != len(out):
-        raise RuntimeError(f"argnums must be unique, got {argnums}")
+        raise RuntimeError(f"argnums elements must be unique, got {argnums}")
     return out
 
 
@@ -137,6 +144,15 @@ def _grads(outputs, inputs, grad_outputs, keep):
     return [_C.zeros_like(x) if gi is None else gi for gi, x in zip(g, inputs)]
 
 
+def _split_aux(output, has_aux, api):
+    """(output, aux): with `has_aux`, `func` must return a pair, else aux is None."""
+    if not has_aux:
+        return output, None
+    if not (isinstance(output, tuple) and len(output) == 2):
+        raise RuntimeError(f"{api}: output of function f should be a tuple: (output, aux) if has_aux is True")
+    return output
+
+
 class _transform:
     """Context manager counting nested transforms."""
 
@@ -158,16 +174,11 @@ def grad_and_value(func, argnums=0, has_aux=False):
     @functools.wraps(func)
     def wrapper(*args, **kwargs):
         keep = _keep_graph(args)
-        nums = _normalize_argnums(argnums, len(args), "grad")
+        nums = _normalize_argnums(argnums, len(args))
         with _transform():
             targs, flat, diff = _prepare_args(args, nums)
             output = func(*targs, **kwargs)
-            aux = None
-            if has_aux:
-                if not (isinstance(output, tuple) and len(output) == 2):
-                    raise RuntimeError("grad_and_value(f)(*args): output of function f should be a tuple: "
-                                       "(output, aux) if has_aux is True")
-                output, aux = output
+            output, aux = _split_aux(output, has_aux, "grad_and_value(f)(*args)")
             if not isinstance(output, Tensor):
                 raise RuntimeError("grad_and_value(f)(*args): Expected f(*args) to return a Tensor, got "
                                    f"{type(output)}")
@@ -217,12 +228,7 @@ def vjp(func, *primals, has_aux=False):
     with _transform():
         targs, flat, diff = _prepare_args(primals, nums)
         output = func(*targs)
-        aux = None
-        if has_aux:
-            if not (isinstance(output, tuple) and len(output) == 2):
-                raise RuntimeError("vjp(f, *primals): output of function f should be a tuple: (output, aux) if "
-                                   "has_aux is True")
-            output, aux = output
+        output, aux = _split_aux(output, has_aux, "vjp(f, *primals)")
     out_leaves, out_spec = _flatten(output)
     for o in out_leaves:
         if not isinstance(o, Tensor):
@@ -275,12 +281,7 @@ def jvp(func, primals, tangents, *, strict=False, has_aux=False):
     with _transform():
         targs, flat, diff = _prepare_args(primals, list(range(len(primals))))
         output = func(*targs)
-        aux = None
-        if has_aux:
-            if not (isinstance(output, tuple) and len(output) == 2):
-                raise RuntimeError("jvp(f, primals, tangents): output of function f should be a tuple: (output, "
-                                   "aux) if has_aux is True")
-            output, aux = output
+        output, aux = _split_aux(output, has_aux, "jvp(f, primals, tangents)")
         out_leaves, out_spec = _flatten(output)
         live = [o for o in out_leaves if isinstance(o, Tensor) and o.requires_grad]
         if live:
@@ -316,16 +317,11 @@ def jacrev(func, argnums=0, *, has_aux=False, chunk_size=None, _preallocate_and_
     @functools.wraps(func)
     def wrapper(*args, **kwargs):
         keep = _keep_graph(args)
-        nums = _normalize_argnums(argnums, len(args), "jacrev")
+        nums = _normalize_argnums(argnums, len(args))
         with _transform():
             targs, flat, diff = _prepare_args(args, nums)
             output = func(*targs, **kwargs)
-            aux = None
-            if has_aux:
-                if not (isinstance(output, tuple) and len(output) == 2):
-                    raise RuntimeError("jacrev(f, ...)(*args): output of function f should be a tuple: (output, "
-                                       "aux) if has_aux is True")
-                output, aux = output
+            output, aux = _split_aux(output, has_aux, "jacrev(f, ...)(*args)")
             out_leaves, out_spec = _flatten(output)
             per_output = []
             for o in out_leaves:

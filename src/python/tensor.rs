@@ -307,6 +307,7 @@ impl PyTensor {
             self.t.dtype().name().into_pyobject(py)?.into_any(),
             // PyTorch keeps requires_grad through pickle and copy.deepcopy.
             pyo3::types::PyBool::new(py, self.t.requires_grad()).to_owned().into_any(),
+            self.t.device().name().into_pyobject(py)?.into_any(),
         ])?;
         Ok((rebuild, args))
     }
@@ -618,8 +619,8 @@ impl PyTensor {
 }
 
 #[pyfunction]
-#[pyo3(signature = (data, shape, dtype, requires_grad=false))]
-fn _tensor_from_bytes(data: &[u8], shape: Vec<usize>, dtype: &str, requires_grad: bool) -> PyResultT {
+#[pyo3(signature = (data, shape, dtype, requires_grad=false, device="cpu"))]
+fn _tensor_from_bytes(data: &[u8], shape: Vec<usize>, dtype: &str, requires_grad: bool, device: &str) -> PyResultT {
     let d = DType::from_name(dtype)?;
     let t = Tensor::zeros(&shape, d)?;
     if data.len() != t.numel() * d.size() {
@@ -627,6 +628,8 @@ fn _tensor_from_bytes(data: &[u8], shape: Vec<usize>, dtype: &str, requires_grad
     }
     // SAFETY: fresh contiguous storage of exactly this many bytes.
     unsafe { std::ptr::copy_nonoverlapping(data.as_ptr(), t.storage().as_ptr(), data.len()) };
+    // A tensor pickled on the GPU comes back there, as in PyTorch.
+    let t = t.to_device(crate::python::dtype::PyDevice::parse(device, None)?.resolve()?)?;
     if requires_grad {
         t.meta_mut().lock().requires_grad = true;
     }

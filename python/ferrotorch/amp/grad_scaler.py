@@ -19,11 +19,12 @@ as PyTorch does.
     tensor([0.7000, 0.7000], requires_grad=True)
 """
 import warnings
-from collections import defaultdict
+from collections import abc, defaultdict
 from enum import Enum
 
 from .. import _C
 from .._C import Tensor
+from ..autograd.grad_mode import no_grad
 
 __all__ = ["GradScaler", "OptState"]
 
@@ -76,38 +77,41 @@ class GradScaler:
         self._growth_tracker = _C.full((), self._init_growth_tracker, dtype=_C.int32, device=device)
 
     def scale(self, outputs):
-        """`outputs` (a tensor, or nested lists/tuples of them) multiplied by the scale."""
+        """`outputs` (a tensor, or nested lists/tuples/iterables of them) multiplied by the scale."""
         if not self._enabled:
             return outputs
-        if isinstance(outputs, Tensor):
-            if self._scale is None:
-                self._lazy_init(outputs.device)
-            return outputs * self._scale.to(outputs.device)
 
         def apply(val):
             if isinstance(val, Tensor):
                 if self._scale is None:
                     self._lazy_init(val.device)
                 return val * self._scale.to(val.device)
-            if isinstance(val, (list, tuple)):
-                return type(val)(apply(v) for v in val)
+            if isinstance(val, abc.Iterable):
+                # Lists and tuples keep their type; other iterables come back as a lazy map, as in PyTorch.
+                mapped = map(apply, val)
+                return type(val)(mapped) if isinstance(val, (list, tuple)) else mapped
             raise ValueError("outputs must be a Tensor or an iterable of Tensors")
         return apply(outputs)
 
     def _unscale_grads_(self, optimizer, inv_scale, allow_fp16):
-        found = {}
-        for group in optimizer.param_groups:
-            for p in group["params"]:
-                g = p.grad
-                if g is None:
-                    continue
-                if not allow_fp16 and g.dtype == _C.float16:
-                    raise ValueError("Attempting to unscale FP16 gradients.")
-                dev = g.device
-                g.mul_(inv_scale.to(dev))
-                bad = g.isfinite().logical_not().any().to(_C.float32)
-                key = str(dev)
-                found[key] = bad if key not in found else found[key].maximum(bad)
+        """Multiplies every gradient by `inv_scale` in place; returns {device: 0-d float32 flag},
+        1.0 where some gradient on that device is inf/NaN. No graph is recorded, even for
+        gradients made with `create_graph=True`."""
+        found, inv = {}, {}
+        with no_grad():
+            for group in optimizer.param_groups:
+                for p in group["params"]:
+                    g = p.grad
+                    if g is None:
+                        continue
+                    if not allow_fp16 and g.dtype == _C.float16:
+                        raise ValueError("Attempting to unscale FP16 gradients.")
+                    key = str(g.device)
+                    if key not in inv:
+                        inv[key] = inv_scale.to(g.device)
+                    g.mul_(inv[key])
+                    bad = g.isfinite().logical_not().any().to(_C.float32)
+                    found[key] = bad if key not in found else found[key].maximum(bad)
         return found
 
     def unscale_(self, optimizer):
@@ -169,11 +173,15 @@ class GradScaler:
             found = found_infs[0]
             for f in found_infs[1:]:
                 found = found + f
+            # PyTorch's _amp_update_scale_, as tensor ops: after inf/NaN, back off and reset the
+            # tracker; else count the clean step, and when the count reaches exactly growth_interval,
+            # grow (unless that would overflow float32) and reset it.
             bad = found > 0
             grown = tracker + 1
-            grow = grown >= self._growth_interval
+            grow = grown == self._growth_interval
+            grown_scale = scale * self._growth_factor
             new_s = _C.where(bad, scale * self._backoff_factor,
-                             _C.where(grow, scale * self._growth_factor, scale))
+                             _C.where(grow & grown_scale.isfinite(), grown_scale, scale))
             new_t = _C.where(bad | grow, _C.zeros_like(tracker), grown)
             self._scale.copy_(new_s)
             self._growth_tracker.copy_(new_t)

@@ -146,11 +146,9 @@ def _zeros_for_none(grads, refs, strict, create_graph, stage):
                 raise RuntimeError(_ZERO_MESSAGES[stage].format(i=i))
             g = _C.zeros_like(ref)
         elif strict and create_graph and not g.requires_grad:
-            if "double" in stage:
-                raise RuntimeError(f"The jacobian of the user-provided function is independent of input {i}. "
-                                   "This is not allowed in strict mode when create_graph=True.")
-            raise RuntimeError(f"The gradient with respect to input {i} is independent of the inputs of the "
-                               "user-provided function. This is not allowed in strict mode when create_graph=True.")
+            what = "hessian" if "double" in stage else "jacobian"
+            raise RuntimeError(f"The {what} of the user-provided function is independent of input {i}. This is "
+                               "not allowed in strict mode when create_graph=True.")
         res.append(g)
     return tuple(res)
 
@@ -335,7 +333,10 @@ def _second_order_setup(func, inputs, v, create_graph, strict, fn_name):
     _, t_out = _as_tuple(outputs, "outputs of the user-provided function", fn_name)
     _check_requires_grad(t_out, "outputs", strict)
     _check_single_scalar_output(outputs, fn_name)
-    return inputs_tuple, inputs, v, t_out
+    # The gradient, kept differentiable for the second backward pass.
+    jac = _grad(t_out, inputs, create_graph=True)
+    _check_requires_grad(jac, "jacobian", strict)
+    return inputs_tuple, inputs, v, t_out, jac
 
 
 def vhp(func, inputs, v=None, create_graph=False, strict=False):
@@ -347,9 +348,7 @@ def vhp(func, inputs, v=None, create_graph=False, strict=False):
         tensor([2., 2.])
     """
     with enable_grad():
-        inputs_tuple, inputs, v, outputs = _second_order_setup(func, inputs, v, create_graph, strict, "vhp")
-        jac = _grad(outputs, inputs, create_graph=True)
-        _check_requires_grad(jac, "jacobian", strict)
+        inputs_tuple, inputs, v, outputs, jac = _second_order_setup(func, inputs, v, create_graph, strict, "vhp")
     with set_grad_enabled(True if create_graph else is_grad_enabled()):
         g = _grad(jac, inputs, v, create_graph=create_graph)
         g = _zeros_for_none(g, inputs, strict, create_graph, "double_back")
@@ -365,9 +364,7 @@ def hvp(func, inputs, v=None, create_graph=False, strict=False):
         tensor([6., 6.])
     """
     with enable_grad():
-        inputs_tuple, inputs, v, outputs = _second_order_setup(func, inputs, v, create_graph, strict, "hvp")
-        jac = _grad(outputs, inputs, create_graph=True)
-        _check_requires_grad(jac, "jacobian", strict)
+        inputs_tuple, inputs, v, outputs, jac = _second_order_setup(func, inputs, v, create_graph, strict, "hvp")
         dummy = tuple(_C.zeros_like(inp).requires_grad_(True) for inp in inputs)
         double_back = _grad(jac, inputs, dummy, create_graph=True)
         _check_requires_grad(jac, "hessian", strict)

@@ -12,7 +12,10 @@ gradients by accumulation into `.grad` during that nested pass. Differences from
 
 - `use_reentrant=False` attaches a zero-size dummy input that requires grad, so that the output is
   part of the graph even when no argument requires grad (PyTorch tracks the parameters directly);
-  the output then requires grad whenever grad mode is on.
+  the output then requires grad whenever grad mode is on. Its outputs may be nested in
+  tuples/lists/dicts; the reentrant variant differentiates only a Tensor or a tuple, as in PyTorch.
+- Neither variant supports double backward (`create_graph=True` through a checkpoint gives
+  gradients without a graph); PyTorch's non-reentrant variant does.
 - Gradients of such parameters flow only into `.grad`: `autograd.grad(loss, params)` and
   `backward(inputs=...)` do not see them through a checkpoint (as with PyTorch's reentrant variant).
 - `context_fn`, `determinism_check` and `debug` are accepted and ignored.
@@ -30,6 +33,7 @@ from .. import _C
 from .._C import Tensor
 from ..autograd.function import Function
 from ..autograd.grad_mode import enable_grad, is_grad_enabled
+from ..func import _flatten, _unflatten
 
 __all__ = ["checkpoint", "checkpoint_sequential"]
 
@@ -129,25 +133,31 @@ def checkpoint(function, *args, use_reentrant=None, context_fn=None, determinism
             raise ValueError("Passing `context_fn` or `debug` is only supported when use_reentrant=False.")
         if kwargs:
             raise ValueError("Unexpected keyword arguments: " + ",".join(kwargs))
-        if is_grad_enabled() and not any(isinstance(a, Tensor) and a.requires_grad for a in args):
+        # Warned even under no_grad, as PyTorch does (its check runs inside the Function's forward).
+        if not any(isinstance(a, Tensor) and a.requires_grad for a in args):
             warnings.warn("None of the inputs have requires_grad=True. Gradients will be None", UserWarning,
                           stacklevel=2)
     if not is_grad_enabled():
         # Nothing will be differentiated: a plain call costs no extra memory.
         return function(*args, **kwargs)
-    extra = () if use_reentrant else (_dummy(),)
-    return _CheckpointFunction.apply(_WithDummy(function, len(extra)), preserve_rng_state, _autocast_state(),
-                                     kwargs, *args, *extra)
+    if use_reentrant:
+        # As in PyTorch, only a Tensor or a tuple output is differentiable here.
+        return _CheckpointFunction.apply(function, preserve_rng_state, _autocast_state(), kwargs, *args)
+    run = _NonReentrant(function)
+    leaves = _CheckpointFunction.apply(run, preserve_rng_state, _autocast_state(), kwargs, *args, _dummy())
+    return _unflatten(list(leaves), run.spec)
 
 
-class _WithDummy:
-    """Calls `function` without the trailing dummy tensor(s)."""
+class _NonReentrant:
+    """Calls `function` without the trailing dummy tensor and returns its output's leaves as a
+    tuple, so that outputs nested in lists/dicts get gradients too; `spec` rebuilds them."""
 
-    def __init__(self, function, n):
-        self.function, self.n = function, n
+    def __init__(self, function):
+        self.function, self.spec = function, None
 
     def __call__(self, *args, **kwargs):
-        return self.function(*args[:len(args) - self.n], **kwargs)
+        leaves, self.spec = _flatten(self.function(*args[:-1], **kwargs))
+        return tuple(leaves)
 
 
 def checkpoint_sequential(functions, segments, input, use_reentrant=None, **kwargs):
