@@ -10,25 +10,8 @@ import scipy.linalg
 
 import ferrotorch as torch
 from ferrotorch import _linalg_matrix_functions
-from conftest import assert_close as _assert_close, to_numpy as _to_numpy
-
-F64 = dict(rtol=1e-10, atol=1e-11)
-
-
-def to_numpy(t):
-    return _to_numpy(t.cpu())
-
-
-def assert_close(actual, expected, **tol):
-    _assert_close(actual.cpu() if isinstance(actual, torch.Tensor) else actual, expected, **tol)
-
-
-def T(a, device="cpu", dtype="float64"):
-    return torch.tensor(np.array(a, order="C")).to(getattr(torch, dtype)).to(device)
-
-
-def rand(shape, seed):
-    return np.random.default_rng(seed).standard_normal(shape)
+# The helpers (device-agnostic comparisons, float64 tensors from arrays) are the spectral tests'.
+from test_linalg_spectral import F64, T, assert_close, rand, to_numpy
 
 
 # ----------------------------------------------------------------------------- matrix_exp

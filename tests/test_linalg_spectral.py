@@ -334,6 +334,38 @@ def test_matrix_norm_spectral_orders(device):
                      np.linalg.norm(a, ord=ord, axis=(0, 2), keepdims=True), **F64)
 
 
+def test_batched_tolerances_apply_per_matrix(device):
+    # A tensor atol/rtol of the batch shape gives each matrix its own cut (PyTorch unsqueezes it
+    # against the singular values); it used to broadcast against them instead.
+    d = np.stack([np.diag([4.0, 1.0, 0.01]), np.diag([2.0, 0.5, 0.2])])
+    A = T(d, device)
+    atol = T([0.1, 0.3], device)
+    pinv_ref = np.stack([np.diag([0.25, 1.0, 0.0]), np.diag([0.5, 2.0, 0.0])])
+    assert_close(torch.linalg.pinv(A, atol=atol), pinv_ref, **F64)
+    assert_close(torch.linalg.pinv(A, atol=atol, hermitian=True), pinv_ref, **F64)
+    assert_close(torch.linalg.pinv(A, rtol=T([0.2, 0.05], device)),
+                 np.stack([np.diag([0.25, 1.0, 0.0]), np.diag([0.5, 2.0, 5.0])]), **F64)
+    assert torch.linalg.matrix_rank(A, atol=atol).tolist() == [2, 2]
+    assert torch.linalg.matrix_rank(A, rtol=T([0.5, 0.05], device)).tolist() == [1, 3]
+
+
+def test_norm_dispatch_and_errors(device):
+    a = rand((2, 3), 26)
+    for ord in ["fro", "nuc", 1, -1, 2, math.inf]:
+        assert_close(torch.linalg.norm(T(a, device), ord), np.linalg.norm(a, ord), **F64)
+    assert_close(torch.linalg.norm(T(a, device), dim=(0, 1)), np.linalg.norm(a), **F64)
+    assert_close(torch.linalg.norm(T(a, device), 1, dim=1), np.linalg.norm(a, 1, axis=1), **F64)
+    with pytest.raises(RuntimeError, match="linalg.matrix_norm: The input tensor A must have at least 2"):
+        torch.linalg.norm(T([1.0, 2.0], device), "fro")
+    with pytest.raises(RuntimeError, match=r"linalg.norm: If dim is specified, it mut be of length 1 or 2. Got \[0, 1, 2\]"):
+        torch.linalg.norm(T(rand((2, 2, 2), 27), device), dim=(0, 1, 2))
+    with pytest.raises(RuntimeError, match="linalg.matrix_norm: dims must be different. Got \\(1, -1\\)"):
+        torch.linalg.matrix_norm(T(a, device), dim=(1, -1))
+    with pytest.raises(RuntimeError, match="linalg.matrix_norm: Expected a floating point or complex tensor as "
+                       "input. Got Long"):
+        torch.linalg.matrix_norm(torch.ones(2, 2, dtype=torch.int64, device=device))
+
+
 # ----------------------------------------------------------------------------- gradients
 
 def _grad_cases():

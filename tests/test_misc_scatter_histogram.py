@@ -214,6 +214,11 @@ def test_histogram_out_grad_and_errors(device):
         torch.histogram(torch.tensor([1.0, float("inf")], device=device), 2)
     with pytest.raises(RuntimeError, match="input tensor and bins tensors should have the same dtype"):
         torch.histogram(x, torch.tensor([0.0, 1.0], device=device))
+    # Any integer counts as a bin count (numpy's were refused); bool and float are not counts.
+    assert_close(torch.histogram(x, np.int64(2), range=(0.0, 1.0)).hist, np.array([3.0, 1.0]))
+    assert_close(torch.histogramdd(x.reshape(-1, 1), np.int32(2), range=[0.0, 1.0]).hist, np.array([3.0, 1.0]))
+    with pytest.raises(TypeError, match="argument 'bins' must be int or Tensor, not float"):
+        torch.histogram(x, 2.0)
 
 
 def test_histogramdd_matches_numpy(device):
@@ -257,6 +262,8 @@ def test_gradient_errors(device):
         torch.gradient(t, edge_order=2)
     with pytest.raises(RuntimeError, match="spacing argument of length 3 and a dim argument of length 2"):
         torch.gradient(t, spacing=[1.0, 2.0, 3.0])
+    with pytest.raises(RuntimeError, match="dim 1 appears multiple times in the list of dims"):
+        torch.gradient(t, dim=(1, -1))
 
 
 # ----------------------------------------------------------------------------- frombuffer / range
@@ -271,6 +278,19 @@ def test_frombuffer(dtype):
     t[0] = 100  # shares memory with the buffer
     assert np.frombuffer(buf, dtype=dtype)[2] == 100
     assert_close(torch.frombuffer(buf, dtype=getattr(torch, dtype)), np.frombuffer(buf, dtype=dtype))
+
+
+def test_frombuffer_unaligned_offset_copies():
+    # An offset that is not a multiple of the element size used to abort the process (the core
+    # reads elements in place); now the tensor holds an aligned copy, with a warning.
+    data = np.array([1.5, -2.0, 3.25], dtype=np.float32)
+    buf = bytearray(b"\x07\x07" + data.tobytes())
+    with pytest.warns(UserWarning, match="unaligned"):
+        t = torch.frombuffer(buf, dtype=torch.float32, offset=2, count=2)
+    assert t.tolist() == [1.5, -2.0]
+    with pytest.warns(UserWarning, match="unaligned"):
+        t = torch.frombuffer(buf, dtype=torch.float32, offset=2)
+    assert_close(t, data)
 
 
 def test_frombuffer_errors_and_grad():

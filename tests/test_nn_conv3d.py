@@ -208,3 +208,25 @@ def test_lazy_linear_and_conv(device):
     with pytest.raises(RuntimeError, match=r"Expected 2D \(unbatched\) or 3D \(batched\) input to LazyConv1d"):
         c2(torch.zeros(5))
     assert type(nn.LazyConv2d(3, 3)(torch.zeros(1, 2, 4, 4))) is torch.Tensor
+
+
+@pytest.mark.parametrize("name,xs,ws", [
+    ("conv1d", (2, 3, 7), (4, 3, 3)), ("conv2d", (2, 3, 5, 5), (4, 3, 3, 3)),
+    ("conv3d", (1, 3, 3, 4, 4), (4, 3, 2, 2, 2)), ("conv_transpose1d", (2, 3, 5), (3, 4, 3)),
+    ("conv_transpose2d", (1, 3, 4, 4), (3, 4, 3, 3)), ("conv_transpose3d", (1, 3, 2, 3, 3), (3, 4, 2, 2, 2))])
+def test_convolutions_autocast(device, name, xs, ws):
+    # Convolutions are autocast ops: inputs are cast to the autocast dtype, gradients come back in the
+    # parameters' own dtype.
+    dtype = torch.float16
+    x, w, b = dev(rand(*xs), device, True).float(), dev(rand(*ws), device, True).float(), dev(rand(4), device)
+    x.retain_grad()
+    w.retain_grad()
+    with torch.autocast("cpu" if device == "cpu" else "cuda", dtype=dtype):
+        y = getattr(F, name)(x, w, b.float())
+    assert y.dtype == dtype
+    y.float().sum().backward()
+    assert x.grad.dtype == torch.float32 and w.grad.dtype == torch.float32
+    ref = getattr(F, name)(x.detach().to(dtype).float(), w.detach().to(dtype).float(), b.float().to(dtype).float())
+    assert_close(y.float().cpu(), to_numpy(ref.cpu()), atol=2e-2, rtol=2e-2)
+    # Outside the region nothing is cast.
+    assert getattr(F, name)(x, w, b.float()).dtype == torch.float32

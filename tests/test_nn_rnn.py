@@ -252,6 +252,41 @@ def test_gradcheck_packed_rnn():
     assert torch.autograd.gradcheck(f, (x,))
 
 
+@pytest.mark.parametrize("mode,kw", [("LSTM", {"proj_size": 2}), ("GRU", {}), ("RNN_TANH", {}),
+                                     ("LSTM", {"bias": False})])
+def test_gradcheck_parameters(mode, kw):
+    # The time loop folds b_ih + b_hh into one bias and transposes the weights once per sequence: the
+    # gradients of every parameter must still be exact.
+    from ferrotorch.func import functional_call
+    torch.manual_seed(0)
+    m = make(mode, 2, 3, 2, bidirectional=True, dtype=torch.float64, **kw)
+    names = [n for n, _ in m.named_parameters()]
+    params = tuple(p.detach().clone().requires_grad_(True) for p in m.parameters())
+    x = torch.randn(3, 2, 2, dtype=torch.float64)
+
+    def f(*ps):
+        out, h = functional_call(m, dict(zip(names, ps)), (x,))
+        return (out,) + (h if isinstance(h, tuple) else (h,))
+    assert torch.autograd.gradcheck(f, params)
+
+
+@pytest.mark.parametrize("ctor", ["RNNCell", "LSTMCell", "GRUCell"])
+def test_cells_and_modules_autocast(ctor):
+    # RNN cells and modules are autocast ops: inside autocast they compute in the autocast dtype.
+    torch.manual_seed(0)
+    cell = getattr(nn, ctor)(3, 4)
+    module = getattr(nn, ctor[:-4] if ctor != "RNNCell" else "RNN")(3, 4, batch_first=True)
+    x = torch.randn(2, 3)
+    with torch.autocast("cpu", dtype=torch.bfloat16):
+        out = cell(x)
+        seq, _ = module(x.unsqueeze(1))
+    h = out[0] if isinstance(out, tuple) else out
+    assert h.dtype == torch.bfloat16 and seq.dtype == torch.bfloat16
+    ref = cell(x)
+    ref = ref[0] if isinstance(ref, tuple) else ref
+    assert_close(h.float(), to_numpy(ref.detach()), atol=3e-2, rtol=3e-2)
+
+
 @pytest.mark.parametrize("mode", MODES)
 def test_parameter_grads_exist(mode):
     m = make(mode, 3, 4, 2, bidirectional=True)

@@ -111,3 +111,13 @@ def test_pickle_keeps_the_device(device):
     t = torch.arange(6.0, device=device).view(2, 3).T.requires_grad_()
     u = pickle.loads(pickle.dumps(t))
     assert u.device == t.device and u.requires_grad and u.tolist() == t.tolist()
+
+
+def test_from_numpy_refuses_misaligned_memory():
+    # Sharing a misaligned buffer would hand the kernels misaligned typed slices; copying
+    # silently would break from_numpy's sharing promise, so it is an error with a way out.
+    a = np.frombuffer(bytes(17), dtype=np.float32, offset=1)
+    assert a.ctypes.data % 4 != 0
+    with pytest.raises(ValueError, match="not aligned to its 4-byte element size"):
+        torch.from_numpy(a)
+    assert torch.from_numpy(a.copy()).tolist() == [0.0] * 4

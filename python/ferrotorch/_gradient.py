@@ -76,6 +76,9 @@ def gradient(input, *, spacing=1, dim=None, edge_order=1):
     else:
         dims = list(dim)
     dims = [_wrap_dim(d, input.dim()) for d in dims]
+    for i, d in enumerate(dims):
+        if d in dims[:i]:
+            raise RuntimeError(f"dim {d} appears multiple times in the list of dims")
     if isinstance(spacing, (Number, _C.Tensor)) and not (isinstance(spacing, _C.Tensor) and spacing.dim()):
         spacings = [spacing] * len(dims)
     else:

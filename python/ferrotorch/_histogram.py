@@ -11,6 +11,7 @@ with respect to `weight`. (torch.histc is the older, native, equal-width variant
     ([0.0, 2.0, 1.0, 0.0], [0.0, 0.75, 1.5, 2.25, 3.0])
 """
 import math
+import operator
 
 from . import _C, return_types
 from ._attach import tensor_method
@@ -44,13 +45,23 @@ def _outer_range(x, dim, range_):
     return lo, hi
 
 
+def _as_int(value):
+    """`value` as a Python int when it is an integer (numpy's included, bool not), else None."""
+    if isinstance(value, (bool, _C.Tensor)):
+        return None
+    try:
+        return operator.index(value)
+    except TypeError:
+        return None
+
+
 def _edges(x, dims, bins, range_):
     """One 1-D tensor of edges per dimension, from an int count or a tensor of edges."""
     if range_ is not None and len(range_) != 2 * dims:
         raise RuntimeError(f"torch.histogramdd: for a {dims}-dimensional histogram range should "
                            f"have {2 * dims} elements, but got {len(range_)}")
-    if isinstance(bins, int):
-        bins = [bins] * dims
+    if _as_int(bins) is not None:
+        bins = [_as_int(bins)] * dims
     if len(bins) != dims:
         raise RuntimeError(f"torch.histogramdd: expected {dims} sequences of bin edges for each "
                            f"of the {dims} dimensions of the input, but got {len(bins)}")
@@ -67,9 +78,10 @@ def _edges(x, dims, bins, range_):
                                    f"{b.numel()} elements")
             edges.append(b.to(x.device))
             continue
-        if not isinstance(b, int) or isinstance(b, bool):
+        if _as_int(b) is None:
             raise TypeError(f"histogram(): argument 'bins' must be int or Tensor, not "
                             f"{type(b).__name__}")
+        b = _as_int(b)
         if b <= 0:
             raise RuntimeError(f"torch.histogramdd(): bins must be > 0, but got {b} for "
                                f"dimension {d}")
@@ -165,7 +177,7 @@ def histogramdd(input, bins, *, range=None, weight=None, density=False):
     x = input.reshape(-1, input.shape[-1])
     if isinstance(bins, _C.Tensor):
         bins = [bins]
-    hist, edges = _histdd("histogramdd", x, bins if isinstance(bins, int) else list(bins), range,
+    hist, edges = _histdd("histogramdd", x, bins if _as_int(bins) is not None else list(bins), range,
                           weight, density)
     return histogramdd_result(hist, tuple(edges))
 

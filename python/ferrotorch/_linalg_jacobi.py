@@ -93,6 +93,13 @@ def _first_bad(flags):
     return next(i for i, v in enumerate(flags.tolist()) if v)
 
 
+def _settled(worst, prev, tol, eps):
+    """Whether a sweep whose worst off-diagonal measure is `worst` (the previous one's `prev`) ends
+    the iteration: converged to `tol`, or stalled at the rounding level after converging (the
+    off-diagonal part of a rounded rotation is ~eps*||A||, not 0)."""
+    return worst <= tol or (worst <= math.sqrt(eps) * 1e-2 and worst > 0.5 * prev)
+
+
 def _jacobi_eigh(A):
     """(eigenvalues (count, n) unsorted, W (count, n, n) whose rows are the eigenvectors) of the
     symmetric matrices A (count, n, n), n >= 1. A must already be symmetric."""
@@ -123,9 +130,7 @@ def _jacobi_eigh(A):
         worst = ratio.amax().item()
         if not math.isfinite(worst):
             raise NotConverged(_first_bad(~ratio.isfinite()), N)
-        # Converged at the precision, or stalled at the rounding level after converging (the
-        # off-diagonal part of a rounded rotation is ~eps*||A||, not 0).
-        if worst <= eps or (worst <= math.sqrt(eps) * 1e-2 and worst > 0.5 * prev):
+        if _settled(worst, prev, eps, eps):
             break
         prev = worst
     else:
@@ -165,7 +170,7 @@ def _jacobi_svd(X):
         worst = per_matrix.amax().item()
         if not math.isfinite(worst):
             raise NotConverged(_first_bad(~per_matrix.isfinite()), k)
-        if worst <= tol or (worst <= math.sqrt(eps) * 1e-2 and worst > 0.5 * prev):
+        if _settled(worst, prev, tol, eps):
             break
         prev = worst
     else:

@@ -204,6 +204,12 @@ def _atol_rtol(A, atol, rtol, fname):
     return atol_t, _C.where(atol_t > 0, _C.zeros_like(default), default)
 
 
+def _threshold(atol_t, rtol_t, largest):
+    """max(atol, rtol * largest) (*, 1): a batch of tolerances (shape `batch`) lines up with the
+    batch of matrices, so each gets its own."""
+    return atol_t.unsqueeze(-1).maximum(rtol_t.unsqueeze(-1) * largest)
+
+
 def pinv(A, *, atol=None, rtol=None, hermitian=False, out=None):
     """The Moore-Penrose pseudo-inverse of each matrix in `A` (*, m, n), from its SVD (its eigh when
     `hermitian`), with singular values <= max(atol, rtol * largest) treated as zero.
@@ -222,11 +228,11 @@ def pinv(A, *, atol=None, rtol=None, hermitian=False, out=None):
     if hermitian:
         L, V = _eigh_impl(A, "L", "linalg.eigh")
         S = L.abs()
-        tol = atol_t.maximum(rtol_t * S.amax(-1, keepdim=True))
+        tol = _threshold(atol_t, rtol_t, S.amax(-1, keepdim=True))
         inv = _C.where(S > tol, 1.0 / L, _C.zeros_like(L)).to(A.dtype)
         return _out((V * inv.unsqueeze(-2)) @ V.mT, out)
     U, S, Vh = _svd_impl(A, False)
-    tol = atol_t.maximum(rtol_t * S[..., :1])
+    tol = _threshold(atol_t, rtol_t, S[..., :1])
     inv = _C.where(S > tol, 1.0 / S, _C.zeros_like(S)).to(A.dtype)
     return _out((Vh.mT * inv.unsqueeze(-2)) @ U.mT, out)
 
@@ -265,8 +271,7 @@ def matrix_rank(A, *, atol=None, rtol=None, hermitian=False, tol=None, out=None)
     else:
         S = _svd_impl(A, False)[1]
     S = S.detach()
-    threshold = atol_t.unsqueeze(-1).maximum(rtol_t.unsqueeze(-1) * S.amax(-1, keepdim=True))
-    return _out((S > threshold).sum(-1), out)
+    return _out((S > _threshold(atol_t, rtol_t, S.amax(-1, keepdim=True))).sum(-1), out)
 
 
 # ----------------------------------------------------------------------------- lstsq

@@ -30,6 +30,7 @@ import math
 
 from . import _C
 from ._dtype_info import finfo as _finfo
+from ._elementwise import _scalar_name
 from ._gamma_functions import digamma as _digamma, lgamma as _lgamma
 from .autograd.function import Function
 
@@ -171,8 +172,11 @@ def _poisson_inversion(rate, active, generator):
 
 
 def _poisson_ptrs(rate, active, generator):
-    """Poisson draws by Hörmann's PTRS where `active` (rates >= 10), zero elsewhere."""
-    lam = _C.where(active, rate, 10.0)
+    """Poisson draws by Hörmann's PTRS where `active` (rates >= 10), zero elsewhere.
+
+    The acceptance test subtracts log-factorials of size k log k: float32 would leave errors of
+    order one in it for rates in the millions, so it runs in float64 where the device has it."""
+    lam = _wide(_C.where(active, rate, 10.0))
     slam = lam.sqrt()
     log_lam = lam.log()
     b = 0.931 + 2.53 * slam
@@ -193,7 +197,7 @@ def _poisson_ptrs(rate, active, generator):
         accept = quick | (~reject & log_accept)
         result = _C.where(pending & accept, k, result)
         pending = pending & ~accept
-    return result
+    return result.to(rate.dtype)
 
 
 def poisson(input, generator=None):
@@ -208,7 +212,8 @@ def poisson(input, generator=None):
     if not isinstance(input, _C.Tensor):
         raise TypeError(f"poisson(): argument 'input' (position 1) must be Tensor, not {type(input).__name__}")
     if not input.is_floating_point():
-        raise RuntimeError(f"\"poisson_cpu\" not implemented for '{str(input.dtype).replace('torch.', '').title()}'")
+        device = "cpu" if input.device.type == "cpu" else "cuda"
+        raise RuntimeError(f"\"poisson_{device}\" not implemented for '{_scalar_name(input.dtype)}'")
     rate = input.detach()
     if rate.numel() == 0:
         return _C.zeros_like(rate)
@@ -227,8 +232,8 @@ def poisson(input, generator=None):
 
 def _binomial_inversion(n, p, active, generator):
     """Binomial(n, p) draws by CDF search where `active` (n * p < 10, p <= 1/2)."""
-    n_w, p_w = _wide(_C.where(active, n, 0.0)), _wide(_C.where(active, p, 0.0))
-    u = _C.where(active, _wide(_rand(n.shape, n, generator)), 0.0)
+    n_w, p_w = _C.where(active, n, 0.0), _C.where(active, p, 0.0)
+    u = _C.where(active, _rand(n.shape, n, generator), 0.0)
     ratio = p_w / (1.0 - p_w)
     pmf = (n_w * (-p_w).log1p()).exp()
     cdf = pmf
@@ -240,11 +245,12 @@ def _binomial_inversion(n, p, active, generator):
         k = k + below.to(k.dtype)
         pmf = pmf * ratio * (n_w - j) / (j + 1)
         cdf = cdf + pmf
-    return k.to(n.dtype)
+    return k
 
 
 def _binomial_btrs(n, p, active, generator):
-    """Binomial(n, p) draws by Hörmann's BTRS where `active` (n * p >= 10, p <= 1/2)."""
+    """Binomial(n, p) draws by Hörmann's BTRS where `active` (n * p >= 10, p <= 1/2), in the
+    (wide) dtype of `n` and `p`."""
     n = _C.where(active, n, 100.0)
     p = _C.where(active, p, 0.25)
     q = 1.0 - p
@@ -277,8 +283,13 @@ def _binomial_btrs(n, p, active, generator):
 
 
 def _binomial(total_count, probs, generator=None):
-    """Binomial draws for broadcast float tensors `total_count` and `probs` (exact)."""
-    n, p = total_count.detach(), probs.detach()
+    """Binomial draws for broadcast float tensors `total_count` and `probs` (exact).
+
+    BTRS compares differences of log-factorials of n: in float32 their rounding error (about
+    n log n * 6e-8) would distort the distribution for n in the millions, so the draws are made
+    in float64 where the device has it and rounded back."""
+    dtype = probs.dtype
+    n, p = _wide(total_count.detach()), _wide(probs.detach())
     flip = p > 0.5
     p_low = _C.where(flip, 1.0 - p, p)
     small = n * p_low < 10.0
@@ -287,4 +298,4 @@ def _binomial(total_count, probs, generator=None):
         out = _C.where(small, _binomial_inversion(n, p_low, small, generator), out)
     if _any(~small):
         out = _C.where(small, out, _binomial_btrs(n, p_low, ~small, generator))
-    return _C.where(flip, n - out, out)
+    return _C.where(flip, n - out, out).to(dtype)

@@ -2,9 +2,9 @@
 copy_, scatter_reduce and broadcasting.
 
 The *_scatter functions are PyTorch's functional forms of "write src into a view of input": the
-result is a copy of `input` whose view holds `src`. They take the view of a tensor of flat positions
-and index_copy `src` there, which autograd differentiates with respect to both tensors (the gradient
-of `input` is zero on the view, the gradient of `src` is the view of the incoming gradient).
+result is a clone of `input` with `src` copied into its view, which autograd differentiates with
+respect to both tensors (the gradient of `input` is zero on the view, the gradient of `src` is the
+view of the incoming gradient).
 
     >>> import ferrotorch as torch
     >>> torch.select_scatter(torch.zeros(2, 2), torch.ones(2), 0, 0).tolist()
@@ -29,14 +29,16 @@ def _scatter_into(name, input, src, view):
     view)."""
     _requires_tensor(name, 1, "input", input)
     _requires_tensor(name, 2, "src", src)
-    # The view is taken of the flat positions, and src written there with index_copy: copy_ into
-    # a view of a clone would lose src's gradient when input itself needs none.
-    positions = view(_C.arange(input.numel(), device=input.device).reshape(input.shape))
-    if tuple(positions.shape) != tuple(src.shape):
+    result = input.clone()
+    target = view(result)
+    # Exact shapes, as PyTorch: copy_ alone would also accept a src that broadcasts to the view.
+    if tuple(target.shape) != tuple(src.shape):
         raise RuntimeError(f"expected src to have a size equal to the slice of self. src size = "
-                           f"{list(src.shape)}, slice size = {list(positions.shape)}")
-    flat = input.reshape(-1).index_copy(0, positions.reshape(-1), src.to(input.dtype).reshape(-1))
-    return flat.reshape(input.shape)
+                           f"{list(src.shape)}, slice size = {list(target.shape)}")
+    # copy_ into the view records CopySlices on `result`: the gradient of input is the incoming
+    # one with the view zeroed, that of src the view of it (also when only src needs a gradient).
+    target.copy_(src)
+    return result
 
 
 def diagonal_scatter(input, src, offset=0, dim1=0, dim2=1):
@@ -135,7 +137,7 @@ def index_reduce(input, dim, index, source, reduce, *, include_self=True, out=No
         x, src = input, source
         idx = idx.reshape([-1 if i == d else 1 for i in range(x.dim())]).expand(src.shape)
     result = x.scatter_reduce(d, idx, src, reduce, include_self=include_self)
-    return _finish(result.reshape(input.shape), out)
+    return _finish(result.reshape(()) if input.dim() == 0 else result, out)
 
 
 def _index_reduce_(self, dim, index, source, reduce, *, include_self=True):

@@ -57,6 +57,13 @@ def frombuffer(buffer, *, dtype, count=-1, offset=0, requires_grad=False):
     name = str(dtype).replace("torch.", "")
     np_dtype = "int16" if name == "bfloat16" else name
     array = np.frombuffer(view.cast("B"), dtype=np_dtype, count=count, offset=offset)
+    if array.ctypes.data % array.itemsize:
+        # The core reads elements in place and needs them aligned (an unaligned offset would
+        # abort the process): such a tensor gets its own aligned copy and no longer shares memory.
+        warnings.warn(f"frombuffer: offset {offset} leaves the {name} elements unaligned in memory; "
+                      "the tensor holds a copy of the data, so writes no longer show through.",
+                      UserWarning, stacklevel=2)
+        array = array.copy()
     result = _C.from_numpy(array)
     if name == "bfloat16":
         result = result.view(_C.bfloat16)

@@ -12,6 +12,9 @@ tensorsolve, vander, diagonal, matmul).
 """
 import math
 
+from ._dims import wrap_dim as _wrap_dim
+from ._elementwise import _scalar_name
+
 __all__ = [
     "vector_norm", "matrix_norm", "norm", "cross", "LinAlgError",
     "inv", "inv_ex", "det", "slogdet", "solve", "solve_ex", "cholesky", "cholesky_ex", "qr",
@@ -55,7 +58,14 @@ def matrix_norm(A, ord="fro", dim=(-2, -1), keepdim=False, *, dtype=None):
     """
     if A.dim() < 2:
         raise RuntimeError("linalg.matrix_norm: The input tensor A must have at least 2 dimensions.")
-    d0, d1 = (d % A.dim() for d in dim)
+    if len(dim) != 2:
+        raise RuntimeError(f"linalg.matrix_norm: dim must be a 2-tuple. Got [{', '.join(str(d) for d in dim)}]")
+    if not (dtype or A.dtype).is_floating_point:
+        raise RuntimeError("linalg.matrix_norm: Expected a floating point or complex tensor as input. Got "
+                           f"{_scalar_name(A.dtype)}")
+    d0, d1 = (_wrap_dim(d, A.dim()) for d in dim)
+    if d0 == d1:
+        raise RuntimeError(f"linalg.matrix_norm: dims must be different. Got ({dim[0]}, {dim[1]})")
     if dtype is not None:
         A = A.to(dtype)
     if ord == "fro":
@@ -82,21 +92,25 @@ def matrix_norm(A, ord="fro", dim=(-2, -1), keepdim=False, *, dtype=None):
 
 
 def norm(A, ord=None, dim=None, keepdim=False, *, dtype=None):
-    """`linalg.norm`: a vector norm for 1 dim (or all, when ord is None), a matrix norm for 2."""
+    """`linalg.norm`: a matrix norm over 2 dims (`dim`, or a 2-D input's when only `ord` is given,
+    or whenever `ord` is a string), else a vector norm (over all elements when both are None).
+
+    >>> import ferrotorch as torch
+    >>> torch.linalg.norm(torch.tensor([[3.0, 0.0], [0.0, -4.0]]), ord=1).item()
+    4.0
+    """
     dims = _dims(dim)
-    if ord is None:
-        if dims is not None and len(dims) == 2:
-            return matrix_norm(A, "fro", dims, keepdim, dtype=dtype)
-        return vector_norm(A, 2, dims, keepdim, dtype=dtype)
-    if dims is None:
-        if A.dim() == 2:
-            return matrix_norm(A, ord, (-2, -1), keepdim, dtype=dtype)
-        if A.dim() != 1:
-            raise RuntimeError(f"linalg.norm: If dim is not specified but ord is, the input must be 1D or 2D. Got {A.dim()}D.")
-        return vector_norm(A, ord, None, keepdim, dtype=dtype)
-    if len(dims) == 2:
-        return matrix_norm(A, ord, dims, keepdim, dtype=dtype)
-    return vector_norm(A, ord, dims, keepdim, dtype=dtype)
+    if dims is not None:
+        if len(dims) not in (1, 2):
+            raise RuntimeError("linalg.norm: If dim is specified, it mut be of length 1 or 2. Got "
+                               f"[{', '.join(str(d) for d in dims)}]")
+    elif ord is not None and A.dim() not in (1, 2):
+        raise RuntimeError(f"linalg.norm: If dim is not specified but ord is, the input must be 1D or 2D. "
+                           f"Got {A.dim()}D.")
+    # A string ord is always a matrix norm (PyTorch's overload for it), over dims 0 and 1 by default.
+    if isinstance(ord, str) or (ord is not None and (len(dims) == 2 if dims is not None else A.dim() == 2)):
+        return matrix_norm(A, ord, (0, 1) if dims is None else dims, keepdim, dtype=dtype)
+    return vector_norm(A, 2 if ord is None else ord, dims, keepdim, dtype=dtype)
 
 
 def cross(input, other, *, dim=-1, out=None):

@@ -148,6 +148,14 @@ pub fn from_numpy(arr: &Bound<PyAny>) -> PyResult<Tensor> {
     let shape: Vec<usize> = iface.get_item("shape")?.unwrap().extract()?;
     let (ptr, _readonly): (usize, bool) = iface.get_item("data")?.unwrap().extract()?;
     let item = dtype.size();
+    // Kernels read elements through typed slices, which must be aligned (a misaligned one is
+    // undefined behaviour in Rust): share only aligned memory.
+    if ptr % item != 0 {
+        return Err(PyValueError::new_err(format!(
+            "given numpy array is not aligned to its {item}-byte element size, so its memory cannot be shared. \
+             Copy the numpy array (array.copy()) to get aligned memory."
+        )));
+    }
     let strides: Vec<usize> = match iface.get_item("strides")? {
         Some(s) if !s.is_none() => {
             let bs: Vec<isize> = s.extract()?;

@@ -345,6 +345,14 @@ pub fn from_dlpack_obj(obj: &Bound<PyAny>) -> PyResult<Tensor> {
     };
     let nbytes = if layout.numel() == 0 { 0 } else { layout.storage_extent() * dtype.size() };
     let data = (dl.data as *mut u8).wrapping_add(dl.byte_offset as usize);
+    // Typed slices need aligned memory (see `from_numpy`).
+    if (data as usize) % dtype.size() != 0 {
+        std::mem::forget(owner);
+        return Err(PyRuntimeError::new_err(format!(
+            "from_dlpack: the tensor's data is not aligned to its {}-byte element size",
+            dtype.size()
+        )));
+    }
     // Consume the capsule only once everything is validated, so an error leaves it usable.
     // SAFETY: renaming a valid capsule; its destructor then leaves the tensor to us.
     if unsafe { ffi::PyCapsule_SetName(cap, used_name.as_ptr()) } != 0 {

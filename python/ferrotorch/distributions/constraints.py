@@ -104,8 +104,7 @@ class _IndependentConstraint(Constraint):
             expected = self.base_constraint.event_dim + self.reinterpreted_batch_ndims
             raise ValueError(f"Expected value.dim() >= {expected} but got {value.dim()}")
         if self.reinterpreted_batch_ndims:
-            result = result.reshape(tuple(result.shape[:result.dim() - self.reinterpreted_batch_ndims]) + (-1,))
-            result = result.all(-1)
+            result = result.flatten(-self.reinterpreted_batch_ndims).all(-1)
         return result
 
     def __repr__(self):
@@ -212,20 +211,24 @@ class _Simplex(Constraint):
         return (value >= 0).all(-1) & ((value.sum(-1) - 1).abs() < 1e-6)
 
 
+def _all_matrix(mask):
+    """Whether every entry of each matrix (the last two dims) of a boolean tensor is true."""
+    return mask.flatten(-2).all(-1)
+
+
 class _LowerTriangular(Constraint):
     event_dim = 2
 
     def check(self, value):
-        return (value.tril() == value).reshape(tuple(value.shape[:-2]) + (-1,)).all(-1)
+        return _all_matrix(value.tril() == value)
 
 
 class _LowerCholesky(Constraint):
     event_dim = 2
 
     def check(self, value):
-        lower = (value.tril() == value).reshape(tuple(value.shape[:-2]) + (-1,)).all(-1)
         positive_diagonal = (value.diagonal(dim1=-2, dim2=-1) > 0).all(-1)
-        return lower & positive_diagonal
+        return _LowerTriangular().check(value) & positive_diagonal
 
 
 class _CorrCholesky(Constraint):
@@ -251,8 +254,7 @@ class _Symmetric(_Square):
         square = super().check(value)
         if not bool(square.all()):
             return square
-        close = torch.isclose(value, value.mT, atol=1e-6)
-        return close.reshape(tuple(close.shape[:-2]) + (-1,)).all(-1)
+        return _all_matrix(torch.isclose(value, value.mT, atol=1e-6))
 
 
 class _PositiveSemidefinite(_Symmetric):

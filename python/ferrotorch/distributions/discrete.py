@@ -33,12 +33,45 @@ def _bce_with_logits(logits, target):
     return F.binary_cross_entropy_with_logits(logits, target, reduction="none")
 
 
+class _BinaryParams:
+    """probs / logits bookkeeping for the distributions with one success probability (Bernoulli,
+    Geometric, Binomial, LogitRelaxedBernoulli): exactly one is given and stored, the other is
+    derived on first use."""
+
+    def _set_probs_or_logits(self, probs, logits, *others):
+        """Stores the given one, broadcast with `others`; returns (given as a number?, others)."""
+        _one_of(probs, logits)
+        name, given = ("probs", probs) if probs is not None else ("logits", logits)
+        param, *others = broadcast_all(given, *others)
+        setattr(self, name, param)
+        self._param = param
+        return isinstance(given, numbers.Number), others
+
+    def _expand_probs_or_logits(self, new, shape):
+        for name in ("probs", "logits"):
+            if name in self.__dict__:
+                setattr(new, name, self.__dict__[name].expand(shape))
+                new._param = new.__dict__[name]
+
+    @lazy_property
+    def logits(self):
+        return probs_to_logits(self.probs, is_binary=True)
+
+    @lazy_property
+    def probs(self):
+        return logits_to_probs(self.logits, is_binary=True)
+
+    @property
+    def param_shape(self):
+        return self._param.size()
+
+
 def _clamp_by_zero(x):
     # max(x, 0) whose gradient at 0 is 1/2 (as PyTorch's Binomial uses).
     return (x.clamp(min=0) + x - x.clamp(max=0)) / 2
 
 
-class Bernoulli(ExponentialFamily):
+class Bernoulli(_BinaryParams, ExponentialFamily):
     """Bernoulli distribution: 1 with probability `probs` (or sigmoid(`logits`)), else 0.
 
         >>> import ferrotorch as torch
@@ -51,33 +84,15 @@ class Bernoulli(ExponentialFamily):
     _mean_carrier_measure = 0
 
     def __init__(self, probs=None, logits=None, validate_args=None):
-        _one_of(probs, logits)
-        if probs is not None:
-            is_scalar = isinstance(probs, numbers.Number)
-            (self.probs,) = broadcast_all(probs)
-        else:
-            is_scalar = isinstance(logits, numbers.Number)
-            (self.logits,) = broadcast_all(logits)
-        self._param = self.probs if probs is not None else self.logits
+        is_scalar, _ = self._set_probs_or_logits(probs, logits)
         batch_shape = torch.Size() if is_scalar else self._param.size()
         super().__init__(batch_shape, validate_args=validate_args)
 
     def expand(self, batch_shape, _instance=None):
         new = self._get_checked_instance(Bernoulli, _instance)
         batch_shape = torch.Size(batch_shape)
-        if "probs" in self.__dict__:
-            new.probs = self.probs.expand(batch_shape)
-            new._param = new.probs
-        if "logits" in self.__dict__:
-            new.logits = self.logits.expand(batch_shape)
-            new._param = new.logits
-        Distribution.__init__(new, batch_shape, validate_args=False)
-        new._validate_args = self._validate_args
-        return new
-
-    @property
-    def param_shape(self):
-        return self._param.size()
+        self._expand_probs_or_logits(new, batch_shape)
+        return self._init_expanded(new, batch_shape)
 
     @property
     def mean(self):
@@ -91,14 +106,6 @@ class Bernoulli(ExponentialFamily):
     @property
     def variance(self):
         return self.probs * (1 - self.probs)
-
-    @lazy_property
-    def logits(self):
-        return probs_to_logits(self.probs, is_binary=True)
-
-    @lazy_property
-    def probs(self):
-        return logits_to_probs(self.logits, is_binary=True)
 
     def sample(self, sample_shape=torch.Size()):
         shape = self._extended_shape(sample_shape)
@@ -159,8 +166,7 @@ class Categorical(Distribution):
             new.logits = self.logits.expand(param_shape)
             new._param = new.logits
         new._num_events = self._num_events
-        Distribution.__init__(new, batch_shape, validate_args=False)
-        new._validate_args = self._validate_args
+        self._init_expanded(new, batch_shape)
         return new
 
     @constraints.dependent_property(is_discrete=True, event_dim=0)
@@ -195,6 +201,8 @@ class Categorical(Distribution):
         if not isinstance(sample_shape, torch.Size):
             sample_shape = torch.Size(sample_shape)
         n = math.prod(sample_shape)
+        if n == 0:  # multinomial refuses zero draws; the answer is just empty
+            return torch.zeros(tuple(self._extended_shape(sample_shape)), dtype=torch.long, device=self.probs.device)
         probs_2d = self.probs.detach().reshape(-1, self._num_events)
         samples_2d = torch.multinomial(probs_2d, n, True).T
         return samples_2d.reshape(tuple(self._extended_shape(sample_shape)))
@@ -220,7 +228,27 @@ class Categorical(Distribution):
         return values
 
 
-class OneHotCategorical(Distribution):
+class _WrapsCategorical:
+    """Parameters of a distribution built around a Categorical (`self._categorical`)."""
+
+    @property
+    def _param(self):
+        return self._categorical._param
+
+    @property
+    def probs(self):
+        return self._categorical.probs
+
+    @property
+    def logits(self):
+        return self._categorical.logits
+
+    @property
+    def param_shape(self):
+        return self._categorical.param_shape
+
+
+class OneHotCategorical(_WrapsCategorical, Distribution):
     """Categorical distribution whose samples are one-hot vectors of length K."""
     arg_constraints = {"probs": constraints.simplex, "logits": constraints.real_vector}
     support = constraints.one_hot
@@ -236,21 +264,8 @@ class OneHotCategorical(Distribution):
         new = self._get_checked_instance(OneHotCategorical, _instance)
         batch_shape = torch.Size(batch_shape)
         new._categorical = self._categorical.expand(batch_shape)
-        Distribution.__init__(new, batch_shape, self.event_shape, validate_args=False)
-        new._validate_args = self._validate_args
+        self._init_expanded(new, batch_shape)
         return new
-
-    @property
-    def _param(self):
-        return self._categorical._param
-
-    @property
-    def probs(self):
-        return self._categorical.probs
-
-    @property
-    def logits(self):
-        return self._categorical.logits
 
     @property
     def mean(self):
@@ -264,10 +279,6 @@ class OneHotCategorical(Distribution):
     @property
     def variance(self):
         return self._categorical.probs * (1 - self._categorical.probs)
-
-    @property
-    def param_shape(self):
-        return self._categorical.param_shape
 
     def sample(self, sample_shape=torch.Size()):
         probs = self._categorical.probs
@@ -298,20 +309,14 @@ class OneHotCategorical(Distribution):
         return "OneHotCategorical(" + ", ".join(f"{k}: {cat.__dict__[k].size()}" for k in names) + ")"
 
 
-class Geometric(Distribution):
+class Geometric(_BinaryParams, Distribution):
     """Number of failures before the first success in Bernoulli(`probs`) trials (support 0, 1, ...)."""
     arg_constraints = {"probs": constraints.unit_interval, "logits": constraints.real}
     support = constraints.nonnegative_integer
 
     def __init__(self, probs=None, logits=None, validate_args=None):
-        _one_of(probs, logits)
-        if probs is not None:
-            (self.probs,) = broadcast_all(probs)
-        else:
-            (self.logits,) = broadcast_all(logits)
-        probs_or_logits = probs if probs is not None else logits
-        param = self.probs if probs is not None else self.logits
-        batch_shape = torch.Size() if isinstance(probs_or_logits, numbers.Number) else param.size()
+        is_scalar, _ = self._set_probs_or_logits(probs, logits)
+        batch_shape = torch.Size() if is_scalar else self._param.size()
         super().__init__(batch_shape, validate_args=validate_args)
         if self._validate_args and probs is not None:
             # Zero is in the unit interval but not a valid success probability here.
@@ -325,13 +330,8 @@ class Geometric(Distribution):
     def expand(self, batch_shape, _instance=None):
         new = self._get_checked_instance(Geometric, _instance)
         batch_shape = torch.Size(batch_shape)
-        if "probs" in self.__dict__:
-            new.probs = self.probs.expand(batch_shape)
-        if "logits" in self.__dict__:
-            new.logits = self.logits.expand(batch_shape)
-        Distribution.__init__(new, batch_shape, validate_args=False)
-        new._validate_args = self._validate_args
-        return new
+        self._expand_probs_or_logits(new, batch_shape)
+        return self._init_expanded(new, batch_shape)
 
     @property
     def mean(self):
@@ -344,14 +344,6 @@ class Geometric(Distribution):
     @property
     def variance(self):
         return (1.0 / self.probs - 1.0) / self.probs
-
-    @lazy_property
-    def logits(self):
-        return probs_to_logits(self.probs, is_binary=True)
-
-    @lazy_property
-    def probs(self):
-        return logits_to_probs(self.logits, is_binary=True)
 
     def sample(self, sample_shape=torch.Size()):
         shape = tuple(self._extended_shape(sample_shape))
@@ -391,8 +383,7 @@ class Poisson(ExponentialFamily):
         new = self._get_checked_instance(Poisson, _instance)
         batch_shape = torch.Size(batch_shape)
         new.rate = self.rate.expand(batch_shape)
-        Distribution.__init__(new, batch_shape, validate_args=False)
-        new._validate_args = self._validate_args
+        self._init_expanded(new, batch_shape)
         return new
 
     @property
@@ -419,36 +410,23 @@ class Poisson(ExponentialFamily):
         return value.xlogy(rate) - rate - (value + 1).lgamma()
 
 
-class Binomial(Distribution):
+class Binomial(_BinaryParams, Distribution):
     """Number of successes in `total_count` independent Bernoulli(`probs`) trials."""
     arg_constraints = {"total_count": constraints.nonnegative_integer,
                        "probs": constraints.unit_interval, "logits": constraints.real}
     has_enumerate_support = True
 
     def __init__(self, total_count=1, probs=None, logits=None, validate_args=None):
-        _one_of(probs, logits)
-        if probs is not None:
-            self.total_count, self.probs = broadcast_all(total_count, probs)
-            self.total_count = self.total_count.type_as(self.probs)
-        else:
-            self.total_count, self.logits = broadcast_all(total_count, logits)
-            self.total_count = self.total_count.type_as(self.logits)
-        self._param = self.probs if probs is not None else self.logits
+        _, (total_count,) = self._set_probs_or_logits(probs, logits, total_count)
+        self.total_count = total_count.type_as(self._param)
         super().__init__(self._param.size(), validate_args=validate_args)
 
     def expand(self, batch_shape, _instance=None):
         new = self._get_checked_instance(Binomial, _instance)
         batch_shape = torch.Size(batch_shape)
         new.total_count = self.total_count.expand(batch_shape)
-        if "probs" in self.__dict__:
-            new.probs = self.probs.expand(batch_shape)
-            new._param = new.probs
-        if "logits" in self.__dict__:
-            new.logits = self.logits.expand(batch_shape)
-            new._param = new.logits
-        Distribution.__init__(new, batch_shape, validate_args=False)
-        new._validate_args = self._validate_args
-        return new
+        self._expand_probs_or_logits(new, batch_shape)
+        return self._init_expanded(new, batch_shape)
 
     @constraints.dependent_property(is_discrete=True, event_dim=0)
     def support(self):
@@ -465,18 +443,6 @@ class Binomial(Distribution):
     @property
     def variance(self):
         return self.total_count * self.probs * (1 - self.probs)
-
-    @lazy_property
-    def logits(self):
-        return probs_to_logits(self.probs, is_binary=True)
-
-    @lazy_property
-    def probs(self):
-        return logits_to_probs(self.logits, is_binary=True)
-
-    @property
-    def param_shape(self):
-        return self._param.size()
 
     def sample(self, sample_shape=torch.Size()):
         shape = tuple(self._extended_shape(sample_shape))

@@ -160,6 +160,13 @@ class Distribution:
                 f"to be within the support ({support!r}) of the distribution {self!r}, "
                 f"but found invalid values:\n{value}")
 
+    def _init_expanded(self, new, batch_shape):
+        """Initialises `new`, an expanded copy of self, without revalidating its (already checked)
+        parameters; it keeps self's event shape and validation setting."""
+        Distribution.__init__(new, batch_shape, self._event_shape, validate_args=False)
+        new._validate_args = self._validate_args
+        return new
+
     def _get_checked_instance(self, cls, _instance=None):
         if _instance is None and type(self).__init__ != cls.__init__:
             raise NotImplementedError(

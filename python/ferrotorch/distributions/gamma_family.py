@@ -23,11 +23,6 @@ from .utils import broadcast_all
 __all__ = ["Gamma", "Chi2", "Beta", "Dirichlet", "StudentT"]
 
 
-def _plain_init(new, batch_shape, source, event_shape=torch.Size()):
-    Distribution.__init__(new, batch_shape, event_shape, validate_args=False)
-    new._validate_args = source._validate_args
-
-
 class Gamma(ExponentialFamily):
     """Gamma distribution with shape `concentration` and inverse scale `rate`.
 
@@ -53,7 +48,7 @@ class Gamma(ExponentialFamily):
         batch_shape = torch.Size(batch_shape)
         new.concentration = self.concentration.expand(batch_shape)
         new.rate = self.rate.expand(batch_shape)
-        _plain_init(new, batch_shape, self)
+        self._init_expanded(new, batch_shape)
         return new
 
     @property
@@ -120,7 +115,7 @@ class Dirichlet(ExponentialFamily):
         new = self._get_checked_instance(Dirichlet, _instance)
         batch_shape = torch.Size(batch_shape)
         new.concentration = self.concentration.expand(tuple(batch_shape) + tuple(self.event_shape))
-        _plain_init(new, batch_shape, self, self.event_shape)
+        self._init_expanded(new, batch_shape)
         return new
 
     def rsample(self, sample_shape=()):
@@ -141,7 +136,8 @@ class Dirichlet(ExponentialFamily):
     def mode(self):
         cm1 = (self.concentration - 1).clamp(min=0.0)
         mode = cm1 / cm1.sum(-1, True)
-        # With every concentration below 1 the density peaks at the vertex of the largest one.
+        # With every concentration below 1 the density is unbounded at every vertex; the rows
+        # above are then 0 / 0 = NaN and argmax picks the first NaN: vertex 0, as PyTorch returns.
         all_small = (self.concentration < 1).all(-1, keepdim=True)
         vertex = F.one_hot(mode.argmax(-1), cm1.shape[-1]).to(mode.dtype)
         return torch.where(all_small, vertex, mode)
@@ -178,7 +174,7 @@ class Beta(ExponentialFamily):
         new = self._get_checked_instance(Beta, _instance)
         batch_shape = torch.Size(batch_shape)
         new._dirichlet = self._dirichlet.expand(batch_shape)
-        _plain_init(new, batch_shape, self)
+        self._init_expanded(new, batch_shape)
         return new
 
     @property
@@ -233,7 +229,7 @@ class StudentT(Distribution):
         new.loc = self.loc.expand(batch_shape)
         new.scale = self.scale.expand(batch_shape)
         new._chi2 = self._chi2.expand(batch_shape)
-        _plain_init(new, batch_shape, self)
+        self._init_expanded(new, batch_shape)
         return new
 
     @property

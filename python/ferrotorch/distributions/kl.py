@@ -15,11 +15,12 @@ from functools import total_ordering
 import ferrotorch as torch
 from ferrotorch.nn import functional as F
 
-from .discrete import Bernoulli, Categorical, OneHotCategorical, Poisson
+from .discrete import Bernoulli, Binomial, Categorical, Geometric, OneHotCategorical, Poisson
 from .gamma_family import Beta, Dirichlet, Gamma
 from .independent import Independent
 from .multivariate_normal import MultivariateNormal, _batch_mahalanobis
-from .univariate import Exponential, Laplace, Normal, Uniform
+from .transformed_distribution import TransformedDistribution
+from .univariate import _EULER, Cauchy, Exponential, Gumbel, Laplace, Normal, Uniform
 from .utils import _sum_rightmost
 
 __all__ = ["register_kl", "kl_divergence"]
@@ -207,3 +208,41 @@ def _kl_independent_independent(p, q):
         raise NotImplementedError
     result = kl_divergence(p.base_dist, q.base_dist)
     return _sum_rightmost(result, p.reinterpreted_batch_ndims)
+
+
+@register_kl(TransformedDistribution, TransformedDistribution)
+def _kl_transformed_transformed(p, q):
+    # KL is invariant under a bijection applied to both sides (LogNormal vs LogNormal, ...).
+    if p.transforms != q.transforms or p.event_shape != q.event_shape:
+        raise NotImplementedError
+    return kl_divergence(p.base_dist, q.base_dist)
+
+
+@register_kl(Binomial, Binomial)
+def _kl_binomial_binomial(p, q):
+    if bool((p.total_count < q.total_count).any()):
+        raise NotImplementedError("KL between Binomials where q.total_count > p.total_count is not implemented")
+    # n [p log(p / q) + (1 - p) log((1 - p) / (1 - q))], with log(p / q) as a difference of logits
+    # plus the log-ratio of the complements; p puts mass where q has none when n_p > n_q.
+    kl = p.total_count * (p.probs * (p.logits - q.logits) + (-p.probs).log1p() - (-q.probs).log1p())
+    return _infinite_where(p.total_count > q.total_count, kl)
+
+
+@register_kl(Geometric, Geometric)
+def _kl_geometric_geometric(p, q):
+    # E_p[log p(k)] = -H(p); E_p[log q(k)] = E_p[k] log(1 - q) + log q, with E_p[k] = 1/p - 1.
+    return -p.entropy() - (-q.probs).log1p() / p.probs - q.logits
+
+
+@register_kl(Gumbel, Gumbel)
+def _kl_gumbel_gumbel(p, q):
+    # Closed form with r = scale_p / scale_q: E_p[exp(-z_q)] = exp((loc_q - loc_p) / scale_q) Gamma(1 + r).
+    r = p.scale / q.scale
+    shift = (p.loc - q.loc) / q.scale
+    return -r.log() + shift + r * _EULER + torch.exp(-shift + torch.lgamma(1 + r)) - (1 + _EULER)
+
+
+@register_kl(Cauchy, Cauchy)
+def _kl_cauchy_cauchy(p, q):
+    # Chyzak & Nielsen (2019): log(((s_p + s_q)^2 + (m_p - m_q)^2) / (4 s_p s_q)).
+    return ((p.scale + q.scale).pow(2) + (p.loc - q.loc).pow(2)).log() - (4 * p.scale * q.scale).log()

@@ -58,14 +58,13 @@ class MultivariateNormal(Distribution):
         if (covariance_matrix is not None) + (scale_tril is not None) + (precision_matrix is not None) != 1:
             raise ValueError("Exactly one of covariance_matrix or precision_matrix or scale_tril may be specified.")
         if scale_tril is not None:
-            matrix, name = scale_tril, "scale_tril"
+            matrix, name, what = scale_tril, "scale_tril", "scale_tril matrix"
         elif covariance_matrix is not None:
-            matrix, name = covariance_matrix, "covariance_matrix"
+            matrix, name, what = covariance_matrix, "covariance_matrix", "covariance_matrix"
         else:
-            matrix, name = precision_matrix, "precision_matrix"
+            matrix, name, what = precision_matrix, "precision_matrix", "precision_matrix"
         if matrix.dim() < 2:
-            raise ValueError(f"{name} matrix must be at least two-dimensional, with optional leading batch "
-                             "dimensions")
+            raise ValueError(f"{what} must be at least two-dimensional, with optional leading batch dimensions")
         batch_shape = torch.broadcast_shapes(tuple(matrix.shape[:-2]), tuple(loc.shape[:-1]))
         event = tuple(loc.shape[-1:])
         setattr(self, name, matrix.expand(tuple(batch_shape) + (-1, -1)))
@@ -88,8 +87,7 @@ class MultivariateNormal(Distribution):
         for name in ("covariance_matrix", "scale_tril", "precision_matrix"):
             if name in self.__dict__:
                 setattr(new, name, self.__dict__[name].expand(cov_shape))
-        Distribution.__init__(new, batch_shape, self.event_shape, validate_args=False)
-        new._validate_args = self._validate_args
+        self._init_expanded(new, batch_shape)
         return new
 
     @lazy_property

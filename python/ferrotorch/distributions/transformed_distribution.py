@@ -41,6 +41,12 @@ class TransformedDistribution(Distribution):
             raise ValueError(f"base_distribution needs to have shape with size at least "
                              f"{transform.domain.event_dim}, but got {base_shape}.")
         shape = tuple(transform.forward_shape(base_shape))
+        # Transform parameters may broadcast the base (Normal(0, 1) through an affine map with a
+        # vector loc): expand the base distribution to match.
+        expanded_base_shape = tuple(transform.inverse_shape(shape))
+        if expanded_base_shape != base_shape:
+            base_distribution = base_distribution.expand(expanded_base_shape[:len(expanded_base_shape)
+                                                                              - base_event_dim])
         if transform.domain.event_dim > base_event_dim:
             base_distribution = Independent(base_distribution, transform.domain.event_dim - base_event_dim)
         self.base_dist = base_distribution
@@ -57,8 +63,7 @@ class TransformedDistribution(Distribution):
         base_batch_shape = shape[:len(shape) - len(self.base_dist.event_shape)]
         new.base_dist = self.base_dist.expand(base_batch_shape)
         new.transforms = self.transforms
-        Distribution.__init__(new, batch_shape, self.event_shape, validate_args=False)
-        new._validate_args = self._validate_args
+        self._init_expanded(new, batch_shape)
         return new
 
     @constraints.dependent_property(is_discrete=False)

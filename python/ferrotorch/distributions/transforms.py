@@ -71,10 +71,22 @@ class Transform:
         raise NotImplementedError
 
     def forward_shape(self, shape):
+        """The shape of the output for an input of `shape` (parameters may broadcast it)."""
         return shape
 
     def inverse_shape(self, shape):
+        """The shape of the input for an output of `shape`."""
         return shape
+
+    # Parameter-free transforms are equal when they are of the same class (KL between two
+    # TransformedDistributions needs equal transforms); those with parameters compare them.
+    def __eq__(self, other):
+        return self is other
+
+    def __ne__(self, other):
+        return not self.__eq__(other)
+
+    __hash__ = object.__hash__
 
     def __repr__(self):
         return self.__class__.__name__ + "()"
@@ -105,8 +117,17 @@ class _InverseTransform(Transform):
     def inv(self):
         return self._inv
 
+    def __eq__(self, other):
+        return isinstance(other, _InverseTransform) and self._inv == other._inv
+
     def __call__(self, x):
         return self._inv._inv_call(x)
+
+    def forward_shape(self, shape):
+        return self._inv.inverse_shape(shape)
+
+    def inverse_shape(self, shape):
+        return self._inv.forward_shape(shape)
 
     def log_abs_det_jacobian(self, x, y):
         return -self._inv.log_abs_det_jacobian(y, x)
@@ -164,10 +185,23 @@ class ComposeTransform(Transform):
     def inv(self):
         return ComposeTransform([p.inv for p in reversed(self.parts)])
 
+    def __eq__(self, other):
+        return isinstance(other, ComposeTransform) and self.parts == other.parts
+
     def __call__(self, x):
         for part in self.parts:
             x = part(x)
         return x
+
+    def forward_shape(self, shape):
+        for part in self.parts:
+            shape = part.forward_shape(shape)
+        return shape
+
+    def inverse_shape(self, shape):
+        for part in reversed(self.parts):
+            shape = part.inverse_shape(shape)
+        return shape
 
     def log_abs_det_jacobian(self, x, y):
         if not self.parts:
@@ -200,6 +234,9 @@ class ExpTransform(Transform):
     bijective = True
     sign = +1
 
+    def __eq__(self, other):
+        return isinstance(other, ExpTransform)
+
     def _call(self, x):
         return x.exp()
 
@@ -224,6 +261,15 @@ class PowerTransform(Transform):
     def sign(self):
         return self.exponent.sign()
 
+    def __eq__(self, other):
+        return isinstance(other, PowerTransform) and bool(self.exponent.eq(other.exponent).all())
+
+    def forward_shape(self, shape):
+        return torch.broadcast_shapes(tuple(shape), tuple(self.exponent.shape))
+
+    def inverse_shape(self, shape):
+        return torch.broadcast_shapes(tuple(shape), tuple(self.exponent.shape))
+
     def _call(self, x):
         return x.pow(self.exponent)
 
@@ -240,6 +286,9 @@ class SigmoidTransform(Transform):
     codomain = constraints.unit_interval
     bijective = True
     sign = +1
+
+    def __eq__(self, other):
+        return isinstance(other, SigmoidTransform)
 
     def _call(self, x):
         finfo = torch.finfo(x.dtype)
@@ -261,6 +310,9 @@ class TanhTransform(Transform):
     bijective = True
     sign = +1
 
+    def __eq__(self, other):
+        return isinstance(other, TanhTransform)
+
     def _call(self, x):
         return x.tanh()
 
@@ -274,6 +326,19 @@ class TanhTransform(Transform):
 
 def _as_tensors(*values):
     return [v if isinstance(v, torch.Tensor) else torch.tensor(float(v)) for v in values]
+
+
+def _param_shape(value):
+    return tuple(value.shape) if isinstance(value, torch.Tensor) else ()
+
+
+def _same_param(a, b):
+    """Whether two transform parameters (numbers or tensors) are equal everywhere."""
+    if isinstance(a, numbers.Number) and isinstance(b, numbers.Number):
+        return a == b
+    if not isinstance(a, torch.Tensor):
+        a, b = b, a
+    return bool(torch.eq(a, b).all())
 
 
 class AffineTransform(Transform):
@@ -306,6 +371,17 @@ class AffineTransform(Transform):
             return 1 if float(self.scale) > 0 else -1 if float(self.scale) < 0 else 0
         return self.scale.sign()
 
+    def __eq__(self, other):
+        if not isinstance(other, AffineTransform):
+            return False
+        return _same_param(self.loc, other.loc) and _same_param(self.scale, other.scale)
+
+    def forward_shape(self, shape):
+        return torch.broadcast_shapes(tuple(shape), _param_shape(self.loc), _param_shape(self.scale))
+
+    def inverse_shape(self, shape):
+        return self.forward_shape(shape)
+
     def _call(self, x):
         return self.loc + self.scale * x
 
@@ -320,7 +396,6 @@ class AffineTransform(Transform):
         else:
             result = torch.abs(scale).log()
         if self.event_dim:
-            result_size = tuple(result.shape[:result.dim() - self.event_dim]) + (-1,)
-            result = result.reshape(result_size).sum(-1)
+            result = _sum_rightmost(result, self.event_dim)
             shape = shape[:len(shape) - self.event_dim]
         return result.expand(shape)

@@ -44,8 +44,7 @@ class _LocScale(Distribution):
         batch_shape = torch.Size(batch_shape)
         new.loc = self.loc.expand(batch_shape)
         new.scale = self.scale.expand(batch_shape)
-        Distribution.__init__(new, batch_shape, validate_args=False)
-        new._validate_args = self._validate_args
+        self._init_expanded(new, batch_shape)
         return new
 
     def _uniform(self, sample_shape):
@@ -135,8 +134,7 @@ class Uniform(Distribution):
         batch_shape = torch.Size(batch_shape)
         new.low = self.low.expand(batch_shape)
         new.high = self.high.expand(batch_shape)
-        Distribution.__init__(new, batch_shape, validate_args=False)
-        new._validate_args = self._validate_args
+        self._init_expanded(new, batch_shape)
         return new
 
     @constraints.dependent_property(is_discrete=False, event_dim=0)
@@ -205,8 +203,7 @@ class Exponential(ExponentialFamily):
         new = self._get_checked_instance(Exponential, _instance)
         batch_shape = torch.Size(batch_shape)
         new.rate = self.rate.expand(batch_shape)
-        Distribution.__init__(new, batch_shape, validate_args=False)
-        new._validate_args = self._validate_args
+        self._init_expanded(new, batch_shape)
         return new
 
     @property

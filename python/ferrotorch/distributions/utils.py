@@ -72,10 +72,11 @@ class lazy_property:
 
 
 def _sum_rightmost(value, dim):
-    """Sums the `dim` rightmost dimensions of `value`."""
+    """Sums the `dim` rightmost dimensions of `value` (flatten, not reshape(-1): a batch of
+    size 0 would make -1 ambiguous)."""
     if dim == 0:
         return value
-    return value.reshape(tuple(value.shape[:-dim]) + (-1,)).sum(-1)
+    return value.flatten(-dim).sum(-1)
 
 
 def _standard_normal(shape, dtype, device):

@@ -6,6 +6,12 @@
 //!
 //! The scatter and the gather are recorded as each other's backward, so gradients of any
 //! order work.
+//!
+//! Views that pick disjoint windows of their input by its logical indices (`narrow`, `select`,
+//! `diagonal`, `unbind`, `split`) skip the index map: `record_windows` applies the same view op
+//! to zeros of the input's shape and copies each gradient into its window, as PyTorch's
+//! `select_backward` does. That costs one zero fill instead of building and scattering through
+//! a map of the whole input for every piece (a Python loop over slices stays cheap).
 use super::super::node::begin;
 use crate::error::Result;
 use crate::tensor::Tensor;
@@ -66,6 +72,45 @@ pub(crate) fn scatter(g: &Tensor, map: &IndexMap, in_shape: &[usize], names: Nam
     let out = fwd()?;
     let (map, out_shape) = (map.clone(), g.shape().to_vec());
     Ok(rec.finish(out, move |ctx| Ok(vec![Some(gather(ctx.grad(0), &map, &out_shape, names)?)])))
+}
+
+/// A view op that picks disjoint windows of a tensor by its logical indices, storable in a
+/// backward closure.
+pub(crate) trait WindowOp: Fn(&Tensor) -> Result<Vec<Tensor>> + Clone + Send + Sync + 'static {}
+impl<F: Fn(&Tensor) -> Result<Vec<Tensor>> + Clone + Send + Sync + 'static> WindowOp for F {}
+
+/// Records the views `op(x)` (node `names.gather`); their backward is `scatter_windows`.
+pub(crate) fn record_windows(x: &Tensor, names: Names, op: impl WindowOp) -> Result<Vec<Tensor>> {
+    let Some(rec) = begin(names.gather, &[x]) else {
+        return Ok(op(x)?.into_iter().map(|o| x.mark_untracked_view(o)).collect());
+    };
+    let outs = op(x)?;
+    let count = outs.len();
+    let (in_shape, dtype, device) = (x.shape().to_vec(), x.dtype(), x.device());
+    Ok(rec.view_of(x).finish_many(outs, move |ctx| {
+        let grads: Vec<&Tensor> = (0..count).map(|i| ctx.grad(i)).collect();
+        Ok(vec![Some(scatter_windows(&grads, &in_shape, dtype, device, names, op.clone())?)])
+    }))
+}
+
+/// One-output form of [`record_windows`].
+pub(crate) fn record_window(x: &Tensor, names: Names, op: impl Fn(&Tensor) -> Result<Tensor> + Clone + Send + Sync + 'static) -> Result<Tensor> {
+    Ok(record_windows(x, names, move |t: &Tensor| Ok(vec![op(t)?]))?.pop().expect("one output"))
+}
+
+/// Zeros of `in_shape` with `grads[i]` copied into the window `op` gives as output `i` (node
+/// `names.scatter`, whose own backward takes the windows of its gradient).
+fn scatter_windows(grads: &[&Tensor], in_shape: &[usize], dtype: crate::dtype::DType, device: crate::storage::Device, names: Names, op: impl WindowOp) -> Result<Tensor> {
+    let fwd = || -> Result<Tensor> {
+        let zeros = Tensor::zeros_on(in_shape, dtype, device)?;
+        for (window, g) in op(&zeros)?.iter().zip(grads) {
+            window.copy_(g)?;
+        }
+        Ok(zeros)
+    };
+    let Some(rec) = begin(names.scatter, grads) else { return fwd() };
+    let out = fwd()?;
+    Ok(rec.finish(out, move |ctx| Ok(record_windows(ctx.grad(0), names, op.clone())?.into_iter().map(Some).collect())))
 }
 
 /// The map as an int64 index tensor on `device` (the GPU path gathers and scatters there).

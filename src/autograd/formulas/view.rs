@@ -4,7 +4,7 @@
 //! pick a subset of elements (`select`, `narrow`, `diagonal`, ...) scatter through
 //! `index_map`.
 use super::super::node::{begin, unary_record};
-use super::index_map::{record_move, record_moves, Names};
+use super::index_map::{record_move, record_window, record_windows, Names};
 use crate::dtype::DType;
 use crate::error::Result;
 use crate::shape::{self, normalize_dims};
@@ -118,17 +118,17 @@ impl Tensor {
 
     // Views onto a subset of the elements: gradients scatter back (see `index_map`).
     pub fn narrow(&self, dim: i64, start: i64, length: i64) -> Result<Tensor> {
-        record_move(self, names("SliceBackward0", "SliceBackwardBackward0"), true, |t| t.narrow_forward(dim, start, length))
+        record_window(self, names("SliceBackward0", "SliceBackwardBackward0"), move |t| t.narrow_forward(dim, start, length))
     }
     /// Basic slicing `start:stop:step` along `dim`.
     pub fn slice(&self, dim: usize, start: Option<i64>, stop: Option<i64>, step: i64) -> Result<Tensor> {
-        record_move(self, names("SliceBackward0", "SliceBackwardBackward0"), true, |t| t.slice_forward(dim, start, stop, step))
+        record_window(self, names("SliceBackward0", "SliceBackwardBackward0"), move |t| t.slice_forward(dim, start, stop, step))
     }
     pub fn select(&self, dim: i64, index: i64) -> Result<Tensor> {
-        record_move(self, names("SelectBackward0", "SelectBackwardBackward0"), true, |t| t.select_forward(dim, index))
+        record_window(self, names("SelectBackward0", "SelectBackwardBackward0"), move |t| t.select_forward(dim, index))
     }
     pub fn diagonal(&self, offset: i64, d1: i64, d2: i64) -> Result<Tensor> {
-        record_move(self, names("DiagonalBackward0", "DiagonalBackwardBackward0"), true, |t| t.diagonal_forward(offset, d1, d2))
+        record_window(self, names("DiagonalBackward0", "DiagonalBackwardBackward0"), move |t| t.diagonal_forward(offset, d1, d2))
     }
     pub fn as_strided(&self, size: &[i64], stride: &[i64], offset: Option<i64>) -> Result<Tensor> {
         record_move(self, names("AsStridedBackward0", "AsStridedBackwardBackward0"), true, |t| t.as_strided_forward(size, stride, offset))
@@ -137,14 +137,15 @@ impl Tensor {
         record_move(self, names("UnfoldBackward0", "UnfoldBackwardBackward0"), true, |t| t.unfold_forward(dim, size, step))
     }
     pub fn unbind(&self, dim: i64) -> Result<Vec<Tensor>> {
-        record_moves(self, names("UnbindBackward0", "UnbindBackwardBackward0"), true, |t| t.unbind_forward(dim))
+        record_windows(self, names("UnbindBackward0", "UnbindBackwardBackward0"), move |t: &Tensor| t.unbind_forward(dim))
     }
     /// `split(split_size, dim)`: equal pieces with a smaller last one.
     pub fn split_size(&self, size: i64, dim: i64) -> Result<Vec<Tensor>> {
-        record_moves(self, names("SplitBackward0", "SplitBackwardBackward0"), true, |t| t.split_size_forward(size, dim))
+        record_windows(self, names("SplitBackward0", "SplitBackwardBackward0"), move |t: &Tensor| t.split_size_forward(size, dim))
     }
     pub fn split_sizes(&self, sizes_: &[i64], dim: i64) -> Result<Vec<Tensor>> {
-        record_moves(self, names("SplitWithSizesBackward0", "SplitWithSizesBackwardBackward0"), true, |t| t.split_sizes_forward(sizes_, dim))
+        let sizes_ = sizes_.to_vec();
+        record_windows(self, names("SplitWithSizesBackward0", "SplitWithSizesBackwardBackward0"), move |t: &Tensor| t.split_sizes_forward(&sizes_, dim))
     }
 
     // Copies.

@@ -5,6 +5,7 @@ record their gradients through the kernels' own nodes (Im2ColBackward0 / Col2ImB
 the matrix products, so double backward works.
 """
 from ... import _C
+from ...amp.autocast_mode import _state as _autocast_state, autocast_args
 
 __all__ = ["conv1d", "conv2d", "conv_transpose1d", "conv_transpose2d", "unfold", "fold"]
 
@@ -33,6 +34,14 @@ def fold(input, output_size, kernel_size, dilation=1, padding=0, stride=1):
     if input.dim() == 2:
         return _C._col2im(input.unsqueeze(0), output_size, kernel_size, dilation, padding, stride).squeeze(0)
     return _C._col2im(input, output_size, kernel_size, dilation, padding, stride)
+
+
+def _autocast(input, weight, bias):
+    """Convolutions are autocast ops (like F.linear): inside an enabled `autocast` region the input, weight
+    and bias run in the autocast dtype."""
+    if _autocast_state.any:
+        return autocast_args(input, weight, bias)
+    return input, weight, bias
 
 
 def _batched(input, nspatial, name):
@@ -144,6 +153,7 @@ def conv2d(input, weight, bias=None, stride=1, padding=0, dilation=1, groups=1):
     >>> torch.nn.functional.conv2d(torch.ones(1, 1, 3, 3), torch.ones(1, 1, 2, 2)).tolist()
     [[[[4.0, 4.0], [4.0, 4.0]]]]
     """
+    input, weight, bias = _autocast(input, weight, bias)
     x, added = _batched(input, 2, "conv2d")
     if not isinstance(padding, str):
         padding = _tuple(padding, 2, "padding")
@@ -154,6 +164,7 @@ def conv2d(input, weight, bias=None, stride=1, padding=0, dilation=1, groups=1):
 
 def conv1d(input, weight, bias=None, stride=1, padding=0, dilation=1, groups=1):
     """1-D convolution over (N, C, L) or unbatched (C, L) input; runs as a 2-D one with height 1."""
+    input, weight, bias = _autocast(input, weight, bias)
     x, added = _batched(input, 1, "conv1d")
     if weight.dim() != 3:
         raise RuntimeError(f"Expected 3-dimensional weight for conv1d, but got weight of size {list(weight.shape)}")
@@ -209,6 +220,7 @@ def _conv_transpose_nd(input, weight, bias, stride, padding, output_padding, gro
 
 def conv_transpose2d(input, weight, bias=None, stride=1, padding=0, output_padding=0, groups=1, dilation=1):
     """Transposed 2-D convolution (the gradient of conv2d w.r.t. its input) of (N, C, H, W) or (C, H, W)."""
+    input, weight, bias = _autocast(input, weight, bias)
     x, added = _batched(input, 2, "conv_transpose2d")
     out = _conv_transpose_nd(x, weight, bias, _tuple(stride, 2, "stride"), _tuple(padding, 2, "padding"),
                              _tuple(output_padding, 2, "output_padding"), groups, _tuple(dilation, 2, "dilation"))
@@ -217,6 +229,7 @@ def conv_transpose2d(input, weight, bias=None, stride=1, padding=0, output_paddi
 
 def conv_transpose1d(input, weight, bias=None, stride=1, padding=0, output_padding=0, groups=1, dilation=1):
     """Transposed 1-D convolution of (N, C, L) or (C, L); runs as a 2-D one with height 1."""
+    input, weight, bias = _autocast(input, weight, bias)
     x, added = _batched(input, 1, "conv_transpose1d")
     out = _conv_transpose_nd(x.unsqueeze(2), weight.unsqueeze(2), bias, (1,) + _tuple(stride, 1, "stride"),
                              (0,) + _tuple(padding, 1, "padding"), (0,) + _tuple(output_padding, 1, "output_padding"),

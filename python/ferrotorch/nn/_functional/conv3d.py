@@ -8,7 +8,8 @@ is an existing differentiable op, so autograd (and double backward) comes from t
 same code runs on every device.
 """
 from ... import _C
-from .conv import _batched, _check_channels, _check_types, _same_padding, _tuple, conv2d, conv_transpose2d
+from .conv import (_autocast, _batched, _check_channels, _check_types, _same_padding, _tuple, conv2d,
+                   conv_transpose2d)
 from .sampling import pad as _pad
 
 __all__ = ["conv3d", "conv_transpose3d"]
@@ -28,6 +29,7 @@ def conv3d(input, weight, bias=None, stride=1, padding=0, dilation=1, groups=1):
     >>> torch.nn.functional.conv3d(torch.ones(1, 1, 2, 2, 2), torch.ones(1, 1, 2, 2, 2)).tolist()
     [[[[[8.0]]]]]
     """
+    input, weight, bias = _autocast(input, weight, bias)
     x, added = _batched(input, 3, "conv3d")
     _check_types(x, weight, bias)
     stride, dilation = _tuple(stride, 3, "stride"), _tuple(dilation, 3, "dilation")
@@ -91,6 +93,7 @@ def conv_transpose3d(input, weight, bias=None, stride=1, padding=0, output_paddi
     >>> torch.nn.functional.conv_transpose3d(torch.ones(1, 1, 1, 1, 1), torch.ones(1, 1, 2, 1, 1)).shape
     torch.Size([1, 1, 2, 1, 1])
     """
+    input, weight, bias = _autocast(input, weight, bias)
     x, added = _batched(input, 3, "conv_transpose3d")
     _check_types(x, weight, bias)
     stride, padding = _tuple(stride, 3, "stride"), _tuple(padding, 3, "padding")

@@ -19,7 +19,9 @@ from .. import init
 from ..parameter import Parameter
 from ..utils.rnn import PackedSequence
 from .module import Module
-from .rnn_cells import RNNCellBase, RNNCell, LSTMCell, GRUCell, _rnn_step, _lstm_step, _gru_step, _ACTIVATIONS
+from ...amp.autocast_mode import _state as _autocast_state, autocast_args
+from .rnn_cells import (RNNCellBase, RNNCell, LSTMCell, GRUCell, _Weights, _rnn_step, _lstm_step, _gru_step,
+                        _ACTIVATIONS)
 
 __all__ = ["RNNBase", "RNN", "LSTM", "GRU", "RNNCellBase", "RNNCell", "LSTMCell", "GRUCell"]
 
@@ -142,14 +144,16 @@ class RNNBase(Module):
             raise RuntimeError(f"input.size(-1) must be equal to input_size. Expected {self.input_size}, "
                                f"got {input.shape[-1]}")
 
-    def get_expected_hidden_size(self, input, batch_sizes):
+    def _state_shape(self, input, batch_sizes, size):
+        """(num_layers * num_directions, mini_batch, size): the shape a hidden/cell state must have."""
         if batch_sizes is not None:
             mini_batch = int(batch_sizes[0])
         else:
             mini_batch = input.shape[0] if self.batch_first else input.shape[1]
-        num_directions = 2 if self.bidirectional else 1
-        size = self.proj_size if self.proj_size > 0 else self.hidden_size
-        return (self.num_layers * num_directions, mini_batch, size)
+        return (self.num_layers * (2 if self.bidirectional else 1), mini_batch, size)
+
+    def get_expected_hidden_size(self, input, batch_sizes):
+        return self._state_shape(input, batch_sizes, self.proj_size if self.proj_size > 0 else self.hidden_size)
 
     def check_hidden_size(self, hx, expected_hidden_size, msg="Expected hidden size {}, got {}"):
         if tuple(hx.shape) != tuple(expected_hidden_size):
@@ -230,73 +234,79 @@ class RNNBase(Module):
         return output, self.permute_hidden(hidden, unsorted_indices)
 
     def _run(self, input, hx, batch_sizes):
-        """Runs all layers; input is packed data (N, in) with batch_sizes, or a padded (T, B, in) batch."""
+        """Runs all layers; input is packed data (N, in) with batch_sizes, or a padded (T, B, in) batch.
+
+        Between layers the sequence is kept as a list of per-step (batch, features) tensors: each layer
+        consumes its input step by step (see rnn_cells.py for why), so this avoids slicing one big tensor
+        per step."""
         if batch_sizes is None:
             x = input.transpose(0, 1) if self.batch_first else input
-            steps, batch = x.shape[0], x.shape[1]
-            sizes = [batch] * steps
-            data = x.reshape(steps * batch, x.shape[2])
+            sizes = [x.shape[1]] * x.shape[0]
+            xs = [x[t] for t in range(x.shape[0])]
         else:
-            sizes, data = batch_sizes.tolist(), input
+            sizes = batch_sizes.tolist()
+            xs, start = [], 0
+            for b in sizes:
+                xs.append(input[start:start + b])
+                start += b
         states = hx if self.mode == "LSTM" else (hx,)
+        if _autocast_state.any:
+            xs, states = list(autocast_args(*xs)), autocast_args(*states)
         num_directions = 2 if self.bidirectional else 1
         finals = []
         for layer in range(self.num_layers):
             outs = []
             for direction in range(num_directions):
                 idx = layer * num_directions + direction
-                out, final = self._run_direction(data, sizes, tuple(s[idx] for s in states),
+                out, final = self._run_direction(xs, sizes, tuple(s[idx] for s in states),
                                                  self.all_weights[idx], reverse=direction == 1)
                 outs.append(out)
                 finals.append(final)
-            data = outs[0] if num_directions == 1 else _C.cat(outs, 1)
+            xs = outs[0] if num_directions == 1 else [_C.cat(pair, 1) for pair in zip(*outs)]
             if self.dropout > 0 and self.training and layer < self.num_layers - 1:
-                data = F.dropout(data, self.dropout, True)
+                xs = [F.dropout(x, self.dropout, True) for x in xs]
         hidden = tuple(_C.stack([f[k] for f in finals], 0) for k in range(len(states)))
-        if batch_sizes is None:
-            data = data.reshape(steps, batch, data.shape[-1])
-            if self.batch_first:
-                # PyTorch's batch-first output is contiguous; callers may .view() it.
-                data = data.transpose(0, 1).contiguous()
+        if not xs:  # zero time steps (packed data cannot be empty, so this is a padded input)
+            size = (self.proj_size or self.hidden_size) * num_directions
+            data = input.new_zeros((input.shape[0], input.shape[1], size))
+        elif batch_sizes is None:
+            data = _C.stack(xs, 1 if self.batch_first else 0)
+        else:
+            data = _C.cat(xs, 0)
         return data, (hidden if self.mode == "LSTM" else hidden[0])
 
     def _weights(self, params):
-        """(w_ih, w_hh, b_ih, b_hh, w_hr) of one layer and direction, None where absent."""
+        """The prepared weights (rnn_cells._Weights) of one layer and direction."""
         w_ih, w_hh = params[0], params[1]
         b_ih, b_hh = (params[2], params[3]) if self.bias else (None, None)
         w_hr = params[-1] if self.proj_size > 0 else None
-        return w_ih, w_hh, b_ih, b_hh, w_hr
+        if _autocast_state.any:
+            w_ih, w_hh, b_ih, b_hh, w_hr = autocast_args(w_ih, w_hh, b_ih, b_hh, w_hr)
+        return _Weights(self.mode, w_ih, w_hh, b_ih, b_hh, w_hr)
 
-    def _step_fn(self, w_hh, b_hh, w_hr):
-        """One time step on a state tuple ((h,) or (h, c)), for this module's mode."""
+    def _step_fn(self, w):
+        """One time step (x, state tuple (h,) or (h, c)) -> new state tuple, for this module's mode."""
         if self.mode == "LSTM":
-            return lambda gi, s: _lstm_step(gi, s, w_hh, b_hh, w_hr)
+            return lambda x, s: _lstm_step(x, s, w)
         if self.mode == "GRU":
-            return lambda gi, s: (_gru_step(gi, s[0], w_hh, b_hh),)
+            return lambda x, s: (_gru_step(x, s[0], w),)
         act = _ACTIVATIONS["tanh" if self.mode == "RNN_TANH" else "relu"]
-        return lambda gi, s: (_rnn_step(gi, s[0], w_hh, b_hh, act),)
+        return lambda x, s: (_rnn_step(x, s[0], w, act),)
 
-    def _run_direction(self, data, sizes, state0, params, reverse):
-        """One layer, one direction over packed data (N, in) with per-step batch sizes `sizes`
-        (non-increasing). Returns (output (N, out), final state tuple (B, ...))."""
-        w_ih, w_hh, b_ih, b_hh, w_hr = self._weights(params)
-        step = self._step_fn(w_hh, b_hh, w_hr)
-        gi = F.linear(data, w_ih, b_ih)  # every time step's input projection in one matmul
-        if not sizes:
-            return gi.new_zeros((0, state0[0].shape[-1])), state0
-        offsets = [0]
-        for b in sizes:
-            offsets.append(offsets[-1] + b)
+    def _run_direction(self, xs, sizes, state0, params, reverse):
+        """One layer, one direction over the per-step inputs `xs` ((b_t, in) each, b_t = sizes[t],
+        non-increasing). Returns (per-step outputs, final state tuple (B, ...))."""
+        step = self._step_fn(self._weights(params))
         outs = []
         if not reverse:
             # Sequences end in order of length: when the batch shrinks, the states of those that just
             # ended are final and are set aside; they are reassembled in batch order at the end.
             state, ended = state0, []
-            for t, b in enumerate(sizes):
+            for x, b in zip(xs, sizes):
                 if b < state[0].shape[0]:
                     ended.append(tuple(s[b:] for s in state))
                     state = tuple(s[:b] for s in state)
-                state = step(gi[offsets[t]:offsets[t] + b], state)
+                state = step(x, state)
                 outs.append(state[0])
             ended.append(state)
             ended.reverse()
@@ -304,16 +314,16 @@ class RNNBase(Module):
                                                         for k in range(len(state)))
         else:
             # Backwards in time the batch grows: a sequence joins, from its initial state, at its last step.
-            state = tuple(s[:sizes[-1]] for s in state0)
+            state = tuple(s[:sizes[-1]] for s in state0) if sizes else state0
             for t in range(len(sizes) - 1, -1, -1):
                 b, live = sizes[t], state[0].shape[0]
                 if b > live:
                     state = tuple(_C.cat([s, s0[live:b]], 0) for s, s0 in zip(state, state0))
-                state = step(gi[offsets[t]:offsets[t] + b], state)
+                state = step(xs[t], state)
                 outs.append(state[0])
             outs.reverse()
             final = state
-        return (outs[0] if len(outs) == 1 else _C.cat(outs, 0)), final
+        return outs, final
 
 
 class RNN(RNNBase):
@@ -366,12 +376,7 @@ class LSTM(RNNBase):
         super().__init__("LSTM", *args, **kwargs)
 
     def get_expected_cell_size(self, input, batch_sizes):
-        if batch_sizes is not None:
-            mini_batch = int(batch_sizes[0])
-        else:
-            mini_batch = input.shape[0] if self.batch_first else input.shape[1]
-        num_directions = 2 if self.bidirectional else 1
-        return (self.num_layers * num_directions, mini_batch, self.hidden_size)
+        return self._state_shape(input, batch_sizes, self.hidden_size)
 
     def check_forward_args(self, input, hidden, batch_sizes):
         self.check_input(input, batch_sizes)

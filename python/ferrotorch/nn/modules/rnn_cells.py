@@ -9,7 +9,7 @@ it and it runs unchanged on the GPU.
 import math
 
 from ... import _C
-from .. import functional as F
+from ...amp.autocast_mode import _state as _autocast_state, autocast_args
 from .. import init
 from ..parameter import Parameter
 from .module import Module
@@ -18,30 +18,55 @@ __all__ = ["RNNCellBase", "RNNCell", "LSTMCell", "GRUCell"]
 
 
 # ----------------------------------------------------------------------------- one time step
-# Each step takes `gi`, the input projection x W_ih^T + b_ih of this step (batch, gates), the previous state
-# and the hidden-side weights; it returns the new state (a tensor, or (h, c) for the LSTM).
+# The time loop is Python, so each step must issue as few tensor ops as possible: the weights are transposed
+# once per sequence (`_Weights`), the input projection of a step is one fused GEMM (addmm) that also adds
+# both biases where the gate math allows it (LSTM, RNN), the hidden projection of all gates is a second addmm
+# into that result, and the gate pre-activations are split with chunk (views, no copy).
+#
+# The input projection is done step by step rather than once for the whole sequence on purpose: slicing one
+# big (steps * batch, gates) projection per step makes every step's backward scatter into a tensor of the
+# whole sequence's size, which costs O(steps^2) time overall.
 
-def _rnn_step(gi, h, w_hh, b_hh, act):
-    """h' = act(gi + h W_hh^T + b_hh)."""
-    return act(gi + F.linear(h, w_hh, b_hh))
+class _Weights:
+    """One layer/direction's weights, prepared once per sequence: w_ih^T, w_hh^T, the bias added to the
+    input projection (b_ih + b_hh, or just b_ih for the GRU whose reset gate needs b_hh apart), b_hh for
+    the GRU, and w_hr^T (LSTM projection)."""
+
+    def __init__(self, mode, w_ih, w_hh, b_ih=None, b_hh=None, w_hr=None):
+        self.w_ih_t, self.w_hh_t = w_ih.t(), w_hh.t()
+        self.w_hr_t = None if w_hr is None else w_hr.t()
+        self.b_hh = b_hh if mode == "GRU" else None
+        if mode == "GRU" or b_hh is None:
+            self.b_in = b_ih
+        else:
+            self.b_in = b_hh if b_ih is None else b_ih + b_hh
+
+    def project(self, x):
+        """x W_ih^T (+ bias), one GEMM."""
+        return x.matmul(self.w_ih_t) if self.b_in is None else self.b_in.addmm(x, self.w_ih_t)
 
 
-def _lstm_step(gi, state, w_hh, b_hh, w_hr=None):
-    """PyTorch's LSTM gates, in the order i, f, g, o; with `w_hr`, h' is projected to proj_size."""
+def _rnn_step(x, h, w, act):
+    """h' = act(x W_ih^T + b_ih + h W_hh^T + b_hh)."""
+    return act(w.project(x).addmm(h, w.w_hh_t))
+
+
+def _lstm_step(x, state, w):
+    """PyTorch's LSTM gates, in the order i, f, g, o; with w_hr, h' is projected to proj_size."""
     h, c = state
-    i, f, g, o = (gi + F.linear(h, w_hh, b_hh)).chunk(4, 1)
+    i, f, g, o = w.project(x).addmm(h, w.w_hh_t).chunk(4, 1)
     c = f.sigmoid() * c + i.sigmoid() * g.tanh()
     h = o.sigmoid() * c.tanh()
-    if w_hr is not None:
-        h = h.matmul(w_hr.t())
+    if w.w_hr_t is not None:
+        h = h.matmul(w.w_hr_t)
     return h, c
 
 
-def _gru_step(gi, h, w_hh, b_hh):
+def _gru_step(x, h, w):
     """PyTorch's GRU gates r, z, n, with n = tanh(W_in x + b_in + r * (W_hn h + b_hn)): the reset gate
     multiplies the hidden projection *including* its bias (unlike the original paper)."""
-    gh = F.linear(h, w_hh, b_hh)
-    i_r, i_z, i_n = gi.chunk(3, 1)
+    gh = h.matmul(w.w_hh_t) if w.b_hh is None else w.b_hh.addmm(h, w.w_hh_t)
+    i_r, i_z, i_n = w.project(x).chunk(3, 1)
     h_r, h_z, h_n = gh.chunk(3, 1)
     r = (i_r + h_r).sigmoid()
     z = (i_z + h_z).sigmoid()
@@ -110,6 +135,16 @@ class RNNCellBase(Module):
                 raise RuntimeError(f"hidden{label} has inconsistent hidden_size: got {h.shape[1]}, expected "
                                    f"{self.hidden_size}")
 
+    def _weights(self, mode):
+        weights = (self.weight_ih, self.weight_hh, self.bias_ih, self.bias_hh)
+        if _autocast_state.any:  # the cells are autocast ops, like F.linear
+            weights = autocast_args(*weights)
+        return _Weights(mode, *weights)
+
+    @staticmethod
+    def _autocast(*tensors):
+        return autocast_args(*tensors) if _autocast_state.any else tensors
+
     def _zeros(self, input):
         return _C.zeros((input.shape[0], self.hidden_size), dtype=input.dtype, device=input.device)
 
@@ -137,8 +172,7 @@ class RNNCell(RNNCellBase):
         if self.nonlinearity not in _ACTIVATIONS:
             raise RuntimeError(f"Unknown nonlinearity: {self.nonlinearity}")
         self._check_cell_args(input, [("", hx)])
-        gi = F.linear(input, self.weight_ih, self.bias_ih)
-        ret = _rnn_step(gi, hx, self.weight_hh, self.bias_hh, _ACTIVATIONS[self.nonlinearity])
+        ret = _rnn_step(*self._autocast(input, hx), self._weights("RNN"), _ACTIVATIONS[self.nonlinearity])
         return ret if is_batched else ret.squeeze(0)
 
 
@@ -167,8 +201,8 @@ class LSTMCell(RNNCellBase):
         elif not is_batched:
             hx = (hx[0].unsqueeze(0), hx[1].unsqueeze(0))
         self._check_cell_args(input, [("[0]", hx[0]), ("[1]", hx[1])])
-        gi = F.linear(input, self.weight_ih, self.bias_ih)
-        h, c = _lstm_step(gi, hx, self.weight_hh, self.bias_hh)
+        input, h, c = self._autocast(input, *hx)
+        h, c = _lstm_step(input, (h, c), self._weights("LSTM"))
         return (h, c) if is_batched else (h.squeeze(0), c.squeeze(0))
 
 
@@ -190,6 +224,5 @@ class GRUCell(RNNCellBase):
             input = input.unsqueeze(0)
         hx = self._zeros(input) if hx is None else (hx if is_batched else hx.unsqueeze(0))
         self._check_cell_args(input, [("", hx)])
-        gi = F.linear(input, self.weight_ih, self.bias_ih)
-        ret = _gru_step(gi, hx, self.weight_hh, self.bias_hh)
+        ret = _gru_step(*self._autocast(input, hx), self._weights("GRU"))
         return ret if is_batched else ret.squeeze(0)
