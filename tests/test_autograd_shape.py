@@ -204,3 +204,21 @@ def test_diag_and_diag_embed():
     assert d.grad_fn.name() == "DiagEmbedBackward0"
     gradgradcheck(lambda t: sq(torch.diag(t, 1)), (v,))
     gradcheck(lambda t: torch.diag_embed(t, 0, 0, 2), (leaf(2, 3),))
+
+
+@pytest.mark.parametrize("make_view", [lambda b: b.view(2, 3).t(), lambda b: b[2:], lambda b: b.view(2, 3)[:, 1:]],
+                         ids=["transposed", "offset", "strided"])
+def test_as_strided_gradient_follows_the_storage(device, make_view):
+    # as_strided addresses storage positions, whatever the input's own layout: the gradient
+    # reaches the base elements at those positions (and only input elements get one).
+    base = torch.arange(6.0, dtype=torch.float64, device=device, requires_grad=True)
+    x = make_view(base)
+    y = x.as_strided((2, 2), (1, 2), 1)
+    (y * torch.tensor([[1.0, 2.0], [3.0, 4.0]], dtype=torch.float64, device=device)).sum().backward()
+    expected = np.zeros(6)
+    for (i, j), w in np.ndenumerate(np.array([[1.0, 2.0], [3.0, 4.0]])):
+        expected[1 + i * 1 + j * 2] += w
+    covered = np.zeros(6, bool)
+    covered[np.array(x.storage_offset() + sum(np.meshgrid(*[np.arange(n) * s for n, s in zip(x.shape, x.stride())],
+                                                         indexing="ij")).ravel())] = True
+    np.testing.assert_allclose(base.grad.cpu().numpy(), np.where(covered, expected, 0.0))

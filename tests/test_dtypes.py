@@ -232,3 +232,12 @@ def test_alpha_scales_in_the_result_dtype():
     assert torch.tensor([1.0]).add(torch.tensor([100], dtype=torch.int8), alpha=2).tolist() == [201.0]
     assert torch.tensor([1.0]).sub(torch.tensor([100], dtype=torch.int8), alpha=2).tolist() == [-199.0]
     assert torch.tensor([100], dtype=torch.int8).rsub(torch.tensor([1.0]), alpha=2).tolist() == [-199.0]
+
+
+def test_dtypes_are_singletons():
+    import pickle
+    t = torch.ones(1, dtype=torch.float64)
+    assert t.dtype is torch.float64 and torch.get_default_dtype() is torch.float32
+    assert torch.promote_types(torch.int32, torch.float32) is torch.float32
+    assert torch.result_type(t, 1) is torch.float64
+    assert pickle.loads(pickle.dumps(t.dtype)) is torch.float64

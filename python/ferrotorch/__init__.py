@@ -68,3 +68,5 @@ from .amp.autocast_mode import (autocast, is_autocast_enabled, get_autocast_dtyp
                                 clear_autocast_cache, get_autocast_gpu_dtype, get_autocast_cpu_dtype,
                                 is_autocast_cpu_enabled)
 from .func import vmap  # noqa: E402,F401
+from . import jit, multiprocessing  # noqa: E402,F401
+from . import _inplace_extras  # noqa: E402,F401

@@ -10,6 +10,17 @@ use std::sync::Mutex;
 #[derive(Clone, Copy, PartialEq, Eq, Hash)]
 pub struct PyDType(pub DType);
 
+/// One Python object per dtype, as in PyTorch: `t.dtype is torch.float32` holds, and pickle
+/// (which stores dtypes by reference to the module attribute) finds the same object.
+static DTYPE_OBJECTS: pyo3::sync::GILOnceCell<Vec<Py<PyDType>>> = pyo3::sync::GILOnceCell::new();
+
+/// The `ferrotorch.<name>` object of `d`.
+pub fn dtype_object(py: Python<'_>, d: DType) -> PyResult<Py<PyDType>> {
+    let all = DTYPE_OBJECTS.get_or_try_init(py, || ALL_DTYPES.iter().map(|&d| Py::new(py, PyDType(d))).collect::<PyResult<Vec<_>>>())?;
+    let i = ALL_DTYPES.iter().position(|&x| x == d).expect("every dtype is in ALL_DTYPES");
+    Ok(all[i].clone_ref(py))
+}
+
 #[pymethods]
 impl PyDType {
     fn __repr__(&self) -> String {
@@ -174,8 +185,8 @@ pub fn check_device(dev: Option<&Bound<PyAny>>) -> PyResult<()> {
 }
 
 #[pyfunction]
-fn promote_types(type1: PyDType, type2: PyDType) -> PyDType {
-    PyDType(crate::dtype::promote_types(type1.0, type2.0))
+fn promote_types(py: Python<'_>, type1: PyDType, type2: PyDType) -> PyResult<Py<PyDType>> {
+    dtype_object(py, crate::dtype::promote_types(type1.0, type2.0))
 }
 
 /// One operand of `result_type`: a tensor or a Python number.
@@ -194,8 +205,8 @@ fn promote_arg(obj: &Bound<PyAny>) -> PyResult<crate::dtype::PromoteArg> {
 }
 
 #[pyfunction]
-fn result_type(tensor1: &Bound<PyAny>, tensor2: &Bound<PyAny>) -> PyResult<PyDType> {
-    Ok(PyDType(crate::dtype::result_type(&[promote_arg(tensor1)?, promote_arg(tensor2)?])))
+fn result_type(tensor1: &Bound<PyAny>, tensor2: &Bound<PyAny>) -> PyResult<Py<PyDType>> {
+    dtype_object(tensor1.py(), crate::dtype::result_type(&[promote_arg(tensor1)?, promote_arg(tensor2)?]))
 }
 
 #[pyfunction]
@@ -209,8 +220,8 @@ fn set_default_dtype(d: PyDType) -> PyResult<()> {
 }
 
 #[pyfunction]
-fn get_default_dtype() -> PyDType {
-    PyDType(crate::dtype::default_dtype())
+fn get_default_dtype(py: Python<'_>) -> PyResult<Py<PyDType>> {
+    dtype_object(py, crate::dtype::default_dtype())
 }
 
 pub fn register(m: &Bound<PyModule>) -> PyResult<()> {
@@ -222,7 +233,7 @@ pub fn register(m: &Bound<PyModule>) -> PyResult<()> {
     m.add_class::<PyDType>()?;
     m.add_class::<PyDevice>()?;
     for d in ALL_DTYPES {
-        m.add(d.name(), PyDType(d))?;
+        m.add(d.name(), dtype_object(m.py(), d)?)?;
     }
     Ok(())
 }

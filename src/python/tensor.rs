@@ -147,8 +147,8 @@ impl PyTensor {
         }
     }
     #[getter]
-    fn dtype(&self) -> PyDType {
-        PyDType(self.t.dtype())
+    fn dtype(&self, py: Python<'_>) -> PyResult<Py<PyDType>> {
+        crate::python::dtype::dtype_object(py, self.t.dtype())
     }
     #[getter(device)]
     fn device_attr(&self) -> PyDevice {

@@ -10,7 +10,7 @@ from ..autograd.grad_mode import no_grad
 
 __all__ = ["calculate_gain", "uniform_", "normal_", "constant_", "zeros_", "ones_", "eye_", "dirac_",
            "xavier_uniform_", "xavier_normal_", "kaiming_uniform_", "kaiming_normal_", "trunc_normal_",
-           "orthogonal_"]
+           "orthogonal_", "sparse_"]
 
 _LINEAR = ("linear", "conv1d", "conv2d", "conv3d", "conv_transpose1d", "conv_transpose2d",
            "conv_transpose3d", "sigmoid")
@@ -161,4 +161,30 @@ def orthogonal_(tensor, gain=1, generator=None):
         q = q.T
     with no_grad():
         tensor.copy_(_C.from_numpy(np.ascontiguousarray(q * gain)).reshape(tensor.shape))
+    return tensor
+
+
+def sparse_(tensor, sparsity, std=0.01, generator=None):
+    """Fills a 2-D tensor from N(0, std) and then zeroes `ceil(sparsity * rows)` randomly chosen
+    rows in each column (a different random choice per column), as in Martens (2010).
+
+        >>> import ferrotorch as torch
+        >>> w = torch.nn.init.sparse_(torch.empty(4, 3), sparsity=0.5)
+        >>> (w == 0).sum(0).tolist()
+        [2, 2, 2]
+    """
+    if tensor.dim() != 2:
+        raise ValueError("Only tensors with 2 dimensions are supported")
+    from .. import _C
+    rows, cols = tensor.shape
+    num_zeros = int(math.ceil(sparsity * rows))
+    with no_grad():
+        tensor.normal_(0, std, generator=generator)
+        if num_zeros > 0 and cols > 0:
+            # Ranking independent uniform keys gives every column its own random permutation of
+            # the rows (all columns at once, on the tensor's device); its first num_zeros are cleared.
+            keys = _C.rand(rows, cols, device=tensor.device, generator=generator)
+            chosen = keys.argsort(dim=0)[:num_zeros]
+            mask = _C.zeros(rows, cols, dtype=_C.bool, device=tensor.device).scatter_(0, chosen, True)
+            tensor.masked_fill_(mask, 0)
     return tensor

@@ -17,14 +17,29 @@ use crate::error::Result;
 use crate::tensor::Tensor;
 use std::sync::Arc;
 
-/// For each output element (row-major), the flat index of the input element it reads.
+/// For each output element (row-major), the flat index of the input element it reads, or
+/// `NO_INPUT` when it reads storage outside the input (possible for `as_strided` only).
 pub(crate) type IndexMap = Arc<Vec<usize>>;
+pub(crate) const NO_INPUT: usize = usize::MAX;
 
 /// Applies `op` to the flat positions of an input of `shape`; one map per output.
 pub(crate) fn index_maps(shape: &[usize], op: &dyn Fn(&Tensor) -> Result<Vec<Tensor>>) -> Result<Vec<IndexMap>> {
     let n = crate::shape::numel(shape);
     let positions = Tensor::from_vec((0..n as i64).collect::<Vec<_>>(), shape)?;
     Ok(op(&positions)?.iter().map(|t| Arc::new(t.to_vec::<i64>().into_iter().map(|i| i as usize).collect())).collect())
+}
+
+/// The map of a view that addresses `x`'s storage rather than its logical indices
+/// (`as_strided`): `op` runs on a storage-sized tensor holding, at each of `x`'s elements, that
+/// element's flat logical index (and -1 elsewhere), viewed with `x`'s own layout.
+pub(crate) fn storage_index_map(x: &Tensor, op: &dyn Fn(&Tensor) -> Result<Tensor>) -> Result<IndexMap> {
+    let extent = x.storage().nbytes() / x.dtype().size();
+    let slots = Tensor::full(&[extent], crate::dtype::Scalar::Int(-1), crate::dtype::DType::I64)?;
+    let logical = Tensor::from_vec((0..x.numel() as i64).collect::<Vec<_>>(), x.shape())?;
+    let as_x = slots.with_layout(x.layout().clone());
+    as_x.copy_(&logical)?;
+    let out = op(&as_x)?;
+    Ok(Arc::new(out.to_vec::<i64>().into_iter().map(|i| if i < 0 { NO_INPUT } else { i as usize }).collect()))
 }
 
 /// Names of the two directions, shown as `grad_fn` names.
@@ -38,11 +53,15 @@ pub(crate) struct Names {
 pub(crate) fn gather(t: &Tensor, map: &IndexMap, out_shape: &[usize], names: Names) -> Result<Tensor> {
     let fwd = || -> Result<Tensor> {
         if t.device().is_gpu() {
-            let flat = t.reshape_forward(&[-1])?;
-            return flat.index_select_forward(0, &map_tensor(map, t.device())?)?.reshape_forward(&dims(out_shape));
+            let mut flat = t.reshape_forward(&[-1])?;
+            if has_holes(map) {
+                // Outputs that read no input element read an extra zero at the end.
+                flat = crate::ops::shape_ops::cat_forward(&[flat, Tensor::zeros_on(&[1], t.dtype(), t.device())?], 0)?;
+            }
+            return flat.index_select_forward(0, &map_tensor(map, t.numel(), t.device())?)?.reshape_forward(&dims(out_shape));
         }
         let v = t.to_vec::<f64>();
-        let out: Vec<f64> = map.iter().map(|&p| v[p]).collect();
+        let out: Vec<f64> = map.iter().map(|&p| if p == NO_INPUT { 0.0 } else { v[p] }).collect();
         Tensor::from_vec(out, out_shape)?.to_dtype(t.dtype())
     };
     let Some(rec) = begin(names.gather, &[t]) else { return fwd() };
@@ -56,15 +75,19 @@ pub(crate) fn scatter(g: &Tensor, map: &IndexMap, in_shape: &[usize], names: Nam
     let fwd = || -> Result<Tensor> {
         if g.device().is_gpu() {
             let n = crate::shape::numel(in_shape);
-            let out = Tensor::zeros_on(&[n], g.dtype(), g.device())?;
+            // Gradients of outputs that read no input element land in an extra slot, dropped after.
+            let slots = n + usize::from(has_holes(map));
+            let out = Tensor::zeros_on(&[slots], g.dtype(), g.device())?;
             let flat = g.reshape_forward(&[-1])?;
-            let idx = map_tensor(map, g.device())?;
+            let idx = map_tensor(map, n, g.device())?;
             out.scatter_inplace("index_add", 0, &idx, crate::ops::index::Source::Tensor(&flat), crate::ops::index::Reduce::Add)?;
-            return out.reshape_forward(&dims(in_shape));
+            return out.narrow_forward(0, 0, n as i64)?.reshape_forward(&dims(in_shape));
         }
         let mut buf = vec![0f64; crate::shape::numel(in_shape)];
         for (v, &p) in g.to_vec::<f64>().into_iter().zip(map.iter()) {
-            buf[p] += v;
+            if p != NO_INPUT {
+                buf[p] += v;
+            }
         }
         Tensor::from_vec(buf, in_shape)?.to_dtype(g.dtype())
     };
@@ -113,9 +136,15 @@ fn scatter_windows(grads: &[&Tensor], in_shape: &[usize], dtype: crate::dtype::D
     Ok(rec.finish(out, move |ctx| Ok(record_windows(ctx.grad(0), names, op.clone())?.into_iter().map(Some).collect())))
 }
 
-/// The map as an int64 index tensor on `device` (the GPU path gathers and scatters there).
-fn map_tensor(map: &IndexMap, device: crate::storage::Device) -> Result<Tensor> {
-    Tensor::from_vec(map.iter().map(|&p| p as i64).collect::<Vec<i64>>(), &[map.len()])?.to_device(device)
+fn has_holes(map: &IndexMap) -> bool {
+    map.contains(&NO_INPUT)
+}
+
+/// The map as an int64 index tensor on `device` (the GPU path gathers and scatters there), with
+/// `NO_INPUT` as `n`, the extra slot past an input of `n` elements.
+fn map_tensor(map: &IndexMap, n: usize, device: crate::storage::Device) -> Result<Tensor> {
+    let idx: Vec<i64> = map.iter().map(|&p| if p == NO_INPUT { n as i64 } else { p as i64 }).collect();
+    Tensor::from_vec(idx, &[map.len()])?.to_device(device)
 }
 
 fn dims(shape: &[usize]) -> Vec<i64> {
@@ -129,13 +158,17 @@ pub(crate) fn record_moves(
     names: Names,
     view: bool,
     op: impl Fn(&Tensor) -> Result<Vec<Tensor>>,
+    storage_map: Option<&dyn Fn(&Tensor) -> Result<IndexMap>>,
 ) -> Result<Vec<Tensor>> {
     let Some(rec) = begin(names.gather, &[x]) else {
         let outs = op(x)?;
         return Ok(if view { outs.into_iter().map(|o| x.mark_untracked_view(o)).collect() } else { outs });
     };
     let outs = op(x)?;
-    let maps = index_maps(x.shape(), &op)?;
+    let maps = match storage_map {
+        Some(map) => vec![map(x)?],
+        None => index_maps(x.shape(), &op)?,
+    };
     let (in_shape, dtype, device) = (x.shape().to_vec(), x.dtype(), x.device());
     let rec = if view { rec.view_of(x) } else { rec };
     Ok(rec.finish_many(outs, move |ctx| {
@@ -156,5 +189,11 @@ pub(crate) fn record_moves(
 
 /// One-output form of [`record_moves`].
 pub(crate) fn record_move(x: &Tensor, names: Names, view: bool, op: impl Fn(&Tensor) -> Result<Tensor>) -> Result<Tensor> {
-    Ok(record_moves(x, names, view, |t| Ok(vec![op(t)?]))?.pop().expect("one output"))
+    Ok(record_moves(x, names, view, |t| Ok(vec![op(t)?]), None)?.pop().expect("one output"))
+}
+
+/// `as_strided`: a view addressed by storage position, whose map comes from the storage.
+pub(crate) fn record_storage_view(x: &Tensor, names: Names, op: impl Fn(&Tensor) -> Result<Tensor>) -> Result<Tensor> {
+    let map = |x: &Tensor| storage_index_map(x, &op);
+    Ok(record_moves(x, names, true, |t| Ok(vec![op(t)?]), Some(&map))?.pop().expect("one output"))
 }

@@ -4,7 +4,7 @@
 //! pick a subset of elements (`select`, `narrow`, `diagonal`, ...) scatter through
 //! `index_map`.
 use super::super::node::{begin, unary_record};
-use super::index_map::{record_move, record_window, record_windows, Names};
+use super::index_map::{record_move, record_storage_view, record_window, record_windows, Names};
 use crate::dtype::DType;
 use crate::error::Result;
 use crate::shape::{self, normalize_dims};
@@ -131,7 +131,7 @@ impl Tensor {
         record_window(self, names("DiagonalBackward0", "DiagonalBackwardBackward0"), move |t| t.diagonal_forward(offset, d1, d2))
     }
     pub fn as_strided(&self, size: &[i64], stride: &[i64], offset: Option<i64>) -> Result<Tensor> {
-        record_move(self, names("AsStridedBackward0", "AsStridedBackwardBackward0"), true, |t| t.as_strided_forward(size, stride, offset))
+        record_storage_view(self, names("AsStridedBackward0", "AsStridedBackwardBackward0"), |t| t.as_strided_forward(size, stride, offset))
     }
     pub fn unfold(&self, dim: i64, size: i64, step: i64) -> Result<Tensor> {
         record_move(self, names("UnfoldBackward0", "UnfoldBackwardBackward0"), true, |t| t.unfold_forward(dim, size, step))

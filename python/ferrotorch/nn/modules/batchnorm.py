@@ -1,13 +1,19 @@
-"""Batch normalisation modules (PyTorch's parameter/buffer names, so state_dicts load both ways)."""
+"""Batch normalisation modules (PyTorch's parameter/buffer names, so state_dicts load both ways):
+BatchNorm1d/2d/3d, their Lazy variants (channel count taken from the first input), and
+SyncBatchNorm, which is plain batch norm here because ferrotorch runs in a single process (there
+is no `torch.distributed` group whose statistics it could combine)."""
 from collections import ChainMap
 
 from ... import _C
+from ...autograd.grad_mode import no_grad
 from .. import functional as F
+from .lazy import UninitializedParameter, _LazyMixin
 from .module import Module
 from ..parameter import _optional_parameter
 from .normalization import _reset_affine
 
-__all__ = ["BatchNorm1d", "BatchNorm2d", "BatchNorm3d"]
+__all__ = ["BatchNorm1d", "BatchNorm2d", "BatchNorm3d", "SyncBatchNorm", "LazyBatchNorm1d", "LazyBatchNorm2d",
+           "LazyBatchNorm3d"]
 
 
 class _NormBase(Module):
@@ -100,3 +106,110 @@ class BatchNorm3d(_BatchNorm):
     def _check_input_dim(self, input):
         if input.dim() != 5:
             raise ValueError(f"expected 5D input (got {input.dim()}D input)")
+
+
+class SyncBatchNorm(_BatchNorm):
+    """Batch normalisation over N and any number of spatial dims, input (N, C, ...).
+
+    PyTorch's version combines the batch statistics of all processes of a distributed group;
+    ferrotorch has no process groups, so the statistics are those of the local batch, which is what
+    PyTorch computes too when it runs in a single process. `process_group` is accepted and ignored.
+
+        >>> import ferrotorch as torch
+        >>> net = torch.nn.Sequential(torch.nn.Conv2d(3, 4, 1), torch.nn.BatchNorm2d(4))
+        >>> torch.nn.SyncBatchNorm.convert_sync_batchnorm(net)[1]
+        SyncBatchNorm(4, eps=1e-05, momentum=0.1, affine=True, track_running_stats=True)
+    """
+
+    def __init__(self, num_features, eps=1e-5, momentum=0.1, affine=True, track_running_stats=True,
+                 process_group=None, device=None, dtype=None):
+        super().__init__(num_features, eps, momentum, affine, track_running_stats, device, dtype)
+        self.process_group = process_group
+
+    def _check_input_dim(self, input):
+        if input.dim() < 2:
+            raise ValueError(f"expected at least 2D input (got {input.dim()}D input)")
+
+    def forward(self, input):
+        self._check_input_dim(input)
+        if input.shape[1] == 0:
+            raise ValueError("SyncBatchNorm number of input channels should be non-zero")
+        return super().forward(input)
+
+    @classmethod
+    def convert_sync_batchnorm(cls, module, process_group=None):
+        """Returns `module` with every BatchNorm*d inside it (itself included) replaced by a
+        SyncBatchNorm that shares its parameters and running statistics and keeps its
+        training flag. Other modules are kept (the same objects), their children converted."""
+        output = module
+        if isinstance(module, _BatchNorm):
+            output = cls(module.num_features, module.eps, module.momentum, module.affine,
+                         module.track_running_stats, process_group)
+            if module.affine:
+                with no_grad():
+                    output.weight = module.weight
+                    output.bias = module.bias
+            output.running_mean = module.running_mean
+            output.running_var = module.running_var
+            output.num_batches_tracked = module.num_batches_tracked
+            output.training = module.training
+            if hasattr(module, "qconfig"):
+                output.qconfig = module.qconfig
+        for name, child in module.named_children():
+            output.add_module(name, cls.convert_sync_batchnorm(child, process_group))
+        del module
+        return output
+
+
+class _LazyNormBase(_LazyMixin):
+    """A batch norm whose num_features is read from dim 1 of the first input: weight and bias start
+    as `UninitializedParameter`s and the running statistics as empty buffers."""
+
+    def __init__(self, eps=1e-5, momentum=0.1, affine=True, track_running_stats=True, device=None, dtype=None):
+        # Built as the eager layer with no features, then its tensors are replaced by placeholders.
+        super().__init__(0, eps, momentum, False, False, device, dtype)
+        self.affine = affine
+        self.track_running_stats = track_running_stats
+        if affine:
+            self.weight = UninitializedParameter(device=device, dtype=dtype)
+            self.bias = UninitializedParameter(device=device, dtype=dtype)
+        if track_running_stats:
+            self.running_mean = _C.empty(0, device=device, dtype=dtype)
+            self.running_var = _C.empty(0, device=device, dtype=dtype)
+            self.num_batches_tracked = _C.tensor(0, dtype=_C.int64, device=device)
+
+    def has_uninitialized_params(self):
+        return self.num_features == 0
+
+    def reset_parameters(self):
+        if self.num_features != 0:
+            super().reset_parameters()
+
+    def initialize_parameters(self, input):
+        self.num_features = input.shape[1] if input.dim() > 1 else 0
+        if self.num_features == 0:
+            raise ValueError(f"{type(self).__name__} expected an input with channels in dim 1, got shape "
+                             f"{list(input.shape)}")
+        if self.affine:
+            self.weight.materialize((self.num_features,))
+            self.bias.materialize((self.num_features,))
+        if self.track_running_stats:
+            like = self.running_mean
+            self.running_mean = _C.zeros(self.num_features, device=like.device, dtype=like.dtype)
+            self.running_var = _C.ones(self.num_features, device=like.device, dtype=like.dtype)
+        self.reset_parameters()
+
+
+class LazyBatchNorm1d(_LazyNormBase, BatchNorm1d):
+    """BatchNorm1d with num_features taken from the first input."""
+    cls_to_become = BatchNorm1d
+
+
+class LazyBatchNorm2d(_LazyNormBase, BatchNorm2d):
+    """BatchNorm2d with num_features taken from the first input."""
+    cls_to_become = BatchNorm2d
+
+
+class LazyBatchNorm3d(_LazyNormBase, BatchNorm3d):
+    """BatchNorm3d with num_features taken from the first input."""
+    cls_to_become = BatchNorm3d

@@ -1,9 +1,14 @@
-"""Padding layers: ZeroPad1d/2d, ConstantPad1d/2d, ReflectionPad1d/2d, ReplicationPad1d/2d, CircularPad1d/2d."""
+"""Padding layers: Zero/Constant/Reflection/Replication/CircularPad for 1, 2 and 3 spatial dims.
+
+Each is `F.pad` with the layer's mode and a padding tuple of 2 entries per dim, last dim first
+(left, right, top, bottom, front, back); an int pads every side by that amount.
+"""
 from .. import functional as F
 from .module import Module
 
-__all__ = ["ZeroPad1d", "ZeroPad2d", "ConstantPad1d", "ConstantPad2d", "ReflectionPad1d", "ReflectionPad2d",
-           "ReplicationPad1d", "ReplicationPad2d", "CircularPad1d", "CircularPad2d"]
+__all__ = ["ZeroPad1d", "ZeroPad2d", "ZeroPad3d", "ConstantPad1d", "ConstantPad2d", "ConstantPad3d",
+           "ReflectionPad1d", "ReflectionPad2d", "ReflectionPad3d", "ReplicationPad1d", "ReplicationPad2d",
+           "ReplicationPad3d", "CircularPad1d", "CircularPad2d", "CircularPad3d"]
 
 
 def _expand(padding, n):
@@ -53,6 +58,11 @@ class ConstantPad2d(_ConstantPadNd):
     _n = 2
 
 
+class ConstantPad3d(_ConstantPadNd):
+    """Pads the last three dims with `value`; padding is (left, right, top, bottom, front, back)."""
+    _n = 3
+
+
 class ZeroPad1d(ConstantPad1d):
     """Pads the last dim with zeros."""
 
@@ -69,6 +79,21 @@ class ZeroPad2d(ConstantPad2d):
     >>> import ferrotorch as torch
     >>> torch.nn.ZeroPad2d(1)
     ZeroPad2d((1, 1, 1, 1))
+    """
+
+    def __init__(self, padding):
+        super().__init__(padding, 0.0)
+
+    def extra_repr(self):
+        return f"{self.padding}"
+
+
+class ZeroPad3d(ConstantPad3d):
+    """Pads the last three dims with zeros; padding is (left, right, top, bottom, front, back).
+
+    >>> import ferrotorch as torch
+    >>> torch.nn.ZeroPad3d((1, 0, 0, 0, 2, 2))(torch.ones(1, 1, 1, 1, 1)).shape
+    torch.Size([1, 1, 5, 1, 2])
     """
 
     def __init__(self, padding):
@@ -106,3 +131,18 @@ class CircularPad1d(_PadNd):
 class CircularPad2d(_PadNd):
     """Wraps the last two dims around."""
     _n, _mode = 2, "circular"
+
+
+class ReflectionPad3d(_PadNd):
+    """Reflects the last three dims at their borders."""
+    _n, _mode = 3, "reflect"
+
+
+class ReplicationPad3d(_PadNd):
+    """Repeats the edge values of the last three dims."""
+    _n, _mode = 3, "replicate"
+
+
+class CircularPad3d(_PadNd):
+    """Wraps the last three dims around."""
+    _n, _mode = 3, "circular"
