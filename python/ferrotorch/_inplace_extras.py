@@ -19,6 +19,7 @@ Two kinds:
 """
 from . import _C
 from ._attach import tensor_method
+from ._elementwise import _scalar_name
 from .autograd.grad_mode import enable_grad, is_grad_enabled
 
 __all__ = []
@@ -48,7 +49,7 @@ def float_power_(self, exponent):
     """In-place `float_power`: the result is computed in float64, so `self` must be float64
     (PyTorch raises otherwise rather than rounding the result back down)."""
     if self.dtype != _C.float64:
-        raise RuntimeError(f"the base given to float_power_ has dtype {_dtype_name(self.dtype)} but the "
+        raise RuntimeError(f"the base given to float_power_ has dtype {_scalar_name(self.dtype)} but the "
                            "operation's result requires dtype Double")
     if isinstance(exponent, _C.Tensor):
         exponent = exponent.to(_C.float64)
@@ -60,13 +61,6 @@ def true_divide_(self, other):
     """In-place true division (an alias of `div_` without a rounding mode)."""
     return self.div_(other)
 
-
-def _dtype_name(dtype):
-    # PyTorch names scalar types in this message the C++ way: Float, Double, Long, ...
-    names = {_C.float16: "Half", _C.bfloat16: "BFloat16", _C.float32: "Float", _C.float64: "Double",
-             _C.int8: "Char", _C.uint8: "Byte", _C.int16: "Short", _C.int32: "Int", _C.int64: "Long",
-             _C.bool: "Bool"}
-    return names.get(dtype, str(dtype).replace("torch.", ""))
 
 
 # ---------------------------------------------------------------- shape ops

@@ -226,8 +226,8 @@ def _channel_mask(t, dim, channels):
     return sel.reshape(shape).expand(t.shape).clone()
 
 
-class RandomUnstructured(BasePruningMethod):
-    """Prunes `amount` (a count, or a fraction of the entries) entries chosen uniformly at random."""
+class _Unstructured(BasePruningMethod):
+    """Prunes the `amount` entries (a count, or a fraction of them) that `_pruned(t, n)` picks."""
 
     PRUNING_TYPE = "unstructured"
 
@@ -240,31 +240,28 @@ class RandomUnstructured(BasePruningMethod):
         _validate_pruning_amount(n, t.nelement())
         mask = default_mask.clone()
         if n != 0:
-            prob = torch.rand_like(t)
-            mask = _zero_at(mask, torch.topk(prob.reshape(-1), k=n).indices)
+            mask = _zero_at(mask, self._pruned(t, n))
         return mask
+
+
+class RandomUnstructured(_Unstructured):
+    """Prunes `amount` (a count, or a fraction of the entries) entries chosen uniformly at random."""
+
+    @staticmethod
+    def _pruned(t, n):
+        return torch.topk(torch.rand_like(t).reshape(-1), k=n).indices
 
     @classmethod
     def apply(cls, module, name, amount):
         return super().apply(module, name, amount=amount)
 
 
-class L1Unstructured(BasePruningMethod):
+class L1Unstructured(_Unstructured):
     """Prunes the `amount` entries of smallest absolute value."""
 
-    PRUNING_TYPE = "unstructured"
-
-    def __init__(self, amount):
-        _validate_pruning_amount_init(amount)
-        self.amount = amount
-
-    def compute_mask(self, t, default_mask):
-        n = _compute_nparams_toprune(self.amount, t.nelement())
-        _validate_pruning_amount(n, t.nelement())
-        mask = default_mask.clone()
-        if n != 0:
-            mask = _zero_at(mask, torch.topk(torch.abs(t).reshape(-1), k=n, largest=False).indices)
-        return mask
+    @staticmethod
+    def _pruned(t, n):
+        return torch.topk(torch.abs(t).reshape(-1), k=n, largest=False).indices
 
     @classmethod
     def apply(cls, module, name, amount, importance_scores=None):

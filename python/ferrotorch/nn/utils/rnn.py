@@ -11,6 +11,7 @@ from collections.abc import Iterable
 
 from ... import _C
 from ..._C import Tensor
+from ..._elementwise import _scalar_name
 
 __all__ = ["PackedSequence", "invert_permutation", "pack_padded_sequence", "pad_packed_sequence",
            "pad_sequence", "unpad_sequence", "pack_sequence", "unpack_sequence"]
@@ -126,9 +127,8 @@ class PackedSequence(namedtuple("PackedSequence_", ["data", "batch_sizes", "sort
 # ----------------------------------------------------------------------------- packing
 def _check_long_cpu_1d(t, name):
     if t.dim() != 1 or t.device.type != "cpu" or t.dtype != _C.int64:
-        dtype = {_C.int64: "Long", _C.int32: "Int"}.get(t.dtype, str(t.dtype).replace("torch.", ""))
         raise RuntimeError(f"'{name}' argument should be a 1D CPU int64 tensor, but got {t.dim()}D "
-                           f"{t.device} {dtype} tensor")
+                           f"{t.device} {_scalar_name(t.dtype)} tensor")
 
 
 def _pack_padded(input, lengths_t, batch_first):
