@@ -108,10 +108,8 @@ impl Layout {
         }
         let lead = shape.len() - self.ndim();
         let mut strides = vec![0; shape.len()];
-        for i in 0..shape.len() {
-            if i < lead {
-                continue;
-            }
+        // Checked from the last dim backwards: PyTorch's error names the rightmost mismatch.
+        for i in (lead..shape.len()).rev() {
             let (s, st) = (self.shape[i - lead], self.strides[i - lead]);
             if s == shape[i] {
                 strides[i] = st;

@@ -52,7 +52,9 @@ pub fn normalize_dims(dims: &[i64], ndim: usize) -> Result<Vec<usize>> {
 pub fn broadcast_shapes(a: &[usize], b: &[usize]) -> Result<Vec<usize>> {
     let n = a.len().max(b.len());
     let mut out = vec![0; n];
-    for i in 0..n {
+    // From the last dim backwards, so the error names the first mismatch from the right, as
+    // PyTorch's does.
+    for i in (0..n).rev() {
         let da = if i + a.len() >= n { a[i + a.len() - n] } else { 1 };
         let db = if i + b.len() >= n { b[i + b.len() - n] } else { 1 };
         out[i] = if da == db || db == 1 {

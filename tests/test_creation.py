@@ -198,9 +198,9 @@ def test_arange_dtype_and_keywords():
 def test_arange_errors():
     with pytest.raises(RuntimeError, match="step must be nonzero"):
         torch.arange(0, 5, 0)
-    with pytest.raises(RuntimeError, match="upper bound and larger bound inconsistent with step sign"):
+    with pytest.raises(RuntimeError, match="upper bound and lower bound inconsistent with step sign"):
         torch.arange(0, 5, -1)
-    with pytest.raises(RuntimeError, match="upper bound and larger bound inconsistent with step sign"):
+    with pytest.raises(RuntimeError, match="upper bound and lower bound inconsistent with step sign"):
         torch.arange(5, 0)
     with pytest.raises(RuntimeError, match="unsupported range"):
         torch.arange(0, float("inf"))

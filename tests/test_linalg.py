@@ -103,7 +103,7 @@ def test_addmm_errors():
     m = T(make((2, 2), "int64"))
     with pytest.raises(RuntimeError, match="For integral input tensors, argument alpha must not be a floating point number."):
         torch.addmm(i, m, m, alpha=0.5)
-    with pytest.raises(RuntimeError, match="mat1 must be a matrix, got 1-D tensor"):
+    with pytest.raises(RuntimeError, match="addmm: self must be a matrix, got 1-D tensor"):
         torch.addmm(i, torch.tensor([1, 2]), m)
     with pytest.raises(RuntimeError, match="self and mat2 must have the same dtype, but got Double and Long"):
         torch.addmm(i.double(), m, m)

@@ -315,7 +315,7 @@ def test_range_is_inclusive_and_deprecated(device):
         warnings.simplefilter("ignore")
         assert_close(torch.range(0, 1, 0.25, dtype=torch.float64), np.linspace(0, 1, 5))
         assert_close(torch.range(5, 1, -2, dtype=torch.int64), np.array([5, 3, 1]))
-        with pytest.raises(RuntimeError, match="upper bound and larger bound inconsistent with step sign"):
+        with pytest.raises(RuntimeError, match="upper bound and lower bound inconsistent with step sign"):
             torch.range(0, 3, -1)
 
 

@@ -12,14 +12,22 @@ __all__ = [
     "cummax", "cummin",
     "slogdet", "linalg_slogdet", "linalg_inv_ex", "linalg_solve_ex", "linalg_cholesky_ex", "linalg_qr",
     "linalg_lu_factor", "linalg_lu_factor_ex", "linalg_eigh", "linalg_svd", "svd", "linalg_lstsq", "linalg_lu",
-    "lu_unpack", "histogram", "histogramdd",
+    "lu_unpack", "histogram", "histogramdd", "triangular_solve",
 ]
+
+
+def _repr(self):
+    # PyTorch's layout: one field per line. The "torch." prefix matches dtype reprs (torch.float32),
+    # so logs read the same under either library.
+    fields = ",\n".join(f"{name}={value!r}" for name, value in zip(self._fields, self))
+    return f"torch.return_types.{type(self).__name__}(\n{fields})"
 
 
 def _named(name, fields):
     cls = namedtuple(name, fields)
     cls.__module__ = __name__
     cls.__qualname__ = name
+    cls.__repr__ = _repr
     return cls
 
 
@@ -54,3 +62,4 @@ linalg_lu = _named("linalg_lu", ["P", "L", "U"])
 lu_unpack = _named("lu_unpack", ["P", "L", "U"])
 histogram = _pair("histogram", "hist", "bin_edges")
 histogramdd = _pair("histogramdd", "hist", "bin_edges")
+triangular_solve = _pair("triangular_solve", "solution", "cloned_coefficient")

@@ -232,8 +232,14 @@ macro_rules! int_arith {
             }
             #[inline] fn fmod(self, o: Self) -> Self { if o == 0 { 0 } else { self.wrapping_rem(o) } }
             #[inline] fn pow(self, o: Self) -> Self {
-                // Negative exponents are rejected before the kernel; 0**0 == 1.
+                // 0**0 == 1. A negative exponent (from a tensor: a Python number is rejected
+                // before the kernel) gives what 1/x**|e| truncates to, as PyTorch does: 1 for
+                // a base of 1, +-1 for -1, 0 otherwise.
                 let mut e = o as i64;
+                if e < 0 {
+                    let minus_one = (0 as Self).wrapping_sub(1);
+                    return if self == 1 { 1 } else if self == minus_one { if e & 1 == 1 { minus_one } else { 1 } } else { 0 };
+                }
                 let mut base = self;
                 let mut acc: Self = 1;
                 while e > 0 {
@@ -356,7 +362,7 @@ impl<'a> Operand<'a> {
 }
 
 fn not_implemented(op: &str, dtype: DType) -> Error {
-    Error::Runtime(format!("\"{}_cpu\" not implemented for '{}'", op, dtype.scalar_name()))
+    Error::NotImplemented(format!("\"{}_cpu\" not implemented for '{}'", op, dtype.scalar_name()))
 }
 
 /// The dtype an op computes in, and the dtype it returns.
@@ -365,7 +371,7 @@ fn op_dtypes(op: BinaryOp, a: &Operand, b: &Operand) -> Result<(DType, DType)> {
     Ok(match op.rule() {
         DTypeRule::Promote => {
             if op == BinaryOp::Sub && promoted == DType::Bool {
-                bail!(Runtime, "Subtraction, the `-` operator, with two bool tensors is not supported. Use the `^` or `logical_xor()` operator instead.");
+                bail!(NotImplemented, "Subtraction, the `-` operator, with two bool tensors is not supported. Use the `^` or `logical_xor()` operator instead.");
             }
             // Python's int ** float promotes even from a scalar exponent.
             (promoted, promoted)
@@ -395,16 +401,6 @@ fn check_int_division(op: BinaryOp, compute: DType, divisor: &Tensor) -> Result<
         });
         if has_zero {
             bail!(Runtime, "ZeroDivisionError");
-        }
-    }
-    if op == BinaryOp::Pow && compute.is_int() {
-        let neg = with_dtype!(compute, T, {
-            let mut n = false;
-            cpu::for_each::<T>(divisor, |x| n |= x.to_i64() < 0);
-            n
-        });
-        if neg {
-            bail!(Runtime, "Integers to negative integer powers are not allowed.");
         }
     }
     Ok(())
@@ -466,6 +462,10 @@ pub fn binary(op: BinaryOp, a: Operand, b: Operand) -> Result<Tensor> {
 
 fn binary_forward(op: BinaryOp, a: Operand, b: Operand) -> Result<Tensor> {
     let (compute, out) = op_dtypes(op, &a, &b)?;
+    if op == BinaryOp::Pow && compute.is_int() && matches!(b, Operand::Scalar(s) if s.to_f64() < 0.0) {
+        // Only a Python number is checked; a tensor of negative exponents computes (above).
+        bail!(Runtime, "Integers to negative integer powers are not allowed.");
+    }
     let shape = broadcast_shapes(a.shape(), b.shape())?;
     let device = crate::tensor::common_device(&[a.tensor(), b.tensor()])?;
     if device.is_gpu() {

@@ -174,7 +174,7 @@ fn col2im_plane<T: Copy + std::ops::AddAssign>(src: &[T], dst: &mut [T], size: [
 
 fn check_float(t: &Tensor, kernel: &str) -> Result<()> {
     if !t.dtype().is_float() {
-        bail!(Runtime, "\"{}\" not implemented for '{}'", kernel, t.dtype().scalar_name());
+        bail!(NotImplemented, "\"{}\" not implemented for '{}'", kernel, t.dtype().scalar_name());
     }
     Ok(())
 }

@@ -72,7 +72,7 @@ fn draw_uniform(shape: &[usize], dtype: DType, lo: f64, hi: f64, g: &Generator, 
             let s = g.draw(n as u128);
             Tensor::from_vec(s.generate(n, 1, 1, |w, o: &mut [bf16]| o[0] = bf16::from_f32(l + (h - l) * u8bits(w[0]))), shape)
         }
-        d => bail!(Runtime, "\"check_uniform_bounds\" not implemented for '{}'", d.scalar_name()),
+        d => bail!(NotImplemented, "\"check_uniform_bounds\" not implemented for '{}'", d.scalar_name()),
     }
 }
 
@@ -93,7 +93,7 @@ fn draw_normal(shape: &[usize], dtype: DType, mean: f64, std: f64, g: &Generator
         return Tensor::from_vec(v, shape);
     }
     if !matches!(dtype, DType::F32 | DType::F16 | DType::BF16) {
-        bail!(Runtime, "\"normal_kernel_cpu\" not implemented for '{}'", dtype.scalar_name());
+        bail!(NotImplemented, "\"normal_kernel_cpu\" not implemented for '{}'", dtype.scalar_name());
     }
     let (m, sd) = (mean as f32, std as f32);
     let s = g.draw(pairs * 2);
@@ -174,7 +174,7 @@ fn gpu_bernoulli(p: &Tensor, dtype: DType, g: Option<&Generator>) -> Result<Tens
 
 fn check_float(dtype: DType, kernel: &str) -> Result<()> {
     if !dtype.is_float() {
-        bail!(Runtime, "\"{}\" not implemented for '{}'", kernel, dtype.scalar_name());
+        bail!(NotImplemented, "\"{}\" not implemented for '{}'", kernel, dtype.scalar_name());
     }
     Ok(())
 }
@@ -195,10 +195,13 @@ impl Tensor {
             bail!(Runtime, "step must be nonzero");
         }
         if !((xst > 0.0 && xe >= xs) || (xst < 0.0 && xe <= xs)) {
-            bail!(Runtime, "upper bound and larger bound inconsistent with step sign");
+            bail!(Runtime, "upper bound and lower bound inconsistent with step sign");
         }
-        let size: f64 = if dtype == DType::I64 {
-            // PyTorch computes int64 ranges in exact integer arithmetic on truncated bounds.
+        let size: f64 = if all_int && !dtype.is_float() {
+            // Integer bounds and step: exact integer arithmetic (doubles lose int64 precision).
+            // With any float argument PyTorch sizes the range in double even for an integer
+            // dtype, and then steps by the truncated step: arange(0, 5, 1.5, dtype=int64) is
+            // [0, 1, 2, 3].
             let (s, e, st) = (start.to_i64() as i128, end.to_i64() as i128, step.to_i64() as i128);
             if st == 0 {
                 bail!(Runtime, "step must be nonzero");
@@ -571,6 +574,8 @@ mod tests {
         assert_eq!(t.to_vec::<i64>(), vec![5, 3, 1]);
         assert!(Tensor::arange(Scalar::Int(0), Scalar::Int(1), Scalar::Int(0), None).unwrap_err().to_string().contains("nonzero"));
         assert!(Tensor::arange(Scalar::Int(0), Scalar::Int(-1), Scalar::Int(1), None).is_err());
+        let t = Tensor::arange(Scalar::Int(0), Scalar::Int(5), Scalar::Float(1.5), Some(DType::I64)).unwrap();
+        assert_eq!(t.to_vec::<i64>(), vec![0, 1, 2, 3]);
     }
 
     #[test]

@@ -47,7 +47,7 @@ fn max_plane<T: Element + PartialOrd>(src: &[T], vals: &mut [T], idx: &mut [i64]
 /// `max_pool2d_with_indices(input (N, C, H, W))`: (values, int64 indices), both (N, C, oh, ow).
 pub(crate) fn max_pool2d_forward(input: &Tensor, win: &Window, ceil_mode: bool) -> Result<(Tensor, Tensor)> {
     if !input.dtype().is_float() {
-        bail!(Runtime, "\"max_pool2d\" not implemented for '{}'", input.dtype().scalar_name());
+        bail!(NotImplemented, "\"max_pool2d\" not implemented for '{}'", input.dtype().scalar_name());
     }
     win.check()?;
     let s = input.shape();
@@ -69,6 +69,10 @@ pub(crate) fn max_pool2d_forward(input: &Tensor, win: &Window, ceil_mode: bool) 
     let cd = compute_dtype(input.dtype());
     let x = if cd != input.dtype() { input.to_dtype_copy(cd)? } else { input.contiguous_forward()? };
     let shape = [n, c, blocks[0], blocks[1]];
+    if n * c == 0 {
+        // An empty batch has no planes to read; its view may even sit past the end of its storage.
+        return Ok((Tensor::zeros_on(&shape, input.dtype(), input.device())?, Tensor::zeros_on(&shape, DType::I64, input.device())?));
+    }
     let (vals, idx) = match cd {
         _ if x.device().is_gpu() => crate::backend::gpu::conv::max_pool(&x, n * c, size, blocks, win, &shape)?,
         DType::F32 => run::<f32>(&x, n * c, size, blocks, win, &shape)?,

@@ -91,7 +91,7 @@ impl Tensor {
         let dtype = result_type(&[arg(self), arg(values)]);
         if matches!(dtype, DType::Bool) {
             let kernel = if self.device().is_gpu() { "searchsorted_cuda" } else { "searchsorted_out_cpu" };
-            bail!(Runtime, "\"{kernel}\" not implemented for '{}'", dtype.scalar_name());
+            bail!(NotImplemented, "\"{kernel}\" not implemented for '{}'", dtype.scalar_name());
         }
         let boundaries = match sorter {
             Some(s) => {

@@ -222,7 +222,7 @@ pub fn meshgrid(tensors: &[Tensor], indexing: &str) -> Result<Vec<Tensor>> {
 pub fn repeat_interleave_counts(repeats: &Tensor) -> Result<Tensor> {
     let counts = repeat_counts(repeats, None)?;
     let idx: Vec<i64> = (0..counts.len() as i64).collect();
-    let base = Tensor::from_vec(idx, &[counts.len()])?;
+    let base = Tensor::from_vec(idx, &[counts.len()])?.to_device(repeats.device())?;
     base.repeat_interleave_tensor(repeats, Some(0), None)
 }
 

@@ -38,7 +38,7 @@ impl Tensor {
             }
         }
         if !self.dtype().is_float() {
-            bail!(Runtime, "\"lerp_kernel_scalar\" not implemented for '{}'", self.dtype().scalar_name());
+            bail!(NotImplemented, "\"lerp_kernel_scalar\" not implemented for '{}'", self.dtype().scalar_name());
         }
         let w = match weight {
             Operand::Tensor(w) => w.clone(),

@@ -170,7 +170,8 @@ macro_rules! with_float_fn {
             Sign => {
                 let $f = |x: R| {
                     let v = x.to_f64();
-                    R::from_f64(if v > 0.0 { 1.0 } else if v < 0.0 { -1.0 } else { v })
+                    // NaN and -0.0 give +0, as PyTorch 2.15 does.
+                    R::from_f64(if v > 0.0 { 1.0 } else if v < 0.0 { -1.0 } else { 0.0 })
                 };
                 $body
             }
@@ -289,7 +290,6 @@ impl UnaryOp {
             Neg => "(-x)".into(),
             Abs if t == "u32" => "x".into(),
             Abs => "abs(x)".into(),
-            Sign if float => format!("select(select(select({t}(0), {t}(1), x > {t}(0)), {t}(-1), x < {t}(0)), x, {nan} || x == {t}(0))"),
             Sign if t == "u32" => "u32(x != 0u)".into(),
             Sign => format!("select(select({t}(0), {t}(1), x > {t}(0)), {t}(-1), x < {t}(0))"),
             Relu => format!("select({t}(0), x, x > {t}(0) || {nan})"),
@@ -367,7 +367,7 @@ impl Tensor {
         }
         if dt.is_float() {
             if op == BitNot {
-                bail!(Runtime, "\"bitwise_not_cpu\" not implemented for '{}'", dt.scalar_name());
+                bail!(NotImplemented, "\"bitwise_not_cpu\" not implemented for '{}'", dt.scalar_name());
             }
             if gpu {
                 return gpu_kernel(op, self, dt);
@@ -375,8 +375,8 @@ impl Tensor {
             return float_kernel(op, self);
         }
         match op {
-            Neg if dt == DType::Bool => bail!(Runtime, "Negation, the `-` operator, on a bool tensor is not supported. If you are trying to invert a mask, use the `~` or `logical_not()` operator instead."),
-            Frac => bail!(Runtime, "\"frac_cpu\" not implemented for '{}'", dt.scalar_name()),
+            Neg if dt == DType::Bool => bail!(NotImplemented, "Negation, the `-` operator, on a bool tensor is not supported. If you are trying to invert a mask, use the `~` or `logical_not()` operator instead."),
+            Frac => bail!(NotImplemented, "\"frac_cpu\" not implemented for '{}'", dt.scalar_name()),
             Abs | Sign | Relu | Square if dt == DType::Bool => {
                 // PyTorch computes these on bools through their integer values.
                 if op == Square {

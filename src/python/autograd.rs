@@ -261,10 +261,23 @@ impl PyTensor {
         PyTensor::new(self.t.detach())
     }
     #[setter(data)]
-    fn set_data(&mut self, value: PyRef<PyTensor>) {
-        let meta = self.t.take_meta();
-        self.t = value.t.detach();
-        self.t.set_meta(meta);
+    fn set_data(slf: &Bound<Self>, value: &Bound<PyAny>) -> PyResult<()> {
+        // `p.data = p.to(device)` passes `p` itself when nothing moves: a no-op (borrowing
+        // the same object mutably and shared at once would fail).
+        if value.is(slf) {
+            return Ok(());
+        }
+        let Ok(value) = value.downcast::<PyTensor>() else {
+            return Err(PyTypeError::new_err(format!(
+                "Variable data has to be a tensor, but got {}", value.get_type().name()?
+            )));
+        };
+        let new = value.borrow().t.detach();
+        let mut this = slf.borrow_mut();
+        let meta = this.t.take_meta();
+        this.t = new;
+        this.t.set_meta(meta);
+        Ok(())
     }
     #[pyo3(signature = (gradient=None, retain_graph=None, create_graph=false, inputs=None))]
     fn backward(

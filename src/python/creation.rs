@@ -501,13 +501,15 @@ macro_rules! random_factory {
 random_factory!(rand, rand_on);
 random_factory!(randn, randn_on);
 
-/// `randint(high, size)` or `randint(low, high, size)`; `size` may also be a keyword.
+/// `randint(high, size)` or `randint(low, high, size)`; each may also be a keyword.
 #[pyfunction]
-#[pyo3(signature = (*args_, size=None, generator=None, out=None, dtype=None, layout=None, device=None, requires_grad=false, pin_memory=false))]
+#[pyo3(signature = (*args_, low=None, high=None, size=None, generator=None, out=None, dtype=None, layout=None, device=None, requires_grad=false, pin_memory=false))]
 #[allow(clippy::too_many_arguments)]
 fn randint<'py>(
     py: Python<'py>,
     args_: &Bound<'py, PyTuple>,
+    low: Option<&Bound<'py, PyAny>>,
+    high: Option<&Bound<'py, PyAny>>,
     size: Option<&Bound<'py, PyAny>>,
     generator: Option<PyRef<'py, PyGenerator>>,
     out: Option<Bound<'py, PyTensor>>,
@@ -520,15 +522,25 @@ fn randint<'py>(
     let _ = (layout, pin_memory);
     let d = factory_kwargs(dtype, device, requires_grad)?.unwrap_or(DType::I64);
     let mut pos: Vec<Bound<PyAny>> = args_.iter().collect();
+    let from_keyword = size.is_some_and(|s| !s.is_none());
+    let bound_keywords = [low, high].iter().flatten().filter(|b| !b.is_none()).count();
     let size_obj = match size {
         Some(s) if !s.is_none() => s.clone(),
         _ => {
-            if pos.len() < 2 {
+            if pos.len() + bound_keywords < 2 || pos.is_empty() {
                 return Err(PyTypeError::new_err("randint() missing required argument 'size'"));
             }
             pos.pop().ok_or_else(|| PyTypeError::new_err("randint() missing required argument 'size'"))?
         }
     };
+    let size_position = pos.len() + 1;
+    // Keyword bounds take the places PyTorch's signature gives them: (low, high, size).
+    if let Some(l) = low.filter(|l| !l.is_none()) {
+        pos.insert(0, l.clone());
+    }
+    if let Some(h) = high.filter(|h| !h.is_none()) {
+        pos.push(h.clone());
+    }
     let (lo, hi) = match pos.as_slice() {
         [h] => (0, args::index_int(h)?),
         [l, h] => (args::index_int(l)?, args::index_int(h)?),
@@ -539,6 +551,14 @@ fn randint<'py>(
             )))
         }
     };
+    if !size_obj.hasattr("__len__")? {
+        // randint(5, 3): PyTorch wants the size as a sequence, even of one dim.
+        let at = if from_keyword { String::new() } else { format!(" (position {size_position})") };
+        return Err(PyTypeError::new_err(format!(
+            "randint(): argument 'size'{at} must be tuple of ints, not {}",
+            size_obj.get_type().name()?
+        )));
+    }
     let shape = crate::ops::create::shape_of(&args::int_list(&size_obj)?)?;
     let g = gen_arc(generator);
     finish(py, place(Tensor::randint(lo, hi, &shape, d, g.as_deref())?, device, default_device())?, out, requires_grad)
@@ -588,6 +608,8 @@ fn normal<'py>(
     let g = g.as_deref();
     let mean_t = mean.downcast::<PyTensor>().ok().map(|t| t.borrow().t.clone());
     let std_t = std.and_then(|s| s.downcast::<PyTensor>().ok()).map(|t| t.borrow().t.clone());
+    // With a tensor mean or std the result lives on that tensor's device.
+    let home = mean_t.as_ref().or(std_t.as_ref()).map(|t| t.device()).unwrap_or_else(default_device);
     let result = match (mean_t, std_t) {
         (Some(m), Some(s)) => Tensor::normal_tensors(&m, &s, g)?,
         (Some(m), None) => {
@@ -598,11 +620,11 @@ fn normal<'py>(
             if !(s >= 0.0) {
                 return Err(PyRuntimeError::new_err(format!("normal expects std >= 0.0, but found std {s}")));
             }
-            Tensor::normal_tensors(&m, &Tensor::scalar(Scalar::Float(s), m.dtype())?, g)?
+            Tensor::normal_tensors(&m, &Tensor::scalar(Scalar::Float(s), m.dtype())?.to_device(m.device())?, g)?
         }
         (None, Some(s)) => {
             let m = float_arg(mean, "mean")?;
-            Tensor::normal_tensors(&Tensor::scalar(Scalar::Float(m), s.dtype())?, &s, g)?
+            Tensor::normal_tensors(&Tensor::scalar(Scalar::Float(m), s.dtype())?.to_device(s.device())?, &s, g)?
         }
         (None, None) => {
             let Some(size) = size.filter(|s| !s.is_none()) else {
@@ -620,7 +642,7 @@ fn normal<'py>(
             Tensor::normal_sized(m, s, &shape, d, g)?
         }
     };
-    finish(py, place(result, device, default_device())?, out, requires_grad)
+    finish(py, place(result, device, home)?, out, requires_grad)
 }
 
 #[pyfunction]

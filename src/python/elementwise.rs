@@ -10,16 +10,28 @@ use pyo3::prelude::*;
 use pyo3::exceptions::PyValueError;
 
 impl PyTensor {
-    /// `self op other`; None when `other` is not a tensor or number (Python then tries the
-    /// reflected operator, then raises TypeError).
+    /// `self op other`, or None when `other` is not a tensor, number or numpy array.
     fn bin(&self, other: &Bound<PyAny>, op: BinaryOp) -> PyResult<Option<PyTensor>> {
-        let Some(o) = args::operand(other)? else { return Ok(None) };
+        let o = match args::operand(other)? {
+            Some(o) => o,
+            // PyTorch reads an ndarray on the right as a tensor (`t + np.ones(2)` is float64).
+            None if is_ndarray(other) => OperandArg::Tensor(crate::python::convert::tensor_from_data(other, None)?),
+            None => return Ok(None),
+        };
         Ok(Some(PyTensor::new(binary(op, Operand::Tensor(&self.t), o.as_operand())?)))
     }
-    /// `other op self`.
-    fn rbin(&self, other: &Bound<PyAny>, op: BinaryOp) -> PyResult<Option<PyTensor>> {
-        let Some(o) = args::operand(other)? else { return Ok(None) };
-        Ok(Some(PyTensor::new(binary(op, o.as_operand(), Operand::Tensor(&self.t))?)))
+    /// The operator protocol's result: the tensor, or NotImplemented so that Python tries
+    /// the other operand's reflected method and then raises TypeError.
+    fn operator(&self, other: &Bound<PyAny>, op: BinaryOp) -> PyResult<PyObject> {
+        or_not_implemented(other.py(), self.bin(other, op)?)
+    }
+    /// `other op self` (an ndarray on the left is not converted: PyTorch raises TypeError).
+    fn roperator(&self, other: &Bound<PyAny>, op: BinaryOp) -> PyResult<PyObject> {
+        let r = match args::operand(other)? {
+            Some(o) => Some(PyTensor::new(binary(op, o.as_operand(), Operand::Tensor(&self.t))?)),
+            None => None,
+        };
+        or_not_implemented(other.py(), r)
     }
     /// Named method form: the argument must be a tensor or a number.
     fn named(&self, other: &Bound<PyAny>, op: BinaryOp) -> PyResultT {
@@ -62,6 +74,18 @@ impl PyTensor {
     }
 }
 
+fn is_ndarray(obj: &Bound<PyAny>) -> bool {
+    let ty = obj.get_type();
+    ty.name().is_ok_and(|n| n == "ndarray") && ty.module().is_ok_and(|m| m == "numpy")
+}
+
+fn or_not_implemented(py: Python<'_>, r: Option<PyTensor>) -> PyResult<PyObject> {
+    Ok(match r {
+        Some(t) => t.into_pyobject(py)?.into_any().unbind(),
+        None => py.NotImplemented(),
+    })
+}
+
 /// PyTorch's `alpha_check`: a float alpha needs a floating result, a bool alpha a bool one.
 fn check_alpha(result: crate::dtype::DType, alpha: Scalar) -> PyResult<()> {
     if matches!(alpha, Scalar::Bool(_)) && result != crate::dtype::DType::Bool {
@@ -81,8 +105,8 @@ macro_rules! operators {
         #[pymethods]
         impl PyTensor {
             $(
-                fn $fwd(&self, other: &Bound<PyAny>) -> PyResult<Option<PyTensor>> { self.bin(other, BinaryOp::$op) }
-                fn $rev(&self, other: &Bound<PyAny>) -> PyResult<Option<PyTensor>> { self.rbin(other, BinaryOp::$op) }
+                fn $fwd(&self, other: &Bound<PyAny>) -> PyResult<PyObject> { self.operator(other, BinaryOp::$op) }
+                fn $rev(&self, other: &Bound<PyAny>) -> PyResult<PyObject> { self.roperator(other, BinaryOp::$op) }
                 fn $inp(slf: Bound<'_, Self>, other: &Bound<PyAny>) -> PyResult<()> { PyTensor::inplace(slf, other, BinaryOp::$op).map(|_| ()) }
             )*
         }
@@ -165,37 +189,37 @@ impl PyTensor {
             None => true.into_pyobject(py)?.to_owned().into_any().unbind(),
         })
     }
-    fn __lt__(&self, other: &Bound<PyAny>) -> PyResult<Option<PyTensor>> {
-        self.bin(other, BinaryOp::Lt)
+    fn __lt__(&self, other: &Bound<PyAny>) -> PyResult<PyObject> {
+        self.operator(other, BinaryOp::Lt)
     }
-    fn __le__(&self, other: &Bound<PyAny>) -> PyResult<Option<PyTensor>> {
-        self.bin(other, BinaryOp::Le)
+    fn __le__(&self, other: &Bound<PyAny>) -> PyResult<PyObject> {
+        self.operator(other, BinaryOp::Le)
     }
-    fn __gt__(&self, other: &Bound<PyAny>) -> PyResult<Option<PyTensor>> {
-        self.bin(other, BinaryOp::Gt)
+    fn __gt__(&self, other: &Bound<PyAny>) -> PyResult<PyObject> {
+        self.operator(other, BinaryOp::Gt)
     }
-    fn __ge__(&self, other: &Bound<PyAny>) -> PyResult<Option<PyTensor>> {
-        self.bin(other, BinaryOp::Ge)
+    fn __ge__(&self, other: &Bound<PyAny>) -> PyResult<PyObject> {
+        self.operator(other, BinaryOp::Ge)
     }
-    fn __pow__(&self, other: &Bound<PyAny>, modulo: Option<&Bound<PyAny>>) -> PyResult<Option<PyTensor>> {
+    fn __pow__(&self, other: &Bound<PyAny>, modulo: Option<&Bound<PyAny>>) -> PyResult<PyObject> {
         let _ = modulo;
-        self.bin(other, BinaryOp::Pow)
+        self.operator(other, BinaryOp::Pow)
     }
-    fn __rpow__(&self, other: &Bound<PyAny>, modulo: Option<&Bound<PyAny>>) -> PyResult<Option<PyTensor>> {
+    fn __rpow__(&self, other: &Bound<PyAny>, modulo: Option<&Bound<PyAny>>) -> PyResult<PyObject> {
         let _ = modulo;
-        self.rbin(other, BinaryOp::Pow)
+        self.roperator(other, BinaryOp::Pow)
     }
     fn __ipow__(slf: Bound<'_, Self>, other: &Bound<PyAny>, modulo: Option<&Bound<PyAny>>) -> PyResult<()> {
         let _ = modulo;
         PyTensor::inplace(slf, other, BinaryOp::Pow).map(|_| ())
     }
-    fn __matmul__(&self, other: &Bound<PyAny>) -> PyResult<Option<PyTensor>> {
-        let Ok(o) = other.downcast::<PyTensor>() else { return Ok(None) };
-        Ok(Some(PyTensor::new(self.t.matmul(&o.borrow().t)?)))
+    fn __matmul__(&self, other: &Bound<PyAny>) -> PyResult<PyObject> {
+        let Ok(o) = other.downcast::<PyTensor>() else { return Ok(other.py().NotImplemented()) };
+        Ok(PyTensor::new(self.t.matmul(&o.borrow().t)?).into_pyobject(other.py())?.into_any().unbind())
     }
-    fn __rmatmul__(&self, other: &Bound<PyAny>) -> PyResult<Option<PyTensor>> {
-        let Ok(o) = other.downcast::<PyTensor>() else { return Ok(None) };
-        Ok(Some(PyTensor::new(o.borrow().t.matmul(&self.t)?)))
+    fn __rmatmul__(&self, other: &Bound<PyAny>) -> PyResult<PyObject> {
+        let Ok(o) = other.downcast::<PyTensor>() else { return Ok(other.py().NotImplemented()) };
+        Ok(PyTensor::new(o.borrow().t.matmul(&self.t)?).into_pyobject(other.py())?.into_any().unbind())
     }
     fn pow(&self, exponent: &Bound<PyAny>) -> PyResultT {
         self.named(exponent, BinaryOp::Pow)
@@ -360,6 +384,9 @@ impl PyTensor {
         Ok(PyTensor::new(self.t.unary(UnaryOp::Abs)?))
     }
     fn __invert__(&self) -> PyResultT {
+        if self.t.dtype().is_float() {
+            return Err(pyo3::exceptions::PyTypeError::new_err("~ (operator.invert) is only implemented on integer and Boolean-type tensors"));
+        }
         Ok(PyTensor::new(self.t.unary(UnaryOp::BitNot)?))
     }
     #[pyo3(signature = (decimals=0))]
@@ -368,8 +395,8 @@ impl PyTensor {
             return Ok(PyTensor::new(self.t.unary(UnaryOp::Round)?));
         }
         if !self.t.dtype().is_float() {
-            return Err(pyo3::exceptions::PyRuntimeError::new_err(format!(
-                "\"round_decimals_cpu\" not implemented for '{}'", self.t.dtype().scalar_name()
+            return Err(pyo3::exceptions::PyNotImplementedError::new_err(format!(
+                "\"round_cpu\" not implemented for '{}'", self.t.dtype().scalar_name()
             )));
         }
         // PyTorch scales by 10^decimals, rounds half to even, and scales back.

@@ -19,6 +19,7 @@ pub mod autograd;
 pub mod nn;
 pub mod optim;
 pub mod gpu;
+pub mod threads;
 
 #[pymodule]
 #[pyo3(name = "_C")]
@@ -36,5 +37,6 @@ fn init_module(m: &Bound<PyModule>) -> PyResult<()> {
     nn::register(m)?;
     optim::register(m)?;
     gpu::register(m)?;
+    threads::register(m)?;
     Ok(())
 }

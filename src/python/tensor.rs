@@ -261,10 +261,10 @@ impl PyTensor {
         }
     }
     fn __float__(&self) -> PyResult<f64> {
-        Ok(self.item_checked()?.to_f64())
+        Ok(self.python_number()?.to_f64())
     }
     fn __int__(&self) -> PyResult<i64> {
-        let s = self.item_checked()?;
+        let s = self.python_number()?;
         if let Scalar::Float(f) = s {
             if !f.is_finite() {
                 return Err(PyValueError::new_err(format!("cannot convert float {} to integer", if f.is_nan() { "NaN" } else { "infinity" })));
@@ -572,11 +572,13 @@ impl PyTensor {
     fn unbind<'py>(&self, py: Python<'py>, dim: i64) -> PyResult<Bound<'py, PyTuple>> {
         tensor_tuple(py, self.t.unbind(dim)?)
     }
-    #[pyo3(signature = (split_size_or_sections, dim=0))]
-    fn split<'py>(&self, py: Python<'py>, split_size_or_sections: &Bound<PyAny>, dim: i64) -> PyResult<Bound<'py, PyTuple>> {
-        let parts = match args::index_int(split_size_or_sections) {
+    /// `Tensor.split(split_size, dim=0)`: the method's keyword is `split_size` (the function's
+    /// is `split_size_or_sections`).
+    #[pyo3(signature = (split_size, dim=0))]
+    fn split<'py>(&self, py: Python<'py>, split_size: &Bound<PyAny>, dim: i64) -> PyResult<Bound<'py, PyTuple>> {
+        let parts = match args::index_int(split_size) {
             Ok(s) => self.t.split_size(s, dim)?,
-            Err(_) => self.t.split_sizes(&args::int_list(split_size_or_sections)?, dim)?,
+            Err(_) => self.t.split_sizes(&args::int_list(split_size)?, dim)?,
         };
         tensor_tuple(py, parts)
     }
@@ -606,6 +608,13 @@ impl PyTensor {
 impl PyTensor {
     fn cast(&self, d: DType) -> PyResultT {
         Ok(PyTensor::new(self.t.to_dtype(d)?))
+    }
+    /// The one element for `float(t)` / `int(t)`, which (unlike `item()`) raise ValueError.
+    fn python_number(&self) -> PyResult<Scalar> {
+        if self.t.numel() != 1 {
+            return Err(PyValueError::new_err("only one element tensors can be converted to Python scalars"));
+        }
+        Ok(self.t.item()?)
     }
     fn item_checked(&self) -> PyResult<Scalar> {
         if self.t.numel() != 1 {

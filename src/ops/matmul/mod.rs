@@ -117,7 +117,7 @@ fn check_same_dtype(a: &Tensor, b: &Tensor) -> Result<()> {
         bail!(Runtime, "expected m1 and m2 to have the same dtype, but got: {} != {}", a.dtype().cpp_name(), b.dtype().cpp_name());
     }
     if a.dtype() == DType::Bool {
-        bail!(Runtime, "\"addmm_impl_cpu_\" not implemented for 'Bool'");
+        bail!(NotImplemented, "\"addmm_impl_cpu_\" not implemented for 'Bool'");
     }
     Ok(())
 }
@@ -134,10 +134,10 @@ fn bmm_any(a: &Tensor, b: &Tensor) -> Result<Tensor> {
 }
 
 impl Tensor {
-    /// `torch.matmul`: 1-D, 2-D, batched, and broadcast batch dims.
+    /// `torch.matmul`: 1-D, 2-D, batched, and broadcast batch dims. Each case checks its
+    /// shapes with the message of the ATen op PyTorch lowers it to (mv, mm, bmm).
     pub fn matmul(&self, other: &Tensor) -> Result<Tensor> {
         let (a, b) = (self, other);
-        check_same_dtype(a, b)?;
         let (na, nb) = (a.ndim(), b.ndim());
         if na == 0 || nb == 0 {
             bail!(Runtime, "both arguments to matmul need to be at least 1D, but they are {}D and {}D", na, nb);
@@ -145,47 +145,53 @@ impl Tensor {
         if na == 1 && nb == 1 {
             return self.dot(other);
         }
-        let a2 = if na == 1 { a.unsqueeze(0)? } else { a.clone() };
-        let b2 = if nb == 1 { b.unsqueeze(1)? } else { b.clone() };
-        let (ka, kb) = (a2.shape()[a2.ndim() - 1], b2.shape()[b2.ndim() - 2]);
-        if ka != kb {
-            let (r, c) = (a2.shape()[..a2.ndim() - 1].iter().product::<usize>(), ka);
-            bail!(Runtime, "mat1 and mat2 shapes cannot be multiplied ({}x{} and {}x{})", r, c, kb, b2.shape()[b2.ndim() - 1]);
+        if nb == 1 {
+            // Matrix (or folded batch of matrices) times vector: PyTorch's mv.
+            let rows: usize = a.shape()[..na - 1].iter().product();
+            let k = a.shape()[na - 1];
+            if k != b.shape()[0] {
+                bail!(Runtime, "size mismatch, got input ({rows}), mat ({rows}x{k}), vec ({})", b.shape()[0]);
+            }
+            check_same_dtype(a, b)?;
+            // Batch dims fold into the rows (a copy only when they cannot be viewed that way).
+            let r = bmm_any(&a.reshape(&[rows as i64, k as i64])?, &b.unsqueeze(1)?)?;
+            let shape: Vec<i64> = a.shape()[..na - 1].iter().map(|&s| s as i64).collect();
+            return r.reshape(&shape);
         }
-        if b2.ndim() == 2 && a2.ndim() > 2 {
+        let a2 = if na == 1 { a.unsqueeze(0)? } else { a.clone() };
+        let (ka, kb) = (a2.shape()[a2.ndim() - 1], b.shape()[nb - 2]);
+        if nb == 2 {
+            // Matrix (or folded batch) times matrix: PyTorch's mm.
+            let rows = a2.shape()[..a2.ndim() - 1].iter().product::<usize>();
+            check_mm_shapes("mm", rows, ka, kb, b.shape()[1])?;
+            check_same_dtype(a, b)?;
             // [batch.., m, k] @ [k, n] is one [batch*m, k] @ [k, n] product when the batch dims
             // fold into the rows without a copy (PyTorch folds the same way).
-            let rows: usize = a2.shape()[..a2.ndim() - 1].iter().product();
-            if a2.layout().view(&[rows, ka]).is_some() {
-                let r = bmm_any(&a2.reshape(&[rows as i64, ka as i64])?, &b2)?;
+            if a2.ndim() > 2 && a2.layout().view(&[rows, ka]).is_some() {
+                let r = bmm_any(&a2.reshape(&[rows as i64, ka as i64])?, b)?;
                 let mut shape: Vec<i64> = a2.shape()[..a2.ndim() - 1].iter().map(|&s| s as i64).collect();
-                if nb == 2 {
-                    shape.push(b2.shape()[1] as i64);
-                }
+                shape.push(b.shape()[1] as i64);
                 return r.reshape(&shape);
             }
         }
-        let batch = broadcast_shapes(&a2.shape()[..a2.ndim() - 2], &b2.shape()[..b2.ndim() - 2])?;
+        let batch = broadcast_shapes(&a2.shape()[..a2.ndim() - 2], &b.shape()[..nb - 2])?;
+        if ka != kb {
+            let n: usize = batch.iter().product();
+            bail!(Runtime, "Expected size for first two dimensions of batch2 tensor to be: [{n}, {ka}] but got: [{n}, {kb}].");
+        }
+        if a.dtype() != b.dtype() {
+            bail!(Runtime, "expected scalar type {} but found {}", a.dtype().scalar_name(), b.dtype().scalar_name());
+        }
+        check_same_dtype(a, b)?;
         let mut sa = batch.clone();
         sa.extend(&a2.shape()[a2.ndim() - 2..]);
         let mut sb = batch.clone();
-        sb.extend(&b2.shape()[b2.ndim() - 2..]);
-        let mut r = bmm_any(&a2.expand(&sa)?, &b2.expand(&sb)?)?;
-        if na == 1 {
-            r = r.squeeze(Some(&[-2]))?;
-        }
-        if nb == 1 {
-            r = r.squeeze(Some(&[-1]))?;
-        }
-        Ok(r)
+        sb.extend(&b.shape()[nb - 2..]);
+        let r = bmm_any(&a2.expand(&sa)?, &b.expand(&sb)?)?;
+        if na == 1 { r.squeeze(Some(&[-2])) } else { Ok(r) }
     }
     pub fn mm(&self, other: &Tensor) -> Result<Tensor> {
-        if self.ndim() != 2 {
-            bail!(Runtime, "self must be a matrix");
-        }
-        if other.ndim() != 2 {
-            bail!(Runtime, "mat2 must be a matrix");
-        }
+        check_matrices("mm", "self", self, other)?;
         self.matmul(other)
     }
     pub fn bmm(&self, other: &Tensor) -> Result<Tensor> {
@@ -301,12 +307,9 @@ impl Tensor {
 
     /// `addmm`: `beta * self + alpha * (mat1 @ mat2)`.
     pub fn addmm(&self, mat1: &Tensor, mat2: &Tensor, beta: Scalar, alpha: Scalar) -> Result<Tensor> {
-        if mat1.ndim() != 2 {
-            bail!(Runtime, "mat1 must be a matrix, got {}-D tensor", mat1.ndim());
-        }
-        if mat2.ndim() != 2 {
-            bail!(Runtime, "mat2 must be a matrix, got {}-D tensor", mat2.ndim());
-        }
+        // PyTorch's addmm calls its first matrix "self" in this message.
+        check_matrices("addmm", "self", mat1, mat2)?;
+        check_mm_shapes("addmm", mat1.shape()[0], mat1.shape()[1], mat2.shape()[0], mat2.shape()[1])?;
         crate::autograd::formulas::matmul::record_addmm(self, mat1, mat2, beta, alpha, || {
             let prod = mat1.mm(mat2)?;
             add_scaled(self, beta, &prod, alpha)
@@ -415,6 +418,25 @@ fn add_scaled(input: &Tensor, beta: Scalar, prod: &Tensor, alpha: Scalar) -> Res
     scale(&input, beta)?.add(&p)
 }
 
+/// Both operands of `op` are matrices, or PyTorch's "mm: self must be a matrix" error.
+fn check_matrices(op: &str, first: &str, a: &Tensor, b: &Tensor) -> Result<()> {
+    if a.ndim() != 2 {
+        bail!(Runtime, "{op}: {first} must be a matrix, got {}-D tensor", a.ndim());
+    }
+    if b.ndim() != 2 {
+        bail!(Runtime, "{op}: mat2 must be a matrix, got {}-D tensor", b.ndim());
+    }
+    Ok(())
+}
+
+/// The inner sizes of a `rows x k` by `kb x n` product agree, or PyTorch's message naming `op`.
+fn check_mm_shapes(op: &str, rows: usize, k: usize, kb: usize, n: usize) -> Result<()> {
+    if k != kb {
+        bail!(Runtime, "{op}: mat1 and mat2 shapes cannot be multiplied ({rows}x{k} and {kb}x{n})");
+    }
+    Ok(())
+}
+
 fn check_bmm(a: &Tensor, b: &Tensor) -> Result<()> {
     if a.ndim() != 3 {
         bail!(Runtime, "batch1 must be a 3D tensor");
@@ -422,10 +444,7 @@ fn check_bmm(a: &Tensor, b: &Tensor) -> Result<()> {
     if b.ndim() != 3 {
         bail!(Runtime, "batch2 must be a 3D tensor");
     }
-    if a.shape()[0] != b.shape()[0] {
-        bail!(Runtime, "batch1 and batch2 must have same number of batches, got {} and {}", a.shape()[0], b.shape()[0]);
-    }
-    if a.shape()[2] != b.shape()[1] {
+    if a.shape()[0] != b.shape()[0] || a.shape()[2] != b.shape()[1] {
         bail!(Runtime, "Expected size for first two dimensions of batch2 tensor to be: [{}, {}] but got: [{}, {}].",
             a.shape()[0], a.shape()[2], b.shape()[0], b.shape()[1]);
     }
@@ -451,5 +470,13 @@ mod tests {
         assert_eq!(a.matmul(&v).unwrap().to_vec::<f32>(), vec![3., 12.]);
         assert_eq!(v.matmul(&v).unwrap().shape(), &[] as &[usize]);
         assert!(a.matmul(&a).is_err());
+        // A batch of matrices times a vector folds the batch into the rows, also when transposed.
+        let batch = Tensor::from_vec((0..12).map(|x| x as f32).collect(), &[2, 3, 2]).unwrap();
+        let w = Tensor::from_vec(vec![1f32, 10.], &[2]).unwrap();
+        let r = batch.matmul(&w).unwrap();
+        assert_eq!(r.shape(), &[2, 3]);
+        assert_eq!(r.to_vec::<f32>(), vec![10., 32., 54., 76., 98., 120.]);
+        let bt = batch.transpose(0, 1).unwrap(); // [3, 2, 2], not foldable without a copy
+        assert_eq!(bt.matmul(&w).unwrap().to_vec::<f32>(), vec![10., 76., 32., 98., 54., 120.]);
     }
 }

@@ -1,7 +1,7 @@
 //! max, min, amax, amin, aminmax, argmax, argmin. NaN wins (it propagates), and ties go to the
 //! first occurrence, as on PyTorch's CPU.
 use super::{is_nan, par_fold, Plan};
-use crate::dtype::{DType, Element};
+use crate::dtype::Element;
 use crate::error::Result;
 use crate::shape::normalize_dim;
 use crate::tensor::Tensor;
@@ -138,10 +138,6 @@ impl Tensor {
 
     /// `aminmax(*, dim=None, keepdim=False)`: (min, max).
     pub(crate) fn aminmax_forward(&self, dim: Option<i64>, keepdim: bool) -> Result<(Tensor, Tensor)> {
-        if self.dtype() == DType::Bool {
-            // Matches PyTorch, whose aminmax kernel has no bool instantiation.
-            bail!(Runtime, "\"aminmax_cpu\" not implemented for 'Bool'");
-        }
         let dims: Option<Vec<i64>> = dim.map(|d| vec![d]);
         let p = Plan::new(self, dims.as_deref(), keepdim)?;
         if self.numel() == 0 && dim.is_none() || p.empty_dim(self).is_some() {
@@ -157,6 +153,7 @@ impl Tensor {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::dtype::DType;
 
     #[test]
     fn ties_nan_and_errors() {

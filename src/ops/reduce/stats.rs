@@ -31,7 +31,7 @@ impl Tensor {
     /// Variance and mean over `dims` with Bessel-style `correction`; `sqrt` gives std instead.
     fn var_mean_impl(&self, dims: Option<&[i64]>, correction: f64, keepdim: bool, sqrt: bool) -> Result<(Tensor, Tensor)> {
         if !self.dtype().is_float() {
-            bail!(Runtime, "std and var only support floating point and complex dtypes");
+            bail!(NotImplemented, "std and var only support floating point and complex dtypes");
         }
         let p = Plan::new(self, dims, keepdim)?;
         let div = (p.inner as f64 - correction).max(0.0);
@@ -145,7 +145,7 @@ impl Tensor {
     /// The vector `p`-norm over `dims` (`linalg.vector_norm`): p may be any float, incl. ±inf and 0.
     pub(crate) fn vector_norm_forward(&self, p: f64, dims: Option<&[i64]>, keepdim: bool, dtype: Option<DType>) -> Result<Tensor> {
         if !self.dtype().is_float() {
-            bail!(Runtime, "linalg.vector_norm: Expected a floating point or complex tensor as input. Got {}", self.dtype().scalar_name());
+            bail!(NotImplemented, "linalg.vector_norm: Expected a floating point or complex tensor as input. Got {}", self.dtype().scalar_name());
         }
         let x = match dtype {
             Some(d) if !d.is_float() => bail!(Runtime, "linalg.vector_norm: dtype should be floating point or complex. Got {}", d.scalar_name()),

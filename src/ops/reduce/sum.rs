@@ -79,7 +79,7 @@ fn without_nans(x: &Tensor) -> Result<(Tensor, Tensor)> {
 
 fn require_float(x: &Tensor, msg: impl Fn(&str) -> String) -> Result<()> {
     if !x.dtype().is_float() {
-        bail!(Runtime, "{}", msg(x.dtype().scalar_name()));
+        bail!(NotImplemented, "{}", msg(x.dtype().scalar_name()));
     }
     Ok(())
 }
