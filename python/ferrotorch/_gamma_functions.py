@@ -75,11 +75,12 @@ _BERNOULLI = (Fraction(1, 6), Fraction(-1, 30), Fraction(1, 42), Fraction(-1, 30
 # ----------------------------------------------------------------------------- helpers
 
 def _reduced_fraction(x):
-    """(r, flip): x - floor(x) folded into [0, 0.5] as r or 1 - r (exact), so sin(pi r) and
-    tan(pi r) keep full relative accuracy near the integers; flip marks the folded elements."""
-    r = x - x.floor()
-    flip = r > 0.5
-    return _C.where(flip, 1.0 - r, r), flip
+    """(r, flip): the distance r in [0, 0.5] of x from its nearest integer, and flip where x lies
+    below it (x - floor(x) is then 1 - r), so sin(pi r) and tan(pi r) keep full relative accuracy
+    near the integers. x - round(x) is exact in floating point, whereas x - floor(x) rounds for a
+    small negative x (-1e-8 - (-1) is 1.0 in float32, which would put a pole at -1e-8)."""
+    d = x - x.round()
+    return d.abs(), d < 0
 
 
 def _cot_pi(x):

@@ -2,7 +2,9 @@
 
 Each is an existing ferrotorch op under its SciPy name, or a composite of tensor ops (the gamma
 family in `_gamma_functions.py`, the Bessel functions in `_bessel_functions.py`, the normal
-distribution in `_normal_functions.py`), so all run on every device and are differentiable.
+distribution in `_normal_functions.py`, the incomplete gamma, erfcx and zeta functions in
+`_special_incomplete.py`, the orthogonal polynomials in `_special_polynomials.py`), so all run on
+every device and are differentiable where PyTorch's are.
 
     >>> import ferrotorch as torch
     >>> torch.special.expit(torch.tensor([0.0])).tolist()
@@ -14,16 +16,27 @@ import math
 
 from . import _C
 from . import _elementwise, _math_composites
-from ._bessel_functions import i0, i0e, i1, i1e
+from ._bessel_functions import _I0, _I1, i0, i0e, i1, i1e
 from ._gamma_functions import digamma, lgamma, mvlgamma, polygamma
-from ._math_composites import _finish, _float_input, _float_operands
+from ._math_composites import _finish, _float_input, _float_operands, _float_unary, _horner
 from ._normal_functions import log_ndtr, ndtr, ndtri
+from ._special_incomplete import erfcx, gammainc, gammaincc, zeta
+from ._special_polynomials import (
+    chebyshev_polynomial_t, chebyshev_polynomial_u, chebyshev_polynomial_v, chebyshev_polynomial_w,
+    hermite_polynomial_h, hermite_polynomial_he, laguerre_polynomial_l, legendre_polynomial_p,
+    shifted_chebyshev_polynomial_t, shifted_chebyshev_polynomial_u, shifted_chebyshev_polynomial_v,
+    shifted_chebyshev_polynomial_w)
 from .autograd.function import Function
 
 __all__ = [
     "expit", "logit", "erf", "erfc", "erfinv", "expm1", "exp2", "log1p", "xlogy", "xlog1py",
     "logsumexp", "softmax", "log_softmax", "sinc", "round", "entr", "ndtr", "ndtri", "log_ndtr",
     "gammaln", "digamma", "psi", "polygamma", "multigammaln", "i0", "i0e", "i1", "i1e",
+    "gammainc", "gammaincc", "erfcx", "zeta", "modified_bessel_i0", "modified_bessel_i1",
+    "spherical_bessel_j0", "chebyshev_polynomial_t", "chebyshev_polynomial_u", "chebyshev_polynomial_v",
+    "chebyshev_polynomial_w", "shifted_chebyshev_polynomial_t", "shifted_chebyshev_polynomial_u",
+    "shifted_chebyshev_polynomial_v", "shifted_chebyshev_polynomial_w", "hermite_polynomial_h",
+    "hermite_polynomial_he", "laguerre_polynomial_l", "legendre_polynomial_p",
 ]
 
 
@@ -161,3 +174,37 @@ def psi(input, *, out=None):
 def multigammaln(input, p, *, out=None):
     """The multivariate log-gamma function of dimension `p` (`torch.mvlgamma`)."""
     return mvlgamma(input, p, out=out)
+
+
+def modified_bessel_i0(input, *, out=None):
+    """The modified Bessel function of the first kind of order 0: `i0`'s values, except NaN at
+    +-inf (PyTorch's kernel for this name gives NaN there, its `i0` gives inf)."""
+    return _float_unary(lambda x: _C.where(x.isinf(), math.nan, _I0.apply(x)), "special_modified_bessel_i0", input, out)
+
+
+def modified_bessel_i1(input, *, out=None):
+    """The modified Bessel function of the first kind of order 1: `i1`'s values, except NaN at
+    +-inf (as PyTorch gives)."""
+    return _float_unary(lambda x: _C.where(x.isinf(), math.nan, _I1.apply(x)), "special_modified_bessel_i1", input, out)
+
+
+def _spherical_j0(x):
+    # sin(x) / x, with its Taylor series near 0 (where the quotient loses accuracy) and 0 at +-inf.
+    small = x.abs() < 0.5
+    xs = _C.where(small, x, 1.0)
+    z = xs * xs
+    series = _horner(z, [1.0 / math.factorial(k) * (-1) ** (k // 2) for k in range(17, 0, -2)])
+    xl = _C.where(small, 1.0, x)
+    return _C.where(small, series, _C.where(x.isinf(), 0.0, xl.sin() / xl))
+
+
+def spherical_bessel_j0(input, *, out=None):
+    """The spherical Bessel function of the first kind of order 0, sin(x) / x (1 at 0). Not
+    differentiable, as in PyTorch.
+
+        >>> import ferrotorch as torch
+        >>> torch.special.spherical_bessel_j0(torch.tensor([0.0])).tolist()
+        [1.0]
+    """
+    _tensor_arg("special_spherical_bessel_j0", input)
+    return _float_unary(_spherical_j0, "special_spherical_bessel_j0", input.detach(), out)
