@@ -437,8 +437,9 @@ def test_kl_special_cases_and_registry(device):
     pn, qn = D.Normal(t([[0.0, 1.0]]), t([[1.0, 2.0]])), D.Normal(t([[1.0, 0.0]]), t([[1.5, 1.0]]))
     kl_ind = D.kl_divergence(D.Independent(pn, 1), D.Independent(qn, 1))
     assert_close(kl_ind.cpu(), D.kl_divergence(pn, qn).sum(-1).cpu().numpy(), rtol=1e-12)
-    with pytest.raises(NotImplementedError, match="No KL\\(p \\|\\| q\\) is implemented for p type Normal and q type Gamma"):
-        D.kl_divergence(D.Normal(0.0, 1.0), D.Gamma(1.0, 1.0))
+    with pytest.raises(NotImplementedError, match="No KL\\(p \\|\\| q\\) is implemented for p type Cauchy and q type Normal"):
+        D.kl_divergence(D.Cauchy(0.0, 1.0), D.Normal(0.0, 1.0))
+    assert D.kl_divergence(D.Normal(0.0, 1.0), D.Gamma(1.0, 1.0)).item() == math.inf  # support mismatch
 
     class MyNormal(D.Normal):
         pass

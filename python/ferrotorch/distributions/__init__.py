@@ -15,12 +15,25 @@ from .distribution import Distribution
 from .gamma_family import Beta, Chi2, Dirichlet, Gamma, StudentT
 from .independent import Independent
 from .kl import kl_divergence, register_kl
+from . import kl_cross  # registers the cross-family pairs
 from .multivariate_normal import MultivariateNormal
 from .relaxed import RelaxedBernoulli, RelaxedOneHotCategorical
 from .transformed_distribution import LogNormal, TransformedDistribution
 from .transforms import (AffineTransform, ComposeTransform, ExpTransform, PowerTransform, SigmoidTransform,
                          TanhTransform, Transform, identity_transform)
 from .univariate import Cauchy, Exponential, ExponentialFamily, Gumbel, Laplace, Normal, Uniform
+from .transforms_more import (AbsTransform, CatTransform, CorrCholeskyTransform, CumulativeDistributionTransform,
+                              IndependentTransform, LowerCholeskyTransform, PositiveDefiniteTransform,
+                              ReshapeTransform, SoftmaxTransform, SoftplusTransform, StackTransform,
+                              StickBreakingTransform)
+from .transformed_more import HalfCauchy, HalfNormal, InverseGamma, Kumaraswamy, Pareto, Weibull
+from .univariate_extra import ContinuousBernoulli, FisherSnedecor, GeneralizedPareto, VonMises
+from .discrete_more import Multinomial, NegativeBinomial, OneHotCategoricalStraightThrough
+from .multivariate_more import LogisticNormal, LowRankMultivariateNormal, MixtureSameFamily
+from .constraint_registry import biject_to, transform_to
+from .lkj import LKJCholesky
+from .wishart import Wishart
+from . import kl_more  # registers the KL pairs of the families above
 
 __all__ = [
     "AffineTransform", "Bernoulli", "Beta", "Binomial", "Categorical", "Cauchy", "Chi2", "ComposeTransform",
@@ -28,5 +41,12 @@ __all__ = [
     "Gamma", "Independent", "Laplace", "LogNormal", "MultivariateNormal", "Normal", "OneHotCategorical",
     "Poisson", "PowerTransform", "RelaxedBernoulli", "RelaxedOneHotCategorical", "SigmoidTransform",
     "StudentT", "TanhTransform", "Transform", "TransformedDistribution", "Uniform", "constraints",
-    "identity_transform", "kl", "kl_divergence", "register_kl", "transforms",
+    "identity_transform", "kl", "kl_cross", "kl_divergence", "register_kl", "transforms",
+    "AbsTransform", "CatTransform", "CorrCholeskyTransform", "CumulativeDistributionTransform",
+    "IndependentTransform", "LowerCholeskyTransform", "PositiveDefiniteTransform", "ReshapeTransform",
+    "SoftmaxTransform", "SoftplusTransform", "StackTransform", "StickBreakingTransform",
+    "HalfCauchy", "HalfNormal", "InverseGamma", "Kumaraswamy", "Pareto", "Weibull",
+    "ContinuousBernoulli", "FisherSnedecor", "GeneralizedPareto", "VonMises",
+    "Multinomial", "NegativeBinomial", "OneHotCategoricalStraightThrough",
+    "LogisticNormal", "LowRankMultivariateNormal", "MixtureSameFamily", "biject_to", "transform_to", "kl_more", "LKJCholesky", "Wishart",
 ]

@@ -75,6 +75,13 @@ class Gamma(ExponentialFamily):
         return (torch.xlogy(self.concentration, self.rate) + torch.xlogy(self.concentration - 1, value)
                 - self.rate * value - torch.lgamma(self.concentration))
 
+    def cdf(self, value):
+        """P(X <= value) = gammainc(concentration, rate * value) (Chi2 inherits it). As in
+        PyTorch, differentiable in `value` and `rate`, not in `concentration`."""
+        if self._validate_args:
+            self._validate_sample(value)
+        return torch.special.gammainc(self.concentration, self.rate * value)
+
     def entropy(self):
         c = self.concentration
         return c - torch.log(self.rate) + torch.lgamma(c) + (1.0 - c) * torch.digamma(c)

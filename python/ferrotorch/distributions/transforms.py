@@ -399,3 +399,12 @@ class AffineTransform(Transform):
             result = _sum_rightmost(result, self.event_dim)
             shape = shape[:len(shape) - self.event_dim]
         return result.expand(shape)
+
+
+# The further transforms live in transforms_more (file size); they are importable from here too,
+# as from torch.distributions.transforms. Imported last: transforms_more needs Transform above.
+from . import transforms_more as _more  # noqa: E402
+
+for _name in _more.__all__:
+    globals()[_name] = getattr(_more, _name)
+__all__ += list(_more.__all__)
