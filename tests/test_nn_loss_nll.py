@@ -151,7 +151,7 @@ def test_errors_match_pytorch():
     with pytest.raises(RuntimeError, match="weight tensor should be defined either for all 5 classes or no "
                                            r"classes but got weight tensor of shape: \[4\]"):
         F.nll_loss(x, L([0, 1, 2]), torch.ones(4))
-    with pytest.raises(RuntimeError, match="expected scalar type Long but found Float"):
+    with pytest.raises(RuntimeError, match="expected target dtype to be Long or Byte, but got Float"):
         F.cross_entropy(x, torch.zeros(3))
     with pytest.raises(RuntimeError, match="Expected floating point type for target with class probabilities, "
                                            "got Long"):

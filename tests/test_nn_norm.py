@@ -71,7 +71,7 @@ def test_batchnorm_cumulative_average_and_no_tracking():
 def test_batchnorm_state_dict_repr_and_errors():
     bn = nn.BatchNorm2d(4)
     assert list(bn.state_dict()) == ["weight", "bias", "running_mean", "running_var", "num_batches_tracked"]
-    assert repr(bn) == "BatchNorm2d(4, eps=1e-05, momentum=0.1, affine=True, track_running_stats=True)"
+    assert repr(bn) == "BatchNorm2d(4, eps=1e-05, momentum=0.1, affine=True, bias=True, track_running_stats=True)"
     assert list(nn.BatchNorm1d(3, affine=False).state_dict()) == ["running_mean", "running_var",
                                                                   "num_batches_tracked"]
     sd = {k: v for k, v in bn.state_dict().items() if k != "num_batches_tracked"}
@@ -136,7 +136,7 @@ def test_layer_norm_module_options_and_errors():
     assert list(nn.LayerNorm(4).state_dict()) == ["weight", "bias"]
     assert list(nn.LayerNorm(4, bias=False).state_dict()) == ["weight"]
     assert list(nn.LayerNorm(4, elementwise_affine=False).state_dict()) == []
-    assert repr(nn.LayerNorm([3, 4])) == "LayerNorm((3, 4), eps=1e-05, elementwise_affine=True)"
+    assert repr(nn.LayerNorm([3, 4])) == "LayerNorm((3, 4), eps=1e-05, elementwise_affine=True, bias=True)"
     ln = nn.LayerNorm(3)
     assert ln.weight.tolist() == [1.0] * 3 and ln.bias.tolist() == [0.0] * 3
     with pytest.raises(RuntimeError, match=r"Given normalized_shape=\[4\], expected input with shape \[\*, 4\], "
@@ -177,8 +177,8 @@ def test_group_norm_gradcheck_state_and_errors():
     gn = nn.GroupNorm(2, 4)
     assert list(gn.state_dict()) == ["weight", "bias"]
     assert list(nn.GroupNorm(2, 4, affine=False).state_dict()) == []
-    assert repr(gn) == "GroupNorm(2, 4, eps=1e-05, affine=True)"
-    with pytest.raises(ValueError, match="num_channels must be divisible by num_groups"):
+    assert repr(gn) == "GroupNorm(2, 4, eps=1e-05, affine=True, bias=True)"
+    with pytest.raises(ValueError, match=r"num_channels \(4\) must be divisible by num_groups \(3\)"):
         nn.GroupNorm(3, 4)
     with pytest.raises(RuntimeError, match="Expected number of channels in input to be divisible by num_groups"):
         F.group_norm(torch.zeros(2, 5, 3), 2)
@@ -218,10 +218,10 @@ def test_instance_norm_forward_running_stats_and_unbatched():
     ref = (x - x.mean((2, 3), keepdims=True)) / np.sqrt(x.var((2, 3), keepdims=True) + 1e-5)
     m = nn.InstanceNorm2d(3)
     assert list(m.state_dict()) == [] and repr(m) == ("InstanceNorm2d(3, eps=1e-05, momentum=0.1, affine=False, "
-                                                      "track_running_stats=False)")
+                                                      "bias=False, track_running_stats=False)")
     assert_close(m(from_numpy(x.astype(np.float32))), ref.astype(np.float32), rtol=1e-5, atol=1e-5)
     assert_close(m(from_numpy(x[0])), ref[0], rtol=1e-10, atol=1e-10)  # unbatched (C, H, W)
-    t = nn.InstanceNorm1d(3, affine=True, track_running_stats=True, momentum=0.5).double()
+    t = nn.InstanceNorm1d(3, affine=True, bias=True, track_running_stats=True, momentum=0.5).double()
     assert list(t.state_dict()) == ["weight", "bias", "running_mean", "running_var", "num_batches_tracked"]
     x1 = rng.standard_normal((2, 3, 6))
     assert_close(t(from_numpy(x1)), np_layer_norm(x1, 1, 1e-5), rtol=1e-10, atol=1e-10)

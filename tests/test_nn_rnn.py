@@ -450,7 +450,7 @@ def test_forward_errors():
         m(torch.randn(5, 3, 10), torch.randn(1, 20))
     with pytest.raises(ValueError, match="RNN: Expected input to be 2D or 3D, got 4D tensor instead"):
         m(torch.randn(1, 5, 3, 10))
-    with pytest.raises(ValueError, match="input must have the type torch.float32, got type torch.float64"):
+    with pytest.raises(ValueError, match=r"RNN input dtype \(torch.float64\) does not match weight dtype \(torch.float32\)"):
         m(torch.randn(5, 3, 10, dtype=torch.float64))
     lstm = nn.LSTM(10, 20, proj_size=5)
     with pytest.raises(RuntimeError, match=r"Expected hidden\[0\] size \(1, 3, 5\), got \[1, 3, 20\]"):
@@ -532,13 +532,13 @@ def test_cell_errors():
         cell(torch.randn(2, 3), torch.randn(1, 2, 4))
     with pytest.raises(RuntimeError, match="input has inconsistent input_size: got 5 expected 3"):
         cell(torch.randn(2, 5))
-    with pytest.raises(RuntimeError, match="Input batch size 2 doesn't match hidden batch size 3"):
+    with pytest.raises(RuntimeError, match="Input batch size 2 doesn't match hidden0 batch size 3"):
         cell(torch.randn(2, 3), torch.randn(3, 4))
-    with pytest.raises(RuntimeError, match="hidden has inconsistent hidden_size: got 5, expected 4"):
+    with pytest.raises(RuntimeError, match="hidden0 has inconsistent hidden_size: got 5, expected 4"):
         cell(torch.randn(2, 3), torch.randn(2, 5))
     with pytest.raises(ValueError, match=r"LSTMCell: Expected hx\[1\] to be 1D or 2D, got 3D instead"):
         nn.LSTMCell(3, 4)(torch.randn(2, 3), (torch.randn(2, 4), torch.randn(1, 2, 4)))
-    with pytest.raises(RuntimeError, match=r"hidden\[1\] has inconsistent hidden_size: got 5, expected 4"):
+    with pytest.raises(RuntimeError, match="hidden1 has inconsistent hidden_size: got 5, expected 4"):
         nn.LSTMCell(3, 4)(torch.randn(2, 3), (torch.randn(2, 4), torch.randn(2, 5)))
     with pytest.raises(ValueError, match="GRUCell: Expected input to be 1D or 2D, got 0D instead"):
         nn.GRUCell(3, 4)(torch.tensor(1.0))

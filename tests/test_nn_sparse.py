@@ -337,7 +337,7 @@ def test_bilinear_module_and_errors():
     assert nb.bias is None and list(nb.state_dict()) == ["weight"] and nb.weight.dtype == torch.float64
     with pytest.raises(RuntimeError, match="bilinear\\(\\): input dimensions do not match: got 2 and 3"):
         m(x1, x2.unsqueeze(0))
-    with pytest.raises(RuntimeError, match="input batch dimensions do not match: got 6 and 5"):
+    with pytest.raises(RuntimeError, match=r"bilinear\(\): input batch dimensions do not match at dim 0: got 6 and 5"):
         m(x1, x2[:5])
     with pytest.raises(RuntimeError, match="input1 size does not match weight size: got 19 but expected 20"):
         m(x1[:, :19], x2)

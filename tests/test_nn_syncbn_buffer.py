@@ -50,7 +50,7 @@ def test_sync_batch_norm_gradients(device):
 
 def test_sync_batch_norm_errors_and_repr():
     m = nn.SyncBatchNorm(3)
-    assert repr(m) == "SyncBatchNorm(3, eps=1e-05, momentum=0.1, affine=True, track_running_stats=True)"
+    assert repr(m) == "SyncBatchNorm(3, eps=1e-05, momentum=0.1, affine=True, bias=True, track_running_stats=True)"
     with pytest.raises(ValueError, match=r"expected at least 2D input \(got 1D input\)"):
         m(torch.zeros(3))
     with pytest.raises(ValueError, match="SyncBatchNorm number of input channels should be non-zero"):
@@ -87,7 +87,7 @@ def test_convert_sync_batchnorm():
 ], ids=lambda v: getattr(v, "__name__", ""))
 def test_lazy_batch_norm(device, lazy, eager, shape):
     m = lazy(momentum=0.5, device=device)
-    assert repr(m) == f"{lazy.__name__}(0, eps=1e-05, momentum=0.5, affine=True, track_running_stats=True)"
+    assert repr(m) == f"{lazy.__name__}(0, eps=1e-05, momentum=0.5, affine=True, bias=True, track_running_stats=True)"
     assert isinstance(m.weight, nn.UninitializedParameter)
     a = rng.standard_normal(shape).astype(np.float32)
     y = m(from_numpy(a).to(device))

@@ -17,3 +17,5 @@ from ._functional.pooling3d import *  # noqa: F401,F403
 from ._functional.unpooling import *  # noqa: F401,F403
 from ._functional.vision import *  # noqa: F401,F403
 from ._functional.loss_ctc import *  # noqa: F401,F403
+from ._functional.fractional import *  # noqa: F401,F403
+from ._functional.pooling_indices import *  # noqa: F401,F403

@@ -17,6 +17,9 @@ __all__ = ["relu", "relu_", "relu6", "leaky_relu", "leaky_relu_", "elu", "elu_",
            "threshold", "threshold_", "prelu", "rrelu", "rrelu_", "glu", "softmax", "softmin", "log_softmax",
            "gumbel_softmax"]
 
+# Largest finite value per float type, by PyTorch's type name (softshrink's range check prints it).
+_FLOAT_MAX = {"Half": 65504.0, "BFloat16": 3.3895313892515355e38, "Float": 3.4028234663852886e38,
+              "Double": 1.7976931348623157e308}
 _SELU_ALPHA = 1.6732632423543772848170429916717
 _SELU_SCALE = 1.0507009873554804934193349852946
 
@@ -31,8 +34,17 @@ def _apply(input, fn, inplace):
     return _inplace(input, fn) if inplace else fn(input)
 
 
+def _float_only(input, kernel):
+    # PyTorch has no integer or bool kernel for these functions; raise what its dispatcher raises
+    # rather than silently computing in float (the result dtype would differ from a float run).
+    if not (input.is_floating_point() or input.is_complex()):
+        raise NotImplementedError(f'"{kernel}" not implemented for \'{_type_name(input)}\'')
+
+
 def relu(input, inplace=False):
     """max(0, x)."""
+    if input.dtype == _C.bool:
+        raise NotImplementedError("Boolean inputs not supported for relu")
     return input.relu_() if inplace else input.relu()
 
 
@@ -44,6 +56,9 @@ def relu_(input):
 def _hardtanh(x, min_val, max_val):
     # PyTorch's hardtanh passes the gradient only strictly inside (min_val, max_val); clamp's backward
     # would also pass it at the two boundaries.
+    if not x.is_floating_point():
+        # Integer inputs stay integer: the bounds are truncated to the input's type first.
+        min_val, max_val = int(min_val), int(max_val)
     inside = (x > min_val) & (x < max_val)
     return _C.where(inside, x, x.detach().clamp(min_val, max_val))
 
@@ -52,6 +67,8 @@ def hardtanh(input, min_val=-1.0, max_val=1.0, inplace=False):
     """x clamped to [min_val, max_val]."""
     if min_val > max_val:
         raise ValueError("min_val cannot be greater than max_val")
+    if input.dtype == _C.bool:
+        raise NotImplementedError("Bool inputs not supported for hardtanh")
     return _apply(input, lambda x: _hardtanh(x, min_val, max_val), inplace)
 
 
@@ -67,6 +84,7 @@ def relu6(input, inplace=False):
 
 def leaky_relu(input, negative_slope=0.01, inplace=False):
     """x if x > 0 else negative_slope * x."""
+    _float_only(input, "leaky_relu_cpu")
     return _apply(input, lambda x: _C.where(x > 0, x, x * negative_slope), inplace)
 
 
@@ -84,6 +102,7 @@ def _elu(x, alpha, input_scale=1.0):
 
 def elu(input, alpha=1.0, inplace=False):
     """x if x > 0 else alpha * (exp(x) - 1)."""
+    _float_only(input, "elu_cpu")
     return _apply(input, lambda x: _elu(x, alpha), inplace)
 
 
@@ -94,6 +113,7 @@ def elu_(input, alpha=1.0):
 
 def selu(input, inplace=False):
     """scale * elu(x, alpha) with the self-normalising constants of Klambauer et al. (2017)."""
+    _float_only(input, "elu_cpu")
     return _apply(input, lambda x: _elu(x, _SELU_ALPHA) * _SELU_SCALE, inplace)
 
 
@@ -106,6 +126,7 @@ def celu(input, alpha=1.0, inplace=False):
     """max(0, x) + min(0, alpha * (exp(x / alpha) - 1))."""
     if alpha == 0:
         raise RuntimeError("ZeroDivisionError")
+    _float_only(input, "elu_cpu")
     return _apply(input, lambda x: _elu(x, alpha, 1.0 / alpha), inplace)
 
 
@@ -116,6 +137,8 @@ def celu_(input, alpha=1.0):
 
 def gelu(input, approximate="none"):
     """x * Phi(x), Phi the standard normal CDF (via erf), or its tanh approximation."""
+    if approximate in ("none", "tanh"):
+        _float_only(input, "GeluKernelImpl")
     if approximate == "none":
         return input * ((input * (1.0 / math.sqrt(2.0))).erf() + 1.0) * 0.5
     if approximate == "tanh":
@@ -127,11 +150,13 @@ def gelu(input, approximate="none"):
 
 def silu(input, inplace=False):
     """x * sigmoid(x)."""
+    _float_only(input, "silu_cpu")
     return _apply(input, lambda x: x * x.sigmoid(), inplace)
 
 
 def softplus(input, beta=1.0, threshold=20.0):
     """log(1 + exp(beta * x)) / beta, and x itself where beta * x > threshold."""
+    _float_only(input, "softplus_cpu")
     bx = input * beta if beta != 1 else input
     soft = bx.clamp(max=threshold).exp().log1p()
     if beta != 1:
@@ -141,6 +166,7 @@ def softplus(input, beta=1.0, threshold=20.0):
 
 def mish(input, inplace=False):
     """x * tanh(softplus(x))."""
+    _float_only(input, "mish_cpu")
     return _apply(input, lambda x: x * softplus(x).tanh(), inplace)
 
 
@@ -156,16 +182,19 @@ def tanh(input):
 
 def hardsigmoid(input, inplace=False):
     """relu6(x + 3) / 6."""
+    _float_only(input, "hardsigmoid_cpu")
     return _apply(input, lambda x: _hardtanh(x + 3.0, 0.0, 6.0) / 6.0, inplace)
 
 
 def hardswish(input, inplace=False):
     """x * relu6(x + 3) / 6."""
+    _float_only(input, "hardswish_cpu")
     return _apply(input, lambda x: x * (_hardtanh(x + 3.0, 0.0, 6.0) / 6.0), inplace)
 
 
 def logsigmoid(input):
     """log(sigmoid(x)) = min(x, 0) - log1p(exp(-|x|)), exact for inputs of any size."""
+    _float_only(input, "log_sigmoid_cpu")
     neg = input.clamp(max=0)
     # -|x| written as 2 min(x, 0) - x: the same value, exactly, but a derivative of 1 at x = 0 (abs has 0),
     # which makes the total derivative there 1 - 0.5 = sigmoid(-0), as it should be.
@@ -184,18 +213,25 @@ def tanhshrink(input):
 
 def hardshrink(input, lambd=0.5):
     """x where |x| > lambd, else 0."""
+    _float_only(input, "hardshrink_cpu")
     return _C.where((input > lambd) | (input < -lambd), input, 0.0)
 
 
 def softshrink(input, lambd=0.5):
     """x - lambd above lambd, x + lambd below -lambd, 0 in between."""
-    if lambd < 0:
-        raise RuntimeError(f"lambda must be greater or equal to 0, but found to be {lambd}.")
+    _float_only(input, "softshrink_check")
+    top = _FLOAT_MAX.get(_type_name(input), math.inf)
+    if not 0 <= lambd <= top:
+        # %g prints the bounds the way C++'s default stream formatting does (1.79769e+308, -1).
+        raise RuntimeError(f"lambda must be in range [0, {top:g}] for input dtype {_type_name(input)}, "
+                           f"but found {lambd:g}")
     return _C.where(input > lambd, input - lambd, _C.where(input < -lambd, input + lambd, 0.0))
 
 
 def threshold(input, threshold, value, inplace=False):
     """x where x > threshold, else value."""
+    if input.dtype == _C.bool:
+        _float_only(input, "threshold_cpu")
     return _apply(input, lambda x: _C.where(x > threshold, x, value), inplace)
 
 
@@ -229,6 +265,7 @@ def prelu(input, weight):
 def rrelu(input, lower=1.0 / 8, upper=1.0 / 3, training=False, inplace=False):
     """Randomized leaky ReLU: x if x > 0 else a * x, with a ~ U(lower, upper) drawn per element in
     training and a = (lower + upper) / 2 in evaluation."""
+    _float_only(input, "leaky_relu_cpu")
     if not training:
         return leaky_relu(input, (lower + upper) / 2, inplace)
 
@@ -273,7 +310,7 @@ def _softmax_input(name, input, dim, dtype):
     if not x.is_floating_point():
         last = dim in (-1, x.dim() - 1) or x.dim() == 0
         kernel = f"{name}_lastdim_kernel_impl" if last else f"{name}_kernel_impl"
-        raise RuntimeError(f'"{kernel}" not implemented for \'{_type_name(x)}\'')
+        raise NotImplementedError(f'"{kernel}" not implemented for \'{_type_name(x)}\'')
     return x
 
 

@@ -55,6 +55,46 @@ def _batched(input, nspatial, name):
     return input, False
 
 
+def _check_args(weight, stride, padding, dilation, groups, output_padding=None, shown_dilation=None):
+    """PyTorch's argument checks, made before any size arithmetic (a zero stride would divide by zero).
+
+    `output_padding` is given for transposed convolutions, whose dilation message names each dim;
+    `shown_dilation` is the dilation as PyTorch's message prints it (conv1d runs as 2-D there)."""
+    if weight.dim() < 3:
+        raise RuntimeError("weight should have at least three dimensions")
+    if groups <= 0:
+        raise RuntimeError("non-positive groups is not supported")
+    if any(v <= 0 for v in stride):
+        raise RuntimeError("non-positive stride is not supported")
+    if not isinstance(padding, str) and any(v < 0 for v in padding):
+        raise RuntimeError("negative padding is not supported")
+    if output_padding is not None and any(v < 0 for v in output_padding):
+        raise RuntimeError("negative output_padding is not supported")
+    if any(v <= 0 for v in dilation):
+        if output_padding is None:
+            shown = list(shown_dilation or dilation)
+        else:
+            names = ("depth", "height", "width")[3 - len(dilation):] if len(dilation) > 1 else ("height", "width")
+            vals = dilation if len(dilation) > 1 else (1,) + tuple(dilation)
+            shown = ", ".join(f"dilation_{n}: {v}" for n, v in zip(names, vals))
+        raise RuntimeError(f"dilation should be greater than zero, but got {shown}")
+
+
+def _transposed_padding(padding, name):
+    if isinstance(padding, str):
+        raise TypeError(f"{name}(): argument 'padding' must be tuple of ints, not str")
+    return padding
+
+
+def _check_kernel_fits(input, kernel, padding, dilation):
+    """PyTorch's message when the dilated kernel is larger than the padded input, in the input's own rank."""
+    padded = [input.shape[2 + i] + 2 * padding[i] for i in range(len(kernel))]
+    if any(padded[i] < dilation[i] * (kernel[i] - 1) + 1 for i in range(len(kernel))):
+        raise RuntimeError(f"Calculated padded input size per channel: ({' x '.join(map(str, padded))}). Kernel "
+                           f"size: ({' x '.join(map(str, kernel))}). Kernel size can't be greater than actual "
+                           f"input size")
+
+
 def _check_channels(input, weight, groups, channels_per_group, transposed=False):
     if groups <= 0:
         raise RuntimeError("non-positive groups is not supported")
@@ -81,7 +121,8 @@ def _check_types(input, weight, bias):
     def name(t):
         s = str(t.dtype).replace("ferrotorch.", "").replace("torch.", "")
         return _CPP_TYPE.get(s, s)
-    for other, what in ((weight, "weight"), (bias, "bias")):
+    # PyTorch reports a mismatched bias before a mismatched weight.
+    for other, what in ((bias, "bias"), (weight, "weight")):
         if other is not None and other.dtype != input.dtype:
             raise RuntimeError(f"Input type ({name(input)}) and {what} type ({name(other)}) should be the same")
 
@@ -121,17 +162,13 @@ def _conv_nd(input, weight, bias, stride, padding, dilation, groups):
                            f"{o} elements, but got bias of size {list(bias.shape)} instead")
     if any(p < 0 for p in padding):
         raise RuntimeError("negative padding is not supported")
-    if input.shape[2] + 2 * padding[0] < dilation[0] * (kernel[0] - 1) + 1 or \
-            input.shape[3] + 2 * padding[1] < dilation[1] * (kernel[1] - 1) + 1:
-        raise RuntimeError(f"Calculated padded input size per channel: ({input.shape[2] + 2 * padding[0]} x "
-                           f"{input.shape[3] + 2 * padding[1]}). Kernel size: ({kernel[0]} x {kernel[1]}). "
-                           f"Kernel size can't be greater than actual input size")
+    _check_kernel_fits(input, kernel, padding, dilation)
     oh = (input.shape[2] + 2 * padding[0] - dilation[0] * (kernel[0] - 1) - 1) // stride[0] + 1
     ow = (input.shape[3] + 2 * padding[1] - dilation[1] * (kernel[1] - 1) - 1) // stride[1] + 1
     if n == 0:
         out = _C.zeros((0, o, oh, ow), dtype=input.dtype, device=input.device)
-        # Keep the graph (and the weight's gradient shape) for empty batches.
-        out = out + (weight.sum() * 0)
+        # Keep the graph (and the input's and weight's gradient shapes) for empty batches.
+        out = out + (weight.sum() * 0 + input.sum() * 0)
         return out if bias is None else out + bias.view(1, o, 1, 1)
     cols = _C._im2col(input, kernel, dilation, padding, stride)  # (N, C*k, L)
     k = kernel[0] * kernel[1]
@@ -157,8 +194,9 @@ def conv2d(input, weight, bias=None, stride=1, padding=0, dilation=1, groups=1):
     x, added = _batched(input, 2, "conv2d")
     if not isinstance(padding, str):
         padding = _tuple(padding, 2, "padding")
-    out = _conv_nd(x, weight, bias, _tuple(stride, 2, "stride"), padding, _tuple(dilation, 2, "dilation"),
-                   groups)
+    stride, dilation = _tuple(stride, 2, "stride"), _tuple(dilation, 2, "dilation")
+    _check_args(weight, stride, padding, dilation, groups)
+    out = _conv_nd(x, weight, bias, stride, padding, dilation, groups)
     return out.squeeze(0) if added else out
 
 
@@ -166,12 +204,18 @@ def conv1d(input, weight, bias=None, stride=1, padding=0, dilation=1, groups=1):
     """1-D convolution over (N, C, L) or unbatched (C, L) input; runs as a 2-D one with height 1."""
     input, weight, bias = _autocast(input, weight, bias)
     x, added = _batched(input, 1, "conv1d")
-    if weight.dim() != 3:
-        raise RuntimeError(f"Expected 3-dimensional weight for conv1d, but got weight of size {list(weight.shape)}")
     if not isinstance(padding, str):
-        padding = (0,) + _tuple(padding, 1, "padding")
-    out = _conv_nd(x.unsqueeze(2), weight.unsqueeze(2), bias, (1,) + _tuple(stride, 1, "stride"), padding,
-                   (1,) + _tuple(dilation, 1, "dilation"), groups).squeeze(2)
+        padding = _tuple(padding, 1, "padding")
+    stride, dilation = _tuple(stride, 1, "stride"), _tuple(dilation, 1, "dilation")
+    _check_args(weight, stride, padding, dilation, groups, shown_dilation=(1,) + dilation)
+    # Checks whose messages print shapes, made here so that they show the 1-D shapes, not the 2-D ones.
+    _check_types(x, weight, bias)
+    _check_channels(x, weight, groups, weight.shape[1])
+    if not isinstance(padding, str):
+        _check_kernel_fits(x, tuple(weight.shape[2:]), padding, dilation)
+        padding = (0,) + padding
+    out = _conv_nd(x.unsqueeze(2), weight.unsqueeze(2), bias, (1,) + stride, padding, (1,) + dilation,
+                   groups).squeeze(2)
     return out.squeeze(0) if added else out
 
 
@@ -208,7 +252,8 @@ def _conv_transpose_nd(input, weight, bias, stride, padding, output_padding, gro
     # `output_padding`: this also covers output_padding >= stride (allowed when < dilation).
     full = [(s - 1) * st + d * (kk - 1) + 1 for s, st, d, kk in zip((h, w), stride, dilation, kernel)]
     if n == 0:
-        img = _C.zeros((0, cout, full[0], full[1]), dtype=input.dtype, device=input.device) + weight.sum() * 0
+        img = _C.zeros((0, cout, full[0], full[1]), dtype=input.dtype, device=input.device) + \
+            (weight.sum() * 0 + input.sum() * 0)
     else:
         img = _C._col2im(cols, full, kernel, dilation, 0, stride)
     from .sampling import pad as _pad
@@ -222,8 +267,10 @@ def conv_transpose2d(input, weight, bias=None, stride=1, padding=0, output_paddi
     """Transposed 2-D convolution (the gradient of conv2d w.r.t. its input) of (N, C, H, W) or (C, H, W)."""
     input, weight, bias = _autocast(input, weight, bias)
     x, added = _batched(input, 2, "conv_transpose2d")
-    out = _conv_transpose_nd(x, weight, bias, _tuple(stride, 2, "stride"), _tuple(padding, 2, "padding"),
-                             _tuple(output_padding, 2, "output_padding"), groups, _tuple(dilation, 2, "dilation"))
+    stride, padding = _tuple(stride, 2, "stride"), _tuple(_transposed_padding(padding, "conv_transpose2d"), 2, "padding")
+    output_padding, dilation = _tuple(output_padding, 2, "output_padding"), _tuple(dilation, 2, "dilation")
+    _check_args(weight, stride, padding, dilation, groups, output_padding)
+    out = _conv_transpose_nd(x, weight, bias, stride, padding, output_padding, groups, dilation)
     return out.squeeze(0) if added else out
 
 
@@ -231,7 +278,11 @@ def conv_transpose1d(input, weight, bias=None, stride=1, padding=0, output_paddi
     """Transposed 1-D convolution of (N, C, L) or (C, L); runs as a 2-D one with height 1."""
     input, weight, bias = _autocast(input, weight, bias)
     x, added = _batched(input, 1, "conv_transpose1d")
-    out = _conv_transpose_nd(x.unsqueeze(2), weight.unsqueeze(2), bias, (1,) + _tuple(stride, 1, "stride"),
-                             (0,) + _tuple(padding, 1, "padding"), (0,) + _tuple(output_padding, 1, "output_padding"),
-                             groups, (1,) + _tuple(dilation, 1, "dilation")).squeeze(2)
+    stride, padding = _tuple(stride, 1, "stride"), _tuple(_transposed_padding(padding, "conv_transpose1d"), 1, "padding")
+    output_padding, dilation = _tuple(output_padding, 1, "output_padding"), _tuple(dilation, 1, "dilation")
+    _check_args(weight, stride, padding, dilation, groups, output_padding)
+    _check_types(x, weight, bias)
+    _check_channels(x, weight, groups, weight.shape[0] // groups, transposed=True)
+    out = _conv_transpose_nd(x.unsqueeze(2), weight.unsqueeze(2), bias, (1,) + stride, (0,) + padding,
+                             (0,) + output_padding, groups, (1,) + dilation).squeeze(2)
     return out.squeeze(0) if added else out

@@ -8,8 +8,8 @@ is an existing differentiable op, so autograd (and double backward) comes from t
 same code runs on every device.
 """
 from ... import _C
-from .conv import (_autocast, _batched, _check_channels, _check_types, _same_padding, _tuple, conv2d,
-                   conv_transpose2d)
+from .conv import (_autocast, _batched, _check_args, _check_channels, _check_kernel_fits, _check_types,
+                   _same_padding, _transposed_padding, _tuple, conv2d, conv_transpose2d)
 from .sampling import pad as _pad
 
 __all__ = ["conv3d", "conv_transpose3d"]
@@ -17,7 +17,7 @@ __all__ = ["conv3d", "conv_transpose3d"]
 
 def _zeros_like_graph(shape, input, weight):
     """An all-zero result that still depends on `weight`, so empty batches give it a (zero) gradient."""
-    return _C.zeros(shape, dtype=input.dtype, device=input.device) + weight.sum() * 0
+    return _C.zeros(shape, dtype=input.dtype, device=input.device) + (weight.sum() * 0 + input.sum() * 0)
 
 
 def conv3d(input, weight, bias=None, stride=1, padding=0, dilation=1, groups=1):
@@ -31,8 +31,10 @@ def conv3d(input, weight, bias=None, stride=1, padding=0, dilation=1, groups=1):
     """
     input, weight, bias = _autocast(input, weight, bias)
     x, added = _batched(input, 3, "conv3d")
-    _check_types(x, weight, bias)
     stride, dilation = _tuple(stride, 3, "stride"), _tuple(dilation, 3, "dilation")
+    _check_args(weight, stride, padding if isinstance(padding, str) else _tuple(padding, 3, "padding"), dilation,
+                groups)
+    _check_types(x, weight, bias)
     _check_channels(x, weight, groups, weight.shape[1] if weight.dim() > 1 else 0)
     kernel = tuple(weight.shape[2:])
     if isinstance(padding, str):
@@ -56,11 +58,8 @@ def conv3d(input, weight, bias=None, stride=1, padding=0, dilation=1, groups=1):
     if bias is not None and (bias.dim() != 1 or bias.shape[0] != o):
         raise RuntimeError(f"Given weight of size {list(weight.shape)}, expected bias to be 1-dimensional with "
                            f"{o} elements, but got bias of size {list(bias.shape)} instead")
+    _check_kernel_fits(x, kernel, padding, dilation)
     padded = [x.shape[2 + i] + 2 * padding[i] for i in range(3)]
-    if any(padded[i] < dilation[i] * (kernel[i] - 1) + 1 for i in range(3)):
-        raise RuntimeError(f"Calculated padded input size per channel: ({padded[0]} x {padded[1]} x {padded[2]}). "
-                           f"Kernel size: ({kernel[0]} x {kernel[1]} x {kernel[2]}). Kernel size can't be greater "
-                           f"than actual input size")
     out = [(padded[i] - dilation[i] * (kernel[i] - 1) - 1) // stride[i] + 1 for i in range(3)]
     n = x.shape[0]
     if n == 0:
@@ -95,9 +94,10 @@ def conv_transpose3d(input, weight, bias=None, stride=1, padding=0, output_paddi
     """
     input, weight, bias = _autocast(input, weight, bias)
     x, added = _batched(input, 3, "conv_transpose3d")
-    _check_types(x, weight, bias)
-    stride, padding = _tuple(stride, 3, "stride"), _tuple(padding, 3, "padding")
+    stride, padding = _tuple(stride, 3, "stride"), _tuple(_transposed_padding(padding, "conv_transpose3d"), 3, "padding")
     output_padding, dilation = _tuple(output_padding, 3, "output_padding"), _tuple(dilation, 3, "dilation")
+    _check_args(weight, stride, padding, dilation, groups, output_padding)
+    _check_types(x, weight, bias)
     if groups <= 0:
         raise RuntimeError("non-positive groups is not supported")
     _check_channels(x, weight, groups, weight.shape[0] // groups, transposed=True)

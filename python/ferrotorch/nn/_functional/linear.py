@@ -2,6 +2,7 @@
 import math
 
 from ...amp.autocast_mode import _state as _autocast_state, autocast_args
+from ._loss_util import scalar_name
 
 __all__ = ["linear", "bilinear"]
 
@@ -10,6 +11,17 @@ def linear(input, weight, bias=None):
     """y = input @ weight.T + bias, over the last dimension of `input`."""
     if _autocast_state.any:
         input, weight, bias = autocast_args(input, weight, bias)
+    if input.dim() == 0 or weight.dim() == 0:
+        raise RuntimeError(f"both arguments to linear need to be at least 1D, but they are {input.dim()}D and "
+                           f"{weight.dim()}D")
+    if bias is not None and input.dim() >= 2:
+        # PyTorch runs these through addmm, whose dtype messages users see (no type promotion).
+        if input.dtype != weight.dtype:
+            raise RuntimeError(f"mat1 and mat2 must have the same dtype, but got {scalar_name(input.dtype)} and "
+                               f"{scalar_name(weight.dtype)}")
+        if bias.dtype != weight.dtype:
+            raise RuntimeError(f"self and mat2 must have the same dtype, but got {scalar_name(bias.dtype)} and "
+                               f"{scalar_name(weight.dtype)}")
     if input.dim() == 2 and bias is not None:
         # One fused GEMM (AddmmBackward0) for the common (batch, features) case.
         return bias.addmm(input, weight.t())
@@ -24,9 +36,9 @@ def bilinear(input1, input2, weight, bias=None):
     matrix-vector product with input2."""
     if input1.dim() != input2.dim():
         raise RuntimeError(f"bilinear(): input dimensions do not match: got {input1.dim()} and {input2.dim()}")
-    for a, b in zip(input1.shape[:-1], input2.shape[:-1]):
+    for d, (a, b) in enumerate(zip(input1.shape[:-1], input2.shape[:-1])):
         if a != b:
-            raise RuntimeError(f"bilinear(): input batch dimensions do not match: got {a} and {b}")
+            raise RuntimeError(f"bilinear(): input batch dimensions do not match at dim {d}: got {a} and {b}")
     if weight.dim() != 3:
         raise RuntimeError(f"bilinear(): weight must be 3-D (out_features, in1_features, in2_features), "
                            f"got {weight.dim()}-D")

@@ -61,14 +61,15 @@ def ctc_loss(log_probs, targets, input_lengths, target_lengths, blank=0, reducti
     for b in range(n):
         if in_lens[b] > t_max or in_lens[b] < 0:
             raise RuntimeError(f"Expected input_lengths to have value at most {t_max}, but got value {in_lens[b]} "
-                               f"(while checking arguments for ctc_loss_cpu)")
+                               f"(while checking arguments for ctc_loss_allocate_outputs)")
     s_max = max(tg_lens) if n else 0
     if targets.dim() == 1:
         # Concatenated targets: sample b's labels start after the previous samples' ones.
-        if sum(tg_lens) > targets.shape[0]:
-            raise RuntimeError(f"Expected tensor to have size at least {sum(tg_lens)} at dimension 0, but got size "
+        # PyTorch wants exactly sum(target_lengths) labels here (extra ones are an error too).
+        if sum(tg_lens) != targets.shape[0]:
+            raise RuntimeError(f"Expected tensor to have size {sum(tg_lens)} at dimension 0, but got size "
                                f"{targets.shape[0]} for argument #2 'targets' (while checking arguments for "
-                               f"ctc_loss_cpu)")
+                               f"ctc_loss_allocate_outputs)")
         starts, offsets = [], 0
         for length in tg_lens:
             starts.append([min(offsets + j, max(targets.shape[0] - 1, 0)) for j in range(s_max)])
@@ -82,7 +83,7 @@ def ctc_loss(log_probs, targets, input_lengths, target_lengths, blank=0, reducti
         if s_max > targets.shape[1]:
             raise RuntimeError(f"Expected tensor to have size at least {s_max} at dimension 1, but got size "
                                f"{targets.shape[1]} for argument #2 'targets' (while checking arguments for "
-                               f"ctc_loss_cpu)")
+                               f"ctc_loss_allocate_outputs)")
         padded = targets[:, :s_max]
     padded = padded.to(device=lp.device, dtype=_C.int64)
     width = 2 * s_max + 1

@@ -19,8 +19,8 @@ def _check_nll(input, target, weight):
     """PyTorch's shape and dtype checks of nll_loss (nll_loss_nd, then the 1-D/2-D or K-D kernel's)."""
     if input.dim() < 1:
         raise ValueError(f"Expected 1 or more dimensions (got {input.dim()})")
-    if target.dtype.is_floating_point or str(target.dtype) == "torch.bool":
-        raise RuntimeError(f"expected scalar type Long but found {scalar_name(target.dtype)}")
+    if scalar_name(target.dtype) not in ("Long", "Byte"):
+        raise RuntimeError(f"expected target dtype to be Long or Byte, but got {scalar_name(target.dtype)}")
     if input.dim() != 1 and target.dim() > 0 and input.shape[0] != target.shape[0]:
         raise ValueError(f"Expected input batch_size ({input.shape[0]}) to match target batch_size "
                          f"({target.shape[0]}).")
@@ -56,13 +56,23 @@ def _picked_and_weights(input, target, weight, ignore_index):
     return picked, w, keep
 
 
+def _weighted_mean(values, w):
+    """sum(values) / sum(w), where every values[i] carries the factor w[i].
+
+    With no weight at all (every target ignored) the result is nan, as in PyTorch, but the gradient is
+    0 rather than 0 * inf = nan: the division is by a denominator of 1 then, and the nan is a constant."""
+    total = w.sum()
+    empty = total == 0
+    return (values / total.masked_fill(empty, 1.0)).sum() + empty.to(values.dtype).masked_fill(empty, float("nan"))
+
+
 def _nll(input, target, weight, ignore_index, mode):
     picked, w, _ = _picked_and_weights(input, target, weight, ignore_index)
     loss = -picked * w
     if mode == 0:
         return loss
-    # Mean divides by the total weight of the non-ignored targets (nan when there is none, as PyTorch).
-    return loss.sum() if mode == 2 else loss.sum() / w.sum()
+    # Mean divides by the total weight of the non-ignored targets.
+    return loss.sum() if mode == 2 else _weighted_mean(loss, w)
 
 
 def nll_loss(input, target, weight=None, size_average=None, ignore_index=-100, reduce=None, reduction="mean"):
@@ -118,7 +128,8 @@ def _smoothed(logp, target, weight, ignore_index, mode, label_smoothing):
     elif mode == 2:
         nll_red, smooth_red = nll.sum(), smooth.sum()
     else:
-        nll_red, smooth_red = nll.sum() / w.sum(), smooth.sum() / w.sum()
+        # smooth is 0 wherever w is (ignored positions), so it carries the w factor too.
+        nll_red, smooth_red = _weighted_mean(nll, w), _weighted_mean(smooth, w)
     return (1 - label_smoothing) * nll_red + smooth_red * (label_smoothing / n_classes)
 
 

@@ -112,12 +112,12 @@ def instance_norm(input, running_mean=None, running_var=None, weight=None, bias=
     return _affine(out, weight, bias, shape)
 
 
-def _norm_dims(input, normalized_shape):
+def _norm_dims(input, normalized_shape, star="*, "):
     normalized_shape = tuple(normalized_shape)
     k = len(normalized_shape)
     if k == 0 or input.dim() < k or tuple(input.shape[input.dim() - k:]) != normalized_shape:
         raise RuntimeError(f"Given normalized_shape={_list_str(normalized_shape)}, expected input with shape "
-                           f"[*, {', '.join(str(s) for s in normalized_shape)}], but got input of size"
+                           f"[{star}{', '.join(str(s) for s in normalized_shape)}], but got input of size"
                            f"{_list_str(input.shape)}")
     return list(range(input.dim() - k, input.dim()))
 
@@ -162,7 +162,8 @@ def group_norm(input, num_groups, weight=None, bias=None, eps=1e-5):
 def rms_norm(input, normalized_shape, weight=None, eps=None):
     """x / sqrt(mean(x^2) + eps) over the trailing `normalized_shape` dims, times `weight`; `eps=None`
     means the machine epsilon of `input`'s dtype."""
-    dims = _norm_dims(input, _as_shape(normalized_shape))
+    # PyTorch's rms_norm message writes the shape as "[*5]" (no comma after the star).
+    dims = _norm_dims(input, _as_shape(normalized_shape), star="*")
     if eps is None:
         eps = _EPS.get(str(input.dtype).split(".")[-1], _EPS["float32"])
     out = input * (input.square().mean(dims, keepdim=True) + eps).rsqrt()

@@ -18,28 +18,33 @@ def _out_size(size, k, s, p, d, ceil_mode):
     return out
 
 
+def _pool_tuple(v, n, name):
+    """An int or an n-sequence as an n-tuple; PyTorch's pooling message for other lengths."""
+    if isinstance(v, (list, tuple)) and len(v) not in (1, n):
+        raise RuntimeError(f"{name}: kernel_size must either be a single int, or a tuple of "
+                           f"{('two', 'three')[n - 2]} ints")
+    return _tuple(v, n)
+
+
 def _geometry(input, kernel_size, stride, padding, dilation, ceil_mode, name):
+    if name == "max_pool2d" and input.dim() not in (3, 4):
+        raise RuntimeError("non-empty 3D or 4D (batch mode) tensor expected for input")
     if input.dim() not in (3, 4) or any(v == 0 for v in input.shape[1:]):
-        raise RuntimeError(f"{name}: Expected 3D or 4D (batch mode) tensor with optional 0 dim batch size for "
-                           f"input, but got: {list(input.shape)}")
-    k = _tuple(kernel_size, 2, "kernel_size")
+        raise RuntimeError(f"Expected 3D or 4D (batch mode) tensor with optional 0 dim batch size for "
+                           f"input, but got:{list(input.shape)}")
+    k = _pool_tuple(kernel_size, 2, name)
     s = k if (stride is None or (isinstance(stride, (list, tuple)) and len(stride) == 0)) else _tuple(stride, 2, "stride")
     p, d = _tuple(padding, 2, "padding"), _tuple(dilation, 2, "dilation")
+    if any(v == 0 for v in s):
+        # Checked first, as in PyTorch (a zero kernel_size with the default stride lands here too).
+        raise RuntimeError("stride should not be zero")
     if any(v <= 0 for v in k):
         raise RuntimeError(f"kernel size should be greater than zero, but got kH: {k[0]} kW: {k[1]}")
     if any(v <= 0 for v in s):
         raise RuntimeError(f"stride should be greater than zero, but got dH: {s[0]} dW: {s[1]}")
     if any(v <= 0 for v in d):
         raise RuntimeError(f"dilation should be greater than zero, but got dilationH: {d[0]} dilationW: {d[1]}")
-    if any(v < 0 for v in p):
-        raise RuntimeError("pad must be non-negative")
-    for i in range(2):
-        if name == "max_pool2d" and p[i] > ((k[i] - 1) * d[i] + 1) // 2:
-            raise RuntimeError(f"pad should be at most half of effective kernel size, but got pad={p[i]}, "
-                               f"kernel_size={k[i]} and dilation={d[i]}")
-    if name == "avg_pool2d" and (p[0] > k[0] // 2 or p[1] > k[1] // 2):
-        raise RuntimeError(f"pad should be smaller than or equal to half of kernel size, but got padW = {p[1]}, "
-                           f"padH = {p[0]}, kW = {k[1]}, kH = {k[0]}")
+    _check_pads(p, k, d)
     size = input.shape[-2:]
     out = [_out_size(size[i], k[i], s[i], p[i], d[i], ceil_mode) for i in range(2)]
     if out[0] < 1 or out[1] < 1:
@@ -48,6 +53,17 @@ def _geometry(input, kernel_size, stride, padding, dilation, ceil_mode, name):
     # Extra right/bottom padding so that every (ceil-mode) window lies inside the padded input.
     extra = [max(0, (out[i] - 1) * s[i] + d[i] * (k[i] - 1) + 1 - (size[i] + 2 * p[i])) for i in range(2)]
     return k, s, p, d, out, extra
+
+
+def _check_pads(p, k, d):
+    """PyTorch's padding checks for max and average pooling (average pooling passes dilation 1)."""
+    for v in p:
+        if v < 0:
+            raise RuntimeError(f"pad must be non-negative, but got pad: {v}")
+    for i in range(len(k)):
+        if p[i] > ((k[i] - 1) * d[i] + 1) // 2:
+            raise RuntimeError(f"pad should be at most half of effective kernel size, but got pad={p[i]}, "
+                               f"kernel_size={k[i]} and dilation={d[i]}")
 
 
 def _windows(x, k, s, d, out):
@@ -59,7 +75,12 @@ def _windows(x, k, s, d, out):
 def max_pool2d_with_indices(input, kernel_size, stride=None, padding=0, dilation=1, ceil_mode=False,
                             return_indices=True):
     """Max pooling returning (values, flat indices into each input plane)."""
-    k, s, p, d, _, _ = _geometry(input, kernel_size, stride, padding, dilation, ceil_mode, "max_pool2d")
+    k, s, p, d, out, _ = _geometry(input, kernel_size, stride, padding, dilation, ceil_mode, "max_pool2d")
+    if input.numel() == 0:
+        # Empty batch: nothing to pool (and the kernel mis-handles an empty view with a storage offset).
+        shape = tuple(input.shape[:-2]) + tuple(out)
+        values = _C.zeros(shape, dtype=input.dtype, device=input.device) + input.sum() * 0
+        return values, _C.zeros(shape, dtype=_C.int64, device=input.device)
     if input.dim() == 3:
         values, indices = _C._max_pool2d(input.unsqueeze(0), k, s, p, d, ceil_mode)
         return values.squeeze(0), indices.squeeze(0)
@@ -86,11 +107,44 @@ def _as_2d(v, fill):
 def max_pool1d_with_indices(input, kernel_size, stride=None, padding=0, dilation=1, ceil_mode=False,
                             return_indices=True):
     """1-D max pooling returning (values, indices along the length)."""
-    if input.dim() not in (2, 3):
-        raise RuntimeError(f"max_pool1d() Expected 2D or 3D input tensor, but got {list(input.shape)}")
+    if input.dim() not in (2, 3) or any(v == 0 for v in input.shape[-2:]):
+        raise RuntimeError(f"max_pool1d: Expected 2D or 3D (batch mode) tensor with optional 0 dim batch size for "
+                           f"input, but got:{list(input.shape)}")
+    _check_pool1d(input, kernel_size, stride, padding, dilation, ceil_mode)
     values, indices = max_pool2d_with_indices(input.unsqueeze(-2), _as_2d(kernel_size, 1), _as_2d(stride, 1),
                                               _as_2d(padding, 0), _as_2d(dilation, 1), ceil_mode)
     return values.squeeze(-2), indices.squeeze(-2)
+
+
+def _one(v, what):
+    """A 1-D pooling parameter as an int; PyTorch's max_pool1d message for longer sequences."""
+    if isinstance(v, (list, tuple)):
+        if len(v) != 1:
+            raise RuntimeError(f"max_pool1d() {what} must be an int, list of ints or tuple of ints of size 1 but "
+                               f"got size {len(v)}")
+        v = v[0]
+    return int(v)
+
+
+def _check_pool1d(input, kernel_size, stride, padding, dilation, ceil_mode):
+    """max_pool1d's own argument checks (PyTorch runs it on a separate 1-D path with these messages)."""
+    k = _one(kernel_size, "kernel_size")
+    s = k if stride is None or (isinstance(stride, (list, tuple)) and len(stride) == 0) else _one(stride, "stride")
+    p, d = _one(padding, "padding"), _one(dilation, "dilation")
+    if k <= 0:
+        raise RuntimeError(f"max_pool1d() kernel_size must be greater than zero, but got {k}")
+    if s <= 0:
+        raise RuntimeError(f"max_pool1d() stride must be greater than zero, but got {s}")
+    if p < 0:
+        raise RuntimeError(f"max_pool1d() padding must be non-negative, but got {p}")
+    if p > k // 2:
+        raise RuntimeError(f"max_pool1d() padding should be at most half of kernel size, but got padding={p} and "
+                           f"kernel_size={k}")
+    if d <= 0:
+        raise RuntimeError(f"max_pool1d() dilation must be greater than zero, but got {d}")
+    out = _out_size(input.shape[-1], k, s, p, d, ceil_mode)
+    if out <= 0:
+        raise RuntimeError(f"max_pool1d() Invalid computed output size: {out}")
 
 
 def max_pool1d(input, kernel_size, stride=None, padding=0, dilation=1, ceil_mode=False, return_indices=False):
@@ -128,7 +182,10 @@ def avg_pool2d(input, kernel_size, stride=None, padding=0, ceil_mode=False, coun
 def avg_pool1d(input, kernel_size, stride=None, padding=0, ceil_mode=False, count_include_pad=True):
     """1-D average pooling over (N, C, L) or (C, L)."""
     if input.dim() not in (2, 3):
-        raise RuntimeError(f"avg_pool1d() Expected 2D or 3D input tensor, but got {list(input.shape)}")
+        raise RuntimeError(f"Expected 2 to 3 dimensions, but got {input.dim()}-dimensional tensor for argument #1 "
+                           f"'self' (while checking arguments for avg_pool1d)")
+    if isinstance(kernel_size, (list, tuple)) and len(kernel_size) != 1:
+        raise RuntimeError(f"avg_pool1d() argument 'kernel_size' should contain one int (got {len(kernel_size)})")
     return avg_pool2d(input.unsqueeze(-2), _as_2d(kernel_size, 1), _as_2d(stride, 1), _as_2d(padding, 0),
                       ceil_mode, count_include_pad).squeeze(-2)
 
@@ -145,13 +202,41 @@ def _averaging_matrix(n_in, n_out, like):
     return _C.tensor(rows, dtype=like.dtype, device=like.device).reshape(n_out, n_in)
 
 
-def _adaptive_sizes(input, output_size, nsp, name):
-    if input.dim() not in (nsp + 1, nsp + 2) or any(v == 0 for v in input.shape[-nsp:]):
-        raise RuntimeError(f"{name}(): Expected {nsp + 1}D or {nsp + 2}D tensor, but got {list(input.shape)}")
+def _adaptive_sizes(input, output_size, nsp, name, shown=None):
+    """Checked output sizes of adaptive pooling, with PyTorch's messages. `shown` is the name and input
+    shape PyTorch's messages use when its 1-D average pooling runs as the 2-D one."""
+    is_max = "max" in name
+    nd = input.dim()
+    if nd not in (nsp + 1, nsp + 2):
+        if nsp == 1:
+            raise RuntimeError(f"Expected 2 to 3 dimensions, but got {nd}-dimensional tensor for argument #1 "
+                               f"'self' (while checking arguments for {name})")
+        raise RuntimeError(f"{name}(): Expected {nsp + 1}D or {nsp + 2}D tensor, but got{':' if is_max else ''} "
+                           f"{list(input.shape)}")
+    shown_name, shape = shown or (name, list(input.shape))
+    # PyTorch's 2-D adaptive average pooling accepts zero channels; the others need every non-batch dim.
+    first = len(shape) - (2 if shown_name == "adaptive_avg_pool2d" else nsp + 1)
+    for i in range(first, len(shape)):
+        if shape[i] == 0:
+            raise RuntimeError(f"{shown_name}(): Expected input to have non-zero size for non-batch dimensions, but "
+                               f"input has sizes {shape} with dimension {i} being empty")
+    if isinstance(output_size, (list, tuple)) and nsp == 1 and len(output_size) != 1:
+        raise RuntimeError(f"{name}() argument 'output_size' should contain one int (got {len(output_size)})")
     sizes = list(output_size) if isinstance(output_size, (list, tuple)) else [output_size] * nsp
     if len(sizes) != nsp:
-        raise RuntimeError(f"{name}: internal error: output_size.size() must be {nsp}")
-    return [input.shape[-nsp + i] if v is None else int(v) for i, v in enumerate(sizes)]
+        if is_max:
+            raise RuntimeError(f"{name}(): internal error: output_size.size() must be {nsp}")
+        raise RuntimeError(f"{name}: output_size must be {nsp}")
+    sizes = [input.shape[-nsp + i] if v is None else int(v) for i, v in enumerate(sizes)]
+    if any(v < 0 for v in sizes):
+        full = [1] * (len(shape) - input.dim()) + sizes
+        if is_max:
+            raise RuntimeError(f"Trying to create tensor with negative dimension {min(sizes)}: "
+                               f"{shape[:len(shape) - len(full)] + full}")
+        listed = ", ".join(map(str, full)) if len(full) < 3 else f"{full[0]}, {full[1]},{full[2]}"
+        raise RuntimeError(f"{shown_name}: elements of output_size must be greater than or equal to 0 but "
+                           f"received {{{listed}}}")
+    return sizes
 
 
 def adaptive_avg_pool2d(input, output_size):
@@ -164,8 +249,17 @@ def adaptive_avg_pool2d(input, output_size):
 
 def adaptive_avg_pool1d(input, output_size):
     """1-D adaptive average pooling over (N, C, L) or (C, L)."""
-    (o,) = _adaptive_sizes(input, _tuple(output_size, 1, "output_size"), 1, "adaptive_avg_pool1d")
+    shown = ("adaptive_avg_pool2d", list(input.shape[:-1]) + [1, input.shape[-1]]) if input.dim() in (2, 3) else None
+    (o,) = _adaptive_sizes(input, output_size, 1, "adaptive_avg_pool1d", shown)
     return input.matmul(_averaging_matrix(input.shape[-1], o, input).t())
+
+
+def _empty_pool(input, out, return_indices):
+    """A pooling result with an empty spatial dim: nothing to pool, but still part of the graph."""
+    shape = tuple(input.shape[:input.dim() - len(out)]) + tuple(out)
+    values = _C.zeros(shape, dtype=input.dtype, device=input.device) + input.sum() * 0
+    indices = _C.zeros(shape, dtype=_C.int64, device=input.device)
+    return (values, indices) if return_indices else values
 
 
 def adaptive_max_pool2d(input, output_size, return_indices=False):
@@ -173,6 +267,8 @@ def adaptive_max_pool2d(input, output_size, return_indices=False):
     (fine for the small outputs adaptive pooling is used with)."""
     oh, ow = _adaptive_sizes(input, output_size, 2, "adaptive_max_pool2d")
     h, w = input.shape[-2], input.shape[-1]
+    if oh == 0 or ow == 0:
+        return _empty_pool(input, (oh, ow), return_indices)
     vals, idxs = [], []
     for a, b in _adaptive_bounds(h, oh):
         for c, e in _adaptive_bounds(w, ow):
@@ -187,8 +283,7 @@ def adaptive_max_pool2d(input, output_size, return_indices=False):
 
 def adaptive_max_pool1d(input, output_size, return_indices=False):
     """1-D adaptive max pooling over (N, C, L) or (C, L)."""
-    if input.dim() not in (2, 3):
-        raise RuntimeError(f"adaptive_max_pool1d(): Expected 2D or 3D tensor, but got {list(input.shape)}")
-    values, indices = adaptive_max_pool2d(input.unsqueeze(-2), (1, _tuple(output_size, 1, "output_size")[0]), True)
+    (o,) = _adaptive_sizes(input, output_size, 1, "adaptive_max_pool1d")
+    values, indices = adaptive_max_pool2d(input.unsqueeze(-2), (1, o), True)
     values, indices = values.squeeze(-2), indices.squeeze(-2)
     return (values, indices) if return_indices else values

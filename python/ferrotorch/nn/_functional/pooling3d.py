@@ -7,7 +7,8 @@ averaging matrices (average) or one max per output cell (max), as the 2-D forms 
 """
 from ... import _C
 from .conv import _tuple
-from .pooling import _adaptive_bounds, _adaptive_sizes, _averaging_matrix, _out_size, _windows
+from .pooling import (_adaptive_bounds, _adaptive_sizes, _averaging_matrix, _check_pads, _empty_pool, _out_size,
+                      _windows)
 from .pooling import max_pool2d_with_indices
 from .sampling import pad as _pad
 
@@ -17,10 +18,15 @@ __all__ = ["max_pool3d", "max_pool3d_with_indices", "avg_pool3d", "adaptive_avg_
 
 def _geometry3d(input, kernel_size, stride, padding, dilation, ceil_mode, name):
     """Checks as PyTorch's pool3d_shape_check; returns (k, s, p, d, out, extra) per spatial dim."""
+    if isinstance(kernel_size, (list, tuple)) and len(kernel_size) not in (1, 3):
+        either = "either " if name == "max_pool3d" else ""
+        raise RuntimeError(f"{name}: kernel_size must {either}be a single int, or a tuple of three ints")
     k = _tuple(kernel_size, 3, "kernel_size")
     s = k if (stride is None or (isinstance(stride, (list, tuple)) and len(stride) == 0)) \
         else _tuple(stride, 3, "stride")
     p, d = _tuple(padding, 3, "padding"), _tuple(dilation, 3, "dilation")
+    if any(v == 0 for v in s):
+        raise RuntimeError("stride should not be zero")
     if any(v <= 0 for v in k):
         raise RuntimeError(f"kernel size should be greater than zero, but got kT: {k[0]} kH: {k[1]} kW: {k[2]}")
     if any(v <= 0 for v in s):
@@ -29,21 +35,17 @@ def _geometry3d(input, kernel_size, stride, padding, dilation, ceil_mode, name):
         raise RuntimeError(f"dilation should be greater than zero, but got dilationT: {d[0]} dilationH: {d[1]} "
                            f"dilationW: {d[2]}")
     if input.dim() not in (4, 5):
-        raise RuntimeError(f"{name}: Expected 4D or 5D tensor for input, but got: {list(input.shape)}")
+        raise RuntimeError("non-empty 4D or 5D (batch mode) tensor expected for input")
     for i in range(1 if input.dim() == 5 else 0, input.dim()):
         if input.shape[i] == 0:
-            raise RuntimeError(f"{name}: Expected input's non-batch dimensions to have positive length, but input "
-                               f"has a shape of {list(input.shape)} and non-batch dimension {input.shape[i]} has "
-                               f"length zero!")
+            where = "max_pool3d_with_indices_out_cpu_template" if name == "max_pool3d" else name
+            raise RuntimeError(f"{where}(): Expected input to have non-zero size for non-batch dimensions, but "
+                               f"input has sizes {list(input.shape)} with dimension {i} being empty")
     size = list(input.shape[-3:])
     if name == "avg_pool3d" and any(size[i] < k[i] for i in range(3)):
         raise RuntimeError(f"input image (T: {size[0]} H: {size[1]} W: {size[2]}) smaller than kernel size "
                            f"(kT: {k[0]} kH: {k[1]} kW: {k[2]})")
-    if any(p[i] < 0 for i in range(3)):
-        raise RuntimeError("pad must be non-negative")
-    if any(k[i] // 2 < p[i] for i in range(3)):
-        raise RuntimeError(f"pad should be smaller than or equal to half of kernel size, but got kT: {k[0]} "
-                           f"kW: {k[2]} kH: {k[1]} padT: {p[0]} padW: {p[2]} padH: {p[1]}")
+    _check_pads(p, k, d)
     out = [_out_size(size[i], k[i], s[i], p[i], d[i], ceil_mode) for i in range(3)]
     if any(o < 1 for o in out):
         c = input.shape[-4]
@@ -163,6 +165,8 @@ def adaptive_max_pool3d_with_indices(input, output_size, return_indices=True):
     """Adaptive 3-D max pooling returning (values, indices flattened over each input volume)."""
     od, oh, ow = _adaptive_sizes(input, output_size, 3, "adaptive_max_pool3d")
     depth, h, w = input.shape[-3:]
+    if 0 in (od, oh, ow):
+        return _empty_pool(input, (od, oh, ow), True)
     vals, idxs = [], []
     # One max per output cell: adaptive pooling is used with small outputs.
     for a0, b0 in _adaptive_bounds(depth, od):

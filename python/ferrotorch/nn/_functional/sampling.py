@@ -1,4 +1,4 @@
-"""Padding and resampling: pad, interpolate (nearest, linear/bilinear), upsample aliases, pixel_shuffle.
+"""Padding and resampling: pad, interpolate (nearest, linear, bicubic, area), upsample aliases, pixel_shuffle.
 
 Everything is index_select / cat / narrow plus elementwise weights, so gradients come from those
 ops (index_select's backward is a scatter-add).
@@ -65,7 +65,7 @@ def pad(input, pad, mode="constant", value=None):
         raise ValueError(f'Padding mode "{mode}" doesn\'t take in value argument')
     k = len(pad) // 2
     if k > 3 or input.dim() not in (k + 1, k + 2):
-        raise NotImplementedError(f"Only 2D, 3D, 4D, 5D padding with non-constant padding are supported for now")
+        raise NotImplementedError(f"Padding size {len(pad)} is not supported for {input.dim()}D input tensor.")
     x = input
     for i in range(k):
         d = x.dim() - 1 - i
@@ -94,13 +94,13 @@ def _output_sizes(input, size, scale_factor, recompute_scale_factor):
         sizes = [int(s) for s in size] if isinstance(size, (list, tuple)) else [int(size)] * nsp
         if len(sizes) != nsp:
             raise ValueError(f"Input and output must have the same number of spatial dimensions, but got input with "
-                             f"spatial dimensions of {ins} and output size of {list(size)}. Please provide input "
+                             f"spatial dimensions of {ins} and output size of {size}. Please provide input "
                              f"tensor in (N, C, d1, d2, ...,dK) format and output size in (o1, o2, ...,oK) format.")
         return sizes, [i / o if o > 0 else 0.0 for i, o in zip(ins, sizes)]
     scales = list(scale_factor) if isinstance(scale_factor, (list, tuple)) else [scale_factor] * nsp
     if len(scales) != nsp:
         raise ValueError(f"Input and scale_factor must have the same number of spatial dimensions, but got input with "
-                         f"spatial dimensions of {ins} and scale_factor of shape {list(scale_factor)}. Please provide "
+                         f"spatial dimensions of {ins} and scale_factor of shape {scale_factor}. Please provide "
                          f"input tensor in (N, C, d1, d2, ...,dK) format and scale_factor in (s1, s2, ...,sK) format.")
     sizes = [int(math.floor(i * float(s))) for i, s in zip(ins, scales)]
     if recompute_scale_factor:
@@ -127,36 +127,78 @@ def _linear_along(x, d, n_in, n_out, scale, align_corners):
     return a + (b - a) * w
 
 
+_CUBIC_A = -0.75  # the cubic convolution coefficient PyTorch (and OpenCV) use
+
+
+def _cubic_weights(t):
+    """Keys' cubic convolution weights of the 4 taps at offsets -1, 0, 1, 2 for fractional position t."""
+    a = _CUBIC_A
+
+    def near(x):  # |x| <= 1
+        return ((a + 2) * x - (a + 3)) * x * x + 1
+
+    def far(x):  # 1 < |x| < 2
+        return ((a * x - 5 * a) * x + 8 * a) * x - 4 * a
+    return far(t + 1), near(t), near(1 - t), far(2 - t)
+
+
+def _cubic_along(x, d, n_in, n_out, scale, align_corners):
+    """Bicubic resampling of dim d: 4 taps per output point, indices clamped at the borders."""
+    taps = [[] for _ in range(4)]
+    weights = [[] for _ in range(4)]
+    for j in range(n_out):
+        if align_corners:
+            src = j * (n_in - 1) / (n_out - 1) if n_out > 1 else 0.0
+        else:
+            src = (j + 0.5) * scale - 0.5  # not clamped at 0, unlike the linear modes
+        i0 = int(math.floor(src))
+        for k, w in enumerate(_cubic_weights(src - i0)):
+            taps[k].append(min(max(i0 - 1 + k, 0), n_in - 1))
+            weights[k].append(w)
+    shape = [1] * x.dim()
+    shape[d] = n_out
+    out = None
+    for idx, w in zip(taps, weights):
+        term = x.index_select(d, _index(idx, x)) * _C.tensor(w, dtype=x.dtype, device=x.device).view(shape)
+        out = term if out is None else out + term
+    return out
+
+
 def interpolate(input, size=None, scale_factor=None, mode="nearest", align_corners=None,
                 recompute_scale_factor=None, antialias=False):
-    """Resamples (N, C, W) or (N, C, H, W) input to `size` or by `scale_factor`.
+    """Resamples (N, C, W), (N, C, H, W) or (N, C, D, H, W) input to `size` or by `scale_factor`.
 
     Modes: 'nearest' (PyTorch's floor(dst * in/out) rule), 'nearest-exact', 'area' (adaptive
-    average pooling), 'linear' (3-D) and 'bilinear' (4-D) with align_corners False (half-pixel
-    centres) or True (corner pixels aligned).
+    average pooling), 'linear' (3-D), 'bilinear' and 'bicubic' (4-D) and 'trilinear' (5-D), with
+    align_corners False (half-pixel centres) or True (corner pixels aligned). Each spatial dim is
+    resampled in turn (all these modes are separable).
+
+    >>> import ferrotorch as torch
+    >>> x = torch.tensor([[[0.0, 1.0]]])
+    >>> torch.nn.functional.interpolate(x, size=4, mode="linear").tolist()
+    [[[0.0, 0.25, 0.75, 1.0]]]
     """
-    linear_modes = {"linear": 3, "bilinear": 4}
+    linear_modes = {"linear": 3, "bilinear": 4, "bicubic": 4, "trilinear": 5}
     if mode in ("nearest", "area", "nearest-exact"):
         if align_corners is not None:
             raise ValueError("align_corners option can only be set with the interpolating modes: "
                              "linear | bilinear | bicubic | trilinear")
     if antialias:
         raise NotImplementedError("Anti-alias option is not supported by ferrotorch's interpolate")
-    if input.dim() not in (3, 4):
-        raise NotImplementedError(f"Input Error: Only 3D and 4D input Tensors supported (got {input.dim()}D) "
-                                  f"for the modes: nearest | linear | bilinear (got {mode})")
-    if mode in linear_modes and linear_modes[mode] != input.dim():
+    if mode in linear_modes and input.dim() in (3, 4, 5) and linear_modes[mode] != input.dim():
         raise NotImplementedError(f"Got {input.dim()}D input, but {mode} mode needs {linear_modes[mode]}D input")
-    if mode not in ("nearest", "nearest-exact", "area", "linear", "bilinear"):
-        raise NotImplementedError(f"Input Error: Only 3D and 4D input Tensors supported (got {input.dim()}D) "
-                                  f"for the modes: nearest | nearest-exact | area | linear | bilinear (got {mode})")
+    if input.dim() not in (3, 4, 5) or mode not in ("nearest", "nearest-exact", "area", *linear_modes):
+        raise NotImplementedError(f"Input Error: Only 3D, 4D and 5D input Tensors supported (got {input.dim()}D) "
+                                  f"for the modes: nearest | linear | bilinear | bicubic | trilinear | lanczos | "
+                                  f"area | nearest-exact (got {mode})")
     sizes, scales = _output_sizes(input, size, scale_factor, recompute_scale_factor)
     if any(s <= 0 for s in sizes):
         raise RuntimeError(f"Input and output sizes should be greater than 0, but got input "
                            f"({', '.join(map(str, input.shape[2:]))}) and output ({', '.join(map(str, sizes))})")
     if mode == "area":
         from .pooling import adaptive_avg_pool1d, adaptive_avg_pool2d
-        return adaptive_avg_pool1d(input, sizes) if input.dim() == 3 else adaptive_avg_pool2d(input, sizes)
+        from .pooling3d import adaptive_avg_pool3d
+        return (adaptive_avg_pool1d, adaptive_avg_pool2d, adaptive_avg_pool3d)[input.dim() - 3](input, sizes)
     x = input
     for i, (n_out, scale) in enumerate(zip(sizes, scales)):
         d = 2 + i
@@ -167,6 +209,8 @@ def interpolate(input, size=None, scale_factor=None, mode="nearest", align_corne
             half = 0.5 if mode == "nearest-exact" else 0.0
             idx = [min(int(math.floor((j + half) * scale)), n_in - 1) for j in range(n_out)]
             x = x.index_select(d, _index(idx, x))
+        elif mode == "bicubic":
+            x = _cubic_along(x, d, n_in, n_out, scale, bool(align_corners))
         else:
             x = _linear_along(x, d, n_in, n_out, scale, bool(align_corners))
     return x
@@ -215,9 +259,12 @@ def pixel_unshuffle(input, downscale_factor):
         raise RuntimeError(f"pixel_unshuffle expects input to have at least 3 dimensions, but got input with "
                            f"{input.dim()} dimension(s)")
     *batch, c, hr, wr = input.shape
-    if hr % r != 0 or wr % r != 0:
-        raise RuntimeError(f"pixel_unshuffle expects height and width to be divisible by downscale_factor, but "
-                           f"input.size(-2)={hr} and input.size(-1)={wr} are not divisible by {r}")
+    if hr % r != 0:
+        raise RuntimeError(f"pixel_unshuffle expects height to be divisible by downscale_factor, but "
+                           f"input.size(-2)={hr} is not divisible by {r}")
+    if wr % r != 0:
+        raise RuntimeError(f"pixel_unshuffle expects width to be divisible by downscale_factor, but "
+                           f"input.size(-1)={wr} is not divisible by {r}")
     nb = len(batch)
     x = input.reshape(*batch, c, hr // r, r, wr // r, r)
     perm = list(range(nb + 1)) + [nb + 2, nb + 4, nb + 1, nb + 3]

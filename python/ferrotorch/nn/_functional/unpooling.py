@@ -35,6 +35,18 @@ def _unpool_output_size(input, kernel_size, stride, padding, output_size):
     return [int(v) for v in output_size]
 
 
+def _check_indices(indices, size):
+    """PyTorch's CPU check that every index lands inside the output volume (one host sync)."""
+    volume = math.prod(size)
+    if indices.numel() == 0 or volume == 0:
+        return
+    bad = (indices < 0) | (indices >= volume)
+    if bool(bad.any()):
+        first = int(indices.reshape(-1)[bad.reshape(-1).nonzero()[0, 0]])
+        raise RuntimeError(f"Found an invalid max index: {first} (output volumes are of size "
+                           f"{'x'.join(str(s) for s in size)})")
+
+
 def _unpool(input, indices, size, name, dims):
     if input.dim() not in (dims + 1, dims + 2):
         raise RuntimeError(f"Input to {name} should be a {dims + 1}d or {dims + 2}d Tensor, but got a tensor with "
@@ -45,6 +57,7 @@ def _unpool(input, indices, size, name, dims):
         raise RuntimeError(f"Expected shape of indices to be same as that of the input tensor "
                            f"({list(input.shape)}) but got indices tensor with shape: ({list(indices.shape)})")
     lead = tuple(input.shape[:-dims])
+    _check_indices(indices, size)
     flat_in = input.reshape(lead + (-1,))
     out = _C.zeros(lead + (math.prod(size),), dtype=input.dtype, device=input.device)
     out = out.scatter(-1, indices.reshape(lead + (-1,)), flat_in)

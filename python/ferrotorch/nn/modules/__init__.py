@@ -22,3 +22,6 @@ from .fold import *  # noqa: F401,F403
 from .unpooling import *  # noqa: F401,F403
 from .channelshuffle import *  # noqa: F401,F403
 from .lazy import *  # noqa: F401,F403
+from .fractional import *  # noqa: F401,F403
+from .adaptive import *  # noqa: F401,F403
+from .lazy_extra import *  # noqa: F401,F403

@@ -2,8 +2,6 @@
 BatchNorm1d/2d/3d, their Lazy variants (channel count taken from the first input), and
 SyncBatchNorm, which is plain batch norm here because ferrotorch runs in a single process (there
 is no `torch.distributed` group whose statistics it could combine)."""
-from collections import ChainMap
-
 from ... import _C
 from ...autograd.grad_mode import no_grad
 from .. import functional as F
@@ -20,8 +18,10 @@ class _NormBase(Module):
     """Holds the affine parameters (weight, bias) and the running statistics (running_mean,
     running_var, num_batches_tracked)."""
 
+    _version = 2  # version 2 added num_batches_tracked
+
     def __init__(self, num_features, eps=1e-5, momentum=0.1, affine=True, track_running_stats=True,
-                 device=None, dtype=None):
+                 device=None, dtype=None, *, bias=True):
         super().__init__()
         self.num_features = num_features
         self.eps = eps
@@ -29,7 +29,7 @@ class _NormBase(Module):
         self.affine = affine
         self.track_running_stats = track_running_stats
         self.register_parameter("weight", _optional_parameter(affine, num_features, device, dtype))
-        self.register_parameter("bias", _optional_parameter(affine, num_features, device, dtype))
+        self.register_parameter("bias", _optional_parameter(affine and bias, num_features, device, dtype))
         if track_running_stats:
             self.register_buffer("running_mean", _C.zeros(num_features, device=device, dtype=dtype))
             self.register_buffer("running_var", _C.ones(num_features, device=device, dtype=dtype))
@@ -55,17 +55,20 @@ class _NormBase(Module):
 
     def extra_repr(self):
         return (f"{self.num_features}, eps={self.eps}, momentum={self.momentum}, affine={self.affine}, "
-                f"track_running_stats={self.track_running_stats}")
+                f"bias={self.bias is not None}, track_running_stats={self.track_running_stats}")
 
-    def _load_from_state_dict(self, state_dict, prefix, strict, missing_keys, unexpected_keys, error_msgs,
-                              assign):
-        # Checkpoints written before num_batches_tracked existed lack it: PyTorch fills in 0 (layered
-        # over the caller's dict rather than written into it).
+    def _load_from_state_dict(self, state_dict, prefix, local_metadata, strict, missing_keys, unexpected_keys,
+                              error_msgs):
+        # Checkpoints from before num_batches_tracked existed (version < 2, or no metadata at all) lack
+        # it: fill in 0, as PyTorch does; a current checkpoint without it reports it missing.
+        version = local_metadata.get("version", None)
         key = prefix + "num_batches_tracked"
-        if self.num_batches_tracked is not None and key not in state_dict:
-            state_dict = ChainMap({key: _C.tensor(0, dtype=_C.int64)}, state_dict)
-        super()._load_from_state_dict(state_dict, prefix, strict, missing_keys, unexpected_keys, error_msgs,
-                                      assign)
+        if (version is None or version < 2) and self.track_running_stats and key not in state_dict:
+            state_dict[key] = (self.num_batches_tracked if self.num_batches_tracked is not None
+                               and self.num_batches_tracked.device.type != "meta"
+                               else _C.tensor(0, dtype=_C.int64))
+        super()._load_from_state_dict(state_dict, prefix, local_metadata, strict, missing_keys, unexpected_keys,
+                                      error_msgs)
 
 
 class _BatchNorm(_NormBase):
@@ -118,12 +121,12 @@ class SyncBatchNorm(_BatchNorm):
         >>> import ferrotorch as torch
         >>> net = torch.nn.Sequential(torch.nn.Conv2d(3, 4, 1), torch.nn.BatchNorm2d(4))
         >>> torch.nn.SyncBatchNorm.convert_sync_batchnorm(net)[1]
-        SyncBatchNorm(4, eps=1e-05, momentum=0.1, affine=True, track_running_stats=True)
+        SyncBatchNorm(4, eps=1e-05, momentum=0.1, affine=True, bias=True, track_running_stats=True)
     """
 
     def __init__(self, num_features, eps=1e-5, momentum=0.1, affine=True, track_running_stats=True,
-                 process_group=None, device=None, dtype=None):
-        super().__init__(num_features, eps, momentum, affine, track_running_stats, device, dtype)
+                 process_group=None, device=None, dtype=None, *, bias=True):
+        super().__init__(num_features, eps, momentum, affine, track_running_stats, device, dtype, bias=bias)
         self.process_group = process_group
 
     def _check_input_dim(self, input):
@@ -144,11 +147,12 @@ class SyncBatchNorm(_BatchNorm):
         output = module
         if isinstance(module, _BatchNorm):
             output = cls(module.num_features, module.eps, module.momentum, module.affine,
-                         module.track_running_stats, process_group)
+                         module.track_running_stats, process_group, bias=module.bias is not None)
             if module.affine:
                 with no_grad():
                     output.weight = module.weight
-                    output.bias = module.bias
+                    if module.bias is not None:
+                        output.bias = module.bias
             output.running_mean = module.running_mean
             output.running_var = module.running_var
             output.num_batches_tracked = module.num_batches_tracked
@@ -165,14 +169,16 @@ class _LazyNormBase(_LazyMixin):
     """A batch norm whose num_features is read from dim 1 of the first input: weight and bias start
     as `UninitializedParameter`s and the running statistics as empty buffers."""
 
-    def __init__(self, eps=1e-5, momentum=0.1, affine=True, track_running_stats=True, device=None, dtype=None):
+    def __init__(self, eps=1e-5, momentum=0.1, affine=True, track_running_stats=True, device=None, dtype=None,
+                 *, bias=True):
         # Built as the eager layer with no features, then its tensors are replaced by placeholders.
         super().__init__(0, eps, momentum, False, False, device, dtype)
         self.affine = affine
         self.track_running_stats = track_running_stats
         if affine:
             self.weight = UninitializedParameter(device=device, dtype=dtype)
-            self.bias = UninitializedParameter(device=device, dtype=dtype)
+            if bias:
+                self.bias = UninitializedParameter(device=device, dtype=dtype)
         if track_running_stats:
             self.running_mean = _C.empty(0, device=device, dtype=dtype)
             self.running_var = _C.empty(0, device=device, dtype=dtype)
@@ -192,7 +198,8 @@ class _LazyNormBase(_LazyMixin):
                              f"{list(input.shape)}")
         if self.affine:
             self.weight.materialize((self.num_features,))
-            self.bias.materialize((self.num_features,))
+            if self.bias is not None:
+                self.bias.materialize((self.num_features,))
         if self.track_running_stats:
             like = self.running_mean
             self.running_mean = _C.zeros(self.num_features, device=like.device, dtype=like.dtype)

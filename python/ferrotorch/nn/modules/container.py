@@ -1,8 +1,10 @@
 """Containers: Sequential, ModuleList, ModuleDict, ParameterList, ParameterDict."""
 import operator
-from collections import OrderedDict
+from collections import OrderedDict, abc
 
-from .module import Module
+from ..._typename import typename
+
+from .module import Module, _addindent
 from ..parameter import Parameter
 
 __all__ = ["Sequential", "ModuleList", "ModuleDict", "ParameterList", "ParameterDict"]
@@ -81,6 +83,29 @@ class Sequential(_ModuleSequence):
                              f"{type(other)} is given.")
         return Sequential(*self, *other)
 
+    def __iadd__(self, other):
+        if not isinstance(other, Sequential):
+            raise ValueError("add operator supports only objects of Sequential class, but "
+                             f"{type(other)} is given.")
+        return self.extend(list(other))
+
+    def _check_factor(self, other):
+        if not isinstance(other, int):
+            raise TypeError(f"unsupported operand type(s) for *: {type(self)} and {type(other)}")
+        if other <= 0:
+            raise ValueError(f"Non-positive multiplication factor {other} for {type(self)}")
+
+    def __mul__(self, other):
+        """`seq * n`: a new Sequential holding the same module objects n times over."""
+        self._check_factor(other)
+        return Sequential(*(list(self) * other))
+
+    __rmul__ = __mul__
+
+    def __imul__(self, other):
+        self._check_factor(other)
+        return self.extend(list(self) * (other - 1))
+
     def insert(self, index, module):
         if not isinstance(module, Module):
             raise AssertionError(f"module should be of type: {Module}")
@@ -88,7 +113,8 @@ class Sequential(_ModuleSequence):
         if not -n <= index <= n:
             raise IndexError(f"Index out of range: {index}")
         mods = list(self._modules.values())
-        mods.insert(index % (n + 1) if index < 0 else index, module)
+        # A negative index counts from the end of the current list (insert(-1, m) goes before the last).
+        mods.insert(index + n if index < 0 else index, module)
         self._renumber(mods)
         return self
 
@@ -143,6 +169,20 @@ class ModuleList(_ModuleSequence):
     def extra_repr(self):
         return ""
 
+    def __repr__(self):
+        """Runs of identical entries are shown once, as `(2-5): 4 x Linear(...)`."""
+        reprs = [repr(m) for m in self]
+        if not reprs:
+            return self._get_name() + "()"
+        runs = []  # [first index, last index, repr]
+        for i, r in enumerate(reprs):
+            if runs and runs[-1][2] == r:
+                runs[-1][1] = i
+            else:
+                runs.append([i, i, r])
+        lines = [_addindent(f"({a}): {r}" if a == b else f"({a}-{b}): {b - a + 1} x {r}", 2) for a, b, r in runs]
+        return self._get_name() + "(\n  " + "\n  ".join(lines) + "\n)"
+
 
 class ModuleDict(Module):
     """An ordered dict of submodules."""
@@ -188,12 +228,36 @@ class ModuleDict(Module):
         return self._modules.values()
 
     def update(self, modules):
-        items = modules.items() if hasattr(modules, "items") else modules
-        for j, item in enumerate(items):
-            if not isinstance(item, (tuple, list)) or len(item) != 2:
-                raise ValueError(f"ModuleDict update sequence element #{j} should be Iterable; is "
-                                 + type(item).__name__)
+        """Adds the (name, module) pairs of a mapping or an iterable of pairs, in their order."""
+        if not isinstance(modules, abc.Iterable):
+            raise TypeError("ModuleDict.update should be called with an iterable of key/value pairs, but got "
+                            + type(modules).__name__)
+        if isinstance(modules, (abc.Mapping, ModuleDict)):
+            for key, module in modules.items():
+                self[key] = module
+            return
+        for j, item in enumerate(modules):
+            _check_pair("ModuleDict", j, item)
             self[item[0]] = item[1]
+
+
+def _check_pair(owner, j, item):
+    if not isinstance(item, abc.Iterable):
+        raise TypeError(f"{owner} update sequence element #{j} should be Iterable; is" + type(item).__name__)
+    if len(item) != 2:
+        raise ValueError(f"{owner} update sequence element #{j} has length {len(item)}; 2 is required")
+
+
+def _entry_repr(key, p, dtype_text):
+    """One line of ParameterList/ParameterDict's repr: size and dtype of a tensor entry (and its device
+    when not the CPU), or the type of any other object held."""
+    from ..._C import Tensor
+    if not isinstance(p, Tensor):
+        return f"  ({key}): Object of type: {type(p).__name__}"
+    size = "x".join(str(s) for s in p.shape)
+    device = "" if p.device.type == "cpu" else f" ({p.device})"
+    kind = "Parameter" if isinstance(p, Parameter) else "Tensor"
+    return f"  ({key}): {kind} containing: [{dtype_text(p)} of size {size}{device}]"
 
 
 def _as_parameter(value):
@@ -214,7 +278,7 @@ class ParameterList(Module):
 
     def __getitem__(self, idx):
         if isinstance(idx, slice):
-            return ParameterList([self[i] for i in range(len(self))[idx]])
+            return type(self)([self[i] for i in range(len(self))[idx]])
         return getattr(self, str(_index(idx, len(self))))
 
     def __setitem__(self, idx, param):
@@ -240,16 +304,11 @@ class ParameterList(Module):
         return self
 
     def extra_repr(self):
-        lines = []
-        for i, p in enumerate(self):
-            size = "x".join(str(s) for s in p.shape)
-            lines.append(f"  ({i}): Parameter containing: [{type(p).__module__}.{type(p).__name__} of size "
-                         f"{size}]")
-        return "\n".join(lines)
+        # Each entry shows its dtype (`torch.float32`); Module.__repr__ indents these lines once more.
+        return "\n".join(_entry_repr(i, p, lambda t: str(t.dtype)) for i, p in enumerate(self))
 
-    def __repr__(self):
-        body = self.extra_repr()
-        return "ParameterList(" + ("\n" + body + "\n" if body else "") + ")"
+    def __dir__(self):
+        return [k for k in super().__dir__() if not k.isdigit()]
 
 
 class ParameterDict(Module):
@@ -265,6 +324,9 @@ class ParameterDict(Module):
         return getattr(self, key)
 
     def __setitem__(self, key, value):
+        if not isinstance(key, str):
+            raise TypeError("Index given to ParameterDict cannot be used as a key as it is not a string (type is "
+                            f"'{type(key).__name__}'). Open an issue on github if you need non-string keys.")
         self._keys[key] = None
         setattr(self, key, _as_parameter(value))
 
@@ -302,7 +364,55 @@ class ParameterDict(Module):
         for k in list(self._keys):
             del self[k]
 
+    def setdefault(self, key, default=None):
+        if key not in self:
+            self[key] = default
+        return self[key]
+
+    def popitem(self):
+        """Removes and returns the last (key, parameter) pair added."""
+        key = next(reversed(self._keys))
+        return key, self.pop(key)
+
+    def fromkeys(self, keys, default=None):
+        """A new ParameterDict with `keys`, each holding `default`."""
+        return ParameterDict((k, default) for k in keys)
+
+    def copy(self):
+        """A new ParameterDict holding the same parameter objects."""
+        return ParameterDict(OrderedDict((k, self[k]) for k in self._keys))
+
+    def __or__(self, other):
+        out = self.copy()
+        out.update(other)
+        return out
+
+    def __ror__(self, other):
+        out = other.copy()
+        out.update(self)
+        return out
+
+    def __ior__(self, other):
+        self.update(other)
+        return self
+
     def update(self, parameters):
-        items = parameters.items() if hasattr(parameters, "items") else parameters
+        """Adds (key, parameter) pairs. A plain dict's keys are added in sorted order, as PyTorch does;
+        an OrderedDict, a ParameterDict or an iterable of pairs keeps its order."""
+        if not isinstance(parameters, abc.Iterable):
+            raise TypeError("ParametersDict.update should be called with an iterable of key/value pairs, but "
+                            "got " + type(parameters).__name__)
+        if isinstance(parameters, (OrderedDict, ParameterDict)):
+            items = list(parameters.items())
+        elif isinstance(parameters, abc.Mapping):
+            items = sorted(parameters.items())
+        else:
+            items = list(parameters)
+            for j, item in enumerate(items):
+                _check_pair("ParameterDict", j, item)
         for k, v in items:
             self[k] = v
+
+    def extra_repr(self):
+        # Each entry shows its tensor type name (`torch.FloatTensor`), unlike ParameterList's dtype.
+        return "\n".join(_entry_repr(k, p, typename) for k, p in self.items())

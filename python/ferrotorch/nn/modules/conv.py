@@ -175,22 +175,27 @@ class _ConvTransposeNd(_ConvNd):
         if output_size is None:
             return self.output_padding
         n = self._n
-        output_size = list(output_size)
-        if len(output_size) == n + 2 or len(output_size) == n + 1 and input.dim() == n + 1:
-            output_size = output_size[-n:]
+        if not isinstance(output_size, (list, tuple)):
+            output_size = list(output_size)
+        non_spatial = 2 if input.dim() == n + 2 else 1
+        if len(output_size) == n + non_spatial:
+            output_size = output_size[non_spatial:]
         if len(output_size) != n:
             raise ValueError(f"ConvTranspose{n}D: for {input.dim()}D input, output_size must have {n} or "
-                             f"{n + 2} elements (got {len(output_size)})")
-        result = []
+                             f"{n + non_spatial} elements (got {len(output_size)})")
+        min_sizes, max_sizes = [], []
         for d in range(n):
             size = input.shape[input.dim() - n + d]
-            min_size = (size - 1) * self.stride[d] - 2 * self.padding[d] + self.dilation[d] * (self.kernel_size[d] - 1) + 1
-            max_size = min_size + self.stride[d] - 1
-            if not min_size <= output_size[d] <= max_size:
+            min_sizes.append((size - 1) * self.stride[d] - 2 * self.padding[d]
+                             + self.dilation[d] * (self.kernel_size[d] - 1) + 1)
+            max_sizes.append(min_sizes[d] + self.stride[d] - 1)
+        for d in range(n):
+            if not min_sizes[d] <= output_size[d] <= max_sizes[d]:
+                # The message shows the request as given and input.shape[2:] (even for unbatched input),
+                # as PyTorch's does.
                 raise ValueError(f"requested an output size of {output_size}, but valid sizes range from "
-                                 f"{[min_size]} to {[max_size]} (for an input of {list(input.shape[2:])})")
-            result.append(output_size[d] - min_size)
-        return tuple(result)
+                                 f"{min_sizes} to {max_sizes} (for an input of {input.shape[2:]})")
+        return tuple(output_size[d] - min_sizes[d] for d in range(n))
 
 
 class ConvTranspose1d(_ConvTransposeNd):

@@ -6,6 +6,7 @@ As in PyTorch, the deprecated `size_average`/`reduce` arguments, when either is 
 from .. import _reduction as _Reduction
 from .. import functional as F
 from .module import Module
+from .distance import PairwiseDistance
 
 __all__ = ["L1Loss", "MSELoss", "SmoothL1Loss", "HuberLoss", "NLLLoss", "CrossEntropyLoss", "BCELoss",
            "BCEWithLogitsLoss", "KLDivLoss", "CosineEmbeddingLoss", "MarginRankingLoss", "HingeEmbeddingLoss",
@@ -225,8 +226,8 @@ class TripletMarginWithDistanceLoss(_Loss):
         if margin <= 0:
             raise ValueError(f"TripletMarginWithDistanceLoss: expected margin to be greater than 0, got {margin} "
                              "instead")
-        # None means F's pairwise distance (PyTorch stores a PairwiseDistance module here).
-        self.distance_function = distance_function
+        # The default is a PairwiseDistance module (a registered child, so it shows in repr).
+        self.distance_function = distance_function if distance_function is not None else PairwiseDistance()
         self.margin = margin
         self.swap = swap
 

@@ -4,24 +4,24 @@ Parameters, buffers and submodules live in three dicts (`_parameters`, `_buffers
 `__setattr__` routes assignments into them and `__getattr__` reads them back, so `self.fc = Linear(...)`
 registers a submodule exactly as in PyTorch, and `state_dict`/`to`/`parameters` can walk the tree.
 """
-from collections import OrderedDict, namedtuple
+import warnings
+from collections import OrderedDict
 
 from ... import _C
 from ..._C import Tensor
 from ..._typename import typename
 from ...utils.hooks import RemovableHandle
 from ..parameter import Buffer, Parameter
+from ._backward_hooks import _BackwardHookMixin, _HookState, _route
+from . import _state_dict
+from ._state_dict import _StateDictMixin
 
-__all__ = ["Module"]
+__all__ = ["Module", "register_module_forward_pre_hook", "register_module_forward_hook",
+           "register_module_backward_hook", "register_module_full_backward_hook",
+           "register_module_full_backward_pre_hook", "register_module_buffer_registration_hook",
+           "register_module_module_registration_hook", "register_module_parameter_registration_hook"]
 
-
-class _IncompatibleKeys(namedtuple("IncompatibleKeys", ["missing_keys", "unexpected_keys"])):
-    def __repr__(self):
-        if not self.missing_keys and not self.unexpected_keys:
-            return "<All keys matched successfully>"
-        return super().__repr__()
-
-    __str__ = __repr__
+_IncompatibleKeys = _state_dict._IncompatibleKeys  # importable from here, as in PyTorch
 
 
 def _addindent(s, num_spaces):
@@ -53,7 +53,21 @@ def _parse_to(*args, **kwargs):
     return device, dtype
 
 
-class Module:
+from ._global_hooks import (  # noqa: E402,F401  (re-exported: torch.nn.modules.module has them)
+    _global_backward_hooks, _global_backward_pre_hooks, _global_buffer_registration_hooks,
+    _global_forward_hooks, _global_forward_hooks_always_called, _global_forward_pre_hooks,
+    _global_module_registration_hooks, _global_parameter_registration_hooks, _run_registration_hooks,
+    _with_globals, register_module_backward_hook, register_module_buffer_registration_hook,
+    register_module_forward_hook, register_module_forward_pre_hook, register_module_full_backward_hook,
+    register_module_full_backward_pre_hook, register_module_module_registration_hook,
+    register_module_parameter_registration_hook)
+
+# Hook tables every Module carries besides the forward ones (state dict and backward hooks).
+_HOOK_DICTS = ("_state_dict_hooks", "_state_dict_pre_hooks", "_load_state_dict_pre_hooks",
+               "_load_state_dict_post_hooks", "_backward_hooks", "_backward_pre_hooks")
+
+
+class Module(_StateDictMixin, _BackwardHookMixin):
     """Base class for all neural network modules; subclasses define `forward`.
 
         >>> import ferrotorch as torch
@@ -68,6 +82,8 @@ class Module:
     """
 
     training: bool
+    dump_patches = False
+    call_super_init = False
 
     def __init__(self, *args, **kwargs):
         if args or kwargs:
@@ -84,6 +100,8 @@ class Module:
         d["_forward_hooks"] = OrderedDict()
         d["_forward_hooks_with_kwargs"] = set()
         d["_forward_hooks_always_called"] = set()
+        for name in _HOOK_DICTS:
+            d[name] = OrderedDict()
 
     def forward(self, *args, **kwargs):
         raise NotImplementedError(f'Module [{type(self).__name__}] is missing the required "forward" function')
@@ -114,6 +132,7 @@ class Module:
             raise ValueError(f"Cannot assign non-leaf Tensor to parameter '{name}'. Model parameters must be "
                              f"created explicitly. To express '{name}' as a function of another Tensor, "
                              "compute the value in the forward() method.")
+        param = _run_registration_hooks(_global_parameter_registration_hooks, self, name, param)
         self._parameters[name] = param
 
     def register_buffer(self, name, tensor, persistent=True):
@@ -125,6 +144,7 @@ class Module:
         if tensor is not None and not isinstance(tensor, Tensor):
             raise TypeError(f"cannot assign '{typename(tensor)}' object to buffer '{name}' "
                             "(torch Tensor or None required)")
+        tensor = _run_registration_hooks(_global_buffer_registration_hooks, self, name, tensor)
         self._buffers[name] = tensor
         if persistent:
             self._non_persistent_buffers_set.discard(name)
@@ -136,6 +156,7 @@ class Module:
         if not isinstance(module, Module) and module is not None:
             raise TypeError(f"{typename(module)} is not a Module subclass")
         self._check_name(name, "module", self.__dict__.get("_modules", {}))
+        module = _run_registration_hooks(_global_module_registration_hooks, self, name, module)
         self._modules[name] = module
 
     register_module = add_module
@@ -157,12 +178,12 @@ class Module:
             if params is None:
                 raise AttributeError("cannot assign module before Module.__init__() call")
             self._remove_from(name, d, params, d["_buffers"])
-            d["_modules"][name] = value
+            d["_modules"][name] = _run_registration_hooks(_global_module_registration_hooks, self, name, value)
         elif params is not None and name in d["_modules"]:
             if value is not None:
                 raise TypeError(f"cannot assign '{typename(value)}' as child module '{name}' "
                                 "(torch.nn.Module or None expected)")
-            d["_modules"][name] = value
+            d["_modules"][name] = _run_registration_hooks(_global_module_registration_hooks, self, name, value)
         elif isinstance(value, Buffer):
             if params is None:
                 raise AttributeError("cannot assign buffer before Module.__init__() call")
@@ -172,7 +193,7 @@ class Module:
             if value is not None and not isinstance(value, Tensor):
                 raise TypeError(f"cannot assign '{typename(value)}' as buffer '{name}' "
                                 "(torch.Tensor or None expected)")
-            d["_buffers"][name] = value
+            d["_buffers"][name] = _run_registration_hooks(_global_buffer_registration_hooks, self, name, value)
         else:
             object.__setattr__(self, name, value)
 
@@ -219,10 +240,27 @@ class Module:
     def _get_entry(self, target, table, what):
         # "a.b.name": the entry `name` of submodule a.b's `table` (_parameters or _buffers).
         module_path, _, name = target.rpartition(".")
-        entries = getattr(self.get_submodule(module_path), table)
+        mod = self.get_submodule(module_path)
+        if not hasattr(mod, name):
+            raise AttributeError(f"{mod._get_name()} has no attribute `{name}`")
+        entries = getattr(mod, table)
         if name not in entries:
             raise AttributeError(f"`{name}` is not {what}")
         return entries[name]
+
+    def set_submodule(self, target, module, strict=False):
+        """Replaces (or, unless `strict`, adds) the submodule at dotted path `target` by `module`."""
+        if target == "":
+            raise ValueError("Cannot set the submodule without a target name!")
+        if not isinstance(module, Module):
+            raise ValueError(f"`module` is not an nn.Module, found {type(module)}")
+        parent_path, _, name = target.rpartition(".")
+        parent = self.get_submodule(parent_path)
+        if strict and not hasattr(parent, name):
+            raise AttributeError(f"{parent._get_name()} has no attribute `{name}`")
+        if hasattr(parent, name) and not isinstance(getattr(parent, name), Module):
+            raise AttributeError(f"`{name}` is not an nn.Module")
+        setattr(parent, name, module)
 
     def get_parameter(self, target):
         """The parameter named by the dotted path `target` (AttributeError if there is none)."""
@@ -327,17 +365,20 @@ class Module:
         fn(self)
         return self
 
-    def _apply(self, fn):
+    def _apply(self, fn, recurse=True):
         """Replaces every parameter's and buffer's data by `fn(data)`, keeping the Parameter objects
         (optimizers hold them) and converting their gradients the same way."""
-        for m in self.children():
-            m._apply(fn)
+        if recurse:
+            for m in self.children():
+                m._apply(fn)
         from ...autograd.grad_mode import no_grad
         with no_grad():
             for name, p in self._parameters.items():
                 if p is None:
                     continue
-                p.data = fn(p)
+                new = fn(p)
+                if new is not p:  # `to` returns the tensor itself when nothing changes
+                    p.data = new
                 if p.grad is not None:
                     p.grad = fn(p.grad)
             for name, b in self._buffers.items():
@@ -355,6 +396,20 @@ class Module:
                 return t.to(device=device, dtype=dtype) if device is not None else t.to(dtype)
             return t.to(device) if device is not None else t
         return self._apply(convert)
+
+    def to_empty(self, *, device, recurse=True):
+        """Moves parameters and buffers to `device` without copying their values (uninitialised memory)."""
+        from ... import empty_like
+        return self._apply(lambda t: empty_like(t, device=device), recurse=recurse)
+
+    def share_memory(self):
+        """Returns self: ferrotorch tensors are not placed in shared memory for other processes, so
+        there is nothing to move (PyTorch moves every tensor to shared memory here)."""
+        return self
+
+    def compile(self, *args, **kwargs):
+        """Accepted for compatibility; ferrotorch runs modules eagerly, so this changes nothing."""
+        return None
 
     def cpu(self):
         return self._apply(lambda t: t.cpu())
@@ -376,91 +431,6 @@ class Module:
 
     def bfloat16(self):
         return self._apply(lambda t: t.bfloat16() if t.is_floating_point() else t)
-
-    # ------------------------------------------------------------------ state dict
-    def _save_to_state_dict(self, destination, prefix, keep_vars):
-        for name, p in self._parameters.items():
-            if p is not None:
-                destination[prefix + name] = p if keep_vars else p.detach()
-        for name, b in self._buffers.items():
-            if b is not None and name not in self._non_persistent_buffers_set:
-                destination[prefix + name] = b if keep_vars else b.detach()
-
-    def state_dict(self, *args, destination=None, prefix="", keep_vars=False):
-        """An OrderedDict of parameters and persistent buffers under dotted names (detached unless
-        `keep_vars`)."""
-        if args:  # PyTorch's deprecated positional form state_dict(destination, prefix, keep_vars)
-            destination, prefix, keep_vars = (list(args) + [destination, prefix, keep_vars][len(args):])[:3]
-        if destination is None:
-            destination = OrderedDict()
-        self._save_to_state_dict(destination, prefix, keep_vars)
-        for name, m in self._modules.items():
-            if m is not None:
-                m.state_dict(destination=destination, prefix=prefix + name + ".", keep_vars=keep_vars)
-        return destination
-
-    def _load_from_state_dict(self, state_dict, prefix, strict, missing_keys, unexpected_keys, error_msgs,
-                              assign):
-        from ...autograd.grad_mode import no_grad
-        persistent = {k: v for k, v in self._buffers.items() if k not in self._non_persistent_buffers_set}
-        local = {**{k: v for k, v in self._parameters.items()}, **persistent}
-        for name, param in local.items():
-            key = prefix + name
-            if param is None:
-                continue
-            if key not in state_dict:
-                missing_keys.append(key)
-                continue
-            value = state_dict[key]
-            if not isinstance(value, Tensor):
-                error_msgs.append(f'While copying the parameter named "{key}", expected torch.Tensor or '
-                                  f"Tensor-like object from checkpoint but received {type(value)}")
-                continue
-            if tuple(value.shape) != tuple(param.shape):
-                error_msgs.append(f"size mismatch for {key}: copying a param with shape {value.shape} from "
-                                  f"checkpoint, the shape in current model is {param.shape}.")
-                continue
-            with no_grad():
-                if assign:
-                    if name in self._parameters:
-                        new = value if isinstance(value, Parameter) else Parameter(value, param.requires_grad)
-                        self._parameters[name] = new
-                    else:
-                        self._buffers[name] = value
-                else:
-                    param.copy_(value)
-        if strict:
-            for key in state_dict:
-                if key.startswith(prefix):
-                    rest = key[len(prefix):]
-                    head = rest.split(".", 1)[0]
-                    if head not in self._modules and rest not in local:
-                        unexpected_keys.append(key)
-
-    def load_state_dict(self, state_dict, strict=True, assign=False):
-        """Copies parameters and buffers from `state_dict`; with `strict`, missing or unexpected keys
-        raise RuntimeError listing them. Returns `(missing_keys, unexpected_keys)`."""
-        if not isinstance(state_dict, dict):
-            raise TypeError(f"Expected state_dict to be dict-like, got {type(state_dict)}.")
-        missing, unexpected, errors = [], [], []
-
-        def load(module, prefix):
-            module._load_from_state_dict(state_dict, prefix, True, missing, unexpected, errors, assign)
-            for name, child in module._modules.items():
-                if child is not None:
-                    load(child, prefix + name + ".")
-        load(self, "")
-        if strict:
-            if unexpected:
-                errors.insert(0, "Unexpected key(s) in state_dict: {}. ".format(
-                    ", ".join(f'"{k}"' for k in unexpected)))
-            if missing:
-                errors.insert(0, "Missing key(s) in state_dict: {}. ".format(
-                    ", ".join(f'"{k}"' for k in missing)))
-        if errors:
-            raise RuntimeError("Error(s) in loading state_dict for {}:\n\t{}".format(
-                type(self).__name__, "\n\t".join(errors)))
-        return _IncompatibleKeys(missing, unexpected)
 
     # ------------------------------------------------------------------ hooks and calling
     def register_forward_pre_hook(self, hook, *, prepend=False, with_kwargs=False):
@@ -486,9 +456,53 @@ class Module:
             self._forward_hooks.move_to_end(handle.id, last=False)
         return handle
 
+    def register_backward_hook(self, hook):
+        """Legacy form of `register_full_backward_hook`. In PyTorch its grad_input is the gradient of
+        the last autograd node's inputs, which equals the module's input gradients only for a module
+        whose forward is a single op on one tensor; ferrotorch always passes the module's input
+        gradients (the full-hook behaviour) and, like PyTorch, warns with a FutureWarning on each call."""
+        if self.__dict__.get("_is_full_backward_hook") is True:
+            raise RuntimeError("Cannot use both regular backward hooks and full backward hooks on a single Module. "
+                               "Please use only one of them.")
+        self.__dict__["_is_full_backward_hook"] = False
+        handle = RemovableHandle(self._backward_hooks)
+        self._backward_hooks[handle.id] = hook
+        return handle
+
+    def register_full_backward_hook(self, hook, prepend=False):
+        if self.__dict__.get("_is_full_backward_hook") is False:
+            raise RuntimeError("Cannot use both regular backward hooks and full backward hooks on a single Module. "
+                               "Please use only one of them.")
+        self.__dict__["_is_full_backward_hook"] = True
+        return _BackwardHookMixin.register_full_backward_hook(self, hook, prepend)
+
+    register_full_backward_hook.__doc__ = _BackwardHookMixin.register_full_backward_hook.__doc__
+
+    def _setup_backward_input_hook(self, args):
+        if not (_global_backward_hooks or _global_backward_pre_hooks):
+            return _BackwardHookMixin._setup_backward_input_hook(self, args)
+        # The global hooks join the module's own while its gradient callbacks run.
+        state = _HookState(self, len(args), None)
+        state.on_output_grads = _with_globals(self, state.on_output_grads)
+        args, state.input_index = _route(args, _with_globals(self, state.on_input_grads))
+        return args, state
+
+    def _warn_legacy_backward_hook(self, args, result):
+        if self.__dict__.get("_is_full_backward_hook") is False and self._backward_hooks:
+            warnings.warn("Using a non-full backward hook when the forward contains multiple autograd Nodes "
+                          "is deprecated and will be removed in future versions. This hook will be missing "
+                          "some grad_input. Please use register_full_backward_hook to get the documented "
+                          "behavior.", FutureWarning, stacklevel=3)
+
     def _call_impl(self, *args, **kwargs):
-        if not self._forward_pre_hooks and not self._forward_hooks:
+        if not (self._forward_pre_hooks or self._forward_hooks or self._backward_hooks or self._backward_pre_hooks
+                or _global_forward_pre_hooks or _global_forward_hooks or _global_backward_hooks
+                or _global_backward_pre_hooks):
             return self.forward(*args, **kwargs)
+        for hook in list(_global_forward_pre_hooks.values()):
+            r = hook(self, args)
+            if r is not None:
+                args = r if isinstance(r, tuple) else (r,)
         for hid, hook in list(self._forward_pre_hooks.items()):
             if hid in self._forward_pre_hooks_with_kwargs:
                 r = hook(self, args, kwargs)
@@ -501,13 +515,26 @@ class Module:
                 r = hook(self, args)
                 if r is not None:
                     args = r if isinstance(r, tuple) else (r,)
+        bw_state = None
+        if self._backward_hooks or self._backward_pre_hooks or _global_backward_hooks or _global_backward_pre_hooks:
+            args, bw_state = self._setup_backward_input_hook(args)
         try:
             result = self.forward(*args, **kwargs)
         except Exception:
+            for hid, hook in list(_global_forward_hooks.items()):
+                if hid in _global_forward_hooks_always_called:
+                    hook(self, args, None)
             for hid, hook in list(self._forward_hooks.items()):
                 if hid in self._forward_hooks_always_called:
-                    hook(self, args, None)
+                    if hid in self._forward_hooks_with_kwargs:
+                        hook(self, args, kwargs, None)
+                    else:
+                        hook(self, args, None)
             raise
+        for hook in list(_global_forward_hooks.values()):
+            r = hook(self, args, result)
+            if r is not None:
+                result = r
         for hid, hook in list(self._forward_hooks.items()):
             if hid in self._forward_hooks_with_kwargs:
                 r = hook(self, args, kwargs, result)
@@ -515,6 +542,9 @@ class Module:
                 r = hook(self, args, result)
             if r is not None:
                 result = r
+        if bw_state is not None:
+            self._warn_legacy_backward_hook(args, result)
+            result = self._setup_backward_output_hook(result, bw_state)
         return result
 
     __call__ = _call_impl
@@ -547,3 +577,5 @@ class Module:
         for key, default in (("_forward_pre_hooks_with_kwargs", set), ("_forward_hooks_with_kwargs", set),
                              ("_forward_hooks_always_called", set), ("_non_persistent_buffers_set", set)):
             self.__dict__.setdefault(key, default())
+        for key in _HOOK_DICTS:  # modules pickled before these hooks existed
+            self.__dict__.setdefault(key, OrderedDict())

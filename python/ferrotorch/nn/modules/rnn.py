@@ -136,7 +136,9 @@ class RNNBase(Module):
     def check_input(self, input, batch_sizes):
         w = self._flat_weights[0]
         if input.dtype != w.dtype:
-            raise ValueError(f"input must have the type {w.dtype}, got type {input.dtype}")
+            i_dt, w_dt = str(input.dtype), str(w.dtype)
+            raise ValueError(f"RNN input dtype ({i_dt}) does not match weight dtype ({w_dt}). Convert input: "
+                             f"input.to({w_dt}), or convert model: model.to({i_dt})")
         expected_input_dim = 2 if batch_sizes is not None else 3
         if input.dim() != expected_input_dim:
             raise RuntimeError(f"input must have {expected_input_dim} dimensions, got {input.dim()}")

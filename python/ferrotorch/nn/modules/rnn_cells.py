@@ -128,6 +128,10 @@ class RNNCellBase(Module):
             raise RuntimeError(f"input has inconsistent input_size: got {input.shape[1]} expected "
                                f"{self.input_size}")
         for label, h in hiddens:
+            # PyTorch numbers the hidden tensors (hidden0, hidden1) and wants them 2-D here: an unbatched
+            # input's 2-D hidden has been unsqueezed to 3-D by now, and is reported as such.
+            if h.dim() != 2:
+                raise RuntimeError(f"Expected 2D hidden{label} (batch x hidden_size), but got {h.dim()}D tensor")
             if input.shape[0] != h.shape[0]:
                 raise RuntimeError(f"Input batch size {input.shape[0]} doesn't match hidden{label} batch size "
                                    f"{h.shape[0]}")
@@ -171,7 +175,7 @@ class RNNCell(RNNCellBase):
         hx = self._zeros(input) if hx is None else (hx if is_batched else hx.unsqueeze(0))
         if self.nonlinearity not in _ACTIVATIONS:
             raise RuntimeError(f"Unknown nonlinearity: {self.nonlinearity}")
-        self._check_cell_args(input, [("", hx)])
+        self._check_cell_args(input, [("0", hx)])
         ret = _rnn_step(*self._autocast(input, hx), self._weights("RNN"), _ACTIVATIONS[self.nonlinearity])
         return ret if is_batched else ret.squeeze(0)
 
@@ -200,7 +204,7 @@ class LSTMCell(RNNCellBase):
             hx = (zeros, zeros)
         elif not is_batched:
             hx = (hx[0].unsqueeze(0), hx[1].unsqueeze(0))
-        self._check_cell_args(input, [("[0]", hx[0]), ("[1]", hx[1])])
+        self._check_cell_args(input, [("0", hx[0]), ("1", hx[1])])
         input, h, c = self._autocast(input, *hx)
         h, c = _lstm_step(input, (h, c), self._weights("LSTM"))
         return (h, c) if is_batched else (h.squeeze(0), c.squeeze(0))
@@ -223,6 +227,6 @@ class GRUCell(RNNCellBase):
         if not is_batched:
             input = input.unsqueeze(0)
         hx = self._zeros(input) if hx is None else (hx if is_batched else hx.unsqueeze(0))
-        self._check_cell_args(input, [("", hx)])
+        self._check_cell_args(input, [("0", hx)])
         ret = _gru_step(*self._autocast(input, hx), self._weights("GRU"))
         return ret if is_batched else ret.squeeze(0)
