@@ -220,7 +220,7 @@ class ReduceLROnPlateau(LRScheduler):
         self.mode_worse = None
         self.eps = eps
         self.last_epoch = 0
-        self.verbose = _check_verbose_deprecated_warning(verbose)
+        _check_verbose_deprecated_warning(verbose)  # accepted, not stored (gone in PyTorch 2.15)
         self._init_is_better(mode=mode, threshold=threshold, threshold_mode=threshold_mode)
         self._reset()
 

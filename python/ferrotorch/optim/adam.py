@@ -1,5 +1,6 @@
 """`optim.Adam` and `optim.AdamW` (Adam with decoupled weight decay), with amsgrad and maximize."""
 from .. import _C
+from .._C import Tensor
 from ..autograd.grad_mode import no_grad
 from .optimizer import Optimizer, _to_scalar, _check_flags, _check_lr, _get_scalar_dtype
 
@@ -17,6 +18,29 @@ def _check_adam_args(lr, betas, eps, weight_decay):
         raise ValueError(f"Invalid beta parameter at index 1: {betas[1]}")
     if not 0.0 <= weight_decay:
         raise ValueError(f"Invalid weight_decay value: {weight_decay}")
+
+
+def _check_tensor_lr(lr, foreach, capturable):
+    """Adam/AdamW's rules for a tensor lr (PyTorch's messages). Tensor hyper-parameters exist for
+    capturable steps; PyTorch's foreach kernels take plain numbers, so it refuses that combination."""
+    if isinstance(lr, Tensor):
+        if foreach and not capturable:
+            raise ValueError("lr as a Tensor is not supported for capturable=False and foreach=True")
+        if lr.numel() != 1:
+            raise ValueError("Tensor lr must be 1-element")
+
+
+def _check_tensor_betas(betas, foreach, capturable):
+    """Adam/AdamW's rules for betas: both floats or both 1-element tensors (checked after the ranges)."""
+    if not ((isinstance(betas[0], float) and isinstance(betas[1], float))
+            or (isinstance(betas[0], Tensor) and isinstance(betas[1], Tensor))):
+        raise ValueError("betas must be either both floats or both Tensors")
+    for i in (0, 1):
+        if isinstance(betas[i], Tensor):
+            if foreach and not capturable:
+                raise ValueError(f"betas[{i}] as a Tensor is not supported for capturable=False and foreach=True")
+            if betas[i].numel() != 1:
+                raise ValueError(f"Tensor betas[{i}] must be 1-element")
 
 
 class Adam(Optimizer):
@@ -39,8 +63,12 @@ class Adam(Optimizer):
     def __init__(self, params, lr=1e-3, betas=(0.9, 0.999), eps=1e-8, weight_decay=0, amsgrad=False, *,
                  foreach=None, maximize=False, capturable=False, differentiable=False, fused=None,
                  decoupled_weight_decay=False):
+        _check_tensor_lr(lr, foreach, capturable)
         _check_adam_args(lr, betas, eps, weight_decay)
+        _check_tensor_betas(betas, foreach, capturable)
         _check_flags(differentiable, fused, foreach)
+        # Tensor betas are kept (as 0-d tensors, like PyTorch); the step reads them as numbers.
+        betas = tuple(b.reshape(()) if isinstance(b, Tensor) else b for b in betas)
         defaults = dict(lr=lr, betas=betas, eps=eps, weight_decay=weight_decay, amsgrad=amsgrad,
                         maximize=maximize, foreach=foreach, capturable=capturable,
                         differentiable=differentiable, fused=fused,

@@ -21,8 +21,6 @@ class ASGD(Optimizer):
         _check_lr(lr)
         if not 0.0 <= weight_decay:
             raise ValueError(f"Invalid weight_decay value: {weight_decay}")
-        if foreach is False and capturable:
-            raise ValueError("Capturable not supported with single tensor ASGD")
         _check_flags(differentiable, None, foreach)
         defaults = dict(lr=lr, lambd=lambd, alpha=alpha, t0=t0, weight_decay=weight_decay, foreach=foreach,
                         maximize=maximize, differentiable=differentiable, capturable=capturable)

@@ -3,7 +3,7 @@ line search; PyTorch's defaults, stopping rules and state."""
 from .. import _C
 from ..autograd.grad_mode import enable_grad, no_grad
 from ._line_search import strong_wolfe
-from .optimizer import Optimizer, _to_scalar
+from .optimizer import Optimizer, _check_lr, _to_scalar
 
 __all__ = ["LBFGS"]
 
@@ -29,19 +29,23 @@ class LBFGS(Optimizer):
     """
 
     def __init__(self, params, lr=1, max_iter=20, max_eval=None, tolerance_grad=1e-7, tolerance_change=1e-9,
-                 history_size=100, line_search_fn=None):
+                 history_size=100, line_search_fn=None, *, maximize=False):
+        _check_lr(lr)
         if max_eval is None:
             max_eval = max_iter * 5 // 4
         defaults = dict(lr=lr, max_iter=max_iter, max_eval=max_eval, tolerance_grad=tolerance_grad,
-                        tolerance_change=tolerance_change, history_size=history_size, line_search_fn=line_search_fn)
+                        tolerance_change=tolerance_change, history_size=history_size, line_search_fn=line_search_fn,
+                        maximize=maximize)
         super().__init__(params, defaults)
         if len(self.param_groups) != 1:
             raise ValueError("LBFGS doesn't support per-parameter options (parameter groups)")
         self._params = self.param_groups[0]["params"]
 
     def _gather_flat_grad(self):
-        return _C.cat([_C.zeros(p.numel(), dtype=p.dtype, device=p.device) if p.grad is None
+        flat = _C.cat([_C.zeros(p.numel(), dtype=p.dtype, device=p.device) if p.grad is None
                        else p.grad.reshape(-1) for p in self._params])
+        # maximize=True minimises -f: its gradient is -grad (and the losses are negated in step).
+        return flat.neg_() if self.param_groups[0].get("maximize", False) else flat
 
     def _add_grad(self, step_size, update):
         offset = 0
@@ -53,6 +57,8 @@ class LBFGS(Optimizer):
     def _directional_evaluate(self, closure, x, t, d):
         self._add_grad(t, d)
         loss = float(closure())
+        if self.param_groups[0].get("maximize", False):
+            loss = -loss
         flat_grad = self._gather_flat_grad()
         for p, saved in zip(self._params, x):
             p.copy_(saved)
@@ -66,6 +72,7 @@ class LBFGS(Optimizer):
         max_iter, max_eval, history_size = group["max_iter"], group["max_eval"], group["history_size"]
         tolerance_grad, tolerance_change = group["tolerance_grad"], group["tolerance_change"]
         line_search_fn = group["line_search_fn"]
+        sign = -1.0 if group.get("maximize", False) else 1.0
 
         def evaluate():
             with enable_grad():
@@ -77,7 +84,7 @@ class LBFGS(Optimizer):
             state.setdefault("func_evals", 0)
             state.setdefault("n_iter", 0)
             orig_loss = evaluate()
-            loss = float(orig_loss)
+            loss = sign * float(orig_loss)
             current_evals = 1
             state["func_evals"] += 1
             flat_grad = self._gather_flat_grad()
@@ -87,6 +94,10 @@ class LBFGS(Optimizer):
             d, t = state.get("d"), state.get("t")
             old_dirs, old_stps, ro = state.get("old_dirs"), state.get("old_stps"), state.get("ro")
             H_diag, prev_flat_grad, prev_loss = state.get("H_diag"), state.get("prev_flat_grad"), state.get("prev_loss")
+            # A state loaded from a PyTorch checkpoint holds these as 0-d tensors; the loop uses numbers.
+            if ro is not None:
+                ro = [_to_scalar(r) for r in ro]
+            H_diag = _to_scalar(H_diag)
 
             n_iter = 0
             while n_iter < max_iter:
@@ -109,7 +120,8 @@ class LBFGS(Optimizer):
                         ro.append(1.0 / ys)
                         H_diag = ys / y.dot(y).item()
                     # Two-loop recursion: d = -H g with H the L-BFGS inverse-Hessian approximation.
-                    al = [0.0] * len(old_dirs)
+                    # Kept in the state (padded to history_size) as PyTorch does, so state_dict keys match.
+                    al = state.setdefault("al", [None] * history_size)
                     q = flat_grad.neg()
                     for i in range(len(old_dirs) - 1, -1, -1):
                         al[i] = old_stps[i].dot(q).item() * ro[i]
@@ -143,7 +155,7 @@ class LBFGS(Optimizer):
                     opt_cond = False
                     if n_iter != max_iter:
                         # Re-evaluate except after the last iteration (its result would go unused).
-                        loss = float(evaluate())
+                        loss = sign * float(evaluate())
                         flat_grad = self._gather_flat_grad()
                         opt_cond = flat_grad.abs().max().item() <= tolerance_grad
                         ls_func_evals = 1

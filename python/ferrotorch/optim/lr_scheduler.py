@@ -75,12 +75,19 @@ class LRScheduler:
         else:
             for i, group in enumerate(optimizer.param_groups):
                 if "initial_lr" not in group:
-                    raise KeyError(f"param 'initial_lr' is not specified in param_groups[{i}] when resuming "
-                                   "an optimizer")
-        self.base_lrs = [group["initial_lr"] for group in optimizer.param_groups]
+                    raise KeyError(
+                        f"param 'initial_lr' is not specified in param_groups[{i}] when resuming scheduler with "
+                        "last_epoch >= 0.\nThis typically happens when:\n1. You're trying to resume training from a "
+                        "checkpoint but haven't properly loaded the optimizer state\n2. You're using last_epoch >= 0 "
+                        "for a fresh training run (not recommended)")
+        # Copies of tensor lrs: the schedule's base must not follow later in-place lr updates.
+        self.base_lrs = [g["initial_lr"].clone() if isinstance(g["initial_lr"], Tensor) else g["initial_lr"]
+                         for g in optimizer.param_groups]
         self.last_epoch = last_epoch
         self._patch_track_step_called()
-        self.verbose = _check_verbose_deprecated_warning(verbose)
+        # PyTorch 2.15 dropped `verbose`; it is still accepted (with the old deprecation warning) so
+        # older scripts run, but not stored, so state_dict() has PyTorch's keys.
+        _check_verbose_deprecated_warning(verbose)
         self._initial_step()
 
     def _patch_track_step_called(self):
@@ -163,7 +170,8 @@ class LRScheduler:
                 param_group["lr"].fill_(lr)
             else:
                 param_group["lr"] = lr
-        self._last_lr = [group["lr"] for group in self.optimizer.param_groups]
+        # Copies of tensor lrs, so get_last_lr() never aliases the live group["lr"] (as in PyTorch).
+        self._last_lr = [g["lr"].clone() if isinstance(g["lr"], Tensor) else g["lr"] for g in self.optimizer.param_groups]
 
 
 class _LRScheduler(LRScheduler):

@@ -113,6 +113,12 @@ class Optimizer:
         if isinstance(params, Tensor):
             raise TypeError("params argument given to the optimizer should be an iterable of Tensors or "
                             f"dicts, but got {typename(params)}")
+        if isinstance(params, set):
+            # A set's order changes between runs; PyTorch still accepts it at this level, with a warning.
+            import warnings
+            warnings.warn("optimizer parameters need to be organized in ordered collections, but the "
+                          "ordering of tensors in sets will change between runs. Please use a list instead. "
+                          "This will be an error in a future release.", FutureWarning, stacklevel=3)
         self.state = defaultdict(dict)
         self.param_groups = []
         param_groups = list(params)
@@ -353,7 +359,9 @@ def _check_flags(differentiable, fused=None, foreach=None):
     differentiable=True (a step recorded for autograd) needs out-of-place updates of leaves, which
     this implementation does not provide, so it is refused rather than silently ignored.
     """
-    if differentiable:
-        raise RuntimeError("ferrotorch.optim does not support differentiable=True")
+    if fused and differentiable:
+        raise RuntimeError("`fused` does not support `differentiable`")
     if fused and foreach:
         raise RuntimeError("`fused` and `foreach` cannot be `True` together.")
+    if differentiable:
+        raise RuntimeError("ferrotorch.optim does not support differentiable=True")

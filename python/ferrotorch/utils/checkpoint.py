@@ -27,6 +27,7 @@ gradients by accumulation into `.grad` during that nested pass. Differences from
     >>> x.grad
     tensor([2., 2., 2.])
 """
+import contextlib
 import warnings
 
 from .. import _C
@@ -35,13 +36,33 @@ from ..autograd.function import Function
 from ..autograd.grad_mode import enable_grad, is_grad_enabled
 from ..func import _flatten, _unflatten
 
-__all__ = ["checkpoint", "checkpoint_sequential"]
+__all__ = ["checkpoint", "checkpoint_sequential", "CheckpointFunction", "check_backward_validity", "detach_variable",
+           "noop_context_fn"]
 
 _USE_REENTRANT_WARNING = (
-    "torch.utils.checkpoint: the use_reentrant parameter should be passed explicitly. In version 2.5 we will "
-    "raise an exception if use_reentrant is not passed. use_reentrant=False is recommended, but if you need to "
-    "preserve the current default behavior, you can pass use_reentrant=True. Refer to docs for more details on "
-    "the differences between the two variants.")
+    "torch.utils.checkpoint: the use_reentrant parameter should be passed explicitly. In a future release, "
+    "calling checkpoint without use_reentrant will raise an exception. use_reentrant=False is recommended, "
+    "but if you need to preserve the current default behavior, you can pass use_reentrant=True. Refer to docs "
+    "for more details on the differences between the two variants.")
+
+
+def detach_variable(inputs):
+    """A tuple of the tensors in `inputs` detached from the graph, each keeping its requires_grad
+    (non-tensors pass through)."""
+    if not isinstance(inputs, tuple):
+        raise RuntimeError("Only tuple of tensors is supported. Got Unsupported input type: " + type(inputs).__name__)
+    return tuple(x.detach().requires_grad_(x.requires_grad) if isinstance(x, Tensor) else x for x in inputs)
+
+
+def check_backward_validity(inputs):
+    """Warns when no tensor in `inputs` requires grad (a checkpoint of them gives no gradient)."""
+    if not any(isinstance(x, Tensor) and x.requires_grad for x in inputs):
+        warnings.warn("None of the inputs have requires_grad=True. Gradients will be None", UserWarning, stacklevel=2)
+
+
+def noop_context_fn():
+    """The default `context_fn`: two contexts that do nothing (for the forward and the recomputation)."""
+    return contextlib.nullcontext(), contextlib.nullcontext()
 
 
 def _autocast_state():
@@ -50,7 +71,9 @@ def _autocast_state():
     return autocast_mode._snapshot()
 
 
-class _CheckpointFunction(Function):
+class CheckpointFunction(Function):
+    """The reentrant checkpoint as a Function (its node is `CheckpointFunctionBackward`, as in PyTorch)."""
+
     @staticmethod
     def forward(ctx, run_function, preserve_rng_state, autocast_state, kwargs, *args):
         ctx.run_function = run_function
@@ -142,9 +165,9 @@ def checkpoint(function, *args, use_reentrant=None, context_fn=None, determinism
         return function(*args, **kwargs)
     if use_reentrant:
         # As in PyTorch, only a Tensor or a tuple output is differentiable here.
-        return _CheckpointFunction.apply(function, preserve_rng_state, _autocast_state(), kwargs, *args)
+        return CheckpointFunction.apply(function, preserve_rng_state, _autocast_state(), kwargs, *args)
     run = _NonReentrant(function)
-    leaves = _CheckpointFunction.apply(run, preserve_rng_state, _autocast_state(), kwargs, *args, _dummy())
+    leaves = CheckpointFunction.apply(run, preserve_rng_state, _autocast_state(), kwargs, *args, _dummy())
     return _unflatten(list(leaves), run.spec)
 
 

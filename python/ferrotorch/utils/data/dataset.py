@@ -47,8 +47,8 @@ class IterableDataset(Dataset[T_co], Iterable[T_co]):
     ``a + b`` chains two iterable datasets into a :class:`ChainDataset`.
     """
 
-    def __iter__(self):
-        raise NotImplementedError("Subclasses of IterableDataset should implement __iter__.")
+    # No __iter__ here: the abstract one inherited from Iterable makes `IterableDataset()` itself
+    # raise TypeError at construction, as in PyTorch.
 
     def __add__(self, other):
         return ChainDataset([self, other])
