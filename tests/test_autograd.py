@@ -223,7 +223,7 @@ def test_grad_returns_without_touching_dot_grad():
 def test_grad_with_grad_outputs_and_allow_unused():
     x, unused = leaf([1.0, 2.0]), leaf([5.0])
     y = x * 2
-    with pytest.raises(RuntimeError, match="One of the differentiated Tensors appears to not have been used in the graph"):
+    with pytest.raises(RuntimeError, match="The differentiated Tensor at index 1 appears to not have been used in the graph"):
         torch.autograd.grad(y, [x, unused], grad_outputs=torch.ones(2, dtype=torch.float64), retain_graph=True)
     gx, gu = torch.autograd.grad(y, [x, unused], grad_outputs=torch.tensor([1.0, 3.0], dtype=torch.float64),
                                  allow_unused=True)

@@ -109,8 +109,8 @@ def test_subset():
 def test_base_classes_are_abstract():
     with pytest.raises(NotImplementedError):
         Dataset()[0]
-    with pytest.raises(NotImplementedError):
-        iter(IterableDataset())
+    with pytest.raises(TypeError, match="abstract"):
+        IterableDataset()
 
 
 # ------------------------------------------------------------------ random_split

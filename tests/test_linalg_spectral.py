@@ -357,7 +357,7 @@ def test_norm_dispatch_and_errors(device):
     assert_close(torch.linalg.norm(T(a, device), 1, dim=1), np.linalg.norm(a, 1, axis=1), **F64)
     with pytest.raises(RuntimeError, match="linalg.matrix_norm: The input tensor A must have at least 2"):
         torch.linalg.norm(T([1.0, 2.0], device), "fro")
-    with pytest.raises(RuntimeError, match=r"linalg.norm: If dim is specified, it mut be of length 1 or 2. Got \[0, 1, 2\]"):
+    with pytest.raises(RuntimeError, match=r"linalg.norm: If dim is specified, it must be of length 1 or 2. Got \[0, 1, 2\]"):
         torch.linalg.norm(T(rand((2, 2, 2), 27), device), dim=(0, 1, 2))
     with pytest.raises(RuntimeError, match="linalg.matrix_norm: dims must be different. Got \\(1, -1\\)"):
         torch.linalg.matrix_norm(T(a, device), dim=(1, -1))

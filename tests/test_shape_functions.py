@@ -486,7 +486,7 @@ def test_tril_triu_indices_errors():
         torch.tril_indices(-1, 3)
     with pytest.raises(RuntimeError, match="col must be non-negative, got-2"):
         torch.triu_indices(3, -2)
-    with pytest.raises(RuntimeError, match="\"tril_indices\" not implemented for 'Float'"):
+    with pytest.raises(NotImplementedError, match="\"tril_indices\" not implemented for 'Float'"):
         torch.tril_indices(3, 3, dtype=torch.float32)
 
 

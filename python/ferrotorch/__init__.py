@@ -23,7 +23,7 @@ long = int64
 
 _C._set_size_type(Size)
 
-__version__ = "0.1.0"
+from .version import __version__  # noqa: E402
 
 from ._elementwise import *  # noqa: E402,F401,F403
 from ._reduce import *  # noqa: E402,F401,F403
@@ -70,3 +70,9 @@ from .amp.autocast_mode import (autocast, is_autocast_enabled, get_autocast_dtyp
 from .func import vmap  # noqa: E402,F401
 from . import jit, multiprocessing  # noqa: E402,F401
 from . import _inplace_extras  # noqa: E402,F401
+from ._tensor_extras import (adjoint, conj, conj_physical, resolve_conj, resolve_neg, is_conj,  # noqa: E402,F401
+                             is_neg, is_same_size, is_storage)
+from ._special_incomplete import igamma, igammac  # noqa: E402,F401
+from . import random, version  # noqa: E402,F401
+from ._C import set_num_threads, get_num_threads  # noqa: E402,F401
+from ._matmul_precision import set_float32_matmul_precision, get_float32_matmul_precision  # noqa: E402,F401

@@ -6,6 +6,8 @@
     >>> torch.iinfo(torch.int8).min
     -128
 """
+import builtins
+
 from . import _C
 
 __all__ = ["finfo", "iinfo"]
@@ -30,14 +32,21 @@ def _name(dtype):
     return str(dtype).replace("torch.", "")
 
 
+def _check_dtype(cls, type):
+    # PyTorch's argument parser refuses anything but a dtype before looking at its kind.
+    if not isinstance(type, _C.dtype):
+        raise TypeError(f"{cls}(): argument 'type' (position 1) must be torch.dtype, not {builtins.type(type).__name__}")
+
+
 class finfo:
     """Limits of a floating-point dtype (the default dtype when none is given)."""
 
     def __init__(self, type=None):
         type = _C.get_default_dtype() if type is None else type
+        _check_dtype("finfo", type)
         if type not in _FLOATS:
-            raise TypeError(f"torch.finfo() requires a floating point input type. Use torch.iinfo to handle "
-                            f"'torch.finfo'")
+            raise TypeError("torch.finfo() requires a floating point input type. Use torch.iinfo to handle "
+                            "'torch.finfo'")
         self.bits, self.eps, self.max, self.smallest_normal, self.resolution = _FLOATS[type]
         self.min = -self.max
         self.tiny = self.smallest_normal
@@ -58,6 +67,9 @@ class iinfo:
     """Limits of an integer dtype."""
 
     def __init__(self, type):
+        _check_dtype("iinfo", type)
+        if type == _C.bool:
+            raise TypeError("torch.bool is not supported by torch.iinfo")
         if type not in _INTS:
             raise TypeError("torch.iinfo() requires an integer input type. Use torch.finfo to handle 'torch.iinfo'")
         self.bits, self.min, self.max = _INTS[type]

@@ -2,9 +2,9 @@
 
 Two kinds:
 
-* value ops (`clamp_min_`, `clamp_max_`, `float_power_`, `true_divide_`) forward to a native
-  in-place op (`clamp_`, `pow_`, `div_`), which already handles autograd, version counters and
-  PyTorch's casting errors;
+* value ops (`clamp_min_`, `clamp_max_`, `float_power_`, `true_divide_`, `divide_`, `subtract_`)
+  forward to a native in-place op (`clamp_`, `pow_`, `div_`, `sub_`), which already handles
+  autograd, version counters and PyTorch's casting errors;
 * shape ops (`t_`, `transpose_`, `swapaxes_`, `swapdims_`, `squeeze_`, `unsqueeze_`,
   `as_strided_`) change the tensor's own shape and strides: the Python object is re-pointed at
   the corresponding view of the same memory, so every reference to it sees the new shape and
@@ -60,6 +60,23 @@ def float_power_(self, exponent):
 def true_divide_(self, other):
     """In-place true division (an alias of `div_` without a rounding mode)."""
     return self.div_(other)
+
+
+@tensor_method
+def divide_(self, other, *, rounding_mode=None):
+    """In-place `divide` (an alias of `div_`, with its `rounding_mode`)."""
+    return self.div_(other) if rounding_mode is None else self.div_(other, rounding_mode=rounding_mode)
+
+
+@tensor_method
+def subtract_(self, other, *, alpha=1):
+    """In-place `subtract` (an alias of `sub_`): self -= alpha * other.
+
+    >>> import ferrotorch as torch
+    >>> torch.tensor([5.0, 6.0]).subtract_(torch.tensor([1.0, 2.0]), alpha=2)
+    tensor([3., 2.])
+    """
+    return self.sub_(other) if alpha == 1 else self.sub_(other, alpha=alpha)
 
 
 

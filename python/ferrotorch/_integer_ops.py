@@ -16,16 +16,20 @@ gives what shifting by the largest meaningful count gives (0, or -1 for negative
 """
 from . import _C
 from ._attach import tensor_method
-from ._math_composites import _finish, _inplace, _not_implemented
+from ._math_composites import _finish, _inplace, _not_implemented, _requires_tensor, _tensor_other
 
 __all__ = ["gcd", "lcm", "bitwise_left_shift", "bitwise_right_shift"]
 
 
 # ----------------------------------------------------------------------------- helpers
 
-def _integer_operands(kernel, input, other, name):
+def _integer_operands(kernel, input, other, name, tensors_only=False):
     """`input` and `other` (tensors or Python numbers) as tensors of their promoted integer dtype,
-    or PyTorch's "not implemented" error for float and bool results."""
+    or PyTorch's "not implemented" error for float and bool results. With `tensors_only` (gcd and
+    lcm) a number is PyTorch's TypeError."""
+    if tensors_only:
+        _requires_tensor(name, 1, "input", input)
+        _requires_tensor(name, 2, "other", other)
     if not isinstance(input, _C.Tensor) and not isinstance(other, _C.Tensor):
         raise TypeError(f"{name}() received an invalid combination of arguments - got "
                         f"({type(input).__name__}, {type(other).__name__})")
@@ -79,7 +83,7 @@ def gcd(input, other, *, out=None):
         >>> torch.gcd(torch.tensor([5, 10, 15]), torch.tensor(3)).tolist()
         [1, 1, 3]
     """
-    a, b, _ = _integer_operands("gcd", input, other, "gcd")
+    a, b, _ = _integer_operands("gcd", input, other, "gcd", tensors_only=True)
     return _finish(_gcd(a, b), out)
 
 
@@ -90,7 +94,7 @@ def lcm(input, other, *, out=None):
         >>> torch.lcm(torch.tensor([4, -6, 0]), torch.tensor([6, 4, 3])).tolist()
         [12, 12, 0]
     """
-    a, b, _ = _integer_operands("lcm", input, other, "lcm")
+    a, b, _ = _integer_operands("lcm", input, other, "lcm", tensors_only=True)
     g = _gcd(a, b)
     zero = g == 0
     return _finish(_C.where(zero, 0, (a.floor_divide(_C.where(zero, 1, g)) * b).abs()), out)
@@ -145,12 +149,15 @@ for _name, _fn in {
     "gcd": gcd, "lcm": lcm, "bitwise_left_shift": bitwise_left_shift,
     "bitwise_right_shift": bitwise_right_shift,
 }.items():
-    def _method(self, other, _fn=_fn):
-        return _fn(self, other)
+    if _name in ("gcd", "lcm"):
+        _method = _tensor_other(_fn, _name)
+    else:
+        def _method(self, other, _fn=_fn):
+            return _fn(self, other)
 
     _method.__doc__ = _fn.__doc__
     tensor_method(_method, _name)
-    tensor_method(_inplace(_fn, _name + "_"), _name + "_")
+    tensor_method(_inplace(_method, _name + "_"), _name + "_")
 
 tensor_method(_operator(bitwise_left_shift), "__lshift__")
 tensor_method(_operator(bitwise_right_shift), "__rshift__")

@@ -17,12 +17,13 @@ from ._attach import tensor_method
 from ._elementwise import _scalar_name
 from ._linalg_solvers import (
     _check_float, _check_matrix, _check_square, _check_tensor, _eye, _first_true, _flat, _out_tuple,
-    _raise_on_info, inv,
+    _raise_on_info, inv, solve_triangular,
 )
 from ._shape import _CPP_NAMES, _out
 
 # Top-level names (`from ._linalg_factorizations import *` in ferrotorch/__init__.py).
-__all__ = ["cholesky", "matrix_power", "chain_matmul"]
+__all__ = ["cholesky", "matrix_power", "chain_matmul", "cholesky_solve", "cholesky_inverse", "triangular_solve",
+           "lu_solve"]
 
 
 # ----------------------------------------------------------------------------- Cholesky
@@ -136,7 +137,7 @@ def cholesky(input, upper=False, *, out=None):
     _check_square(input, "cholesky")
     if not input.dtype.is_floating_point or input.dtype not in (_C.float32, _C.float64):
         device = "cpu" if input.device.type == "cpu" else "cuda"
-        raise RuntimeError(f"\"cholesky_{device}\" not implemented for '{_scalar_name(input.dtype)}'")
+        raise NotImplementedError(f"\"cholesky_{device}\" not implemented for '{_scalar_name(input.dtype)}'")
     L, info = _cholesky_impl(input, upper)
     _raise_on_info(info, "cholesky", "cholesky", input.dim() == 2)
     return _out(L, out)
@@ -369,17 +370,131 @@ def vecdot(x, y, *, dim=-1, out=None):
     _check_tensor("linalg_vecdot", x, "x")
     _check_tensor("linalg_vecdot", y, "y", 2)
     if not x.dtype.is_floating_point:
-        raise RuntimeError("linalg.vecdot: Expected a floating point or complex tensor as input. "
-                           f"Got {_scalar_name(x.dtype)}")
+        raise NotImplementedError("linalg.vecdot: Expected a floating point or complex tensor as input. "
+                                  f"Got {_scalar_name(x.dtype)}")
     if x.dtype != y.dtype:
         raise RuntimeError(f"linalg.vecdot: Expected x and y to have the same dtype, but found x of type "
                            f"{_scalar_name(x.dtype)} and y of type {_scalar_name(y.dtype)} instead")
     return _out((x * y).sum(dim), out)
 
 
+# ----------------------------------------------------------------------------- older torch.* solvers
+
+def _not_implemented(fname, A):
+    device = "cpu" if A.device.type == "cpu" else "cuda"
+    return NotImplementedError(f"\"{fname}_{device}\" not implemented for '{_scalar_name(A.dtype)}'")
+
+
+def _check_pair(fname, B, A, a_name, b_message, a_message):
+    """The checks shared by torch.triangular_solve and torch.cholesky_solve (b, A): at least 2-D,
+    square A, matching rows, one floating dtype."""
+    _check_tensor(fname, B, "input")
+    _check_tensor(fname, A, a_name, 2)
+    if B.dim() < 2:
+        raise RuntimeError(b_message.format(B.dim()))
+    if A.dim() < 2:
+        raise RuntimeError(a_message.format(A.dim()))
+    if A.shape[-1] != A.shape[-2]:
+        raise RuntimeError(f"A must be batches of square matrices, but they are {A.shape[-2]} by {A.shape[-1]} "
+                           "matrices")
+    if A.shape[-1] != B.shape[-2]:
+        raise RuntimeError(f"Incompatible matrix sizes for {fname}: each A matrix is {A.shape[-2]} by "
+                           f"{A.shape[-1]} but each b matrix is {B.shape[-2]} by {B.shape[-1]}")
+    if A.dtype != B.dtype:
+        raise RuntimeError(f"Expected b and A to have the same dtype, but found b of type {_scalar_name(B.dtype)} "
+                           f"and A of type {_scalar_name(A.dtype)} instead.")
+    if A.dtype not in (_C.float32, _C.float64):
+        raise _not_implemented(fname, A)
+
+
+def triangular_solve(b, A, upper=True, transpose=False, unitriangular=False, *, out=None):
+    """(solution, cloned_coefficient): X with A X = b (A^T X = b when `transpose`) for triangular A
+    (only the triangle `upper` selects is read), and a copy of A broadcast to the batch. Deprecated
+    in PyTorch in favour of `torch.linalg.solve_triangular(A, b, upper=...)`.
+
+    >>> import ferrotorch as torch
+    >>> A = torch.tensor([[2.0, 1.0], [0.0, 1.0]])
+    >>> torch.triangular_solve(torch.tensor([[3.0], [1.0]]), A).solution.tolist()
+    [[1.0], [1.0]]
+    """
+    _check_pair("triangular_solve", b, A, "A",
+                "torch.triangular_solve: Expected b to have at least 2 dimensions, but it has {} dimensions instead",
+                "torch.triangular_solve: Expected A to have at least 2 dimensions, but it has {} dimensions instead")
+    _warn_once("triangular_solve", "torch.triangular_solve is deprecated in favor of "
+               "torch.linalg.solve_triangular and will be removed in a future PyTorch release.")
+    T = A.mT if transpose else A
+    X = solve_triangular(T, b, upper=upper != transpose, unitriangular=unitriangular)
+    batch = tuple(X.shape[:-2])
+    return _out_tuple(return_types.triangular_solve, (X, A.expand(batch + tuple(A.shape[-2:])).clone()), out)
+
+
+def cholesky_solve(B, L, upper=False, *, out=None):
+    """X with A X = B, given the Cholesky factor of A: L with A = L L^T (U with A = U^T U when
+    `upper`), by two triangular solves; the batch dims broadcast.
+
+    >>> import ferrotorch as torch
+    >>> L = torch.tensor([[2.0, 0.0], [1.0, 1.0]])  # A = [[4, 2], [2, 2]]
+    >>> torch.cholesky_solve(torch.tensor([[6.0], [4.0]]), L).tolist()
+    [[1.0], [1.0]]
+    """
+    _check_pair("cholesky_solve", B, L, "input2", "b should have at least 2 dimensions, but has {} dimensions instead",
+                "u should have at least 2 dimensions, but has {} dimensions instead")
+    # A = L L^T: solve L Y = B, then L^T X = Y (with U = L^T the same two solves in the other order).
+    if upper:
+        Y = solve_triangular(L.mT, B, upper=False)
+        return _out(solve_triangular(L, Y, upper=True), out)
+    Y = solve_triangular(L, B, upper=False)
+    return _out(solve_triangular(L.mT, Y, upper=True), out)
+
+
+def cholesky_inverse(L, upper=False, *, out=None):
+    """The inverse of A = L L^T (U^T U when `upper`) from its Cholesky factor, for each matrix in
+    the batch; a zero on the factor's diagonal raises LinAlgError.
+
+    >>> import ferrotorch as torch
+    >>> torch.cholesky_inverse(torch.tensor([[2.0, 0.0], [0.0, 0.5]])).tolist()
+    [[0.25, 0.0], [0.0, 4.0]]
+    """
+    _check_tensor("cholesky_inverse", L, "input")
+    _check_square(L, "cholesky_inverse")
+    if L.dtype not in (_C.float32, _C.float64):
+        raise _not_implemented("cholesky_inverse_out", L)
+    if L.numel() == 0:
+        return _out(_C.zeros(tuple(L.shape), dtype=L.dtype, device=L.device), out)
+    # PyTorch's LAPACK path reports the first zero diagonal element of the factor.
+    info = _first_true(L.diagonal(0, -2, -1) == 0)
+    _raise_on_info(info, "cholesky_inverse", "inv", L.dim() == 2)
+    n = L.shape[-1]
+    I = _eye(n, L, tuple(L.shape[:-2]))
+    # inv(L L^T) = L^-T L^-1; with U = L^T the same product is U^-1 U^-T.
+    Linv = solve_triangular(L.mT if upper else L, I, upper=False)
+    return _out(Linv.mT @ Linv, out)
+
+
+def lu_solve(b, LU_data, LU_pivots, *, out=None):
+    """`torch.lu_solve`: X with A X = b from `torch.linalg.lu_factor(A)`'s (LU, pivots); the older
+    spelling of `torch.linalg.lu_solve(LU, pivots, b)`, whose arguments come in the other order.
+
+    >>> import ferrotorch as torch
+    >>> A = torch.tensor([[0.0, 2.0], [1.0, 1.0]])
+    >>> torch.lu_solve(torch.tensor([[2.0], [2.0]]), *torch.linalg.lu_factor(A)).tolist()
+    [[1.0], [1.0]]
+    """
+    from ._linalg_solvers import lu_solve as _linalg_lu_solve
+
+    _warn_once("lu_solve", "torch.lu_solve is deprecated in favor of torch.linalg.lu_solve and will be removed "
+               "in a future PyTorch release.")
+    return _linalg_lu_solve(LU_data, LU_pivots, b, out=out)
+
+
 for _name, _fn in {
     "cholesky": lambda self, upper=False: cholesky(self, upper),
     "matrix_power": lambda self, n: matrix_power(self, n),
+    "triangular_solve": lambda self, A, upper=True, transpose=False, unitriangular=False: triangular_solve(
+        self, A, upper, transpose, unitriangular),
+    "cholesky_solve": lambda self, input2, upper=False: cholesky_solve(self, input2, upper),
+    "cholesky_inverse": lambda self, upper=False: cholesky_inverse(self, upper),
+    "lu_solve": lambda self, LU_data, LU_pivots: lu_solve(self, LU_data, LU_pivots),
 }.items():
     _fn.__doc__ = f"See :func:`torch.{_name}`."
     tensor_method(_fn, _name)

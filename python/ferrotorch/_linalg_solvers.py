@@ -64,12 +64,13 @@ def _check_square(A, fname, arg="A"):
 
 
 def _check_float(A, fname):
+    # PyTorch (2.x) raises these two dtype refusals as NotImplementedError.
     if not A.dtype.is_floating_point:
-        raise RuntimeError(f"{fname}: Expected a floating point or complex tensor as input. "
+        raise NotImplementedError(f"{fname}: Expected a floating point or complex tensor as input. "
                            f"Got {_scalar_name(A.dtype)}")
     # LAPACK and cuSOLVER have no half-precision routines, so PyTorch refuses these too.
     if A.dtype not in (_C.float32, _C.float64):
-        raise RuntimeError(f"{fname}: Low precision dtypes not supported. Got {_scalar_name(A.dtype)}")
+        raise NotImplementedError(f"{fname}: Low precision dtypes not supported. Got {_scalar_name(A.dtype)}")
 
 
 def _check_solver_shapes(A, B, left, fname):
@@ -546,7 +547,7 @@ def solve_triangular(A, B, *, upper, left=True, unitriangular=False, out=None):
     _check_solver_shapes(A, B, left, "linalg.solve_triangular")
     if not A.dtype.is_floating_point or A.dtype not in (_C.float32, _C.float64):
         device = "cpu" if A.device.type == "cpu" else "cuda"
-        raise RuntimeError(f"\"triangular_solve_{device}\" not implemented for '{_scalar_name(A.dtype)}'")
+        raise NotImplementedError(f"\"triangular_solve_{device}\" not implemented for '{_scalar_name(A.dtype)}'")
     if A.dtype != B.dtype:
         raise RuntimeError(f"Expected b and A to have the same dtype, but found b of type {_scalar_name(B.dtype)} "
                            f"and A of type {_scalar_name(A.dtype)} instead.")

@@ -31,6 +31,7 @@ from ._linalg_solvers import (
 )
 from ._dims import infer_size as _infer_size
 from ._shape import _out
+from .autograd.function import Function
 
 # Top-level names (`from ._linalg_spectral import *` in ferrotorch/__init__.py).
 # (matrix_exp, lu, lu_unpack and orgqr come from _linalg_matrix_functions.py, imported at the end.)
@@ -225,16 +226,42 @@ def pinv(A, *, atol=None, rtol=None, hermitian=False, out=None):
     atol_t, rtol_t = _atol_rtol(A, atol, rtol, "linalg.pinv")
     if A.numel() == 0:
         return _out(_C.zeros(tuple(A.shape[:-2]) + (A.shape[-1], A.shape[-2]), dtype=A.dtype, device=A.device), out)
+    return _out(_PinvFunction.apply(A, atol_t, rtol_t, hermitian), out)
+
+
+def _pinv_forward(A, atol_t, rtol_t, hermitian):
     if hermitian:
         L, V = _eigh_impl(A, "L", "linalg.eigh")
         S = L.abs()
         tol = _threshold(atol_t, rtol_t, S.amax(-1, keepdim=True))
         inv = _C.where(S > tol, 1.0 / L, _C.zeros_like(L)).to(A.dtype)
-        return _out((V * inv.unsqueeze(-2)) @ V.mT, out)
+        return (V * inv.unsqueeze(-2)) @ V.mT
     U, S, Vh = _svd_impl(A, False)
     tol = _threshold(atol_t, rtol_t, S[..., :1])
     inv = _C.where(S > tol, 1.0 / S, _C.zeros_like(S)).to(A.dtype)
-    return _out((Vh.mT * inv.unsqueeze(-2)) @ U.mT, out)
+    return (Vh.mT * inv.unsqueeze(-2)) @ U.mT
+
+
+class _PinvFunction(Function):
+    """P = pinv(A); backward is the derivative of the pseudo-inverse for a constant rank (as in
+    PyTorch, with P the truncated pseudo-inverse, and for `hermitian` too):
+    dP = -P dA P + P P^T dA^T (I - A P) + (I - P A) dA^T P^T P. Differentiating through the
+    SVD instead would divide by the zero singular values of a rank-deficient A (NaN gradients)."""
+
+    @staticmethod
+    def forward(ctx, A, atol_t, rtol_t, hermitian):
+        P = _pinv_forward(A, atol_t, rtol_t, hermitian)
+        ctx.save_for_backward(A, P)
+        return P
+
+    @staticmethod
+    def backward(ctx, gP):
+        A, P = ctx.saved_tensors
+        Pt, gPt = P.mT, gP.mT
+        X = gPt @ (P @ Pt)  # (I - A P) X is the second term's gradient
+        Y = (Pt @ P) @ gPt  # Y (I - P A) the third's
+        gA = -(Pt @ gP @ Pt) + (X - A @ (P @ X)) + (Y - (Y @ P) @ A)
+        return gA, None, None, None
 
 
 def pinverse(input, rcond=1e-15):
@@ -258,6 +285,8 @@ def matrix_rank(A, *, atol=None, rtol=None, hermitian=False, tol=None, out=None)
     """
     _check_tensor("linalg_matrix_rank", A, "input")
     _check_matrix(A, "torch.linalg.matrix_rank", "input")
+    if A.dtype not in (_C.float32, _C.float64):
+        raise RuntimeError("This function doesn't handle types other than float and double")
     if tol is not None:
         atol, rtol = tol, 0.0
     atol_t, rtol_t = _atol_rtol(A, atol, rtol, "torch.linalg.matrix_rank")
@@ -304,7 +333,8 @@ def lstsq(A, B, rcond=None, *, driver=None):
     if A.dtype != B.dtype:
         raise RuntimeError(f"torch.linalg.lstsq: Expected input and other to have the same dtype, but got "
                            f"input's dtype {_scalar_name(A.dtype)} and other's dtype {_scalar_name(B.dtype)}")
-    _check_float(A, "linalg.lstsq")
+    if A.dtype not in (_C.float32, _C.float64):
+        raise RuntimeError("This function doesn't handle types other than float and double")
     dim_diff = A.dim() - B.dim()
     if not 0 <= dim_diff <= 1:
         raise RuntimeError("torch.linalg.lstsq: input.dim() must be greater or equal to other.dim() and "

@@ -36,9 +36,10 @@ def _finish(result, out):
 
 
 def _not_implemented(kernel, t):
-    # PyTorch names the kernel it failed to dispatch after the device it dispatched to.
+    # PyTorch names the kernel it failed to dispatch after the device it dispatched to, and raises
+    # NotImplementedError (a RuntimeError subclass, so `except RuntimeError` still catches it).
     device = "cpu" if t.device.type == "cpu" else "cuda"
-    return RuntimeError(f'"{kernel}_{device}" not implemented for \'{_scalar_name(t.dtype)}\'')
+    return NotImplementedError(f'"{kernel}_{device}" not implemented for \'{_scalar_name(t.dtype)}\'')
 
 
 def _along(t, dim, start=None, stop=None):
@@ -99,6 +100,17 @@ def _float_operands(name, a, b):
 def _requires_tensor(name, position, arg, value):
     if not isinstance(value, _C.Tensor):
         raise TypeError(f"{name}(): argument '{arg}' (position {position}) must be Tensor, not {type(value).__name__}")
+
+
+def _tensor_other(fn, name):
+    """The Tensor method form of `fn(input, other)` for ops whose `other` must be a tensor: the
+    method's TypeError counts `other` as argument 1, the function's as argument 2."""
+    def method(self, other):
+        _requires_tensor(name, 1, "other", other)
+        return fn(self, other)
+
+    method.__name__ = method.__qualname__ = name
+    return method
 
 
 def _assign(self, result):
@@ -222,6 +234,8 @@ def _log_add(a, b, base2=False):
 
 
 def _logaddexp(name, input, other, base2):
+    _requires_tensor(name, 1, "input", input)
+    _requires_tensor(name, 2, "other", other)
     dtype = _C.result_type(input, other)
     if not dtype.is_floating_point:
         raise _not_implemented(name, input.to(dtype))
@@ -282,13 +296,20 @@ def copysign(input, other, *, out=None):
 
 
 def _nan_ignoring(name, input, other, keep_input):
+    _requires_tensor(name, 1, "input", input)
     _requires_tensor(name, 2, "other", other)
     dtype = _C.result_type(input, other)
     if not dtype.is_floating_point:
         return input.maximum(other) if name == "fmax" else input.minimum(other)
     a, b = input.to(dtype), other.to(dtype)
-    # Ties and a NaN `other` take `input`, which is where PyTorch sends the whole gradient.
-    return _C.where(keep_input(a, b) | b.isnan(), a, b)
+    # A NaN `other` takes `input`, which gets the whole gradient.
+    result = _C.where(keep_input(a, b) | b.isnan(), a, b)
+    if _C.is_grad_enabled() and (a.requires_grad or b.requires_grad):
+        # PyTorch splits the gradient of a tie evenly. The value stays exactly `a` (averaging
+        # could overflow or round): the half-and-half term is added with its own value removed.
+        half = a * 0.5 + b * 0.5
+        result = _C.where(a == b, half + (a - half).detach(), result)
+    return result
 
 
 def fmax(input, other, *, out=None):
@@ -385,7 +406,7 @@ def positive(input):
         True
     """
     if input.dtype == _C.bool:
-        raise RuntimeError("The `+` operator, on a bool tensor is not supported.")
+        raise NotImplementedError("The `+` operator, on a bool tensor is not supported.")
     return input
 
 
@@ -432,14 +453,14 @@ for _name, _fn in {
     "addcdiv": lambda self, tensor1, tensor2, *, value=1: addcdiv(self, tensor1, tensor2, value=value),
     "addcmul_": _addcmul_,
     "addcdiv_": _addcdiv_,
-    "logaddexp": lambda self, other: logaddexp(self, other),
-    "logaddexp2": lambda self, other: logaddexp2(self, other),
+    "logaddexp": _tensor_other(logaddexp, "logaddexp"),
+    "logaddexp2": _tensor_other(logaddexp2, "logaddexp2"),
     "xlogy": lambda self, other: xlogy(self, other),
     "xlogy_": _inplace(xlogy, "xlogy_"),
     "copysign": lambda self, other: copysign(self, other),
     "copysign_": _inplace(copysign, "copysign_"),
-    "fmax": lambda self, other: fmax(self, other),
-    "fmin": lambda self, other: fmin(self, other),
+    "fmax": _tensor_other(fmax, "fmax"),
+    "fmin": _tensor_other(fmin, "fmin"),
     "deg2rad": lambda self: deg2rad(self),
     "deg2rad_": lambda self: self.mul_(_PI_180),
     "rad2deg": lambda self: rad2deg(self),

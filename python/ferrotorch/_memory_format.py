@@ -165,7 +165,7 @@ def _to(self, *args, memory_format=preserve_format, **kwargs):
     if memory_format is None or memory_format is preserve_format:
         fmt = _suggested_channels_last(self)
         if fmt is None:
-            return _to_native(self, *args, **kwargs)
+            return _same_or(self, _to_native(self, *args, **kwargs), kwargs.get("copy", False))
         _, _, perm, inverse = _CHANNELS_LAST[fmt]
         # Converting the NHWC-ordered view copies it NHWC-contiguous: one copy, in the right order.
         moved = _to_native(self.permute(*perm), *args, **kwargs)
@@ -174,6 +174,15 @@ def _to(self, *args, memory_format=preserve_format, **kwargs):
         return moved.permute(*inverse)
     _check("to", memory_format)
     return _convert(_to_native(self, *args, **kwargs), memory_format)
+
+
+def _same_or(self, result, copy):
+    """`self` itself when `to` changed nothing, as PyTorch returns it (`t.to(t.dtype) is t`); the
+    native conversion returns a new handle on the same memory in that case."""
+    if (not copy and result._storage_id() == self._storage_id() and result.dtype == self.dtype
+            and result.stride() == self.stride() and result.storage_offset() == self.storage_offset()):
+        return self
+    return result
 
 
 def _layout(self):

@@ -5,7 +5,7 @@ scatter variants (`_scatter_variants`), histograms (`_histogram`), finite differ
 (`_gradient`), and small leftovers (`_tensor_extras`). Importing them attaches their Tensor
 methods; this module gathers their public names for the package's top level.
 """
-from ._float_bits import angle, isreal, ldexp, nextafter
+from ._float_bits import angle, frexp, isreal, ldexp, nextafter
 from ._gradient import gradient
 from ._histogram import histogram, histogramdd
 from ._integer_ops import bitwise_left_shift, bitwise_right_shift, gcd, lcm
@@ -16,7 +16,7 @@ from ._tensor_extras import (are_deterministic_algorithms_enabled, frombuffer, g
                              use_deterministic_algorithms)
 
 __all__ = [
-    "angle", "isreal", "ldexp", "nextafter", "gradient", "histogram", "histogramdd",
+    "angle", "frexp", "isreal", "ldexp", "nextafter", "gradient", "histogram", "histogramdd",
     "bitwise_left_shift", "bitwise_right_shift", "gcd", "lcm", "addr", "diagonal_scatter",
     "index_reduce", "select_scatter", "slice_scatter", "unravel_index",
     "are_deterministic_algorithms_enabled", "frombuffer",

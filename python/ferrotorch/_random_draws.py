@@ -213,7 +213,7 @@ def poisson(input, generator=None):
         raise TypeError(f"poisson(): argument 'input' (position 1) must be Tensor, not {type(input).__name__}")
     if not input.is_floating_point():
         device = "cpu" if input.device.type == "cpu" else "cuda"
-        raise RuntimeError(f"\"poisson_{device}\" not implemented for '{_scalar_name(input.dtype)}'")
+        raise NotImplementedError(f"\"poisson_{device}\" not implemented for '{_scalar_name(input.dtype)}'")
     rate = input.detach()
     if rate.numel() == 0:
         return _C.zeros_like(rate)

@@ -9,17 +9,46 @@ from ._elementwise import _scalar_name, _write_out
 
 _METHODS = [
     "sum", "nansum", "mean", "nanmean", "prod", "max", "min", "amax", "amin", "aminmax",
-    "argmax", "argmin", "var", "std", "logsumexp", "norm", "all", "any", "count_nonzero",
+    "argmax", "argmin", "var", "std", "logsumexp", "all", "any", "count_nonzero",
     "cumsum", "cumprod", "cummax", "cummin", "sort", "argsort", "topk", "kthvalue", "median",
     "nanmedian", "unique", "unique_consecutive",
 ]
 
-__all__ = list(_METHODS) + ["var_mean", "std_mean", "return_types", "searchsorted", "bucketize"]
+__all__ = list(_METHODS) + ["var_mean", "std_mean", "norm", "return_types", "searchsorted", "bucketize"]
+
+
+# The reductions whose PyTorch function takes `out=` (a tuple of tensors where the result is one).
+_OUT = {"sum", "nansum", "mean", "nanmean", "prod", "max", "min", "amax", "amin", "aminmax", "argmax",
+        "argmin", "var", "std", "logsumexp", "all", "any", "cumsum", "cumprod", "cummax", "cummin",
+        "sort", "topk", "kthvalue", "median", "nanmedian"}
+
+
+# The ones among them that take the dtype of `out` as their `dtype=`.
+_OUT_DTYPE = {"sum", "nansum", "prod", "cumsum", "cumprod"}
+
+
+def _write_outs(name, out, result):
+    """`out=` for a result that is a tensor, or a named tuple of tensors written into a tuple."""
+    if not isinstance(result, tuple):
+        return _write_out(out, result)
+    if not isinstance(out, (tuple, list)) or len(out) != len(result):
+        raise TypeError(f"{name}(): argument 'out' must be tuple of {len(result)} Tensors")
+    return type(result)(*(_write_out(o, r) for o, r in zip(out, result)))
 
 
 def _method(name):
-    def fn(input, *args, **kwargs):
-        return getattr(input, name)(*args, **kwargs)
+    if name in _OUT:
+        def fn(input, *args, out=None, **kwargs):
+            if (name in _OUT_DTYPE and isinstance(out, _C.Tensor) and out.dtype != _C.bool
+                    and kwargs.get("dtype") is None):
+                # These reductions compute in out's dtype, as if it were passed as `dtype=` (not
+                # bool: a bool out is a casting error).
+                kwargs["dtype"] = out.dtype
+            result = getattr(input, name)(*args, **kwargs)
+            return result if out is None else _write_outs(name, out, result)
+    else:
+        def fn(input, *args, **kwargs):
+            return getattr(input, name)(*args, **kwargs)
 
     fn.__name__ = fn.__qualname__ = name
     fn.__doc__ = f"`ferrotorch.{name}(input, ...)`: the same as `input.{name}(...)`."
@@ -29,6 +58,36 @@ def _method(name):
 for _name in _METHODS:
     globals()[_name] = _method(_name)
 del _name
+
+
+def norm(input, p="fro", dim=None, keepdim=False, out=None, dtype=None):
+    """The p-norm of `input` (over `dim`), as `input.norm(...)`; p="nuc" is the nuclear norm (sum
+    of singular values) of the matrices over the two dims in `dim` (all dims by default).
+
+        >>> import ferrotorch as torch
+        >>> torch.norm(torch.tensor([[3.0, 0.0], [0.0, 4.0]]), p="nuc").item()
+        7.0
+    """
+    if isinstance(p, str) and p == "nuc":
+        result = _nuclear_norm(input, dim, keepdim, dtype)
+    else:
+        kwargs = {} if dtype is None else {"dtype": dtype}
+        result = input.norm(p, dim, keepdim, **kwargs)
+    return result if out is None else _write_out(out, result)
+
+
+def _nuclear_norm(input, dim, keepdim, dtype):
+    from . import linalg  # linalg imports this package's top level
+
+    if input.dim() < 2:
+        raise RuntimeError("linalg.matrix_norm: The input tensor A must have at least 2 dimensions.")
+    if dim is None:
+        dim = tuple(range(input.dim()))
+    elif isinstance(dim, int):
+        dim = (dim,)
+    if len(dim) != 2:
+        raise RuntimeError(f"linalg.matrix_norm: dim must be a 2-tuple. Got {' '.join(str(d) for d in dim)}")
+    return linalg.matrix_norm(input, "nuc", dim=tuple(dim), keepdim=keepdim, dtype=dtype)
 
 
 def var_mean(input, *args, **kwargs):

@@ -101,7 +101,8 @@ def _slice_dim(input, dim, start, end):
     return input.narrow(dim, start, end - start)
 
 
-def tensor_split(input, indices_or_sections, dim=0):
+def tensor_split(input, indices_or_sections=None, dim=0, *, sections=None, indices=None,
+                 tensor_indices_or_sections=None):
     """Views of `input` split along `dim`: into `sections` near-equal parts (the first
     ``size % sections`` one longer), or at the given indices (numpy's ``array_split``).
     A 0-d or 1-d int64 CPU tensor is read as sections or indices.
@@ -113,6 +114,13 @@ def tensor_split(input, indices_or_sections, dim=0):
     [[0], [1, 2, 3, 4], [5, 6]]
     """
     _check_tensor("tensor_split", input)
+    # PyTorch's three overloads name the second argument `sections`, `indices` or
+    # `tensor_indices_or_sections`; each may be passed by keyword.
+    given = [v for v in (indices_or_sections, sections, indices, tensor_indices_or_sections) if v is not None]
+    if len(given) != 1:
+        raise TypeError("tensor_split() received an invalid combination of arguments: expected one of "
+                        "sections, indices or tensor_indices_or_sections")
+    indices_or_sections = given[0]
     if input.dim() == 0:
         raise RuntimeError("tensor_split expected at least a 1-dimensional tensor, but got a tensor with 0 dims")
     if isinstance(indices_or_sections, _C.Tensor):
@@ -307,7 +315,7 @@ def _triangle_indices(name, np_fn, row, col, offset, dtype, device, layout):
     dtype = _C.int64 if dtype is None else dtype
     if dtype not in (_C.int32, _C.int64):
         # PyTorch builds these for its index types only.
-        raise RuntimeError(f"\"{name}\" not implemented for '{_scalar_name(dtype)}'")
+        raise NotImplementedError(f"\"{name}\" not implemented for '{_scalar_name(dtype)}'")
     # numpy's triangle indices come in the same row-major order as PyTorch's.
     r, c = np_fn(row, offset, col)
     return _C.tensor(np.stack([r, c]).astype(np.int64), dtype=dtype, device=device)

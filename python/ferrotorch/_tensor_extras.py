@@ -1,6 +1,7 @@
 """Small top-level functions and Tensor members that need no kernel: frombuffer, the deprecated
-torch.range, the deterministic-algorithms flags, H / mH, the layout predicates, dim_order and the
-missing in-place cumulative ops.
+torch.range, the deterministic-algorithms flags, H / mH / adjoint, the layout and conjugation
+predicates of real tensors, dim_order, the container protocol (``in``, ``reversed``), numpy's
+``__array_wrap__`` and the missing in-place cumulative ops.
 
     >>> import ferrotorch as torch
     >>> torch.frombuffer(bytearray(b"\\x01\\x00\\x02\\x00"), dtype=torch.int16).tolist()
@@ -8,6 +9,7 @@ missing in-place cumulative ops.
 """
 import builtins
 import math
+import numbers
 import warnings
 
 from . import _C
@@ -16,7 +18,8 @@ from ._math_composites import _inplace
 
 __all__ = ["frombuffer", "range", "use_deterministic_algorithms",
            "are_deterministic_algorithms_enabled", "is_deterministic_algorithms_warn_only_enabled",
-           "set_default_device", "get_default_device"]
+           "set_default_device", "get_default_device", "adjoint", "conj", "conj_physical", "resolve_conj",
+           "resolve_neg", "is_conj", "is_neg", "is_same_size", "is_storage"]
 
 
 # ----------------------------------------------------------------------------- frombuffer
@@ -92,7 +95,7 @@ def range(start=0, end=None, step=1, *, dtype=None, device=None, requires_grad=F
     if not all(math.isfinite(float(v)) for v in (start, end)):
         raise RuntimeError(f"unsupported range: {start} -> {end}")
     if (step > 0 and start > end) or (step < 0 and start < end):
-        raise RuntimeError("upper bound and larger bound inconsistent with step sign")
+        raise RuntimeError("upper bound and lower bound inconsistent with step sign")
     n = int(math.floor((end - start) / step)) + 1
     dtype = dtype or _C.get_default_dtype()
     # Computed in float64 as start + i * step, then cast: the end point is hit exactly.
@@ -167,6 +170,113 @@ def _dim_order(self):
     return tuple(sorted(builtins.range(self.dim()), key=lambda d: -strides[d]))
 
 
+def adjoint(input):
+    """The conjugate transpose of the last two dims (a view): `mT` for real tensors.
+
+        >>> import ferrotorch as torch
+        >>> torch.adjoint(torch.zeros(4, 2, 3)).shape
+        torch.Size([4, 3, 2])
+    """
+    if input.dim() < 2:
+        raise RuntimeError(f"tensor.adjoint() is only supported on matrices or batches of matrices. Got "
+                           f"{input.dim()}-D tensor.")
+    return input.transpose(-2, -1)
+
+
+# ferrotorch has no complex dtypes: conjugation is the identity and no tensor carries a lazy
+# conjugate or negative bit, so these return the input itself, as PyTorch does for real tensors.
+
+def conj(input):
+    """The complex conjugate: `input` itself for real tensors."""
+    return input
+
+
+def conj_physical(input, *, out=None):
+    """The materialised complex conjugate: `input` itself for real tensors."""
+    if out is not None:
+        out.copy_(input)
+        return out
+    return input
+
+
+def resolve_conj(input):
+    """`input` with any lazy conjugation applied: `input` itself (no tensor has the bit)."""
+    return input
+
+
+def resolve_neg(input):
+    """`input` with any lazy negation applied: `input` itself (no tensor has the bit)."""
+    return input
+
+
+def is_conj(input):
+    """Whether the lazy conjugate bit is set: always False."""
+    return False
+
+
+def is_neg(input):
+    """Whether the lazy negative bit is set: always False."""
+    return False
+
+
+def is_same_size(input, other):
+    """Whether `other` has the same shape as `input`.
+
+        >>> import ferrotorch as torch
+        >>> torch.ones(2, 3).is_same_size(torch.zeros(2, 3))
+        True
+    """
+    if not isinstance(other, _C.Tensor):
+        raise TypeError(f"is_same_size(): argument 'other' (position 1) must be Tensor, not "
+                        f"{type(other).__name__}")
+    return tuple(input.shape) == tuple(other.shape)
+
+
+def is_storage(obj):
+    """Whether `obj` is a storage object: always False (ferrotorch exposes no storage objects)."""
+    return False
+
+
+def _is_set_to(self, tensor):
+    """Whether both tensors view the same memory with the same shape, strides and offset."""
+    return (self._storage_id() == tensor._storage_id() and self.device == tensor.device
+            and self.dtype == tensor.dtype and tuple(self.shape) == tuple(tensor.shape)
+            and self.stride() == tensor.stride() and self.storage_offset() == tensor.storage_offset())
+
+
+def _contains(self, element):
+    """`element in tensor`: whether any element equals it (a scalar, or a tensor broadcast)."""
+    if isinstance(element, (_C.Tensor, numbers.Number)):
+        return builtins.bool((self == element).any().item())
+    raise RuntimeError(f"Tensor.__contains__ only supports Tensor or scalar, but you passed in a {type(element)}.")
+
+
+def _reversed(self):
+    """`reversed(tensor)`: the tensor flipped along dim 0 (a 0-d tensor is returned as is)."""
+    return self if self.dim() == 0 else self.flip(0)
+
+
+def _array_wrap(self, array, context=None, return_scalar=False):
+    """Turns the result of a numpy ufunc applied to a CPU tensor back into a tensor, as PyTorch
+    does (bool results become uint8, as there)."""
+    import numpy as np  # only reached from numpy itself
+
+    array = np.asarray(array)
+    if array.dtype == bool:
+        array = array.astype("uint8")
+    return _C.from_numpy(np.array(array, order="C"))
+
+
+for _fn in (adjoint, conj, conj_physical, resolve_conj, resolve_neg, is_conj, is_neg, is_same_size):
+    tensor_method(lambda self, *a, _f=_fn, **k: _f(self, *a, **k), _fn.__name__).__doc__ = _fn.__doc__
+tensor_method(_is_set_to, "is_set_to")
+tensor_method(_contains, "__contains__")
+tensor_method(_reversed, "__reversed__")
+tensor_method(_array_wrap, "__array_wrap__")
+# PyTorch's value: numpy scalars and arrays defer binary operators to the tensor's reflected ones,
+# so `np.float64(2) * t` is a tensor (on t's device) rather than an ndarray.
+tensor_method(property(lambda self: 1000.0, doc="Makes numpy defer binary operators to the tensor."),
+              "__array_priority__")
 tensor_method(property(_H, doc=_H.__doc__), "H")
 tensor_method(property(_mH, doc=_mH.__doc__), "mH")
 for _name in ("is_sparse", "is_quantized", "is_meta"):

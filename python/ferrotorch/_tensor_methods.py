@@ -31,6 +31,17 @@ def _size(args, kwargs_size=None):
     return tuple(args)
 
 
+def _size_kw(name, size, kwargs):
+    """The `size=` keyword of the ``new_*`` constructors (PyTorch accepts it instead of the
+    positional sizes)."""
+    extra = set(kwargs) - {"size"}
+    if extra:
+        raise TypeError(f"{name}() got an unexpected keyword argument '{extra.pop()}'")
+    if "size" in kwargs and size:
+        raise TypeError(f"{name}() got multiple values for argument 'size'")
+    return kwargs.get("size")
+
+
 # ---------------------------------------------------------------- constructors from a tensor
 
 def _new(self, make, size, dtype, device, requires_grad):
@@ -39,26 +50,29 @@ def _new(self, make, size, dtype, device, requires_grad):
 
 
 @tensor_method
-def new_empty(self, *size, dtype=None, device=None, requires_grad=False, layout=None, pin_memory=False):
+def new_empty(self, *size, dtype=None, device=None, requires_grad=False, layout=None, pin_memory=False,
+              **kwargs):
     """A tensor of `size` with `self`'s dtype and device unless given; contents unspecified."""
-    return _new(self, _C.empty, _size(size), dtype, device, requires_grad)
+    return _new(self, _C.empty, _size(size, _size_kw("new_empty", size, kwargs)), dtype, device, requires_grad)
 
 
 @tensor_method
-def new_zeros(self, *size, dtype=None, device=None, requires_grad=False, layout=None, pin_memory=False):
+def new_zeros(self, *size, dtype=None, device=None, requires_grad=False, layout=None, pin_memory=False,
+              **kwargs):
     """Zeros of `size` with `self`'s dtype and device unless given.
 
         >>> import ferrotorch as torch
         >>> torch.ones(2, dtype=torch.int32).new_zeros(2, 3).tolist()
         [[0, 0, 0], [0, 0, 0]]
     """
-    return _new(self, _C.zeros, _size(size), dtype, device, requires_grad)
+    return _new(self, _C.zeros, _size(size, _size_kw("new_zeros", size, kwargs)), dtype, device, requires_grad)
 
 
 @tensor_method
-def new_ones(self, *size, dtype=None, device=None, requires_grad=False, layout=None, pin_memory=False):
+def new_ones(self, *size, dtype=None, device=None, requires_grad=False, layout=None, pin_memory=False,
+             **kwargs):
     """Ones of `size` with `self`'s dtype and device unless given."""
-    return _new(self, _C.ones, _size(size), dtype, device, requires_grad)
+    return _new(self, _C.ones, _size(size, _size_kw("new_ones", size, kwargs)), dtype, device, requires_grad)
 
 
 @tensor_method
@@ -136,18 +150,32 @@ def fill_diagonal_(self, fill_value, wrap=False):
 
 @tensor_method
 def resize_(self, *sizes, memory_format=None):
-    """Resizes in place to `sizes` (contiguous): the first elements keep their values, new ones
-    are uninitialised (zeros here)."""
+    """Resizes in place to `sizes` (contiguous). As in PyTorch, the elements are read in storage
+    order from the tensor's offset (not in the logical order of a non-contiguous tensor); when the
+    storage is large enough the tensor stays a view of it, else it grows, with new elements
+    uninitialised (zeros here).
+
+        >>> import ferrotorch as torch
+        >>> torch.arange(6).reshape(2, 3).t().resize_(2, 2).tolist()
+        [[0, 1], [2, 3]]
+    """
     sizes = _size(sizes)
     if self.requires_grad:
         raise RuntimeError("cannot resize variables that require grad")
     if any(s < 0 for s in sizes):
         raise RuntimeError(f"Trying to create tensor with negative dimension {builtins.min(sizes)}: {list(sizes)}")
     n = math.prod(sizes)
-    flat = self.reshape(-1)
-    if n > flat.numel():
-        flat = _C.cat([flat, _C.zeros(n - flat.numel(), dtype=self.dtype, device=self.device)])
-    self._set_from(flat[:n].reshape(sizes).contiguous())
+    offset = self.storage_offset()
+    available = builtins.max(self.untyped_storage_nbytes() // self.element_size() - offset, 0)
+    strides = [1] * len(sizes)
+    for i in range(len(sizes) - 2, -1, -1):
+        strides[i] = strides[i + 1] * builtins.max(sizes[i + 1], 1)
+    if n <= available:
+        self._set_from(self.as_strided(sizes, strides, offset))
+    else:
+        flat = self.as_strided((available,), (1,), offset).clone()
+        flat = _C.cat([flat, _C.zeros(n - available, dtype=self.dtype, device=self.device)])
+        self._set_from(flat.reshape(sizes))
     return self
 
 
@@ -177,7 +205,7 @@ def _real(self):
 
 
 def _imag(self):
-    raise RuntimeError("imag is not implemented for tensors with non-complex dtypes.")
+    raise TypeError("imag is not implemented for tensors with non-complex dtypes.")
 
 
 tensor_method(property(_real, doc="The real part: the tensor itself (ferrotorch has no complex dtypes)."), "real")

@@ -103,20 +103,22 @@ class _Formatter:
         # As in PyTorch, the mode and the width come from the finite non-zero values only; zeros,
         # nan and inf are printed unpadded if they are wider.
         nonzero = [v for v in values if math.isfinite(v) and v != 0]
-        if nonzero:
-            self.int_mode = all(v == math.ceil(v) for v in nonzero)
-            lo, hi = min(abs(v) for v in nonzero), max(abs(v) for v in nonzero)
-            if self.int_mode:
-                self.sci_mode = hi / lo > 1000.0 or hi > 1.0e8
-                widths = (len(f"{v:.{precision}e}") if self.sci_mode else len(f"{v:.0f}") + 1 for v in nonzero)
-            else:
-                self.sci_mode = hi / lo > 1000.0 or hi > 1.0e8 or lo < 1.0e-4
-                spec = "e" if self.sci_mode else "f"
-                widths = (len(f"{v:.{precision}{spec}}") for v in nonzero)
-            self.max_width = max(widths)
-        # A forced mode keeps the width computed for the automatic one (PyTorch's behaviour).
+        if not nonzero:
+            return  # only zeros, nan and inf: fixed notation even when sci_mode is forced
+        self.int_mode = all(v == math.ceil(v) for v in nonzero)
+        lo, hi = min(abs(v) for v in nonzero), max(abs(v) for v in nonzero)
         if PRINT_OPTS.sci_mode is not None:
+            # A forced mode also sizes the columns for that mode (PyTorch >= 2.x).
             self.sci_mode = PRINT_OPTS.sci_mode
+        else:
+            self.sci_mode = hi / lo > 1000.0 or hi > 1.0e8 or (not self.int_mode and lo < 1.0e-4)
+        if self.sci_mode:
+            widths = (len(f"{v:.{precision}e}") for v in nonzero)
+        elif self.int_mode:
+            widths = (len(f"{v:.0f}") + 1 for v in nonzero)
+        else:
+            widths = (len(f"{v:.{precision}f}") for v in nonzero)
+        self.max_width = max(widths)
 
     def format(self, v):
         precision = PRINT_OPTS.precision

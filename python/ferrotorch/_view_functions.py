@@ -1,6 +1,8 @@
 """Module-level forms of the view and shape methods (``torch.reshape(x, ...)`` is
 ``x.reshape(...)``): the ops are Rust methods, these give them PyTorch's free-function
-signatures and its TypeError for a non-tensor input.
+signatures and its TypeError for a non-tensor input. Also the ``*_copy`` forms of the views
+(a contiguous copy of what the view would show, as PyTorch's functionalization produces) and
+``split_with_sizes`` / the ``unsafe_*`` splits.
 
     >>> import ferrotorch as torch
     >>> x = torch.arange(6).reshape(2, 3)
@@ -8,6 +10,7 @@ signatures and its TypeError for a non-tensor input.
     [[0, 3], [1, 4], [2, 5]]
 """
 from . import _C
+from ._attach import tensor_method
 
 __all__ = [
     "as_strided",
@@ -32,6 +35,10 @@ __all__ = [
     "unbind",
     "unflatten",
     "unsqueeze",
+    "view_copy", "permute_copy", "expand_copy", "transpose_copy", "t_copy", "squeeze_copy",
+    "unsqueeze_copy", "select_copy", "diagonal_copy", "detach_copy", "alias_copy", "as_strided_copy",
+    "unbind_copy", "unfold_copy", "split_copy", "split_with_sizes", "split_with_sizes_copy",
+    "unsafe_chunk", "unsafe_split", "unsafe_split_with_sizes", "slice_copy",
 ]
 
 
@@ -288,3 +295,173 @@ def broadcast_to(input, size):
     """
     _check_tensor("broadcast_to", input)
     return input.broadcast_to(size)
+
+
+# ----------------------------------------------------------------------------- split variants
+
+
+def split_with_sizes(input, split_sizes, dim=0):
+    """Views of `input` along `dim` with the given sizes, which must add up to the dim's size.
+
+    >>> import ferrotorch as torch
+    >>> [p.tolist() for p in torch.split_with_sizes(torch.arange(5), [2, 3])]
+    [[0, 1], [2, 3, 4]]
+    """
+    _check_tensor("split_with_sizes", input)
+    if input.dim() == 0:
+        raise RuntimeError("split expects at least a 1-dimensional tensor")
+    sizes = [int(s) for s in split_sizes]
+    size = input.shape[dim]
+    d = dim + input.dim() if dim < 0 else dim
+    if sum(sizes) != size:
+        raise RuntimeError(f"split_with_sizes expects split_sizes to sum exactly to {size} (input tensor's size "
+                           f"at dimension {d}), but got split_sizes={sizes}")
+    if any(s < 0 for s in sizes):
+        raise RuntimeError(f"split_with_sizes expects split_sizes have only non-negative entries, but got "
+                           f"split_sizes={sizes}")
+    return input.split(sizes, dim)
+
+
+def unsafe_chunk(input, chunks, dim=0):
+    """`chunk` (PyTorch's variant skips a view check that ferrotorch does not make)."""
+    return chunk(input, chunks, dim)
+
+
+def unsafe_split(input, split_size, dim=0):
+    """`split` with an int `split_size` (PyTorch's variant skips a view check)."""
+    _check_tensor("unsafe_split", input)
+    return input.split(split_size, dim)
+
+
+def unsafe_split_with_sizes(input, split_sizes, dim=0):
+    """`split_with_sizes` (PyTorch's variant skips a view check)."""
+    return split_with_sizes(input, split_sizes, dim)
+
+
+for _fn in (split_with_sizes, unsafe_chunk, unsafe_split, unsafe_split_with_sizes):
+    tensor_method(lambda self, *a, _f=_fn, **k: _f(self, *a, **k), _fn.__name__).__doc__ = _fn.__doc__
+
+
+# ----------------------------------------------------------------------------- copies of views
+
+
+def _copy(name, result, out):
+    """A fresh contiguous copy of the view `result` (autograd flows through the clone), or
+    written into `out`."""
+    result = tuple(r.clone() for r in result) if isinstance(result, tuple) else result.clone()
+    if out is None:
+        return result
+    if isinstance(result, tuple):
+        for o, r in zip(out, result):
+            o.copy_(r) if tuple(o.shape) == tuple(r.shape) else o._set_from(r)
+        return out
+    out.copy_(result) if tuple(out.shape) == tuple(result.shape) else out._set_from(result)
+    return out
+
+
+def view_copy(input, size, *, out=None):
+    """A copy of ``input.view(size)`` (non-contiguous inputs are accepted, as by PyTorch).
+
+    >>> import ferrotorch as torch
+    >>> torch.view_copy(torch.arange(4), (2, 2)).tolist()
+    [[0, 1], [2, 3]]
+    """
+    _check_tensor("view_copy", input)
+    return _copy("view_copy", input.reshape(size), out)
+
+
+def permute_copy(input, dims, *, out=None):
+    """A copy of ``input.permute(dims)``."""
+    _check_tensor("permute_copy", input)
+    return _copy("permute_copy", input.permute(dims), out)
+
+
+def expand_copy(input, size, *, implicit=False, out=None):
+    """A copy of ``input.expand(size)`` (every element materialised)."""
+    _check_tensor("expand_copy", input)
+    return _copy("expand_copy", input.expand(size), out)
+
+
+def transpose_copy(input, dim0, dim1, *, out=None):
+    """A copy of ``input.transpose(dim0, dim1)``."""
+    _check_tensor("transpose_copy", input)
+    return _copy("transpose_copy", input.transpose(dim0, dim1), out)
+
+
+def t_copy(input, *, out=None):
+    """A copy of ``input.t()``."""
+    _check_tensor("t_copy", input)
+    return _copy("t_copy", input.t(), out)
+
+
+def squeeze_copy(input, dim=None, *, out=None):
+    """A copy of ``input.squeeze(dim)``."""
+    _check_tensor("squeeze_copy", input)
+    return _copy("squeeze_copy", input.squeeze() if dim is None else input.squeeze(dim), out)
+
+
+def unsqueeze_copy(input, dim, *, out=None):
+    """A copy of ``input.unsqueeze(dim)``."""
+    _check_tensor("unsqueeze_copy", input)
+    return _copy("unsqueeze_copy", input.unsqueeze(dim), out)
+
+
+def select_copy(input, dim, index, *, out=None):
+    """A copy of ``input.select(dim, index)``."""
+    _check_tensor("select_copy", input)
+    return _copy("select_copy", input.select(dim, index), out)
+
+
+def diagonal_copy(input, offset=0, dim1=0, dim2=1, *, out=None):
+    """A copy of ``input.diagonal(offset, dim1, dim2)``."""
+    _check_tensor("diagonal_copy", input)
+    return _copy("diagonal_copy", input.diagonal(offset, dim1, dim2), out)
+
+
+def detach_copy(input, *, out=None):
+    """A copy of ``input.detach()``: new memory, no autograd history."""
+    _check_tensor("detach_copy", input)
+    return _copy("detach_copy", input.detach(), out)
+
+
+def alias_copy(input, *, out=None):
+    """A copy of `input` (PyTorch's copy of an alias view)."""
+    _check_tensor("alias_copy", input)
+    return _copy("alias_copy", input, out)
+
+
+def as_strided_copy(input, size, stride, storage_offset=None, *, out=None):
+    """A copy of ``input.as_strided(size, stride, storage_offset)``."""
+    _check_tensor("as_strided_copy", input)
+    return _copy("as_strided_copy", input.as_strided(size, stride, storage_offset), out)
+
+
+def unbind_copy(input, dim=0, *, out=None):
+    """Copies of the slices of ``input.unbind(dim)``."""
+    _check_tensor("unbind_copy", input)
+    return _copy("unbind_copy", input.unbind(dim), out)
+
+
+def unfold_copy(input, dimension, size, step, *, out=None):
+    """A copy of ``input.unfold(dimension, size, step)``."""
+    _check_tensor("unfold_copy", input)
+    return _copy("unfold_copy", input.unfold(dimension, size, step), out)
+
+
+def split_copy(input, split_size, dim=0, *, out=None):
+    """Copies of the parts of ``input.split(split_size, dim)``."""
+    _check_tensor("split_copy", input)
+    return _copy("split_copy", tuple(input.split(split_size, dim)), out)
+
+
+def split_with_sizes_copy(input, split_sizes, dim=0, *, out=None):
+    """Copies of the parts of ``split_with_sizes(input, split_sizes, dim)``."""
+    return _copy("split_with_sizes_copy", tuple(split_with_sizes(input, split_sizes, dim)), out)
+
+
+def slice_copy(input, dim=0, start=None, end=None, step=1, *, out=None):
+    """A copy of ``input[..., start:end:step]`` along `dim`."""
+    _check_tensor("slice_copy", input)
+    d = dim + input.dim() if dim < 0 else dim
+    index = (slice(None),) * d + (slice(start, end, step),)
+    return _copy("slice_copy", input[index], out)

@@ -135,12 +135,26 @@ def unsupported_global_message(full_path):
             "you trust this class/function.")
 
 
+_UNSAFE_MESSAGE = ("In PyTorch 2.6, we changed the default value of the `weights_only` argument in `torch.load` "
+                   "from `False` to `True`. Re-running `torch.load` with `weights_only` set to `False` will likely "
+                   "succeed, but it can result in arbitrary code execution. Do it only if you got the file from a "
+                   "trusted source.")
+_DOCS_MESSAGE = ("\n\nCheck the documentation of torch.load to learn more about types accepted by default with "
+                 "weights_only https://pytorch.org/docs/stable/generated/torch.load.html.")
+
+
 def weights_only_failure(detail):
-    """The message `load` raises when the restricted unpickler refuses the file."""
-    return ("Weights only load failed. This file can still be loaded: only if you trust where the "
-            "checkpoint came from, either (1) re-run `torch.load` with `weights_only=False`, which can "
-            "run arbitrary code while unpickling, or (2) keep `weights_only=True` and allowlist the "
-            "globals it needs as the error below explains.\n\tWeightsUnpickler error: " + detail)
+    """The message `load` raises when the restricted unpickler refuses the file: PyTorch's text, so that
+    scripts matching on it keep working (a refused global gets the two-options form)."""
+    if "was not an allowed global by default." in detail:
+        head = ("Weights only load failed. This file can still be loaded, to do so you have two options, "
+                "\033[1mdo those steps only if you trust the source of the checkpoint\033[0m. "
+                f"\n\t(1) {_UNSAFE_MESSAGE}\n\t(2) Alternatively, to load with `weights_only=True` please check "
+                "the recommended steps in the following error message.\n\tWeightsUnpickler error: " + detail)
+    else:
+        head = (f"Weights only load failed. {_UNSAFE_MESSAGE}\nPlease file an issue with the following so that we "
+                "can make `weights_only=True` compatible with your use case: WeightsUnpickler error: \n\n" + detail)
+    return head + _DOCS_MESSAGE
 
 
 def make_unpickler(base, persistent_load, weights_only):

@@ -16,7 +16,8 @@ __all__ = [
     "synchronize", "manual_seed", "manual_seed_all", "seed", "initial_seed", "is_initialized",
     "memory_allocated", "max_memory_allocated", "memory_reserved", "max_memory_reserved",
     "reset_peak_memory_stats", "empty_cache", "OutOfMemoryError", "device", "set_device",
-    "adapter_info", "is_bf16_supported",
+    "adapter_info", "is_bf16_supported", "get_rng_state", "set_rng_state", "get_rng_state_all",
+    "set_rng_state_all",
 ]
 
 OutOfMemoryError = _C.OutOfMemoryError
@@ -113,6 +114,39 @@ def seed():
 def initial_seed():
     from . import initial_seed as _initial
     return _initial()
+
+
+def get_rng_state(device="cuda"):
+    """The GPU generator's state as a uint8 tensor on the CPU.
+
+    GPU draws use the same Philox stream as the CPU's, so this is the state `torch.get_rng_state()`
+    returns, and restoring it with `set_rng_state` replays the same GPU (and CPU) draws.
+
+    >>> import ferrotorch as torch
+    >>> s = torch.cuda.get_rng_state(); a = torch.rand(2)
+    >>> torch.cuda.set_rng_state(s); bool((torch.rand(2) == a).all())
+    True
+    """
+    from . import get_rng_state as _get
+    return _get()
+
+
+def set_rng_state(new_state, device="cuda"):
+    """Restores a state from `get_rng_state` (shared with the CPU generator, see there)."""
+    from . import set_rng_state as _set
+    _set(new_state)
+
+
+def get_rng_state_all():
+    """One state per GPU: a one-element list, since ferrotorch drives one GPU."""
+    return [get_rng_state()]
+
+
+def set_rng_state_all(new_states):
+    """Restores the states from `get_rng_state_all` (only GPU 0 exists)."""
+    new_states = list(new_states)
+    if new_states:
+        set_rng_state(new_states[0])
 
 
 def memory_allocated(device=None):

@@ -61,7 +61,7 @@ def matrix_norm(A, ord="fro", dim=(-2, -1), keepdim=False, *, dtype=None):
     if len(dim) != 2:
         raise RuntimeError(f"linalg.matrix_norm: dim must be a 2-tuple. Got [{', '.join(str(d) for d in dim)}]")
     if not (dtype or A.dtype).is_floating_point:
-        raise RuntimeError("linalg.matrix_norm: Expected a floating point or complex tensor as input. Got "
+        raise NotImplementedError("linalg.matrix_norm: Expected a floating point or complex tensor as input. Got "
                            f"{_scalar_name(A.dtype)}")
     d0, d1 = (_wrap_dim(d, A.dim()) for d in dim)
     if d0 == d1:
@@ -102,7 +102,7 @@ def norm(A, ord=None, dim=None, keepdim=False, *, dtype=None):
     dims = _dims(dim)
     if dims is not None:
         if len(dims) not in (1, 2):
-            raise RuntimeError("linalg.norm: If dim is specified, it mut be of length 1 or 2. Got "
+            raise RuntimeError("linalg.norm: If dim is specified, it must be of length 1 or 2. Got "
                                f"[{', '.join(str(d) for d in dims)}]")
     elif ord is not None and A.dim() not in (1, 2):
         raise RuntimeError(f"linalg.norm: If dim is not specified but ord is, the input must be 1D or 2D. "

@@ -201,8 +201,7 @@ def save(obj, f, pickle_module=pickle, pickle_protocol=DEFAULT_PROTOCOL, _use_ne
             _write_archive(fp, archive, records)
     else:
         if not hasattr(f, "write"):
-            raise AttributeError(f"expected 'f' to be string, path, or a file-like object with a 'write' "
-                                 f"attribute, but got {type(f)}")
+            raise AttributeError("expected 'f' to be string, path, or a file-like object with a 'write' attribute")
         _write_archive(f, "archive", records)
 
 
@@ -310,8 +309,9 @@ def _open_for_read(f, mmap):
     if mmap:
         raise ValueError("f must be a file path in order to use the mmap argument")
     if not hasattr(f, "read"):
-        raise AttributeError(f"expected 'f' to be string, path, or a file-like object with a 'read' "
-                             f"attribute, but got {type(f)}")
+        raise AttributeError(f"'{type(f).__name__}' object has no attribute 'seek'. You can only torch.load from a "
+                             "file that is seekable. Please pre-load the data into a buffer like io.BytesIO and try "
+                             "to load from it instead.")
     if not (hasattr(f, "seekable") and f.seekable()):
         f = io.BytesIO(f.read())  # zip readers seek to the central directory at the end
     yield f
@@ -343,7 +343,7 @@ def load(f, map_location=None, pickle_module=None, *, weights_only=None, mmap=No
         magic = fp.read(len(_LEGACY_MAGIC))
         fp.seek(start)
         if not magic:
-            raise EOFError("Ran out of input")
+            raise EOFError("")
         if not magic.startswith(b"PK\x03\x04"):
             if magic == _LEGACY_MAGIC:
                 raise RuntimeError("ferrotorch.load reads only the zip checkpoint format that torch.save "

@@ -6,7 +6,7 @@ import inspect
 from .. import _C
 
 __all__ = ["no_grad", "enable_grad", "set_grad_enabled", "inference_mode", "is_grad_enabled",
-           "is_inference_mode_enabled"]
+           "is_inference_mode_enabled", "set_multithreading_enabled", "is_multithreading_enabled"]
 
 is_grad_enabled = _C.is_grad_enabled
 is_inference_mode_enabled = _C.is_inference_mode_enabled
@@ -49,7 +49,17 @@ class _DecoratorContextManager:
         return self.__class__()
 
 
-class no_grad(_DecoratorContextManager):
+class _NoParamDecoratorContextManager(_DecoratorContextManager):
+    """A switch without arguments, which also decorates when used bare: `@no_grad` as well as
+    `@no_grad()` (PyTorch accepts both since 2.0)."""
+
+    def __new__(cls, orig_func=None):
+        if orig_func is None:
+            return super().__new__(cls)
+        return cls()(orig_func)
+
+
+class no_grad(_NoParamDecoratorContextManager):
     """Disables gradient recording inside the block.
 
         >>> import ferrotorch as torch
@@ -70,7 +80,7 @@ class no_grad(_DecoratorContextManager):
         _C._set_grad_enabled(self.prev)
 
 
-class enable_grad(_DecoratorContextManager):
+class enable_grad(_NoParamDecoratorContextManager):
     """Enables gradient recording inside the block (e.g. within `no_grad`)."""
 
     def __enter__(self):
@@ -84,7 +94,11 @@ class set_grad_enabled(_DecoratorContextManager):
     """Sets grad mode: immediately when called, and until the end of a `with` block."""
 
     def __init__(self, mode):
-        self.mode = bool(mode)
+        if not isinstance(mode, bool):
+            # Checked as strictly as PyTorch's binding does: 0/1 and tensors are refused too.
+            raise TypeError(f"set_grad_enabled(): argument 'enabled' (position 1) must be bool, "
+                            f"not {type(mode).__name__}")
+        self.mode = mode
         self.prev = _C._set_grad_enabled(self.mode)
 
     def __enter__(self):
@@ -118,6 +132,34 @@ class inference_mode(_DecoratorContextManager):
 
     def __exit__(self, *exc):
         _C._restore_inference_mode(*self.prev)
+
+    def clone(self):
+        return self.__class__(self.mode)
+
+
+_multithreading = [True]
+
+
+def is_multithreading_enabled():
+    """Whether the backward pass may use several threads (a setting only: ferrotorch's engine
+    runs each backward pass on the calling thread either way)."""
+    return _multithreading[0]
+
+
+class set_multithreading_enabled(_DecoratorContextManager):
+    """Sets the multithreaded-backward flag, immediately and until the end of a `with` block.
+    Only the flag is kept (see `is_multithreading_enabled`)."""
+
+    def __init__(self, mode):
+        self.mode = bool(mode)
+        self.prev = _multithreading[0]
+        _multithreading[0] = self.mode
+
+    def __enter__(self):
+        pass
+
+    def __exit__(self, *exc):
+        _multithreading[0] = self.prev
 
     def clone(self):
         return self.__class__(self.mode)

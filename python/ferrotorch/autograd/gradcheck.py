@@ -5,7 +5,6 @@ import warnings
 import numpy as np
 
 from .._C import Tensor
-from .grad_mode import no_grad
 
 __all__ = ["gradcheck", "gradgradcheck", "GradcheckError"]
 

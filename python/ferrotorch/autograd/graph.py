@@ -1,2 +1,4 @@
 """Graph node type (`Tensor.grad_fn` objects)."""
-from .._C import Node  # noqa: F401
+from .._C import Node
+
+__all__ = ["Node"]

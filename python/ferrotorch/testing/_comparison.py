@@ -7,7 +7,7 @@ import numpy as np
 
 from .. import _C
 
-__all__ = ["assert_close"]
+__all__ = ["assert_close", "assert_allclose"]
 
 # {dtype: (rtol, atol)}, PyTorch's defaults; other dtypes compare exactly.
 _DTYPE_PRECISIONS = {
@@ -278,3 +278,27 @@ def assert_close(actual, expected, *, allow_subclasses=True, rtol=None, atol=Non
             pair.compare()
         except _ErrorMeta as meta:
             raise meta.to_error(msg) from None
+
+
+# assert_allclose's own (looser) defaults; dtypes not listed compare exactly.
+_ALLCLOSE_PRECISIONS = {_C.float16: (1e-3, 1e-3), _C.float32: (1e-4, 1e-5), _C.float64: (1e-5, 1e-8)}
+
+
+def assert_allclose(actual, expected, rtol=None, atol=None, equal_nan=True, msg=""):
+    """Deprecated predecessor of `assert_close` (warns FutureWarning, as PyTorch does): NaNs compare
+    equal by default, dtypes may differ, non-tensors become tensors (`expected` in `actual`'s dtype),
+    and the default tolerances are looser: float16 (1e-3, 1e-3), float32 (1e-4, 1e-5),
+    float64 (1e-5, 1e-8)."""
+    __tracebackhide__ = True
+    import warnings
+    warnings.warn("`torch.testing.assert_allclose()` is deprecated since 1.12 and will be removed in a future "
+                  "release. Please use `torch.testing.assert_close()` instead.", FutureWarning, stacklevel=2)
+    if not isinstance(actual, _C.Tensor):
+        actual = _C.tensor(actual)
+    if not isinstance(expected, _C.Tensor):
+        expected = _C.tensor(expected, dtype=actual.dtype)
+    if rtol is None and atol is None:
+        rtols, atols = zip(*[_ALLCLOSE_PRECISIONS.get(t.dtype, (0.0, 0.0)) for t in (actual, expected)])
+        rtol, atol = max(rtols), max(atols)
+    assert_close(actual, expected, rtol=rtol, atol=atol, equal_nan=equal_nan, check_device=True, check_dtype=False,
+                 check_stride=False, msg=msg or None)
