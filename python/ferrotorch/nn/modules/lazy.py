@@ -15,17 +15,12 @@ from .module import Module
 __all__ = ["UninitializedParameter", "LazyLinear", "LazyConv1d", "LazyConv2d", "LazyConv3d"]
 
 
-class UninitializedParameter(Parameter):
-    """A parameter whose shape is not known yet; `materialize(shape)` gives it data and makes it a
-    plain `Parameter`."""
-
-    cls_to_become = Parameter
-
-    def __new__(cls, requires_grad=True, device=None, dtype=None):
-        return super().__new__(cls, _C.empty(0, device=device, dtype=dtype), requires_grad)
+class _UninitializedMixin:
+    """A tensor without data until `materialize(shape)`, which then turns it into `cls_to_become`
+    (shared by `UninitializedParameter` and `UninitializedBuffer`)."""
 
     def materialize(self, shape, device=None, dtype=None):
-        """Allocates (uninitialised) data of `shape` in place and becomes a `Parameter`."""
+        """Allocates (uninitialised) data of `shape` in place and becomes `cls_to_become`."""
         device = self.device if device is None else device
         dtype = self.dtype if dtype is None else dtype
         requires_grad = self.requires_grad
@@ -35,6 +30,16 @@ class UninitializedParameter(Parameter):
             self._set_from(_C.empty(tuple(shape), device=device, dtype=dtype))
         self.requires_grad_(requires_grad)
         self.__class__ = self.cls_to_become
+
+
+class UninitializedParameter(_UninitializedMixin, Parameter):
+    """A parameter whose shape is not known yet; `materialize(shape)` gives it data and makes it a
+    plain `Parameter`."""
+
+    cls_to_become = Parameter
+
+    def __new__(cls, requires_grad=True, device=None, dtype=None):
+        return super().__new__(cls, _C.empty(0, device=device, dtype=dtype), requires_grad)
 
     def __repr__(self):
         return "<UninitializedParameter>"

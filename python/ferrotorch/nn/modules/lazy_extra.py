@@ -10,10 +10,9 @@ lazy norms sidestep this by registering fresh tensors as their buffers, as PyTor
 """
 from ... import _C
 from ..._C import Tensor
-from ...autograd.grad_mode import no_grad
 from .conv import ConvTranspose1d, ConvTranspose2d, ConvTranspose3d
 from .instancenorm import InstanceNorm1d, InstanceNorm2d, InstanceNorm3d
-from .lazy import UninitializedParameter, _LazyConvMixin, _LazyMixin
+from .lazy import UninitializedParameter, _LazyConvMixin, _LazyMixin, _UninitializedMixin
 
 __all__ = ["UninitializedBuffer", "LazyConvTranspose1d", "LazyConvTranspose2d", "LazyConvTranspose3d",
            "LazyInstanceNorm1d", "LazyInstanceNorm2d", "LazyInstanceNorm3d"]
@@ -23,7 +22,7 @@ class _MaterializedBuffer(Tensor):
     """What an `UninitializedBuffer` becomes once it has data: an ordinary tensor."""
 
 
-class UninitializedBuffer(Tensor):
+class UninitializedBuffer(_UninitializedMixin, Tensor):
     """A buffer whose shape is not known yet; `materialize(shape)` gives it (uninitialised) data.
 
         >>> import ferrotorch as torch
@@ -41,17 +40,6 @@ class UninitializedBuffer(Tensor):
         if requires_grad:
             self.requires_grad_(True)
         return self
-
-    def materialize(self, shape, device=None, dtype=None):
-        """Allocates data of `shape` in place."""
-        device = self.device if device is None else device
-        dtype = self.dtype if dtype is None else dtype
-        requires_grad = self.requires_grad
-        self.requires_grad_(False)
-        with no_grad():
-            self._set_from(_C.empty(tuple(shape), device=device, dtype=dtype))
-        self.requires_grad_(requires_grad)
-        self.__class__ = self.cls_to_become
 
     def __repr__(self):
         return "<UninitializedBuffer>"
