@@ -41,15 +41,9 @@ class _HookState:
     def on_output_grads(self, grads):
         """The output node's backward: runs the pre-hooks, keeps grad_output for the full hooks."""
         grad_outputs = self._pack(self.output_index, grads, self.n_outputs)
-        for hook in list(self.module._backward_pre_hooks.values()):
-            r = hook(self.module, grad_outputs)
-            if r is None:
-                continue
-            r = r if isinstance(r, tuple) else (r,)
-            if len(r) != len(grad_outputs):
-                raise RuntimeError("Backward pre hook returned an invalid number of grad_output, got "
-                                   f"{len(r)}, but expected {len(grad_outputs)}")
-            grad_outputs = r
+        grad_outputs = _run_replacing_hooks(self.module._backward_pre_hooks.values(),
+                                            lambda hook, g: hook(self.module, g), grad_outputs,
+                                            "Backward pre hook returned an invalid number of grad_output")
         if self.input_index is None:
             # No input requires grad, so the input node never runs: call the hooks from here.
             if self.module._backward_hooks:
@@ -72,15 +66,9 @@ class _HookState:
         if self.grad_outputs is None:  # the outputs' node did not run (gradient not through outputs)
             return grads
         grad_inputs = self._pack(self.input_index, grads, self.n_inputs)
-        for hook in list(self.module._backward_hooks.values()):
-            r = hook(self.module, grad_inputs, self.grad_outputs)
-            if r is None:
-                continue
-            r = r if isinstance(r, tuple) else (r,)
-            if len(r) != len(grad_inputs):
-                raise RuntimeError("Backward hook returned an invalid number of grad_input, got "
-                                   f"{len(r)}, but expected {len(grad_inputs)}")
-            grad_inputs = r
+        grad_inputs = _run_replacing_hooks(self.module._backward_hooks.values(),
+                                           lambda hook, g: hook(self.module, g, self.grad_outputs), grad_inputs,
+                                           "Backward hook returned an invalid number of grad_input")
         self.grad_outputs = None
         return tuple(grad_inputs[i] for i in self.input_index)
 
@@ -157,3 +145,16 @@ class _BackwardHookMixin:
             return result
         state.output_index = index
         return routed[0] if single else type(result)(routed) if type(result) is tuple else type(result)(*routed)
+
+
+def _run_replacing_hooks(hooks, call, grads, message):
+    """Calls each hook in turn; one that returns a value replaces `grads` (same count required)."""
+    for hook in list(hooks):
+        r = call(hook, grads)
+        if r is None:
+            continue
+        r = r if isinstance(r, tuple) else (r,)
+        if len(r) != len(grads):
+            raise RuntimeError(f"{message}, got {len(r)}, but expected {len(grads)}")
+        grads = r
+    return grads
