@@ -17,10 +17,11 @@ __all__ = [
     "memory_allocated", "max_memory_allocated", "memory_reserved", "max_memory_reserved",
     "reset_peak_memory_stats", "empty_cache", "OutOfMemoryError", "device", "set_device",
     "adapter_info", "is_bf16_supported", "get_rng_state", "set_rng_state", "get_rng_state_all",
-    "set_rng_state_all",
+    "set_rng_state_all", "Stream", "Event", "current_stream", "default_stream", "stream", "set_stream",
 ]
 
 OutOfMemoryError = _C.OutOfMemoryError
+from ._gpu_streams import Event, Stream, current_stream, default_stream, set_stream, stream  # noqa: E402
 
 
 def is_available():
