@@ -30,8 +30,10 @@ def test_requires_grad_only_on_floating_dtypes():
     for dtype in (torch.int64, torch.int32, torch.uint8, torch.bool):
         with pytest.raises(RuntimeError, match="Only Tensors of floating point and complex dtype can require gradients"):
             torch.zeros(2, dtype=dtype, requires_grad=True)
-        with pytest.raises(RuntimeError, match="only Tensors of floating point"):
+        with pytest.raises(RuntimeError, match="only Tensors of floating point dtype can require gradients"):
             torch.zeros(2, dtype=dtype).requires_grad_()
+        with pytest.raises(RuntimeError, match="only Tensors of floating point and complex dtype can require"):
+            torch.zeros(2, dtype=dtype).requires_grad = True
     t = torch.zeros(2, dtype=torch.int64)
     t.requires_grad_(False)  # turning it off is always allowed
     for dtype in (torch.float16, torch.bfloat16, torch.float32, torch.float64):

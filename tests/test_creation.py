@@ -293,3 +293,22 @@ def test_scalar_tensor_and_empty_strided():
     assert tuple(e.shape) == (2, 3) and e.stride() == (1, 2)
     e.fill_(1)
     assert (e.numpy() == 1).all()
+
+
+def test_tensor_rejects_values_outside_integer_dtypes():
+    with pytest.raises(RuntimeError, match="value cannot be converted to type int8 without overflow"):
+        torch.tensor([1, 300], dtype=torch.int8)
+    with pytest.raises(RuntimeError, match="value cannot be converted to type int64 without overflow"):
+        torch.tensor([1e20], dtype=torch.int64)
+    with pytest.raises(RuntimeError, match="value cannot be converted to type uint8 without overflow"):
+        torch.tensor([-1.5], dtype=torch.uint8)
+    with pytest.raises(RuntimeError, match="value cannot be converted to type int32 without overflow"):
+        torch.tensor([float("nan")], dtype=torch.int32)
+    # What PyTorch lets through: small negatives wrap into uint8, floats truncate, float dtypes overflow to inf.
+    assert torch.tensor(-1, dtype=torch.uint8).item() == 255
+    assert torch.tensor([-1.5], dtype=torch.int8).tolist() == [-1]
+    assert torch.tensor([1e6], dtype=torch.float16).isinf().all()
+    with pytest.raises(ValueError, match="Overflow when unpacking long long"):
+        torch.tensor([1, 2**70])
+    with pytest.raises(ValueError, match="Overflow when unpacking long long"):
+        torch.tensor(2**63)

@@ -28,6 +28,13 @@ def test_device_aliases(spec):
     assert x.cpu().tolist() == [0.0, 1.0, 2.0, 3.0]
 
 
+def test_device_from_an_index():
+    assert torch.device(0) == torch.device("cuda:0")
+    assert torch.arange(3.0).to(torch.device(0)).is_cuda
+    with pytest.raises(RuntimeError, match="Device index must not be negative"):
+        torch.device(-1)
+
+
 def test_cuda_gpu_cpu_methods_and_device_kwarg():
     x = torch.tensor([1, 2, 3], dtype=torch.int32)
     for g in (x.cuda(), x.gpu(), x.to(device="cuda"), x.to("cuda", torch.float32), torch.tensor([1, 2, 3], device="cuda")):
@@ -164,7 +171,16 @@ BINARY = ["add", "sub", "mul", "div", "floor_divide", "remainder", "fmod", "pow"
 @pytest.mark.parametrize("name", BINARY)
 def test_binary_matches_cpu_with_broadcast(name, dtype):
     if dtype.startswith("int") and name in ("atan2", "hypot"):
-        return  # these promote integers to float first; covered by the float rows
+        x = torch.tensor([3, 0], dtype=getattr(torch, dtype))
+        if name == "hypot":  # PyTorch has no integer hypot kernel
+            for t in (x, x.cuda()):
+                with pytest.raises(NotImplementedError, match="not implemented for"):
+                    torch.hypot(t, t)
+        else:  # atan2 promotes integers to the default float dtype
+            out = torch.atan2(x.cuda(), x.cuda())
+            assert out.dtype == torch.float32
+            close(cpu_np(out), np.arctan2([3.0, 0.0], [3.0, 0.0]).astype(np.float32), 2e-5, 1e-5)
+        return
     rng = np.random.default_rng(2)
     a = rng.uniform(-5, 5, (4, 1, 6))
     b = rng.uniform(-5, 5, (5, 6))

@@ -308,8 +308,16 @@ def test_gather_edge_cases_and_errors():
         t.gather(0, torch.tensor([[5]]))
     with pytest.raises(RuntimeError, match="index -1 is out of bounds for dimension 1 with size 4"):
         t.gather(1, torch.tensor([[-1]]))
-    with pytest.raises(RuntimeError, match="gather\\(\\): Expected dtype int64 for index"):
-        t.gather(0, torch.tensor([[0]], dtype=torch.int32))
+    with pytest.raises(RuntimeError, match="gather\\(\\): Expected dtype int32/int64 for index"):
+        t.gather(0, torch.tensor([[0]], dtype=torch.int16))
+    # int32 indices are taken as they are in PyTorch, also by the backward.
+    src = torch.tensor([[1.0, 2.0], [3.0, 4.0]], requires_grad=True)
+    i32 = torch.tensor([[1, 0], [1, 1]], dtype=torch.int32)
+    out = src.gather(1, i32)
+    assert out.tolist() == [[2.0, 1.0], [4.0, 4.0]]
+    out.sum().backward()
+    assert src.grad.tolist() == [[1.0, 1.0], [0.0, 2.0]]
+    assert torch.take_along_dim(src.detach(), i32, 1).tolist() == [[2.0, 1.0], [4.0, 4.0]]
     with pytest.raises(RuntimeError, match="Index tensor must have the same number of dimensions as input tensor"):
         t.gather(0, torch.tensor([0]))
     with pytest.raises(RuntimeError, match="Size does not match at dimension 1"):
@@ -349,8 +357,9 @@ def test_scatter_errors():
     i = torch.tensor([[5]])
     with pytest.raises(RuntimeError, match="index 5 is out of bounds for dimension 0 with size 3"):
         t.scatter(0, i, ones(1, 1))
-    with pytest.raises(RuntimeError, match="scatter\\(\\): Expected dtype int64 for index"):
-        t.scatter(0, i.int(), ones(1, 1))
+    with pytest.raises(RuntimeError, match="scatter\\(\\): Expected dtype int32/int64 for index"):
+        t.scatter_add(0, i.short(), ones(1, 1))
+    assert t.scatter(0, torch.tensor([[2]], dtype=torch.int32), ones(1, 1)).tolist()[2] == [1.0, 0.0, 0.0, 0.0]
     with pytest.raises(RuntimeError, match="Expected self.dtype to be equal to src.dtype"):
         t.scatter(0, torch.tensor([[0]]), ones(1, 1, dtype=torch.float64))
     with pytest.raises(RuntimeError, match="to be smaller than self"):

@@ -68,7 +68,7 @@ def test_cat_errors():
     a, b = T(make((2, 2), "float32")), T(make((3, 3), "float32"))
     with pytest.raises(RuntimeError, match=r"Sizes of tensors must match except in dimension 1\. Expected size 2 but got size 3 for tensor number 1 in the list\."):
         torch.cat([a, b], dim=1)
-    with pytest.raises(RuntimeError, match=r"torch\.cat\(\): expected a non-empty list of Tensors"):
+    with pytest.raises(ValueError, match=r"torch\.cat\(\): expected a non-empty list of Tensors"):
         torch.cat([])
     with pytest.raises(RuntimeError, match="zero-dimensional tensor \\(at position 1\\) cannot be concatenated"):
         torch.cat([a, torch.tensor(1.0)])

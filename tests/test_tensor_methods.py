@@ -157,8 +157,10 @@ def test_quantile_nan_rows_gradients_and_errors(device):
     with pytest.raises(RuntimeError, match=r"quantile\(\) q values must be in the range \[0, 1\]"):
         torch.quantile(x, torch.tensor([0.5, 2.0], device=device))
     with pytest.raises(RuntimeError, match=r"quantile\(\) interpolation must be one of linear, lower, higher, "
-                                           r"midpoint or nearest. Got cubic"):
+                                           r"midpoint or nearest, but got cubic"):
         torch.quantile(x, 0.5, interpolation="cubic")
+    with pytest.raises(RuntimeError, match=r"^quantile\(\) q must be in the range \[0, 1\] but got 1.5"):
+        torch.nanquantile(x, 1.5)  # PyTorch's nanquantile reports as quantile()
     with pytest.raises(RuntimeError, match=r"quantile\(\) input tensor must be non-empty"):
         torch.quantile(torch.zeros(0, device=device), 0.5)
 

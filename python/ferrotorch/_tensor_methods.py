@@ -310,30 +310,30 @@ def cauchy_(self, median=0, sigma=1, *, generator=None):
 _INTERPOLATIONS = ("linear", "lower", "higher", "midpoint", "nearest")
 
 
-def _quantile(name, input, q, dim, keepdim, interpolation, ignore_nan):
+def _quantile(input, q, dim, keepdim, interpolation, ignore_nan):
     if input.dtype not in (_C.float32, _C.float64):
-        raise RuntimeError(f"{name}() input tensor must be either float or double dtype")
+        raise RuntimeError("quantile() input tensor must be either float or double dtype")
     if interpolation not in _INTERPOLATIONS:
-        raise RuntimeError(f"{name}() interpolation must be one of linear, lower, higher, midpoint or nearest. "
-                           f"Got {interpolation}")
+        raise RuntimeError("quantile() interpolation must be one of linear, lower, higher, midpoint or nearest, "
+                           f"but got {interpolation}")
     scalar_q = not isinstance(q, _C.Tensor)
     if scalar_q:
         if not 0 <= q <= 1:
-            raise RuntimeError(f"{name}() q must be in the range [0, 1] but got {q}")
+            raise RuntimeError(f"quantile() q must be in the range [0, 1] but got {q}")
         qt = _C.tensor([q], dtype=input.dtype, device=input.device)
     else:
         if q.dim() > 1:
-            raise RuntimeError(f"{name}() q must be a scalar or 1D tensor")
+            raise RuntimeError("quantile() q must be a scalar or 1D tensor")
         if q.dtype != input.dtype:
-            raise RuntimeError(f"{name}() q tensor must be same dtype as the input tensor")
+            raise RuntimeError("quantile() q tensor must be same dtype as the input tensor")
         if q.device != input.device:
-            raise RuntimeError(f"{name}() q tensor must be on the same device as the input tensor")
+            raise RuntimeError("quantile() q tensor must be on the same device as the input tensor")
         scalar_q = q.dim() == 0
         qt = q.reshape(-1)
         if qt.numel() and bool(((qt < 0) | (qt > 1)).any()):
-            raise RuntimeError(f"{name}() q values must be in the range [0, 1]")
+            raise RuntimeError("quantile() q values must be in the range [0, 1]")
     if input.numel() == 0:
-        raise RuntimeError(f"{name}() input tensor must be non-empty")
+        raise RuntimeError("quantile() input tensor must be non-empty")
     ndim = input.dim()
     if dim is None:
         x = input.reshape(-1)
@@ -381,7 +381,7 @@ def quantile(input, q, dim=None, keepdim=False, *, interpolation="linear", out=N
         >>> torch.quantile(torch.tensor([1.0, 2.0, 3.0, 4.0]), torch.tensor([0.25, 0.5])).tolist()
         [1.75, 2.5]
     """
-    return _finish(_quantile("quantile", input, q, dim, keepdim, interpolation, False), out)
+    return _finish(_quantile(input, q, dim, keepdim, interpolation, False), out)
 
 
 def nanquantile(input, q, dim=None, keepdim=False, *, interpolation="linear", out=None):
@@ -391,7 +391,7 @@ def nanquantile(input, q, dim=None, keepdim=False, *, interpolation="linear", ou
         >>> torch.nanquantile(torch.tensor([1.0, float("nan"), 3.0]), 0.5).item()
         2.0
     """
-    return _finish(_quantile("nanquantile", input, q, dim, keepdim, interpolation, True), out)
+    return _finish(_quantile(input, q, dim, keepdim, interpolation, True), out)
 
 
 def mode(input, dim=-1, keepdim=False, *, out=None):

@@ -377,6 +377,10 @@ fn op_dtypes(op: BinaryOp, a: &Operand, b: &Operand) -> Result<(DType, DType)> {
             (promoted, promoted)
         }
         DTypeRule::Float => {
+            if op == BinaryOp::Hypot && !promoted.is_float() {
+                // Unlike div and atan2, PyTorch's hypot does not promote integers to float.
+                return Err(not_implemented(op.name(), promoted));
+            }
             let d = if promoted.is_float() { promoted } else { default_dtype() };
             (d, d)
         }

@@ -85,7 +85,7 @@ pub fn cat(tensors: &[Tensor], dim: i64) -> Result<Tensor> {
 /// The `cat` kernel (unrecorded).
 pub(crate) fn cat_forward(tensors: &[Tensor], dim: i64) -> Result<Tensor> {
     if tensors.is_empty() {
-        bail!(Runtime, "torch.cat(): expected a non-empty list of Tensors");
+        bail!(Value, "torch.cat(): expected a non-empty list of Tensors");
     }
     for (i, t) in tensors.iter().enumerate() {
         if t.ndim() == 0 {

@@ -167,6 +167,10 @@ impl PyTensor {
     }
     #[pyo3(signature = (requires_grad=true))]
     fn requires_grad_(slf: Bound<'_, Self>, requires_grad: bool) -> PyResult<Bound<'_, Self>> {
+        if requires_grad && slf.borrow().t.is_leaf() && !slf.borrow().t.dtype().is_float() {
+            // PyTorch words this one without "and complex", unlike the setter's.
+            return Err(PyRuntimeError::new_err("only Tensors of floating point dtype can require gradients"));
+        }
         slf.borrow_mut().set_requires_grad(requires_grad)?;
         Ok(slf)
     }

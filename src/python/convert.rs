@@ -7,7 +7,7 @@ use crate::python::tensor::PyTensor;
 use crate::storage::Storage;
 use crate::tensor::Tensor;
 use crate::with_dtype;
-use pyo3::exceptions::{PyTypeError, PyValueError};
+use pyo3::exceptions::{PyRuntimeError, PyTypeError, PyValueError};
 use pyo3::prelude::*;
 use pyo3::types::{PyDict, PyList, PyTuple};
 use std::sync::Arc;
@@ -39,6 +39,10 @@ fn collect(obj: &Bound<PyAny>, depth: usize, shape: &mut Vec<usize>, out: &mut V
         let list = obj.call_method0("tolist")?;
         return collect(&list, depth, shape, out, cat);
     }
+    if obj.is_instance_of::<pyo3::types::PyInt>() {
+        // `args::scalar` takes every int that fits int64; PyTorch unpacks into a C long long too.
+        return Err(PyValueError::new_err("Overflow when unpacking long long"));
+    }
     let is_seq = obj.is_instance_of::<PyList>() || obj.is_instance_of::<PyTuple>();
     if !is_seq {
         return Err(PyTypeError::new_err(format!(
@@ -65,6 +69,15 @@ fn collect(obj: &Bound<PyAny>, depth: usize, shape: &mut Vec<usize>, out: &mut V
 }
 
 fn tensor_from_scalars(vals: &[Scalar], shape: &[usize], dtype: DType) -> PyResult<Tensor> {
+    if !dtype.is_float() {
+        // A number outside an integer dtype's range is an error, not a wrapped element (float
+        // dtypes take any number: too large becomes inf, as in PyTorch).
+        for v in vals {
+            if v.check_fits(dtype).is_err() {
+                return Err(PyRuntimeError::new_err(format!("value cannot be converted to type {} without overflow", dtype.name())));
+            }
+        }
+    }
     Ok(with_dtype!(dtype, T, Tensor::from_vec(vals.iter().map(|s| T::from_scalar(*s)).collect::<Vec<T>>(), shape))?)
 }
 

@@ -67,6 +67,15 @@ impl PyDevice {
         if let Ok(d) = spec.extract::<PyDevice>() {
             return Ok(d);
         }
+        if !spec.is_instance_of::<pyo3::types::PyBool>() {
+            if let Ok(i) = spec.extract::<i64>() {
+                // `torch.device(0)` is an accelerator index, as in PyTorch.
+                if i < 0 {
+                    return Err(PyRuntimeError::new_err("Device index must not be negative"));
+                }
+                return Ok(PyDevice { kind: "gpu".into(), index: Some(i) });
+            }
+        }
         let s: String = spec.extract()?;
         PyDevice::parse(&s, index)
     }

@@ -5,7 +5,7 @@ use crate::error::Error;
 use crate::python::args;
 use crate::python::tensor::{PyResultT, PyTensor};
 use crate::tensor::Tensor;
-use pyo3::exceptions::{PyNotImplementedError, PyRuntimeError, PyTypeError};
+use pyo3::exceptions::{PyRuntimeError, PyTypeError};
 use pyo3::prelude::*;
 use pyo3::types::{PyBool, PyString, PyTuple};
 
@@ -50,7 +50,7 @@ fn var_args(
     Ok((dims, corr))
 }
 
-/// `p` of `norm`: a number, None (2-norm), or 'fro'.
+/// `p` of a vector `norm`: a number, None (2-norm), or 'fro' ('nuc' is handled by `norm`).
 fn norm_p(p: Option<&Bound<PyAny>>) -> PyResult<f64> {
     let Some(p) = p else { return Ok(2.0) };
     if p.is_none() {
@@ -59,7 +59,6 @@ fn norm_p(p: Option<&Bound<PyAny>>) -> PyResult<f64> {
     if let Ok(s) = p.downcast::<PyString>() {
         return match s.to_str()? {
             "fro" => Ok(2.0),
-            "nuc" => Err(PyNotImplementedError::new_err("norm(p='nuc') is not implemented in ferrotorch")),
             other => Err(PyRuntimeError::new_err(format!("norm(): invalid p value '{other}'"))),
         };
     }
@@ -168,8 +167,17 @@ impl PyTensor {
         Ok(PyTensor::new(self.t.logsumexp(Some(&args::int_list(dim)?), keepdim)?))
     }
     #[pyo3(signature = (p=None, dim=None, keepdim=false, dtype=None))]
-    fn norm(&self, p: Option<&Bound<PyAny>>, dim: Option<&Bound<PyAny>>, keepdim: bool, dtype: Option<&Bound<PyAny>>) -> PyResultT {
-        Ok(PyTensor::new(self.t.vector_norm(norm_p(p)?, args::dims(dim)?.as_deref(), keepdim, opt_dtype(dtype)?)?))
+    fn norm<'py>(slf: &Bound<'py, Self>, p: Option<&Bound<'py, PyAny>>, dim: Option<&Bound<'py, PyAny>>, keepdim: bool, dtype: Option<&Bound<'py, PyAny>>) -> PyResult<PyObject> {
+        let py = slf.py();
+        if let Some(s) = p.and_then(|p| p.downcast::<PyString>().ok()) {
+            if s.to_str()? == "nuc" {
+                // The nuclear norm is a matrix norm (an SVD), composed in Python by linalg.
+                let nuclear = py.import("ferrotorch._reduce")?.getattr("_nuclear_norm")?;
+                return Ok(nuclear.call1((slf, dim, keepdim, dtype))?.unbind());
+            }
+        }
+        let t = slf.borrow().t.vector_norm(norm_p(p)?, args::dims(dim)?.as_deref(), keepdim, opt_dtype(dtype)?)?;
+        Ok(Bound::new(py, PyTensor::new(t))?.into_any().unbind())
     }
     /// Backs `ferrotorch.linalg.vector_norm`.
     #[pyo3(signature = (ord=2.0, dim=None, keepdim=false, *, dtype=None))]

@@ -44,5 +44,7 @@ class Variable(metaclass=_VariableMeta):
         # A new leaf over the same memory, outside data's graph (PyTorch's make_variable(data.data)).
         out = Tensor.__new__(Tensor, data.detach())
         if requires_grad:
+            if not out.dtype.is_floating_point:
+                raise RuntimeError("Only Tensors of floating point and complex dtype can require gradients")
             out.requires_grad_(True)
         return out

@@ -236,13 +236,20 @@ fn scatter_kernel(dst: &Tensor, dim: usize, index: &Tensor, src: Source, reduce:
 
 // ------------------------------------------------------------------------- the ops
 
+/// A gather/scatter index as int64: PyTorch takes int32 indices too, which are widened here.
+fn index_as_i64(index: &Tensor, op: &str) -> Result<Tensor> {
+    match index.dtype() {
+        DType::I64 => Ok(index.clone()),
+        DType::I32 => index.to_dtype_copy(DType::I64),
+        _ => bail!(Runtime, "{op}(): Expected dtype int32/int64 for index"),
+    }
+}
+
 impl Tensor {
     /// `torch.gather(input, dim, index)`: `out[i][j] = input[index[i][j]][j]` for `dim == 0`.
     pub(crate) fn gather_forward(&self, dim: i64, index: &Tensor) -> Result<Tensor> {
         let d = normalize_dim(dim, self.ndim())?;
-        if index.dtype() != DType::I64 {
-            bail!(Runtime, "gather(): Expected dtype int64 for index");
-        }
+        let index = &index_as_i64(index, "gather")?;
         let zero_d = index.ndim() == 0;
         let (src, idx) = (at_least_1d(self), at_least_1d(index));
         if idx.ndim() != src.ndim() && index.numel() > 0 {
@@ -273,9 +280,8 @@ impl Tensor {
     /// Validates `scatter`'s arguments; returns the normalised dim and 1-d-ified views.
     fn scatter_checks(&self, fname: &str, dim: i64, index: &Tensor, src: Option<&Tensor>) -> Result<(usize, Tensor, Tensor)> {
         let d = normalize_dim(dim, self.ndim())?;
-        if index.dtype() != DType::I64 {
-            bail!(Runtime, "{}(): Expected dtype int64 for index", fname);
-        }
+        // PyTorch names every scatter variant "scatter()" here.
+        let index = &index_as_i64(index, "scatter")?;
         if let Some(s) = src {
             if s.dtype() != self.dtype() {
                 bail!(Runtime, "{}(): Expected self.dtype to be equal to src.dtype", fname);
@@ -697,9 +703,7 @@ impl Tensor {
     /// `take_along_dim(indices, dim)`: `gather` after broadcasting all dims but `dim`;
     /// without a dim, both are flattened.
     pub(crate) fn take_along_dim_forward(&self, indices: &Tensor, dim: Option<i64>) -> Result<Tensor> {
-        if indices.dtype() != DType::I64 {
-            bail!(Runtime, "torch.take_along_dim(): dtype of indices should be Long but got {}", indices.dtype().scalar_name());
-        }
+        let indices = &index_as_i64(indices, "gather")?;
         let Some(dim) = dim else {
             let a = self.reshape(&[-1])?;
             return a.gather(0, &indices.reshape(&[-1])?);

@@ -63,7 +63,7 @@ impl Tensor {
             bail!(Runtime, "{fname}(): Expected reduction dim to be specified for input.numel() == 0. Specify the reduction dim with the 'dim' argument.");
         }
         if let Some(d) = p.empty_dim(self) {
-            bail!(Runtime, "{fname}(): Expected reduction dim {d} to have non-zero size.");
+            bail!(Index, "{fname}(): Expected reduction dim {d} to have non-zero size.");
         }
         if self.device().is_gpu() {
             use crate::backend::gpu::reduce::ReduceOp;
@@ -106,7 +106,7 @@ impl Tensor {
             }
         };
         if let Some(d) = p.empty_dim(self) {
-            bail!(Runtime, "{fname}(): Expected reduction dim {d} to have non-zero size.");
+            bail!(Index, "{fname}(): Expected reduction dim {d} to have non-zero size.");
         }
         if self.device().is_gpu() {
             return p.gpu_arg(max);
