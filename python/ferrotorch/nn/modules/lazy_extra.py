@@ -46,19 +46,9 @@ class UninitializedBuffer(_UninitializedMixin, Tensor):
 
 
 class _LazyConvTransposeMixin(_LazyConvMixin):
-    def initialize_parameters(self, input, *args, **kwargs):
-        n = self._n
-        if input.dim() not in (n + 1, n + 2):
-            raise RuntimeError(f"Expected {n + 1}D (unbatched) or {n + 2}D (batched) input to "
-                               f"{type(self).__name__}, but got input of size: {input.shape}")
-        self.in_channels = input.shape[1] if input.dim() == n + 2 else input.shape[0]
-        if self.in_channels % self.groups != 0:
-            raise ValueError("in_channels must be divisible by groups")
+    def _weight_shape(self):
         # Transposed weights are (in, out / groups, *kernel).
-        self.weight.materialize((self.in_channels, self.out_channels // self.groups) + tuple(self.kernel_size))
-        if self.bias is not None:
-            self.bias.materialize((self.out_channels,))
-        self.reset_parameters()
+        return (self.in_channels, self.out_channels // self.groups) + tuple(self.kernel_size)
 
 
 def _lazy_conv_transpose(name, eager):
