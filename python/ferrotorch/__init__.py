@@ -76,3 +76,4 @@ from ._special_incomplete import igamma, igammac  # noqa: E402,F401
 from . import random, version  # noqa: E402,F401
 from ._C import set_num_threads, get_num_threads  # noqa: E402,F401
 from ._matmul_precision import set_float32_matmul_precision, get_float32_matmul_precision  # noqa: E402,F401
+from ._aten_nn_functions import *  # noqa: E402,F401,F403
