@@ -62,6 +62,7 @@ from ._linalg_spectral import *  # noqa: E402,F401,F403
 from ._linalg_matrix_functions import *  # noqa: E402,F401,F403
 from ._random_draws import *  # noqa: E402,F401,F403
 from ._misc_functions import *  # noqa: E402,F401,F403
+from ._windows import *  # noqa: E402,F401,F403
 from . import distributions, amp, func  # noqa: E402,F401
 from .amp.autocast_mode import (autocast, is_autocast_enabled, get_autocast_dtype, set_autocast_enabled,  # noqa: E402,F401
                                 set_autocast_dtype, is_autocast_cache_enabled, set_autocast_cache_enabled,
@@ -74,6 +75,7 @@ from ._tensor_extras import (adjoint, conj, conj_physical, resolve_conj, resolve
                              is_neg, is_same_size, is_storage)
 from ._special_incomplete import igamma, igammac  # noqa: E402,F401
 from . import random, version  # noqa: E402,F401
+from . import masked  # noqa: E402,F401
 from ._C import set_num_threads, get_num_threads  # noqa: E402,F401
 from ._matmul_precision import set_float32_matmul_precision, get_float32_matmul_precision  # noqa: E402,F401
 from ._aten_nn_functions import *  # noqa: E402,F401,F403

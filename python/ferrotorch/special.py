@@ -1,7 +1,7 @@
 """`torch.special`: special functions with SciPy's names (PyTorch's module).
 
 Each is an existing ferrotorch op under its SciPy name, or a composite of tensor ops (the gamma
-family in `_gamma_functions.py`, the Bessel functions in `_bessel_functions.py`, the normal
+family in `_gamma_functions.py`, the Bessel functions in `_bessel_functions.py` and `_bessel_more.py`, the normal
 distribution in `_normal_functions.py`, the incomplete gamma, erfcx and zeta functions in
 `_special_incomplete.py`, the orthogonal polynomials in `_special_polynomials.py`), so all run on
 every device and are differentiable where PyTorch's are.
@@ -17,6 +17,9 @@ import math
 from . import _C
 from . import _elementwise, _math_composites
 from ._bessel_functions import _I0, _I1, i0, i0e, i1, i1e
+from ._bessel_more import (
+    airy_ai, bessel_j0, bessel_j1, bessel_y0, bessel_y1, modified_bessel_k0, modified_bessel_k1,
+    scaled_modified_bessel_k0, scaled_modified_bessel_k1)
 from ._gamma_functions import digamma, lgamma, mvlgamma, polygamma
 from ._math_composites import _finish, _float_input, _float_operands, _float_unary, _horner
 from ._normal_functions import log_ndtr, ndtr, ndtri
@@ -36,7 +39,9 @@ __all__ = [
     "spherical_bessel_j0", "chebyshev_polynomial_t", "chebyshev_polynomial_u", "chebyshev_polynomial_v",
     "chebyshev_polynomial_w", "shifted_chebyshev_polynomial_t", "shifted_chebyshev_polynomial_u",
     "shifted_chebyshev_polynomial_v", "shifted_chebyshev_polynomial_w", "hermite_polynomial_h",
-    "hermite_polynomial_he", "laguerre_polynomial_l", "legendre_polynomial_p",
+    "hermite_polynomial_he", "laguerre_polynomial_l", "legendre_polynomial_p", "airy_ai", "bessel_j0",
+    "bessel_j1", "bessel_y0", "bessel_y1", "modified_bessel_k0", "modified_bessel_k1",
+    "scaled_modified_bessel_k0", "scaled_modified_bessel_k1",
 ]
 
 
