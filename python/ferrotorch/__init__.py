@@ -78,4 +78,6 @@ from . import random, version  # noqa: E402,F401
 from . import masked  # noqa: E402,F401
 from ._C import set_num_threads, get_num_threads  # noqa: E402,F401
 from ._matmul_precision import set_float32_matmul_precision, get_float32_matmul_precision  # noqa: E402,F401
+from ._runtime_flags import *  # noqa: E402,F401,F403
+from . import cpu, accelerator  # noqa: E402,F401
 from ._aten_nn_functions import *  # noqa: E402,F401,F403

@@ -18,6 +18,11 @@ __all__ = [
     "reset_peak_memory_stats", "empty_cache", "OutOfMemoryError", "device", "set_device",
     "adapter_info", "is_bf16_supported", "get_rng_state", "set_rng_state", "get_rng_state_all",
     "set_rng_state_all", "Stream", "Event", "current_stream", "default_stream", "stream", "set_stream",
+    "memory_stats", "memory_summary", "reset_max_memory_allocated", "reset_max_memory_cached",
+    "reset_accumulated_memory_stats", "memory_cached", "max_memory_cached", "seed_all", "init", "get_arch_list",
+    "is_tf32_supported", "device_of", "StreamContext", "set_per_process_memory_fraction",
+    "get_per_process_memory_fraction", "ipc_collect", "FloatTensor", "DoubleTensor", "HalfTensor",
+    "BFloat16Tensor", "LongTensor", "IntTensor", "ShortTensor", "CharTensor", "ByteTensor", "BoolTensor",
 ]
 
 OutOfMemoryError = _C.OutOfMemoryError
@@ -43,9 +48,33 @@ def _require():
         raise RuntimeError(_C._gpu_unavailable_reason() or "GPU is not available")
 
 
+def init():
+    """Initialises the GPU (finds and opens the adapter); raises when none is usable."""
+    _require()
+
+
 def current_device():
     _require()
     return 0
+
+
+def _device_index(device, optional=True):
+    """The GPU ordinal `device` names (PyTorch's `_get_device_index`): None is the current GPU;
+    a device of another type is refused."""
+    from . import device as _device
+    if isinstance(device, str):
+        device = _device(device)
+    if isinstance(device, _device):
+        if device.type != "gpu":
+            raise ValueError(f"Expected a cuda device, but got: {device}")
+        device = device.index
+    if device is None:
+        if not optional:
+            raise ValueError(f"Expected a cuda device with a specified index or an integer, but got:{device}")
+        return current_device()
+    if device != 0:
+        raise RuntimeError(f"GPU error: invalid device ordinal {device}")
+    return device
 
 
 def set_device(device):
@@ -68,6 +97,17 @@ def adapter_info():
 
 def get_device_name(device=None):
     return adapter_info()["name"]
+
+
+def get_arch_list():
+    """The CUDA architectures this build has kernels for: none, since ferrotorch's GPU kernels are
+    WGSL compiled by the driver at run time."""
+    return []
+
+
+def is_tf32_supported():
+    """False: the WGSL kernels run float32 matmuls in full float32 precision, never TF32."""
+    return False
 
 
 def is_bf16_supported(including_emulation=True):
@@ -110,6 +150,12 @@ manual_seed_all = manual_seed
 def seed():
     from . import seed as _seed
     return _seed()
+
+
+def seed_all():
+    """Seeds the GPU generator with a random seed (GPU draws share the CPU's generator, so this
+    reseeds both, like `seed`)."""
+    seed()
 
 
 def initial_seed():
@@ -176,6 +222,132 @@ def empty_cache():
     _C._gpu_empty_cache()
 
 
+def memory_stats(device=None):
+    """The GPU allocator's counters under PyTorch's names: "allocated_bytes.all.current" and
+    ".peak" (`memory_allocated`, `max_memory_allocated`) and "reserved_bytes.all.current"
+    (`memory_reserved`). The allocator keeps no other counters (no pools, no allocation counts, no
+    accumulated totals), so no other key is given. Empty when no GPU is usable, as PyTorch's is
+    before CUDA is initialised.
+
+        >>> import ferrotorch as torch
+        >>> stats = torch.cuda.memory_stats()
+        >>> not stats or stats["allocated_bytes.all.current"] == torch.cuda.memory_allocated()
+        True
+    """
+    import collections
+    if not is_initialized():
+        return collections.OrderedDict()
+    _device_index(device)
+    allocated, peak, reserved = _C._gpu_memory_stats()
+    return collections.OrderedDict(sorted({
+        "allocated_bytes.all.current": allocated,
+        "allocated_bytes.all.peak": peak,
+        "reserved_bytes.all.current": reserved,
+    }.items()))
+
+
+def _format_size(size, preferred):
+    """PyTorch's memory_summary sizes: the unit chosen from `preferred`, the row's first value."""
+    prefix = "B  "
+    for new_prefix in ("KiB", "MiB", "GiB", "TiB", "PiB"):
+        if preferred < 768 * 1024:
+            break
+        prefix, size, preferred = new_prefix, size // 1024, preferred / 1024
+    return f"{size:6d} {prefix}"
+
+
+def memory_summary(device=None, abbreviated=False):
+    """A printable table of `memory_stats`, laid out as PyTorch's: current and peak usage (the
+    allocator keeps no peak of reserved bytes, shown as "N/A").
+
+        >>> import ferrotorch as torch
+        >>> "memory summary" in torch.cuda.memory_summary() if torch.cuda.is_available() else True
+        True
+    """
+    index = _device_index(device)
+    stats = memory_stats(index)
+    rows = [
+        ("Allocated memory", stats["allocated_bytes.all.current"], stats["allocated_bytes.all.peak"]),
+        ("GPU reserved memory", stats["reserved_bytes.all.current"], None),
+    ]
+    width = 49  # " {metric:<21} | {current:>10} | {peak:>10} "
+    lines = ["=" * width, f"GPU memory summary, device ID {index}".center(width), "=" * width,
+             f"{'Metric':^23}| Cur Usage  | Peak Usage ", ]
+    for name, current, peak in rows:
+        lines.append("-" * width)
+        peak_text = _format_size(peak, current) if peak is not None else f"{'N/A':>10}"
+        lines.append(f" {name:<21} | {_format_size(current, current)} | {peak_text} ")
+    lines.append("=" * width)
+    return "|" + "|\n|".join(lines) + "|\n"
+
+
+def reset_max_memory_allocated(device=None):
+    """Deprecated spelling of `reset_peak_memory_stats` (which it calls, with PyTorch's warning)."""
+    import warnings
+    warnings.warn("torch.cuda.reset_max_memory_allocated now calls torch.cuda.reset_peak_memory_stats, "
+                  "which resets /all/ peak memory stats.", FutureWarning, stacklevel=2)
+    return reset_peak_memory_stats(device=device)
+
+
+def reset_max_memory_cached(device=None):
+    """Deprecated spelling of `reset_peak_memory_stats` (which it calls, with PyTorch's warning)."""
+    import warnings
+    warnings.warn("torch.cuda.reset_max_memory_cached now calls torch.cuda.reset_peak_memory_stats, "
+                  "which resets /all/ peak memory stats.", FutureWarning, stacklevel=2)
+    return reset_peak_memory_stats(device=device)
+
+
+def reset_accumulated_memory_stats(device=None):
+    """Nothing to reset: the allocator keeps no accumulated counters (`memory_stats` has no
+    "allocated"/"freed" totals); the device is still checked."""
+    _device_index(device)
+
+
+def memory_cached(device=None):
+    """Deprecated; see `memory_reserved`."""
+    import warnings
+    warnings.warn("`torch.cuda.memory_cached` has been renamed to `torch.cuda.memory_reserved`", FutureWarning,
+                  stacklevel=2)
+    return memory_reserved(device=device)
+
+
+def max_memory_cached(device=None):
+    """Deprecated; see `max_memory_reserved`."""
+    import warnings
+    warnings.warn("`torch.cuda.max_memory_cached` has been renamed to `torch.cuda.max_memory_reserved`",
+                  FutureWarning, stacklevel=2)
+    return max_memory_reserved(device=device)
+
+
+_memory_fraction = {}
+
+
+def set_per_process_memory_fraction(fraction, device=None):
+    """Records a cap on this process's GPU memory, as a fraction (0 to 1) of the device's memory,
+    validated as PyTorch validates it. It is NOT enforced: ferrotorch's allocator (in the Rust
+    core) does not consult it, so allocations beyond the fraction still succeed.
+    `get_per_process_memory_fraction` reports the value."""
+    _require()
+    index = _device_index(device)
+    if not isinstance(fraction, float):
+        raise TypeError("Invalid type for fraction argument, must be `float`")
+    if fraction < 0 or fraction > 1:
+        raise ValueError(f"Invalid fraction value: {fraction}. Allowed range: 0~1")
+    _memory_fraction[index] = fraction
+
+
+def get_per_process_memory_fraction(device=None):
+    """The fraction last set with `set_per_process_memory_fraction` (1.0 before; not enforced)."""
+    _require()
+    return _memory_fraction.get(_device_index(device), 1.0)
+
+
+def ipc_collect():
+    """Frees GPU memory held for tensors sent to other processes: none is, since ferrotorch sends
+    GPU tensors by value (see `torch.multiprocessing`), so there is nothing to collect."""
+    _require()
+
+
 class device:
     """Context manager selecting a GPU (only GPU 0 exists)."""
 
@@ -187,6 +359,42 @@ class device:
 
     def __exit__(self, *exc):
         return False
+
+
+class device_of(device):
+    """Context manager selecting the GPU that holds `obj`; a no-op for a CPU tensor.
+
+        >>> import ferrotorch as torch
+        >>> with torch.cuda.device_of(torch.ones(2)):
+        ...     pass
+    """
+
+    def __init__(self, obj):
+        self.idx = obj.get_device() if obj.is_cuda else -1
+        if self.idx != -1:
+            set_device(self.idx)
+
+
+class StreamContext:
+    """Context manager selecting `stream` inside its block (None: no change). Every stream is the
+    GPU's one in-order queue, so this changes which stream `set_stream` was last given, not where
+    work runs."""
+
+    def __init__(self, stream):
+        self.stream = stream
+        self.idx = current_device() if is_available() else -1
+        self.prev_stream = None
+
+    def __enter__(self):
+        if self.stream is None or self.idx == -1:
+            return
+        self.prev_stream = current_stream()
+        set_stream(self.stream)
+
+    def __exit__(self, *exc):
+        if self.stream is None or self.idx == -1:
+            return
+        set_stream(self.prev_stream)
 
 
 # ----------------------------------------------------------------------------- cuda.amp
@@ -230,3 +438,10 @@ def _make_amp_module():
 
 
 amp = _make_amp_module()
+
+
+# ----------------------------------------------------------------------------- legacy types
+# `torch.cuda.FloatTensor` and the others: the GPU counterparts of `torch.FloatTensor` (see
+# `_legacy_types`). Constructing one warns once per process, as PyTorch does.
+from ._cuda_legacy_types import (FloatTensor, DoubleTensor, HalfTensor, BFloat16Tensor, LongTensor,  # noqa: E402
+                                 IntTensor, ShortTensor, CharTensor, ByteTensor, BoolTensor)
