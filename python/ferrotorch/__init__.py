@@ -60,6 +60,7 @@ from ._legacy_types import (FloatTensor, DoubleTensor, HalfTensor, BFloat16Tenso
                             LongTensor, IntTensor, ShortTensor, CharTensor, ByteTensor, BoolTensor)
 from ._linalg_spectral import *  # noqa: E402,F401,F403
 from ._linalg_matrix_functions import *  # noqa: E402,F401,F403
+from ._linalg_extras import *  # noqa: E402,F401,F403
 from ._random_draws import *  # noqa: E402,F401,F403
 from ._misc_functions import *  # noqa: E402,F401,F403
 from ._windows import *  # noqa: E402,F401,F403

@@ -27,7 +27,8 @@ from . import _C
 from ._C import Tensor
 from .autograd.grad_mode import enable_grad, is_grad_enabled
 
-__all__ = ["grad", "grad_and_value", "vjp", "jvp", "jacrev", "jacfwd", "hessian", "vmap", "functional_call"]
+__all__ = ["grad", "grad_and_value", "vjp", "jvp", "jacrev", "jacfwd", "hessian", "vmap", "functional_call",
+           "linearize", "functionalize", "stack_module_state", "replace_all_batch_norm_modules_"]
 
 
 # ----------------------------------------------------------------------------- pytrees
@@ -541,3 +542,10 @@ def functional_call(module, parameter_and_buffer_dicts, args=None, kwargs=None, 
                 table[leaf] = old
             else:
                 object.__delattr__(table, leaf)
+
+
+# linearize, functionalize, stack_module_state, replace_all_batch_norm_modules_ (they use the
+# pytree helpers above, so they are imported last).
+from ._func_extras import (  # noqa: E402
+    linearize, functionalize, stack_module_state, replace_all_batch_norm_modules_,
+)

@@ -3,7 +3,8 @@ lu_factor, lu_solve, solve_triangular), the factorisations and products of
 _linalg_factorizations.py (cholesky, qr, matrix_power, multi_dot, vecdot), the spectral functions
 of _linalg_spectral.py (eigh, eigvalsh, svd, svdvals, pinv, matrix_rank, lstsq, cond) and the
 matrix functions of _linalg_matrix_functions.py (matrix_exp, lu, householder_product, tensorinv,
-tensorsolve, vander, diagonal, matmul).
+tensorsolve, vander, diagonal, matmul), and the LDL^T factorisation of _linalg_extras.py (ldl_factor,
+ldl_factor_ex, ldl_solve).
 
     >>> import ferrotorch as torch
     >>> import ferrotorch.linalg
@@ -21,6 +22,7 @@ __all__ = [
     "lu_factor", "lu_factor_ex", "lu_solve", "solve_triangular", "matrix_power", "multi_dot", "vecdot",
     "eigh", "eigvalsh", "svd", "svdvals", "pinv", "matrix_rank", "lstsq", "cond",
     "matrix_exp", "lu", "householder_product", "tensorinv", "tensorsolve", "vander", "diagonal", "matmul",
+    "ldl_factor_ex", "ldl_factor", "ldl_solve",
 ]
 
 
@@ -142,3 +144,4 @@ from ._linalg_spectral import (  # noqa: E402
 from ._linalg_matrix_functions import (  # noqa: E402
     matrix_exp, linalg_lu as lu, householder_product, tensorinv, tensorsolve, vander, diagonal, matmul,
 )
+from ._linalg_extras import ldl_factor_ex, ldl_factor, ldl_solve  # noqa: E402
