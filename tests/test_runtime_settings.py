@@ -22,11 +22,22 @@ def test_set_num_threads_one_runs_serially_with_the_same_results():
     assert torch.get_num_threads() == before
 
 
+def test_set_num_threads_takes_numpy_integers():
+    before = torch.get_num_threads()
+    try:
+        torch.set_num_threads(np.int64(1))
+        assert torch.get_num_threads() == 1
+    finally:
+        torch.set_num_threads(before)
+
+
 @pytest.mark.parametrize("bad, message", [
     (0, "set_num_threads expects a positive integer"),
     (-3, "set_num_threads expects a positive integer"),
     (1.5, "set_num_threads expects an int, but got float"),
     (True, "set_num_threads expects an int, but got bool"),
+    (np.float64(2.0), "set_num_threads expects an int, but got numpy.float64"),
+    (np.bool_(True), "set_num_threads expects an int, but got numpy.bool"),
 ])
 def test_set_num_threads_rejects_non_positive_and_non_int(bad, message):
     with pytest.raises(RuntimeError, match=message):

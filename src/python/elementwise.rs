@@ -214,12 +214,18 @@ impl PyTensor {
         PyTensor::inplace(slf, other, BinaryOp::Pow).map(|_| ())
     }
     fn __matmul__(&self, other: &Bound<PyAny>) -> PyResult<PyObject> {
-        let Ok(o) = other.downcast::<PyTensor>() else { return Ok(other.py().NotImplemented()) };
-        Ok(PyTensor::new(self.t.matmul(&o.borrow().t)?).into_pyobject(other.py())?.into_any().unbind())
+        let r = match other.downcast::<PyTensor>() {
+            Ok(o) => Some(PyTensor::new(self.t.matmul(&o.borrow().t)?)),
+            Err(_) => None,
+        };
+        or_not_implemented(other.py(), r)
     }
     fn __rmatmul__(&self, other: &Bound<PyAny>) -> PyResult<PyObject> {
-        let Ok(o) = other.downcast::<PyTensor>() else { return Ok(other.py().NotImplemented()) };
-        Ok(PyTensor::new(o.borrow().t.matmul(&self.t)?).into_pyobject(other.py())?.into_any().unbind())
+        let r = match other.downcast::<PyTensor>() {
+            Ok(o) => Some(PyTensor::new(o.borrow().t.matmul(&self.t)?)),
+            Err(_) => None,
+        };
+        or_not_implemented(other.py(), r)
     }
     fn pow(&self, exponent: &Bound<PyAny>) -> PyResultT {
         self.named(exponent, BinaryOp::Pow)

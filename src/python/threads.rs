@@ -5,9 +5,9 @@ use pyo3::types::PyInt;
 
 #[pyfunction]
 fn set_num_threads(nthreads: &Bound<PyAny>) -> PyResult<()> {
-    // bool is an int subclass in Python; PyTorch rejects it like any other non-int.
-    if !nthreads.is_instance_of::<PyInt>() || nthreads.is_instance_of::<pyo3::types::PyBool>() {
-        let got = nthreads.get_type().name()?.to_string();
+    // PyTorch's THPUtils_checkLong: a Python int or a numpy integer, but not a bool (an int subclass).
+    if !(nthreads.is_instance_of::<PyInt>() || is_numpy_integer(nthreads)?) || nthreads.is_instance_of::<pyo3::types::PyBool>() {
+        let got = nthreads.get_type().fully_qualified_name()?.to_string();
         return Err(PyRuntimeError::new_err(format!("set_num_threads expects an int, but got {got}")));
     }
     match nthreads.extract::<i64>() {
@@ -17,6 +17,13 @@ fn set_num_threads(nthreads: &Bound<PyAny>) -> PyResult<()> {
         }
         _ => Err(PyRuntimeError::new_err("set_num_threads expects a positive integer")),
     }
+}
+
+/// `isinstance(obj, numpy.integer)`, without importing numpy when the caller never did.
+fn is_numpy_integer(obj: &Bound<PyAny>) -> PyResult<bool> {
+    let py = obj.py();
+    let Some(numpy) = py.import("sys")?.getattr("modules")?.get_item("numpy").ok() else { return Ok(false) };
+    obj.is_instance(&numpy.getattr("integer")?)
 }
 
 #[pyfunction]
