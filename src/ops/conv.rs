@@ -3,6 +3,10 @@
 //! `im2col` copies every kernel window into a column (padding reads as zero); `col2im` is its
 //! adjoint, summing each column entry back onto the pixel it came from. Each (n, c) plane is
 //! independent, so planes run in parallel (rayon) above the usual size threshold.
+//!
+//! On the CPU both kernels take every dtype: PyTorch computes integer convolutions (and
+//! unfolds bool images), and which dtypes each public op accepts is decided by its Python
+//! wrapper, with PyTorch's per-op messages. The GPU kernels are specialised for floats only.
 use crate::backend::cpu::PARALLEL_THRESHOLD;
 use crate::bail;
 use crate::dtype::DType;
@@ -141,7 +145,7 @@ fn im2col_plane<T: Copy + Default>(src: &[T], dst: &mut [T], size: [usize; 2], b
 }
 
 /// Adjoint of `im2col_plane`: adds each column entry onto its pixel of `dst` (h x w, zeroed).
-fn col2im_plane<T: Copy + std::ops::AddAssign>(src: &[T], dst: &mut [T], size: [usize; 2], blocks: [usize; 2], win: &Window) {
+fn col2im_plane<T: Copy + Accumulate>(src: &[T], dst: &mut [T], size: [usize; 2], blocks: [usize; 2], win: &Window) {
     let [h, w] = size;
     let [oh, ow] = blocks;
     let [kh, kw] = win.kernel;
@@ -160,11 +164,11 @@ fn col2im_plane<T: Copy + std::ops::AddAssign>(src: &[T], dst: &mut [T], size: [
                 let seg = &row[oy * ow + lo..oy * ow + hi];
                 if sw == 1 {
                     for (x, &v) in line[first..first + (hi - lo)].iter_mut().zip(seg) {
-                        *x += v;
+                        x.accumulate(v);
                     }
                 } else {
                     for (x, &v) in line[first..].iter_mut().step_by(sw).zip(seg) {
-                        *x += v;
+                        x.accumulate(v);
                     }
                 }
             }
@@ -172,9 +176,36 @@ fn col2im_plane<T: Copy + std::ops::AddAssign>(src: &[T], dst: &mut [T], size: [
     }
 }
 
-fn check_float(t: &Tensor, kernel: &str) -> Result<()> {
-    if !t.dtype().is_float() {
-        bail!(NotImplemented, "\"{}\" not implemented for '{}'", kernel, t.dtype().scalar_name());
+/// `+=` as PyTorch's integer kernels do it: integers wrap (C++ arithmetic) instead of
+/// panicking on overflow; bool sums saturate at true (logical or).
+pub(crate) trait Accumulate {
+    fn accumulate(&mut self, v: Self);
+}
+macro_rules! accumulate_by {
+    ($op:ident: $($t:ty),*) => {$(
+        impl Accumulate for $t {
+            #[inline]
+            fn accumulate(&mut self, v: Self) {
+                *self = accumulate_by!(@$op self, v);
+            }
+        }
+    )*};
+    (@add $a:ident, $v:ident) => { *$a + $v };
+    (@wrap $a:ident, $v:ident) => { $a.wrapping_add($v) };
+}
+accumulate_by!(add: f32, f64, half::f16, half::bf16);
+accumulate_by!(wrap: u8, i8, i16, i32, i64);
+impl Accumulate for bool {
+    #[inline]
+    fn accumulate(&mut self, v: Self) {
+        *self |= v;
+    }
+}
+
+/// The GPU kernels exist for floats only; on the CPU every dtype is computed.
+fn check_dtype(t: &Tensor, kernel: &str) -> Result<()> {
+    if t.device().is_gpu() && !t.dtype().is_float() {
+        bail!(NotImplemented, "\"{}_cuda\" not implemented for '{}'", kernel, t.dtype().scalar_name());
     }
     Ok(())
 }
@@ -189,7 +220,7 @@ pub(crate) fn compute_dtype(d: DType) -> DType {
 
 /// `im2col(input (N, C, H, W)) -> (N, C*kh*kw, oh*ow)`.
 pub(crate) fn im2col_forward(input: &Tensor, win: &Window) -> Result<Tensor> {
-    check_float(input, "im2col_out_cpu")?;
+    check_dtype(input, "im2col_out")?;
     win.check()?;
     let s = input.shape();
     if s.len() != 4 || s[1..].iter().any(|&d| d == 0) {
@@ -206,9 +237,8 @@ pub(crate) fn im2col_forward(input: &Tensor, win: &Window) -> Result<Tensor> {
     let x = if cd != input.dtype() { input.to_dtype_copy(cd)? } else { input.contiguous_forward()? };
     let out = match cd {
         _ if x.device().is_gpu() => crate::backend::gpu::conv::im2col(&x, n * c, size, blocks, win, &[n, c * k, l])?,
-        DType::F32 => Tensor::from_vec(run_im2col::<f32>(&x, n * c, size, blocks, k * l, win), &[n, c * k, l])?,
-        DType::F64 => Tensor::from_vec(run_im2col::<f64>(&x, n * c, size, blocks, k * l, win), &[n, c * k, l])?,
-        _ => unreachable!("float dtypes only"),
+        DType::F16 | DType::BF16 => unreachable!("half types compute in float32"),
+        _ => crate::with_dtype!(cd, T, Tensor::from_vec(run_im2col::<T>(&x, n * c, size, blocks, k * l, win), &[n, c * k, l])?),
     };
     if cd != input.dtype() { out.to_dtype_copy(input.dtype()) } else { Ok(out) }
 }
@@ -225,7 +255,7 @@ fn run_im2col<T: crate::dtype::Element + Default>(x: &Tensor, planes: usize, siz
 /// `col2im(input (N, C*kh*kw, L), output_size) -> (N, C, H, W)`, where L must be the number of
 /// window positions over an `output_size` image.
 pub(crate) fn col2im_forward(input: &Tensor, output_size: [usize; 2], win: &Window) -> Result<Tensor> {
-    check_float(input, "col2im_out_cpu")?;
+    check_dtype(input, "col2im_out")?;
     win.check()?;
     let s = input.shape();
     if s.len() != 3 || s[1..].iter().any(|&d| d == 0) {
@@ -263,14 +293,13 @@ pub(crate) fn col2im_forward(input: &Tensor, output_size: [usize; 2], win: &Wind
     let shape = [n, c, output_size[0], output_size[1]];
     let out = match cd {
         _ if x.device().is_gpu() => crate::backend::gpu::conv::col2im(&x, n * c, output_size, blocks, win, &shape)?,
-        DType::F32 => Tensor::from_vec(run_col2im::<f32>(&x, n * c, output_size, blocks, k, win), &shape)?,
-        DType::F64 => Tensor::from_vec(run_col2im::<f64>(&x, n * c, output_size, blocks, k, win), &shape)?,
-        _ => unreachable!("float dtypes only"),
+        DType::F16 | DType::BF16 => unreachable!("half types compute in float32"),
+        _ => crate::with_dtype!(cd, T, Tensor::from_vec(run_col2im::<T>(&x, n * c, output_size, blocks, k, win), &shape)?),
     };
     if cd != input.dtype() { out.to_dtype_copy(input.dtype()) } else { Ok(out) }
 }
 
-fn run_col2im<T: crate::dtype::Element + Default + std::ops::AddAssign>(
+fn run_col2im<T: crate::dtype::Element + Default + Accumulate>(
     x: &Tensor,
     planes: usize,
     size: [usize; 2],
@@ -351,6 +380,19 @@ mod tests {
             }
             assert_eq!(cols, expect, "{w:?}");
         }
+    }
+
+    #[test]
+    fn integer_columns_wrap_like_cpp() {
+        // int8 col2im sums overlapping windows with wrap-around, as PyTorch's C++ kernels do.
+        let w = win(2, 1, 0, 1);
+        let cols = Tensor::from_vec(vec![100i8; 4 * 4], &[1, 4, 4]).unwrap();
+        let img = col2im_forward(&cols, [3, 3], &w).unwrap().to_vec::<i8>();
+        // The centre pixel is read by all four windows at one kernel offset each: 4 * 100 wraps to -112.
+        assert_eq!(img[4], 400i32 as i8);
+        assert_eq!(img[0], 100);
+        let x = Tensor::from_vec((0..9i64).collect::<Vec<_>>(), &[1, 1, 3, 3]).unwrap();
+        assert_eq!(im2col_forward(&x, &w).unwrap().to_vec::<i64>()[..4], [0, 1, 3, 4]);
     }
 
     #[test]

@@ -46,8 +46,11 @@ fn max_plane<T: Element + PartialOrd>(src: &[T], vals: &mut [T], idx: &mut [i64]
 
 /// `max_pool2d_with_indices(input (N, C, H, W))`: (values, int64 indices), both (N, C, oh, ow).
 pub(crate) fn max_pool2d_forward(input: &Tensor, win: &Window, ceil_mode: bool) -> Result<(Tensor, Tensor)> {
-    if !input.dtype().is_float() {
-        bail!(NotImplemented, "\"max_pool2d\" not implemented for '{}'", input.dtype().scalar_name());
+    // PyTorch's CPU kernel takes every real dtype but bool; the GPU kernel is specialised for floats.
+    let dt = input.dtype();
+    if dt == DType::Bool || (input.device().is_gpu() && !dt.is_float()) {
+        let kernel = if input.device().is_gpu() { "max_pool2d_cuda" } else { "max_pool2d" };
+        bail!(NotImplemented, "\"{}\" not implemented for '{}'", kernel, dt.scalar_name());
     }
     win.check()?;
     let s = input.shape();
@@ -77,7 +80,12 @@ pub(crate) fn max_pool2d_forward(input: &Tensor, win: &Window, ceil_mode: bool) 
         _ if x.device().is_gpu() => crate::backend::gpu::conv::max_pool(&x, n * c, size, blocks, win, &shape)?,
         DType::F32 => run::<f32>(&x, n * c, size, blocks, win, &shape)?,
         DType::F64 => run::<f64>(&x, n * c, size, blocks, win, &shape)?,
-        _ => unreachable!("float dtypes only"),
+        DType::U8 => run::<u8>(&x, n * c, size, blocks, win, &shape)?,
+        DType::I8 => run::<i8>(&x, n * c, size, blocks, win, &shape)?,
+        DType::I16 => run::<i16>(&x, n * c, size, blocks, win, &shape)?,
+        DType::I32 => run::<i32>(&x, n * c, size, blocks, win, &shape)?,
+        DType::I64 => run::<i64>(&x, n * c, size, blocks, win, &shape)?,
+        DType::Bool | DType::F16 | DType::BF16 => unreachable!("rejected above, or computed in float32"),
     };
     let vals = if cd != input.dtype() { vals.to_dtype_copy(input.dtype())? } else { vals };
     Ok((vals, idx))
@@ -107,6 +115,10 @@ mod tests {
         assert_eq!(v.to_vec::<f64>(), vec![1., 3., 0., 9., 6., 8.]);
         assert_eq!(i.to_vec::<i64>(), vec![0, 2, 3, 8, 5, 7]);
         assert_eq!(pool_out_size(5, 2, 2, 0, 1, true), 3);
+        let xi = Tensor::from_vec(vec![1i64, -2, 3, 0, -5, 6, -7, 8, 9, -1, -3, -4], &[1, 1, 3, 4]).unwrap();
+        let (vi, ii) = max_pool2d_forward(&xi, &w, false).unwrap();
+        assert_eq!(vi.to_vec::<i64>(), vec![1, 3, 0, 9, 6, 8]);
+        assert_eq!(ii.to_vec::<i64>(), i.to_vec::<i64>());
         assert_eq!(pool_out_size(5, 2, 2, 0, 1, false), 2);
     }
 }

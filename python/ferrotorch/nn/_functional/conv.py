@@ -6,6 +6,7 @@ the matrix products, so double backward works.
 """
 from ... import _C
 from ...amp.autocast_mode import _state as _autocast_state, autocast_args
+from ._dtype_support import ALL_BUT_BOOL, FLOATS_AND_BOOL, FLOATS_AND_LONG, require
 
 __all__ = ["conv1d", "conv2d", "conv_transpose1d", "conv_transpose2d", "unfold", "fold"]
 
@@ -24,6 +25,7 @@ def _tuple(v, n, name="argument"):
 
 def unfold(input, kernel_size, dilation=1, padding=0, stride=1):
     """Extracts sliding local blocks: (N, C, H, W) -> (N, C*kh*kw, L); (C, H, W) -> (C*kh*kw, L)."""
+    require(input, FLOATS_AND_BOOL, "im2col_out_cpu")
     if input.dim() == 3:
         return _C._im2col(input.unsqueeze(0), kernel_size, dilation, padding, stride).squeeze(0)
     return _C._im2col(input, kernel_size, dilation, padding, stride)
@@ -31,6 +33,7 @@ def unfold(input, kernel_size, dilation=1, padding=0, stride=1):
 
 def fold(input, output_size, kernel_size, dilation=1, padding=0, stride=1):
     """Sums sliding local blocks back into an image: the adjoint of `unfold`."""
+    require(input, FLOATS_AND_BOOL, "col2im_out_cpu")
     if input.dim() == 2:
         return _C._col2im(input.unsqueeze(0), output_size, kernel_size, dilation, padding, stride).squeeze(0)
     return _C._col2im(input, output_size, kernel_size, dilation, padding, stride)
@@ -196,6 +199,7 @@ def conv2d(input, weight, bias=None, stride=1, padding=0, dilation=1, groups=1):
         padding = _tuple(padding, 2, "padding")
     stride, dilation = _tuple(stride, 2, "stride"), _tuple(dilation, 2, "dilation")
     _check_args(weight, stride, padding, dilation, groups)
+    require(x, ALL_BUT_BOOL, "slow_conv2d_cpu")
     out = _conv_nd(x, weight, bias, stride, padding, dilation, groups)
     return out.squeeze(0) if added else out
 
@@ -214,6 +218,7 @@ def conv1d(input, weight, bias=None, stride=1, padding=0, dilation=1, groups=1):
     if not isinstance(padding, str):
         _check_kernel_fits(x, tuple(weight.shape[2:]), padding, dilation)
         padding = (0,) + padding
+    require(x, ALL_BUT_BOOL, "slow_conv2d_cpu")
     out = _conv_nd(x.unsqueeze(2), weight.unsqueeze(2), bias, (1,) + stride, padding, (1,) + dilation,
                    groups).squeeze(2)
     return out.squeeze(0) if added else out
@@ -270,6 +275,7 @@ def conv_transpose2d(input, weight, bias=None, stride=1, padding=0, output_paddi
     stride, padding = _tuple(stride, 2, "stride"), _tuple(_transposed_padding(padding, "conv_transpose2d"), 2, "padding")
     output_padding, dilation = _tuple(output_padding, 2, "output_padding"), _tuple(dilation, 2, "dilation")
     _check_args(weight, stride, padding, dilation, groups, output_padding)
+    require(x, FLOATS_AND_LONG, "slow_conv_transpose2d_out_cpu")
     out = _conv_transpose_nd(x, weight, bias, stride, padding, output_padding, groups, dilation)
     return out.squeeze(0) if added else out
 
@@ -283,6 +289,7 @@ def conv_transpose1d(input, weight, bias=None, stride=1, padding=0, output_paddi
     _check_args(weight, stride, padding, dilation, groups, output_padding)
     _check_types(x, weight, bias)
     _check_channels(x, weight, groups, weight.shape[0] // groups, transposed=True)
+    require(x, FLOATS_AND_LONG, "slow_conv_transpose2d_out_cpu")
     out = _conv_transpose_nd(x.unsqueeze(2), weight.unsqueeze(2), bias, (1,) + stride, (0,) + padding,
                              (0,) + output_padding, groups, (1,) + dilation).squeeze(2)
     return out.squeeze(0) if added else out

@@ -10,6 +10,7 @@ same code runs on every device.
 from ... import _C
 from .conv import (_autocast, _batched, _check_args, _check_channels, _check_kernel_fits, _check_types,
                    _same_padding, _transposed_padding, _tuple, conv2d, conv_transpose2d)
+from ._dtype_support import ALL_BUT_BOOL, FLOATS_AND_LONG, require
 from .sampling import pad as _pad
 
 __all__ = ["conv3d", "conv_transpose3d"]
@@ -36,6 +37,7 @@ def conv3d(input, weight, bias=None, stride=1, padding=0, dilation=1, groups=1):
                 groups)
     _check_types(x, weight, bias)
     _check_channels(x, weight, groups, weight.shape[1] if weight.dim() > 1 else 0)
+    require(x, ALL_BUT_BOOL, "compute_columns3d")
     kernel = tuple(weight.shape[2:])
     if isinstance(padding, str):
         if padding == "valid":
@@ -117,6 +119,7 @@ def conv_transpose3d(input, weight, bias=None, stride=1, padding=0, output_paddi
     if bias is not None and (bias.dim() != 1 or bias.shape[0] != cout):
         raise RuntimeError(f"Given transposed=1, weight of size {list(weight.shape)}, expected bias to be "
                            f"1-dimensional with {cout} elements, but got bias of size {list(bias.shape)} instead")
+    require(x, FLOATS_AND_LONG, "slow_conv_transpose3d_out_cpu")
     n, cin, d, h, w = x.shape
     out = [(s - 1) * st - 2 * p + dl * (k - 1) + op + 1
            for s, st, p, dl, k, op in zip((d, h, w), stride, padding, dilation, kernel, output_padding)]

@@ -3,6 +3,7 @@ average (two matrix products with averaging matrices), adaptive max (one max per
 1-D forms run as 2-D ones with height 1.
 """
 from ... import _C
+from ._dtype_support import FLOATS, FLOATS_AND_LONG, dtype_name, require, require_float_mean
 from .conv import _tuple
 from .sampling import pad as _pad
 
@@ -107,10 +108,7 @@ def _as_2d(v, fill):
 def max_pool1d_with_indices(input, kernel_size, stride=None, padding=0, dilation=1, ceil_mode=False,
                             return_indices=True):
     """1-D max pooling returning (values, indices along the length)."""
-    if input.dim() not in (2, 3) or any(v == 0 for v in input.shape[-2:]):
-        raise RuntimeError(f"max_pool1d: Expected 2D or 3D (batch mode) tensor with optional 0 dim batch size for "
-                           f"input, but got:{list(input.shape)}")
-    _check_pool1d(input, kernel_size, stride, padding, dilation, ceil_mode)
+    _check_max_pool1d(input, kernel_size, stride, padding, dilation, ceil_mode)
     values, indices = max_pool2d_with_indices(input.unsqueeze(-2), _as_2d(kernel_size, 1), _as_2d(stride, 1),
                                               _as_2d(padding, 0), _as_2d(dilation, 1), ceil_mode)
     return values.squeeze(-2), indices.squeeze(-2)
@@ -126,8 +124,11 @@ def _one(v, what):
     return int(v)
 
 
-def _check_pool1d(input, kernel_size, stride, padding, dilation, ceil_mode):
-    """max_pool1d's own argument checks (PyTorch runs it on a separate 1-D path with these messages)."""
+def _check_max_pool1d(input, kernel_size, stride, padding, dilation, ceil_mode):
+    """max_pool1d's own input and argument checks (PyTorch runs it on a separate 1-D path with these messages)."""
+    if input.dim() not in (2, 3) or any(v == 0 for v in input.shape[-2:]):
+        raise RuntimeError(f"max_pool1d: Expected 2D or 3D (batch mode) tensor with optional 0 dim batch size for "
+                           f"input, but got:{list(input.shape)}")
     k = _one(kernel_size, "kernel_size")
     s = k if stride is None or (isinstance(stride, (list, tuple)) and len(stride) == 0) else _one(stride, "stride")
     p, d = _one(padding, "padding"), _one(dilation, "dilation")
@@ -149,6 +150,10 @@ def _check_pool1d(input, kernel_size, stride, padding, dilation, ceil_mode):
 
 def max_pool1d(input, kernel_size, stride=None, padding=0, dilation=1, ceil_mode=False, return_indices=False):
     """1-D max pooling over (N, C, L) or (C, L)."""
+    if not return_indices and dtype_name(input) not in FLOATS:
+        # PyTorch's index-free 1-D kernel takes floats only; its with-indices path also takes integers.
+        _check_max_pool1d(input, kernel_size, stride, padding, dilation, ceil_mode)
+        require(input, FLOATS, "max_pool1d_impl")
     values, indices = max_pool1d_with_indices(input, kernel_size, stride, padding, dilation, ceil_mode)
     return (values, indices) if return_indices else values
 
@@ -160,13 +165,14 @@ def avg_pool2d(input, kernel_size, stride=None, padding=0, ceil_mode=False, coun
     k, s, p, d, out, extra = _geometry(input, kernel_size, stride, padding, 1, ceil_mode, "avg_pool2d")
     if divisor_override is not None and divisor_override == 0:
         raise RuntimeError("divisor must be not zero")
+    require(input, FLOATS_AND_LONG, "avg_pool2d")
     batched = input.dim() == 4
     x = input if batched else input.unsqueeze(0)
     h, w = x.shape[2], x.shape[3]
     spec = (p[1], p[1] + extra[1], p[0], p[0] + extra[0])
     sums = _windows(_pad(x, spec), k, s, d, out).sum(2)
     if divisor_override is not None:
-        result = sums / divisor_override
+        result = _average(sums, divisor_override)
     else:
         # Count the cells each window averages over by pooling a mask the same way.
         mask = _C.ones((1, 1, h, w), dtype=x.dtype, device=x.device)
@@ -175,8 +181,15 @@ def avg_pool2d(input, kernel_size, stride=None, padding=0, ceil_mode=False, coun
         else:
             mask = _pad(mask, spec)
         counts = _windows(mask, k, s, d, out).sum(2)
-        result = sums / counts
+        result = _average(sums, counts)
     return result if batched else result.squeeze(0)
+
+
+def _average(sums, counts):
+    """sums / counts; an integer average truncates toward zero, as PyTorch's int64 pooling kernels do."""
+    if dtype_name(sums) in FLOATS:
+        return sums / counts
+    return sums.div(counts, rounding_mode="trunc")
 
 
 def avg_pool1d(input, kernel_size, stride=None, padding=0, ceil_mode=False, count_include_pad=True):
@@ -242,6 +255,8 @@ def _adaptive_sizes(input, output_size, nsp, name, shown=None):
 def adaptive_avg_pool2d(input, output_size):
     """Averages PyTorch's adaptive windows [floor(i*in/out), ceil((i+1)*in/out)) in each spatial dim."""
     oh, ow = _adaptive_sizes(input, output_size, 2, "adaptive_avg_pool2d")
+    require_float_mean(input, output_size, 2)
+    require(input, FLOATS, "adaptive_avg_pool2d", gpu_kernel="adaptive_avg_pool2d_cuda")
     ah = _averaging_matrix(input.shape[-2], oh, input)
     aw = _averaging_matrix(input.shape[-1], ow, input)
     return ah.matmul(input).matmul(aw.t())
@@ -251,6 +266,8 @@ def adaptive_avg_pool1d(input, output_size):
     """1-D adaptive average pooling over (N, C, L) or (C, L)."""
     shown = ("adaptive_avg_pool2d", list(input.shape[:-1]) + [1, input.shape[-1]]) if input.dim() in (2, 3) else None
     (o,) = _adaptive_sizes(input, output_size, 1, "adaptive_avg_pool1d", shown)
+    require_float_mean(input, output_size, 1)
+    require(input, FLOATS, "adaptive_avg_pool2d", gpu_kernel="adaptive_avg_pool2d_cuda")
     return input.matmul(_averaging_matrix(input.shape[-1], o, input).t())
 
 
@@ -266,6 +283,7 @@ def adaptive_max_pool2d(input, output_size, return_indices=False):
     """Max over PyTorch's adaptive windows; indices are flat per input plane. Loops over output cells
     (fine for the small outputs adaptive pooling is used with)."""
     oh, ow = _adaptive_sizes(input, output_size, 2, "adaptive_max_pool2d")
+    require(input, FLOATS, "adaptive_max_pool2d")
     h, w = input.shape[-2], input.shape[-1]
     if oh == 0 or ow == 0:
         return _empty_pool(input, (oh, ow), return_indices)
@@ -284,6 +302,7 @@ def adaptive_max_pool2d(input, output_size, return_indices=False):
 def adaptive_max_pool1d(input, output_size, return_indices=False):
     """1-D adaptive max pooling over (N, C, L) or (C, L)."""
     (o,) = _adaptive_sizes(input, output_size, 1, "adaptive_max_pool1d")
+    require(input, FLOATS, "adaptive_max_pool2d")
     values, indices = adaptive_max_pool2d(input.unsqueeze(-2), (1, o), True)
     values, indices = values.squeeze(-2), indices.squeeze(-2)
     return (values, indices) if return_indices else values

@@ -7,8 +7,9 @@ averaging matrices (average) or one max per output cell (max), as the 2-D forms 
 """
 from ... import _C
 from .conv import _tuple
-from .pooling import (_adaptive_bounds, _adaptive_sizes, _averaging_matrix, _check_pads, _empty_pool, _out_size,
-                      _windows)
+from ._dtype_support import ALL_BUT_BOOL, FLOATS, FLOATS_AND_LONG, dtype_name, require, require_float_mean
+from .pooling import (_adaptive_bounds, _adaptive_sizes, _average, _averaging_matrix, _check_pads, _empty_pool,
+                      _out_size, _windows)
 from .pooling import max_pool2d_with_indices
 from .sampling import pad as _pad
 
@@ -66,12 +67,14 @@ def max_pool3d_with_indices(input, kernel_size, stride=None, padding=0, dilation
                             return_indices=True):
     """3-D max pooling returning (values, indices flattened over each input volume D*H*W)."""
     k, s, p, d, out, extra = _geometry3d(input, kernel_size, stride, padding, dilation, ceil_mode, "max_pool3d")
+    require(input, ALL_BUT_BOOL, "max_pool3d")
     batched = input.dim() == 5
     x = input if batched else input.unsqueeze(0)
     n, c, depth, h, w = x.shape
     od, oh, ow = out
-    # Depth padding reads as -inf, so it never wins a max (the 2-D kernel pads H and W itself).
-    xp = _pad(x, (0, 0, 0, 0, p[0], p[0] + extra[0]), value=float("-inf"))
+    # Depth padding reads as the dtype's lowest value, so it never wins a max (the 2-D kernel pads H and W
+    # itself; every window holds at least one real element).
+    xp = _pad(x, (0, 0, 0, 0, p[0], p[0] + extra[0]), value=_lowest(x))
     values, indices = [], []
     for i in range(k[0]):
         sl = _depth_tap(xp, i, d[0], s[0], od).reshape(n, c * od, h, w)
@@ -89,6 +92,13 @@ def max_pool3d_with_indices(input, kernel_size, stride=None, padding=0, dilation
     if not batched:
         vals, idx = vals.squeeze(0), idx.squeeze(0)
     return vals, idx
+
+
+def _lowest(x):
+    if dtype_name(x) in FLOATS:
+        return float("-inf")
+    from ..._dtype_info import iinfo
+    return iinfo(x.dtype).min
 
 
 def max_pool3d(input, kernel_size, stride=None, padding=0, dilation=1, ceil_mode=False, return_indices=False):
@@ -126,12 +136,13 @@ def avg_pool3d(input, kernel_size, stride=None, padding=0, ceil_mode=False, coun
     k, s, p, _, out, extra = _geometry3d(input, kernel_size, stride, padding, 1, ceil_mode, "avg_pool3d")
     if divisor_override is not None and divisor_override == 0:
         raise RuntimeError("divisor must be not zero")
+    require(input, FLOATS_AND_LONG, "avg_pool3d_out_frame")
     batched = input.dim() == 5
     x = input if batched else input.unsqueeze(0)
     spec = (p[2], p[2] + extra[2], p[1], p[1] + extra[1], p[0], p[0] + extra[0])
     sums = _window_sums(_pad(x, spec), k, s, out)
     if divisor_override is not None:
-        result = sums / divisor_override
+        result = _average(sums, divisor_override)
     else:
         # Count the cells each window averages over by pooling a mask the same way.
         mask = _C.ones((1, 1) + tuple(x.shape[2:]), dtype=x.dtype, device=x.device)
@@ -140,7 +151,7 @@ def avg_pool3d(input, kernel_size, stride=None, padding=0, ceil_mode=False, coun
             mask = _pad(mask, (0, extra[2], 0, extra[1], 0, extra[0]))
         else:
             mask = _pad(mask, spec)
-        result = sums / _window_sums(mask, k, s, out)
+        result = _average(sums, _window_sums(mask, k, s, out))
     return result if batched else result.squeeze(0)
 
 
@@ -152,6 +163,8 @@ def adaptive_avg_pool3d(input, output_size):
     torch.Size([1, 1, 1, 1])
     """
     od, oh, ow = _adaptive_sizes(input, output_size, 3, "adaptive_avg_pool3d")
+    require_float_mean(input, output_size, 3)
+    require(input, FLOATS, "adaptive_avg_pool3d_cpu", gpu_kernel="adaptive_avg_pool3d_cuda")
     depth, h, w = input.shape[-3:]
     ad = _averaging_matrix(depth, od, input)
     ah = _averaging_matrix(h, oh, input)
@@ -164,6 +177,7 @@ def adaptive_avg_pool3d(input, output_size):
 def adaptive_max_pool3d_with_indices(input, output_size, return_indices=True):
     """Adaptive 3-D max pooling returning (values, indices flattened over each input volume)."""
     od, oh, ow = _adaptive_sizes(input, output_size, 3, "adaptive_max_pool3d")
+    require(input, FLOATS, "adaptive_max_pool3d_cpu")
     depth, h, w = input.shape[-3:]
     if 0 in (od, oh, ow):
         return _empty_pool(input, (od, oh, ow), True)
