@@ -20,6 +20,7 @@ from . import _C, return_types
 from ._attach import tensor_method
 from ._dtype_info import finfo as _finfo
 from ._elementwise import _scalar_name
+from ._linalg_factorizations import householder_reflector
 from ._linalg_solvers import _check_float, _check_square, _check_tensor
 from ._shape import _out
 from ._shape_functions import broadcast_shapes as _broadcast_shapes
@@ -347,15 +348,7 @@ def geqrf(input, *, out=None):
             taus.append(_C.zeros((count,), dtype=input.dtype, device=input.device))
             continue
         x = R[:, j:, j]
-        alpha = x[:, 0]
-        tail = (x[:, 1:] * x[:, 1:]).sum(-1)
-        # dlarfg: no reflection (tau = 0, column unchanged) when the part below the diagonal is zero.
-        reflect = tail > 0
-        norm = (alpha * alpha + _C.where(reflect, tail, _C.ones_like(tail))).sqrt()
-        beta = -norm.copysign(alpha)
-        tau = _C.where(reflect, (beta - alpha) / beta, _C.zeros_like(beta))
-        scale = _C.where(reflect, 1.0 / (alpha - beta), _C.zeros_like(beta))
-        v = _C.cat([_C.ones_like(alpha).unsqueeze(-1), x[:, 1:] * scale.unsqueeze(-1)], -1)
+        tau, v, beta, reflect = householder_reflector(x)
         # dlarf on the trailing columns: C -= tau v (v^T C).
         trail = R[:, j:, j + 1:]
         trail = trail - (tau.unsqueeze(-1) * v).unsqueeze(-1) * (v.unsqueeze(1) @ trail)

@@ -145,6 +145,22 @@ def cholesky(input, upper=False, *, out=None):
 
 # ----------------------------------------------------------------------------- QR
 
+def householder_reflector(x):
+    """LAPACK's dlarfg for a batch of columns x (count, k): (tau, v, beta, reflect) with
+    (I - tau v v^T) x = beta e1 and v[0] = 1. Where x[1:] is already zero there is no reflection
+    (tau = 0, `reflect` False) and the column keeps its value."""
+    alpha = x[:, 0]
+    tail = (x[:, 1:] * x[:, 1:]).sum(-1)
+    reflect = tail > 0
+    # The safe value keeps sqrt's gradient finite in the branch `where` discards.
+    norm = (alpha * alpha + _C.where(reflect, tail, _C.ones_like(tail))).sqrt()
+    beta = -norm.copysign(alpha)
+    tau = _C.where(reflect, (beta - alpha) / beta, _C.zeros_like(beta))
+    # v = [1, x[1:] / (alpha - beta)]; |alpha - beta| >= norm > 0.
+    v = _C.cat([_C.ones_like(alpha).unsqueeze(-1), x[:, 1:] / (alpha - beta).unsqueeze(-1)], -1)
+    return tau, v, beta, reflect
+
+
 def qr(A, mode="reduced", *, out=None):
     """(Q, R) with A = Q R, Q with orthonormal columns and R upper triangular, by Householder
     reflections with LAPACK's sign convention (R's diagonal may be negative, as in PyTorch and numpy).
@@ -171,17 +187,7 @@ def qr(A, mode="reduced", *, out=None):
     R = Af
     Q = _eye(m, Af, (count,)) if compute_q else None
     for j in range(min(m - 1, n) if count else 0):
-        x = R[:, j:, j]
-        alpha = x[:, 0]
-        tail = (x[:, 1:] * x[:, 1:]).sum(-1)
-        # LAPACK's dlarfg: no reflection (H = I) when the part below the diagonal is already zero.
-        reflect = tail > 0
-        # The safe value keeps sqrt's gradient finite in the branch `where` discards.
-        norm = (alpha * alpha + _C.where(reflect, tail, _C.ones_like(tail))).sqrt()
-        beta = -norm.copysign(alpha)
-        tau = _C.where(reflect, (beta - alpha) / beta, _C.zeros_like(beta))
-        # v = [1, x[1:] / (alpha - beta)]; |alpha - beta| >= norm > 0.
-        v = _C.cat([_C.ones_like(alpha).unsqueeze(-1), x[:, 1:] / (alpha - beta).unsqueeze(-1)], -1)
+        tau, v, _, _ = householder_reflector(R[:, j:, j])
         tv = (tau.unsqueeze(-1) * v).unsqueeze(-1)                       # (count, m-j, 1)
         sub = R[:, j:, :]
         sub = sub - tv * (v.unsqueeze(1) @ sub)
