@@ -11,12 +11,10 @@ PyTorch.
     >>> with torch.cpu.stream(torch.cpu.Stream()):
     ...     torch.cpu.synchronize()
 """
-import sys
-import types
-import warnings
 from contextlib import AbstractContextManager
 
 from . import _C
+from .amp._deprecated_aliases import deprecated_amp_module as _deprecated_amp_module
 
 __all__ = ["is_available", "is_initialized", "synchronize", "current_device", "current_stream", "stream",
            "set_device", "device_count", "Stream", "StreamContext", "Event"]
@@ -118,36 +116,6 @@ def current_device():
 
 
 # ----------------------------------------------------------------------------- cpu.amp
-# PyTorch's deprecated `torch.cpu.amp.autocast` / `GradScaler` spellings, as a real submodule so that
-# `from torch.cpu.amp import autocast` works; both warn (FutureWarning) and defer to `torch.amp`.
-def _make_amp_module():
-    from . import amp as _amp
-
-    mod = types.ModuleType(__name__ + ".amp", "Deprecated aliases of `ferrotorch.amp` for the CPU.")
-
-    class autocast(_amp.autocast):
-        """Deprecated: `torch.amp.autocast("cpu", ...)`."""
-
-        def __init__(self, enabled=True, dtype=_C.bfloat16, cache_enabled=True):
-            warnings.warn("`torch.cpu.amp.autocast(args...)` is deprecated. Please use "
-                          "`torch.amp.autocast('cpu', args...)` instead.", FutureWarning, stacklevel=2)
-            super().__init__("cpu", enabled=enabled, dtype=dtype, cache_enabled=cache_enabled)
-
-    class GradScaler(_amp.GradScaler):
-        """Deprecated: `torch.amp.GradScaler("cpu", ...)`."""
-
-        def __init__(self, init_scale=2.0 ** 16, growth_factor=2.0, backoff_factor=0.5, growth_interval=2000,
-                     enabled=True):
-            warnings.warn("`torch.cpu.amp.GradScaler(args...)` is deprecated. Please use "
-                          "`torch.amp.GradScaler('cpu', args...)` instead.", FutureWarning, stacklevel=2)
-            super().__init__("cpu", init_scale=init_scale, growth_factor=growth_factor,
-                             backoff_factor=backoff_factor, growth_interval=growth_interval, enabled=enabled)
-
-    autocast.__module__ = GradScaler.__module__ = mod.__name__
-    mod.autocast, mod.GradScaler = autocast, GradScaler
-    mod.__all__ = ["autocast", "GradScaler"]
-    sys.modules[mod.__name__] = mod
-    return mod
-
-
-amp = _make_amp_module()
+# PyTorch's deprecated `torch.cpu.amp.autocast` / `GradScaler` spellings.
+amp = _deprecated_amp_module(__name__ + ".amp", "cpu", _C.bfloat16,
+                             "Deprecated aliases of `ferrotorch.amp` for the CPU.")

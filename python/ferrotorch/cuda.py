@@ -398,42 +398,18 @@ class StreamContext:
 
 
 # ----------------------------------------------------------------------------- cuda.amp
-# PyTorch's deprecated `torch.cuda.amp.autocast` / `GradScaler` spellings, as a real submodule so that
-# `from torch.cuda.amp import autocast` works; both warn (FutureWarning) and defer to `torch.amp`.
+# PyTorch's deprecated `torch.cuda.amp` spellings, plus its `custom_fwd` / `custom_bwd` for the GPU.
 def _make_amp_module():
     import functools
-    import sys
-    import types
-    import warnings
 
     from . import amp as _amp
+    from .amp._deprecated_aliases import deprecated_amp_module
 
-    mod = types.ModuleType(__name__ + ".amp", "Deprecated aliases of `ferrotorch.amp` for the GPU.")
-
-    class autocast(_amp.autocast):
-        """Deprecated: `torch.amp.autocast("cuda", ...)`."""
-
-        @functools.wraps(_amp.autocast.__init__)
-        def __init__(self, enabled=True, dtype=_C.float16, cache_enabled=True):
-            warnings.warn("`torch.cuda.amp.autocast(args...)` is deprecated. Please use "
-                          "`torch.amp.autocast('cuda', args...)` instead.", FutureWarning, stacklevel=2)
-            super().__init__("cuda", enabled=enabled, dtype=dtype, cache_enabled=cache_enabled)
-
-    class GradScaler(_amp.GradScaler):
-        """Deprecated: `torch.amp.GradScaler("cuda", ...)`."""
-
-        def __init__(self, init_scale=2.0 ** 16, growth_factor=2.0, backoff_factor=0.5, growth_interval=2000,
-                     enabled=True):
-            warnings.warn("`torch.cuda.amp.GradScaler(args...)` is deprecated. Please use "
-                          "`torch.amp.GradScaler('cuda', args...)` instead.", FutureWarning, stacklevel=2)
-            super().__init__("cuda", init_scale=init_scale, growth_factor=growth_factor,
-                             backoff_factor=backoff_factor, growth_interval=growth_interval, enabled=enabled)
-
-    mod.autocast, mod.GradScaler = autocast, GradScaler
+    mod = deprecated_amp_module(__name__ + ".amp", "cuda", _C.float16,
+                                "Deprecated aliases of `ferrotorch.amp` for the GPU.")
     mod.custom_fwd = functools.partial(_amp.custom_fwd, device_type="cuda")
     mod.custom_bwd = functools.partial(_amp.custom_bwd, device_type="cuda")
-    mod.__all__ = ["autocast", "GradScaler", "custom_fwd", "custom_bwd"]
-    sys.modules[mod.__name__] = mod
+    mod.__all__ += ["custom_fwd", "custom_bwd"]
     return mod
 
 
