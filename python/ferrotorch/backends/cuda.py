@@ -1,6 +1,9 @@
 """`torch.backends.cuda`: cuBLAS and attention-kernel switches. ferrotorch's GPU backend is wgpu,
-not CUDA, so they have no effect (there is no TF32 and no reduced-precision reduction);
-`is_built()` is False. The flags keep the values set.
+not CUDA, so the cuBLAS flags have no effect (there is no TF32 and no reduced-precision reduction);
+`is_built()` is False. The attention switches decide which backends scaled_dot_product_attention
+may use, as `nn.attention.sdpa_kernel` does (see nn/attention/_kernel_choice.py): ferrotorch has
+one implementation, which stands in for PyTorch's math and (where its CPU kernel would accept
+the inputs) flash kernels.
 
     >>> import ferrotorch as torch
     >>> torch.backends.cuda.matmul.allow_tf32 = True  # accepted, has no effect
@@ -40,7 +43,7 @@ _sdp = {"flash": True, "mem_efficient": True, "math": True, "cudnn": True}
 
 
 def enable_flash_sdp(enabled):
-    """Records whether flash attention may be used (no effect: there is no such kernel)."""
+    """Whether scaled_dot_product_attention may take PyTorch's flash path."""
     _sdp["flash"] = bool(enabled)
 
 
@@ -49,7 +52,7 @@ def flash_sdp_enabled():
 
 
 def enable_mem_efficient_sdp(enabled):
-    """Records whether memory-efficient attention may be used (no effect)."""
+    """Whether the memory-efficient attention path may be used (PyTorch has no CPU one either)."""
     _sdp["mem_efficient"] = bool(enabled)
 
 
@@ -58,7 +61,7 @@ def mem_efficient_sdp_enabled():
 
 
 def enable_math_sdp(enabled):
-    """Records whether the math attention kernel may be used (no effect)."""
+    """Whether scaled_dot_product_attention may take the math path."""
     _sdp["math"] = bool(enabled)
 
 
@@ -67,7 +70,7 @@ def math_sdp_enabled():
 
 
 def enable_cudnn_sdp(enabled):
-    """Records whether cuDNN attention may be used (no effect)."""
+    """Whether cuDNN attention may be used (PyTorch has no CPU one either)."""
     _sdp["cudnn"] = bool(enabled)
 
 

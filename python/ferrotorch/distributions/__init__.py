@@ -50,3 +50,11 @@ __all__ = [
     "Multinomial", "NegativeBinomial", "OneHotCategoricalStraightThrough",
     "LogisticNormal", "LowRankMultivariateNormal", "MixtureSameFamily", "biject_to", "transform_to", "kl_more", "LKJCholesky", "Wishart",
 ]
+
+# PyTorch's per-distribution module paths (`torch.distributions.normal.Normal`), importable as attributes.
+from . import (bernoulli, beta, binomial, categorical, cauchy, chi2, continuous_bernoulli, dirichlet,  # noqa: E402,F401
+               exp_family, exponential, fishersnedecor, gamma, generalized_pareto, geometric, gumbel, half_cauchy,
+               half_normal, inverse_gamma, kumaraswamy, laplace, lkj_cholesky, log_normal, logistic_normal,
+               lowrank_multivariate_normal, mixture_same_family, multinomial, negative_binomial, normal,
+               one_hot_categorical, pareto, poisson, relaxed_bernoulli, relaxed_categorical, studentT, uniform,
+               von_mises, weibull)

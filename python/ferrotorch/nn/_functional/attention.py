@@ -4,6 +4,7 @@ import math
 import warnings
 
 from ... import _C
+from ..attention._kernel_choice import check_backend_allowed
 from ...amp.autocast_mode import _state as _autocast_state, autocast_args
 from .activation import softmax
 from .dropout import dropout
@@ -64,6 +65,7 @@ def scaled_dot_product_attention(query, key, value, attn_mask=None, dropout_p=0.
             and attn_mask.dtype != query.dtype):
         raise RuntimeError(f"Expected attn_mask dtype to be bool or float or to match query dtype, but got "
                            f"attn_mask.dtype: {attn_mask.dtype} and  query.dtype: {query.dtype} instead.")
+    check_backend_allowed(query, key, value, attn_mask, dropout_p, enable_gqa)  # sdpa_kernel restrictions
     L, S = query.shape[-2], key.shape[-2]
     if scale is None:
         scale = 1.0 / math.sqrt(query.shape[-1]) if query.shape[-1] > 0 else 1.0
