@@ -82,4 +82,7 @@ from ._matmul_precision import set_float32_matmul_precision, get_float32_matmul_
 from ._runtime_flags import *  # noqa: E402,F401,F403
 from . import cpu, accelerator  # noqa: E402,F401
 from ._aten_nn_functions import *  # noqa: E402,F401,F403
+from ._rnn_functions import *  # noqa: E402,F401,F403
+from . import hub  # noqa: E402,F401
 from . import types  # noqa: E402,F401
+from .utils import model_zoo as _utils_model_zoo  # noqa: E402,F401  (makes torch.utils.model_zoo resolve)

@@ -22,18 +22,6 @@ from .func import _flatten, _transform, _unflatten
 __all__ = ["linearize", "functionalize", "stack_module_state", "replace_all_batch_norm_modules_"]
 
 
-def _spec_text(spec):
-    """A pytree spec in the style of PyTorch's TreeSpec repr (leaves are '*')."""
-    if spec is None:
-        return "*"
-    kind, children = spec
-    if kind is dict:
-        keys, inner = children
-        return f"TreeSpec(dict, {list(keys)}, [{_spec_text(inner)}])"
-    items = [_spec_text(sp) for _, sp in children]
-    return f"TreeSpec({kind.__name__}, None, [" + ",\n  ".join(items) + "])"
-
-
 def linearize(func, *primals):
     """Returns `(func(*primals), jvp_fn)`: `jvp_fn(*tangents)` is the Jacobian-vector product of
     `func` at `primals`, reusing one evaluation of `func`.
@@ -60,8 +48,8 @@ def linearize(func, *primals):
     def jvp_fn(*tangents):
         flat_t, t_spec = _flatten(tangents)
         if t_spec != primals_spec:
-            raise RuntimeError(f"Expected the tangents {_spec_text(t_spec)} to have the same argspec as the "
-                               f"primals {_spec_text(primals_spec)}")
+            raise RuntimeError(f"Expected the tangents {t_spec} to have the same argspec as the "
+                               f"primals {primals_spec}")
         for idx, t in enumerate(flat_t):
             for what, got, want in (("shape", t.shape, shapes[idx]), ("device", t.device, devices[idx]),
                                     ("dtype", t.dtype, dtypes[idx])):

@@ -26,42 +26,17 @@ import functools
 from . import _C
 from ._C import Tensor
 from .autograd.grad_mode import enable_grad, is_grad_enabled
+from .utils._pytree import tree_flatten, tree_unflatten
 
 __all__ = ["grad", "grad_and_value", "vjp", "jvp", "jacrev", "jacfwd", "hessian", "vmap", "functional_call",
            "linearize", "functionalize", "stack_module_state", "replace_all_batch_norm_modules_"]
 
 
 # ----------------------------------------------------------------------------- pytrees
-def _flatten(tree):
-    """(leaves, spec): leaves in a fixed order; spec rebuilds the containers around new leaves."""
-    if isinstance(tree, (tuple, list)):
-        leaves, specs = [], []
-        for item in tree:
-            lv, sp = _flatten(item)
-            leaves.extend(lv)
-            specs.append((len(lv), sp))
-        return leaves, (type(tree), specs)
-    if isinstance(tree, dict):
-        keys = list(tree)
-        leaves, specs = _flatten([tree[k] for k in keys])
-        return leaves, (dict, (keys, specs))
-    return [tree], None
-
-
-def _unflatten(leaves, spec):
-    if spec is None:
-        return leaves[0]
-    kind, specs = spec
-    if kind is dict:
-        keys, inner = specs
-        return dict(zip(keys, _unflatten(leaves, inner)))
-    out, pos = [], 0
-    for n, sp in specs:
-        out.append(_unflatten(leaves[pos:pos + n], sp))
-        pos += n
-    if kind is tuple or kind is list:
-        return kind(out)
-    return kind(*out) if hasattr(kind, "_fields") else kind(out)
+# The transforms flatten their inputs/outputs with `utils._pytree` (None is a leaf there, which vmap's
+# in_dims/out_dims rely on); the short names are kept for `_func_extras` and `utils.checkpoint`.
+_flatten = tree_flatten
+_unflatten = tree_unflatten
 
 
 # ----------------------------------------------------------------------------- shared machinery

@@ -2,8 +2,8 @@
 
 Parameter names, shapes, gate order, registration order and initialisation match PyTorch, so a PyTorch
 `state_dict()` loads unchanged. The forward pass is composed from tensor ops (so autograd differentiates it
-and it runs on the GPU): for each layer and direction, the input projection of *all* time steps is one
-matmul before the time loop, and each step does only the hidden matmul and the gate math.
+and it runs on the GPU): for each layer and direction, each time step does its input projection, the hidden
+matmul and the gate math (rnn_cells.py says why the input projection is not one matmul for the sequence).
 
 Padded input is run through the same code path as a `PackedSequence`: a (T, B, *) batch is the packed
 layout with every batch size equal to B, so variable-length batches need no separate implementation.
@@ -30,6 +30,110 @@ _GATES = {"LSTM": 4, "GRU": 3, "RNN_TANH": 1, "RNN_RELU": 1}
 
 def _apply_permutation(tensor, permutation, dim=1):
     return tensor.index_select(dim, permutation)
+
+
+# ----------------------------------------------------------------------------- the forward pass
+# Module-level so that `torch.lstm` / `torch.gru` / `torch.rnn_tanh` / `torch.rnn_relu` (_rnn_functions.py),
+# which take the weights as a flat list, run the very same code as the modules.
+
+def _layer_weights(mode, params, has_biases):
+    """The prepared weights (rnn_cells._Weights) of one layer and direction from its parameter list
+    [w_ih, w_hh, (b_ih, b_hh,) (w_hr)]: a trailing w_hr (LSTM projection) is the one extra tensor."""
+    w_ih, w_hh = params[0], params[1]
+    b_ih, b_hh = (params[2], params[3]) if has_biases else (None, None)
+    w_hr = params[-1] if len(params) == (4 if has_biases else 2) + 1 else None
+    if _autocast_state.any:
+        w_ih, w_hh, b_ih, b_hh, w_hr = autocast_args(w_ih, w_hh, b_ih, b_hh, w_hr)
+    return _Weights(mode, w_ih, w_hh, b_ih, b_hh, w_hr)
+
+
+def _step_fn(mode, w):
+    """One time step (x, state tuple (h,) or (h, c)) -> new state tuple, for `mode`."""
+    if mode == "LSTM":
+        return lambda x, s: _lstm_step(x, s, w)
+    if mode == "GRU":
+        return lambda x, s: (_gru_step(x, s[0], w),)
+    act = _ACTIVATIONS["tanh" if mode == "RNN_TANH" else "relu"]
+    return lambda x, s: (_rnn_step(x, s[0], w, act),)
+
+
+def _run_direction(step, xs, sizes, state0, reverse):
+    """One layer, one direction over the per-step inputs `xs` ((b_t, in) each, b_t = sizes[t],
+    non-increasing). Returns (per-step outputs, final state tuple (B, ...))."""
+    outs = []
+    if not reverse:
+        # Sequences end in order of length: when the batch shrinks, the states of those that just
+        # ended are final and are set aside; they are reassembled in batch order at the end.
+        state, ended = state0, []
+        for x, b in zip(xs, sizes):
+            if b < state[0].shape[0]:
+                ended.append(tuple(s[b:] for s in state))
+                state = tuple(s[:b] for s in state)
+            state = step(x, state)
+            outs.append(state[0])
+        ended.append(state)
+        ended.reverse()
+        final = state if len(ended) == 1 else tuple(_C.cat([e[k] for e in ended], 0)
+                                                    for k in range(len(state)))
+    else:
+        # Backwards in time the batch grows: a sequence joins, from its initial state, at its last step.
+        state = tuple(s[:sizes[-1]] for s in state0) if sizes else state0
+        for t in range(len(sizes) - 1, -1, -1):
+            b, live = sizes[t], state[0].shape[0]
+            if b > live:
+                state = tuple(_C.cat([s, s0[live:b]], 0) for s, s0 in zip(state, state0))
+            state = step(xs[t], state)
+            outs.append(state[0])
+        outs.reverse()
+        final = state
+    return outs, final
+
+
+def _run_layers(mode, input, hx, batch_sizes, all_params, has_biases, num_layers, dropout, train, bidirectional,
+                batch_first):
+    """Runs all layers; input is packed data (N, in) with batch_sizes, or a padded (T, B, in) batch; hx is
+    (h0, c0) for the LSTM, else h0; `all_params` holds one parameter list per layer and direction.
+    Returns (output data, hidden).
+
+    Between layers the sequence is kept as a list of per-step (batch, features) tensors: each layer
+    consumes its input step by step (see rnn_cells.py for why), so this avoids slicing one big tensor
+    per step."""
+    if batch_sizes is None:
+        x = input.transpose(0, 1) if batch_first else input
+        sizes = [x.shape[1]] * x.shape[0]
+        xs = [x[t] for t in range(x.shape[0])]
+    else:
+        sizes = batch_sizes.tolist()
+        xs, start = [], 0
+        for b in sizes:
+            xs.append(input[start:start + b])
+            start += b
+    states = hx if mode == "LSTM" else (hx,)
+    if _autocast_state.any:
+        xs, states = list(autocast_args(*xs)), autocast_args(*states)
+    num_directions = 2 if bidirectional else 1
+    finals = []
+    for layer in range(num_layers):
+        outs = []
+        for direction in range(num_directions):
+            idx = layer * num_directions + direction
+            step = _step_fn(mode, _layer_weights(mode, all_params[idx], has_biases))
+            out, final = _run_direction(step, xs, sizes, tuple(s[idx] for s in states), reverse=direction == 1)
+            outs.append(out)
+            finals.append(final)
+        xs = outs[0] if num_directions == 1 else [_C.cat(pair, 1) for pair in zip(*outs)]
+        if dropout > 0 and train and layer < num_layers - 1:
+            xs = [F.dropout(x, dropout, True) for x in xs]
+    hidden = tuple(_C.stack([f[k] for f in finals], 0) for k in range(len(states)))
+    if not xs:  # zero time steps (packed data cannot be empty, so this is a padded input)
+        # w_hh is (gates * hidden_size, output size): its columns are the (projected) hidden size.
+        size = all_params[0][1].shape[1] * num_directions
+        data = input.new_zeros((input.shape[0], input.shape[1], size))
+    elif batch_sizes is None:
+        data = _C.stack(xs, 1 if batch_first else 0)
+    else:
+        data = _C.cat(xs, 0)
+    return data, (hidden if mode == "LSTM" else hidden[0])
 
 
 class RNNBase(Module):
@@ -236,96 +340,8 @@ class RNNBase(Module):
         return output, self.permute_hidden(hidden, unsorted_indices)
 
     def _run(self, input, hx, batch_sizes):
-        """Runs all layers; input is packed data (N, in) with batch_sizes, or a padded (T, B, in) batch.
-
-        Between layers the sequence is kept as a list of per-step (batch, features) tensors: each layer
-        consumes its input step by step (see rnn_cells.py for why), so this avoids slicing one big tensor
-        per step."""
-        if batch_sizes is None:
-            x = input.transpose(0, 1) if self.batch_first else input
-            sizes = [x.shape[1]] * x.shape[0]
-            xs = [x[t] for t in range(x.shape[0])]
-        else:
-            sizes = batch_sizes.tolist()
-            xs, start = [], 0
-            for b in sizes:
-                xs.append(input[start:start + b])
-                start += b
-        states = hx if self.mode == "LSTM" else (hx,)
-        if _autocast_state.any:
-            xs, states = list(autocast_args(*xs)), autocast_args(*states)
-        num_directions = 2 if self.bidirectional else 1
-        finals = []
-        for layer in range(self.num_layers):
-            outs = []
-            for direction in range(num_directions):
-                idx = layer * num_directions + direction
-                out, final = self._run_direction(xs, sizes, tuple(s[idx] for s in states),
-                                                 self.all_weights[idx], reverse=direction == 1)
-                outs.append(out)
-                finals.append(final)
-            xs = outs[0] if num_directions == 1 else [_C.cat(pair, 1) for pair in zip(*outs)]
-            if self.dropout > 0 and self.training and layer < self.num_layers - 1:
-                xs = [F.dropout(x, self.dropout, True) for x in xs]
-        hidden = tuple(_C.stack([f[k] for f in finals], 0) for k in range(len(states)))
-        if not xs:  # zero time steps (packed data cannot be empty, so this is a padded input)
-            size = (self.proj_size or self.hidden_size) * num_directions
-            data = input.new_zeros((input.shape[0], input.shape[1], size))
-        elif batch_sizes is None:
-            data = _C.stack(xs, 1 if self.batch_first else 0)
-        else:
-            data = _C.cat(xs, 0)
-        return data, (hidden if self.mode == "LSTM" else hidden[0])
-
-    def _weights(self, params):
-        """The prepared weights (rnn_cells._Weights) of one layer and direction."""
-        w_ih, w_hh = params[0], params[1]
-        b_ih, b_hh = (params[2], params[3]) if self.bias else (None, None)
-        w_hr = params[-1] if self.proj_size > 0 else None
-        if _autocast_state.any:
-            w_ih, w_hh, b_ih, b_hh, w_hr = autocast_args(w_ih, w_hh, b_ih, b_hh, w_hr)
-        return _Weights(self.mode, w_ih, w_hh, b_ih, b_hh, w_hr)
-
-    def _step_fn(self, w):
-        """One time step (x, state tuple (h,) or (h, c)) -> new state tuple, for this module's mode."""
-        if self.mode == "LSTM":
-            return lambda x, s: _lstm_step(x, s, w)
-        if self.mode == "GRU":
-            return lambda x, s: (_gru_step(x, s[0], w),)
-        act = _ACTIVATIONS["tanh" if self.mode == "RNN_TANH" else "relu"]
-        return lambda x, s: (_rnn_step(x, s[0], w, act),)
-
-    def _run_direction(self, xs, sizes, state0, params, reverse):
-        """One layer, one direction over the per-step inputs `xs` ((b_t, in) each, b_t = sizes[t],
-        non-increasing). Returns (per-step outputs, final state tuple (B, ...))."""
-        step = self._step_fn(self._weights(params))
-        outs = []
-        if not reverse:
-            # Sequences end in order of length: when the batch shrinks, the states of those that just
-            # ended are final and are set aside; they are reassembled in batch order at the end.
-            state, ended = state0, []
-            for x, b in zip(xs, sizes):
-                if b < state[0].shape[0]:
-                    ended.append(tuple(s[b:] for s in state))
-                    state = tuple(s[:b] for s in state)
-                state = step(x, state)
-                outs.append(state[0])
-            ended.append(state)
-            ended.reverse()
-            final = state if len(ended) == 1 else tuple(_C.cat([e[k] for e in ended], 0)
-                                                        for k in range(len(state)))
-        else:
-            # Backwards in time the batch grows: a sequence joins, from its initial state, at its last step.
-            state = tuple(s[:sizes[-1]] for s in state0) if sizes else state0
-            for t in range(len(sizes) - 1, -1, -1):
-                b, live = sizes[t], state[0].shape[0]
-                if b > live:
-                    state = tuple(_C.cat([s, s0[live:b]], 0) for s, s0 in zip(state, state0))
-                state = step(xs[t], state)
-                outs.append(state[0])
-            outs.reverse()
-            final = state
-        return outs, final
+        return _run_layers(self.mode, input, hx, batch_sizes, self.all_weights, self.bias, self.num_layers,
+                           self.dropout, self.training, self.bidirectional, self.batch_first)
 
 
 class RNN(RNNBase):

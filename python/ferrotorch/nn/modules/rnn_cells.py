@@ -2,8 +2,7 @@
 multi-layer `RNN`/`LSTM`/`GRU` modules in `rnn.py`.
 
 The gate math is split into "input projection" (x W_ih^T + b_ih) and "one step" (the hidden matmul and the
-gates), so the full-sequence modules can project every time step of a layer with one matmul and run only
-the hidden part inside their time loop. Everything is composed from tensor ops, so autograd differentiates
+gates); the cells, the full-sequence modules and the torch.lstm/gru/rnn_* functions all run these pieces. Everything is composed from tensor ops, so autograd differentiates
 it and it runs unchanged on the GPU.
 """
 import math
@@ -78,6 +77,24 @@ def _gru_step(x, h, w):
 _ACTIVATIONS = {"tanh": _C.Tensor.tanh, "relu": _C.Tensor.relu}
 
 
+def _check_cell_shapes(input, hiddens, input_size, hidden_size):
+    """The input/hidden size checks of PyTorch's cell kernels (on batched tensors); `hiddens` is a list of
+    (label, tensor), labels "0"/"1" as PyTorch numbers them (hidden0, hidden1)."""
+    if input.shape[1] != input_size:
+        raise RuntimeError(f"input has inconsistent input_size: got {input.shape[1]} expected {input_size}")
+    for label, h in hiddens:
+        # The cells' hidden must be 2-D here: an unbatched input's 2-D hidden has been unsqueezed to 3-D by
+        # now, and is reported as such.
+        if h.dim() != 2:
+            raise RuntimeError(f"Expected 2D hidden{label} (batch x hidden_size), but got {h.dim()}D tensor")
+        if input.shape[0] != h.shape[0]:
+            raise RuntimeError(f"Input batch size {input.shape[0]} doesn't match hidden{label} batch size "
+                               f"{h.shape[0]}")
+        if h.shape[1] != hidden_size:
+            raise RuntimeError(f"hidden{label} has inconsistent hidden_size: got {h.shape[1]}, expected "
+                               f"{hidden_size}")
+
+
 # ----------------------------------------------------------------------------- cells
 class RNNCellBase(Module):
     """Parameters shared by the cells: weight_ih (chunks*hidden, input), weight_hh (chunks*hidden, hidden),
@@ -123,21 +140,7 @@ class RNNCellBase(Module):
         return input.dim() == 2
 
     def _check_cell_args(self, input, hiddens):
-        """The input/hidden size checks of PyTorch's cell kernels (on batched tensors)."""
-        if input.shape[1] != self.input_size:
-            raise RuntimeError(f"input has inconsistent input_size: got {input.shape[1]} expected "
-                               f"{self.input_size}")
-        for label, h in hiddens:
-            # PyTorch numbers the hidden tensors (hidden0, hidden1) and wants them 2-D here: an unbatched
-            # input's 2-D hidden has been unsqueezed to 3-D by now, and is reported as such.
-            if h.dim() != 2:
-                raise RuntimeError(f"Expected 2D hidden{label} (batch x hidden_size), but got {h.dim()}D tensor")
-            if input.shape[0] != h.shape[0]:
-                raise RuntimeError(f"Input batch size {input.shape[0]} doesn't match hidden{label} batch size "
-                                   f"{h.shape[0]}")
-            if h.shape[1] != self.hidden_size:
-                raise RuntimeError(f"hidden{label} has inconsistent hidden_size: got {h.shape[1]}, expected "
-                                   f"{self.hidden_size}")
+        _check_cell_shapes(input, hiddens, self.input_size, self.hidden_size)
 
     def _weights(self, mode):
         weights = (self.weight_ih, self.weight_hh, self.bias_ih, self.bias_hh)
