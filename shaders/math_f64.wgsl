@@ -126,6 +126,16 @@ fn nan_f64() -> f64 {
 fn keep_f64(x: f64) -> f64 {
     return min(max(x, -MAX_F64), MAX_F64);
 }
+// Round half to even, written out from floor and ceil: lavapipe's 64-bit RoundEven rounds some halves
+// toward zero (13.5 -> 13, 1.5 -> 1 on an AMD EPYC host). x - floor(x) is exact; at |x| >= 2^52 x is an
+// integer and d = 0. Rounding up takes ceil(x), which keeps the sign of a zero result (-0.4 -> -0);
+// inf and NaN pass through floor (d is NaN).
+fn round_even_f64(x: f64) -> f64 {
+    let f = floor(x);
+    let d = x - f;
+    let odd = f - 2.0 * floor(f * 0.5) == 1.0;
+    return select(f, ceil(x), d > 0.5 || (d == 0.5 && odd));
+}
 // True for negative numbers and -0 (1/-0 = -inf).
 fn signbit_f64(x: f64) -> bool {
     return x < 0.0 || (x == 0.0 && keep_f64(1.0 / x) < 0.0);

@@ -280,6 +280,18 @@ def test_in_place_ops_and_views_write_through():
     assert y.is_cuda and y.tolist() == [5.0, 4.0, 3.0, 2.0, 1.0, 0.0]
 
 
+@pytest.mark.parametrize("dtype", ["float32", "float64"])
+def test_round_takes_halves_to_even(dtype):
+    # Exact halves are where a backend's rounding shows (lavapipe's float64 RoundEven took 13.5 to 13).
+    values = np.array([-2.5, -1.5, -0.5, -0.4, 0.5, 1.5, 2.5, 13.5, 12.5, 2.7, 2.0 ** 52 + 1, np.inf, -np.inf,
+                       np.nan], dtype=dtype)
+    out = cpu_np(torch.tensor(values, device="gpu").round())
+    np.testing.assert_array_equal(out, np.round(values))
+    assert np.signbit(out[2]) and np.signbit(out[3])  # -0.5 and -0.4 round to -0
+    np.testing.assert_array_equal(cpu_np(torch.tensor(values, device="gpu").round(decimals=1)),
+                                  cpu_np(torch.tensor(values).round(decimals=1)))
+
+
 # ----------------------------------------------------------------------------- reductions
 @pytest.mark.parametrize("dims,keepdim", [(None, False), (0, False), (1, True), ((0, 2), False), (-1, False)])
 def test_reductions_match_cpu(dims, keepdim):

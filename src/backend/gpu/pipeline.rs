@@ -28,10 +28,10 @@ const FLOAT_DIVISION: &str = include_str!("../../../shaders/float_division.wgsl"
 /// sin, pow, ...): added to the modules that call one of them.
 const MATH_F64: &str = include_str!("../../../shaders/math_f64.wgsl");
 /// The functions `MATH_F64` offers kernels.
-pub const MATH_F64_FUNCTIONS: [&str; 25] = [
+pub const MATH_F64_FUNCTIONS: [&str; 26] = [
     "exp_f64", "exp2_f64", "expm1_f64", "log_f64", "log2_f64", "log10_f64", "log1p_f64", "sin_f64", "cos_f64",
     "tan_f64", "asin_f64", "acos_f64", "atan_f64", "atan2_f64", "sinh_f64", "cosh_f64", "tanh_f64", "asinh_f64",
-    "acosh_f64", "atanh_f64", "sigmoid_f64", "erf_f64", "erfc_f64", "erfinv_f64", "pow_f64",
+    "acosh_f64", "atanh_f64", "sigmoid_f64", "erf_f64", "erfc_f64", "erfinv_f64", "pow_f64", "round_even_f64",
 ];
 
 fn uses_math_f64(kernel: &str) -> bool {
