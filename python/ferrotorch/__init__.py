@@ -86,3 +86,4 @@ from ._rnn_functions import *  # noqa: E402,F401,F403
 from . import hub  # noqa: E402,F401
 from . import types  # noqa: E402,F401
 from .utils import model_zoo as _utils_model_zoo  # noqa: E402,F401  (makes torch.utils.model_zoo resolve)
+from . import profiler  # noqa: E402,F401

@@ -136,3 +136,6 @@ def _batched_grad(outs, ins, gos, retain_graph, create_graph):
         else:
             result.append(stack([zeros_like(inp) if g is None else g for g in column]))
     return result
+
+
+from . import profiler  # noqa: E402,F401  (torch.autograd.profiler)
