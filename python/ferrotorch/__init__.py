@@ -87,3 +87,6 @@ from . import hub  # noqa: E402,F401
 from . import types  # noqa: E402,F401
 from .utils import model_zoo as _utils_model_zoo  # noqa: E402,F401  (makes torch.utils.model_zoo resolve)
 from . import profiler  # noqa: E402,F401
+from ._tensor_members_composed import *  # noqa: E402,F401,F403
+from ._aten_legacy_functions import *  # noqa: E402,F401,F403
+from ._control_flow import *  # noqa: E402,F401,F403

@@ -12,3 +12,4 @@ import importlib as _importlib  # noqa: E402
 # `from .modules import *` copied the submodule nn.modules.attention in as `attention`; torch.nn.attention
 # is the SDPA-backend package, so bind that name to it.
 attention = _importlib.import_module(".attention", __name__)
+from .modules.legacy import CrossMapLRN2d, NLLLoss2d, Container  # noqa: F401,E402
