@@ -462,6 +462,58 @@ def test_register_hook_on_tensor_without_grad_fails():
         torch.ones(2).register_hook(lambda g: g)
 
 
+def test_post_accumulate_grad_hook_sees_the_accumulated_grad_and_the_parameter_itself():
+    x = leaf([1.0, 2.0])
+    seen = []
+    handle = x.register_post_accumulate_grad_hook(lambda p: seen.append((p is x, to_numpy(p.grad).tolist())))
+    x.register_hook(lambda g: g * 10)  # tensor hooks run before accumulation
+    (x * 3).sum().backward()
+    (x * 3).sum().backward()
+    assert seen == [(True, [30.0, 30.0]), (True, [60.0, 60.0])]
+    torch.autograd.grad((x * 2).sum(), x)  # autograd.grad accumulates nothing, so runs no such hook
+    assert len(seen) == 2
+    handle.remove()
+    (x * 3).sum().backward()
+    assert len(seen) == 2
+
+
+def test_post_accumulate_grad_hook_runs_an_optimizer_in_backward():
+    model = torch.nn.Linear(3, 2)
+    optimizers = {p: torch.optim.SGD([p], lr=0.5) for p in model.parameters()}
+    before = {name: to_numpy(p).copy() for name, p in model.named_parameters()}
+
+    def step(p):  # the parameter keys the dict, so the hook must get the object itself
+        optimizers[p].step()
+        p.grad = None
+
+    for p in model.parameters():
+        p.register_post_accumulate_grad_hook(step)
+    x = torch.ones(4, 3)
+    model(x).sum().backward()
+    assert all(p.grad is None for p in model.parameters())
+    np.testing.assert_allclose(to_numpy(model.bias), before["bias"] - 0.5 * 4, rtol=1e-6)
+    np.testing.assert_allclose(to_numpy(model.weight), before["weight"] - 0.5 * 4, rtol=1e-6)
+
+
+def test_post_accumulate_grad_hook_errors_and_lifetime():
+    x = leaf([1.0])
+    with pytest.raises(RuntimeError, match="post accumulate grad hooks cannot be registered on non-leaf tensors"):
+        (x * 2).register_post_accumulate_grad_hook(lambda p: None)
+    with pytest.raises(RuntimeError, match="cannot register a hook on a tensor that doesn't require gradient"):
+        torch.ones(2).register_post_accumulate_grad_hook(lambda p: None)
+    x.register_post_accumulate_grad_hook(lambda p: 5)
+    with pytest.raises(TypeError, match="expected Variable, but hook returned 'int'"):
+        (x * 1).sum().backward()
+    # The hook holds its tensor weakly: registering one does not keep a parameter alive.
+    import weakref
+    y = leaf([1.0])
+    y.register_post_accumulate_grad_hook(lambda p: None)
+    ref = weakref.ref(y)
+    del y
+    gc.collect()
+    assert ref() is None
+
+
 # ----------------------------------------------------------------------------- custom Functions
 class Cube(torch.autograd.Function):
     @staticmethod

@@ -260,6 +260,13 @@ pub fn run(roots: &[Tensor], grads: Vec<Option<Tensor>>, opts: Options, deliver:
             if !selective {
                 if let Some(g) = grads.pop().flatten() {
                     accumulate_into_grad(leaf, g, opts.create_graph)?;
+                    // Cloned out first: a hook may touch the leaf's state (e.g. set `.grad = None`).
+                    let post: Vec<_> = leaf.lock().post_accumulate_hooks.iter().map(|(_, h)| h.clone()).collect();
+                    if let (false, Some(variable)) = (post.is_empty(), node.variable()) {
+                        for hook in post {
+                            hook(&variable)?;
+                        }
+                    }
                 }
             }
             vec![]

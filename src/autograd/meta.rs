@@ -2,7 +2,7 @@
 //!
 //! A `Tensor` holds a lazily set `Arc<AutogradMeta>`; tensors that never take part in autograd
 //! pay an empty slot. Rust clones of a tensor share the meta, so they are the same variable.
-use super::node::{Edge, Hook, Node};
+use super::node::{Edge, Hook, Node, PostAccumulateHook};
 use crate::tensor::Tensor;
 use std::sync::{Arc, Mutex, MutexGuard, Weak};
 
@@ -17,6 +17,8 @@ pub struct MetaState {
     pub retains_grad: bool,
     /// Hooks of a leaf (non-leaf hooks live on the grad_fn, keyed by `output_nr`).
     pub hooks: Vec<(u64, Hook)>,
+    /// Hooks of a leaf run after `backward` accumulated its `.grad` (not by `autograd.grad`).
+    pub post_accumulate_hooks: Vec<(u64, PostAccumulateHook)>,
     /// The leaf's AccumulateGrad node, shared by every graph that uses the leaf while it lives.
     pub accumulator: Weak<Node>,
     /// For differentiable views: the tensor whose storage this one views (never itself a view).

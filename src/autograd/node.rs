@@ -13,6 +13,8 @@ use std::sync::{Arc, Mutex, MutexGuard};
 
 /// A gradient hook: returns a replacement gradient, or None to keep it.
 pub type Hook = Arc<dyn Fn(&Tensor) -> Result<Option<Tensor>> + Send + Sync>;
+/// A hook run with a leaf after its `.grad` was accumulated (`register_post_accumulate_grad_hook`).
+pub type PostAccumulateHook = Arc<dyn Fn(&Tensor) -> Result<()> + Send + Sync>;
 
 /// What a node's backward receives.
 pub struct Ctx {

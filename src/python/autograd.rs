@@ -77,6 +77,7 @@ pub struct PyHookHandle {
 enum HookTarget {
     Node(Arc<Node>),
     Leaf(Arc<crate::autograd::AutogradMeta>),
+    PostAccumulate(Arc<crate::autograd::AutogradMeta>),
 }
 
 #[pymethods]
@@ -85,6 +86,7 @@ impl PyHookHandle {
         match &self.target {
             HookTarget::Node(n) => n.remove_pre_hook(self.id),
             HookTarget::Leaf(m) => m.lock().hooks.retain(|(i, _)| *i != self.id),
+            HookTarget::PostAccumulate(m) => m.lock().post_accumulate_hooks.retain(|(i, _)| *i != self.id),
         }
     }
     fn __enter__(slf: Py<Self>) -> Py<Self> {
@@ -245,6 +247,36 @@ impl PyTensor {
                 PyHookHandle { target: HookTarget::Leaf(meta), id }
             }
         })
+    }
+    /// `hook(tensor)` runs after `backward` accumulated this leaf's `.grad` (the optimizer-in-backward
+    /// pattern). The hook gets this very Python object (held weakly, so the hook does not keep the
+    /// tensor alive), as PyTorch passes the parameter itself: it may key a dict by it.
+    fn register_post_accumulate_grad_hook(slf: Bound<'_, Self>, hook: PyObject) -> PyResult<PyHookHandle> {
+        let t = slf.borrow().t.clone();
+        if !t.is_leaf() {
+            return Err(PyRuntimeError::new_err("post accumulate grad hooks cannot be registered on non-leaf tensors"));
+        }
+        if !t.requires_grad() {
+            return Err(PyRuntimeError::new_err("cannot register a hook on a tensor that doesn't require gradient"));
+        }
+        let py = slf.py();
+        let this: PyObject = py.import("weakref")?.getattr("ref")?.call1((&slf,))?.unbind();
+        let h: crate::autograd::node::PostAccumulateHook = Arc::new(move |variable: &Tensor| {
+            Python::with_gil(|py| {
+                let target = this.call0(py).map_err(callback_error)?;
+                let target = if target.is_none(py) { Py::new(py, PyTensor::new(variable.clone())).map_err(callback_error)?.into_any() } else { target };
+                let r = hook.call1(py, (target,)).map_err(callback_error)?;
+                if !r.is_none(py) {
+                    let name = r.bind(py).get_type().name().map(|n| n.to_string()).unwrap_or_default();
+                    return Err(callback_error(PyTypeError::new_err(format!("expected Variable, but hook returned '{name}'"))));
+                }
+                Ok(())
+            })
+        });
+        let meta = t.meta_mut();
+        let id = crate::autograd::node::next_hook_id();
+        meta.lock().post_accumulate_hooks.push((id, h));
+        Ok(PyHookHandle { target: HookTarget::PostAccumulate(meta), id })
     }
     fn detach(&self) -> PyTensor {
         PyTensor::new(self.t.detach())
