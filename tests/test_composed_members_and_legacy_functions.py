@@ -86,6 +86,24 @@ def test_as_strided_scatter_errors_and_gradient():
     assert s.grad.tolist() == [0.0, 6.0]
 
 
+@pytest.mark.parametrize("device", DEVICES)
+def test_as_strided_scatter_indexes_a_strided_inputs_own_layout(device):
+    # A transposed input's memory is the untransposed 3x4 array: (size 2, stride 3) reaches its flat
+    # positions 0 and 3, elements (0, 0) and (0, 3) of the original.
+    original = np.arange(12.0).reshape(3, 4)
+    out = torch.as_strided_scatter(torch.tensor(original, device=device).t(), torch.full((2,), -1.0, device=device),
+                                   (2,), (3,))
+    expected = original.copy()
+    expected.ravel()[[0, 3]] = -1  # (2,) elements 3 apart in the 3x4 memory
+    np.testing.assert_array_equal(arr(out), expected.T)
+    # Every other column: the strides (4, 2) reach memory positions 0 and 2 = elements [0, 0], [0, 1].
+    sliced = torch.as_strided_scatter(torch.tensor(original, device=device)[:, ::2],
+                                      torch.full((2,), -1.0, device=device), (2,), (2,))
+    expected = original[:, ::2].copy()
+    expected[0, :] = -1
+    np.testing.assert_array_equal(arr(sliced), expected)
+
+
 def test_torch_as_strided_inplace():
     t = torch.arange(6.0)
     assert torch.as_strided_(t, (2, 2), (1, 2)) is t
@@ -129,6 +147,14 @@ def test_new_legacy_constructor(device):
     assert torch.ones(1, dtype=torch.int64).new([1.7, 2]).tolist() == [1, 2]
 
 
+@pytest.mark.parametrize("device", DEVICES)
+def test_new_from_tensor_with_an_unindexed_device_string(device):
+    t = torch.ones(2, device=device)
+    alias = t.new(t, device=device)  # "gpu" names the device t is on ("gpu:0")
+    alias.add_(1)
+    assert t.tolist() == [2.0, 2.0]
+
+
 def test_new_aliases_tensor_and_errors():
     x = torch.ones(2)
     other = torch.arange(3.0)
@@ -159,6 +185,13 @@ def test_set_shares_memory(device):
     c.set_(b, 1, (2,), (2,))  # a strided window of b's memory
     assert c.tolist() == [2.0, 4.0]
     assert tuple(torch.zeros(2).set_().shape) == (0,)
+
+
+def test_set_offset_counts_from_the_sources_first_element():
+    b = torch.arange(12.0)
+    c = torch.zeros(2).set_(b[4:], 1, (2,), (2,))
+    assert c.tolist() == [5.0, 7.0]
+    assert c.storage_offset() == 5
 
 
 def test_set_errors():

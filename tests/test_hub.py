@@ -3,6 +3,7 @@ URLs (with sha256 prefix checks), checkpoint caching, and hubconf.py entry point
 from a repository already in the hub cache."""
 import hashlib
 import os
+import sys
 
 import numpy as np
 import pytest
@@ -138,6 +139,16 @@ def test_load_local(tmp_path):
         torch.hub.load(str(repo), 3, source="local")
     with pytest.raises(ValueError, match=r'^Unknown source: "xx"\. Allowed values: "github" \| "local"\.$'):
         torch.hub.load(str(repo), "double", source="xx")
+
+
+def test_entry_point_imports_the_repositorys_modules_when_called(tmp_path):
+    repo = write_repo(tmp_path / "repo_lazy", "def build():\n    from lazy_helper_mod import VALUE\n    return VALUE\n")
+    (repo / "lazy_helper_mod.py").write_text("VALUE = 41\n")
+    try:
+        assert torch.hub.load(str(repo), "build", source="local") == 41
+    finally:
+        sys.modules.pop("lazy_helper_mod", None)
+    assert str(repo) not in sys.path
 
 
 def test_load_local_missing_dependency(tmp_path):

@@ -183,6 +183,14 @@ def test_avg_pool_takes_only_floats_and_int64(dtype):
         F.avg_pool3d(x, 2)
 
 
+@pytest.mark.parametrize("dtype, cpp", [("float16", "Half"), ("bfloat16", "BFloat16")])
+def test_avg_pool3d_has_no_half_precision_cpu_kernel(dtype, cpp):
+    x = torch.ones(1, 1, 2, 2, 2, dtype=getattr(torch, dtype))
+    with pytest.raises(NotImplementedError, match=f"\"avg_pool3d_out_frame\" not implemented for '{cpp}'"):
+        F.avg_pool3d(x, 2)
+    assert F.avg_pool2d(x[0], 2).tolist() == [[[[1.0]], [[1.0]]]]  # the 2-D kernel takes them
+
+
 @pytest.mark.parametrize("dtype", ["int64", "uint8", "bool"])
 def test_adaptive_pooling_takes_only_floats(dtype):
     x = torch.ones(1, 1, 4, 4, 4, dtype=getattr(torch, dtype))
@@ -235,3 +243,11 @@ def test_gpu_integer_convolution_is_not_implemented():
     # The averaging matrices would truncate to zero: refused like PyTorch's CUDA kernel.
     with pytest.raises(NotImplementedError, match="\"adaptive_avg_pool2d_cuda\" not implemented for 'Int'"):
         F.adaptive_avg_pool2d(x, 2)
+
+
+@requires_gpu
+@pytest.mark.parametrize("dtype, cpp", [("bool", "Bool"), ("int32", "Int")])
+def test_gpu_max_pool3d_on_non_floats_is_not_implemented(dtype, cpp):
+    x = torch.ones(1, 1, 2, 2, 2, dtype=getattr(torch, dtype), device="gpu")
+    with pytest.raises(NotImplementedError, match=f"\"max_pool3d_with_indices_out_frame\" not implemented for '{cpp}'"):
+        F.max_pool3d(x, 2, padding=1)

@@ -42,6 +42,15 @@ def test_defaultdict_keeps_factory():
     assert isinstance(out, collections.defaultdict) and out.default_factory is list and out == {"x": 2}
 
 
+def test_deque_and_size_are_nodes():
+    leaves, spec = pytree.tree_flatten([collections.deque([1, 2], maxlen=3), torch.Size([4, 5])])
+    assert leaves == [1, 2, 4, 5]
+    rebuilt = pytree.tree_unflatten([10, 20, 40, 50], spec)
+    assert isinstance(rebuilt[0], collections.deque) and list(rebuilt[0]) == [10, 20] and rebuilt[0].maxlen == 3
+    assert type(rebuilt[1]) is tuple and rebuilt[1] == (40, 50)  # a Size's children rebuild a plain tuple
+    assert list(pytree.tree_map(lambda x: -x, collections.deque([1, 2]))) == [-1, -2]
+
+
 def test_treespec_repr():
     spec = pytree.tree_structure((1, [2, {"b": 3, "a": 4}]))
     assert repr(spec) == ("TreeSpec(tuple, None, [*,\n"

@@ -279,6 +279,14 @@ def test_sequence_errors():
         torch.lstm(x, (h, c), params, True, 2, 0.0, False, False, False)
 
 
+
+def test_empty_sequence_is_an_error():
+    params = [torch.randn(4, 3), torch.randn(4, 4)]
+    with pytest.raises(RuntimeError, match=r"^Expected sequence length to be larger than 0 in RNN$"):
+        torch.rnn_tanh(torch.ones(0, 2, 3), torch.zeros(1, 2, 4), params, False, 1, 0.0, False, False, False)
+    with pytest.raises(RuntimeError, match=r"^Expected sequence length to be larger than 0 in RNN$"):
+        torch.nn.GRU(3, 4, batch_first=True)(torch.ones(2, 0, 3))
+
 @requires_gpu
 def test_lstm_on_gpu_matches_cpu():
     x, h0, c0 = torch.randn(4, 2, 3), torch.randn(1, 2, 4), torch.randn(1, 2, 4)

@@ -71,13 +71,19 @@ def as_strided_scatter(input, src, size, stride, storage_offset=None):
     """A copy of `input` (fresh memory) whose elements at `input.as_strided(size, stride,
     storage_offset)` are replaced by `src`."""
     size, stride = tuple(size), tuple(stride)
-    out = input.clone()  # contiguous: offsets and strides index fresh memory
-    window = out.as_strided(size, stride, 0 if storage_offset is None else storage_offset)
+    memory = _memory_copy(input)  # size/stride index input's own memory layout, as PyTorch's
+    window = memory.as_strided(size, stride, 0 if storage_offset is None else storage_offset)
     if tuple(src.shape) != tuple(window.shape):
         raise RuntimeError(f"expected src to have a size equal to the slice of self. src size = {list(src.shape)}, "
                            f"slice size = {list(window.shape)}")
     window.copy_(src)
-    return out
+    return memory.as_strided(tuple(input.shape), tuple(input.stride()), 0)
+
+
+def _memory_copy(input):
+    """A flat copy of the span of memory `input`'s strides cover, from its first element."""
+    span = 0 if input.numel() == 0 else 1 + builtins.sum((n - 1) * st for n, st in zip(input.shape, input.stride()))
+    return input.as_strided((span,), (1,), input.storage_offset()).clone()
 
 
 method_of(as_strided_scatter)
@@ -130,7 +136,8 @@ def _new(self, *args, device=None, **kwargs):
     if len(args) == 1:
         (arg,) = args
         if isinstance(arg, _C.Tensor):
-            if arg.dtype != self.dtype or arg.device != _C.device(device):
+            # PyTorch compares the device type only: device="gpu" matches a tensor on gpu:0.
+            if arg.dtype != self.dtype or arg.device.type != _C.device(device).type:
                 raise TypeError(f"expected {self.dtype} on {device} (got {arg.dtype} on {arg.device})")
             return arg.view_as(arg)  # an alias, history included, as PyTorch's
         if isinstance(arg, Size):
@@ -183,7 +190,8 @@ def _set_(self, source=None, storage_offset=None, size=None, stride=None):
             for s in reversed(size):
                 stride.insert(0, step)
                 step *= builtins.max(s, 1)
-        source = source.as_strided(size, tuple(stride), storage_offset)
+        # The offset counts from source's own first element, as PyTorch's set_ does.
+        source = source.as_strided(size, tuple(stride), source.storage_offset() + storage_offset)
     self._set_from(source)
     return self
 

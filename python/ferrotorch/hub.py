@@ -13,6 +13,7 @@ repository from GitHub is not implemented: a repository missing from the cache r
     >>> torch.hub.get_dir().endswith("hub")
     True
 """
+import contextlib
 import errno
 import hashlib
 import importlib.util
@@ -181,15 +182,22 @@ def _get_cache_or_reload(github, force_reload, trust_repo, verbose=True):
     return repo_dir
 
 
-def _import_hubconf(repo_dir):
-    """`repo_dir/hubconf.py` as a module (with repo_dir on sys.path while it runs, for its own imports)."""
+@contextlib.contextmanager
+def _on_sys_path(repo_dir):
+    """repo_dir first on sys.path within the block, for the repository's own imports."""
     sys.path.insert(0, repo_dir)
     try:
+        yield
+    finally:
+        sys.path.remove(repo_dir)
+
+
+def _import_hubconf(repo_dir):
+    """`repo_dir/hubconf.py` as a module (with repo_dir on sys.path while it runs, for its own imports)."""
+    with _on_sys_path(repo_dir):
         spec = importlib.util.spec_from_file_location("hubconf", os.path.join(repo_dir, MODULE_HUBCONF))
         module = importlib.util.module_from_spec(spec)
         spec.loader.exec_module(module)
-    finally:
-        sys.path.remove(repo_dir)
     missing = [pkg for pkg in getattr(module, VAR_DEPENDENCY, None) or () if importlib.util.find_spec(pkg) is None]
     if missing:
         raise RuntimeError(f"Missing dependencies: {', '.join(missing)}")
@@ -226,5 +234,8 @@ def load(repo_or_dir, model, *args, source="github", trust_repo="check", force_r
         raise ValueError(f'Unknown source: "{source}". Allowed values: "github" | "local".')
     if source == "github":
         repo_or_dir = _get_cache_or_reload(repo_or_dir, force_reload, trust_repo, verbose)
-    entry = _load_entry_from_hubconf(_import_hubconf(repo_or_dir), model)
-    return entry(*args, **kwargs)
+    # The entry point runs with the repository on sys.path too, as PyTorch's: entry points often import
+    # the repository's own modules only when called.
+    with _on_sys_path(repo_or_dir):
+        entry = _load_entry_from_hubconf(_import_hubconf(repo_or_dir), model)
+        return entry(*args, **kwargs)

@@ -4,9 +4,10 @@ rebuilds them.
 User code (and `ferrotorch.func`, `utils.checkpoint`) uses this to treat "a tuple of dicts of tensors" as
 a flat list of tensors. The container types and their flattening order follow PyTorch: tuple, list,
 namedtuple (node type `collections.namedtuple`, the class as context), dict / OrderedDict (keys in
-insertion order, the key list as context), defaultdict (context `[default_factory, keys]`). Everything
-else is a leaf -- including None and subclasses of the containers that are not registered -- unless it
-is registered with `register_pytree_node`.
+insertion order, the key list as context), defaultdict (context `[default_factory, keys]`), deque
+(its maxlen as context) and torch.Size (rebuilt as a plain tuple). Everything else is a leaf --
+including None and subclasses of the containers that are not registered -- unless it is registered
+with `register_pytree_node`.
 
     >>> from ferrotorch.utils._pytree import tree_flatten, tree_unflatten
     >>> leaves, spec = tree_flatten((1, {"a": 2, "b": [3]}))
@@ -17,6 +18,8 @@ is registered with `register_pytree_node`.
 """
 import collections
 import types
+
+from .._size import Size
 
 __all__ = ["TreeSpec", "LeafSpec", "register_pytree_node", "tree_flatten", "tree_unflatten", "tree_iter",
            "tree_leaves", "tree_structure", "tree_map", "tree_map_", "tree_map_only", "tree_map_only_",
@@ -48,6 +51,10 @@ register_pytree_node(collections.OrderedDict, lambda d: (list(d.values()), list(
 register_pytree_node(collections.defaultdict, lambda d: (list(d.values()), [d.default_factory, list(d)]),
                      lambda values, ctx: collections.defaultdict(ctx[0], zip(ctx[1], values)))
 register_pytree_node(collections.namedtuple, lambda t: (list(t), type(t)), lambda values, cls: cls(*values))
+register_pytree_node(collections.deque, lambda d: (list(d), d.maxlen),
+                     lambda values, maxlen: collections.deque(values, maxlen=maxlen))
+# PyTorch registers torch.Size too; its children rebuild a plain tuple, as PyTorch's do.
+register_pytree_node(Size, lambda s: (list(s), None), lambda values, _: tuple(values))
 
 
 def _node_type(tree):

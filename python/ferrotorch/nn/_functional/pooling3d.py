@@ -67,7 +67,8 @@ def max_pool3d_with_indices(input, kernel_size, stride=None, padding=0, dilation
                             return_indices=True):
     """3-D max pooling returning (values, indices flattened over each input volume D*H*W)."""
     k, s, p, d, out, extra = _geometry3d(input, kernel_size, stride, padding, dilation, ceil_mode, "max_pool3d")
-    require(input, ALL_BUT_BOOL, "max_pool3d")
+    # PyTorch's CUDA kernel takes floats only (and the depth padding needs a float or integer lowest value).
+    require(input, ALL_BUT_BOOL, "max_pool3d", gpu_kernel="max_pool3d_with_indices_out_frame")
     batched = input.dim() == 5
     x = input if batched else input.unsqueeze(0)
     n, c, depth, h, w = x.shape
@@ -136,7 +137,8 @@ def avg_pool3d(input, kernel_size, stride=None, padding=0, ceil_mode=False, coun
     k, s, p, _, out, extra = _geometry3d(input, kernel_size, stride, padding, 1, ceil_mode, "avg_pool3d")
     if divisor_override is not None and divisor_override == 0:
         raise RuntimeError("divisor must be not zero")
-    require(input, FLOATS_AND_LONG, "avg_pool3d_out_frame")
+    # PyTorch's CPU avg_pool3d has no half-precision kernel (its 2-D one does).
+    require(input, FLOATS_AND_LONG - {"float16", "bfloat16"}, "avg_pool3d_out_frame")
     batched = input.dim() == 5
     x = input if batched else input.unsqueeze(0)
     spec = (p[2], p[2] + extra[2], p[1], p[1] + extra[1], p[0], p[0] + extra[0])

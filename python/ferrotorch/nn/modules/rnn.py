@@ -108,6 +108,8 @@ def _run_layers(mode, input, hx, batch_sizes, all_params, has_biases, num_layers
         for b in sizes:
             xs.append(input[start:start + b])
             start += b
+    if not xs:
+        raise RuntimeError("Expected sequence length to be larger than 0 in RNN")
     states = hx if mode == "LSTM" else (hx,)
     if _autocast_state.any:
         xs, states = list(autocast_args(*xs)), autocast_args(*states)
