@@ -301,6 +301,13 @@ def test_native_dropout(device):
     assert arr(out).sum() == 0 and not arr(mask).any()
     with pytest.raises(RuntimeError, match=r"bernoulli_ expects p to be in \[0, 1\], but got p=-0.5"):
         torch.native_dropout(x, 1.5, True)
+    ints = torch.arange(6, device=device)
+    with pytest.raises(RuntimeError, match="result type Float can't be cast to the desired output type Long"):
+        torch.native_dropout(ints, 0.5, True)
+    with pytest.raises(RuntimeError, match="result type Float can't be cast to the desired output type Bool"):
+        torch.native_dropout(ints.bool(), 0.5, True)
+    out, mask = torch.native_dropout(ints, 0.5, False)  # evaluation passes integers through
+    assert out.dtype == torch.int64 and arr(out).tolist() == list(range(6)) and arr(mask).all()
 
 
 @pytest.mark.parametrize("device", DEVICES)

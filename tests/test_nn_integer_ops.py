@@ -243,6 +243,14 @@ def test_gpu_integer_convolution_is_not_implemented():
     # The averaging matrices would truncate to zero: refused like PyTorch's CUDA kernel.
     with pytest.raises(NotImplementedError, match="\"adaptive_avg_pool2d_cuda\" not implemented for 'Int'"):
         F.adaptive_avg_pool2d(x, 2)
+    # Adaptive max pooling is composed from max(), which would compute; PyTorch's CUDA kernels refuse.
+    with pytest.raises(NotImplementedError, match="\"adaptive_max_pool2d_cuda\" not implemented for 'Int'"):
+        F.adaptive_max_pool2d(x, 2)
+    with pytest.raises(NotImplementedError, match="\"adaptive_max_pool2d_cuda\" not implemented for 'Int'"):
+        F.adaptive_max_pool1d(x[0], 2)
+    with pytest.raises(NotImplementedError, match="\"adaptive_max_pool3d_cuda\" not implemented for 'Int'"):
+        F.adaptive_max_pool3d(x.unsqueeze(0), 1)
+    assert F.adaptive_max_pool2d(x.float(), 2).dtype == torch.float32
 
 
 @requires_gpu

@@ -31,6 +31,9 @@ def native_dropout(input, p, train):
     1 - p (mask True) and scaled by 1 / (1 - p); otherwise the input and an all-True mask."""
     if train is not None and not train:
         return input.clone(), _C.ones(input.shape, dtype=_C.bool, device=input.device)
+    if not input.is_floating_point():
+        # The scaled output is a float, which PyTorch's kernel will not write back as an integer.
+        raise RuntimeError(f"result type Float can't be cast to the desired output type {_scalar_name(input.dtype)}")
     keep = 1.0 - p
     if not 0.0 <= keep <= 1.0:
         raise RuntimeError(f"bernoulli_ expects p to be in [0, 1], but got p={keep}")

@@ -283,7 +283,7 @@ def adaptive_max_pool2d(input, output_size, return_indices=False):
     """Max over PyTorch's adaptive windows; indices are flat per input plane. Loops over output cells
     (fine for the small outputs adaptive pooling is used with)."""
     oh, ow = _adaptive_sizes(input, output_size, 2, "adaptive_max_pool2d")
-    require(input, FLOATS, "adaptive_max_pool2d")
+    require(input, FLOATS, "adaptive_max_pool2d", gpu_kernel="adaptive_max_pool2d_cuda")
     h, w = input.shape[-2], input.shape[-1]
     if oh == 0 or ow == 0:
         return _empty_pool(input, (oh, ow), return_indices)
@@ -302,7 +302,7 @@ def adaptive_max_pool2d(input, output_size, return_indices=False):
 def adaptive_max_pool1d(input, output_size, return_indices=False):
     """1-D adaptive max pooling over (N, C, L) or (C, L)."""
     (o,) = _adaptive_sizes(input, output_size, 1, "adaptive_max_pool1d")
-    require(input, FLOATS, "adaptive_max_pool2d")
+    require(input, FLOATS, "adaptive_max_pool2d", gpu_kernel="adaptive_max_pool2d_cuda")
     values, indices = adaptive_max_pool2d(input.unsqueeze(-2), (1, o), True)
     values, indices = values.squeeze(-2), indices.squeeze(-2)
     return (values, indices) if return_indices else values

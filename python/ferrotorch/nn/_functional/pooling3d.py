@@ -179,7 +179,7 @@ def adaptive_avg_pool3d(input, output_size):
 def adaptive_max_pool3d_with_indices(input, output_size, return_indices=True):
     """Adaptive 3-D max pooling returning (values, indices flattened over each input volume)."""
     od, oh, ow = _adaptive_sizes(input, output_size, 3, "adaptive_max_pool3d")
-    require(input, FLOATS, "adaptive_max_pool3d_cpu")
+    require(input, FLOATS, "adaptive_max_pool3d_cpu", gpu_kernel="adaptive_max_pool3d_cuda")
     depth, h, w = input.shape[-3:]
     if 0 in (od, oh, ow):
         return _empty_pool(input, (od, oh, ow), True)
