@@ -73,7 +73,7 @@ from .func import vmap  # noqa: E402,F401
 from . import jit, multiprocessing  # noqa: E402,F401
 from . import _inplace_extras  # noqa: E402,F401
 from ._tensor_extras import (adjoint, conj, conj_physical, resolve_conj, resolve_neg, is_conj,  # noqa: E402,F401
-                             is_neg, is_same_size, is_storage)
+                             is_neg, is_same_size)
 from ._special_incomplete import igamma, igammac  # noqa: E402,F401
 from . import random, version  # noqa: E402,F401
 from . import masked  # noqa: E402,F401

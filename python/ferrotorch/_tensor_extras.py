@@ -19,7 +19,7 @@ from ._math_composites import _inplace
 __all__ = ["frombuffer", "range", "use_deterministic_algorithms",
            "are_deterministic_algorithms_enabled", "is_deterministic_algorithms_warn_only_enabled",
            "set_default_device", "get_default_device", "adjoint", "conj", "conj_physical", "resolve_conj",
-           "resolve_neg", "is_conj", "is_neg", "is_same_size", "is_storage"]
+           "resolve_neg", "is_conj", "is_neg", "is_same_size"]
 
 
 # ----------------------------------------------------------------------------- frombuffer
@@ -230,11 +230,6 @@ def is_same_size(input, other):
         raise TypeError(f"is_same_size(): argument 'other' (position 1) must be Tensor, not "
                         f"{type(other).__name__}")
     return tuple(input.shape) == tuple(other.shape)
-
-
-def is_storage(obj):
-    """Whether `obj` is a storage object: always False (ferrotorch exposes no storage objects)."""
-    return False
 
 
 def _is_set_to(self, tensor):

@@ -168,7 +168,11 @@ def _dtype_word(dtype):
 
 def _set_(self, source=None, storage_offset=None, size=None, stride=None):
     """Makes `self` share `source`'s memory, shape and strides (or, given `storage_offset`, `size`
-    and `stride`, that strided window of `source`'s memory); `set_()` makes it empty."""
+    and `stride`, that strided window of `source`'s memory); `set_()` makes it empty. `source` may
+    also be a storage object (see `storage.py`)."""
+    from .storage import TypedStorage, UntypedStorage, _storage_as_set_source  # storage.py imports this module
+    if isinstance(source, (TypedStorage, UntypedStorage)):
+        source, storage_offset, size, stride = _storage_as_set_source(self, source, storage_offset, size, stride)
     if source is not None and not isinstance(source, _C.Tensor):
         raise TypeError(f"set_() received an invalid combination of arguments - got ({type(source).__name__}), "
                         "but expected one of:\n * ()\n * (Tensor source)\n"
