@@ -139,3 +139,4 @@ def _batched_grad(outs, ins, gos, retain_graph, create_graph):
 
 
 from . import profiler  # noqa: E402,F401  (torch.autograd.profiler)
+from . import forward_ad  # noqa: E402,F401  (torch.autograd.forward_ad)
