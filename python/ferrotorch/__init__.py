@@ -90,3 +90,7 @@ from . import profiler  # noqa: E402,F401
 from ._tensor_members_composed import *  # noqa: E402,F401,F403
 from ._aten_legacy_functions import *  # noqa: E402,F401,F403
 from ._control_flow import *  # noqa: E402,F401,F403
+from . import storage  # noqa: E402,F401
+from .storage import (UntypedStorage, TypedStorage, FloatStorage, DoubleStorage, HalfStorage,  # noqa: E402,F401
+                      BFloat16Storage, LongStorage, IntStorage, ShortStorage, CharStorage, ByteStorage,
+                      BoolStorage, is_storage)

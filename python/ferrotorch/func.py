@@ -524,3 +524,5 @@ def functional_call(module, parameter_and_buffer_dicts, args=None, kwargs=None, 
 from ._func_extras import (  # noqa: E402
     linearize, functionalize, stack_module_state, replace_all_batch_norm_modules_,
 )
+from ._rearrange import rearrange  # noqa: E402
+__all__.append("rearrange")

@@ -145,3 +145,5 @@ from ._linalg_matrix_functions import (  # noqa: E402
     matrix_exp, linalg_lu as lu, householder_product, tensorinv, tensorsolve, vander, diagonal, matmul,
 )
 from ._linalg_extras import ldl_factor_ex, ldl_factor, ldl_solve  # noqa: E402
+from ._linalg_polar import polar, matrix_sqrth  # noqa: E402
+__all__ += ["polar", "matrix_sqrth"]

@@ -19,3 +19,4 @@ from ._functional.vision import *  # noqa: F401,F403
 from ._functional.loss_ctc import *  # noqa: F401,F403
 from ._functional.fractional import *  # noqa: F401,F403
 from ._functional.pooling_indices import *  # noqa: F401,F403
+from ._functional.linear_cross_entropy import *  # noqa: F401,F403

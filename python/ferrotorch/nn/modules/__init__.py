@@ -25,3 +25,4 @@ from .lazy import *  # noqa: F401,F403
 from .fractional import *  # noqa: F401,F403
 from .adaptive import *  # noqa: F401,F403
 from .lazy_extra import *  # noqa: F401,F403
+from .linear_cross_entropy import *  # noqa: F401,F403
