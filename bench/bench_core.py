@@ -50,6 +50,8 @@ def run():
     tx2, ty2 = (tx.view(side, side).T, ty.view(side, side).T) if torch else (None, None)
     results.append(case("add 16M f32 transposed", ">= 0.9x numpy", lambda: fx2 + fy2, lambda: x2 + y2,
                         (lambda: tx2 + ty2) if torch else None, number=3))
+    results.append(case("contiguous() of 16M f32 transposed", ">= 0.9x numpy", lambda: fx2.contiguous(),
+                        lambda: np.ascontiguousarray(x2), (lambda: tx2.contiguous()) if torch else None, number=3))
     results.append(case("sum 16M f32 contiguous", ">= 0.9x numpy", lambda: fx.sum(), lambda: x.sum(),
                         (lambda: tx.sum()) if torch else None, number=5))
     results.append(case("sum 16M f32 transposed", ">= 0.9x numpy", lambda: fx2.sum(), lambda: x2.sum(),

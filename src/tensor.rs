@@ -74,9 +74,19 @@ impl Tensor {
     }
 
     pub fn zeros(shape: &[usize], dtype: DType) -> Result<Tensor> {
-        let n = shape::numel(shape);
-        let nbytes = n.checked_mul(dtype.size()).ok_or_else(|| Error::Runtime("Storage size calculation overflowed".into()))?;
-        Ok(Tensor::from_parts(Arc::new(Storage::zeroed(nbytes)?), Layout::contiguous(shape), dtype))
+        Ok(Tensor::from_parts(Arc::new(Storage::zeroed(Tensor::nbytes_of(shape, dtype)?)?), Layout::contiguous(shape), dtype))
+    }
+
+    /// A contiguous CPU tensor whose elements are not initialised.
+    ///
+    /// # Safety
+    /// The caller writes every element before the tensor is read or handed out.
+    unsafe fn for_overwrite(shape: &[usize], dtype: DType) -> Result<Tensor> {
+        Ok(Tensor::from_parts(Arc::new(Storage::for_overwrite(Tensor::nbytes_of(shape, dtype)?)?), Layout::contiguous(shape), dtype))
+    }
+
+    fn nbytes_of(shape: &[usize], dtype: DType) -> Result<usize> {
+        shape::numel(shape).checked_mul(dtype.size()).ok_or_else(|| Error::Runtime("Storage size calculation overflowed".into()))
     }
 
     pub fn full(shape: &[usize], value: Scalar, dtype: DType) -> Result<Tensor> {
@@ -129,6 +139,10 @@ impl Tensor {
     }
     pub fn same_storage(&self, other: &Tensor) -> bool {
         Arc::ptr_eq(&self.storage, &other.storage)
+    }
+    /// The same elements of the same memory, seen the same way.
+    pub fn is_same_view(&self, other: &Tensor) -> bool {
+        self.same_storage(other) && self.layout == other.layout && self.dtype == other.dtype
     }
     /// The size along `dim` (negative dims allowed).
     pub fn size(&self, dim: i64) -> Result<usize> {
@@ -183,7 +197,8 @@ impl Tensor {
         if self.device().is_gpu() {
             return crate::backend::gpu::elementwise::cast(self, dtype);
         }
-        let out = Tensor::zeros(self.shape(), dtype)?;
+        // SAFETY: copy_into writes every element of `out`.
+        let out = unsafe { Tensor::for_overwrite(self.shape(), dtype)? };
         with_dtype!(self.dtype, S, with_dtype!(dtype, D, cpu::copy_into::<S, D>(&out, self)));
         Ok(out)
     }

@@ -244,7 +244,7 @@ pub fn map3<A: Element, B: Element, C: Element, O: Element>(
 /// The caller makes sure `src` does not overlap `dst` (copy it first if it does).
 pub fn copy_into<S: Element, D: Element>(dst: &Tensor, src: &Tensor) {
     let n = dst.numel();
-    if n == 0 {
+    if n == 0 || copy_tiled::<S, D>(dst, src) {
         return;
     }
     // Raw addresses, so that threads can write disjoint parts: dst's elements are distinct
@@ -278,6 +278,68 @@ pub fn copy_into<S: Element, D: Element>(dst: &Tensor, src: &Tensor) {
     }
 }
 
+/// Side of the square tiles `copy_tiled` moves: 32 source cache lines (one per column of a tile)
+/// stay in L1 while the tile's rows are written.
+const TILE: usize = 32;
+
+/// A transposing copy: `dst` is contiguous along its inner dim while `src` is contiguous along
+/// another one (`x.t().contiguous()`, `permute(...).contiguous()`). Element by element, one side
+/// would jump a whole row per element and touch a new cache line each time; copying square tiles
+/// keeps both sides' lines in cache, which is several times faster on large tensors. Returns
+/// false, doing nothing, when the layouts are not of that kind (or the panels are too small to
+/// gain from tiling).
+fn copy_tiled<S: Element, D: Element>(dst: &Tensor, src: &Tensor) -> bool {
+    let mut st = vec![dst.strides().to_vec(), src.strides().to_vec()];
+    let shape = coalesce(dst.shape(), &mut st);
+    let nd = shape.len();
+    if nd < 2 || st[0][nd - 1] != 1 || st[1][nd - 1] == 1 {
+        return false;
+    }
+    // The dim along which src is contiguous becomes the tiles' row dim.
+    let Some(p) = (0..nd - 1).rev().find(|&d| st[1][d] == 1) else { return false };
+    let (rows, cols) = (shape[p], shape[nd - 1]);
+    if rows < TILE || cols < TILE {
+        return false;
+    }
+    let (ds, ss) = (&st[0], &st[1]);
+    let outer: Vec<usize> = (0..nd - 1).filter(|&d| d != p).collect();
+    let row_blocks = rows.div_ceil(TILE);
+    let tasks = outer.iter().map(|&d| shape[d]).product::<usize>() * row_blocks;
+    // SAFETY: as in `copy_into`: dst's elements are distinct memory and each is written once.
+    let (d_addr, s_addr) = unsafe { (dst.storage().slice_mut::<D>().as_mut_ptr() as usize, src.storage().slice::<S>().as_ptr() as usize) };
+    let (d_base, s_base, s_col) = (dst.offset(), src.offset(), ss[nd - 1]);
+    let copy_task = |task: usize| {
+        let (mut rem, block) = (task / row_blocks, task % row_blocks);
+        let (mut od, mut os) = (d_base, s_base);
+        for &d in outer.iter().rev() {
+            let c = rem % shape[d];
+            rem /= shape[d];
+            od += c * ds[d];
+            os += c * ss[d];
+        }
+        let (d, s) = (d_addr as *mut D, s_addr as *const S);
+        let (r0, r1) = (block * TILE, ((block + 1) * TILE).min(rows));
+        for c0 in (0..cols).step_by(TILE) {
+            let c1 = (c0 + TILE).min(cols);
+            for r in r0..r1 {
+                // SAFETY: every (r, c) addresses an element of the two views.
+                unsafe {
+                    let (drow, srow) = (d.add(od + r * ds[p]), s.add(os + r));
+                    for c in c0..c1 {
+                        *drow.add(c) = D::cast(*srow.add(c * s_col));
+                    }
+                }
+            }
+        }
+    };
+    if super::parallel(dst.numel()) {
+        (0..tasks).into_par_iter().for_each(copy_task);
+    } else {
+        (0..tasks).for_each(copy_task);
+    }
+    true
+}
+
 /// Iterates the logical elements of a strided tensor in row-major order.
 pub fn for_each<T: Element>(a: &Tensor, mut f: impl FnMut(T)) {
     // SAFETY: read-only.
@@ -287,4 +349,47 @@ pub fn for_each<T: Element>(a: &Tensor, mut f: impl FnMut(T)) {
             f(src[o + i * s]);
         }
     });
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::dtype::DType;
+    use crate::tensor::Tensor;
+
+    fn seq(shape: &[usize]) -> Tensor {
+        let n: usize = shape.iter().product();
+        Tensor::from_vec((0..n).map(|v| v as f32).collect::<Vec<f32>>(), shape).unwrap()
+    }
+
+    #[test]
+    fn tiled_transposing_copies_match_the_element_order() {
+        // Shapes around the tile size, 2-D and 3-D permutations, a view with an offset, and a
+        // casting copy: each result must list the permuted view's elements in row-major order.
+        for (shape, perm) in [(vec![70usize, 45], vec![1usize, 0]), (vec![3, 33, 64], vec![0, 2, 1]),
+                              (vec![40, 2, 37], vec![2, 1, 0]), (vec![33, 35, 3], vec![1, 0, 2])] {
+            let x = seq(&shape);
+            let view = x.permute(&perm.iter().map(|&d| d as i64).collect::<Vec<_>>()).unwrap();
+            let got = view.contiguous().unwrap().to_vec::<f32>();
+            let mut want = Vec::new();
+            let vshape = view.shape().to_vec();
+            let mut idx = vec![0usize; vshape.len()];
+            for _ in 0..view.numel() {
+                let pos: usize = idx.iter().zip(view.strides()).map(|(i, s)| i * s).sum::<usize>() + view.offset();
+                want.push(pos as f32);
+                for d in (0..idx.len()).rev() {
+                    idx[d] += 1;
+                    if idx[d] < vshape[d] { break; }
+                    idx[d] = 0;
+                }
+            }
+            assert_eq!(got, want, "shape {shape:?} perm {perm:?}");
+            let cast = view.to_dtype_copy(DType::F64).unwrap().to_vec::<f64>();
+            assert_eq!(cast, want.iter().map(|&v| v as f64).collect::<Vec<_>>());
+        }
+        let x = seq(&[50, 60]);
+        let sliced = x.narrow(0, 5, 40).unwrap().narrow(1, 3, 50).unwrap().t().unwrap();
+        let got = sliced.contiguous().unwrap().to_vec::<f32>();
+        let want: Vec<f32> = (0..50).flat_map(|c| (0..40).map(move |r| ((r + 5) * 60 + c + 3) as f32)).collect();
+        assert_eq!(got, want);
+    }
 }
