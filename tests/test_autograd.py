@@ -60,6 +60,25 @@ def test_grad_accumulates_across_backward_calls_and_is_assignable():
     np.testing.assert_allclose(to_numpy(x.grad), [4.0, 4.0, 4.0])
 
 
+def test_grad_is_the_same_object_while_it_is_the_same_tensor():
+    x = leaf([1.0, 2.0])
+    (x * 2).sum().backward()
+    g = x.grad
+    assert x.grad is g  # PyTorch hands out one Python object per gradient tensor
+    (x * 3).sum().backward()  # accumulates into the same tensor
+    assert x.grad is g
+    np.testing.assert_allclose(to_numpy(g), [5.0, 5.0])
+    assigned = torch.zeros(2, dtype=torch.float64)
+    x.grad = assigned
+    assert x.grad is assigned
+    assigned.add_(1.0)  # the assigned object is the gradient itself
+    np.testing.assert_allclose(to_numpy(x.grad), [1.0, 1.0])
+    x.grad = None
+    assert x.grad is None
+    (x * 2).sum().backward()
+    assert x.grad is not g and x.grad is x.grad
+
+
 def test_assigning_grad_of_wrong_shape_or_type_fails():
     x = leaf([1.0, 2.0])
     with pytest.raises(RuntimeError, match="assigned grad has data of a different size"):

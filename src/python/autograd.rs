@@ -181,7 +181,7 @@ impl PyTensor {
         self.t.is_leaf()
     }
     #[getter(grad)]
-    fn get_grad(&self, py: Python) -> PyResult<Option<PyTensor>> {
+    fn get_grad(&self, py: Python) -> PyResult<Option<Py<PyTensor>>> {
         if !self.t.is_leaf() && !self.t.retains_grad() {
             let warnings = py.import("warnings")?;
             warnings.call_method1(
@@ -189,11 +189,24 @@ impl PyTensor {
                 ("The .grad attribute of a Tensor that is not a leaf Tensor is being accessed. Its .grad attribute won't be populated during autograd.backward(). If you indeed want the .grad field to be populated for a non-leaf Tensor, use .retain_grad() on the non-leaf Tensor. If you access the non-leaf Tensor by mistake, make sure you access the leaf Tensor instead.", py.get_type::<pyo3::exceptions::PyUserWarning>(), 2),
             )?;
         }
-        Ok(self.t.grad().map(PyTensor::new))
+        let mut cached = self.grad_object.lock().unwrap_or_else(|e| e.into_inner());
+        let Some(grad) = self.t.grad() else {
+            *cached = None;
+            return Ok(None);
+        };
+        if let Some(obj) = cached.as_ref() {
+            if obj.try_borrow(py).is_ok_and(|o| o.t.is_same_view(&grad)) {
+                return Ok(Some(obj.clone_ref(py)));
+            }
+        }
+        let obj = Py::new(py, PyTensor::new(grad))?;
+        *cached = Some(obj.clone_ref(py));
+        Ok(Some(obj))
     }
     #[setter(grad)]
-    fn set_grad_attr(&mut self, value: Option<PyRef<PyTensor>>) -> PyResult<()> {
+    fn set_grad_attr(&mut self, value: Option<Bound<PyTensor>>) -> PyResult<()> {
         if let Some(g) = &value {
+            let g = g.borrow();
             if g.t.dtype() != self.t.dtype() {
                 return Err(PyRuntimeError::new_err("assigned grad has data of a different type"));
             }
@@ -201,7 +214,8 @@ impl PyTensor {
                 return Err(PyRuntimeError::new_err("assigned grad has data of a different size"));
             }
         }
-        self.t.set_grad(value.map(|g| g.t.clone()));
+        self.t.set_grad(value.as_ref().map(|g| g.borrow().t.clone()));
+        *self.grad_object.lock().unwrap_or_else(|e| e.into_inner()) = value.map(|g| g.unbind());
         Ok(())
     }
     #[getter]

@@ -14,11 +14,15 @@ use pyo3::types::{PyBytes, PyTuple, PyType};
 #[pyclass(name = "Tensor", module = "ferrotorch", subclass, weakref)]
 pub struct PyTensor {
     pub t: Tensor,
+    /// The Python object `.grad` last returned or was assigned, handed out again while the
+    /// gradient is still that same tensor, so that `x.grad is x.grad` (and `x.grad = g;
+    /// x.grad is g`) hold as in PyTorch.
+    pub(crate) grad_object: std::sync::Mutex<Option<Py<PyTensor>>>,
 }
 
 impl PyTensor {
     pub fn new(t: Tensor) -> PyTensor {
-        PyTensor { t }
+        PyTensor { t, grad_object: std::sync::Mutex::new(None) }
     }
 }
 
