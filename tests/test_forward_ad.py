@@ -169,6 +169,66 @@ def test_primal_and_tangent_require_grad_only_with_the_users_graph():
         assert out.primal.requires_grad and not out.tangent.requires_grad
 
 
+def test_an_unpacked_tangent_used_in_later_ops_is_a_constant(device):
+    # With a parameter that requires grad, the tangent stays on the user's graph; it must still be
+    # a constant to forward mode: tangent(y + ty * ty) is ty, with no second-order term.
+    x_np, v_np, w_np = rand(4), rand(4), rand(4)
+    w = t(w_np, device).requires_grad_()
+    with fwAD.dual_level():
+        d = fwAD.make_dual(t(x_np, device), t(v_np, device))
+        y = (d * w).tanh()
+        ty = fwAD.unpack_dual(y).tangent
+        assert ty.requires_grad
+        later = fwAD.unpack_dual(y + ty * ty).tangent
+    expected = (1 - np.tanh(x_np * w_np) ** 2) * w_np * v_np
+    assert_close(ty.detach().cpu(), expected, rtol=1e-10, atol=1e-12)
+    assert_close(later.detach().cpu(), expected, rtol=1e-10, atol=1e-12)
+
+
+def test_an_unpacked_primal_has_no_tangent_but_keeps_the_users_graph(device):
+    x_np, v_np, w_np = rand(3), rand(3), rand(3)
+    w = t(w_np, device).requires_grad_()
+    x = t(x_np, device).requires_grad_()
+    with fwAD.dual_level():
+        d = fwAD.make_dual(t(x_np, device), t(v_np, device))
+        primal = fwAD.unpack_dual(d.sin() * w).primal
+        assert primal.requires_grad
+        assert fwAD.unpack_dual(primal * 2).tangent is None
+        assert fwAD.unpack_dual(primal * d).tangent is not None  # through d only
+        assert_close(fwAD.unpack_dual(primal * d).tangent.detach().cpu(), np.sin(x_np) * w_np * v_np,
+                     rtol=1e-10, atol=1e-12)
+        dual_of_x = fwAD.make_dual(x, t(v_np, device))
+        assert fwAD.unpack_dual(fwAD.unpack_dual(dual_of_x).primal.exp()).tangent is None
+        (primal * 2).sum().backward()
+    assert_close(w.grad.cpu(), 2 * np.sin(x_np), rtol=1e-10, atol=1e-12)
+
+
+def test_backward_inside_a_level_reaches_the_parameters_and_leaves_no_grad_on_the_dual(device):
+    x_np, v_np, w_np = rand(4), rand(4), rand(4)
+    w = t(w_np, device).requires_grad_()
+    with fwAD.dual_level():
+        d = fwAD.make_dual(t(x_np, device), t(v_np, device))
+        y = (d * w).sin()
+        tangent = fwAD.unpack_dual(y).tangent
+        y.sum().backward()
+        assert d.grad is None
+        assert_close(w.grad.cpu(), np.cos(x_np * w_np) * x_np, rtol=1e-10, atol=1e-12)
+    assert_close(tangent.detach().cpu(), np.cos(x_np * w_np) * w_np * v_np, rtol=1e-10, atol=1e-12)
+
+
+def test_unpacking_a_dual_at_another_level_is_refused():
+    with fwAD.dual_level() as level:
+        d = fwAD.make_dual(torch.ones(2), torch.ones(2))
+        for other in [level + 1, level + 5]:
+            for tensor in [d, d * 2]:
+                with pytest.raises(RuntimeError, match="Invalid level given to _fw_primal"):
+                    fwAD.unpack_dual(tensor, level=other)
+        # Without a tangent there is nothing to refuse; a negative level means "none".
+        assert fwAD.unpack_dual(torch.ones(2), level=level + 1).tangent is None
+        assert fwAD.unpack_dual(d, level=-1).tangent is None
+    assert fwAD.unpack_dual(d, level=level + 1).tangent is None
+
+
 def test_reverse_mode_through_a_tangent(device):
     # forward-over-reverse: d/dw and d/dv of sum(cos(w) * v) are -sin(w) * v and cos(w).
     w_np, v_np = rand(3), rand(3)

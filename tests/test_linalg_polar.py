@@ -198,6 +198,37 @@ def test_matrix_sqrth_empty_and_errors(device):
         torch.linalg.matrix_sqrth([[1.0]])
 
 
+def test_matrix_sqrth_takes_its_matrix_as_input_keyword(device):
+    # PyTorch names the argument `input` (polar's is `A`).
+    X = torch.linalg.matrix_sqrth(input=T([[4.0, 0.0], [0.0, 9.0]], device))
+    assert_close(X, np.diag([2.0, 3.0]), **TOL["float64"])
+    with pytest.raises(TypeError):
+        torch.linalg.matrix_sqrth(A=T([[4.0, 0.0], [0.0, 9.0]], device))
+
+
+def test_matrix_sqrth_of_non_finite_matrix_is_nan_not_an_error(device):
+    # A NaN or infinity in the lower triangle makes that matrix's root all NaN; the other matrices
+    # of the batch are unaffected, and one in the (ignored) upper triangle changes nothing.
+    nan, inf = float("nan"), float("inf")
+    a = np.array([[[nan, 0.0], [0.0, 1.0]], [[4.0, 0.0], [0.0, 9.0]], [[1.0, nan], [0.0, 1.0]],
+                  [[1.0, 0.0], [-inf, 1.0]]])
+    x = to_numpy(torch.linalg.matrix_sqrth(T(a, device)))
+    assert np.isnan(x[0]).all() and np.isnan(x[3]).all()
+    np.testing.assert_allclose(x[1], np.diag([2.0, 3.0]), atol=1e-12)
+    np.testing.assert_allclose(x[2], np.eye(2), atol=1e-12)
+
+
+def test_matrix_sqrth_gradient_of_non_finite_matrix_is_nan(device):
+    # The gradient of a NaN root is NaN, not a silent 0; the finite matrix's stays finite and exact.
+    a = np.array([[[float("nan"), 0.0], [0.0, 1.0]], [[4.0, 0.0], [0.0, 9.0]]])
+    A = T(a, device).requires_grad_(True)
+    torch.linalg.matrix_sqrth(A).sum().backward()
+    grad = to_numpy(A.grad)
+    assert np.isnan(grad[0]).all()
+    # d sqrt(l) / d l = 1 / (2 sqrt(l)) on the diagonal of a diagonal matrix
+    np.testing.assert_allclose(np.diag(grad[1]), [0.25, 1 / 6], rtol=1e-10)
+
+
 def test_matrix_sqrth_gradients_against_finite_differences():
     # Only the lower triangle is read, so finite differences see a symmetric function of a
     # symmetrised input: differentiate B -> sqrth(B B^T + n I), which stays SPD under perturbation.

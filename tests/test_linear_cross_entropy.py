@@ -310,6 +310,21 @@ def test_options_that_cannot_apply_warn_and_still_give_the_loss():
     assert_close(loss, reference(x, W, target, **ref_kwargs))
 
 
+def test_options_apply_to_a_probability_target_requiring_grad_under_no_grad():
+    # Under no_grad the target will not be differentiated, so the chunked path still applies and
+    # nothing warns; with grad enabled the same call falls back and warns.
+    x, W, _, _, _ = build("plain", N=6, D=3, C=4, seed=97)
+    probabilities = np.random.default_rng(98).dirichlet(np.ones(4), size=6)
+    target = T(probabilities).requires_grad_(True)
+    options = torch.nn.LinearCrossEntropyOptions()
+    with torch.no_grad(), warnings.catch_warnings():
+        warnings.simplefilter("error")
+        loss = F.linear_cross_entropy(T(x), T(W), target, options=options)
+    assert_close(loss, reference(x, W, probabilities))
+    with pytest.warns(UserWarning, match="target.requires_grad=True"):
+        F.linear_cross_entropy(T(x), T(W), target, options=options)
+
+
 def test_exports():
     assert torch.nn.LinearCrossEntropyOptions is _options_module.LinearCrossEntropyOptions
     assert torch.nn.modules.linear_cross_entropy_options.LinearCrossEntropyOptions is \

@@ -167,6 +167,27 @@ def test_sizes_that_do_not_fit_raise_dimension_bind_error(shape, pattern, length
         rearrange(torch.zeros(shape), pattern, **lengths)
 
 
+def test_a_one_dim_tensor_cannot_be_split_as_in_pytorch():
+    # functorch indexes the input with the group's dims as a tuple, so a 1-D input is refused
+    # even when every size is given; with a second dim the same split works.
+    for pattern, lengths, count in [("(a b) -> a b", {"a": 2}, 2), ("(a b) -> b a", {"a": 2, "b": 3}, 2),
+                                    ("(a b 1) -> b a", {"a": 2}, 2), ("(a b c) -> a b c", {"a": 1, "b": 2}, 3)]:
+        with pytest.raises(ValueError, match=f"at least {count} indices were supplied but the tensor only has 1 "
+                                             "dimensions"):
+            rearrange(torch.zeros(6), pattern, **lengths)
+    a, x = arange((6, 1), "cpu")
+    assert_equal(rearrange(x, "(a b) 1 -> b a", a=2), a.reshape(2, 3).T)
+    assert_equal(rearrange(torch.arange(6.0), "(a) -> a"), np.arange(6.0, dtype=np.float32))
+
+
+def test_axis_length_minus_one_is_inferred():
+    a, x = arange((2, 4), "cpu")
+    assert_equal(rearrange(x, "a (b c) -> a b c", b=-1, c=4), a.reshape(2, 1, 4))
+    assert_equal(rearrange(x, "a b -> b a", b=-1), a.T)
+    with pytest.raises(DimensionBindError, match="cannot infer the sizes of two dimensions at once d1 and d2"):
+        rearrange(x, "a (b c) -> a b c", b=-1)
+
+
 def test_discouraged_axis_names_warn():
     x = torch.zeros(2, 3)
     with pytest.warns(RuntimeWarning, match="It is discouraged to use axes names that are keywords: lambda"):

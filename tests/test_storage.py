@@ -100,7 +100,9 @@ def test_zero_dim_and_empty_tensors(device):
     assert s.nbytes() == 4 and s.tolist() == float_bytes([3.0])
     empty = torch.empty(0, device=device).untyped_storage()
     assert empty.nbytes() == 0 and empty.tolist() == [] and len(empty) == 0
-    assert torch.empty(0, device=device)._typed_storage().size() == 0
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # TypedStorage.size() warns, as in PyTorch
+        assert torch.empty(0, device=device)._typed_storage().size() == 0
 
 
 DTYPES = [("float32", np.float32), ("float64", np.float64), ("float16", np.float16), ("bfloat16", None),
@@ -139,6 +141,30 @@ def test_untyped_storage_constructors(device):
     assert torch.UntypedStorage([1, 2, 300, -1], device=device).tolist() == [1, 2, 44, 255]
     assert torch.UntypedStorage((7,)).tolist() == [7]
     assert torch.UntypedStorage().nbytes() == 0
+
+
+def test_untyped_storage_from_any_sequence_of_ints():
+    # PyTorch takes any sequence: bytes, bytearray and range as well as lists and tuples.
+    assert torch.UntypedStorage(b"ab").tolist() == [97, 98]
+    assert torch.UntypedStorage(bytearray([1, 255])).tolist() == [1, 255]
+    assert torch.UntypedStorage(range(3)).tolist() == [0, 1, 2]
+    with pytest.raises(RuntimeError, match=r"from a sequence \(str\), but one of the items was of type str"):
+        torch.UntypedStorage("ab")
+
+
+@pytest.mark.parametrize("device", DEVICES)
+def test_one_storage_object_per_memory(device):
+    # As in PyTorch, every tensor on one memory gives the same storage object (and so == holds).
+    t = torch.arange(6.0, device=device)
+    s = t.untyped_storage()
+    assert t.untyped_storage() is s and t[2:].untyped_storage() is s and t.view(2, 3).untyped_storage() is s
+    assert t.untyped_storage() == t[1:].untyped_storage()
+    assert t._typed_storage().untyped() is s
+    assert torch.arange(6.0, device=device).untyped_storage() is not s
+    assert torch.tensor([], device=device).set_(s).untyped_storage() is s
+    # (float32 memory: a GPU buffer of bytes cannot be read as float32 in place)
+    fresh = torch.TypedStorage(2, dtype=torch.float32, device=device, _internal=True).untyped()
+    assert torch.tensor([], device=device).set_(fresh).untyped_storage() is fresh
 
 
 def test_untyped_storage_constructor_errors():
@@ -279,6 +305,28 @@ def test_internal_typed_storage_does_not_warn(fresh_warning):
         torch.TypedStorage(wrap_storage=torch.UntypedStorage(4), dtype=torch.float32, _internal=True)
 
 
+@pytest.mark.parametrize("use", [lambda s: s.size(), lambda s: len(s), lambda s: s.tolist(), lambda s: s[0],
+                                 lambda s: s.nbytes(), lambda s: s.data_ptr(), lambda s: s.untyped(),
+                                 lambda s: s.clone(), lambda s: s.device, lambda s: s.fill_(1.0), lambda s: repr(s),
+                                 lambda s: s.get_device(), lambda s: isinstance(s, torch.DoubleStorage)])
+def test_using_a_typed_storage_warns(fresh_warning, use):
+    # PyTorch warns on (nearly) every use of a TypedStorage, even one made without a warning.
+    typed = torch.ones(2)._typed_storage()
+    with pytest.warns(UserWarning, match="TypedStorage is deprecated"):
+        use(typed)
+
+
+def test_untyped_paths_do_not_warn(fresh_warning):
+    t = torch.ones(2)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        typed = t._typed_storage()
+        assert typed.dtype == torch.float32 and torch.is_storage(typed)
+        torch.tensor([]).set_(typed)
+        torch.UntypedStorage(8).copy_(typed)
+        t.untyped_storage().tolist()
+
+
 @pytest.mark.parametrize("device", DEVICES)
 def test_typed_storage_of_a_tensor(device):
     t = torch.tensor(FLOATS, device=device)
@@ -314,6 +362,30 @@ def test_typed_storage_errors():
         ts[6] = 1.0
     with pytest.raises(TypeError, match="can't assign a str to a torch.FloatTensor"):
         ts[0] = "a"
+
+
+def test_typed_storage_constructor_errors():
+    header = (r"(?s)TypedStorage.__init__ received an invalid combination of arguments. Expected one of:\n"
+              r" \* \(\*, torch.device device, torch.dtype dtype\)\n.*\n")
+    raw = torch.UntypedStorage(4)
+    with pytest.raises(RuntimeError, match=header + "Argument 'dtype' must be specified"):
+        torch.TypedStorage(wrap_storage=raw, _internal=True)
+    with pytest.raises(RuntimeError, match=header + "No positional arguments should be given when using "
+                                                    "'wrap_storage'"):
+        torch.TypedStorage(1, wrap_storage=raw, dtype=torch.float32, _internal=True)
+    with pytest.raises(RuntimeError, match=header + "Argument 'device' should not be specified when "
+                                                    "'wrap_storage' is given"):
+        torch.TypedStorage(wrap_storage=raw, dtype=torch.float32, device="cpu", _internal=True)
+    with pytest.raises(TypeError, match=header + "Argument 'wrap_storage' must be UntypedStorage, but got "
+                                                 "<class 'torch.storage.TypedStorage'>"):
+        torch.TypedStorage(wrap_storage=torch.ones(1)._typed_storage(), dtype=torch.float32, _internal=True)
+    with pytest.raises(TypeError, match=header + "Argument type not recognized: <class 'float'>"):
+        torch.TypedStorage(1.5, dtype=torch.float32, _internal=True)
+    with pytest.raises(TypeError, match=header + "Argument type not recognized: <class 'torch.Tensor'>"):
+        torch.TypedStorage(torch.ones(2), dtype=torch.float32, _internal=True)
+    with pytest.raises(RuntimeError, match=header + "Too many positional arguments"):
+        torch.TypedStorage(1, 2, dtype=torch.float32, _internal=True)
+    assert torch.TypedStorage(range(3), dtype=torch.int32, _internal=True).tolist() == [0, 1, 2]
 
 
 def test_typed_storage_over_untyped_bytes():
@@ -411,10 +483,79 @@ def test_set_reinterprets_untyped_bytes():
     assert torch.tensor([]).set_(torch.UntypedStorage(6)).shape == (1,)
 
 
+def test_set_from_storages_with_no_whole_element():
+    # An empty storage, or fewer bytes than one element, gives an empty tensor (no error).
+    assert torch.tensor([1.0]).set_(torch.UntypedStorage(0)).shape == (0,)
+    assert torch.tensor([1.0]).set_(torch.UntypedStorage(3)).shape == (0,)
+    assert torch.tensor([], dtype=torch.int64).set_(torch.UntypedStorage([1, 2, 3, 4, 5])).shape == (0,)
+
+
+def test_set_grows_a_fresh_storage_but_not_a_tensors():
+    # PyTorch resizes a storage too small for the window; only one nothing views yet can be.
+    fresh = torch.UntypedStorage(float_bytes([1.0, 2.0]))
+    grown = torch.tensor([]).set_(fresh, 1, (3,))
+    assert fresh.nbytes() == 16 and grown.tolist() == [2.0, 0.0, 0.0]
+    t = torch.tensor(FLOATS[:4])
+    for args in [(0, (5,)), (3, (2,)), (0, (2, 2), (1, 3))]:
+        with pytest.raises(RuntimeError, match="Trying to resize storage that is not resizable"):
+            torch.tensor([]).set_(t.untyped_storage(), *args)
+    assert torch.tensor([]).set_(t.untyped_storage(), 0, (2, 2), (1, 2)).tolist() == [[1.0, 3.25], [-2.5, 0.0]]
+
+
 def test_set_from_typed_storage_of_another_dtype():
     with pytest.raises(RuntimeError, match="Expected a Storage of type long int or an UntypedStorage, but got type "
                                            "Float for argument 1 'storage'"):
         torch.tensor([], dtype=torch.int64).set_(torch.ones(2)._typed_storage())
+
+
+@pytest.mark.parametrize("device", DEVICES)
+def test_dtype_conversions_copy_into_a_typed_storage(device):
+    t = torch.tensor([1.5, 2.0, -3.0], device=device)
+    typed, raw = t._typed_storage(), t.untyped_storage()
+    expected = {"double": [1.5, 2.0, -3.0], "float": [1.5, 2.0, -3.0], "half": [1.5, 2.0, -3.0],
+                "bfloat16": [1.5, 2.0, -3.0], "long": [1, 2, -3], "int": [1, 2, -3], "short": [1, 2, -3],
+                "char": [1, 2, -3], "bool": [True, True, True]}
+    if device != "cpu":
+        del expected["bfloat16"]  # WGSL has no bfloat16: the GPU has no such tensors
+    for name, values in expected.items():
+        converted = getattr(typed, name)()
+        assert type(converted) is torch.TypedStorage and converted.tolist() == values, name
+        assert converted.dtype == getattr(torch, {"double": "float64", "float": "float32", "half": "float16",
+                                                  "long": "int64", "int": "int32", "short": "int16",
+                                                  "char": "int8"}.get(name, name))
+        assert converted.data_ptr() != typed.data_ptr() and converted.device.type == typed.device.type
+    # An UntypedStorage converts its bytes, each as one element.
+    as_float = raw.float()
+    assert as_float.dtype == torch.float32 and as_float.tolist() == [float(b) for b in float_bytes([1.5, 2.0, -3.0])]
+    assert raw.byte().tolist() == float_bytes([1.5, 2.0, -3.0])
+    assert typed.get_device() == raw.get_device() == t.untyped_storage().device.index
+
+
+def test_dtype_conversion_warns_once(fresh_warning):
+    with pytest.warns(UserWarning, match="TypedStorage is deprecated"):
+        torch.UntypedStorage([1]).float()
+
+
+def test_typed_storage_index_must_be_a_python_int():
+    ts = torch.arange(3.0)._typed_storage()
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        with pytest.raises(RuntimeError, match="can't index a <class 'torch.storage.TypedStorage'> with "
+                                               "<class 'numpy.int64'>"):
+            ts[np.int64(1)]
+        assert ts[1] == 1.0
+
+
+def test_resizable_says_whether_resize_can_work():
+    fresh = torch.UntypedStorage(4)
+    assert fresh.resizable()
+    fresh.resize_(8)
+    viewed = torch.ones(2).untyped_storage()
+    assert not viewed.resizable()
+    with pytest.raises(RuntimeError, match="cannot resize a storage that a tensor or another storage views"):
+        viewed.resize_(16)
+    torch.tensor([]).set_(fresh)
+    assert not fresh.resizable()
 
 
 def test_is_storage():

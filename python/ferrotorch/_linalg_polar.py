@@ -6,7 +6,9 @@ spectral factorisations of `_linalg_spectral.py`.
   defines it for m >= n only and refuses wider matrices.
 - matrix_sqrth: the principal square root X = V diag(sqrt(L)) V^T from eigh (lower triangle only,
   like eigh). Eigenvalues are clamped at 0 first, so a matrix that is not positive semi-definite
-  gets the root of its PSD part rather than an error or NaNs, as in PyTorch.
+  gets the root of its PSD part rather than an error or NaNs, as in PyTorch. A matrix holding a
+  NaN or infinity (in the lower triangle) gets an all-NaN root and gradient, as in PyTorch, where
+  eigh alone would raise.
 
 Both are batched and differentiable through the svd / eigh autograd Functions.
 
@@ -53,18 +55,34 @@ def polar(A, *, out=None):
     return _out_tuple(return_types.linalg_polar, (U, H), out)
 
 
-def matrix_sqrth(A):
-    """The principal square root X of each symmetric positive-definite matrix in `A` (*, n, n): the
-    symmetric positive-definite X with X @ X == A. Only the lower triangle of `A` is read.
+def matrix_sqrth(input):
+    """The principal square root X of each symmetric positive-definite matrix in `input` (*, n, n):
+    the symmetric positive-definite X with X @ X == input. Only the lower triangle is read; a
+    matrix whose lower triangle holds a NaN or an infinity gets an all-NaN root, as in PyTorch.
 
     >>> import ferrotorch as torch
     >>> X = torch.linalg.matrix_sqrth(torch.tensor([[2.0, 1.0], [1.0, 2.0]], dtype=torch.float64))
     >>> torch.allclose(X @ X, torch.tensor([[2.0, 1.0], [1.0, 2.0]], dtype=torch.float64))
     True
     """
-    _check_tensor("linalg_matrix_sqrth", A, name="input")
-    _check_square(A, "linalg.matrix_sqrth")
-    _check_float(A, "linalg.matrix_sqrth")
+    _check_tensor("linalg_matrix_sqrth", input, name="input")
+    _check_square(input, "linalg.matrix_sqrth")
+    _check_float(input, "linalg.matrix_sqrth")
+    # eigh refuses a matrix with a NaN or infinity (in the lower triangle, the part it reads), where
+    # PyTorch's root is all NaN: such matrices get the identity's root, then NaN in its place.
+    not_finite = ~input.tril().isfinite().all(-1).all(-1).unsqueeze(-1).unsqueeze(-1)
+    if input.numel() == 0 or not bool(not_finite.any()):
+        return _root_of_symmetric(input)
+    eye = _C.eye(input.shape[-1], dtype=input.dtype, device=input.device)
+    X = _root_of_symmetric(_C.where(not_finite, eye, input))
+    # The NaN is a product with the matrix's own entries, so that its gradient is NaN too (as in
+    # PyTorch) rather than a silent 0; the factor is 0 for the other matrices, whose gradient stays.
+    factor = _C.where(not_finite, _C.full_like(X[..., :1, :1], float("nan")), _C.zeros_like(X[..., :1, :1]))
+    return _C.where(not_finite, input.sum((-2, -1), keepdim=True) * factor, X)
+
+
+def _root_of_symmetric(A):
+    """V diag(sqrt(L)) V^T from eigh of the lower triangle of each matrix in `A`."""
     L, V = _eigh_impl(A, "L", "linalg.eigh")
     # Rounding can leave tiny negative eigenvalues on a PSD matrix; clamping keeps the root real.
     root = L.clamp(min=0).sqrt()

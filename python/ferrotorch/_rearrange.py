@@ -11,8 +11,10 @@ out), permute them into the right-hand order, and reshape to the right-hand grou
 
 PyTorch's own implementation (functorch's first-class dims) fixes the details copied here: its
 parsing and error messages (ValueError/TypeError for bad patterns, `DimensionBindError` when sizes
-do not fit), and one quirk: a unit axis on the left binds to whatever size that dim has and is
-summed away, so "a 1 c -> a c" on a (2, 3, 4) tensor sums over the 3 rather than raising.
+do not fit), and its quirks: a unit axis on the left binds to whatever size that dim has and is
+summed away, so "a 1 c -> a c" on a (2, 3, 4) tensor sums over the 3 rather than raising; a 1-D
+tensor cannot be split ("(a b) -> a b" raises ValueError, as functorch indexes it with a tuple);
+and an axis length of -1 means "not given" (it is inferred).
 
     >>> import ferrotorch as torch
     >>> x = torch.arange(24).reshape(2, 3, 4)
@@ -170,6 +172,10 @@ def _recipe(ndim, pattern, **axes_lengths):
                              f"dimensions in the tensor ({ndim})")
     if unit_axes + len(left.names) - left.has_ellipsis + ellipsis_dims == 0:
         return None
+    if ndim == 1 and len(left.groups) == 1 and left.groups[0] != _ELLIPSIS and len(left.groups[0]) > 1:
+        # functorch indexes the tensor with the group's dims as a tuple, which a 1-D tensor refuses.
+        raise ValueError(f"at least {len(left.groups[0])} indices were supplied but the tensor only has 1 "
+                         "dimensions")
     axes_of = {}  # name -> its elementary axis numbers (several for the ellipsis)
     packs, summed, count = [], [], 0
     for group in left.groups:
@@ -187,7 +193,8 @@ def _recipe(ndim, pattern, **axes_lengths):
             axes_of[name] = [count]
             count += 1
         packs.append([axes_of[name][0] for name in group])
-    known = {axes_of[name][0]: length for name, length in axes_lengths.items()}
+    # -1 is functorch's size of an unbound dim: such an axis is inferred as if not given.
+    known = {axes_of[name][0]: length for name, length in axes_lengths.items() if length != -1}
     out_groups = []
     for group in right.groups:
         if group == _ELLIPSIS:  # a bare ellipsis keeps each of its dims; "(...)" merges them

@@ -7,6 +7,8 @@ whole storage (`untyped_storage_nbytes`, `as_strided` from offset 0). A storage 
 handle on `_flat`, a 1-D contiguous tensor covering exactly the storage's bytes, so reads and writes
 through the storage reach the tensors that view it, and `data_ptr()` identifies the memory (views
 of one tensor give equal storage pointers, which is how safetensors and HuggingFace detect sharing).
+As in PyTorch, every tensor on one memory gives the same storage object while that object lives
+(a weak table maps each memory to its object), and every use of a TypedStorage warns (once).
 
 How bytes are reached: on the CPU `_flat` is reinterpreted as bytes through numpy, which shares the
 memory (ferrotorch's `view(dtype)` only converts between dtypes of one size). A GPU buffer keeps
@@ -26,8 +28,11 @@ and `set_` cannot grow a storage; storages are not saved by `torch.save`.
     >>> t.tolist()
     [1.0, 0.5]
 """
+import functools
+import math
 import numbers
 import warnings
+import weakref
 
 import numpy as np
 
@@ -144,9 +149,10 @@ class UntypedStorage:
             if data < 0:
                 raise _allocation_error(int(data))
             flat = _C.zeros(int(data), dtype=_C.uint8, device=device)
-        elif isinstance(data, (list, tuple)):
+        elif hasattr(data, "__len__") and hasattr(data, "__getitem__") and not isinstance(data, _C.Tensor):
+            # Any sequence (list, tuple, range, bytes, ...) of Python ints, as PyTorch accepts.
             for item in data:
-                if not isinstance(item, numbers.Integral):
+                if not isinstance(item, int):
                     raise RuntimeError(f"torch.UntypedStorage(): tried to construct a storage from a sequence "
                                        f"({type(data).__name__}), but one of the items was of type "
                                        f"{type(item).__name__} instead of int")
@@ -195,6 +201,11 @@ class UntypedStorage:
 
     def is_shared(self):
         return False
+
+    def resizable(self):
+        """Whether `resize_` can work: only for a storage made here that nothing views yet (PyTorch
+        can also resize a tensor's storage; ferrotorch cannot, so it says False there)."""
+        return self._resizable
 
     def share_memory_(self):
         """Leaves the storage as it is (ferrotorch has no shared memory) and warns, as `Tensor.share_memory_`."""
@@ -273,7 +284,8 @@ class UntypedStorage:
     def copy_(self, src, non_blocking=None):
         if not isinstance(src, (UntypedStorage, TypedStorage)):
             raise TypeError(f"copy_(): argument 'src' (position 1) must be torch.Storage, not {type(src).__name__}")
-        src = src.untyped()
+        if isinstance(src, TypedStorage):
+            src = src._untyped_storage
         if src.nbytes() != self.nbytes():
             raise RuntimeError(f"size does not match, self was {self.nbytes()} bytes but src was {src.nbytes()} bytes")
         data = self._bytes()
@@ -321,6 +333,28 @@ class UntypedStorage:
 
 # ----------------------------------------------------------------------------- TypedStorage
 
+def _is_size(value):
+    return isinstance(value, numbers.Integral) and not isinstance(value, bool)
+
+
+def _torch_class_repr(value):
+    """`repr(type(value))` as PyTorch prints it in argument errors (`<class 'torch.Tensor'>`)."""
+    kind = type(value)
+    if isinstance(value, _C.Tensor):
+        return "<class 'torch.Tensor'>"
+    if kind in (UntypedStorage, TypedStorage):
+        return f"<class 'torch.storage.{kind.__name__}'>"
+    return repr(kind)
+
+
+def _typed_arguments_error(error, reason):
+    return error("TypedStorage.__init__ received an invalid combination of arguments. Expected one of:\n"
+                 " * (*, torch.device device, torch.dtype dtype)\n"
+                 " * (int size, *, torch.device device, torch.dtype dtype)\n"
+                 " * (Sequence data, *, torch.device device, torch.dtype dtype)\n"
+                 " * (*, UntypedStorage wrap_storage, torch.dtype dtype)\n" + reason)
+
+
 def _legacy_arguments_error(cls, error, reason):
     return error(f"{cls!r}.__new__ received an invalid combination of arguments. Expected one of:\n"
                  " * no arguments\n * (int size)\n * (Sequence data)\n * (*, UntypedStorage wrap_storage)\n" + reason)
@@ -341,18 +375,30 @@ class TypedStorage:
     def __init__(self, *args, dtype=None, device=None, wrap_storage=None, _internal=False):
         if not _internal:
             _warn_typed_storage_removal()
-        self.dtype = _C.get_default_dtype() if dtype is None else dtype
         if wrap_storage is not None:
-            if args or device is not None:
-                raise RuntimeError("TypedStorage(): No positional arguments or 'device' are allowed with "
-                                   "'wrap_storage'")
+            if args:
+                raise _typed_arguments_error(RuntimeError, "No positional arguments should be given when using "
+                                                           "'wrap_storage'")
+            if dtype is None:
+                raise _typed_arguments_error(RuntimeError, "Argument 'dtype' must be specified")
             if not isinstance(wrap_storage, UntypedStorage):
-                raise TypeError(f"expected a UntypedStorage for 'wrap_storage', but got {type(wrap_storage).__name__}")
+                raise _typed_arguments_error(TypeError, "Argument 'wrap_storage' must be UntypedStorage, but got "
+                                                        f"{_torch_class_repr(wrap_storage)}")
+            if device is not None:
+                raise _typed_arguments_error(RuntimeError, "Argument 'device' should not be specified when "
+                                                           "'wrap_storage' is given")
+            self.dtype = dtype
             self._untyped_storage = wrap_storage
             return
+        if len(args) > 1:
+            raise _typed_arguments_error(RuntimeError, "Too many positional arguments")
+        # A size or a sequence of values; a tensor is neither (PyTorch refuses it too).
+        if args and (isinstance(args[0], _C.Tensor) or not (_is_size(args[0]) or hasattr(args[0], "__len__"))):
+            raise _typed_arguments_error(TypeError, f"Argument type not recognized: {_torch_class_repr(args[0])}")
+        self.dtype = _C.get_default_dtype() if dtype is None else dtype
         device = _C.device("cpu" if device is None else device)
         data = args[0] if args else 0
-        if isinstance(data, numbers.Integral) and not isinstance(data, bool):
+        if _is_size(data):
             if data < 0:
                 raise _allocation_error(int(data) * self.dtype.itemsize)
             flat = _C.zeros(int(data), dtype=self.dtype, device=device)
@@ -396,8 +442,8 @@ class TypedStorage:
     def _check_index(self, index):
         if isinstance(index, bool):
             raise TypeError(f"can't index a {_TYPED_STORAGE_CLASS} with {type(index)!r}")
-        if not isinstance(index, (numbers.Integral, slice)):
-            raise RuntimeError(f"can't index a {_TYPED_STORAGE_CLASS} with {type(index)!r}")
+        if not isinstance(index, (int, slice)):  # Python ints only: PyTorch refuses numpy integers here
+            raise RuntimeError(f"can't index a {_TYPED_STORAGE_CLASS} with {_torch_class_repr(index)}")
 
     def __getitem__(self, index):
         self._check_index(index)
@@ -446,6 +492,9 @@ class TypedStorage:
     def is_shared(self):
         return self._untyped_storage.is_shared()
 
+    def resizable(self):
+        return self._untyped_storage.resizable()
+
     def share_memory_(self):
         self._untyped_storage.share_memory_()
         return self
@@ -466,6 +515,59 @@ class TypedStorage:
     __str__ = __repr__
 
 
+def _warning_on_use(method):
+    """`method` preceded by the deprecation warning, as every public TypedStorage method in PyTorch."""
+    @functools.wraps(method)
+    def warned(self, *args, **kwargs):
+        _warn_typed_storage_removal(stacklevel=2)
+        return method(self, *args, **kwargs)
+    return warned
+
+
+for _name in ["size", "__len__", "resizable", "tolist", "nbytes", "element_size", "data_ptr", "type", "untyped",
+              "clone", "to", "cpu", "cuda", "is_shared", "share_memory_", "is_pinned", "pin_memory", "fill_", "copy_",
+              "resize_", "__getitem__", "__setitem__", "__repr__", "__str__"]:
+    setattr(TypedStorage, _name, _warning_on_use(TypedStorage.__dict__[_name]))
+for _name in ["device", "is_cuda"]:
+    setattr(TypedStorage, _name, property(_warning_on_use(TypedStorage.__dict__[_name].fget)))
+
+
+# ----------------------------------------------------------------------------- dtype conversions
+
+def _converted(storage, dtype):
+    """A new TypedStorage of `storage`'s elements converted to `dtype` (an UntypedStorage's
+    elements are its bytes), never sharing memory, as PyTorch's `storage.float()` and the like."""
+    # (A GPU storage's bytes are read through a CPU copy: see the module docstring.)
+    elements = storage._bytes().to(storage.device) if isinstance(storage, UntypedStorage) else storage._tensor()
+    flat = elements.clone().to(dtype)
+    return TypedStorage(wrap_storage=UntypedStorage._wrap(flat, resizable=True), dtype=dtype, _internal=True)
+
+
+def _conversion_method(name, dtype):
+    def convert(self):
+        _warn_typed_storage_removal()
+        return _converted(self, dtype)
+    convert.__name__ = convert.__qualname__ = name
+    convert.__doc__ = f"A copy of this storage's elements (the bytes of an UntypedStorage) as {dtype} (a TypedStorage)."
+    return convert
+
+
+for _name, _dtype in [("double", _C.float64), ("float", _C.float32), ("half", _C.float16),
+                      ("bfloat16", _C.bfloat16), ("long", _C.int64), ("int", _C.int32), ("short", _C.int16),
+                      ("char", _C.int8), ("byte", _C.uint8), ("bool", _C.bool)]:
+    for _cls in (UntypedStorage, TypedStorage):
+        setattr(_cls, _name, _conversion_method(_name, _dtype))
+
+
+def _get_device(self):
+    """The device index (None on the CPU), as PyTorch's `storage.get_device()`."""
+    return self.device.index
+
+
+UntypedStorage.get_device = _get_device
+TypedStorage.get_device = _warning_on_use(_get_device)
+
+
 # ----------------------------------------------------------------------------- legacy classes
 
 class _LegacyStorageMeta(type):
@@ -475,7 +577,8 @@ class _LegacyStorageMeta(type):
         dtype = cls.__dict__.get("dtype")
         if dtype is None:
             return super().__instancecheck__(obj)
-        return isinstance(obj, TypedStorage) and obj.dtype == dtype and obj.device.type == "cpu"
+        # (reading `device` first warns, as PyTorch's check does, whatever the dtype)
+        return isinstance(obj, TypedStorage) and obj.device.type == "cpu" and obj.dtype == dtype
 
     def __repr__(cls):
         return f"<class 'torch.{cls.__name__}'>"
@@ -530,10 +633,31 @@ def is_storage(obj):
 
 # ----------------------------------------------------------------------------- Tensor methods
 
+# The storage object of each tensor memory that has one, so that, as in PyTorch, every tensor on
+# one memory gives the same object (`t.untyped_storage() is t[1:].untyped_storage()`). Weak: an
+# entry lives as long as the object, whose `_flat` keeps the memory (and so its address) alive.
+_storage_of_memory = weakref.WeakValueDictionary()
+
+
+def _memory_key(flat):
+    """What identifies the memory of the whole-storage tensor `flat`; None for no bytes at all (every
+    empty tensor has the same address, but each its own storage)."""
+    nbytes = flat.numel() * flat.element_size()
+    return (str(flat.device), flat.data_ptr(), nbytes) if nbytes else None
+
+
 @tensor_method
 def untyped_storage(self):
-    """The memory behind this tensor (all of it, from byte 0) as an UntypedStorage."""
-    return UntypedStorage._wrap(_whole_storage(self))
+    """The memory behind this tensor (all of it, from byte 0) as an UntypedStorage: the same object
+    for every tensor on that memory while the object lives."""
+    flat = _whole_storage(self)
+    key = _memory_key(flat)
+    storage = _storage_of_memory.get(key) if key is not None else None
+    if storage is None:
+        storage = UntypedStorage._wrap(flat)
+        if key is not None:
+            _storage_of_memory[key] = storage
+    return storage
 
 
 @tensor_method
@@ -565,9 +689,33 @@ def _storage_as_set_source(self, source, storage_offset, size, stride):
         if source.dtype != self.dtype:
             raise RuntimeError(f"Expected a Storage of type {_dtype_word(self.dtype)} or an UntypedStorage, "
                                f"but got type {_scalar_name(source.dtype)} for argument 1 'storage'")
-        source = source.untyped()
+        source = source._untyped_storage
+    if storage_offset is not None and size is not None and storage_offset >= 0:
+        needed = _bytes_spanned(storage_offset, tuple(size), stride, self.element_size())
+        if needed > source.nbytes():
+            # PyTorch grows a storage too small for the window, which only a fresh storage allows.
+            if not source._resizable:
+                raise RuntimeError("Trying to resize storage that is not resizable")
+            source.resize_(needed)
     source._resizable = False  # a tensor views it now
-    source = _reinterpret(source._flat, self.dtype)
+    storage = source
+    source = _reinterpret(source._flat, self.dtype) if source.nbytes() >= self.element_size() else \
+        _C.empty(0, dtype=self.dtype, device=source.device)  # no whole element: nothing to share
+    key = _memory_key(_whole_storage(source))
+    if key is not None and key[2] == storage.nbytes():
+        # The tensor's untyped_storage() is then this very storage object, as in PyTorch.
+        _storage_of_memory.setdefault(key, storage)
     if storage_offset is None and size is None:
         storage_offset, size, stride = 0, (source.numel(),), (1,)
     return source, storage_offset, size, stride
+
+
+def _bytes_spanned(storage_offset, size, stride, itemsize):
+    """The bytes from a storage's start that a (size, stride) window at `storage_offset` reaches."""
+    if 0 in size:
+        return 0
+    if stride is None:
+        extent = math.prod(size)
+    else:
+        extent = 1 + sum((n - 1) * step for n, step in zip(size, stride))
+    return (storage_offset + extent) * itemsize

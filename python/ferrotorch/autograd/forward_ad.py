@@ -7,7 +7,9 @@ with respect to `u` in the direction of the tangents gives `J t`. Each dual is a
 requires grad (a fresh leaf sharing the primal's memory, or a view of the primal when the primal
 already requires grad, so that reverse mode still reaches it); the open level records every dual
 with its tangent, and `unpack_dual(y)` differentiates `y` with respect to the duals its graph
-reaches. Any op that ferrotorch can differentiate twice therefore has a correct tangent.
+reaches. Any op that ferrotorch can differentiate twice therefore has a correct tangent. A primal
+or tangent that `unpack_dual` returns attached to the user's graph passes through `_TangentStop`,
+which tangent computations do not cross: as in PyTorch, it is a constant to forward mode.
 
 What differs from PyTorch, visibly:
 
@@ -17,6 +19,10 @@ What differs from PyTorch, visibly:
   from a tensor that does not require grad is a leaf, `grad_fn is None`, and goes back to
   `requires_grad=False` when the level exits). The unpacked primal and tangent do follow PyTorch: they
   require grad only when the user's own graph (a primal or tangent that requires grad) is involved.
+- A tangent is computed from the reverse-mode graph, so after a `.backward()` (without
+  retain_graph=True) through a result, `unpack_dual` of that result raises (its saved values are
+  freed); PyTorch computed the tangent as the op ran. Unpack first, then call backward. Such a
+  backward still gives the user's parameters their correct `.grad`, and a dual gets none.
 - Tangents follow the reverse-mode graph, so a result computed under `no_grad()` or
   `inference_mode()` has no tangent (PyTorch still tracks it there), nor does one computed
   outside ferrotorch's autograd (`.numpy()` round trips, `.detach()`, which PyTorch drops too).
@@ -39,6 +45,7 @@ from typing import NamedTuple, Optional
 
 from .. import _C
 from .._C import Tensor
+from .function import Function
 from .grad_mode import _DecoratorContextManager, enable_grad
 
 __all__ = ["UnpackedDualTensor", "enter_dual_level", "exit_dual_level", "make_dual", "unpack_dual", "dual_level"]
@@ -65,6 +72,26 @@ class _Level:
     def __init__(self):
         self.by_id = {}  # id(dual tensor) -> _Dual; the entry holds the tensor, so the id stays unique
         self.by_node = {}  # graph node -> _Dual, to find the duals a result's graph reaches
+        # Nodes of the primals and tangents unpack_dual returned attached to the user's graph:
+        # in PyTorch those carry no tangent, so tangents never flow back through them.
+        self.tangent_stops = set()
+
+
+# True while `_tangent` differentiates: `_TangentStop` then blocks gradients.
+_computing_tangent = False
+
+
+class _TangentStop(Function):
+    """A view that passes reverse-mode gradients (the user's graph) but none while a tangent is
+    being computed, so a returned primal or tangent is a constant to forward mode, as in PyTorch."""
+
+    @staticmethod
+    def forward(ctx, value):
+        return value.view_as(value)
+
+    @staticmethod
+    def backward(ctx, grad):
+        return None if _computing_tangent else grad
 
 
 _current_level = -1
@@ -140,6 +167,10 @@ def _reach(tensor, level, hidden=()):
     stack, seen = [tensor.grad_fn], {tensor.grad_fn}
     while stack:
         node = stack.pop()
+        if level is not None and node in level.tangent_stops:
+            # Only values attached to the user's graph are returned through a stop.
+            user_graph = True
+            continue
         entry = level.by_node.get(node) if level is not None else None
         if entry is not None:
             reached[id(entry)] = entry
@@ -182,10 +213,18 @@ def make_dual(tensor, tangent, *, level=None):
                            f"forward gradient is of size {_size_text(tangent)}.")
     with enable_grad():
         dual = tensor.view_as(tensor) if tensor.requires_grad else tensor.detach().requires_grad_(True)
+    if dual.is_leaf:
+        # The leaf only requires grad to be differentiated by `_tangent`: a user's backward inside
+        # the level must not leave a `.grad` on it (PyTorch's dual has none).
+        dual.register_post_accumulate_grad_hook(_drop_grad)
     entry = _Dual(dual, tangent, _graph_node(dual))
     _open_level.by_id[id(dual)] = entry
     _open_level.by_node[entry.node] = entry
     return dual
+
+
+def _drop_grad(dual):
+    dual.grad = None
 
 
 def _check_not_modified(entries):
@@ -197,24 +236,36 @@ def _check_not_modified(entries):
                                "ferrotorch's forward AD (computed by double backward) does not support.")
 
 
-def _as_returned(value, user_graph):
-    """`value` as PyTorch returns it: attached to the graph only if the user's graph is involved."""
-    return value.view_as(value) if user_graph else value.detach()
+def _as_returned(value, user_graph, level):
+    """`value` as PyTorch returns it: attached to the graph only if the user's graph is involved,
+    and then through a `_TangentStop`, so that results computed from it get no tangent through it."""
+    if not user_graph:
+        return value.detach()
+    with enable_grad():
+        returned = _TangentStop.apply(value)
+    level.tangent_stops.add(returned.grad_fn)
+    return returned
 
 
 def _tangent(y, entries, level):
     """J t for `y`, summed over the duals `entries`, by the double-backward trick."""
-    with enable_grad():
-        dummy = _C.zeros_like(y).requires_grad_(True)
-        grads = _C._run_grad([y], [e.dual for e in entries], [dummy], True, True, True)
-        # A gradient that does not depend on the dummy comes from a zero Jacobian (round, sign, ...).
-        pairs = [(g, e.tangent.to(g.dtype)) for g, e in zip(grads, entries) if g is not None and g.requires_grad]
-        if not pairs:
-            return _C.zeros_like(y)
-        (tangent,) = _C._run_grad([g for g, _ in pairs], [dummy], [t for _, t in pairs], True, True, True)
+    global _computing_tangent
+    blocking, _computing_tangent = _computing_tangent, True
+    try:
+        with enable_grad():
+            dummy = _C.zeros_like(y).requires_grad_(True)
+            grads = _C._run_grad([y], [e.dual for e in entries], [dummy], True, True, True)
+            # A gradient that does not depend on the dummy comes from a zero Jacobian (round, sign, ...).
+            pairs = [(g, e.tangent.to(g.dtype)) for g, e in zip(grads, entries)
+                     if g is not None and g.requires_grad]
+            if not pairs:
+                return _C.zeros_like(y)
+            (tangent,) = _C._run_grad([g for g, _ in pairs], [dummy], [t for _, t in pairs], True, True, True)
+    finally:
+        _computing_tangent = blocking
     if tangent is None:
         return _C.zeros_like(y)
-    return _as_returned(tangent, _reach(tangent, level, hidden={_graph_node(dummy)})[1])
+    return _as_returned(tangent, _reach(tangent, level, hidden={_graph_node(dummy)})[1], level)
 
 
 def unpack_dual(tensor, *, level=None):
@@ -229,11 +280,14 @@ def unpack_dual(tensor, *, level=None):
     if not isinstance(tensor, Tensor):
         raise TypeError(f"_unpack_dual(): argument 'dual' (position 1) must be Tensor, not {type(tensor).__name__}")
     opened = _open_level if level == _current_level else None
+    if opened is None and _open_level is not None and tensor.requires_grad and _reach(tensor, _open_level)[0]:
+        # A tensor with a tangent can only be unpacked at the level of that tangent.
+        raise RuntimeError("Invalid level given to _fw_primal")
     if opened is None or not tensor.requires_grad:
         return UnpackedDualTensor(tensor.view_as(tensor), None)
     _check_not_modified(opened.by_id.values())
     entries, user_graph = _reach(tensor, opened)
-    primal = _as_returned(tensor, user_graph)
+    primal = _as_returned(tensor, user_graph, opened)
     own = opened.by_id.get(id(tensor))
     if own is not None:
         return UnpackedDualTensor(primal, own.tangent)

@@ -16,7 +16,7 @@ cannot apply) and the loss is still computed by the reference path.
 import math
 import warnings
 
-from ..._C import int64
+from ..._C import int64, is_grad_enabled
 from .linear import linear
 from .loss_nll import cross_entropy
 
@@ -28,10 +28,10 @@ def _chunked_path_applies(input, linear_weight, target, linear_bias, reduction, 
     the given options cannot be honoured by it."""
     out_features = tuple(linear_weight.shape[1:-1])
     logits_shape = (*input.shape[:-1], linear_weight.shape[0], *out_features)
-    # The chunked kernel has no gradient for the target, so a differentiable probability target
-    # goes through the reference path.
+    # The chunked kernel has no gradient for the target, so a probability target that will be
+    # differentiated (requires_grad outside no_grad) goes through the reference path.
     chunkable_probabilities = (tuple(target.shape) == logits_shape and target.dtype == input.dtype
-                               and not target.requires_grad)
+                               and not (target.requires_grad and is_grad_enabled()))
     applies = (reduction in ("mean", "sum", "none") and label_smoothing == 0.0
                and (target.dtype == int64 or chunkable_probabilities) and not out_features)
     if not applies:
