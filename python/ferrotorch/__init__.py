@@ -94,3 +94,4 @@ from . import storage  # noqa: E402,F401
 from .storage import (UntypedStorage, TypedStorage, FloatStorage, DoubleStorage, HalfStorage,  # noqa: E402,F401
                       BFloat16Storage, LongStorage, IntStorage, ShortStorage, CharStorage, ByteStorage,
                       BoolStorage, is_storage)
+from . import fft  # noqa: E402,F401

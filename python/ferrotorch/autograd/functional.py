@@ -6,10 +6,13 @@ Everything is built on reverse mode (`autograd.grad`), so it runs on any device 
 - `vjp`: one backward pass with `v` as the output gradient.
 - `jvp` and `hvp`: the "double-backward trick" (forward-mode products obtained by differentiating a
   vector-Jacobian product with respect to its dummy, zero-valued output gradient), as PyTorch does.
-- `jacobian`: one backward pass per output element. `vectorize=True` and
-  `strategy="forward-mode"` are accepted and give the same values, computed by the same loop
-  (ferrotorch has neither vmap'd backward nor forward-mode AD).
-- `hessian`: the Jacobian of the Jacobian; `vhp` differentiates the gradient once more.
+- `jacobian`: one backward pass per output element (`vectorize=True` is accepted and runs the
+  same loop: ferrotorch has no vmap'd backward), or, with `strategy="forward-mode"`, one
+  forward-mode pass per input element through `autograd.forward_ad` (forward mode emulated by the
+  same double-backward trick, so it is correct wherever double backward is, but not cheaper).
+- `hessian`: the Jacobian of the Jacobian (`outer_jacobian_strategy="forward-mode"` gives
+  forward-over-reverse, which needs `func` differentiable three times); `vhp` differentiates the
+  gradient once more.
 
 Output structure follows PyTorch: a Tensor input (or output) gives a Tensor, a tuple gives a tuple,
 and `jacobian` of tuple outputs and tuple inputs is a tuple (per output) of tuples (per input).
@@ -230,8 +233,9 @@ _STRATEGY_MESSAGE = ('Expected strategy to be either "forward-mode" or "reverse-
 def jacobian(func, inputs, create_graph=False, strict=False, vectorize=False, strategy="reverse-mode"):
     """The Jacobian of `func` at `inputs`; entry `[i][j]` has shape `outputs[i].shape + inputs[j].shape`.
 
-    One backward pass per output element. `vectorize` and `strategy="forward-mode"` are accepted
-    (with PyTorch's restrictions) but compute the same loop.
+    `strategy="reverse-mode"`: one backward pass per output element (`vectorize` is accepted but
+    runs the same loop). `strategy="forward-mode"` (PyTorch requires `vectorize=True` with it):
+    one forward-mode pass per input element, through `autograd.forward_ad`.
 
         >>> import ferrotorch as torch
         >>> torch.autograd.functional.jacobian(lambda x: 2 * x, torch.ones(2))
@@ -244,14 +248,8 @@ def jacobian(func, inputs, create_graph=False, strict=False, vectorize=False, st
         if create_graph:
             raise NotImplementedError('torch.autograd.functional.jacobian: `create_graph=True` and '
                                       '`strategy="forward-mode"` are not supported together (yet). Please either '
-                                      'set `create_graph=False` or make `strategy="reverse-mode"`.')
-        if not vectorize:
-            raise NotImplementedError("Computing Jacobian using forward-AD or forward-over-reverse Hessian is only "
-                                      "implemented for `vectorize=True`.")
-        if strict:
-            raise RuntimeError('torch.autograd.functional.jacobian: `strict=True` and `strategy="forward-mode"` are '
-                               'not supported together (yet). Please either set `strict=False` or '
-                               '`strategy="reverse-mode"`.')
+                                      'set `create_graph=False` or `strategy="reverse-mode"`.')
+        return _jacobian_forward_mode(func, inputs, strict, vectorize)
     if vectorize and strict:
         raise RuntimeError("torch.autograd.functional.jacobian: `strict=True` and `vectorized=True` are not supported "
                            "together. Please either set `strict=False` or `vectorize=False`.")
@@ -288,6 +286,55 @@ def jacobian(func, inputs, create_graph=False, strict=False, vectorize=False, st
             jac.append(tuple(per_input))
         jac = _finish(tuple(jac), create_graph)
         return _untuple(jac, (outputs_tuple, inputs_tuple))
+
+
+def _jacobian_forward_mode(func, inputs, strict, vectorize):
+    """`jacobian(strategy="forward-mode")`: column `k` of the Jacobian with respect to input `j`
+    is the tangent of the outputs when input `j` carries the tangent e_k. `forward_ad` computes
+    each tangent by double backward, so `func` must be differentiable twice. As in PyTorch, the
+    Jacobian stays attached to the graph of an input that requires grad."""
+    from . import forward_ad as fw_ad
+    if strict:
+        raise RuntimeError('torch.autograd.functional.jacobian: `strict=True` and `strategy="forward-mode"` are '
+                           'not supported together (yet). Please either set `strict=False` or '
+                           '`strategy="reverse-mode"`.')
+    inputs_tuple, inputs = _as_tuple(inputs, "inputs", "jacobian")
+    if not vectorize:
+        # PyTorch's message, missing space included.
+        raise NotImplementedError("Computing Jacobian using forward-AD or forward-over-reverse Hessian isonly "
+                                  "implemented for `vectorize=True`.")
+    keep_graph = is_grad_enabled()
+    outputs, outputs_tuple = None, False
+    columns = [[] for _ in inputs]  # columns[j][k]: the flat tangent of every output, for e_k of input j
+    with enable_grad():
+        for j, inp in enumerate(inputs):
+            for k in range(inp.numel()):
+                basis = _C.zeros(tuple(inp.shape), dtype=inp.dtype, device=inp.device)
+                basis.view(-1)[k] = 1
+                # One level per column, so each level only holds its own dual.
+                with fw_ad.dual_level():
+                    args = list(inputs)
+                    args[j] = fw_ad.make_dual(inp, basis)
+                    outputs_tuple, outputs = _as_tuple(func(*args), "outputs of the user-provided function",
+                                                       "jacobian")
+                    tangents = [fw_ad.unpack_dual(o).tangent for o in outputs]
+                columns[j].append([_C.zeros(o.numel(), dtype=o.dtype, device=o.device) if t is None else t.reshape(-1)
+                                   for o, t in zip(outputs, tangents)])
+        if outputs is None:
+            # Every input is empty: func runs once, only for the outputs' shapes.
+            outputs_tuple, outputs = _as_tuple(func(*inputs), "outputs of the user-provided function", "jacobian")
+        jac = []
+        for i, out in enumerate(outputs):
+            per_input = []
+            for j, inp in enumerate(inputs):
+                shape = tuple(out.shape) + tuple(inp.shape)
+                if columns[j]:
+                    per_input.append(_C.stack([col[i] for col in columns[j]], 1).reshape(shape))
+                else:
+                    per_input.append(_C.zeros(shape, dtype=out.dtype, device=out.device))
+            jac.append(tuple(per_input))
+    jac = _finish(tuple(jac), keep_graph)
+    return _untuple(jac, (outputs_tuple, inputs_tuple))
 
 
 def hessian(func, inputs, create_graph=False, strict=False, vectorize=False, outer_jacobian_strategy="reverse-mode"):
