@@ -140,6 +140,25 @@ impl Tensor {
     pub fn same_storage(&self, other: &Tensor) -> bool {
         Arc::ptr_eq(&self.storage, &other.storage)
     }
+    /// For a tensor that covers a gap-free block of its storage in some order other than
+    /// row-major (a transpose, a channels-last image): its strides, which an elementwise result
+    /// keeps, as PyTorch's TensorIterator and `preserve_format` do. None for row-major, empty, or
+    /// gapped/overlapping layouts, whose results are simply contiguous.
+    pub fn dense_permuted_strides(&self) -> Option<Vec<usize>> {
+        let l = &self.layout;
+        (self.numel() > 1 && !l.is_contiguous() && l.is_dense()).then(|| l.strides.clone())
+    }
+    /// This dense tensor's elements in storage order, as a 1-D contiguous view (see
+    /// `dense_permuted_strides`): an elementwise op over it visits each element once.
+    pub fn storage_order_view(&self) -> Tensor {
+        self.with_layout(Layout { shape: vec![self.numel()], strides: vec![1], offset: self.offset() })
+    }
+    /// `flat`, a contiguous result computed in storage order, seen with `strides` and `shape`.
+    pub fn with_dense_strides(flat: Tensor, shape: &[usize], strides: Vec<usize>) -> Tensor {
+        debug_assert!(flat.is_contiguous() && flat.numel() == shape::numel(shape));
+        let offset = flat.offset();
+        flat.with_layout(Layout { shape: shape.to_vec(), strides, offset })
+    }
     /// The same elements of the same memory, seen the same way.
     pub fn is_same_view(&self, other: &Tensor) -> bool {
         self.same_storage(other) && self.layout == other.layout && self.dtype == other.dtype

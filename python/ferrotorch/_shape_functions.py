@@ -14,6 +14,7 @@ import numpy as np
 
 from . import _C
 from ._elementwise import _scalar_name
+from ._memory_format import contiguous_format
 from ._shape import _out
 from ._size import Size
 from ._attach import method_of
@@ -373,7 +374,7 @@ def narrow_copy(input, dim, start, length, *, out=None):
     [1, 2]
     """
     _check_tensor("narrow_copy", input)
-    return _out(input.narrow(dim, start, length).clone(), out)
+    return _out(input.narrow(dim, start, length).clone(memory_format=contiguous_format), out)
 
 
 def _check_diff_operand(input, other, dim):

@@ -11,6 +11,7 @@ signatures and its TypeError for a non-tensor input. Also the ``*_copy`` forms o
 """
 from . import _C
 from ._attach import tensor_method
+from ._memory_format import contiguous_format
 
 __all__ = [
     "as_strided",
@@ -348,7 +349,8 @@ for _fn in (split_with_sizes, unsafe_chunk, unsafe_split, unsafe_split_with_size
 def _copy(name, result, out):
     """A fresh contiguous copy of the view `result` (autograd flows through the clone), or
     written into `out`."""
-    result = tuple(r.clone() for r in result) if isinstance(result, tuple) else result.clone()
+    fresh = lambda r: r.clone(memory_format=contiguous_format)  # noqa: E731
+    result = tuple(fresh(r) for r in result) if isinstance(result, tuple) else fresh(result)
     if out is None:
         return result
     if isinstance(result, tuple):

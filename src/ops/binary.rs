@@ -5,6 +5,7 @@ use crate::dtype::{default_dtype, result_type, Category, DType, Element, Promote
 use crate::error::{Error, Result};
 use crate::layout::Layout;
 use crate::shape::broadcast_shapes;
+use crate::storage::Device;
 use crate::tensor::Tensor;
 use crate::{bail, with_dtype};
 use half::{bf16, f16};
@@ -445,13 +446,11 @@ fn kernel<T: Arith>(op: BinaryOp, a: &Tensor, b: &Tensor) -> Result<Tensor> {
 /// TensorIterator does.
 fn flat_if_same_dense_layout(a: &Tensor, b: &Tensor) -> Option<(Tensor, Tensor, Layout)> {
     let (la, lb) = (a.layout(), b.layout());
-    if la.strides != lb.strides || la.is_contiguous() || !la.is_dense() {
+    if la.strides != lb.strides || la.is_contiguous() || !la.is_dense() || a.numel() <= 1 {
         return None;
     }
-    let n = a.numel();
-    let flat = |t: &Tensor| t.with_layout(Layout { shape: vec![n], strides: vec![1], offset: t.offset() });
     let out_layout = Layout { shape: la.shape.clone(), strides: la.strides.clone(), offset: 0 };
-    Some((flat(a), flat(b), out_layout))
+    Some((a.storage_order_view(), b.storage_order_view(), out_layout))
 }
 
 /// `torch.result_type` of two operands.
@@ -465,6 +464,18 @@ pub fn binary(op: BinaryOp, a: Operand, b: Operand) -> Result<Tensor> {
 }
 
 fn binary_forward(op: BinaryOp, a: Operand, b: Operand) -> Result<Tensor> {
+    // A dense, permuted tensor with a Python number (`x.t() * 2`): computed in storage order,
+    // keeping the tensor's layout. Two tensors are handled in `flat_if_same_dense_layout`.
+    if let (Operand::Tensor(t), Operand::Scalar(_)) | (Operand::Scalar(_), Operand::Tensor(t)) = (a, b) {
+        if let Some(strides) = t.dense_permuted_strides() {
+            let flat = t.storage_order_view();
+            let (fa, fb) = match a {
+                Operand::Tensor(_) => (Operand::Tensor(&flat), b),
+                Operand::Scalar(_) => (a, Operand::Tensor(&flat)),
+            };
+            return Ok(Tensor::with_dense_strides(binary_forward(op, fa, fb)?, t.shape(), strides));
+        }
+    }
     let (compute, out) = op_dtypes(op, &a, &b)?;
     if op == BinaryOp::Pow && compute.is_int() && matches!(b, Operand::Scalar(s) if s.to_f64() < 0.0) {
         // Only a Python number is checked; a tensor of negative exponents computes (above).
@@ -479,17 +490,22 @@ fn binary_forward(op: BinaryOp, a: Operand, b: Operand) -> Result<Tensor> {
     }
     let ta = a.materialize(compute)?.to_device(device)?.expand(&shape)?;
     let tb = b.materialize(compute)?.to_device(device)?.expand(&shape)?;
+    if let Some((fa, fb, layout)) = flat_if_same_dense_layout(&ta, &tb) {
+        let r = binary_kernel(op, &fa, &fb, compute, out, device)?;
+        return Ok(Tensor::with_dense_strides(r, &layout.shape, layout.strides));
+    }
+    binary_kernel(op, &ta, &tb, compute, out, device)
+}
+
+/// The kernel of either device over two same-shaped operands; a contiguous result.
+fn binary_kernel(op: BinaryOp, ta: &Tensor, tb: &Tensor, compute: DType, out: DType, device: Device) -> Result<Tensor> {
     if device.is_gpu() {
         // As on CUDA, integer division by zero is not checked on the GPU (it would need a
         // synchronisation); it gives 0.
-        return gpu_kernel(op, &ta, &tb, out);
+        return gpu_kernel(op, ta, tb, out);
     }
-    check_int_division(op, compute, &tb)?;
-    if let Some((fa, fb, layout)) = flat_if_same_dense_layout(&ta, &tb) {
-        let r = with_dtype!(compute, T, kernel::<T>(op, &fa, &fb))?;
-        return Ok(r.with_layout(layout));
-    }
-    with_dtype!(compute, T, kernel::<T>(op, &ta, &tb))
+    check_int_division(op, compute, tb)?;
+    with_dtype!(compute, T, kernel::<T>(op, ta, tb))
 }
 
 /// `target op= other` in one GPU pass that reads and writes `target`, when autograd records

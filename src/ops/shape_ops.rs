@@ -347,7 +347,7 @@ impl Tensor {
             x = cat(&[x.narrow(d as i64, n - s, s)?, x.narrow(d as i64, 0, n - s)?], d as i64)?;
             moved = true;
         }
-        if moved { Ok(x) } else { self.clone_tensor() }
+        if moved { Ok(x) } else { self.clone_tensor(None) }
     }
 
     /// `Tensor.repeat(*sizes)`: tiles the tensor `sizes[i]` times along each dim.
@@ -530,7 +530,7 @@ impl Tensor {
             1 => self.flip(&[b])?.transpose(a, b)?.contiguous(),
             2 => self.flip(&[a, b]),
             3 => self.flip(&[a])?.transpose(a, b)?.contiguous(),
-            _ => self.clone_tensor(),
+            _ => self.clone_tensor(None),
         }
     }
 }

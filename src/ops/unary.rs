@@ -350,6 +350,16 @@ impl Tensor {
     }
 
     fn unary_forward(&self, op: UnaryOp) -> Result<Tensor> {
+        if let Some(strides) = self.dense_permuted_strides() {
+            // Runs over storage order (contiguous reads) and keeps the input's layout.
+            let flat = self.storage_order_view().unary_in_order(op)?;
+            return Ok(Tensor::with_dense_strides(flat, self.shape(), strides));
+        }
+        self.unary_in_order(op)
+    }
+
+    /// The result as a contiguous tensor in logical (row-major) order.
+    fn unary_in_order(&self, op: UnaryOp) -> Result<Tensor> {
         use UnaryOp::*;
         let dt = self.dtype();
         let gpu = self.device().is_gpu();

@@ -179,3 +179,35 @@ pub fn tensor(obj: &Bound<PyAny>, fname: &str, arg: &str) -> PyResult<Tensor> {
         obj.get_type().name()?
     )))
 }
+
+/// The strides a result "like" `input` gets for `memory_format` (a `torch.memory_format`
+/// constant, None meaning `preserve_format`): `input`'s own strides when it is dense but permuted
+/// and the format is preserved, the channels-last strides when asked for, and None for plain
+/// row-major.
+pub fn memory_format_strides(input: &Tensor, memory_format: Option<&Bound<PyAny>>) -> PyResult<Option<Vec<usize>>> {
+    let name = match memory_format {
+        Some(m) if !m.is_none() => m.getattr("_name").and_then(|n| n.extract::<String>()).map_err(|_| {
+            let kind = m.get_type().name().map(|n| n.to_string()).unwrap_or_default();
+            PyTypeError::new_err(format!("argument 'memory_format' must be torch.memory_format, not {kind}"))
+        })?,
+        _ => "preserve_format".to_string(),
+    };
+    let (rank, order): (usize, &[usize]) = match name.as_str() {
+        "preserve_format" => return Ok(input.dense_permuted_strides()),
+        "contiguous_format" => return Ok(None),
+        "channels_last" => (4, &[0, 2, 3, 1]),
+        "channels_last_3d" => (5, &[0, 2, 3, 4, 1]),
+        other => return Err(PyRuntimeError::new_err(format!("unsupported memory format {other}"))),
+    };
+    if input.ndim() != rank {
+        return Err(PyRuntimeError::new_err(format!("required rank {rank} tensor to use {name} format")));
+    }
+    // Row-major strides of the channels-last (N, spatial..., C) arrangement, moved back to NC... order.
+    let permuted: Vec<usize> = order.iter().map(|&d| input.shape()[d]).collect();
+    let row_major = crate::shape::contiguous_strides(&permuted);
+    let mut strides = vec![0; rank];
+    for (i, &d) in order.iter().enumerate() {
+        strides[d] = row_major[i];
+    }
+    Ok(Some(strides))
+}

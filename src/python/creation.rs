@@ -414,34 +414,55 @@ fn like_dtype(input: &Tensor, dtype: Option<&Bound<PyAny>>, device: Option<&Boun
     Ok(factory_kwargs(dtype, device, requires_grad)?.unwrap_or(input.dtype()))
 }
 
+/// Builds a `*_like` result of `input`'s shape in the layout `memory_format` asks for:
+/// `make(shape)` creates it contiguous, and a result that must keep `input`'s strides
+/// (`preserve_format` on a dense, permuted input) or be channels-last is made as one flat run
+/// in storage order and given those strides, so random fills also run in memory order.
+/// The result is placed on `device` (default: input's) before it gets its strides, as moving a
+/// strided tensor between devices would make it contiguous.
+fn like_layout(
+    input: &Tensor,
+    memory_format: Option<&Bound<PyAny>>,
+    device: Option<&Bound<PyAny>>,
+    make: impl FnOnce(&[usize]) -> crate::error::Result<Tensor>,
+) -> PyResult<Tensor> {
+    match args::memory_format_strides(input, memory_format)? {
+        Some(strides) => {
+            let flat = place(make(&[input.numel()])?, device, input.device())?;
+            Ok(Tensor::with_dense_strides(flat, input.shape(), strides))
+        }
+        None => place(make(input.shape())?, device, input.device()),
+    }
+}
+
 macro_rules! like_factory {
-    ($name:ident, |$t:ident, $d:ident| $body:expr) => {
+    ($name:ident, |$shape:ident, $t:ident, $d:ident| $body:expr) => {
         #[pyfunction]
         #[pyo3(signature = (input, *, dtype=None, layout=None, device=None, requires_grad=false, memory_format=None))]
         fn $name(input: &Bound<PyAny>, dtype: Option<&Bound<PyAny>>, layout: Option<&Bound<PyAny>>, device: Option<&Bound<PyAny>>, requires_grad: bool, memory_format: Option<&Bound<PyAny>>) -> PyResultT {
-            let _ = (layout, memory_format);
+            let _ = layout;
             let $t = args::tensor(input, stringify!($name), "input")?;
             let $d = like_dtype(&$t, dtype, device, requires_grad)?;
-            leaf(place($body?, device, $t.device())?, requires_grad)
+            leaf(like_layout(&$t, memory_format, device, |$shape| $body)?, requires_grad)
         }
     };
 }
-like_factory!(zeros_like, |t, d| Tensor::full(t.shape(), Scalar::Int(0), d));
-like_factory!(ones_like, |t, d| Tensor::full(t.shape(), Scalar::Int(1), d));
-like_factory!(empty_like, |t, d| Tensor::full(t.shape(), Scalar::Int(0), d));
-like_factory!(rand_like, |t, d| Tensor::rand_on(t.shape(), d, None, t.device()));
-like_factory!(randn_like, |t, d| Tensor::randn_on(t.shape(), d, None, t.device()));
+like_factory!(zeros_like, |shape, t, d| Tensor::full(shape, Scalar::Int(0), d));
+like_factory!(ones_like, |shape, t, d| Tensor::full(shape, Scalar::Int(1), d));
+like_factory!(empty_like, |shape, t, d| Tensor::full(shape, Scalar::Int(0), d));
+like_factory!(rand_like, |shape, t, d| Tensor::rand_on(shape, d, None, t.device()));
+like_factory!(randn_like, |shape, t, d| Tensor::randn_on(shape, d, None, t.device()));
 
 #[pyfunction]
 #[pyo3(signature = (input, fill_value, *, dtype=None, layout=None, device=None, requires_grad=false, memory_format=None))]
 #[allow(clippy::too_many_arguments)]
 fn full_like(input: &Bound<PyAny>, fill_value: &Bound<PyAny>, dtype: Option<&Bound<PyAny>>, layout: Option<&Bound<PyAny>>, device: Option<&Bound<PyAny>>, requires_grad: bool, memory_format: Option<&Bound<PyAny>>) -> PyResultT {
-    let _ = (layout, memory_format);
+    let _ = layout;
     let t = args::tensor(input, "full_like", "input")?;
     let d = like_dtype(&t, dtype, device, requires_grad)?;
     let v = scalar_arg(fill_value, "fill_value")?;
     v.check_fits(d)?;
-    leaf(place(Tensor::full(t.shape(), v, d)?, device, t.device())?, requires_grad)
+    leaf(like_layout(&t, memory_format, device, |shape| Tensor::full(shape, v, d))?, requires_grad)
 }
 
 /// `randint_like(input, high)` or `randint_like(input, low, high)`.
@@ -459,7 +480,7 @@ fn randint_like(
     requires_grad: bool,
     memory_format: Option<&Bound<PyAny>>,
 ) -> PyResultT {
-    let _ = (layout, memory_format);
+    let _ = layout;
     let t = args::tensor(input, "randint_like", "input")?;
     let d = like_dtype(&t, dtype, device, requires_grad)?;
     let (lo, hi) = match high {
@@ -467,7 +488,7 @@ fn randint_like(
         _ => (0, args::index_int(low_or_high)?),
     };
     let g = gen_arc(generator);
-    leaf(place(Tensor::randint(lo, hi, t.shape(), d, g.as_deref())?, device, t.device())?, requires_grad)
+    leaf(like_layout(&t, memory_format, device, |shape| Tensor::randint(lo, hi, shape, d, g.as_deref()))?, requires_grad)
 }
 
 // ------------------------------------------------------------------ random factories

@@ -464,8 +464,8 @@ impl PyTensor {
     }
     #[pyo3(signature = (*, memory_format=None))]
     fn clone(&self, memory_format: Option<&Bound<PyAny>>) -> PyResultT {
-        let _ = memory_format;
-        Ok(PyTensor::new(self.t.clone_tensor()?))
+        let strides = args::memory_format_strides(&self.t, memory_format)?;
+        Ok(PyTensor::new(self.t.clone_tensor(strides)?))
     }
     #[pyo3(signature = (memory_format=None))]
     fn contiguous(&self, memory_format: Option<&Bound<PyAny>>) -> PyResultT {

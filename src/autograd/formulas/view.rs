@@ -157,8 +157,21 @@ impl Tensor {
         record_copy(self, "CloneBackward0", || self.contiguous_forward(), |g| Ok(g.clone()))
     }
     /// `Tensor.clone()`: a recorded copy into fresh storage.
-    pub fn clone_tensor(&self) -> Result<Tensor> {
-        record_copy(self, "CloneBackward0", || self.deep_clone(), |g| Ok(g.clone()))
+    /// A copy; with `strides` (see `python::args::memory_format_strides`), laid out with them.
+    pub fn clone_tensor(&self, strides: Option<Vec<usize>>) -> Result<Tensor> {
+        record_copy(self, "CloneBackward0", || match &strides {
+            // Dense source in its own order: one pass in storage order.
+            Some(st) if self.dense_permuted_strides().as_ref() == Some(st) => {
+                Ok(Tensor::with_dense_strides(self.storage_order_view().deep_clone()?, self.shape(), st.clone()))
+            }
+            // Another layout (channels-last of a row-major source): written through a view of it.
+            Some(st) => {
+                let out = Tensor::with_dense_strides(Tensor::zeros(&[self.numel()], self.dtype())?.to_device(self.device())?, self.shape(), st.clone());
+                out.copy_(self)?;
+                Ok(out)
+            }
+            None => self.deep_clone(),
+        }, |g| Ok(g.clone()))
     }
     /// `self` when it already has `dtype`, otherwise a converted copy (ToCopyBackward0).
     pub fn to_dtype(&self, dtype: DType) -> Result<Tensor> {
@@ -178,6 +191,11 @@ impl Tensor {
     /// `to(dtype, copy=True)`: always a copy; the gradient goes back in the input's dtype.
     pub fn to_copy(&self, dtype: DType) -> Result<Tensor> {
         let from = self.dtype();
-        record_copy(self, "ToCopyBackward0", || self.to_dtype_copy(dtype), move |g| g.to_dtype(from))
+        // A dense permuted source keeps its strides (PyTorch's preserve_format), cast in storage order.
+        let convert = || match self.dense_permuted_strides() {
+            Some(st) => Ok(Tensor::with_dense_strides(self.storage_order_view().to_dtype_copy(dtype)?, self.shape(), st)),
+            None => self.to_dtype_copy(dtype),
+        };
+        record_copy(self, "ToCopyBackward0", convert, move |g| g.to_dtype(from))
     }
 }

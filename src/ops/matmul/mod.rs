@@ -365,7 +365,7 @@ impl Tensor {
                 }
                 Ok(out)
             }
-            2 => self.diagonal(diagonal, 0, 1)?.clone_tensor(),
+            2 => self.diagonal(diagonal, 0, 1)?.clone_tensor(None),
             d => bail!(Runtime, "diag(): Supports 1D or 2D tensors. Got {}D", d),
         }
     }
