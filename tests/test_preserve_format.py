@@ -85,6 +85,11 @@ def test_clone_memory_formats(device):
     assert back.is_contiguous() and back.stride() == (60, 20, 5, 1)
     np.testing.assert_array_equal(to_numpy(back), to_numpy(x))
     assert cl.clone().stride() == (60, 1, 15, 3)  # preserve_format is the default
+    # A source in yet another order, and a size-1 channel dim (whose stride orders nothing).
+    odd = torch.arange(40.0, device=device).reshape(2, 1, 4, 5).transpose(2, 3)
+    odd_cl = odd.clone(memory_format=torch.channels_last)
+    assert odd_cl.is_contiguous(memory_format=torch.channels_last)
+    np.testing.assert_array_equal(to_numpy(odd_cl), to_numpy(odd))
     assert cl.clone().untyped_storage().data_ptr() != cl.untyped_storage().data_ptr()
     with pytest.raises(RuntimeError, match="required rank 4 tensor to use channels_last format"):
         torch.ones(3, device=device).clone(memory_format=torch.channels_last)

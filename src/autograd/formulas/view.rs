@@ -160,15 +160,14 @@ impl Tensor {
     /// A copy; with `strides` (see `python::args::memory_format_strides`), laid out with them.
     pub fn clone_tensor(&self, strides: Option<Vec<usize>>) -> Result<Tensor> {
         record_copy(self, "CloneBackward0", || match &strides {
-            // Dense source in its own order: one pass in storage order.
-            Some(st) if self.dense_permuted_strides().as_ref() == Some(st) => {
-                Ok(Tensor::with_dense_strides(self.storage_order_view().deep_clone()?, self.shape(), st.clone()))
-            }
-            // Another layout (channels-last of a row-major source): written through a view of it.
+            // `strides` are dense: listing the dims from the largest stride down gives the order the
+            // copy must be written in. A contiguous copy of the source viewed in that order is that
+            // memory (a plain memcpy when the source already has these strides).
             Some(st) => {
-                let out = Tensor::with_dense_strides(Tensor::zeros(&[self.numel()], self.dtype())?.to_device(self.device())?, self.shape(), st.clone());
-                out.copy_(self)?;
-                Ok(out)
+                let mut order: Vec<usize> = (0..st.len()).collect();
+                order.sort_by_key(|&d| std::cmp::Reverse(st[d]));
+                let in_order = self.with_layout(self.layout().permute(&order)).deep_clone()?;
+                Ok(Tensor::with_dense_strides(in_order, self.shape(), st.clone()))
             }
             None => self.deep_clone(),
         }, |g| Ok(g.clone()))
