@@ -141,10 +141,6 @@ class dual_level(_DecoratorContextManager):
         exit_dual_level()
 
 
-def _size_text(tensor):
-    return "[" + ", ".join(str(s) for s in tensor.shape) + "]"
-
-
 def _graph_node(dual):
     """The node through which results computed from `dual` reach it."""
     if dual.grad_fn is not None:
@@ -209,8 +205,8 @@ def make_dual(tensor, tangent, *, level=None):
                            f"level {level} is not supported.")
     if tuple(tangent.shape) != tuple(tensor.shape):
         raise RuntimeError("Trying to set a forward gradient that has a different size than that of the original "
-                           f"Tensor, this is not supported. Tensor is of size {_size_text(tensor)} while the given "
-                           f"forward gradient is of size {_size_text(tangent)}.")
+                           f"Tensor, this is not supported. Tensor is of size {list(tensor.shape)} while the given "
+                           f"forward gradient is of size {list(tangent.shape)}.")
     with enable_grad():
         dual = tensor.view_as(tensor) if tensor.requires_grad else tensor.detach().requires_grad_(True)
     if dual.is_leaf:
