@@ -15,6 +15,10 @@ pub enum DType {
     BF16,
     F32,
     F64,
+    /// complex64: two float32 (real, imaginary), interleaved.
+    C64,
+    /// complex128: two float64.
+    C128,
 }
 
 /// The order matters: promotion never moves a result to a lower category.
@@ -23,9 +27,17 @@ pub enum Category {
     Bool,
     Int,
     Float,
+    Complex,
 }
 
-pub const ALL_DTYPES: [DType; 10] = [
+pub const ALL_DTYPES: [DType; 12] = [
+    DType::Bool, DType::U8, DType::I8, DType::I16, DType::I32, DType::I64,
+    DType::F16, DType::BF16, DType::F32, DType::F64, DType::C64, DType::C128,
+];
+
+/// The dtypes with an `Element` type: CPU and GPU kernels are generated for these. Complex
+/// tensors are computed as their real views (`ops/complex.rs`).
+pub const REAL_DTYPES: [DType; 10] = [
     DType::Bool, DType::U8, DType::I8, DType::I16, DType::I32, DType::I64,
     DType::F16, DType::BF16, DType::F32, DType::F64,
 ];
@@ -36,13 +48,15 @@ impl DType {
             DType::Bool | DType::U8 | DType::I8 => 1,
             DType::I16 | DType::F16 | DType::BF16 => 2,
             DType::I32 | DType::F32 => 4,
-            DType::I64 | DType::F64 => 8,
+            DType::I64 | DType::F64 | DType::C64 => 8,
+            DType::C128 => 16,
         }
     }
     pub fn category(self) -> Category {
         match self {
             DType::Bool => Category::Bool,
             DType::U8 | DType::I8 | DType::I16 | DType::I32 | DType::I64 => Category::Int,
+            DType::C64 | DType::C128 => Category::Complex,
             _ => Category::Float,
         }
     }
@@ -51,6 +65,30 @@ impl DType {
     }
     pub fn is_int(self) -> bool {
         self.category() == Category::Int
+    }
+    /// Float and complex tensors can require gradients.
+    pub fn is_differentiable(self) -> bool {
+        matches!(self.category(), Category::Float | Category::Complex)
+    }
+    pub fn is_complex(self) -> bool {
+        self.category() == Category::Complex
+    }
+    /// The dtype of a complex dtype's parts (complex64 -> float32); other dtypes map to themselves.
+    pub fn to_real(self) -> DType {
+        match self {
+            DType::C64 => DType::F32,
+            DType::C128 => DType::F64,
+            d => d,
+        }
+    }
+    /// The complex dtype whose parts are `self` (float64 -> complex128, other floats ->
+    /// complex64, as PyTorch promotes them); None for non-float dtypes.
+    pub fn to_complex(self) -> Option<DType> {
+        match self {
+            DType::F64 | DType::C128 => Some(DType::C128),
+            DType::F16 | DType::BF16 | DType::F32 | DType::C64 => Some(DType::C64),
+            _ => None,
+        }
     }
     pub fn is_signed(self) -> bool {
         !matches!(self, DType::Bool | DType::U8)
@@ -68,6 +106,8 @@ impl DType {
             DType::BF16 => "bfloat16",
             DType::F32 => "float32",
             DType::F64 => "float64",
+            DType::C64 => "complex64",
+            DType::C128 => "complex128",
         }
     }
     /// Names used by `Tensor.type()` ("torch.FloatTensor").
@@ -83,6 +123,8 @@ impl DType {
             DType::BF16 => "BFloat16Tensor",
             DType::F32 => "FloatTensor",
             DType::F64 => "DoubleTensor",
+            DType::C64 => "ComplexFloatTensor",
+            DType::C128 => "ComplexDoubleTensor",
         }
     }
     /// PyTorch's C++ scalar type names, used in error messages ("Float", "Long").
@@ -98,6 +140,8 @@ impl DType {
             DType::BF16 => "BFloat16",
             DType::F32 => "Float",
             DType::F64 => "Double",
+            DType::C64 => "ComplexFloat",
+            DType::C128 => "ComplexDouble",
         }
     }
     /// The C++ type names PyTorch prints in some messages ("float", "long int").
@@ -113,6 +157,8 @@ impl DType {
             DType::BF16 => "c10::BFloat16",
             DType::F32 => "float",
             DType::F64 => "double",
+            DType::C64 => "c10::complex<float>",
+            DType::C128 => "c10::complex<double>",
         }
     }
     pub fn from_name(name: &str) -> Result<DType> {
@@ -128,6 +174,8 @@ impl DType {
             "bfloat16" => DType::BF16,
             "float32" | "float" => DType::F32,
             "float64" | "double" => DType::F64,
+            "complex64" | "cfloat" => DType::C64,
+            "complex128" | "cdouble" => DType::C128,
             _ => return Err(Error::Type(format!("unknown dtype '{name}'"))),
         })
     }
@@ -149,8 +197,13 @@ pub fn promote_types(a: DType, b: DType) -> DType {
     }
     let (ca, cb) = (a.category(), b.category());
     if ca != cb {
-        // The higher category wins; its dtype is kept as is (int64 + float16 = float16).
-        return if ca > cb { a } else { b };
+        // The higher category wins; its dtype is kept as is (int64 + float16 = float16),
+        // except that complex takes the wider float's precision (complex64 + float64 = complex128).
+        let (hi, lo) = if ca > cb { (a, b) } else { (b, a) };
+        if hi.is_complex() && lo == F64 {
+            return C128;
+        }
+        return hi;
     }
     match ca {
         Category::Bool => Bool,
@@ -173,6 +226,7 @@ pub fn promote_types(a: DType, b: DType) -> DType {
             (F16, BF16) | (BF16, F16) => F32,
             _ => a.max(b),
         },
+        Category::Complex => a.max(b),
     }
 }
 
@@ -209,7 +263,7 @@ impl Scalar {
     /// down to -255 fit uint8 (they wrap, as in `a - b`); bool and float64 take any number.
     pub fn check_fits(self, dtype: DType) -> Result<()> {
         let (lowest, max, name) = match dtype {
-            DType::Bool | DType::F64 => return Ok(()),
+            DType::Bool | DType::F64 | DType::C64 | DType::C128 => return Ok(()),
             DType::U8 => (0.0, 255.0, "uint8_t"),
             DType::I8 => (-128.0, 127.0, "int8_t"),
             DType::I16 => (-32768.0, 32767.0, "int16_t"),
@@ -284,8 +338,12 @@ pub fn result_type(args: &[PromoteArg]) -> DType {
     for t in tiers.into_iter().flatten() {
         result = Some(match result {
             None => t,
-            // A lower tier only matters when it brings a higher category (int tensor * 2.5).
-            Some(r) if t.category() > r.category() => t,
+            // A lower tier only matters when it brings a higher category (int tensor * 2.5);
+            // complex then keeps a float's precision (float64 tensor * 1j is complex128).
+            Some(r) if t.category() > r.category() => match (t.is_complex(), r.to_complex()) {
+                (true, Some(c)) if r.is_float() => c,
+                _ => t,
+            },
             Some(r) => r,
         });
     }
@@ -323,7 +381,7 @@ pub trait Element: Copy + Send + Sync + 'static + PartialOrd + PartialEq + std::
         match Self::DTYPE.category() {
             Category::Bool => Scalar::Bool(self.is_true()),
             Category::Int => Scalar::Int(self.to_i64()),
-            Category::Float => Scalar::Float(self.to_f64()),
+            Category::Float | Category::Complex => Scalar::Float(self.to_f64()),
         }
     }
 }
@@ -391,9 +449,17 @@ float_element!(f16, F16, f16::from_f64, |x: f16| x.to_f64());
 float_element!(bf16, BF16, bf16::from_f64, |x: bf16| x.to_f64());
 
 /// Runs `$body` with `$T` bound to the Rust type of `$dt`.
+///
+/// Complex tensors reach kernels only through their real views (`ops/complex.rs`), so a complex
+/// `$dt` returns the "not implemented for complex" error from the enclosing function; the form
+/// `with_dtype!(dt, T, body, complex => expr)` evaluates `expr` instead, for callers that do
+/// not return a `Result` or that handle complex tensors some other way.
 #[macro_export]
 macro_rules! with_dtype {
-    ($dt:expr, $T:ident, $body:expr) => {{
+    ($dt:expr, $T:ident, $body:expr) => {
+        $crate::with_dtype!($dt, $T, $body, complex => return Err($crate::error::Error::complex_unsupported($dt).into()))
+    };
+    ($dt:expr, $T:ident, $body:expr, complex => $otherwise:expr) => {{
         use $crate::dtype::DType;
         match $dt {
             DType::Bool => { type $T = bool; $body }
@@ -406,6 +472,7 @@ macro_rules! with_dtype {
             DType::BF16 => { type $T = half::bf16; $body }
             DType::F32 => { type $T = f32; $body }
             DType::F64 => { type $T = f64; $body }
+            DType::C64 | DType::C128 => $otherwise,
         }
     }};
 }
@@ -424,6 +491,9 @@ mod tests {
         assert_eq!(promote_types(F16, BF16), F32);
         assert_eq!(promote_types(F32, F64), F64);
         assert_eq!(promote_types(I32, I64), I64);
+        assert_eq!(promote_types(C64, F64), C128);
+        assert_eq!(promote_types(I64, C64), C64);
+        assert_eq!(promote_types(C64, C128), C128);
     }
 
     #[test]
@@ -438,5 +508,9 @@ mod tests {
         assert_eq!(result_type(&[t(I32), z(F64)]), F64);
         assert_eq!(result_type(&[t(F32), z(F64)]), F32);
         assert_eq!(result_type(&[t(Bool), PromoteArg::Scalar(Scalar::Int(1))]), I64);
+        // A 0-d complex operand makes a float tensor complex at the tensor's precision.
+        assert_eq!(result_type(&[t(F64), z(C64)]), C128);
+        assert_eq!(result_type(&[t(F32), z(C128)]), C64);
+        assert_eq!(result_type(&[t(I32), z(C128)]), C128);
     }
 }

@@ -39,6 +39,13 @@ impl PartialEq for CallbackError {
 
 pub type Result<T> = std::result::Result<T, Error>;
 
+impl Error {
+    /// An op without a complex implementation, reached with a complex tensor.
+    pub fn complex_unsupported(dtype: crate::dtype::DType) -> Error {
+        Error::NotImplemented(format!("this operation is not implemented for '{}' tensors in ferrotorch", dtype.scalar_name()))
+    }
+}
+
 impl fmt::Display for Error {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {

@@ -91,7 +91,7 @@ impl Tensor {
 
     pub fn full(shape: &[usize], value: Scalar, dtype: DType) -> Result<Tensor> {
         let n = shape::numel(shape);
-        with_dtype!(dtype, T, Tensor::from_vec(vec![T::from_scalar(value); n], shape))
+        with_dtype!(dtype, T, Tensor::from_vec(vec![T::from_scalar(value); n], shape), complex => Tensor::full_complex(shape, value, dtype))
     }
 
     pub fn scalar(value: Scalar, dtype: DType) -> Result<Tensor> {
@@ -195,7 +195,7 @@ impl Tensor {
                 return s[self.offset()..self.offset() + self.numel()].to_vec();
             }
             cpu::map1::<S, T>(self, |x| T::cast(x))
-        })
+        }, complex => self.real_part_forward().to_vec())
     }
 
     /// The single value of a one-element tensor, as PyTorch's `.item()`.
@@ -207,12 +207,18 @@ impl Tensor {
             return self.to_device(Device::Cpu)?.item();
         }
         // SAFETY: the offset is in range for a one-element tensor.
-        Ok(with_dtype!(self.dtype, T, unsafe { self.storage.slice::<T>()[self.offset()] }.to_scalar()))
+        Ok(with_dtype!(self.dtype, T, unsafe { self.storage.slice::<T>()[self.offset()] }.to_scalar(),
+            complex => bail!(Runtime, "a complex value cannot be converted to a real Scalar: read its real_view")))
     }
 
     // ---------------------------------------------------------------- conversions
     /// A contiguous copy with the requested dtype (always copies).
     pub fn to_dtype_copy(&self, dtype: DType) -> Result<Tensor> {
+        if dtype.is_complex() || self.dtype.is_complex() {
+            let out = Tensor::zeros_on(self.shape(), dtype, self.device())?;
+            Tensor::copy_complex(&out, self)?;
+            return Ok(out);
+        }
         if self.device().is_gpu() {
             return crate::backend::gpu::elementwise::cast(self, dtype);
         }
@@ -248,6 +254,10 @@ impl Tensor {
             // copy_ moves data between devices, as in PyTorch.
             let moved = src.to_device(self.device())?;
             return self.copy_(&moved);
+        }
+        if self.dtype.is_complex() || src.dtype.is_complex() {
+            let src = if src.same_storage(self) { src.deep_clone()? } else { src };
+            return Tensor::copy_complex(self, &src);
         }
         if self.device().is_gpu() {
             crate::backend::gpu::elementwise::copy_into(self, &src)?;

@@ -38,8 +38,24 @@ def assert_close(actual, expected, rtol=1e-5, atol=1e-6, check_dtype=True):
         act, exp = np.asarray(actual), np.asarray(expected)
     if act.dtype == bool or exp.dtype == bool or np.issubdtype(exp.dtype, np.integer):
         np.testing.assert_array_equal(act, exp.astype(act.dtype) if exp.dtype != act.dtype else exp)
+    elif np.iscomplexobj(act) or np.iscomplexobj(exp):
+        np.testing.assert_allclose(act.astype(np.complex128), exp.astype(np.complex128), rtol=rtol, atol=atol, equal_nan=True)
     else:
         np.testing.assert_allclose(act.astype(np.float64), exp.astype(np.float64), rtol=rtol, atol=atol, equal_nan=True)
+
+
+def finite_difference_grad(loss, a, eps=1e-6):
+    """The gradient of a real-valued numpy `loss` at array `a` by central differences; for a complex
+    `a`, dL/dre + i dL/dim, the convention of PyTorch's (and ferrotorch's) complex gradients."""
+    grad = np.zeros(a.shape, dtype=a.dtype)
+    steps = [1.0, 1j] if np.iscomplexobj(a) else [1.0]
+    for index in np.ndindex(a.shape):
+        for step in steps:
+            plus, minus = a.copy(), a.copy()
+            plus[index] += eps * step
+            minus[index] -= eps * step
+            grad[index] += (loss(plus) - loss(minus)) / (2 * eps) * step
+    return grad
 
 
 @pytest.fixture

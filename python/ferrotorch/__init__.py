@@ -48,6 +48,7 @@ from . import autograd  # noqa: E402,F401
 from .autograd.grad_mode import (no_grad, enable_grad, set_grad_enabled, inference_mode,  # noqa: E402,F401
                                  is_grad_enabled, is_inference_mode_enabled)
 from ._constants import e, inf, nan, pi, is_complex, is_nonzero  # noqa: E402,F401
+from ._complex import *  # noqa: E402,F401,F403
 from ._tensor_str import set_printoptions  # noqa: E402,F401
 from . import _tensor_str  # noqa: E402,F401
 from ._memory_format import (memory_format, preserve_format, contiguous_format,  # noqa: E402,F401
@@ -94,4 +95,5 @@ from . import storage  # noqa: E402,F401
 from .storage import (UntypedStorage, TypedStorage, FloatStorage, DoubleStorage, HalfStorage,  # noqa: E402,F401
                       BFloat16Storage, LongStorage, IntStorage, ShortStorage, CharStorage, ByteStorage,
                       BoolStorage, is_storage)
+from .storage import ComplexFloatStorage, ComplexDoubleStorage  # noqa: E402,F401
 from . import fft  # noqa: E402,F401

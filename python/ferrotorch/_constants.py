@@ -19,14 +19,14 @@ def _require_tensor(name, input):
 
 
 def is_complex(input):
-    """True if `input` has a complex dtype: always False, as ferrotorch has no complex dtypes.
+    """True if `input` has a complex dtype (complex64 or complex128).
 
         >>> import ferrotorch as torch
         >>> torch.is_complex(torch.ones(2))
         False
     """
     _require_tensor("is_complex", input)
-    return False
+    return input.dtype.is_complex
 
 
 def is_nonzero(input):

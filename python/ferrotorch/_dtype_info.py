@@ -1,10 +1,15 @@
-"""`finfo` and `iinfo`: the numerical limits of each dtype, as in PyTorch.
+"""`finfo` and `iinfo`: the numerical limits of each dtype, as in PyTorch; and the real/complex
+pairing of dtypes (`dtype.to_real()`, `dtype.to_complex()`), which a complex dtype's limits use.
+
+A complex dtype's `finfo` is that of its parts (complex64 -> float32), as in PyTorch.
 
     >>> import ferrotorch as torch
     >>> torch.finfo(torch.float16).max
     65504.0
     >>> torch.iinfo(torch.int8).min
     -128
+    >>> torch.finfo(torch.complex128).dtype
+    'float64'
 """
 import builtins
 
@@ -19,6 +24,11 @@ _FLOATS = {
     _C.float32: (32, 2.0 ** -23, (2 - 2.0 ** -23) * 2.0 ** 127, 2.0 ** -126, 1e-06),
     _C.float64: (64, 2.0 ** -52, (2 - 2.0 ** -52) * 2.0 ** 1023, 2.0 ** -1022, 1e-15),
 }
+# Each complex dtype and the dtype of its real and imaginary parts.
+_COMPLEX_PARTS = {_C.complex64: _C.float32, _C.complex128: _C.float64}
+_COMPLEX_OF = {part: cplx for cplx, part in _COMPLEX_PARTS.items()}
+# Complex dtypes PyTorch has and ferrotorch does not (named so the error says which one is missing).
+_MISSING_COMPLEX = {_C.float16: "complex32", _C.bfloat16: "bcomplex32"}
 _INTS = {
     _C.uint8: (8, 0, 255),
     _C.int8: (8, -128, 127),
@@ -44,6 +54,7 @@ class finfo:
     def __init__(self, type=None):
         type = _C.get_default_dtype() if type is None else type
         _check_dtype("finfo", type)
+        type = _COMPLEX_PARTS.get(type, type)
         if type not in _FLOATS:
             raise TypeError("torch.finfo() requires a floating point input type. Use torch.iinfo to handle "
                             "'torch.finfo'")
@@ -83,3 +94,28 @@ class iinfo:
 
     def __repr__(self):
         return f"iinfo(min={self.min:g}, max={self.max:g}, dtype={self.dtype})"
+
+
+def _to_real(self):
+    """The dtype of this dtype's real part: complex64 -> float32, complex128 -> float64; a real
+    dtype (integer and bool included) is returned as is."""
+    return _COMPLEX_PARTS.get(self, self)
+
+
+def _to_complex(self):
+    """The complex dtype whose parts have this floating dtype: float32 -> complex64, float64 ->
+    complex128; a complex dtype is returned as is."""
+    if self in _COMPLEX_PARTS:
+        return self
+    if self in _COMPLEX_OF:
+        return _COMPLEX_OF[self]
+    if self in _MISSING_COMPLEX:
+        raise NotImplementedError(f"{self}.to_complex() is torch.{_MISSING_COMPLEX[self]}, a dtype ferrotorch "
+                                  "does not have (its complex dtypes are complex64 and complex128)")
+    from ._elementwise import _scalar_name
+    raise RuntimeError(f"Unknown Complex ScalarType for {_scalar_name(self)}")
+
+
+# `torch.dtype` is the core's class, which accepts Python attributes: PyTorch's methods go on it here.
+_C.dtype.to_real = _to_real
+_C.dtype.to_complex = _to_complex

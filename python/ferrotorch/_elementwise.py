@@ -26,7 +26,7 @@ def _write_out(out, result):
 def _scalar_name(dtype):
     return {"float32": "Float", "float64": "Double", "float16": "Half", "bfloat16": "BFloat16",
             "int64": "Long", "int32": "Int", "int16": "Short", "int8": "Char", "uint8": "Byte",
-            "bool": "Bool"}[str(dtype).replace("torch.", "")]
+            "bool": "Bool", "complex64": "ComplexFloat", "complex128": "ComplexDouble"}[str(dtype).replace("torch.", "")]
 
 
 def _as_tensor(x):

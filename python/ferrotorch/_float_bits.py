@@ -7,8 +7,8 @@ few integer additions and selects that run on any device.
 frexp reads the exponent field of the same bit patterns (masks and a division by 2**mantissa_bits),
 and rebuilds the mantissa by writing the exponent of 0.5 into them.
 
-ferrotorch has no complex dtypes, so angle and isreal only meet real tensors: angle is pi for
-negative values and 0 otherwise, and every element is real.
+angle and isreal take complex tensors too (the argument, and whether the imaginary part is 0); for
+real tensors angle is pi for negative values and 0 otherwise, and every element is real.
 
     >>> import ferrotorch as torch
     >>> torch.ldexp(torch.tensor([1.0, 3.0]), torch.tensor([3, -1])).tolist()
@@ -154,6 +154,9 @@ def angle(input, *, out=None):
         [3.1415927410125732, 0.0, 0.0]
     """
     _requires_tensor("angle", 1, "input", input)
+    if input.is_complex():
+        from ._complex import real_part, imag_part
+        return _finish(imag_part(input).atan2(real_part(input)), out)
     x = input if input.dtype.is_floating_point else input.to(_C.get_default_dtype())
     zeros = _C.zeros_like(x)
     value = _C.where(x < 0, zeros + math.pi, zeros)
@@ -162,13 +165,16 @@ def angle(input, *, out=None):
 
 
 def isreal(input):
-    """Whether each element is real: always True, ferrotorch has no complex dtypes.
+    """Whether each element is real: True for real dtypes, imaginary part == 0 for complex ones.
 
         >>> import ferrotorch as torch
         >>> torch.isreal(torch.tensor([1.0, float("nan")])).tolist()
         [True, True]
     """
     _requires_tensor("isreal", 1, "input", input)
+    if input.is_complex():
+        from ._complex import imag_part
+        return imag_part(input) == 0
     return _C.ones_like(input, dtype=_C.bool)
 
 

@@ -417,6 +417,11 @@ def sgn(input, *, out=None):
         >>> torch.sgn(torch.tensor([-2.0, 0.0, 3.0])).tolist()
         [-1.0, 0.0, 1.0]
     """
+    if input.is_complex():
+        # z / |z|, and 0 where z is 0.
+        magnitude = input.abs()
+        scale = _C.where(magnitude == 0, _C.zeros_like(magnitude), 1 / magnitude)
+        return _finish(input * scale, out)
     return _finish(input.sign(), out)
 
 

@@ -147,20 +147,20 @@ def is_deterministic_algorithms_warn_only_enabled():
 # ----------------------------------------------------------------------------- Tensor members
 
 def _H(self):
-    """The conjugate transpose of a matrix: its transpose (ferrotorch tensors are real)."""
+    """The conjugate transpose of a matrix (its transpose for real tensors)."""
     if self.dim() not in (0, 2):
         hint = " For batches of matrices, consider using tensor.mH" if self.dim() > 2 else ""
         raise RuntimeError(f"tensor.H is only supported on matrices (2-D tensors). Got "
                            f"{self.dim()}-D tensor.{hint}")
-    return self.t() if self.dim() == 2 else self
+    return conj(self.t() if self.dim() == 2 else self)
 
 
 def _mH(self):
-    """The conjugate transpose of the last two dims: `mT` (ferrotorch tensors are real)."""
+    """The conjugate transpose of the last two dims (`mT` for real tensors)."""
     if self.dim() < 2:
         raise RuntimeError(f"tensor.mH is only supported on matrices or batches of matrices. Got "
                            f"{self.dim()}-D tensor.")
-    return self.mT
+    return conj(self.mT)
 
 
 def _dim_order(self):
@@ -171,7 +171,8 @@ def _dim_order(self):
 
 
 def adjoint(input):
-    """The conjugate transpose of the last two dims (a view): `mT` for real tensors.
+    """The conjugate transpose of the last two dims: `mT` for real tensors (a view; a new tensor
+    for complex ones, see `conj`).
 
         >>> import ferrotorch as torch
         >>> torch.adjoint(torch.zeros(4, 2, 3)).shape
@@ -180,23 +181,27 @@ def adjoint(input):
     if input.dim() < 2:
         raise RuntimeError(f"tensor.adjoint() is only supported on matrices or batches of matrices. Got "
                            f"{input.dim()}-D tensor.")
-    return input.transpose(-2, -1)
+    return conj(input.transpose(-2, -1))
 
 
-# ferrotorch has no complex dtypes: conjugation is the identity and no tensor carries a lazy
-# conjugate or negative bit, so these return the input itself, as PyTorch does for real tensors.
+# No tensor carries a lazy conjugate or negative bit: conj() of a complex tensor is a new tensor
+# (see _complex.py), and of a real tensor the input itself, as in PyTorch.
 
 def conj(input):
-    """The complex conjugate: `input` itself for real tensors."""
+    """The complex conjugate: a new tensor for complex input, `input` itself for real tensors."""
+    if input.is_complex():
+        from ._complex import conjugate
+        return conjugate(input)
     return input
 
 
 def conj_physical(input, *, out=None):
     """The materialised complex conjugate: `input` itself for real tensors."""
+    result = conj(input)
     if out is not None:
-        out.copy_(input)
+        out.copy_(result)
         return out
-    return input
+    return result
 
 
 def resolve_conj(input):

@@ -58,7 +58,10 @@ method_of(addmv_)
 
 
 def conj_physical_(input):
-    """In-place `conj_physical`: ferrotorch has real dtypes only, whose conjugate is themselves."""
+    """In-place `conj_physical`: negates the imaginary part of a complex tensor; real tensors
+    are their own conjugate."""
+    if input.is_complex():
+        input.copy_(input.conj())
     return input
 
 

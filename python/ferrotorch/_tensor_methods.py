@@ -200,18 +200,6 @@ def is_pinned(self, device=None):
     return False
 
 
-def _real(self):
-    return self
-
-
-def _imag(self):
-    raise TypeError("imag is not implemented for tensors with non-complex dtypes.")
-
-
-tensor_method(property(_real, doc="The real part: the tensor itself (ferrotorch has no complex dtypes)."), "real")
-tensor_method(property(_imag, doc="Raises: ferrotorch has no complex dtypes."), "imag")
-
-
 # ---------------------------------------------------------------- elementwise Python callables
 
 @tensor_method

@@ -5,7 +5,8 @@ integer, or in scientific notation when the values span more than 3 orders of ma
 exceed 1e8, or go below 1e-4) unless `sci_mode` forces a choice; elements are right-aligned to a
 common width and wrapped at `linewidth`; tensors with more than `threshold` elements show the
 first and last `edgeitems` entries of each dim around `...`; a dtype suffix appears unless the
-dtype is implied by the values.
+dtype is implied by the values. Complex values print as `a+bj`, the real and the imaginary parts
+each with their own formatter (mode and width chosen from the real parts, resp. the imaginary ones).
 
     >>> import ferrotorch as torch
     >>> torch.set_printoptions(precision=2)
@@ -17,6 +18,8 @@ import contextlib
 import dataclasses
 import math
 from typing import Optional
+
+from ._utils import _to_host
 
 
 @dataclasses.dataclass
@@ -135,6 +138,23 @@ class _Formatter:
         return s.rjust(self.max_width)
 
 
+class _ComplexFormatter:
+    """PyTorch's two formatters for complex values: one sized on the real parts, one on the
+    imaginary parts; only the real part is padded, the imaginary one is printed unpadded after its
+    sign (so `-3.-0.1000j` and `1.+2.5000j` sit in one column of varying width)."""
+
+    def __init__(self, values):
+        self.real = _Formatter([v.real for v in values], True)
+        self.imag = _Formatter([v.imag for v in values], True)
+        # The column width that decides how many elements fit on a line: both parts and the "j".
+        self.max_width = self.real.max_width + self.imag.max_width + 1
+
+    def format(self, v):
+        imag = (self.imag.format(v.imag) + "j").lstrip()
+        sign = "" if imag[0] in "+-" else "+"
+        return self.real.format(v.real) + sign + imag
+
+
 _ELLIPSIS = object()  # marks the elided middle of a summarised dim
 
 
@@ -214,8 +234,12 @@ def tensor_repr(t, prefix="tensor(", extra_suffixes=()):
     if t.is_cuda:
         # PyTorch names the device first; the values are read from a host copy.
         suffixes.append(f"device='{t.device}'")
-        t = t.detach().cpu()
-    default_implied = dtype in (ferrotorch.get_default_dtype(), ferrotorch.int64, ferrotorch.bool)
+        t = _to_host(t)
+    default_dtype = ferrotorch.get_default_dtype()
+    # The complex dtype whose parts have the default dtype is implied too (PyTorch's rule: complex128
+    # under a float64 default, complex64 under any other).
+    default_complex = ferrotorch.complex128 if default_dtype == ferrotorch.float64 else ferrotorch.complex64
+    default_implied = dtype in (default_dtype, default_complex, ferrotorch.int64, ferrotorch.bool)
     if t.numel() == 0:
         if t.ndim != 1:
             suffixes.append("size=" + str(tuple(t.shape)))
@@ -231,6 +255,8 @@ def tensor_repr(t, prefix="tensor(", extra_suffixes=()):
         values = _formatter_values(src, nested, summarize)
         if dtype == ferrotorch.bool:
             fmt = _Formatter([str(v) for v in values], False)
+        elif dtype.is_complex:
+            fmt = _ComplexFormatter(values)
         else:
             fmt = _Formatter(values, dtype.is_floating_point)
         body = _format_nested(nested, t.ndim, fmt, len(prefix))

@@ -19,6 +19,8 @@ STORAGE_DTYPES = {
     "CharStorage": "int8",
     "ByteStorage": "uint8",
     "BoolStorage": "bool",
+    "ComplexFloatStorage": "complex64",
+    "ComplexDoubleStorage": "complex128",
     "UntypedStorage": "uint8",
 }
 DTYPE_STORAGES = {d: n for n, d in STORAGE_DTYPES.items() if n != "UntypedStorage"}
@@ -28,9 +30,18 @@ def _dtype_name(dtype):
     return str(dtype).rsplit(".", 1)[-1]
 
 
+def _to_host(t):
+    """`t.detach().cpu()`, for complex GPU tensors too: the core's device-to-host copy does not take
+    complex dtypes, so those travel as their real (..., 2) view and are viewed as complex again."""
+    t = t.detach()
+    if t.device.type == "cpu" or not t.dtype.is_complex:
+        return t.cpu()
+    return t.view_as_real().cpu().contiguous().view_as_complex()
+
+
 def _tensor_bytes(t):
     """The raw little-endian bytes of `t`'s elements in row-major order (any dtype, bfloat16 too)."""
-    return _C.Tensor.__reduce__(t.detach().cpu())[1][0]
+    return _C.Tensor.__reduce__(_to_host(t))[1][0]
 
 
 class StorageType:

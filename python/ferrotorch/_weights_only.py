@@ -19,7 +19,7 @@ from . import _C, _utils
 __all__ = ["add_safe_globals", "get_safe_globals", "clear_safe_globals", "safe_globals"]
 
 _DTYPE_NAMES = ["bool", "uint8", "int8", "int16", "int32", "int64", "float16", "bfloat16", "float32",
-                "float64", "half", "float", "double", "short", "int", "long"]
+                "float64", "half", "float", "double", "short", "int", "long", "complex64", "complex128"]
 _marked_safe_globals = []
 
 

@@ -13,6 +13,7 @@ ldl_factor_ex, ldl_solve).
 """
 import math
 
+from . import _C
 from ._dims import wrap_dim as _wrap_dim
 from ._elementwise import _scalar_name
 
@@ -47,6 +48,11 @@ def vector_norm(x, ord=2, dim=None, keepdim=False, *, dtype=None):
     """The vector `ord`-norm over `dim` (all elements when None); `ord` may be inf, -inf or 0."""
     if isinstance(ord, str):
         raise RuntimeError(f"linalg.vector_norm: ord must be a number, got '{ord}'")
+    if isinstance(x, _C.Tensor) and x.is_complex():
+        # Every vector norm depends on the moduli only; the result is real, as in PyTorch.
+        if dtype is not None:
+            x = x.to(dtype)
+        return x.abs()._vector_norm(float(ord), dim, keepdim)
     return x._vector_norm(float(ord), dim, keepdim, dtype=dtype)
 
 

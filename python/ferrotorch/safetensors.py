@@ -23,10 +23,12 @@ __all__ = ["save", "save_file", "load", "load_file", "load_metadata", "Safetenso
 
 # Code -> ferrotorch dtype name, and each code's rank in the reference implementation's dtype
 # enum (tensors are written in decreasing rank, then by name, so that output matches byte for byte).
+# The format has one complex dtype, C64 (complex64, interleaved real/imaginary float32); complex128
+# has no code, so saving it raises as the reference implementation does.
 _CODES = {"BOOL": "bool", "U8": "uint8", "I8": "int8", "I16": "int16", "F16": "float16", "BF16": "bfloat16",
-          "I32": "int32", "F32": "float32", "F64": "float64", "I64": "int64"}
+          "I32": "int32", "F32": "float32", "C64": "complex64", "F64": "float64", "I64": "int64"}
 _RANK = {"BOOL": 0, "U8": 1, "I8": 2, "I16": 5, "U16": 6, "F16": 7, "BF16": 8, "I32": 9, "U32": 10,
-         "F32": 11, "F64": 12, "I64": 13, "U64": 14}
+         "F32": 11, "C64": 12, "F64": 13, "I64": 14, "U64": 15}
 _CODE_OF = {d: c for c, d in _CODES.items()}
 _MAX_HEADER_SIZE = 100_000_000
 
@@ -81,7 +83,11 @@ def save(tensors, metadata=None):
     _check_metadata(metadata)
     entries = []
     for name, t in tensors.items():
-        code = _CODE_OF[_dtype_name(t.dtype)]
+        code = _CODE_OF.get(_dtype_name(t.dtype))
+        if code is None:
+            # The reference implementation's message (it lists its own, longer, set of dtypes).
+            raise SafetensorError(f'Unknown dtype "{_dtype_name(t.dtype)}". Supported dtypes: '
+                                  + ", ".join(_CODE_OF))
         entries.append((name, code, t))
     entries.sort(key=lambda e: (-_RANK[e[1]], e[0]))
     header, blobs, offset = {}, [], 0

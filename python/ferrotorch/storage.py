@@ -36,13 +36,13 @@ import weakref
 
 import numpy as np
 
-from . import _C
+from . import _C, _utils
 from ._attach import tensor_method
-from ._elementwise import _scalar_name
 from ._tensor_members_composed import _dtype_word
 
 __all__ = ["UntypedStorage", "TypedStorage", "FloatStorage", "DoubleStorage", "HalfStorage", "BFloat16Storage",
-           "LongStorage", "IntStorage", "ShortStorage", "CharStorage", "ByteStorage", "BoolStorage", "is_storage"]
+           "LongStorage", "IntStorage", "ShortStorage", "CharStorage", "ByteStorage", "BoolStorage",
+           "ComplexFloatStorage", "ComplexDoubleStorage", "is_storage"]
 
 # An integer dtype of each element size: the dtype every reinterpretation passes through, since
 # numpy has no bfloat16 and ferrotorch's view(dtype) needs equal sizes.
@@ -116,6 +116,11 @@ def _torch_type_name(value):
     """The type name PyTorch's argument errors print: `int`, `torch.dtype`, `torch.device`."""
     kind = type(value)
     return kind.__name__ if kind.__module__ == "builtins" else f"torch.{kind.__name__}"
+
+
+def _scalar_type_name(dtype):
+    """PyTorch's scalar type name of `dtype` ("Float", "ComplexFloat", ...): its storage class's name."""
+    return _utils.DTYPE_STORAGES[_utils._dtype_name(dtype)][:-len("Storage")]
 
 
 def _elements_repr(values, header):
@@ -224,7 +229,7 @@ class UntypedStorage:
     def _bytes(self):
         """The bytes as a CPU uint8 tensor: the storage's own memory on the CPU, a copy for a GPU
         storage (hand an edited copy to `_store`)."""
-        return _reinterpret(self._flat.cpu(), _C.uint8)
+        return _reinterpret(_utils._to_host(self._flat), _C.uint8)
 
     def _store(self, data):
         """Writes the edited bytes `data` from `_bytes()` back (already there on the CPU)."""
@@ -300,7 +305,8 @@ class UntypedStorage:
     def to(self, *, device=None, non_blocking=False):
         if device is None or _C.device(device).type == self.device.type:  # one device of each type
             return self
-        return UntypedStorage._wrap(self._flat.to(device), resizable=True)
+        moved = _utils._to_host(self._flat) if _C.device(device).type == "cpu" else self._flat.to(device)
+        return UntypedStorage._wrap(moved, resizable=True)
 
     def cpu(self):
         return self.to(device="cpu")
@@ -321,7 +327,7 @@ class UntypedStorage:
         kept = min(size, self.nbytes())
         if kept:
             target = grown[:kept]
-            target.copy_(_reinterpret(self._flat.cpu(), _C.uint8)[:kept].to(self.device))
+            target.copy_(_reinterpret(_utils._to_host(self._flat), _C.uint8)[:kept].to(self.device))
         self._flat = grown
         return self
 
@@ -437,7 +443,7 @@ class TypedStorage:
 
     def type(self):
         prefix = "torch." if self.device.type == "cpu" else "torch.cuda."
-        return f"{prefix}{_scalar_name(self.dtype)}Storage"
+        return f"{prefix}{_scalar_type_name(self.dtype)}Storage"
 
     def _check_index(self, index):
         if isinstance(index, bool):
@@ -452,7 +458,7 @@ class TypedStorage:
         size = self.size()
         if not -size <= index < size:
             raise IndexError(f"index {index} out of range for storage of size {size}")
-        return self._tensor()[index].item()
+        return _utils._to_host(self._tensor()[index]).item()
 
     def __setitem__(self, index, value):
         self._check_index(index)
@@ -462,10 +468,13 @@ class TypedStorage:
         flat[index] = value
 
     def tolist(self):
-        return self._tensor().tolist()
+        return _utils._to_host(self._tensor()).tolist()
 
     def fill_(self, value):
-        self._tensor().fill_(value)
+        if self.dtype.is_complex:
+            self._tensor()[:] = value  # the core's fill_ takes real numbers only; assignment takes complex
+        else:
+            self._tensor().fill_(value)
         return self
 
     def copy_(self, source, non_blocking=None):
@@ -554,7 +563,8 @@ def _conversion_method(name, dtype):
 
 for _name, _dtype in [("double", _C.float64), ("float", _C.float32), ("half", _C.float16),
                       ("bfloat16", _C.bfloat16), ("long", _C.int64), ("int", _C.int32), ("short", _C.int16),
-                      ("char", _C.int8), ("byte", _C.uint8), ("bool", _C.bool)]:
+                      ("char", _C.int8), ("byte", _C.uint8), ("bool", _C.bool),
+                      ("complex_float", _C.complex64), ("complex_double", _C.complex128)]:
     for _cls in (UntypedStorage, TypedStorage):
         setattr(_cls, _name, _conversion_method(_name, _dtype))
 
@@ -622,8 +632,11 @@ ShortStorage = _legacy_storage("ShortStorage", _C.int16)
 CharStorage = _legacy_storage("CharStorage", _C.int8)
 ByteStorage = _legacy_storage("ByteStorage", _C.uint8)
 BoolStorage = _legacy_storage("BoolStorage", _C.bool)
+ComplexFloatStorage = _legacy_storage("ComplexFloatStorage", _C.complex64)
+ComplexDoubleStorage = _legacy_storage("ComplexDoubleStorage", _C.complex128)
 _LEGACY_BY_DTYPE = {cls.dtype: cls for cls in (FloatStorage, DoubleStorage, HalfStorage, BFloat16Storage, LongStorage,
-                                               IntStorage, ShortStorage, CharStorage, ByteStorage, BoolStorage)}
+                                               IntStorage, ShortStorage, CharStorage, ByteStorage, BoolStorage,
+                                               ComplexFloatStorage, ComplexDoubleStorage)}
 
 
 def is_storage(obj):
@@ -688,7 +701,7 @@ def _storage_as_set_source(self, source, storage_offset, size, stride):
     if isinstance(source, TypedStorage):
         if source.dtype != self.dtype:
             raise RuntimeError(f"Expected a Storage of type {_dtype_word(self.dtype)} or an UntypedStorage, "
-                               f"but got type {_scalar_name(source.dtype)} for argument 1 'storage'")
+                               f"but got type {_scalar_type_name(source.dtype)} for argument 1 'storage'")
         source = source._untyped_storage
     if storage_offset is not None and size is not None and storage_offset >= 0:
         needed = _bytes_spanned(storage_offset, tuple(size), stride, self.element_size())

@@ -56,6 +56,9 @@ fn seeds(roots: &[Tensor], grads: Vec<Option<Tensor>>) -> Result<Vec<(Edge, Tens
                 if root.numel() != 1 {
                     return Err(Error::Runtime("grad can be implicitly created only for scalar outputs".into()));
                 }
+                if root.dtype().is_complex() {
+                    return Err(Error::Runtime("grad can be implicitly created only for real scalar outputs".into()));
+                }
                 Tensor::full_on(root.shape(), crate::dtype::Scalar::Float(1.0), root.dtype(), root.device())?
             }
         };

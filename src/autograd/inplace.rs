@@ -41,7 +41,7 @@ pub fn commit(target: &mut Tensor, result: &Tensor) -> Result<()> {
         target.assign_result(&result.detach())?;
     }
     let Some(node) = node else { return Ok(()) };
-    if !target.dtype().is_float() {
+    if !target.dtype().is_differentiable() {
         return Ok(());
     }
     match target.view_base() {

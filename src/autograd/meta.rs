@@ -83,7 +83,7 @@ impl Tensor {
     /// grad-requiring value into the view then rebases the base too. Only float tensors can
     /// take part, and only with grad mode on.
     pub fn mark_untracked_view(&self, mut view: Tensor) -> Tensor {
-        if !super::mode::is_grad_enabled() || !self.dtype().is_float() {
+        if !super::mode::is_grad_enabled() || !self.dtype().is_differentiable() {
             return view;
         }
         let base = self.view_base().unwrap_or_else(|| {

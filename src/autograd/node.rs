@@ -454,7 +454,7 @@ impl Recorder {
             _live: LiveCount::new(),
         });
         for (i, out) in outputs.iter_mut().enumerate() {
-            if out.dtype().is_float() {
+            if out.dtype().is_differentiable() {
                 out.set_meta(Some(AutogradMeta::new(MetaState {
                     requires_grad: true,
                     grad_fn: Some(node.clone()),

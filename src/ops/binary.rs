@@ -342,7 +342,7 @@ impl<'a> Operand<'a> {
             Operand::Scalar(s) => PromoteArg::Scalar(*s),
         }
     }
-    fn shape(&self) -> &[usize] {
+    pub(crate) fn shape(&self) -> &[usize] {
         match self {
             Operand::Tensor(t) => t.shape(),
             Operand::Scalar(_) => &[],
@@ -460,6 +460,9 @@ pub fn promoted_dtype(a: Operand, b: Operand) -> DType {
 
 /// The shared path of every binary op: promote, broadcast, check, dispatch, record.
 pub fn binary(op: BinaryOp, a: Operand, b: Operand) -> Result<Tensor> {
+    if a.tensor().is_some_and(|t| t.dtype().is_complex()) || b.tensor().is_some_and(|t| t.dtype().is_complex()) {
+        return crate::ops::complex::complex_binary(op, a, b);
+    }
     crate::autograd::formulas::elementwise::record_binary(op, a, b, || binary_forward(op, a, b))
 }
 
@@ -514,7 +517,7 @@ fn binary_kernel(op: BinaryOp, ta: &Tensor, tb: &Tensor, compute: DType, out: DT
 /// PyTorch's errors for the invalid cases.
 pub fn binary_in_place_gpu(target: &Tensor, op: BinaryOp, other: Operand) -> Result<bool> {
     use crate::backend::gpu::elementwise::{update, Input};
-    if !target.device().is_gpu() {
+    if !target.device().is_gpu() || target.dtype().is_complex() || other.tensor().is_some_and(|t| t.dtype().is_complex()) {
         return Ok(false);
     }
     let records = crate::autograd::mode::is_grad_enabled() && (target.requires_grad() || other.tensor().is_some_and(|t| t.requires_grad()));

@@ -42,14 +42,26 @@ fn random_upper(dtype: DType) -> i64 {
         DType::F16 => 1 << 11,
         DType::BF16 => 1 << 8,
         DType::F32 => 1 << 24,
-        DType::F64 => 1 << 53,
+        DType::F64 | DType::C128 => 1 << 53,
+        DType::C64 => 1 << 24,
     }
 }
 
 // ------------------------------------------------------------------ raw draws
 
 /// Uniform samples in `[lo, hi)` (see `crate::random` for the bit layout).
+/// A complex draw: the real and imaginary parts drawn as a real tensor with a trailing dim of 2.
+fn draw_complex_parts(shape: &[usize], dtype: DType, draw: impl FnOnce(&[usize], DType) -> Result<Tensor>) -> Result<Tensor> {
+    let mut parts = shape.to_vec();
+    parts.push(2);
+    draw(&parts, dtype.to_real())?.complex_view_forward()
+}
+
 fn draw_uniform(shape: &[usize], dtype: DType, lo: f64, hi: f64, g: &Generator, device: Device) -> Result<Tensor> {
+    if dtype.is_complex() {
+        // Each part uniform in [lo, hi), as PyTorch's rand for complex dtypes.
+        return draw_complex_parts(shape, dtype, |s, d| draw_uniform(s, d, lo, hi, g, device));
+    }
     let n = shape::numel(shape);
     if device.is_gpu() {
         return gpu_draw(Dist::Uniform, shape, dtype, lo, hi, g);
@@ -78,6 +90,10 @@ fn draw_uniform(shape: &[usize], dtype: DType, lo: f64, hi: f64, g: &Generator, 
 
 /// Normal samples by Box-Muller, pairs of elements sharing one pair of uniforms.
 fn draw_normal(shape: &[usize], dtype: DType, mean: f64, std: f64, g: &Generator, device: Device) -> Result<Tensor> {
+    if dtype.is_complex() {
+        // Each part with variance std^2 / 2, so that E|z - mean|^2 = std^2, as in PyTorch.
+        return draw_complex_parts(shape, dtype, |s, d| draw_normal(s, d, mean, std * std::f64::consts::FRAC_1_SQRT_2, g, device));
+    }
     let n = shape::numel(shape);
     if device.is_gpu() {
         return gpu_draw(Dist::Normal, shape, dtype, mean, std, g);

@@ -14,3 +14,4 @@ pub mod ternary;
 pub mod conv;
 pub mod pool;
 pub mod optim;
+pub mod complex;

@@ -86,6 +86,7 @@ pub(crate) fn max_pool2d_forward(input: &Tensor, win: &Window, ceil_mode: bool) 
         DType::I32 => run::<i32>(&x, n * c, size, blocks, win, &shape)?,
         DType::I64 => run::<i64>(&x, n * c, size, blocks, win, &shape)?,
         DType::Bool | DType::F16 | DType::BF16 => unreachable!("rejected above, or computed in float32"),
+        d @ (DType::C64 | DType::C128) => return Err(crate::error::Error::complex_unsupported(d)),
     };
     let vals = if cd != input.dtype() { vals.to_dtype_copy(input.dtype())? } else { vals };
     Ok((vals, idx))

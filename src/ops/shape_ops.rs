@@ -79,7 +79,24 @@ fn checked_product_shape(a: &[usize], b: &[usize]) -> Result<Vec<usize>> {
 /// `torch.cat`: concatenation along `dim`, promoting dtypes across inputs. 1-D empty tensors
 /// are skipped (PyTorch's legacy rule) but still take part in promotion.
 pub fn cat(tensors: &[Tensor], dim: i64) -> Result<Tensor> {
+    if tensors.iter().any(|t| t.dtype().is_complex()) {
+        return complex_cat(tensors, dim);
+    }
     crate::autograd::formulas::shape::record_cat(tensors, dim)
+}
+
+/// `cat` with a complex input: every input in the promoted complex dtype, joined as real views.
+fn complex_cat(tensors: &[Tensor], dim: i64) -> Result<Tensor> {
+    let dtype = tensors.iter().skip(1).fold(tensors[0].dtype(), |d, t| promote_types(d, t.dtype()));
+    // 1-D empty inputs are skipped (after taking part in promotion), as in `cat_forward`.
+    let kept: Vec<&Tensor> = tensors.iter().filter(|t| !(t.ndim() == 1 && t.numel() == 0)).collect();
+    let Some(first) = kept.first() else { return cat_forward(tensors, dim) };
+    if let Some(i) = tensors.iter().position(|t| t.ndim() == 0) {
+        bail!(Runtime, "zero-dimensional tensor (at position {}) cannot be concatenated", i);
+    }
+    let d = normalize_dim(dim, first.ndim())? as i64;
+    let parts = kept.iter().map(|t| Ok(t.to_dtype(dtype)?.view_as_real()?)).collect::<Result<Vec<_>>>()?;
+    cat(&parts, d)?.view_as_complex()
 }
 
 /// The `cat` kernel (unrecorded).

@@ -106,6 +106,9 @@ impl Tensor {
         if atol < 0.0 {
             bail!(Runtime, "atol must be greater than or equal to zero, but got {}", atol);
         }
+        if self.dtype().is_complex() {
+            return crate::ops::complex::complex_isclose(self, other, rtol, atol, equal_nan);
+        }
         let shape = broadcast_shapes(self.shape(), other.shape())?;
         let (a, b) = (self.expand(&shape)?, other.expand(&shape)?);
         if crate::tensor::common_device(&[Some(self), Some(other)])?.is_gpu() {

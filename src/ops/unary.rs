@@ -346,6 +346,9 @@ pub fn gpu_out_dtype(op: UnaryOp, dt: DType) -> DType {
 
 impl Tensor {
     pub fn unary(&self, op: UnaryOp) -> Result<Tensor> {
+        if self.dtype().is_complex() {
+            return crate::ops::complex::complex_unary(op, self);
+        }
         crate::autograd::formulas::elementwise::record_unary(op, self, || self.unary_forward(op))
     }
 

@@ -122,6 +122,52 @@ pub fn require_scalar(obj: &Bound<PyAny>, what: &str) -> PyResult<Scalar> {
     Err(PyTypeError::new_err(format!("{what} must be a number, not {}", obj.get_type().name()?)))
 }
 
+/// A Python or numpy complex number as (real, imaginary).
+pub fn complex_scalar(obj: &Bound<PyAny>) -> Option<(f64, f64)> {
+    if let Ok(c) = obj.downcast::<pyo3::types::PyComplex>() {
+        return Some((c.real(), c.imag()));
+    }
+    let ty = obj.get_type();
+    if ty.module().ok()?.to_str().ok()? != "numpy" {
+        return None;
+    }
+    let kind: String = obj.getattr("dtype").ok()?.getattr("kind").ok()?.extract().ok()?;
+    if kind != "c" {
+        return None;
+    }
+    Some((obj.getattr("real").ok()?.extract().ok()?, obj.getattr("imag").ok()?.extract().ok()?))
+}
+
+/// A complex number operand as a 0-d tensor of the default complex dtype. (PyTorch keeps it a
+/// "wrapped number"; a 0-d tensor promotes the same way except against 0-d float64 tensors.)
+fn complex_operand(re: f64, im: f64) -> PyResult<Tensor> {
+    let dtype = crate::dtype::default_dtype().to_complex().unwrap_or(crate::dtype::DType::C64);
+    let parts = [Tensor::scalar(Scalar::Float(re), crate::dtype::DType::F64)?, Tensor::scalar(Scalar::Float(im), crate::dtype::DType::F64)?];
+    Ok(Tensor::complex_from_parts(&parts[0], &parts[1])?.to_dtype_copy(dtype)?)
+}
+
+/// A complex fill value (a Python/numpy complex number, or a 0-d complex tensor) as a 0-d complex
+/// tensor to be cast to `target` (None: the default complex dtype); None for any other value.
+/// A real `target` cannot hold it: PyTorch's overflow error.
+pub fn complex_value(obj: &Bound<PyAny>, target: Option<crate::dtype::DType>) -> PyResult<Option<Tensor>> {
+    let value = if let Some((re, im)) = complex_scalar(obj) {
+        complex_operand(re, im)?
+    } else if let Ok(t) = obj.downcast::<PyTensor>() {
+        let t = t.borrow().t.clone();
+        if !(t.dtype().is_complex() && t.ndim() == 0) {
+            return Ok(None);
+        }
+        t
+    } else {
+        return Ok(None);
+    };
+    let dtype = target.unwrap_or(value.dtype());
+    if !dtype.is_complex() {
+        return Err(PyRuntimeError::new_err(format!("value cannot be converted to type {} without overflow", dtype.cpp_name())));
+    }
+    Ok(Some(value.to_dtype_copy(dtype)?))
+}
+
 /// Owned version of `Operand` for arguments that may be tensors or numbers.
 pub enum OperandArg {
     Tensor(Tensor),
@@ -144,6 +190,9 @@ pub fn operand(obj: &Bound<PyAny>) -> PyResult<Option<OperandArg>> {
     }
     if let Some(s) = scalar(obj) {
         return Ok(Some(OperandArg::Scalar(s)));
+    }
+    if let Some((re, im)) = complex_scalar(obj) {
+        return Ok(Some(OperandArg::Tensor(complex_operand(re, im)?)));
     }
     if obj.is_instance_of::<PyInt>() {
         return Err(PyRuntimeError::new_err("Overflow when unpacking long"));

@@ -158,7 +158,7 @@ impl PyTensor {
                 "you can only change requires_grad flags of leaf variables. If you want to use a computed variable in a subgraph that doesn't require differentiation use var_no_grad = var.detach().",
             ));
         }
-        if value && !self.t.dtype().is_float() {
+        if value && !self.t.dtype().is_differentiable() {
             return Err(PyRuntimeError::new_err("only Tensors of floating point and complex dtype can require gradients"));
         }
         if !value && self.t.autograd.get().is_none() {
@@ -169,7 +169,7 @@ impl PyTensor {
     }
     #[pyo3(signature = (requires_grad=true))]
     fn requires_grad_(slf: Bound<'_, Self>, requires_grad: bool) -> PyResult<Bound<'_, Self>> {
-        if requires_grad && slf.borrow().t.is_leaf() && !slf.borrow().t.dtype().is_float() {
+        if requires_grad && slf.borrow().t.is_leaf() && !slf.borrow().t.dtype().is_differentiable() {
             // PyTorch words this one without "and complex", unlike the setter's.
             return Err(PyRuntimeError::new_err("only Tensors of floating point dtype can require gradients"));
         }

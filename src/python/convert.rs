@@ -15,21 +15,47 @@ use std::sync::Arc;
 // ------------------------------------------------------------------ nested Python data
 
 /// Walks a nested sequence, recording its shape and leaves; errors on ragged input like PyTorch.
-fn collect(obj: &Bound<PyAny>, depth: usize, shape: &mut Vec<usize>, out: &mut Vec<Scalar>, cat: &mut Category) -> PyResult<()> {
-    if let Some(s) = args::scalar(obj) {
+/// The leaves of nested data: real numbers, and the imaginary parts once a complex number was met.
+#[derive(Default)]
+struct Leaves {
+    values: Vec<Scalar>,
+    /// Empty while every leaf is real; then one imaginary part per value.
+    imag: Vec<f64>,
+}
+
+impl Leaves {
+    fn push(&mut self, s: Scalar, imag: f64) {
+        if imag != 0.0 || imag.is_nan() || !self.imag.is_empty() {
+            self.imag.resize(self.values.len(), 0.0);
+            self.imag.push(imag);
+        }
+        self.values.push(s);
+    }
+}
+
+fn collect(obj: &Bound<PyAny>, depth: usize, shape: &mut Vec<usize>, out: &mut Leaves, cat: &mut Category) -> PyResult<()> {
+    let leaf = args::scalar(obj).map(|s| (s, 0.0, s.category()))
+        .or_else(|| args::complex_scalar(obj).map(|(re, im)| (Scalar::Float(re), im, Category::Complex)));
+    if let Some((s, imag, category)) = leaf {
         if depth != shape.len() {
             return Err(PyValueError::new_err(format!("expected sequence of length {} at dim {} (got a scalar)", shape[depth], depth)));
         }
-        *cat = (*cat).max(s.category());
-        out.push(s);
+        *cat = (*cat).max(category);
+        out.push(s, imag);
         return Ok(());
     }
     if let Ok(t) = obj.downcast::<PyTensor>() {
         let t = t.borrow().t.clone();
+        if t.ndim() == 0 && t.dtype().is_complex() {
+            let (re, im) = complex_item(&t)?;
+            *cat = Category::Complex;
+            out.push(Scalar::Float(re), im);
+            return Ok(());
+        }
         if t.ndim() == 0 {
             let s = t.item()?;
             *cat = (*cat).max(s.category());
-            out.push(s);
+            out.push(s, 0.0);
             return Ok(());
         }
         let list = tolist(obj.py(), &t)?;
@@ -52,7 +78,7 @@ fn collect(obj: &Bound<PyAny>, depth: usize, shape: &mut Vec<usize>, out: &mut V
     }
     let len = obj.len()?;
     if depth == shape.len() {
-        if !out.is_empty() {
+        if !out.values.is_empty() {
             return Err(PyValueError::new_err(format!("expected a scalar at dim {depth} (got a sequence of length {len})")));
         }
         shape.push(len);
@@ -93,19 +119,37 @@ pub fn tensor_from_data(obj: &Bound<PyAny>, dtype: Option<DType>) -> PyResult<Te
         return Ok(t.to_dtype_copy(dtype.unwrap_or(t.dtype()))?);
     }
     let mut shape = vec![];
-    let mut vals = vec![];
+    let mut leaves = Leaves::default();
     let mut cat = Category::Bool;
-    collect(obj, 0, &mut shape, &mut vals, &mut cat)?;
-    let inferred = if vals.is_empty() {
+    collect(obj, 0, &mut shape, &mut leaves, &mut cat)?;
+    let inferred = if leaves.values.is_empty() {
         default_dtype()
     } else {
         match cat {
             Category::Bool => DType::Bool,
             Category::Int => DType::I64,
             Category::Float => default_dtype(),
+            Category::Complex => default_dtype().to_complex().unwrap_or(DType::C64),
         }
     };
-    tensor_from_scalars(&vals, &shape, dtype.unwrap_or(inferred))
+    let dtype = dtype.unwrap_or(inferred);
+    if !dtype.is_complex() {
+        if !leaves.imag.is_empty() {
+            return Err(PyTypeError::new_err("must be real number, not complex"));
+        }
+        return tensor_from_scalars(&leaves.values, &shape, dtype);
+    }
+    // Parts in float64, then the complex dtype: exact for both complex64 and complex128.
+    let re = tensor_from_scalars(&leaves.values, &shape, DType::F64)?;
+    leaves.imag.resize(leaves.values.len(), 0.0);
+    let im = Tensor::from_vec(leaves.imag, &shape)?;
+    Ok(Tensor::complex_from_parts(&re, &im)?.to_dtype_copy(dtype)?)
+}
+
+/// The value of a one-element complex tensor.
+pub fn complex_item(t: &Tensor) -> PyResult<(f64, f64)> {
+    let parts = t.view_as_real()?.detach().to_device(crate::storage::Device::Cpu)?.to_vec::<f64>();
+    Ok((parts[0], parts[1]))
 }
 
 // ------------------------------------------------------------------ numpy
@@ -125,6 +169,8 @@ fn dtype_from_typestr(typestr: &str) -> Option<DType> {
         "f2" => DType::F16,
         "f4" => DType::F32,
         "f8" => DType::F64,
+        "c8" => DType::C64,
+        "c16" => DType::C128,
         _ => return None,
     })
 }
@@ -140,6 +186,8 @@ fn typestr(d: DType) -> &'static str {
         DType::F16 => "<f2",
         DType::F32 => "<f4",
         DType::F64 => "<f8",
+        DType::C64 => "<c8",
+        DType::C128 => "<c16",
         DType::BF16 => unreachable!("bfloat16 has no numpy dtype; checked by callers"),
     }
 }
@@ -241,21 +289,23 @@ pub fn scalar_py<'py>(py: Python<'py>, s: Scalar) -> PyResult<Bound<'py, PyAny>>
 }
 
 pub fn tolist<'py>(py: Python<'py>, t: &Tensor) -> PyResult<Bound<'py, PyAny>> {
+    /// Nested lists of `shape` over `flat`, each leaf made by `leaf`.
+    fn build<'py, T: Copy>(py: Python<'py>, flat: &[T], shape: &[usize], leaf: &dyn Fn(T) -> PyResult<Bound<'py, PyAny>>) -> PyResult<Bound<'py, PyAny>> {
+        if shape.is_empty() {
+            return leaf(flat[0]);
+        }
+        let step: usize = shape[1..].iter().product();
+        let items: PyResult<Vec<_>> = (0..shape[0]).map(|i| build(py, &flat[i * step..(i + 1) * step], &shape[1..], leaf)).collect();
+        Ok(PyList::new(py, items?)?.into_any())
+    }
+    if t.dtype().is_complex() {
+        let parts = t.real_view_forward().to_vec::<f64>();
+        let pairs: Vec<(f64, f64)> = parts.chunks_exact(2).map(|p| (p[0], p[1])).collect();
+        return build(py, &pairs, t.shape(), &|(re, im)| Ok(pyo3::types::PyComplex::from_doubles(py, re, im).into_any()));
+    }
     with_dtype!(t.dtype(), T, {
         let flat: Vec<T> = t.to_vec::<T>();
-        if t.ndim() == 0 {
-            return scalar_to_py(py, flat[0]);
-        }
-        fn build<'py, T: Element>(py: Python<'py>, flat: &[T], shape: &[usize]) -> PyResult<Bound<'py, PyAny>> {
-            if shape.len() == 1 {
-                let items: PyResult<Vec<_>> = flat.iter().map(|&v| scalar_to_py(py, v)).collect();
-                return Ok(PyList::new(py, items?)?.into_any());
-            }
-            let step: usize = shape[1..].iter().product();
-            let items: PyResult<Vec<_>> = (0..shape[0]).map(|i| build(py, &flat[i * step..(i + 1) * step], &shape[1..])).collect();
-            Ok(PyList::new(py, items?)?.into_any())
-        }
-        build(py, &flat, t.shape())
+        build(py, &flat, t.shape(), &|v| scalar_to_py(py, v))
     })
 }
 

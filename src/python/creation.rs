@@ -21,7 +21,7 @@ mod dlpack;
 fn factory_kwargs(dtype: Option<&Bound<PyAny>>, device: Option<&Bound<PyAny>>, requires_grad: bool) -> PyResult<Option<DType>> {
     check_device(device)?;
     let d = args::dtype(dtype)?;
-    if requires_grad && d.is_some_and(|d| !d.is_float()) {
+    if requires_grad && d.is_some_and(|d| !d.is_differentiable()) {
         return Err(PyRuntimeError::new_err("Only Tensors of floating point and complex dtype can require gradients"));
     }
     Ok(d)
@@ -35,7 +35,7 @@ fn place(t: Tensor, device: Option<&Bound<PyAny>>, default: Device) -> PyResult<
 /// Applies a factory's `requires_grad=` to the tensor it made.
 fn leaf(t: Tensor, requires_grad: bool) -> PyResultT {
     if requires_grad {
-        if !t.dtype().is_float() {
+        if !t.dtype().is_differentiable() {
             return Err(PyRuntimeError::new_err("Only Tensors of floating point and complex dtype can require gradients"));
         }
         t.meta_mut().lock().requires_grad = true;
@@ -270,6 +270,11 @@ fn full<'py>(
     pin_memory: bool,
 ) -> PyResult<Bound<'py, PyAny>> {
     let _ = (layout, pin_memory);
+    if let Some(c) = args::complex_value(fill_value, factory_kwargs(dtype, device, requires_grad)?)? {
+        let shape = crate::ops::create::shape_of(&args::int_list(size)?)?;
+        let filled = c.expand(&shape)?.contiguous()?;
+        return finish(py, place(filled, device, default_device())?, out, requires_grad);
+    }
     let v = scalar_arg(fill_value, "fill_value")?;
     let d = factory_kwargs(dtype, device, requires_grad)?.unwrap_or(v.default_dtype());
     v.check_fits(d)?;

@@ -26,6 +26,7 @@ const KDL_INT: u8 = 0;
 const KDL_UINT: u8 = 1;
 const KDL_FLOAT: u8 = 2;
 const KDL_BFLOAT: u8 = 4;
+const KDL_COMPLEX: u8 = 5;
 const KDL_BOOL: u8 = 6;
 
 const NAME: &CStr = c"dltensor";
@@ -97,6 +98,8 @@ fn dl_dtype(d: DType) -> DLDataType {
         DType::BF16 => (KDL_BFLOAT, 16),
         DType::F32 => (KDL_FLOAT, 32),
         DType::F64 => (KDL_FLOAT, 64),
+        DType::C64 => (KDL_COMPLEX, 64),
+        DType::C128 => (KDL_COMPLEX, 128),
     };
     DLDataType { code, bits, lanes: 1 }
 }
@@ -116,6 +119,8 @@ fn from_dl_dtype(t: DLDataType) -> PyResult<DType> {
         (KDL_BFLOAT, 16) => DType::BF16,
         (KDL_FLOAT, 32) => DType::F32,
         (KDL_FLOAT, 64) => DType::F64,
+        (KDL_COMPLEX, 64) => DType::C64,
+        (KDL_COMPLEX, 128) => DType::C128,
         (c, b) => return Err(PyTypeError::new_err(format!("Unsupported DLPack data type: code={c}, bits={b}"))),
     })
 }

@@ -36,7 +36,7 @@ impl PyDType {
     }
     #[getter]
     fn is_complex(&self) -> bool {
-        false
+        self.0.is_complex()
     }
     #[getter]
     fn itemsize(&self) -> usize {
@@ -204,6 +204,11 @@ fn promote_arg(obj: &Bound<PyAny>) -> PyResult<crate::dtype::PromoteArg> {
     if let Ok(t) = obj.downcast::<crate::python::tensor::PyTensor>() {
         let t = &t.borrow().t;
         return Ok(PromoteArg::Tensor { dtype: t.dtype(), zero_dim: t.ndim() == 0 });
+    }
+    if crate::python::args::complex_scalar(obj).is_some() {
+        // A Python complex promotes like a 0-d tensor of the default complex dtype.
+        let dtype = crate::dtype::default_dtype().to_complex().unwrap_or(crate::dtype::DType::C64);
+        return Ok(PromoteArg::Tensor { dtype, zero_dim: true });
     }
     match crate::python::args::scalar(obj) {
         Some(s) => Ok(PromoteArg::Scalar(s)),

@@ -356,6 +356,10 @@ impl PyTensor {
             inplace_on(&slf, &[&vt], |t| t.masked_fill_tensor(&mask, &vt), |_| unreachable!("a value that requires grad records"))?;
             return Ok(slf);
         }
+        if let Some(c) = args::complex_value(value, Some(slf.borrow().t.dtype()))? {
+            inplace_on(&slf, &[], |t| t.masked_fill_tensor(&mask, &c), |t| t.copy_(&t.masked_fill_tensor(&mask, &c)?))?;
+            return Ok(slf);
+        }
         let v = fill_value(value, "masked_fill_", slf.borrow().t.dtype())?;
         inplace_on(&slf, &[], |t| t.masked_fill(&mask, v), |t| t.masked_fill_(&mask, v))?;
         Ok(slf)
@@ -364,6 +368,9 @@ impl PyTensor {
         let mask = args::tensor(mask, "masked_fill", "mask")?;
         if let Some(vt) = grad_value(value) {
             return Ok(PyTensor::new(self.t.masked_fill_tensor(&mask, &vt)?));
+        }
+        if let Some(c) = args::complex_value(value, Some(self.t.dtype()))? {
+            return Ok(PyTensor::new(self.t.masked_fill_tensor(&mask, &c)?));
         }
         let v = fill_value(value, "masked_fill_", self.t.dtype())?;
         Ok(PyTensor::new(self.t.masked_fill(&mask, v)?))

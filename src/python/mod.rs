@@ -20,6 +20,7 @@ pub mod nn;
 pub mod optim;
 pub mod gpu;
 pub mod threads;
+pub mod complex;
 
 #[pymodule]
 #[pyo3(name = "_C")]
@@ -38,5 +39,6 @@ fn init_module(m: &Bound<PyModule>) -> PyResult<()> {
     optim::register(m)?;
     gpu::register(m)?;
     threads::register(m)?;
+    complex::register(m)?;
     Ok(())
 }

@@ -219,7 +219,7 @@ impl PyTensor {
         self.t.dtype().is_float()
     }
     fn is_complex(&self) -> bool {
-        false
+        self.t.dtype().is_complex()
     }
     fn is_signed(&self) -> bool {
         self.t.dtype().is_signed()
@@ -294,7 +294,12 @@ impl PyTensor {
     fn __format__(slf: &Bound<Self>, spec: &str) -> PyResult<String> {
         let t = &slf.borrow().t;
         if t.ndim() == 0 && slf.get_type().is(&slf.py().get_type::<PyTensor>()) {
-            let v = convert::scalar_py(slf.py(), t.item()?)?;
+            let v = if t.dtype().is_complex() {
+                let (re, im) = convert::complex_item(t)?;
+                pyo3::types::PyComplex::from_doubles(slf.py(), re, im).into_any()
+            } else {
+                convert::scalar_py(slf.py(), t.item()?)?
+            };
             return v.call_method1("__format__", (spec,))?.extract();
         }
         slf.str()?.extract()
@@ -330,6 +335,10 @@ impl PyTensor {
 
     // ----------------------------------------------------------------- conversions
     fn item<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
+        if self.t.dtype().is_complex() && self.t.numel() == 1 {
+            let (re, im) = convert::complex_item(&self.t)?;
+            return Ok(pyo3::types::PyComplex::from_doubles(py, re, im).into_any());
+        }
         if self.t.device().is_gpu() && self.t.numel() == 1 {
             return convert::scalar_py(py, to_host(py, &self.t)?.item()?);
         }
@@ -480,6 +489,11 @@ impl PyTensor {
         Ok(slf)
     }
     fn fill_<'py>(slf: Bound<'py, Self>, value: &Bound<PyAny>) -> PyResult<Bound<'py, Self>> {
+        let dtype = slf.borrow().t.dtype();
+        if let Some(c) = args::complex_value(value, Some(dtype))? {
+            crate::autograd::inplace::copy_(&mut slf.borrow_mut().t, &c)?;
+            return Ok(slf);
+        }
         let v = args::require_scalar(value, "fill_(): argument 'value'")?;
         v.check_fits(slf.borrow().t.dtype())?;
         crate::autograd::inplace::fill_(&mut slf.borrow_mut().t, v)?;

@@ -116,6 +116,12 @@ impl Tensor {
     /// IndexBackward0, whose gradient is accumulated at the indices (duplicates add up).
     pub fn index(&self, idx: &[TensorIndex]) -> Result<Tensor> {
         let basic = is_basic(idx);
+        if self.dtype().is_complex() && !basic {
+            // The real view indexed the same way, its trailing (real, imaginary) dim kept whole.
+            let mut parts = idx.to_vec();
+            parts.push(TensorIndex::Slice { start: None, stop: None, step: 1 });
+            return crate::ops::complex::on_real_view(self, |r| r.index(&parts));
+        }
         let name = if basic { view_node_name(idx) } else { "IndexBackward0" };
         let Some(rec) = begin(name, &[self]) else {
             let out = self.index_forward(idx)?;
@@ -155,6 +161,13 @@ impl Tensor {
     }
 
     pub fn gather(&self, dim: i64, index: &Tensor) -> Result<Tensor> {
+        if self.dtype().is_complex() && index.ndim() == self.ndim() {
+            let d = crate::ops::complex::real_view_dim(self, dim)?;
+            let mut shape = index.shape().to_vec();
+            shape.push(2);
+            let both_parts = index.unsqueeze(-1)?.expand(&shape)?;
+            return crate::ops::complex::on_real_view(self, |r| r.gather(d, &both_parts));
+        }
         let Some(rec) = begin("GatherBackward0", &[self]) else { return self.gather_forward(dim, index) };
         let out = self.gather_forward(dim, index)?;
         let (shape, index) = (self.shape().to_vec(), index.clone());
@@ -263,6 +276,10 @@ impl Tensor {
     }
 
     pub fn index_select(&self, dim: i64, index: &Tensor) -> Result<Tensor> {
+        if self.dtype().is_complex() {
+            let d = crate::ops::complex::real_view_dim(self, dim)?;
+            return crate::ops::complex::on_real_view(self, |r| r.index_select(d, index));
+        }
         let Some(rec) = begin("IndexSelectBackward0", &[self]) else { return self.index_select_forward(dim, index) };
         let out = self.index_select_forward(dim, index)?;
         let (shape, index) = (self.shape().to_vec(), index.clone());
@@ -371,6 +388,10 @@ impl Tensor {
                 "masked_fill_ only supports a 0-dimensional value tensor, but got tensor with {} dimension(s).",
                 value.ndim()
             );
+        }
+        if self.dtype().is_complex() || value.dtype().is_complex() {
+            Tensor::check_bool_mask(mask, "masked_fill_")?;
+            return where_(mask, Operand::Tensor(&value.to_dtype(self.dtype())?), Operand::Tensor(self));
         }
         let v = value.item()?;
         let Some(rec) = begin("MaskedFillBackward1", &[self, value]) else { return self.masked_fill_forward(mask, v) };

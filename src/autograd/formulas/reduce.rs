@@ -67,6 +67,9 @@ fn evenly_to_extremes(g: &Tensor, x: &Tensor, out: &Tensor, dims: &[usize], keep
 
 impl Tensor {
     pub fn sum(&self, dims: Option<&[i64]>, keepdim: bool, dtype: Option<DType>) -> Result<Tensor> {
+        if self.dtype().is_complex() || dtype.is_some_and(|d| d.is_complex()) {
+            return crate::ops::complex::complex_reduce(&self.to_dtype(dtype.unwrap_or(self.dtype()))?, dims, keepdim, false);
+        }
         let name = if dims.is_none() { "SumBackward0" } else { "SumBackward1" };
         let Some(rec) = begin(name, &[self]) else { return self.sum_forward(dims, keepdim, dtype) };
         let out = self.sum_forward(dims, keepdim, dtype)?;
@@ -85,6 +88,9 @@ impl Tensor {
     }
 
     pub fn mean(&self, dims: Option<&[i64]>, keepdim: bool, dtype: Option<DType>) -> Result<Tensor> {
+        if self.dtype().is_complex() || dtype.is_some_and(|d| d.is_complex()) {
+            return crate::ops::complex::complex_reduce(&self.to_dtype(dtype.unwrap_or(self.dtype()))?, dims, keepdim, true);
+        }
         let name = if dims.is_none() { "MeanBackward0" } else { "MeanBackward1" };
         let Some(rec) = begin(name, &[self]) else { return self.mean_forward(dims, keepdim, dtype) };
         let out = self.mean_forward(dims, keepdim, dtype)?;
@@ -275,6 +281,11 @@ impl Tensor {
     }
 
     pub fn cumsum(&self, dim: i64, dtype: Option<DType>) -> Result<Tensor> {
+        if self.dtype().is_complex() || dtype.is_some_and(|d| d.is_complex()) {
+            let z = self.to_dtype(dtype.unwrap_or(self.dtype()))?;
+            let d = crate::ops::complex::real_view_dim(&z, dim)?;
+            return crate::ops::complex::on_real_view(&z, |r| r.cumsum(d, None));
+        }
         let Some(rec) = begin("CumsumBackward0", &[self]) else { return self.cumsum_forward(dim, dtype) };
         let out = self.cumsum_forward(dim, dtype)?;
         let d = normalize_dim(dim, self.ndim().max(1))?;

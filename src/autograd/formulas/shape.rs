@@ -66,9 +66,18 @@ pub(crate) fn record_embed_diagonal(src: &Tensor, shape: &[usize], offset: i64, 
 
 impl Tensor {
     pub fn flip(&self, dims: &[i64]) -> Result<Tensor> {
+        if self.dtype().is_complex() {
+            let d = dims.iter().map(|&d| crate::ops::complex::real_view_dim(self, d)).collect::<Result<Vec<_>>>()?;
+            return crate::ops::complex::on_real_view(self, |r| r.flip(&d));
+        }
         record_move(self, Names { gather: "FlipBackward0", scatter: "FlipBackward0" }, false, |t| t.flip_forward(dims))
     }
     pub fn repeat(&self, sizes: &[i64]) -> Result<Tensor> {
+        if self.dtype().is_complex() && sizes.len() >= self.ndim() {
+            let mut s = sizes.to_vec();
+            s.push(1);
+            return crate::ops::complex::on_real_view(self, |r| r.repeat(&s));
+        }
         record_move(self, Names { gather: "RepeatBackward0", scatter: "RepeatBackwardBackward0" }, false, |t| t.repeat_forward(sizes))
     }
     pub fn repeat_interleave_tensor(&self, repeats: &Tensor, dim: Option<i64>, output_size: Option<i64>) -> Result<Tensor> {

@@ -172,6 +172,17 @@ impl Tensor {
             None => self.deep_clone(),
         }, |g| Ok(g.clone()))
     }
+    /// `torch.view_as_real`: a complex tensor's memory as (real, imaginary) pairs.
+    pub fn view_as_real(&self) -> Result<Tensor> {
+        if !self.dtype().is_complex() {
+            crate::bail!(Runtime, "view_as_real is only supported for complex tensors");
+        }
+        record_view(self, "ViewAsRealBackward0", || Ok(self.real_view_forward()), |g| g.contiguous()?.view_as_complex())
+    }
+    /// `torch.view_as_complex`: (real, imaginary) pairs along the last dim as complex numbers.
+    pub fn view_as_complex(&self) -> Result<Tensor> {
+        record_view(self, "ViewAsComplexBackward0", || self.complex_view_forward(), |g| g.view_as_real())
+    }
     /// `self` when it already has `dtype`, otherwise a converted copy (ToCopyBackward0).
     pub fn to_dtype(&self, dtype: DType) -> Result<Tensor> {
         if dtype == self.dtype() {

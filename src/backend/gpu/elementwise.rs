@@ -31,7 +31,7 @@ impl<'a> Input<'a> {
         let bits = match dt {
             DType::F32 => f32::from_scalar(s).to_bits(),
             DType::F16 => half::f16::from_scalar(s).to_f32().to_bits(),
-            DType::I8 | DType::I16 | DType::I32 | DType::U8 | DType::Bool => with_dtype!(dt, T, T::from_scalar(s).to_i64()) as i32 as u32,
+            DType::I8 | DType::I16 | DType::I32 | DType::U8 | DType::Bool => with_dtype!(dt, T, T::from_scalar(s).to_i64(), complex => return None) as i32 as u32,
             _ => return None,
         };
         Some(Input::Constant(dt, bits))
@@ -198,10 +198,10 @@ pub fn copy_into(dst: &Tensor, src: &Tensor) -> Result<()> {
 
 /// Every (dtype pair) cast specialisation, for shader validation.
 pub fn cast_sources() -> Vec<(String, String)> {
-    use crate::dtype::ALL_DTYPES;
+    use crate::dtype::REAL_DTYPES;
     let mut v = vec![];
-    for &a in ALL_DTYPES.iter().filter(|d| **d != DType::BF16) {
-        for &b in ALL_DTYPES.iter().filter(|d| **d != DType::BF16) {
+    for &a in REAL_DTYPES.iter().filter(|d| **d != DType::BF16) {
+        for &b in REAL_DTYPES.iter().filter(|d| **d != DType::BF16) {
             let src = source(wgsl_type(b), false, &[(wgsl_type(a), Addr::Strided)], &super::cast_expr(a, b, "x0"));
             v.push((format!("cast {} -> {}", a.name(), b.name()), src));
         }

@@ -73,6 +73,8 @@ pub fn repr(dt: DType) -> Result<Repr> {
         DType::BF16 => {
             return Err(Error::Type("bfloat16 tensors are not supported on the GPU: WGSL has no bfloat16 type".into()))
         }
+        // Complex tensors are computed through their real views (`ops/complex.rs`).
+        DType::C64 | DType::C128 => return Err(Error::complex_unsupported(dt)),
     })
 }
 
@@ -85,6 +87,9 @@ pub fn wgsl_type(dt: DType) -> &'static str {
         DType::F64 => "f64",
         DType::I64 => "i64",
         DType::F32 | DType::BF16 => "f32",
+        // No kernel is generated for complex dtypes; their parts' type, for completeness.
+        DType::C64 => "f32",
+        DType::C128 => "f64",
     }
 }
 
@@ -202,7 +207,7 @@ pub fn substitute(expr: &str, names: &[(&str, &str)]) -> String {
 /// Every elementwise op specialisation (op x dtype) the host can generate.
 pub fn elementwise_op_sources() -> Vec<(String, String)> {
     use crate::ops::{binary, unary};
-    let dtypes = crate::dtype::ALL_DTYPES.into_iter().filter(|d| *d != DType::BF16);
+    let dtypes = crate::dtype::REAL_DTYPES.into_iter().filter(|d| *d != DType::BF16);
     let mut v = vec![];
     for dt in dtypes {
         let t = wgsl_type(dt);

@@ -10,9 +10,11 @@ use std::sync::Arc;
 
 /// An uninitialised contiguous GPU tensor.
 pub fn empty(shape: &[usize], dtype: DType) -> Result<Tensor> {
-    let r = repr(dtype)?;
+    // A complex element is two elements of its real dtype, so that its real view reads it.
+    let parts = if dtype.is_complex() { 2 } else { 1 };
+    let r = repr(dtype.to_real())?;
     let n = crate::shape::numel(shape);
-    let nbytes = n * r.bytes;
+    let nbytes = n * parts * r.bytes;
     let buf = alloc::alloc(nbytes as u64)?;
     // The storage reports logical bytes (numel x itemsize), as on the CPU, whatever the widening.
     Ok(Tensor::from_parts(Arc::new(Storage::gpu(buf, n * dtype.size())), Layout::contiguous(shape), dtype))
@@ -37,7 +39,7 @@ fn host_bytes(t: &Tensor) -> Vec<u8> {
     match t.dtype() {
         DType::Bool | DType::U8 => bytes_of(t.to_vec::<i64>().into_iter().map(|v| v as u32).collect::<Vec<u32>>()),
         DType::I8 | DType::I16 => bytes_of(t.to_vec::<i32>()),
-        dt => with_dtype!(dt, T, bytes_of(t.to_vec::<T>())),
+        dt => with_dtype!(dt, T, bytes_of(t.to_vec::<T>()), complex => host_bytes(&t.real_view_forward())),
     }
 }
 
@@ -61,6 +63,9 @@ fn from_bytes<T: Copy>(b: &[u8], n: usize) -> Vec<T> {
 
 /// A contiguous CPU copy of a GPU tensor (waits for the GPU).
 pub fn to_cpu(t: &Tensor) -> Result<Tensor> {
+    if t.dtype().is_complex() {
+        return to_cpu(&t.real_view_forward())?.complex_view_forward();
+    }
     let c = if t.is_contiguous() { t.clone() } else { super::elementwise::copy_fresh(t)? };
     let r = repr(t.dtype())?;
     let n = t.numel();

@@ -296,6 +296,13 @@ impl Tensor {
     /// `self[idx] = value` (`accumulate` adds instead, as `index_put_(..., accumulate=True)`).
     /// `value` is cast to `self`'s dtype and broadcast to the indexed shape.
     pub fn index_put_(&self, idx: &[TensorIndex], value: &Tensor, accumulate: bool) -> Result<()> {
+        if self.dtype().is_complex() {
+            // The same subscript on the real views; the values' parts ride along the last dim.
+            let mut parts = idx.to_vec();
+            parts.push(TensorIndex::Slice { start: None, stop: None, step: 1 });
+            let value = value.to_dtype_copy(self.dtype())?;
+            return self.real_view_forward().index_put_(&parts, &value.real_view_forward(), accumulate);
+        }
         let p = self.prepare_index(idx)?;
         let value = if value.same_storage(self) { value.deep_clone()? } else { value.clone() };
         let value = value.to_dtype(self.dtype())?;

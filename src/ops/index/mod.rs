@@ -505,7 +505,7 @@ impl Tensor {
 
     // --------------------------------------------------------------------- masks
 
-    fn check_bool_mask(mask: &Tensor, fname: &str) -> Result<()> {
+    pub(crate) fn check_bool_mask(mask: &Tensor, fname: &str) -> Result<()> {
         if mask.dtype() != DType::Bool {
             bail!(Runtime, "{} only supports boolean masks, but got mask with dtype {}", fname, mask.dtype().cpp_name());
         }
@@ -517,6 +517,10 @@ impl Tensor {
         Tensor::check_bool_mask(mask, "masked_fill_")?;
         let m = mask.expand(self.shape())?;
         self.check_writable_overlap()?;
+        if self.dtype().is_complex() {
+            let filled = where_forward(&m, Operand::Tensor(&Tensor::scalar(value, self.dtype())?), Operand::Tensor(self))?;
+            return self.copy_(&filled);
+        }
         if crate::tensor::common_device(&[Some(self), Some(mask)])?.is_gpu() {
             let v = Tensor::scalar(value, self.dtype())?.to_device(self.device())?.expand(self.shape())?;
             let m = m.to_device(self.device())?;
@@ -656,12 +660,15 @@ impl Tensor {
                     coords[d] = 0;
                 }
             })
-        });
+        }, complex => unreachable!("nonzero() compares complex tensors with 0 first"));
         (out, n)
     }
 
     /// `nonzero()`: an `[n, ndim]` int64 tensor of the coordinates of non-zero elements.
     pub fn nonzero(&self) -> Result<Tensor> {
+        if self.dtype().is_complex() {
+            return self.binary_scalar(Scalar::Int(0), crate::ops::binary::BinaryOp::Ne)?.nonzero();
+        }
         if self.device().is_gpu() {
             return crate::backend::gpu::scan::nonzero(self);
         }
@@ -671,6 +678,9 @@ impl Tensor {
 
     /// `nonzero(as_tuple=True)`: one 1-D int64 tensor per dim (a 0-d input counts as 1-D).
     pub fn nonzero_tuple(&self) -> Result<Vec<Tensor>> {
+        if self.dtype().is_complex() {
+            return self.binary_scalar(Scalar::Int(0), crate::ops::binary::BinaryOp::Ne)?.nonzero_tuple();
+        }
         let t = at_least_1d(self);
         if self.device().is_gpu() {
             let coords = crate::backend::gpu::scan::nonzero(&t)?;
@@ -803,6 +813,9 @@ impl Tensor {
 pub(crate) fn where_forward(cond: &Tensor, x: Operand, y: Operand) -> Result<Tensor> {
     if cond.dtype() != DType::Bool {
         bail!(Runtime, "where expected condition to be a boolean tensor, but got a tensor with dtype {}", cond.dtype().scalar_name());
+    }
+    if x.tensor().is_some_and(|t| t.dtype().is_complex()) || y.tensor().is_some_and(|t| t.dtype().is_complex()) {
+        return crate::ops::complex::complex_where(cond, x, y);
     }
     let pa = |o: &Operand| match o {
         Operand::Tensor(t) => crate::dtype::PromoteArg::Tensor { dtype: t.dtype(), zero_dim: t.ndim() == 0 },

@@ -99,7 +99,7 @@ fn bmm_kernel(a: &Tensor, b: &Tensor) -> Result<Tensor> {
                 d => with_dtype!(d, T, {
                     let dst = std::slice::from_raw_parts_mut(dst as *mut T, m * n);
                     gemm_int::<T>(m, n, k, dst, a.storage().slice::<T>(), am, b.storage().slice::<T>(), bm)
-                }),
+                }, complex => unreachable!("complex products are four real ones (ops/complex.rs)")),
             }
         }
     };
@@ -144,6 +144,10 @@ impl Tensor {
         }
         if na == 1 && nb == 1 {
             return self.dot(other);
+        }
+        if a.dtype().is_complex() || b.dtype().is_complex() {
+            check_same_dtype(a, b)?;
+            return crate::ops::complex::complex_matmul(a, b);
         }
         if nb == 1 {
             // Matrix (or folded batch of matrices) times vector: PyTorch's mv.
@@ -226,6 +230,11 @@ impl Tensor {
                 self.numel(), other.numel(), self.numel(), other.numel());
         }
         check_same_dtype(self, other)?;
+        if self.dtype().is_complex() {
+            // vdot conjugates its first argument; dot does not.
+            let a = if name == "vdot" { self.conj_physical()? } else { self.clone() };
+            return crate::ops::complex::complex_matmul(&a.unsqueeze(0)?, &other.unsqueeze(1)?)?.reshape(&[]);
+        }
         let r = bmm_any(&self.unsqueeze(0)?, &other.unsqueeze(1)?)?;
         r.reshape(&[])
     }
@@ -344,7 +353,7 @@ impl Tensor {
         if self.ndim() != 2 {
             bail!(Runtime, "trace: expected a matrix, but got tensor with dim {}", self.ndim());
         }
-        let dt = if self.dtype().is_float() { self.dtype() } else { DType::I64 };
+        let dt = if self.dtype().is_differentiable() { self.dtype() } else { DType::I64 };
         let d = self.diagonal(0, 0, 1)?.to_dtype(dt)?;
         let ones = Tensor::full_on(&[d.numel()], Scalar::Int(1), dt, self.device())?;
         d.dot(&ones)
