@@ -162,9 +162,3 @@ def test_shift_gradients_are_the_inverse_permutation(device, shift):
     # d/dx sum(w * shift(x)) = unshift(w)
     inverse = np.fft.ifftshift if shift == "fftshift" else np.fft.fftshift
     assert_close(x.grad.cpu(), inverse(weights), rtol=1e-15, atol=0)
-
-
-def test_no_transforms_without_complex_dtypes():
-    # The transforms need complex tensors, which ferrotorch does not have: they are absent, not stubbed.
-    for name in ("fft", "ifft", "rfft", "irfft", "fft2", "fftn", "hfft", "ihfft", "rfftn", "irfftn"):
-        assert not hasattr(torch.fft, name)

@@ -97,3 +97,4 @@ from .storage import (UntypedStorage, TypedStorage, FloatStorage, DoubleStorage,
                       BoolStorage, is_storage)
 from .storage import ComplexFloatStorage, ComplexDoubleStorage  # noqa: E402,F401
 from . import fft  # noqa: E402,F401
+from ._spectral import stft, istft  # noqa: E402,F401
