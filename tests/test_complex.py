@@ -265,7 +265,7 @@ def test_unsupported_unary_ops_raise(name, message):
 def test_ops_without_a_complex_path_raise_not_implemented():
     z = torch.ones(2, 2, dtype=torch.cfloat)
     with pytest.raises(NotImplementedError, match="not implemented for 'ComplexFloat'"):
-        z.prod()
+        z.cumprod(0)
     with pytest.raises(RuntimeError, match="maximum not implemented for complex tensors"):
         torch.maximum(z, z)
 
@@ -282,6 +282,18 @@ def test_sum_and_mean(device):
     assert_close(z.T.sum(0), a.T.sum(0), rtol=1e-5, atol=1e-5)
     assert_close(torch.tensor(1 + 2j, device=device).sum(), np.complex64(1 + 2j))
     assert torch.zeros(0, 3, dtype=torch.cfloat, device=device).sum(0).tolist() == [0j] * 3
+    assert_close(z.prod(), a.astype(np.complex128).prod(), rtol=1e-4, atol=1e-5, check_dtype=False)
+    assert_close(z.prod(1), a.prod(1), rtol=1e-4, atol=1e-5)
+    assert_close(z.prod(-1, keepdim=True), a.prod(-1, keepdims=True), rtol=1e-4, atol=1e-5)
+    assert torch.zeros(2, 0, dtype=torch.cfloat, device=device).prod(1).tolist() == [1 + 0j] * 2
+
+
+@pytest.mark.parametrize("device", DEVICES)
+def test_prod_gradient(device):
+    a = crandn(5, dtype=np.complex128)
+    z = torch.tensor(a, device=device, requires_grad=True)
+    z.prod().abs().backward()
+    assert_close(z.grad, finite_difference_grad(lambda x: np.abs(x.prod()), a), rtol=1e-5, atol=1e-6)
 
 
 @pytest.mark.parametrize("device", DEVICES)
@@ -398,3 +410,85 @@ def test_cast_to_real_keeps_the_real_part_and_its_gradient():
     x = torch.tensor([1.0, 2.0], requires_grad=True)
     (x.to(torch.complex64) * 1j).imag.sum().backward()
     assert x.grad.tolist() == [1.0, 1.0]
+
+
+# ----------------------------------------------------------------------------- edge cases
+
+def test_real_zero_dim_tensors_become_complex():
+    assert torch.tensor(4.0).to(torch.complex64).item() == 4 + 0j
+    assert torch.tensor(3.0).cfloat().item() == 3 + 0j
+    z = torch.zeros(3, dtype=torch.complex64)
+    z[0] = torch.tensor(4.0)
+    assert z.tolist() == [4 + 0j, 0j, 0j]
+    assert torch.where(torch.tensor(True), torch.tensor(1j), torch.tensor(2.0)).item() == 1j
+
+
+@pytest.mark.parametrize("op", ["mul_", "add_", "exp_"])
+def test_in_place_ops_on_complex_non_leaves_backpropagate(op):
+    a = np.array([1 + 1j, 2j])
+    z = torch.tensor(a, requires_grad=True)
+    w = z * 1
+    getattr(w, op)(*([] if op == "exp_" else [2]))
+    w.abs().sum().backward()
+    f = {"mul_": lambda x: np.abs(x * 2).sum(), "add_": lambda x: np.abs(x + 2).sum(),
+         "exp_": lambda x: np.abs(np.exp(x)).sum()}[op]
+    assert_close(z.grad, finite_difference_grad(f, a), rtol=1e-6, atol=1e-6)
+
+
+def test_abs_gradient_at_zero_is_zero():
+    z = torch.tensor([0j, 3 + 4j], requires_grad=True)
+    z.abs().sum().backward()
+    assert z.grad[0].item() == 0j and z.grad[1].item() == pytest.approx(0.6 + 0.8j)
+    w = torch.tensor([0j, 1j], requires_grad=True)
+    (w ** 2).abs().sum().backward()
+    assert w.grad[0].item() == 0j
+
+
+def test_python_numbers_keep_double_precision():
+    z = torch.tensor([1 + 1j], dtype=torch.complex128)
+    assert (z / math.pi).real.item() == pytest.approx(1 / math.pi, abs=1e-15)
+    assert (z * (0.1 + 0.2j)).item() == pytest.approx((1 + 1j) * (0.1 + 0.2j), abs=1e-15)
+
+
+def test_integer_powers_and_zero_bases_are_exact():
+    assert (torch.tensor([-1 + 0j]) ** 2).item() == 1 + 0j
+    assert (torch.tensor([0j]) ** 2).item() == 0j
+    assert (torch.tensor([0j]) ** 0).item() == 1 + 0j
+    assert (torch.tensor([0j]) ** 0.5).item() == 0j
+    assert (torch.tensor([2j]) ** -1).item() == pytest.approx(-0.5j)
+
+
+def test_division_edge_cases_match_pytorch():
+    q = torch.tensor([1 + 1j, 0j, -1 + 0j]) / 0
+    assert [(math.isinf(v.real), v.real > 0) for v in q.tolist()][0] == (True, True)
+    assert math.isnan(q[1].item().real) and q[2].item().real == -math.inf
+    big = torch.tensor([1e30 + 1e30j])
+    assert (big / big).item() == pytest.approx(1 + 0j)
+    tiny = torch.tensor([1e-30 + 1e-30j])
+    assert (tiny / tiny).item() == pytest.approx(1 + 0j)
+    assert torch.tensor([-100 + 0j]).sigmoid().item() == pytest.approx(0j, abs=1e-30)
+
+
+def test_overflow_safe_transcendentals():
+    assert torch.tensor([100 + 0j]).tanh().item() == pytest.approx(1 + 0j)
+    assert torch.tensor([100j]).tan().item() == pytest.approx(1j)
+    e = torch.tensor([710 + 0j], dtype=torch.complex128).exp().item()
+    assert e.real == math.inf and e.imag == 0
+    assert torch.tensor([-4 + 0j]).sqrt().item() == 2j
+    assert torch.tensor([complex(-4, -0.0)]).sqrt().item() == -2j
+    assert torch.tensor([complex(-4, -0.0)]).angle().item() == pytest.approx(-math.pi)
+
+
+def test_python_protocols_of_zero_dim_complex_tensors():
+    assert complex(torch.tensor(1 + 2j)) == 1 + 2j
+    assert float(torch.tensor(1 + 0j)) == 1.0 and int(torch.tensor(3 + 0j)) == 3
+    assert not bool(torch.tensor(0j)) and bool(torch.tensor(1j))
+    assert torch.tensor([3 + 4j]).sgn().item() == pytest.approx(0.6 + 0.8j)
+    assert torch.tensor([1j, 0j]).any().item() and not torch.tensor([1j, 0j]).all().item()
+
+
+def test_real_only_composites_refuse_complex_instead_of_dropping_the_imaginary_part():
+    for fn in (torch.deg2rad, torch.logit, torch.special.entr):
+        with pytest.raises(NotImplementedError, match="ComplexFloat"):
+            fn(torch.tensor([1 + 1j]))
+    assert torch.float_power(torch.tensor([1j]), 2).tolist() == [-1 + 0j]

@@ -13,6 +13,8 @@ into its input.
     >>> (z * z.conj()).tolist()
     [(5+0j)]
 """
+import builtins
+
 from . import _C
 from ._attach import tensor_method
 from ._C import complex, complex64, complex128  # noqa: F401
@@ -142,3 +144,13 @@ def _to_complex(dtype):
 # Methods named like the dtype aliases above, so they are attached without a module-level name.
 tensor_method(_to_complex(complex64), "cfloat")
 tensor_method(_to_complex(complex128), "cdouble")
+
+
+def _complex_number(self):
+    """`complex(t)` of a one-element tensor."""
+    if self.numel() != 1:
+        raise ValueError("only one element tensors can be converted to Python scalars")
+    return builtins.complex(self.item())
+
+
+tensor_method(_complex_number, "__complex__")

@@ -94,7 +94,7 @@ def gradient(input, *, spacing=1, dim=None, edge_order=1):
         if input.shape[d] < edge_order + 1:
             raise RuntimeError("torch.gradient expected each dimension size to be at least "
                                "edge_order+1")
-    f = input if input.dtype.is_floating_point else input.to(_C.get_default_dtype())
+    f = input if input.dtype.is_floating_point or input.dtype.is_complex else input.to(_C.get_default_dtype())
     results = []
     for d, h in zip(dims, spacings):
         if isinstance(h, _C.Tensor) and h.dim() > 0:

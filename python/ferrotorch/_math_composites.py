@@ -56,9 +56,17 @@ def _acc(dtype):
     return _C.float32 if dtype in _HALFS else dtype
 
 
+def _refuse_complex(x, name="this operation"):
+    """The real-only composites below would cast a complex input to a real dtype and drop its
+    imaginary part: they refuse it instead, as PyTorch does for most of them."""
+    if x.dtype.is_complex:
+        raise NotImplementedError(f"{name} is not implemented for '{_scalar_name(x.dtype)}' tensors in ferrotorch")
+
+
 def _float_input(x):
     """`x` in the dtype to compute a float-valued op in, and the dtype of its result (integer and
     bool inputs give the default dtype)."""
+    _refuse_complex(x)
     dtype = x.dtype if x.dtype.is_floating_point else _C.get_default_dtype()
     return x.to(_acc(dtype)), dtype
 
@@ -334,6 +342,7 @@ def fmin(input, other, *, out=None):
 
 def _to_float(input):
     # deg2rad and rad2deg turn integer and bool tensors into the default dtype.
+    _refuse_complex(input)
     return input if input.dtype.is_floating_point else input.to(_C.get_default_dtype())
 
 
@@ -477,8 +486,8 @@ for _name, _fn in {
     "heaviside": lambda self, values: heaviside(self, values),
     "heaviside_": _inplace(heaviside, "heaviside_"),
     "positive": lambda self: positive(self),
-    "sgn": lambda self: self.sign(),
-    "sgn_": lambda self: self.sign_(),
+    "sgn": lambda self: sgn(self),
+    "sgn_": lambda self: self.copy_(sgn(self)),
     "logcumsumexp": lambda self, dim: logcumsumexp(self, dim),
 }.items():
     if _fn.__doc__ is None:

@@ -34,7 +34,12 @@ pub fn commit(target: &mut Tensor, result: &Tensor) -> Result<()> {
     check_inplace(target)?;
     let node = result.grad_fn();
     if let Some(n) = &node {
-        n.copy_saved_aliasing(target)?;
+        if target.dtype().is_complex() {
+            let floor = target.grad_fn().map(|g| g.sequence_nr).unwrap_or(0);
+            n.copy_saved_aliasing_since(target, floor)?;
+        } else {
+            n.copy_saved_aliasing(target)?;
+        }
     }
     {
         let _off = no_grad();

@@ -7,6 +7,7 @@ use super::meta::{AutogradMeta, MetaState};
 use crate::dtype::DType;
 use crate::error::{Error, Result};
 use crate::tensor::Tensor;
+use std::collections::HashSet;
 use std::borrow::Cow;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard};
@@ -276,6 +277,22 @@ impl Node {
                     }
                 }
             }
+        }
+        Ok(())
+    }
+
+    /// `copy_saved_aliasing` on this node and the nodes behind it created after `floor`: a
+    /// complex op is several recorded real ops (`ops/complex.rs`), any of which may have saved a
+    /// view of the target's memory.
+    pub(crate) fn copy_saved_aliasing_since(self: &Arc<Node>, target: &Tensor, floor: u64) -> Result<()> {
+        let mut stack = vec![self.clone()];
+        let mut seen = HashSet::new();
+        while let Some(n) = stack.pop() {
+            if n.sequence_nr == u64::MAX || n.sequence_nr <= floor || !seen.insert(n.sequence_nr) {
+                continue;
+            }
+            n.copy_saved_aliasing(target)?;
+            stack.extend(n.next.iter().flatten().map(|e| e.node.clone()));
         }
         Ok(())
     }

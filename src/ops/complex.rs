@@ -65,6 +65,9 @@ impl Tensor {
 
     /// The real part of a complex tensor as a view (unrecorded), for kernels and conversions.
     pub(crate) fn real_part_forward(&self) -> Tensor {
+        if !self.dtype().is_complex() {
+            return self.clone();
+        }
         let r = self.real_view_forward();
         let last = r.ndim() - 1;
         r.with_layout(r.layout().select(last, 0))
@@ -147,11 +150,28 @@ impl Part {
         }
     }
     fn apply(&self, other: &Part, op: BinaryOp) -> Result<Part> {
+        if let (Part::S(a), Part::S(b)) = (self, other) {
+            // Two Python numbers combine exactly in double, not as float32 0-d tensors.
+            let (a, b) = (a.to_f64(), b.to_f64());
+            return Ok(Part::S(Scalar::Float(match op {
+                BinaryOp::Add => a + b,
+                BinaryOp::Sub => a - b,
+                BinaryOp::Mul => a * b,
+                _ => a / b,
+            })));
+        }
         Ok(match (self.operand(), other.operand()) {
             (Some(a), Some(b)) => Part::T(binary(op, a, b)?),
             _ => unreachable!("zeros are folded by the callers"),
         })
     }
+    fn div(&self, other: &Part) -> Result<Part> {
+        if matches!(self, Part::Zero) {
+            return Ok(Part::Zero);
+        }
+        self.apply(other, BinaryOp::Div)
+    }
+
     fn mul(&self, other: &Part) -> Result<Part> {
         if matches!(self, Part::Zero) || matches!(other, Part::Zero) {
             return Ok(Part::Zero);
@@ -205,7 +225,7 @@ fn operand_parts(o: Operand, complex: DType) -> Result<(Part, Part)> {
 fn assemble(re: Part, im: Part, shape: &[usize], complex: DType, device: crate::storage::Device) -> Result<Tensor> {
     let real = complex.to_real();
     let parts = [re.tensor(shape, real, device)?, im.tensor(shape, real, device)?];
-    crate::ops::shape_ops::stack(&parts, -1)?.view_as_complex()
+    crate::ops::shape_ops::stack(&parts, -1)?.pairs_as_complex()
 }
 
 fn not_implemented(op: &str, dtype: DType) -> Error {
@@ -223,20 +243,50 @@ pub(crate) fn complex_binary(op: BinaryOp, a: Operand, b: Operand) -> Result<Ten
         Add => (ar.add(&br)?, ai.add(&bi)?),
         Sub => (ar.sub(&br)?, ai.sub(&bi)?),
         Mul => (ar.mul(&br)?.sub(&ai.mul(&bi)?)?, ar.mul(&bi)?.add(&ai.mul(&br)?)?),
+        Div if matches!(bi, Part::Zero) => {
+            // A real divisor divides each part: (1+i)/0 = inf+inf i, as in PyTorch.
+            (ar.div(&br)?, ai.div(&br)?)
+        }
         Div => {
-            // (a / b) = a * conj(b) / |b|^2.
-            let denom = br.mul(&br)?.add(&bi.mul(&bi)?)?;
-            let re = ar.mul(&br)?.add(&ai.mul(&bi)?)?;
-            let im = ai.mul(&br)?.sub(&ar.mul(&bi)?)?;
-            let over = |p: Part| -> Result<Part> { if matches!(p, Part::Zero) { Ok(p) } else { p.apply(&denom, Div) } };
-            (over(re)?, over(im)?)
+            // Smith's algorithm: scale by the larger part of b so that |b|^2 never overflows or
+            // underflows (1e30+1e30i over itself is 1, not nan).
+            let (Part::T(brt), Part::T(bit)) = (&br, &bi) else { unreachable!("a complex tensor divisor") };
+            let wide = brt.unary(UnaryOp::Abs)?.binary(&bit.unary(UnaryOp::Abs)?, Ge)?;
+            // wide: r = bi/br, d = br + bi r; re = (ar + ai r)/d, im = (ai - ar r)/d
+            // tall: r = br/bi, d = bi + br r; re = (ar r + ai)/d, im = (ai r - ar)/d
+            let r1 = bi.div(&br)?;
+            let d1 = br.add(&bi.mul(&r1)?)?;
+            let re1 = ar.add(&ai.mul(&r1)?)?.div(&d1)?;
+            let im1 = ai.sub(&ar.mul(&r1)?)?.div(&d1)?;
+            let r2 = br.div(&bi)?;
+            let d2 = bi.add(&br.mul(&r2)?)?;
+            let re2 = ar.mul(&r2)?.add(&ai)?.div(&d2)?;
+            let im2 = ai.mul(&r2)?.sub(&ar)?.div(&d2)?;
+            let pick = |x: Part, y: Part| -> Result<Part> {
+                let real = dt.to_real();
+                let (x, y) = (x.tensor(&shape, real, device)?, y.tensor(&shape, real, device)?);
+                Ok(Part::T(crate::autograd::formulas::index::where_(&wide, Operand::Tensor(&x), Operand::Tensor(&y))?))
+            };
+            (pick(re1, re2)?, pick(im1, im2)?)
         }
         Pow => {
-            // a ** b = exp(b log a), with PyTorch's 0 ** 0 = 1 left to exp(0 * -inf) = nan:
-            // the principal branch is what PyTorch computes for non-zero bases.
-            let log_a = complex_unary(UnaryOp::Log, &assemble(ar, ai, &shape, dt, device)?)?;
+            let base = assemble(ar, ai, &shape, dt, device)?;
+            if let (Operand::Scalar(s), Part::Zero) = (b, &bi) {
+                let n = s.to_f64();
+                if n.fract() == 0.0 && n.abs() <= 1024.0 {
+                    // Integer powers by repeated squaring: exact where PyTorch's are ((-1)^2 = 1)
+                    // and with the gradient n z^(n-1) everywhere, zero included.
+                    return integer_power(&base, n as i64, dt, device);
+                }
+            }
+            // a ** b = exp(b log a) on the principal branch; a zero base gives 0 (1 for b = 0).
+            let log_a = complex_unary(UnaryOp::Log, &base)?;
             let b_t = assemble(br, bi, &shape, dt, device)?;
-            return complex_unary(UnaryOp::Exp, &log_a.binary(&b_t, Mul)?);
+            let general = complex_unary(UnaryOp::Exp, &log_a.binary(&b_t, Mul)?)?;
+            let zero_base = base.binary_scalar(Scalar::Int(0), Eq)?;
+            let zero_exp = b_t.binary_scalar(Scalar::Int(0), Eq)?;
+            let at_zero = crate::ops::index::where_forward(&zero_exp, Operand::Scalar(Scalar::Float(1.0)), Operand::Scalar(Scalar::Float(0.0)))?;
+            return crate::autograd::formulas::index::where_(&zero_base, Operand::Tensor(&at_zero), Operand::Tensor(&general));
         }
         Eq | Ne => {
             let real = dt.to_real();
@@ -252,6 +302,23 @@ pub(crate) fn complex_binary(op: BinaryOp, a: Operand, b: Operand) -> Result<Ten
     assemble(re, im, &shape, dt, device)
 }
 
+/// `z ** n` for an integer n by repeated squaring (a reciprocal for negative n).
+fn integer_power(z: &Tensor, n: i64, dt: DType, device: crate::storage::Device) -> Result<Tensor> {
+    let mut result = Tensor::full_on(z.shape(), Scalar::Int(1), dt, device)?;
+    let mut square = z.clone();
+    let mut k = n.unsigned_abs();
+    while k > 0 {
+        if k & 1 == 1 {
+            result = result.binary(&square, BinaryOp::Mul)?;
+        }
+        k >>= 1;
+        if k > 0 {
+            square = square.binary(&square, BinaryOp::Mul)?;
+        }
+    }
+    if n < 0 { complex_unary(UnaryOp::Reciprocal, &result) } else { Ok(result) }
+}
+
 /// A unary op on a complex tensor.
 pub(crate) fn complex_unary(op: UnaryOp, z: &Tensor) -> Result<Tensor> {
     use UnaryOp::*;
@@ -260,11 +327,13 @@ pub(crate) fn complex_unary(op: UnaryOp, z: &Tensor) -> Result<Tensor> {
     let y = y.expect("complex");
     let build = |re: Tensor, im: Tensor| assemble(Part::T(re), Part::T(im), &shape, dt, device);
     match op {
-        Neg => z.view_as_real()?.unary(Neg)?.view_as_complex(),
-        Abs => x.binary(&y, BinaryOp::Hypot),
+        Neg => z.view_as_real()?.unary(Neg)?.pairs_as_complex(),
+        Abs => complex_abs(z),
         Exp => {
             let m = x.unary(Exp)?;
-            build(m.mul(&y.unary(Cos)?)?, m.mul(&y.unary(Sin)?)?)
+            // A real argument keeps a zero imaginary part, even where exp overflows (inf * 0).
+            let im = crate::autograd::formulas::index::where_(&y.binary_scalar(Scalar::Int(0), BinaryOp::Eq)?, Operand::Tensor(&y), Operand::Tensor(&m.mul(&y.unary(Sin)?)?))?;
+            build(m.mul(&y.unary(Cos)?)?, im)
         }
         Log => build(x.binary(&y, BinaryOp::Hypot)?.unary(Log)?, y.binary(&x, BinaryOp::Atan2)?),
         Log2 | Log10 => {
@@ -275,10 +344,17 @@ pub(crate) fn complex_unary(op: UnaryOp, z: &Tensor) -> Result<Tensor> {
         Expm1 => complex_unary(Exp, z)?.binary_scalar(Scalar::Int(1), BinaryOp::Sub),
         Exp2 => complex_unary(Exp, &z.binary_scalar(Scalar::Float(std::f64::consts::LN_2), BinaryOp::Mul)?),
         Sqrt => {
-            // sqrt(r) (cos t/2 + i sin t/2): the principal root, as PyTorch's.
-            let r = x.binary(&y, BinaryOp::Hypot)?.unary(Sqrt)?;
-            let half = y.binary(&x, BinaryOp::Atan2)?.binary_scalar(Scalar::Float(0.5), BinaryOp::Mul)?;
-            build(r.mul(&half.unary(Cos)?)?, r.mul(&half.unary(Sin)?)?)
+            // The principal root without trigonometry, exact on the axes (sqrt(-4) = 2i):
+            // t = sqrt((|x| + |z|) / 2); x >= 0: (t, y / 2t), else (|y| / 2t, t with y's sign).
+            let t = x.unary(Abs)?.add(&x.binary(&y, BinaryOp::Hypot)?)?.binary_scalar(Scalar::Float(0.5), BinaryOp::Mul)?.unary(Sqrt)?;
+            let t2 = t.binary_scalar(Scalar::Int(2), BinaryOp::Mul)?;
+            let zero = t.binary_scalar(Scalar::Int(0), BinaryOp::Eq)?;
+            let other = crate::autograd::formulas::index::where_(&zero, Operand::Scalar(Scalar::Float(0.0)), Operand::Tensor(&y.unary(Abs)?.div(&t2)?))?;
+            let signed_t = crate::autograd::formulas::index::where_(&y.unary(SignBit)?, Operand::Tensor(&t.unary(Neg)?), Operand::Tensor(&t))?;
+            let x_pos = x.binary_scalar(Scalar::Int(0), BinaryOp::Ge)?;
+            let y_over = crate::autograd::formulas::index::where_(&zero, Operand::Tensor(&y), Operand::Tensor(&y.div(&t2)?))?;
+            let w = |a: &Tensor, b: &Tensor| crate::autograd::formulas::index::where_(&x_pos, Operand::Tensor(a), Operand::Tensor(b));
+            build(w(&t, &other)?, w(&y_over, &signed_t)?)
         }
         Rsqrt => complex_unary(Reciprocal, &complex_unary(Sqrt, z)?),
         Reciprocal => binary(BinaryOp::Div, Operand::Scalar(Scalar::Int(1)), Operand::Tensor(z)),
@@ -287,8 +363,22 @@ pub(crate) fn complex_unary(op: UnaryOp, z: &Tensor) -> Result<Tensor> {
         Cos => build(x.unary(Cos)?.mul(&y.unary(Cosh)?)?, x.unary(Sin)?.mul(&y.unary(Sinh)?)?.unary(Neg)?),
         Sinh => build(x.unary(Sinh)?.mul(&y.unary(Cos)?)?, x.unary(Cosh)?.mul(&y.unary(Sin)?)?),
         Cosh => build(x.unary(Cosh)?.mul(&y.unary(Cos)?)?, x.unary(Sinh)?.mul(&y.unary(Sin)?)?),
-        Tan => complex_unary(Sin, z)?.binary(&complex_unary(Cos, z)?, BinaryOp::Div),
-        Tanh => complex_unary(Sinh, z)?.binary(&complex_unary(Cosh, z)?, BinaryOp::Div),
+        Tan => {
+            // tan(z) = -i tanh(i z), with i z = -y + i x.
+            let iz = assemble(Part::T(y.unary(Neg)?), Part::T(x), &shape, dt, device)?;
+            let (a, b) = complex_unary(Tanh, &iz)?.parts()?;
+            build(b.expect("complex"), a.unary(Neg)?)
+        }
+        Tanh => {
+            // With t = tanh(x), s = tan(y): (t (1 + s^2) + i s (1 - t^2)) / (1 + t^2 s^2), which
+            // stays finite where sinh/cosh overflow (tanh(100) = 1).
+            let (t, s) = (x.unary(Tanh)?, y.unary(Tan)?);
+            let (tt, ss) = (t.mul(&t)?, s.mul(&s)?);
+            let denom = tt.mul(&ss)?.binary_scalar(Scalar::Int(1), BinaryOp::Add)?;
+            let re = t.mul(&ss.binary_scalar(Scalar::Int(1), BinaryOp::Add)?)?.div(&denom)?;
+            let im = s.mul(&binary(BinaryOp::Sub, Operand::Scalar(Scalar::Int(1)), Operand::Tensor(&tt))?)?.div(&denom)?;
+            build(re, im)
+        }
         Sigmoid => {
             let e = complex_unary(Exp, &complex_unary(Neg, z)?)?.binary_scalar(Scalar::Int(1), BinaryOp::Add)?;
             complex_unary(Reciprocal, &e)
@@ -303,6 +393,22 @@ pub(crate) fn complex_unary(op: UnaryOp, z: &Tensor) -> Result<Tensor> {
     }
 }
 
+/// `|z|`, whose gradient at 0 is 0 (PyTorch's sgn(0) = 0) rather than hypot's 0/0.
+fn complex_abs(z: &Tensor) -> Result<Tensor> {
+    let forward = || -> Result<Tensor> {
+        let r = z.real_view_forward();
+        let last = r.ndim() - 1;
+        let (x, y) = (r.with_layout(r.layout().select(last, 0)), r.with_layout(r.layout().select(last, 1)));
+        x.binary(&y, BinaryOp::Hypot)
+    };
+    let zc = z.detach();
+    crate::autograd::formulas::record_custom("AbsBackward0", z, forward, move |g| {
+        let m = complex_abs(&zc)?;
+        let inv = crate::autograd::formulas::index::where_(&m.binary_scalar(Scalar::Int(0), BinaryOp::Eq)?, Operand::Scalar(Scalar::Float(0.0)), Operand::Tensor(&m.unary(UnaryOp::Reciprocal)?))?;
+        zc.binary(&g.mul(&inv)?, BinaryOp::Mul)
+    })
+}
+
 /// `matmul` of complex matrices: four real products.
 pub(crate) fn complex_matmul(a: &Tensor, b: &Tensor) -> Result<Tensor> {
     let ((ar, ai), (br, bi)) = (a.parts()?, b.parts()?);
@@ -313,7 +419,7 @@ pub(crate) fn complex_matmul(a: &Tensor, b: &Tensor) -> Result<Tensor> {
         (None, Some(bi)) => (mm(&ar, &br)?, mm(&ar, &bi)?),
         (None, None) => unreachable!("one operand is complex"),
     };
-    crate::ops::shape_ops::stack(&[re, im], -1)?.view_as_complex()
+    crate::ops::shape_ops::stack(&[re, im], -1)?.pairs_as_complex()
 }
 
 /// `sum`/`mean` of a complex tensor: the reduction of its real view over the same dims.
@@ -333,19 +439,56 @@ pub(crate) fn complex_reduce(z: &Tensor, dims: Option<&[i64]>, keepdim: bool, me
     };
     let r = z.view_as_real()?;
     let out = if mean { r.mean(Some(&dims), keepdim, None)? } else { r.sum(Some(&dims), keepdim, None)? };
-    out.contiguous()?.view_as_complex()
+    out.pairs_as_complex()
 }
 
-/// Runs an op that only moves elements (`index_select`, `flip`, `cat`, indexing, ...) on a
-/// complex tensor as the same op on its real view, which carries the trailing dim of 2 along.
+/// `prod` of a complex tensor: the reduced dims flattened into one, then halved by pairwise
+/// complex products (log2(n) steps, each an ordinary differentiable multiply).
+pub(crate) fn complex_prod(z: &Tensor, dims: Option<&[i64]>, keepdim: bool) -> Result<Tensor> {
+    let nd = z.ndim();
+    let reduced: Vec<usize> = match dims {
+        Some(d) if !d.is_empty() => d.iter().map(|&d| crate::shape::normalize_dim(d, nd.max(1))).collect::<Result<_>>()?,
+        _ => (0..nd).collect(),
+    };
+    if nd == 0 {
+        return Ok(z.clone());
+    }
+    let kept: Vec<usize> = (0..nd).filter(|d| !reduced.contains(d)).collect();
+    let order: Vec<i64> = kept.iter().chain(&reduced).map(|&d| d as i64).collect();
+    let mut rows: Vec<i64> = kept.iter().map(|&d| z.shape()[d] as i64).collect();
+    rows.push(-1);
+    let mut x = z.permute(&order)?.reshape(&rows)?;
+    let last = x.ndim() as i64 - 1;
+    while x.shape()[last as usize] != 1 {
+        let n = x.shape()[last as usize];
+        if n == 0 {
+            // The empty product is 1.
+            let mut shape = x.shape().to_vec();
+            shape[last as usize] = 1;
+            x = Tensor::full_on(&shape, Scalar::Int(1), z.dtype(), z.device())?;
+            break;
+        }
+        let half = (n / 2) as i64;
+        let paired = x.narrow(last, 0, half)?.binary(&x.narrow(last, half, half)?, BinaryOp::Mul)?;
+        x = if n % 2 == 1 { crate::ops::shape_ops::cat(&[paired, x.narrow(last, n as i64 - 1, 1)?], last)? } else { paired };
+    }
+    let mut out_shape: Vec<i64> = z.shape().iter().map(|&s| s as i64).collect();
+    if keepdim {
+        for &d in &reduced {
+            out_shape[d] = 1;
+        }
+    } else {
+        out_shape = kept.iter().map(|&d| z.shape()[d] as i64).collect();
+    }
+    x.reshape(&out_shape)
+}
+
+/// Runs an op that only moves elements (`index_select`, `flip`, `cat`, advanced indexing, ...)
+/// on a complex tensor as the same op on its real view, which carries the trailing dim of 2
+/// along. The result is a new tensor, not a view.
 /// The caller adjusts dim arguments (negative dims count from the end, which moved).
 pub(crate) fn on_real_view(z: &Tensor, op: impl FnOnce(&Tensor) -> Result<Tensor>) -> Result<Tensor> {
-    let r = op(&z.view_as_real()?)?;
-    // A view of the real view stays a view when its layout allows (basic indexing does).
-    match r.view_as_complex() {
-        Ok(c) => Ok(c),
-        Err(_) => r.contiguous()?.view_as_complex(),
-    }
+    op(&z.view_as_real()?)?.pairs_as_complex()
 }
 
 /// A dim of `z` as a non-negative dim, which also addresses the same dim of its real view.

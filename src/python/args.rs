@@ -138,12 +138,39 @@ pub fn complex_scalar(obj: &Bound<PyAny>) -> Option<(f64, f64)> {
     Some((obj.getattr("real").ok()?.extract().ok()?, obj.getattr("imag").ok()?.extract().ok()?))
 }
 
-/// A complex number operand as a 0-d tensor of the default complex dtype. (PyTorch keeps it a
-/// "wrapped number"; a 0-d tensor promotes the same way except against 0-d float64 tensors.)
-fn complex_operand(re: f64, im: f64) -> PyResult<Tensor> {
-    let dtype = crate::dtype::default_dtype().to_complex().unwrap_or(crate::dtype::DType::C64);
+/// The dtype a Python complex number promotes as: a 0-d tensor of the default complex dtype.
+/// (PyTorch keeps it a "wrapped number"; a 0-d tensor promotes the same way except against 0-d
+/// float64 tensors.)
+fn default_complex() -> crate::dtype::DType {
+    crate::dtype::default_dtype().to_complex().unwrap_or(crate::dtype::DType::C64)
+}
+
+/// A complex number as a 0-d tensor of `dtype`, from its exact double parts.
+fn complex_operand(re: f64, im: f64, dtype: crate::dtype::DType) -> PyResult<Tensor> {
     let parts = [Tensor::scalar(Scalar::Float(re), crate::dtype::DType::F64)?, Tensor::scalar(Scalar::Float(im), crate::dtype::DType::F64)?];
     Ok(Tensor::complex_from_parts(&parts[0], &parts[1])?.to_dtype_copy(dtype)?)
+}
+
+/// `operand`, with a complex number made directly in the dtype of its result with `partner`
+/// (so `z128 * 0.1j` keeps double precision instead of passing through complex64).
+pub fn operand_for(obj: &Bound<PyAny>, partner: &Tensor) -> PyResult<Option<OperandArg>> {
+    if let Some((re, im)) = complex_scalar(obj) {
+        use crate::dtype::PromoteArg;
+        let dtype = crate::dtype::result_type(&[
+            PromoteArg::Tensor { dtype: partner.dtype(), zero_dim: partner.ndim() == 0 },
+            PromoteArg::Tensor { dtype: default_complex(), zero_dim: true },
+        ]);
+        return Ok(Some(OperandArg::Tensor(complex_operand(re, im, dtype)?)));
+    }
+    operand(obj)
+}
+
+/// `require_operand` with `operand_for`'s handling of complex numbers.
+pub fn require_operand_for(obj: &Bound<PyAny>, fname: &str, arg: &str, partner: &Tensor) -> PyResult<OperandArg> {
+    match operand_for(obj, partner)? {
+        Some(o) => Ok(o),
+        None => require_operand(obj, fname, arg),
+    }
 }
 
 /// A complex fill value (a Python/numpy complex number, or a 0-d complex tensor) as a 0-d complex
@@ -151,7 +178,7 @@ fn complex_operand(re: f64, im: f64) -> PyResult<Tensor> {
 /// A real `target` cannot hold it: PyTorch's overflow error.
 pub fn complex_value(obj: &Bound<PyAny>, target: Option<crate::dtype::DType>) -> PyResult<Option<Tensor>> {
     let value = if let Some((re, im)) = complex_scalar(obj) {
-        complex_operand(re, im)?
+        complex_operand(re, im, target.filter(|d| d.is_complex()).unwrap_or_else(default_complex))?
     } else if let Ok(t) = obj.downcast::<PyTensor>() {
         let t = t.borrow().t.clone();
         if !(t.dtype().is_complex() && t.ndim() == 0) {
@@ -192,7 +219,7 @@ pub fn operand(obj: &Bound<PyAny>) -> PyResult<Option<OperandArg>> {
         return Ok(Some(OperandArg::Scalar(s)));
     }
     if let Some((re, im)) = complex_scalar(obj) {
-        return Ok(Some(OperandArg::Tensor(complex_operand(re, im)?)));
+        return Ok(Some(OperandArg::Tensor(complex_operand(re, im, default_complex())?)));
     }
     if obj.is_instance_of::<PyInt>() {
         return Err(PyRuntimeError::new_err("Overflow when unpacking long"));

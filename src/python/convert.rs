@@ -25,7 +25,8 @@ struct Leaves {
 
 impl Leaves {
     fn push(&mut self, s: Scalar, imag: f64) {
-        if imag != 0.0 || imag.is_nan() || !self.imag.is_empty() {
+        // Any imaginary part but +0.0 is kept: -0.0 decides branch cuts (angle, log, sqrt).
+        if imag.to_bits() != 0 || !self.imag.is_empty() {
             self.imag.resize(self.values.len(), 0.0);
             self.imag.push(imag);
         }

@@ -12,7 +12,7 @@ use pyo3::exceptions::PyValueError;
 impl PyTensor {
     /// `self op other`, or None when `other` is not a tensor, number or numpy array.
     fn bin(&self, other: &Bound<PyAny>, op: BinaryOp) -> PyResult<Option<PyTensor>> {
-        let o = match args::operand(other)? {
+        let o = match args::operand_for(other, &self.t)? {
             Some(o) => o,
             // PyTorch reads an ndarray on the right as a tensor (`t + np.ones(2)` is float64).
             None if is_ndarray(other) => OperandArg::Tensor(crate::python::convert::tensor_from_data(other, None)?),
@@ -27,7 +27,7 @@ impl PyTensor {
     }
     /// `other op self` (an ndarray on the left is not converted: PyTorch raises TypeError).
     fn roperator(&self, other: &Bound<PyAny>, op: BinaryOp) -> PyResult<PyObject> {
-        let r = match args::operand(other)? {
+        let r = match args::operand_for(other, &self.t)? {
             Some(o) => Some(PyTensor::new(binary(op, o.as_operand(), Operand::Tensor(&self.t))?)),
             None => None,
         };
@@ -35,12 +35,12 @@ impl PyTensor {
     }
     /// Named method form: the argument must be a tensor or a number.
     fn named(&self, other: &Bound<PyAny>, op: BinaryOp) -> PyResultT {
-        let o = args::require_operand(other, op.name(), "other")?;
+        let o = args::require_operand_for(other, op.name(), "other", &self.t)?;
         Ok(PyTensor::new(binary(op, Operand::Tensor(&self.t), o.as_operand())?))
     }
     /// In-place form: compute, then write back with PyTorch's cast check.
     fn inplace<'py>(slf: Bound<'py, Self>, other: &Bound<PyAny>, op: BinaryOp) -> PyResult<Bound<'py, Self>> {
-        let o = args::require_operand(other, op.name(), "other")?;
+        let o = args::require_operand_for(other, op.name(), "other", &slf.borrow().t)?;
         PyTensor::apply_inplace(slf, op, &o)
     }
     /// `self op= o`: one pass into self on the GPU when autograd records nothing and no cast
@@ -56,7 +56,7 @@ impl PyTensor {
     /// `other * alpha` for add/sub's `alpha=` keyword, after PyTorch's checks of alpha against
     /// the result dtype of `this` and `other`.
     fn scaled(this: &Tensor, other: &Bound<PyAny>, alpha: Option<&Bound<PyAny>>, fname: &str) -> PyResult<OperandArg> {
-        let o = args::require_operand(other, fname, "other")?;
+        let o = args::require_operand_for(other, fname, "other", this)?;
         let Some(a) = alpha else { return Ok(o) };
         let a = args::require_scalar(a, "alpha")?;
         let result = crate::ops::binary::promoted_dtype(Operand::Tensor(this), o.as_operand());
@@ -234,10 +234,14 @@ impl PyTensor {
         PyTensor::inplace(slf, exponent, BinaryOp::Pow)
     }
     fn float_power(&self, exponent: &Bound<PyAny>) -> PyResultT {
-        let base = self.t.to_dtype(crate::dtype::DType::F64)?;
+        // Double precision: float64, or complex128 when either side is complex.
+        let complex = self.t.dtype().is_complex() || args::complex_scalar(exponent).is_some()
+            || exponent.downcast::<PyTensor>().is_ok_and(|e| e.borrow().t.dtype().is_complex());
+        let wide = if complex { crate::dtype::DType::C128 } else { crate::dtype::DType::F64 };
+        let base = self.t.to_dtype(wide)?;
         let o = args::require_operand(exponent, "float_power", "exponent")?;
         let o = match o {
-            OperandArg::Tensor(t) => OperandArg::Tensor(t.to_dtype(crate::dtype::DType::F64)?),
+            OperandArg::Tensor(t) => OperandArg::Tensor(t.to_dtype(wide)?),
             s => s,
         };
         Ok(PyTensor::new(binary(BinaryOp::Pow, Operand::Tensor(&base), o.as_operand())?))

@@ -260,6 +260,10 @@ impl PyTensor {
     fn __bool__(&self) -> PyResult<bool> {
         match self.t.numel() {
             0 => Err(PyRuntimeError::new_err("Boolean value of Tensor with no values is ambiguous")),
+            1 if self.t.dtype().is_complex() => {
+                let (re, im) = convert::complex_item(&self.t)?;
+                Ok(re != 0.0 || im != 0.0)
+            }
             1 => Ok(self.t.item()?.to_f64() != 0.0),
             _ => Err(PyRuntimeError::new_err("Boolean value of Tensor with more than one value is ambiguous")),
         }
@@ -631,6 +635,10 @@ impl PyTensor {
     fn python_number(&self) -> PyResult<Scalar> {
         if self.t.numel() != 1 {
             return Err(PyValueError::new_err("only one element tensors can be converted to Python scalars"));
+        }
+        if self.t.dtype().is_complex() {
+            // float() and int() of a complex tensor take its real part, as PyTorch's.
+            return Ok(Scalar::Float(convert::complex_item(&self.t)?.0));
         }
         Ok(self.t.item()?)
     }

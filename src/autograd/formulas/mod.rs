@@ -17,6 +17,17 @@ use crate::ops::binary::BinaryOp;
 use crate::ops::unary::UnaryOp;
 use crate::tensor::Tensor;
 
+/// Records a unary op whose backward is `back(grad)`, for ops composed outside this module that
+/// need their own gradient (complex `abs`, whose gradient at 0 is 0).
+pub(crate) fn record_custom(
+    name: &'static str,
+    x: &Tensor,
+    forward: impl FnOnce() -> Result<Tensor>,
+    back: impl Fn(&Tensor) -> Result<Tensor> + Send + Sync + 'static,
+) -> Result<Tensor> {
+    view::record_copy(x, name, forward, back)
+}
+
 /// Small helpers that keep formulas close to their math.
 impl Tensor {
     pub(crate) fn mul_s(&self, c: f64) -> Result<Tensor> {

@@ -115,6 +115,9 @@ impl Tensor {
     /// Each element's gradient is the product of the others in its group, computed from
     /// exclusive products on both sides, so zeros in the input are handled exactly.
     pub fn prod(&self, dims: Option<&[i64]>, keepdim: bool, dtype: Option<DType>) -> Result<Tensor> {
+        if self.dtype().is_complex() || dtype.is_some_and(|d| d.is_complex()) {
+            return crate::ops::complex::complex_prod(&self.to_dtype(dtype.unwrap_or(self.dtype()))?, dims, keepdim);
+        }
         let name = if dims.is_none() { "ProdBackward0" } else { "ProdBackward1" };
         let Some(rec) = begin(name, &[self]) else { return self.prod_forward(dims, keepdim, dtype) };
         let out = self.prod_forward(dims, keepdim, dtype)?;

@@ -27,7 +27,7 @@ fn record_view(
 }
 
 /// Records a copy of `x` (not a view) whose gradient is `back(grad)`.
-fn record_copy(
+pub(super) fn record_copy(
     x: &Tensor,
     name: &'static str,
     forward: impl FnOnce() -> Result<Tensor>,
@@ -178,6 +178,16 @@ impl Tensor {
             crate::bail!(Runtime, "view_as_real is only supported for complex tensors");
         }
         record_view(self, "ViewAsRealBackward0", || Ok(self.real_view_forward()), |g| g.contiguous()?.view_as_complex())
+    }
+    /// A new tensor of (real, imaginary) pairs as complex, recorded as a copy rather than a view:
+    /// the composed complex ops (`ops/complex.rs`) produce their results this way, so that an
+    /// in-place op on a result treats it as the ordinary tensor it is.
+    pub(crate) fn pairs_as_complex(&self) -> Result<Tensor> {
+        let forward = || match self.complex_view_forward() {
+            Ok(c) => Ok(c),
+            Err(_) => self.contiguous_forward()?.complex_view_forward(),
+        };
+        record_copy(self, "ViewAsComplexBackward0", forward, |g| g.view_as_real())
     }
     /// `torch.view_as_complex`: (real, imaginary) pairs along the last dim as complex numbers.
     pub fn view_as_complex(&self) -> Result<Tensor> {

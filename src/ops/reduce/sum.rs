@@ -194,6 +194,10 @@ impl Tensor {
     }
 
     fn logical_reduce(&self, dims: Option<&[i64]>, keepdim: bool, all: bool) -> Result<Tensor> {
+        if self.dtype().is_complex() {
+            let nonzero = self.binary_scalar(crate::dtype::Scalar::Int(0), crate::ops::binary::BinaryOp::Ne)?;
+            return nonzero.logical_reduce(dims, keepdim, all);
+        }
         if self.device().is_gpu() {
             let b = self.to_dtype(DType::Bool)?;
             let r = Plan::new(&b, dims, keepdim)?.gpu(if all { ReduceOp::Min } else { ReduceOp::Max }, DType::Bool)?;
