@@ -492,3 +492,15 @@ def test_real_only_composites_refuse_complex_instead_of_dropping_the_imaginary_p
         with pytest.raises(NotImplementedError, match="ComplexFloat"):
             fn(torch.tensor([1 + 1j]))
     assert torch.float_power(torch.tensor([1j]), 2).tolist() == [-1 + 0j]
+
+
+def test_in_place_op_on_torch_complex_result_backpropagates_to_the_parts():
+    a = torch.tensor([1.0, 2.0], dtype=torch.float64, requires_grad=True)
+    b = torch.tensor([3.0, 4.0], dtype=torch.float64, requires_grad=True)
+    z = torch.complex(a, b)
+    z.mul_(2)
+    z.abs().sum().backward()
+    # d|2(a + ib)|/da = 2a / |a + ib|, and likewise for b.
+    r = np.hypot([1.0, 2.0], [3.0, 4.0])
+    assert_close(a.grad, 2 * np.array([1.0, 2.0]) / r)
+    assert_close(b.grad, 2 * np.array([3.0, 4.0]) / r)

@@ -84,7 +84,7 @@ impl Tensor {
         let shape = broadcast_shapes(re.shape(), im.shape())?;
         let real = if re.dtype() == DType::F16 { DType::F32 } else { re.dtype() };
         let parts = [re.to_dtype(real)?.expand(&shape)?, im.to_dtype(real)?.expand(&shape)?];
-        crate::ops::shape_ops::stack(&parts, -1)?.view_as_complex()
+        crate::ops::shape_ops::stack(&parts, -1)?.pairs_as_complex()
     }
 
     /// Real and imaginary parts as differentiable tensors (imaginary: None for real input).
