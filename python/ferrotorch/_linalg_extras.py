@@ -582,15 +582,16 @@ def _approximate_basis(A, q, niter, M=None):
     """An orthonormal (*, m, q) basis approximating the range of A - M (Halko et al., alg. 4.4)."""
     from .linalg import qr as linalg_qr
     niter = 2 if niter is None else niter
-    R = _C.randn((A.shape[-1], q), dtype=_floating_dtype(A), device=A.device)
+    # Complex input keeps its dtype (a complex random projection), as in PyTorch.
+    R = _C.randn((A.shape[-1], q), dtype=A.dtype if A.is_complex() else _floating_dtype(A), device=A.device)
     X = A @ R
     if M is not None:
         X = X - M @ R
     Q = linalg_qr(X).Q
     for _ in range(niter):
-        X = A.mT @ Q
+        X = A.mH @ Q
         if M is not None:
-            X = X - M.mT @ Q
+            X = X - M.mH @ Q
         Q = linalg_qr(X).Q
         X = A @ Q
         if M is not None:
@@ -606,15 +607,15 @@ def _svd_lowrank(A, q=6, niter=2, M=None):
     if M is not None:
         M = M.broadcast_to(A.shape)
     if m < n:
-        A = A.mT
+        A = A.mH
         if M is not None:
-            M = M.mT
+            M = M.mH
     Q = _approximate_basis(A, q, niter, M)
-    B = Q.mT @ A
+    B = Q.mH @ A
     if M is not None:
-        B = B - Q.mT @ M
+        B = B - Q.mH @ M
     U, S, Vh = linalg_svd(B, full_matrices=False)
-    V = Vh.mT
+    V = Vh.mH
     U = Q @ U
     if m < n:
         U, V = V, U
@@ -622,7 +623,7 @@ def _svd_lowrank(A, q=6, niter=2, M=None):
 
 
 def svd_lowrank(A, q=6, niter=2, M=None):
-    """(U, S, V), a randomized rank-`q` approximation of the SVD of A (or of A - M): A ~ U diag(S) V^T
+    """(U, S, V), a randomized rank-`q` approximation of the SVD of A (or of A - M): A ~ U diag(S) V^H
     (Halko, Martinsson & Tropp, 2009), with `niter` subspace iterations.
 
     >>> import ferrotorch as torch

@@ -1,6 +1,7 @@
 """Cholesky and QR factorisations and matrix products (matrix_power, multi_dot, chain_matmul,
 vecdot), composed from tensor ops like the solvers in `_linalg_solvers.py`, whose checks and
-batching helpers they share.
+batching helpers they share. Complex matrices are factored as LAPACK's z-routines do: Cholesky of a
+Hermitian matrix (A = L L^H), QR with complex reflectors (R's diagonal real).
 
     >>> import ferrotorch as torch
     >>> A = torch.tensor([[4.0, 2.0], [2.0, 3.0]], dtype=torch.float64)
@@ -16,8 +17,8 @@ from . import _C, return_types
 from ._attach import tensor_method
 from ._elementwise import _scalar_name
 from ._linalg_solvers import (
-    _check_float, _check_matrix, _check_square, _check_tensor, _eye, _first_true, _flat, _out_tuple,
-    _raise_on_info, inv, solve_triangular,
+    _COMPLEX_DTYPES, _REAL_DTYPES, _check_float, _check_matrix, _check_square, _check_tensor, _eye, _first_true,
+    _flat, _out_tuple, _raise_on_info, inv, solve_triangular,
 )
 from ._shape import _CPP_NAMES, _out
 
@@ -32,16 +33,19 @@ def _cholesky_lower(A):
     """(L, info) for (count, n, n), reading A's lower triangle only, as LAPACK's potrf does.
 
     Left-looking: column j is A's column j minus the contributions of the columns already found,
-    scaled by the square root of its diagonal entry.
+    scaled by the square root of its diagonal entry. For Hermitian A the contributions are
+    L[j:, :] conj(L[j, :]) and the diagonal entry is real (its imaginary part is ignored, as zpotrf).
     """
     count, n, _ = A.shape
+    is_complex = A.dtype.is_complex
     L = None
     bad = []
     for j in range(n):
         v = A[:, j:, j]
         if L is not None:
-            v = v - (L[:, j:, :] @ L[:, j, :].unsqueeze(-1)).squeeze(-1)
-        d = v[:, 0]
+            row = L[:, j, :].conj() if is_complex else L[:, j, :]
+            v = v - (L[:, j:, :] @ row.unsqueeze(-1)).squeeze(-1)
+        d = v[:, 0].real if is_complex else v[:, 0]
         # `not (d > 0)` also catches NaN, as potrf's check does.
         bad.append(~(d > 0))
         col = v / d.sqrt().unsqueeze(-1)
@@ -59,14 +63,15 @@ def _cholesky_impl(A, upper):
         return A.clone(), _C.zeros(batch, dtype=_C.int32, device=A.device)
     Af = _flat(A, batch, n, n)
     if upper:
-        Af = Af.mT  # the upper triangle of A is the lower triangle of A^T
-    # The factorisation reads one triangle (the values LAPACK sees); the gradient goes through the
-    # symmetric part, so A.grad is the symmetric matrix PyTorch's cholesky_backward returns.
-    read = Af.tril() + Af.tril(-1).mT
-    sym = (Af + Af.mT) * 0.5
+        Af = Af.mH  # the upper triangle of A is the (conjugated) lower triangle of A^H
+    # The factorisation reads one triangle (the values LAPACK sees, the diagonal's real part); the
+    # gradient goes through the Hermitian part, so A.grad is the Hermitian matrix PyTorch's
+    # cholesky_backward returns. (For real A, .mH is .mT.)
+    sym = (Af + Af.mH) * 0.5
+    read = Af.tril(-1) + Af.tril(-1).mH + (sym - sym.tril(-1) - sym.triu(1))
     L, info = _cholesky_lower(sym + (read - sym).detach())
     L = L.reshape(batch + (n, n))
-    return (L.mT if upper else L), info.reshape(batch)
+    return (L.mH if upper else L), info.reshape(batch)
 
 
 def cholesky_ex(A, *, upper=False, check_errors=False, out=None):
@@ -80,7 +85,7 @@ def cholesky_ex(A, *, upper=False, check_errors=False, out=None):
     """
     _check_tensor("linalg_cholesky_ex", A)
     _check_square(A, "linalg.cholesky")
-    _check_float(A, "linalg.cholesky")
+    _check_float(A, "linalg.cholesky", allow_complex=True)
     L, info = _cholesky_impl(A, upper)
     if check_errors:
         _raise_on_info(info, "linalg.cholesky_ex", "cholesky", A.dim() == 2)
@@ -88,8 +93,8 @@ def cholesky_ex(A, *, upper=False, check_errors=False, out=None):
 
 
 def linalg_cholesky(A, *, upper=False, out=None):
-    """The Cholesky factor L (lower triangular, positive diagonal) with A = L L^T, or U = L^T with
-    A = U^T U when `upper`. Only the selected triangle of A is read.
+    """The Cholesky factor L (lower triangular, positive diagonal) with A = L L^H, or U = L^H with
+    A = U^H U when `upper` (^H is the transpose for real A). Only the selected triangle of A is read.
 
     Raises `torch.linalg.LinAlgError` when a matrix is not positive-definite.
 
@@ -99,7 +104,7 @@ def linalg_cholesky(A, *, upper=False, out=None):
     """
     _check_tensor("linalg_cholesky", A)
     _check_square(A, "linalg.cholesky")
-    _check_float(A, "linalg.cholesky")
+    _check_float(A, "linalg.cholesky", allow_complex=True)
     L, info = _cholesky_impl(A, upper)
     _raise_on_info(info, "linalg.cholesky", "cholesky", A.dim() == 2)
     return _out(L, out)
@@ -135,7 +140,7 @@ def cholesky(input, upper=False, *, out=None):
     if input.numel() == 0:
         return _out(input.clone(), out)
     _check_square(input, "cholesky")
-    if not input.dtype.is_floating_point or input.dtype not in (_C.float32, _C.float64):
+    if input.dtype not in _REAL_DTYPES + _COMPLEX_DTYPES:
         device = "cpu" if input.device.type == "cpu" else "cuda"
         raise NotImplementedError(f"\"cholesky_{device}\" not implemented for '{_scalar_name(input.dtype)}'")
     L, info = _cholesky_impl(input, upper)
@@ -161,9 +166,30 @@ def householder_reflector(x):
     return tau, v, beta, reflect
 
 
+def _complex_householder_reflector(x):
+    """LAPACK's zlarfg for a batch of complex columns x (count, k): (tau, v) with
+    (I - tau v v^H)^H x = beta e1, beta real, v[0] = 1. Unlike the real case a lone entry with a
+    nonzero imaginary part is reflected too (onto the real axis), so R's diagonal comes out real."""
+    alpha = x[:, 0]
+    alpha_re, alpha_im = alpha.real, alpha.imag
+    rest = x[:, 1:]
+    tail = (rest.real * rest.real + rest.imag * rest.imag).sum(-1)
+    reflect = (tail > 0).logical_or(alpha_im != 0)
+    # The safe value keeps sqrt's gradient finite in the branch `where` discards.
+    safe_tail = _C.where(reflect, tail, _C.ones_like(tail))
+    norm = (alpha_re * alpha_re + alpha_im * alpha_im + safe_tail).sqrt()
+    beta = -norm.copysign(alpha_re)
+    tau = _C.complex((beta - alpha_re) / beta, -alpha_im / beta)
+    tau = _C.where(reflect, tau, _C.zeros_like(tau))
+    # |alpha - beta| >= norm > 0.
+    v = _C.cat([_C.ones_like(alpha).unsqueeze(-1), rest / (alpha - beta).unsqueeze(-1)], -1)
+    return tau, v
+
+
 def qr(A, mode="reduced", *, out=None):
-    """(Q, R) with A = Q R, Q with orthonormal columns and R upper triangular, by Householder
-    reflections with LAPACK's sign convention (R's diagonal may be negative, as in PyTorch and numpy).
+    """(Q, R) with A = Q R, Q with orthonormal (unitary) columns and R upper triangular, by Householder
+    reflections with LAPACK's sign convention (R's diagonal may be negative, as in PyTorch and numpy;
+    for complex A it is real).
 
     mode: 'reduced' (Q (*, m, k), R (*, k, n), k = min(m, n)), 'complete' (Q (*, m, m), R (*, m, n))
     or 'r' (R only; Q is an empty tensor).
@@ -175,7 +201,7 @@ def qr(A, mode="reduced", *, out=None):
     """
     _check_tensor("linalg_qr", A)
     _check_matrix(A, "linalg.qr")
-    _check_float(A, "linalg.qr")
+    _check_float(A, "linalg.qr", allow_complex=True)
     if mode not in ("reduced", "complete", "r"):
         raise RuntimeError(f"qr received unrecognized mode '{mode}' but expected one of 'reduced' (default), "
                            "'r', or 'complete'")
@@ -186,16 +212,26 @@ def qr(A, mode="reduced", *, out=None):
     Af = _flat(A, batch, m, n)
     R = Af
     Q = _eye(m, Af, (count,)) if compute_q else None
-    for j in range(min(m - 1, n) if count else 0):
-        tau, v, _, _ = householder_reflector(R[:, j:, j])
-        tv = (tau.unsqueeze(-1) * v).unsqueeze(-1)                       # (count, m-j, 1)
+    is_complex = A.dtype.is_complex
+    # zgeqrf also reflects the last row's lone entry when it is complex (to make it real).
+    steps = (k if is_complex else min(m - 1, n)) if count else 0
+    for j in range(steps):
+        if is_complex:
+            tau, v = _complex_householder_reflector(R[:, j:, j])
+            vh = v.conj()
+        else:
+            tau, v, _, _ = householder_reflector(R[:, j:, j])
+            vh = v
+        # R <- H_j^H R with H_j = I - tau v v^H acting on rows j..m-1.
+        th = tau.conj() if is_complex else tau
+        tv = (th.unsqueeze(-1) * v).unsqueeze(-1)                        # (count, m-j, 1)
         sub = R[:, j:, :]
-        sub = sub - tv * (v.unsqueeze(1) @ sub)
+        sub = sub - tv * (vh.unsqueeze(1) @ sub)
         R = _C.cat([R[:, :j], sub], 1) if j else sub
         if compute_q:
-            # Q <- Q H_j, H_j = I - tau v v^T acting on columns j..m-1.
+            # Q <- Q H_j, acting on columns j..m-1.
             qs = Q[:, :, j:]
-            qs = qs - (qs @ tv) * v.unsqueeze(1)
+            qs = qs - (qs @ (tau.unsqueeze(-1) * v).unsqueeze(-1)) * vh.unsqueeze(1)
             Q = _C.cat([Q[:, :, :j], qs], -1) if j else qs
     if mode == "complete":
         Q_out, R_out = Q, R.triu()
@@ -292,7 +328,7 @@ def multi_dot(tensors, *, out=None):
     for i in range(1, n):
         if mats[i].dtype != dtype:
             raise RuntimeError(f"multi_dot(): all tensors must have be the same dtype but tensor 0 is "
-                               f"{_CPP_NAMES[dtype]} and tensor {i} {_CPP_NAMES[mats[i].dtype]}")
+                               f"{_cpp_name(dtype)} and tensor {i} {_cpp_name(mats[i].dtype)}")
         if mats[i].device != device:
             raise RuntimeError(f"multi_dot(): all tensors must be on the same device but tensor 0 is on "
                                f"{device} and tensor {i} on {mats[i].device}")
@@ -313,6 +349,14 @@ def multi_dot(tensors, *, out=None):
     else:
         result = _chain(mats, _chain_order(mats), 0, n - 1)
     return _out(result.reshape(tuple(out_shape)), out)
+
+
+# _shape._CPP_NAMES has no complex entries (yet); PyTorch spells them as c10's template.
+_COMPLEX_CPP_NAMES = {_C.complex64: "c10::complex<float>", _C.complex128: "c10::complex<double>"}
+
+
+def _cpp_name(dtype):
+    return _CPP_NAMES[dtype] if dtype in _CPP_NAMES else _COMPLEX_CPP_NAMES[dtype]
 
 
 def _chain_order(mats):
@@ -367,7 +411,8 @@ def chain_matmul(*matrices, out=None):
 
 
 def vecdot(x, y, *, dim=-1, out=None):
-    """The dot product of `x` and `y` along `dim`, broadcasting the other dims.
+    """The dot product of `x` and `y` along `dim`, broadcasting the other dims; `x` is conjugated
+    when complex (sum(conj(x) * y)).
 
     >>> import ferrotorch as torch
     >>> torch.linalg.vecdot(torch.tensor([[1.0, 2.0], [3.0, 4.0]]), torch.tensor([1.0, 1.0])).tolist()
@@ -375,12 +420,14 @@ def vecdot(x, y, *, dim=-1, out=None):
     """
     _check_tensor("linalg_vecdot", x, "x")
     _check_tensor("linalg_vecdot", y, "y", 2)
-    if not x.dtype.is_floating_point:
+    if not (x.dtype.is_floating_point or x.dtype.is_complex):
         raise NotImplementedError("linalg.vecdot: Expected a floating point or complex tensor as input. "
                                   f"Got {_scalar_name(x.dtype)}")
     if x.dtype != y.dtype:
         raise RuntimeError(f"linalg.vecdot: Expected x and y to have the same dtype, but found x of type "
                            f"{_scalar_name(x.dtype)} and y of type {_scalar_name(y.dtype)} instead")
+    if x.dtype.is_complex:
+        x = x.conj()
     return _out((x * y).sum(dim), out)
 
 
@@ -409,7 +456,7 @@ def _check_pair(fname, B, A, a_name, b_message, a_message):
     if A.dtype != B.dtype:
         raise RuntimeError(f"Expected b and A to have the same dtype, but found b of type {_scalar_name(B.dtype)} "
                            f"and A of type {_scalar_name(A.dtype)} instead.")
-    if A.dtype not in (_C.float32, _C.float64):
+    if A.dtype not in _REAL_DTYPES + _COMPLEX_DTYPES:
         raise _not_implemented(fname, A)
 
 
@@ -435,7 +482,7 @@ def triangular_solve(b, A, upper=True, transpose=False, unitriangular=False, *, 
 
 
 def cholesky_solve(B, L, upper=False, *, out=None):
-    """X with A X = B, given the Cholesky factor of A: L with A = L L^T (U with A = U^T U when
+    """X with A X = B, given the Cholesky factor of A: L with A = L L^H (U with A = U^H U when
     `upper`), by two triangular solves; the batch dims broadcast.
 
     >>> import ferrotorch as torch
@@ -445,16 +492,16 @@ def cholesky_solve(B, L, upper=False, *, out=None):
     """
     _check_pair("cholesky_solve", B, L, "input2", "b should have at least 2 dimensions, but has {} dimensions instead",
                 "u should have at least 2 dimensions, but has {} dimensions instead")
-    # A = L L^T: solve L Y = B, then L^T X = Y (with U = L^T the same two solves in the other order).
+    # A = L L^H: solve L Y = B, then L^H X = Y (with U = L^H the same two solves in the other order).
     if upper:
-        Y = solve_triangular(L.mT, B, upper=False)
+        Y = solve_triangular(L.mH, B, upper=False)
         return _out(solve_triangular(L, Y, upper=True), out)
     Y = solve_triangular(L, B, upper=False)
-    return _out(solve_triangular(L.mT, Y, upper=True), out)
+    return _out(solve_triangular(L.mH, Y, upper=True), out)
 
 
 def cholesky_inverse(L, upper=False, *, out=None):
-    """The inverse of A = L L^T (U^T U when `upper`) from its Cholesky factor, for each matrix in
+    """The inverse of A = L L^H (U^H U when `upper`) from its Cholesky factor, for each matrix in
     the batch; a zero on the factor's diagonal raises LinAlgError.
 
     >>> import ferrotorch as torch
@@ -463,7 +510,7 @@ def cholesky_inverse(L, upper=False, *, out=None):
     """
     _check_tensor("cholesky_inverse", L, "input")
     _check_square(L, "cholesky_inverse")
-    if L.dtype not in (_C.float32, _C.float64):
+    if L.dtype not in _REAL_DTYPES + _COMPLEX_DTYPES:
         raise _not_implemented("cholesky_inverse_out", L)
     if L.numel() == 0:
         return _out(_C.zeros(tuple(L.shape), dtype=L.dtype, device=L.device), out)
@@ -472,9 +519,9 @@ def cholesky_inverse(L, upper=False, *, out=None):
     _raise_on_info(info, "cholesky_inverse", "inv", L.dim() == 2)
     n = L.shape[-1]
     I = _eye(n, L, tuple(L.shape[:-2]))
-    # inv(L L^T) = L^-T L^-1; with U = L^T the same product is U^-1 U^-T.
-    Linv = solve_triangular(L.mT if upper else L, I, upper=False)
-    return _out(Linv.mT @ Linv, out)
+    # inv(L L^H) = L^-H L^-1; with U = L^H the same product is U^-1 U^-H.
+    Linv = solve_triangular(L.mH if upper else L, I, upper=False)
+    return _out(Linv.mH @ Linv, out)
 
 
 def lu_solve(b, LU_data, LU_pivots, *, out=None):

@@ -7,14 +7,18 @@ round are kept adjacent ((0, 1), (2, 3), ...), so a round is one batched 2x2 mat
 together. Every step is a tensor op, so the same code runs on the CPU and the GPU with no host copy
 of the data; the only readback is one scalar per sweep for the convergence test.
 
-- `_jacobi_eigh`: the classical two-sided method on a symmetric matrix (Golub & Van Loan's
-  symmetric Schur rotation). Converges quadratically; eigenvalues to ~eps * ||A||.
+- `_jacobi_eigh`: the classical two-sided method on a symmetric (Hermitian) matrix (Golub & Van
+  Loan's symmetric Schur rotation). Converges quadratically; eigenvalues to ~eps * ||A||.
 - `_jacobi_svd`: the one-sided (Hestenes) method: rotations orthogonalise the rows of X (the columns
   of A, or of A^T when A is wide). Small singular values come out to high *relative* accuracy,
   which forming A^T A would destroy.
 
 Why Jacobi rather than LAPACK's tridiagonal/bidiagonal QR: its rounds are wide, uniform and batched
 (good on a GPU), and it needs nothing but matmul, elementwise ops and a permutation.
+
+Complex (Hermitian) input uses the same rounds: a pair's off-diagonal entry b = |b| u is first
+turned real by the phase diag(1, conj(u)), then rotated by the real Jacobi angle for |b|; the
+product is one unitary 2x2 per pair, so nothing else changes.
 
 The forward passes run under no_grad inside `torch.autograd.Function`s whose backward passes are
 PyTorch's formulas (linalg_eigh_backward / svd_backward), written with tensor ops.
@@ -48,9 +52,28 @@ def _tournament(n):
     return _ORDERS[n]
 
 
+def _eye(n, dtype, device):
+    """The identity in `dtype` (complex eye is built from the real one)."""
+    if dtype.is_complex:
+        return _C.eye(n, dtype=dtype.to_real(), device=device).to(dtype)
+    return _C.eye(n, dtype=dtype, device=device)
+
+
+def _sqabs(x):
+    """|x|^2, real."""
+    return x.abs().square() if x.is_complex() else x * x
+
+
 def _rotations(app, aqq, apq):
-    """The transposed Jacobi rotations R^T (..., 2, 2) = [[c, -s], [s, c]] that zero apq in
-    J^T [[app, apq], [apq, aqq]] J (Golub & Van Loan, Algorithm 8.4.1; the smaller angle)."""
+    """The adjoint Jacobi rotations G^H (..., 2, 2) that zero apq in G^H [[app, apq], [apq*, aqq]] G
+    (Golub & Van Loan, Algorithm 8.4.1; the smaller angle). Real apq: G^H = J^T = [[c, -s], [s, c]];
+    complex apq = |apq| u: G = diag(1, conj(u)) J, so G^H = [[c, -s u], [s, c u]]."""
+    if apq.is_complex():
+        mag = apq.abs()
+        u = _C.where(mag == 0, _C.ones_like(apq), apq / _C.where(mag == 0, _C.ones_like(mag), mag))
+        Rt = _rotations(app.real if app.is_complex() else app, aqq.real if aqq.is_complex() else aqq, mag)
+        Rt = Rt.to(apq.dtype)
+        return Rt * _C.stack([_C.ones_like(u), u], -1).unsqueeze(-2)
     zero = apq == 0
     safe = _C.where(zero, _C.ones_like(apq), apq)
     tau = (aqq - app) / (2.0 * safe)
@@ -63,7 +86,7 @@ def _rotations(app, aqq, apq):
 
 
 def _rotate_rows(X, Rt, perm):
-    """J^T X for the block-diagonal rotation of the current round, then the next round's order."""
+    """G^H X for the block-diagonal rotation of the current round, then the next round's order."""
     count, n, w = X.shape
     X = (Rt @ X.reshape((count, n // 2, 2, w))).reshape((count, n, w))
     return X.index_select(1, perm)
@@ -101,8 +124,9 @@ def _settled(worst, prev, tol, eps):
 
 
 def _jacobi_eigh(A):
-    """(eigenvalues (count, n) unsorted, W (count, n, n) whose rows are the eigenvectors) of the
-    symmetric matrices A (count, n, n), n >= 1. A must already be symmetric."""
+    """(eigenvalues (count, n) real, unsorted; W (count, n, n) whose rows are the conjugated
+    eigenvectors, so V = W^H) of the Hermitian matrices A (count, n, n), n >= 1. A must already be
+    Hermitian (symmetric when real)."""
     count, n, _ = A.shape
     eps = finfo(A.dtype).eps
     # Scaling by the largest entry keeps the squares in the convergence test from overflowing.
@@ -111,9 +135,9 @@ def _jacobi_eigh(A):
     A = A / scale
     A, padded = _pad_even(A, 2)
     N = A.shape[-1]
-    W = _C.eye(N, dtype=A.dtype, device=A.device).expand((count, N, N)).contiguous()
+    W = _eye(N, A.dtype, A.device).expand((count, N, N)).contiguous()
     perm = _C.tensor(_tournament(N), device=A.device)
-    norm = (A * A).sum((-2, -1)).sqrt()
+    norm = _sqabs(A).sum((-2, -1)).sqrt()
     norm = _C.where(norm > 0, norm, _C.ones_like(norm))
     eye = _C.eye(N, dtype=_C.bool, device=A.device)
     prev = math.inf
@@ -122,11 +146,11 @@ def _jacobi_eigh(A):
             d = A.diagonal(0, -2, -1).reshape((count, N // 2, 2))
             apq = A.diagonal(1, -2, -1)[:, 0::2]
             Rt = _rotations(d[..., 0], d[..., 1], apq)
-            # J^T A J = J^T (J^T A)^T for symmetric A: two row rotations.
-            A = _rotate_rows(_rotate_rows(A, Rt, perm).mT, Rt, perm)
+            # G^H A G = G^H (G^H A)^H for Hermitian A: two row rotations.
+            A = _rotate_rows(_rotate_rows(A, Rt, perm).mH, Rt, perm)
             W = _rotate_rows(W, Rt, perm)
         off = _C.where(eye, _C.zeros_like(A), A)
-        ratio = (off * off).sum((-2, -1)).sqrt() / norm
+        ratio = _sqabs(off).sum((-2, -1)).sqrt() / norm
         worst = ratio.amax().item()
         if not math.isfinite(worst):
             raise NotConverged(_first_bad(~ratio.isfinite()), N)
@@ -136,6 +160,7 @@ def _jacobi_eigh(A):
     else:
         raise NotConverged(_first_bad(ratio > math.sqrt(eps)) if worst > math.sqrt(eps) else 0, N)
     L = A.diagonal(0, -2, -1)
+    L = L.real if L.is_complex() else L
     if padded:
         L, W = L[:, 1:], W[:, 1:, 1:]
     return L * scale.reshape((count, 1)), W
@@ -143,15 +168,15 @@ def _jacobi_eigh(A):
 
 def _jacobi_svd(X):
     """One-sided Jacobi on the rows of X (count, k, w), k <= w: returns (Y, W) with Y = W X, W
-    (count, k, k) orthogonal and the rows of Y mutually orthogonal; the singular values of X are
-    the row norms of Y, the right singular vectors the normalised rows."""
+    (count, k, k) orthogonal (unitary) and the rows of Y mutually orthogonal; the singular values of
+    X are the row norms of Y, the right singular vectors the normalised rows."""
     count, k, w = X.shape
     eps = finfo(X.dtype).eps
     # LAPACK's gesvj tolerance: sqrt(w) * eps on the cosine between two rows.
     tol = math.sqrt(w) * eps
     X, padded = _pad_even(X, 1)
     N = X.shape[1]
-    W = _C.eye(N, dtype=X.dtype, device=X.device).expand((count, N, N)).contiguous()
+    W = _eye(N, X.dtype, X.device).expand((count, N, N)).contiguous()
     perm = _C.tensor(_tournament(N), device=X.device)
     tiny = finfo(X.dtype).tiny
     prev = math.inf
@@ -159,8 +184,10 @@ def _jacobi_svd(X):
         worst_rounds = []
         for _ in range(N - 1):
             X4 = X.reshape((count, N // 2, 2, w))
-            G = X4 @ X4.mT  # the 2x2 Gram blocks of the pairs
+            G = X4 @ X4.mH  # the 2x2 Gram blocks of the pairs
             alpha, beta, gamma = G[..., 0, 0], G[..., 1, 1], G[..., 0, 1]
+            if G.is_complex():
+                alpha, beta = alpha.real, beta.real
             denom = alpha.sqrt() * beta.sqrt()
             worst_rounds.append((gamma.abs() / _C.where(denom > tiny, denom, _C.ones_like(denom))).amax(-1))
             Rt = _rotations(alpha, beta, gamma)
@@ -183,29 +210,57 @@ def _jacobi_svd(X):
 # ----------------------------------------------------------------------------- sign convention
 
 def _positive_largest(V):
-    """+1/-1 per row of V (count, k, n) making each row's largest-magnitude entry (the first of
-    equal ones) positive: a deterministic choice of the sign that any eigen/singular vector lacks."""
+    """The unit factor per row of V (count, k, n) (+1/-1 when real) making each row's
+    largest-magnitude entry (the first of equal ones) real and positive: a deterministic choice of
+    the sign (phase) that any eigen/singular vector lacks."""
     idx = V.abs().argmax(-1, keepdim=True)
-    sign = V.gather(-1, idx).sign()
+    big = V.gather(-1, idx)
+    if V.is_complex():
+        phase = big.sgn()
+        return _C.where(big.abs() == 0, _C.ones_like(phase), phase.conj())
+    sign = big.sign()
     return _C.where(sign == 0, _C.ones_like(sign), sign)
 
 
 # ----------------------------------------------------------------------------- autograd Functions
 
+_PHASE_MESSAGES = {
+    "linalg_eigh_backward": "The eigenvectors in the complex case are specified up to multiplication by e^{i phi}. "
+                            "The specified loss function depends on this quantity, so it is ill-defined.",
+    "linalg_eig_backward": "The eigenvectors in the complex case are specified up to multiplication by e^{i phi}. "
+                           "The specified loss function depends on this quantity, so it is ill-defined.",
+    "svd_backward": "The singular vectors in the complex case are specified up to multiplication by e^{i phi}. "
+                    "The specified loss function depends on this phase term, making it ill-defined.",
+}
+
+
+def _check_phase_invariant(imag, other, fname):
+    """PyTorch's check that a loss does not depend on the arbitrary phases of complex eigen /
+    singular vectors: allclose(imag, other, rtol=1e-2, atol=1e-2) of the diagonal terms those
+    phases would change (lax, to avoid false alarms; one readback, as in PyTorch)."""
+    if not bool(((imag - other).abs() <= 1e-2 + 1e-2 * other.abs()).all().item()):
+        raise RuntimeError(f"{fname}: {_PHASE_MESSAGES[fname]}")
+
+
 class EighFunction(Function):
-    """(L, V) = eigh(A) reading the lower triangle of A (count, n, n); backward is PyTorch's
-    linalg_eigh_backward: gA = V (diag(gL) + skew(V^T gV) / E) V^T, E_ij = L_j - L_i."""
+    """(L, V) = eigh(A) reading the lower triangle of A (count, n, n) (and the real part of its
+    diagonal, as LAPACK does); backward is PyTorch's linalg_eigh_backward:
+    gA = V (diag(gL) + skew(V^H gV) / E) V^H, E_ij = L_j - L_i, skew(K) = (K - K^H) / 2."""
 
     @staticmethod
     def forward(ctx, A):
         ctx.set_materialize_grads(False)
-        sym = A.tril() + A.tril(-1).mT
+        if A.is_complex():
+            diag = _diag_embed(A.diagonal(0, -2, -1).real).to(A.dtype)
+            sym = A.tril(-1) + A.tril(-1).mH + diag
+        else:
+            sym = A.tril() + A.tril(-1).mT
         L, W = _jacobi_eigh(sym)
         order = L.argsort(-1)
         L = L.gather(-1, order)
         W = W.gather(1, order.unsqueeze(-1).expand(W.shape))
         W = W * _positive_largest(W)
-        V = W.mT.contiguous()
+        V = W.mH.contiguous()
         ctx.save_for_backward(L, V)
         return L, V
 
@@ -216,14 +271,17 @@ class EighFunction(Function):
             return None
         inner = None
         if gV is not None:
-            K = V.mT @ gV
-            K = 0.5 * (K - K.mT)
+            K = V.mH @ gV
+            if K.is_complex():
+                imag = K.diagonal(0, -2, -1).imag
+                _check_phase_invariant(imag, _C.zeros_like(imag), "linalg_eigh_backward")
+            K = 0.5 * (K - K.mH)
             E = L.unsqueeze(-2) - L.unsqueeze(-1)
             eye = _C.eye(L.shape[-1], dtype=_C.bool, device=L.device)
             inner = K / _C.where(eye, _C.ones_like(E), E)
         if gL is not None:
             inner = _diag_embed(gL) if inner is None else inner + _diag_embed(gL)
-        return V @ inner @ V.mT
+        return V @ inner.to(V.dtype) @ V.mH
 
 
 class SvdFunction(Function):
@@ -259,25 +317,35 @@ def _svd_backward(gU, gS, gVh, U, S, Vh, m, n):
     E = S2.unsqueeze(-2) - S2.unsqueeze(-1)
     E = _C.where(eye, _C.ones_like(E), E)
     gA = None
+    UhgU = None
     if gU is not None:
-        UhgU = U.mT @ gU
-        gA = (UhgU - UhgU.mT) * S.unsqueeze(-2)
+        UhgU = U.mH @ gU
+        UhgU = UhgU - UhgU.mH
+        gA = UhgU * S.unsqueeze(-2)
     if gVh is not None:
-        VhgV = Vh @ gVh.mT
-        term = S.unsqueeze(-1) * (VhgV - VhgV.mT)
+        VhgV = Vh @ gVh.mH
+        term = S.unsqueeze(-1) * (VhgV - VhgV.mH)
         gA = term if gA is None else gA + term
+    if gA.is_complex():
+        zero = _C.zeros_like(S)
+        _check_phase_invariant(zero if UhgU is None else UhgU.diagonal(0, -2, -1).imag,
+                               zero if gVh is None else -(VhgV - VhgV.mH).diagonal(0, -2, -1).imag, "svd_backward")
     gA = gA / E
     if gS is not None:
         gA = gA + _diag_embed(gS)
+    if UhgU is not None and UhgU.is_complex():
+        # The phase part: skew(U^H gU) has an imaginary diagonal; for a loss that does not depend
+        # on the singular vectors' common phases it pairs with V's (PyTorch's svd_backward).
+        gA = gA + _diag_embed(UhgU.diagonal(0, -2, -1) / (2.0 * S))
     if m > n and gU is not None:
-        # The part of gU outside U's column space: (I - U U^T) gU S^-1.
+        # The part of gU outside U's column space: (I - U U^H) gU S^-1.
         gA = U @ gA
         gUSinv = gU / S.unsqueeze(-2)
-        gA = (gA + gUSinv - U @ (U.mT @ gUSinv)) @ Vh
+        gA = (gA + gUSinv - U @ (U.mH @ gUSinv)) @ Vh
     elif m < n and gVh is not None:
         gA = gA @ Vh
         SinvgVh = gVh / S.unsqueeze(-1)
-        gA = U @ (gA + SinvgVh - (SinvgVh @ Vh.mT) @ Vh)
+        gA = U @ (gA + SinvgVh - (SinvgVh @ Vh.mH) @ Vh)
     else:
         gA = U @ (gA @ Vh)
     return gA
@@ -305,20 +373,20 @@ def _svd_forward(A, full_matrices):
     scale = X.abs().amax((-2, -1), keepdim=True)
     scale = _C.where(scale > 0, scale, _C.ones_like(scale))
     Y, W = _jacobi_svd((X / scale).contiguous())
-    S = (Y * Y).sum(-1).sqrt()
+    S = _sqabs(Y).sum(-1).sqrt()
     order = S.argsort(-1, descending=True)
     S = S.gather(-1, order)
     Y = Y.gather(1, order.unsqueeze(-1).expand(Y.shape))
     W = W.gather(1, order.unsqueeze(-1).expand(W.shape))
     sign = _positive_largest(W)
     W, Y = W * sign, Y * sign
-    keep = S > finfo(A.dtype).tiny
+    keep = S > finfo(S.dtype).tiny
     Q = (Y / _C.where(keep, S, _C.ones_like(S)).unsqueeze(-1)).mT  # (count, w, k) orthonormal columns
     if (full_matrices and w > k) or not bool(keep.all().item()):
         Q = _complete(Q, keep)
         Q = Q if full_matrices else Q[..., :k]
     S = S * scale.reshape((count, 1))
-    # X^T = Q S W^T... i.e. X = W^T S Q^T; A = X^T (tall) or X (wide).
+    # Y = W X and Y = S Q^T, so X = W^H S Q^T; A = X (wide) or X^T = Q S conj(W) (tall).
     if wide:
-        return W.mT.contiguous(), S, Q.mT.contiguous()
-    return Q.contiguous(), S, W.contiguous()
+        return W.mH.contiguous(), S, Q.mT.contiguous()
+    return Q.contiguous(), S, (W.conj() if W.is_complex() else W).contiguous()

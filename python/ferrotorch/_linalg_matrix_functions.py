@@ -15,7 +15,7 @@ from . import _C, return_types
 from ._attach import tensor_method
 from ._elementwise import _scalar_name
 from ._linalg_solvers import (
-    _apply_pivots, _check_float, _check_square, _check_tensor, _flat, _lu_factor_impl, inv, solve,
+    _apply_pivots, _check_float, _check_square, _check_tensor, _eye_like, _flat, _lu_factor_impl, inv, solve,
 )
 from ._shape import _out
 
@@ -76,7 +76,7 @@ def matrix_exp(A):
     """
     _check_tensor("linalg_matrix_exp", A, "input")
     _check_square(A, "linalg.matrix_exp")
-    _check_float(A, "linalg.matrix_exp")
+    _check_float(A, "linalg.matrix_exp", allow_complex=True)
     batch, n = tuple(A.shape[:-2]), A.shape[-1]
     if A.numel() == 0:
         return A.clone()
@@ -85,7 +85,7 @@ def matrix_exp(A):
     norm = A.detach().abs().sum(-2).amax().item()  # the largest 1-norm (max column sum)
     if not math.isfinite(norm):
         return A + math.nan  # PyTorch's result for a NaN/inf input is NaN too
-    thetas = _THETA[A.dtype]
+    thetas = _THETA[A.dtype.to_real()]  # a complex matrix has its parts' unit roundoff
     m, s = thetas[-1][0], 0
     for degree, theta in thetas:
         if norm <= theta:
@@ -94,7 +94,7 @@ def matrix_exp(A):
     else:
         s = max(0, math.ceil(math.log2(norm / thetas[-1][1])))
     X = A / (2.0 ** s) if s else A
-    eye = _C.eye(n, dtype=A.dtype, device=A.device).expand(batch + (n, n))
+    eye = _eye_like(A, n).expand(batch + (n, n))
     U, V = _pade(X, m, eye)
     R = solve(V - U, V + U)
     for _ in range(s):
@@ -110,10 +110,10 @@ def _unpack(LU, piv, batch, m, n, want_data=True, want_pivots=True):
     count = LU.shape[0]
     P = L = U = None
     if want_pivots:
-        eye = _C.eye(m, dtype=LU.dtype, device=LU.device).expand((count, m, m)).contiguous()
+        eye = _eye_like(LU, m).expand((count, m, m)).contiguous()
         P = _apply_pivots(eye, piv).mT.reshape(batch + (m, m))  # A = P L U, and _apply_pivots is P^T
     if want_data:
-        L = (LU[:, :, :k].tril(-1) + _C.eye(m, k, dtype=LU.dtype, device=LU.device)).reshape(batch + (m, k))
+        L = (LU[:, :, :k].tril(-1) + _eye_like(LU, m, k)).reshape(batch + (m, k))
         U = LU[:, :k, :].triu().reshape(batch + (k, n))
     return P, L, U
 
@@ -204,7 +204,7 @@ def lu(A, pivot=True, get_infos=False, out=None):
 
 def householder_product(A, tau, *, out=None):
     """The first n columns of H_1 H_2 ... H_k (LAPACK's orgqr) for A (*, m, n), m >= n, and tau (*, k),
-    k <= n: H_i = I - tau_i v_i v_i^T with v_i = (0, ..., 0, 1, A[i+1:, i]).
+    k <= n: H_i = I - tau_i v_i v_i^H with v_i = (0, ..., 0, 1, A[i+1:, i]) (^H: ^T for real A).
 
     >>> import ferrotorch as torch
     >>> A = torch.tensor([[0.0], [1.0]])
@@ -229,15 +229,15 @@ def householder_product(A, tau, *, out=None):
     if tau.dtype != A.dtype:
         raise RuntimeError(f"{name}: tau dtype {_scalar_name(tau.dtype)} does not match input dtype "
                            f"{_scalar_name(A.dtype)}")
-    _check_float(A, "linalg.householder_product")
+    _check_float(A, "linalg.householder_product", allow_complex=True)
     batch, m, n, k = tuple(A.shape[:-2]), A.shape[-2], A.shape[-1], tau.shape[-1]
-    Q = _C.eye(m, n, dtype=A.dtype, device=A.device).expand(batch + (m, n))
+    Q = _eye_like(A, m, n).expand(batch + (m, n))
     rows = _C.arange(m, device=A.device).unsqueeze(-1)
     # Q = H_1 (H_2 (... (H_k I))): apply the reflectors from the last one.
     for i in range(k - 1, -1, -1):
         col = A[..., :, i:i + 1]
         v = _C.where(rows > i, col, (rows == i).to(A.dtype))           # (*, m, 1)
-        Q = Q - (tau[..., i:i + 1].unsqueeze(-1) * v) @ (v.mT @ Q)
+        Q = Q - (tau[..., i:i + 1].unsqueeze(-1) * v) @ (v.mH @ Q)
     return _out(Q.contiguous(), out)
 
 

@@ -1,6 +1,10 @@
 """Dense linear algebra composed from tensor ops: LU with partial pivoting (inv, det, slogdet,
 solve, lu_factor, lu_solve), Cholesky, Householder QR, triangular solves and matrix products.
 
+Real (float32/float64) and complex (complex64/complex128) matrices take the same code: where a
+real algorithm transposes, the complex one takes the conjugate transpose (`.mH`), and pivots are
+chosen by |re| + |im| as LAPACK's izamax does, so the permutations match PyTorch's.
+
 Every factorisation is a Python loop over the columns whose steps are tensor ops vectorised over the
 batch (indexing, gather, argmax, where, matmul), so autograd differentiates the composition and the
 same code runs on every device, the GPU included, with no host copy of the data. The only readback
@@ -63,13 +67,19 @@ def _check_square(A, fname, arg="A"):
                            f"but they are {A.shape[-2]} by {A.shape[-1]} matrices")
 
 
-def _check_float(A, fname):
+_REAL_DTYPES = (_C.float32, _C.float64)
+_COMPLEX_DTYPES = (_C.complex64, _C.complex128)
+
+
+def _check_float(A, fname, allow_complex=False):
+    """PyTorch's dtype checks of the linalg functions. Callers whose algorithm handles complex
+    input pass `allow_complex`; the others keep refusing it with PyTorch's wording."""
     # PyTorch (2.x) raises these two dtype refusals as NotImplementedError.
-    if not A.dtype.is_floating_point:
+    if not (A.dtype.is_floating_point or (allow_complex and A.dtype.is_complex)):
         raise NotImplementedError(f"{fname}: Expected a floating point or complex tensor as input. "
                            f"Got {_scalar_name(A.dtype)}")
     # LAPACK and cuSOLVER have no half-precision routines, so PyTorch refuses these too.
-    if A.dtype not in (_C.float32, _C.float64):
+    if A.dtype not in _REAL_DTYPES + (_COMPLEX_DTYPES if allow_complex else ()):
         raise NotImplementedError(f"{fname}: Low precision dtypes not supported. Got {_scalar_name(A.dtype)}")
 
 
@@ -135,9 +145,26 @@ def _first_true(flags):
     return _C.where(as_int.amax(-1) > 0, first, _C.zeros_like(first))
 
 
+def _eye_like(like, rows, cols=None):
+    """The (rows, cols) identity with `like`'s dtype and device. A complex one is cast from the real
+    identity, which every device has a kernel for."""
+    cols = rows if cols is None else cols
+    real = like.dtype.to_real()
+    eye = _C.eye(rows, cols, dtype=real, device=like.device)
+    return eye if real == like.dtype else eye.to(like.dtype)
+
+
 def _eye(n, like, batch=()):
-    eye = _C.eye(n, dtype=like.dtype, device=like.device)
+    eye = _eye_like(like, n)
     return eye.expand(tuple(batch) + (n, n)) if batch else eye
+
+
+def _pivot_magnitude(column):
+    """What partial pivoting compares: |x| for real entries, |re| + |im| for complex ones (LAPACK's
+    izamax/cabs1, which PyTorch's getrf uses, so the row interchanges agree)."""
+    if column.dtype.is_complex:
+        return column.real.abs() + column.imag.abs()
+    return column.abs()
 
 
 # ----------------------------------------------------------------------------- LU with partial pivoting
@@ -156,8 +183,8 @@ def _lu(M, n, pivot=True):
     pivots, zeros = [], []
     for j in range(k):
         if pivot and j < m - 1:
-            # LAPACK's idamax: the first row of largest magnitude (argmax returns the first maximum).
-            p = M[:, j:, j].abs().argmax(-1) + j
+            # LAPACK's i?amax: the first row of largest magnitude (argmax returns the first maximum).
+            p = _pivot_magnitude(M[:, j:, j]).argmax(-1) + j
             pj = p.unsqueeze(-1)
             swap = _C.where(rows == j, pj, _C.where(rows == pj, _C.full_like(pj, j), rows))
             # A gather is an exact row interchange, differentiable in M.
@@ -235,7 +262,7 @@ def _solve_square(A, B):
 def _inv_impl(A, parser_name):
     _check_tensor(parser_name, A)
     _check_square(A, "linalg.inv")
-    _check_float(A, "linalg.inv")
+    _check_float(A, "linalg.inv", allow_complex=True)
     batch, n = tuple(A.shape[:-2]), A.shape[-1]
     count = math.prod(batch)
     if count == 0 or n == 0:
@@ -287,15 +314,16 @@ def inverse(input, *, out=None):
 def _lu_det_parts(A, fname):
     """(U's diagonal (count, n), permutation sign (count,), batch) for det and slogdet."""
     _check_square(A, fname)
-    _check_float(A, fname)
+    _check_float(A, fname, allow_complex=True)
     batch, n = tuple(A.shape[:-2]), A.shape[-1]
     count = math.prod(batch)
     Af = _flat(A, batch, n, n)
     if count == 0 or n == 0:
         return Af.diagonal(0, -2, -1), _C.ones((count,), dtype=A.dtype, device=A.device), batch
     M, piv, _ = _lu(Af, n)
-    # det(P) = (-1)^(number of actual interchanges), as PyTorch's lu_det_P.
-    swaps = (piv != _C.arange(n, device=A.device)).to(A.dtype).sum(-1)
+    # det(P) = (-1)^(number of actual interchanges), as PyTorch's lu_det_P; a real ±1 that
+    # multiplies a complex diagonal product as well.
+    swaps = (piv != _C.arange(n, device=A.device)).to(A.dtype.to_real()).sum(-1)
     sign = 1.0 - 2.0 * swaps.remainder(2.0)
     return M.diagonal(0, -2, -1), sign, batch
 
@@ -315,7 +343,8 @@ def det(A, *, out=None):
 
 def linalg_slogdet(A, *, out=None):
     """(sign, logabsdet) of each square matrix in `A`: det = sign * exp(logabsdet), computed without
-    overflow. A singular matrix gives (0, -inf).
+    overflow. A singular matrix gives (0, -inf). For complex `A` the sign is complex (of modulus 1)
+    and logabsdet is real.
 
     >>> import ferrotorch as torch
     >>> r = torch.linalg.slogdet(torch.tensor([[-2.0, 0.0], [0.0, 3.0]], dtype=torch.float64))
@@ -324,7 +353,8 @@ def linalg_slogdet(A, *, out=None):
     """
     _check_tensor("linalg_slogdet", A)
     diag, sign, batch = _lu_det_parts(A, "linalg.slogdet")
-    sign = (sign * diag.sign().prod(-1)).reshape(batch)
+    unit = diag.sgn() if diag.dtype.is_complex else diag.sign()  # z / |z|, 0 for 0
+    sign = (sign * unit.prod(-1)).reshape(batch)
     logabsdet = diag.abs().log().sum(-1).reshape(batch)
     return _out_tuple(return_types.linalg_slogdet, (sign, logabsdet), out)
 
@@ -342,6 +372,7 @@ def slogdet(input, *, out=None):
 
 def logdet(input):
     """log(det(A)) of each square matrix: NaN where the determinant is negative, -inf where it is 0.
+    For complex input the complex logarithm (principal branch) of the determinant.
 
     >>> import ferrotorch as torch
     >>> round(torch.logdet(torch.tensor([[2.0, 0.0], [0.0, 3.0]], dtype=torch.float64)).item(), 6)
@@ -349,8 +380,14 @@ def logdet(input):
     """
     _check_tensor("logdet", input, "input")
     _check_square(input, "logdet")
-    _check_float(input, "logdet")
+    _check_float(input, "logdet", allow_complex=True)
     sign, logabsdet = linalg_slogdet(input)
+    if input.dtype.is_complex:
+        result = sign.log() + logabsdet
+        # PyTorch adds the real logabsdet as the complex number logabsdet * (1 + 0j), so an infinite
+        # one (a singular matrix) leaves inf * 0 = NaN in the imaginary part: match it.
+        nan_imag = _C.complex(result.real, _C.full_like(logabsdet, math.nan))
+        return _C.where(logabsdet.isinf(), nan_imag, result)
     return _C.where(sign == -1.0, _C.full_like(logabsdet, math.nan), logabsdet)
 
 
@@ -359,7 +396,7 @@ def logdet(input):
 def _solve_impl(A, B, left, parser_name):
     _check_tensor(parser_name, A)
     _check_tensor(parser_name, B, "B", 2)
-    _check_float(A, "linalg.solve")
+    _check_float(A, "linalg.solve", allow_complex=True)
     if A.dtype != B.dtype:
         raise RuntimeError("linalg.solve: Expected A and B to have the same dtype, but found A of type "
                            f"{_scalar_name(A.dtype)} and B of type {_scalar_name(B.dtype)} instead")
@@ -426,7 +463,7 @@ def _lu_factor_impl(A, pivot):
     if A.dim() < 2:
         raise RuntimeError(f"torch.lu_factor: Expected tensor with 2 or more dimensions. Got size: "
                            f"[{', '.join(str(s) for s in A.shape)}] instead")
-    _check_float(A, "linalg.lu_factor")
+    _check_float(A, "linalg.lu_factor", allow_complex=True)
     batch, m, n = tuple(A.shape[:-2]), A.shape[-2], A.shape[-1]
     k = min(m, n)
     count = math.prod(batch)
@@ -481,7 +518,7 @@ def lu_solve(LU, pivots, B, *, left=True, adjoint=False, out=None):
     _check_tensor("linalg_lu_solve", LU, "LU")
     _check_tensor("linalg_lu_solve", pivots, "pivots", 2)
     _check_tensor("linalg_lu_solve", B, "B", 3)
-    _check_float(LU, "torch.linalg.lu_solve")
+    _check_float(LU, "torch.linalg.lu_solve", allow_complex=True)
     if LU.dtype != B.dtype:
         raise RuntimeError("linalg.lu_solve: Expected LU and B to have the same dtype, but found LU of type "
                            f"{_scalar_name(LU.dtype)} and B of type {_scalar_name(B.dtype)} instead")
@@ -497,13 +534,13 @@ def lu_solve(LU, pivots, B, *, left=True, adjoint=False, out=None):
     batch = _infer_size(tuple(B.shape[:-2]), tuple(LU.shape[:-2]))
     if not left:
         # X A = B  <=>  A^H X^H = B^H: flip `adjoint` and solve for X^H.
-        B = B.mT
+        B = B.mH
         adjoint = not adjoint
     n, k = LU.shape[-1], B.shape[-1]
     count = math.prod(batch)
     if count == 0 or n == 0 or k == 0:
         X = _C.zeros(batch + (n, k), dtype=B.dtype, device=B.device)
-        return _out(X if left else X.mT, out)
+        return _out(X if left else X.mH, out)
     LUf = _flat(LU, batch, n, n)
     pivf = pivots.to(_C.int64).expand(batch + (n,)).reshape((count, n)) - 1
     Bf = _flat(B, batch, n, k)
@@ -512,11 +549,11 @@ def lu_solve(LU, pivots, B, *, left=True, adjoint=False, out=None):
         # A = P L U: X = U^-1 L^-1 P^T B.
         X = _triangular_solve(U, _unit_triangular_solve(L, _apply_pivots(Bf, pivf), upper=False), upper=True)
     else:
-        # A^T = U^T L^T P^T: X = P (L^T)^-1 (U^T)^-1 B; P applies the interchanges in reverse.
-        Y = _unit_triangular_solve(L.mT, _triangular_solve(U.mT, Bf, upper=False), upper=True)
+        # A^H = U^H L^H P^T: X = P (L^H)^-1 (U^H)^-1 B; P applies the interchanges in reverse.
+        Y = _unit_triangular_solve(L.mH, _triangular_solve(U.mH, Bf, upper=False), upper=True)
         X = _apply_pivots_inverse(Y, pivf)
     X = X.reshape(batch + (n, k))
-    return _out(X if left else X.mT, out)
+    return _out(X if left else X.mH, out)
 
 
 def _apply_pivots_inverse(B, piv):
@@ -545,7 +582,7 @@ def solve_triangular(A, B, *, upper, left=True, unitriangular=False, out=None):
     _check_tensor("linalg_solve_triangular", A, "input")
     _check_tensor("linalg_solve_triangular", B, "B", 2)
     _check_solver_shapes(A, B, left, "linalg.solve_triangular")
-    if not A.dtype.is_floating_point or A.dtype not in (_C.float32, _C.float64):
+    if A.dtype not in _REAL_DTYPES + _COMPLEX_DTYPES:
         device = "cpu" if A.device.type == "cpu" else "cuda"
         raise NotImplementedError(f"\"triangular_solve_{device}\" not implemented for '{_scalar_name(A.dtype)}'")
     if A.dtype != B.dtype:

@@ -1,14 +1,16 @@
 """Spectral linear algebra: eigh, eigvalsh, svd, svdvals, torch.svd, pinv, pinverse, matrix_rank,
 lstsq and cond, on the Jacobi iterations of `_linalg_jacobi.py`.
 
-Everything is batched over the leading dims, in float32 and float64, with the same code on every
+Everything is batched over the leading dims, in float32, float64, complex64 and complex128 (complex
+input is Hermitian for eigh; eigenvalues and singular values are real), with the same code on every
 device; gradients flow through the eigh/svd autograd Functions (PyTorch's formulas) and through the
 tensor ops composed around them.
 
 Conventions where PyTorch leaves a choice (its results are LAPACK's):
 - eigenvalues ascend, singular values descend;
-- each eigenvector (column of V) has its largest-magnitude entry positive; for svd the same holds for
-  the rows of Vh when m >= n, and for the columns of U when m < n. Compare vectors up to sign;
+- each eigenvector (column of V) has its largest-magnitude entry real and positive; for svd the same
+  holds for the rows of Vh when m >= n, and for the columns of U when m < n. Compare vectors up to
+  sign (a complex phase for complex input);
 - eigenvectors of repeated eigenvalues (singular vectors of repeated singular values) are one basis
   of their space among many, and the gradient through them is undefined, as in PyTorch.
 
@@ -25,9 +27,10 @@ from . import _C, return_types
 from ._attach import tensor_method
 from ._dtype_info import finfo
 from ._elementwise import _scalar_name
-from ._linalg_jacobi import EighFunction, NotConverged, SvdFunction
+from ._linalg_jacobi import EighFunction, NotConverged, SvdFunction, _eye, _sqabs
 from ._linalg_solvers import (
-    _check_float, _check_matrix, _check_square, _check_tensor, _flat, _linalg_error, _out_tuple,
+    _COMPLEX_DTYPES, _REAL_DTYPES, _check_float, _check_matrix, _check_square, _check_tensor, _flat, _linalg_error,
+    _out_tuple,
 )
 from ._dims import infer_size as _infer_size
 from ._shape import _out
@@ -57,27 +60,28 @@ def _not_converged(err, api, what, is_matrix):
 
 def _eigh_impl(A, UPLO, fname):
     _check_square(A, "linalg.eigh")
-    _check_float(A, "linalg.eigh")
+    _check_float(A, "linalg.eigh", allow_complex=True)
     if not isinstance(UPLO, str) or UPLO.upper() not in ("L", "U"):
         raise RuntimeError(f"Expected UPLO argument to be 'L' or 'U', but got {UPLO}")
     batch, n = tuple(A.shape[:-2]), A.shape[-1]
     count = math.prod(batch)
     if count == 0 or n == 0:
-        return (_C.zeros(batch + (n,), dtype=A.dtype, device=A.device),
+        return (_C.zeros(batch + (n,), dtype=A.dtype.to_real(), device=A.device),
                 _C.zeros(batch + (n, n), dtype=A.dtype, device=A.device))
     Af = _flat(A, batch, n, n)
-    # The Function reads the lower triangle; the upper triangle of A is the lower one of A^T.
+    # The Function reads the lower triangle; the upper triangle of A is the lower one of A^H.
     try:
-        L, V = EighFunction.apply(Af.mT if UPLO.upper() == "U" else Af)
+        L, V = EighFunction.apply(Af.mH if UPLO.upper() == "U" else Af)
     except NotConverged as err:
         raise _not_converged(err, "linalg.eigh", "eigenvalues", A.dim() == 2) from None
     return L.reshape(batch + (n,)), V.reshape(batch + (n, n))
 
 
 def eigh(A, UPLO="L", *, out=None):
-    """(eigenvalues, eigenvectors) of each real symmetric matrix in `A` (*, n, n): ascending
-    eigenvalues L and orthonormal eigenvectors in the columns of V, with A = V diag(L) V^T. Only
-    the triangle `UPLO` ('L' or 'U') is read. A batched parallel Jacobi method.
+    """(eigenvalues, eigenvectors) of each real symmetric or complex Hermitian matrix in `A`
+    (*, n, n): ascending real eigenvalues L and orthonormal eigenvectors in the columns of V, with
+    A = V diag(L) V^H. Only the triangle `UPLO` ('L' or 'U') is read (and the real part of the
+    diagonal). A batched parallel Jacobi method.
 
     >>> import ferrotorch as torch
     >>> L, V = torch.linalg.eigh(torch.tensor([[2.0, 0.0], [0.0, 1.0]]))
@@ -90,7 +94,7 @@ def eigh(A, UPLO="L", *, out=None):
 
 
 def eigvalsh(A, UPLO="L", *, out=None):
-    """The ascending eigenvalues of each real symmetric matrix in `A` (see `eigh`).
+    """The ascending (real) eigenvalues of each symmetric / Hermitian matrix in `A` (see `eigh`).
 
     >>> import ferrotorch as torch
     >>> torch.linalg.eigvalsh(torch.tensor([[1.0, 0.0], [0.0, -1.0]])).tolist()
@@ -103,18 +107,18 @@ def eigvalsh(A, UPLO="L", *, out=None):
 # ----------------------------------------------------------------------------- svd
 
 def _identity_like(A, batch, r):
-    return _C.eye(r, dtype=A.dtype, device=A.device).expand(batch + (r, r)).contiguous()
+    return _eye(r, A.dtype, A.device).expand(batch + (r, r)).contiguous()
 
 
 def _svd_impl(A, full_matrices):
     _check_matrix(A, "linalg.svd")
-    _check_float(A, "linalg.svd")
+    _check_float(A, "linalg.svd", allow_complex=True)
     batch, m, n = tuple(A.shape[:-2]), A.shape[-2], A.shape[-1]
     k = min(m, n)
     count = math.prod(batch)
     if count == 0 or k == 0:
         # The identity is a valid U (Vh) of an empty matrix, as in PyTorch.
-        S = _C.zeros(batch + (k,), dtype=A.dtype, device=A.device)
+        S = _C.zeros(batch + (k,), dtype=A.dtype.to_real(), device=A.device)
         if full_matrices:
             return _identity_like(A, batch, m), S, _identity_like(A, batch, n)
         return (_C.zeros(batch + (m, k), dtype=A.dtype, device=A.device), S,
@@ -174,7 +178,7 @@ def svd(input, some=True, compute_uv=True, *, out=None):
                            "dimensions instead")
     if compute_uv:
         U, S, Vh = _svd_impl(input, not some)
-        V = Vh.mT
+        V = Vh.mH
     else:
         S = _svd_impl(input, False)[1]
         batch, m, n = tuple(input.shape[:-2]), input.shape[-2], input.shape[-1]
@@ -199,7 +203,8 @@ def _atol_rtol(A, atol, rtol, fname):
     atol_t = _tol_tensor(0.0 if atol is None else atol, A, "atol", fname)
     if rtol is not None:
         return atol_t, _tol_tensor(rtol, A, "rtol", fname)
-    default = _C.tensor(finfo(A.dtype).eps * max(A.shape[-1], A.shape[-2]), dtype=_C.float64, device=A.device)
+    default = _C.tensor(finfo(A.dtype).eps * max(A.shape[-1], A.shape[-2]), dtype=_C.float64,
+                        device=A.device)
     if atol is None:
         return atol_t, default
     return atol_t, _C.where(atol_t > 0, _C.zeros_like(default), default)
@@ -220,7 +225,7 @@ def pinv(A, *, atol=None, rtol=None, hermitian=False, out=None):
     [[0.5, 0.0], [0.0, 0.0]]
     """
     _check_tensor("linalg_pinv", A)
-    if A.dim() < 2 or A.dtype not in (_C.float32, _C.float64):
+    if A.dim() < 2 or A.dtype not in _REAL_DTYPES + _COMPLEX_DTYPES:
         raise RuntimeError(f"linalg.pinv({_scalar_name(A.dtype)}{{[{', '.join(str(s) for s in A.shape)}]}}): "
                            "expected a tensor with 2 or more dimensions of float, double, cfloat or cdouble types")
     atol_t, rtol_t = _atol_rtol(A, atol, rtol, "linalg.pinv")
@@ -235,17 +240,17 @@ def _pinv_forward(A, atol_t, rtol_t, hermitian):
         S = L.abs()
         tol = _threshold(atol_t, rtol_t, S.amax(-1, keepdim=True))
         inv = _C.where(S > tol, 1.0 / L, _C.zeros_like(L)).to(A.dtype)
-        return (V * inv.unsqueeze(-2)) @ V.mT
+        return (V * inv.unsqueeze(-2)) @ V.mH
     U, S, Vh = _svd_impl(A, False)
     tol = _threshold(atol_t, rtol_t, S[..., :1])
     inv = _C.where(S > tol, 1.0 / S, _C.zeros_like(S)).to(A.dtype)
-    return (Vh.mT * inv.unsqueeze(-2)) @ U.mT
+    return (Vh.mH * inv.unsqueeze(-2)) @ U.mH
 
 
 class _PinvFunction(Function):
     """P = pinv(A); backward is the derivative of the pseudo-inverse for a constant rank (as in
     PyTorch, with P the truncated pseudo-inverse, and for `hermitian` too):
-    dP = -P dA P + P P^T dA^T (I - A P) + (I - P A) dA^T P^T P. Differentiating through the
+    dP = -P dA P + P P^H dA^H (I - A P) + (I - P A) dA^H P^H P. Differentiating through the
     SVD instead would divide by the zero singular values of a rank-deficient A (NaN gradients)."""
 
     @staticmethod
@@ -257,7 +262,7 @@ class _PinvFunction(Function):
     @staticmethod
     def backward(ctx, gP):
         A, P = ctx.saved_tensors
-        Pt, gPt = P.mT, gP.mT
+        Pt, gPt = P.mH, gP.mH
         X = gPt @ (P @ Pt)  # (I - A P) X is the second term's gradient
         Y = (Pt @ P) @ gPt  # Y (I - P A) the third's
         gA = -(Pt @ gP @ Pt) + (X - A @ (P @ X)) + (Y - (Y @ P) @ A)
@@ -285,7 +290,7 @@ def matrix_rank(A, *, atol=None, rtol=None, hermitian=False, tol=None, out=None)
     """
     _check_tensor("linalg_matrix_rank", A, "input")
     _check_matrix(A, "torch.linalg.matrix_rank", "input")
-    if A.dtype not in (_C.float32, _C.float64):
+    if A.dtype not in _REAL_DTYPES + _COMPLEX_DTYPES:
         raise RuntimeError("This function doesn't handle types other than float and double")
     if tol is not None:
         atol, rtol = tol, 0.0
@@ -293,7 +298,7 @@ def matrix_rank(A, *, atol=None, rtol=None, hermitian=False, tol=None, out=None)
     if hermitian:
         _check_square(A, "linalg.eigh")
     if A.numel() == 0:
-        _check_float(A, "linalg.eigh" if hermitian else "linalg.svd")
+        _check_float(A, "linalg.eigh" if hermitian else "linalg.svd", allow_complex=True)
         return _out(_C.zeros(tuple(A.shape[:-2]), dtype=_C.int64, device=A.device), out)
     if hermitian:
         S = _eigh_impl(A, "L", "linalg.eigh")[0].abs()
@@ -333,7 +338,7 @@ def lstsq(A, B, rcond=None, *, driver=None):
     if A.dtype != B.dtype:
         raise RuntimeError(f"torch.linalg.lstsq: Expected input and other to have the same dtype, but got "
                            f"input's dtype {_scalar_name(A.dtype)} and other's dtype {_scalar_name(B.dtype)}")
-    if A.dtype not in (_C.float32, _C.float64):
+    if A.dtype not in _REAL_DTYPES + _COMPLEX_DTYPES:
         raise RuntimeError("This function doesn't handle types other than float and double")
     dim_diff = A.dim() - B.dim()
     if not 0 <= dim_diff <= 1:
@@ -355,23 +360,24 @@ def lstsq(A, B, rcond=None, *, driver=None):
     A_ = A.expand(batch + (m, n))
     B_ = B2.expand(batch + (m, k))
     rcond_value = finfo(A.dtype).eps * max(m, n) if rcond is None else float(rcond)
-    empty = _C.zeros((0,), dtype=A.dtype, device=A.device)
+    real = A.dtype.to_real()
+    empty = _C.zeros((0,), dtype=real, device=A.device)
     if A_.numel() == 0:
         X = _C.zeros(batch + (n, k), dtype=A.dtype, device=A.device)
-        S = _C.zeros(batch + (min(m, n),), dtype=A.dtype, device=A.device)
+        S = _C.zeros(batch + (min(m, n),), dtype=real, device=A.device)
         rank = _C.zeros(batch, dtype=_C.int64, device=A.device)
     else:
         U, S, Vh = _svd_impl(A_, False)
         keep = S > rcond_value * S[..., :1]
         inv = _C.where(keep, 1.0 / S, _C.zeros_like(S))
-        X = Vh.mT @ (inv.unsqueeze(-1) * (U.mT @ B_))
+        X = Vh.mH @ (inv.unsqueeze(-1) * (U.mH @ B_))
         rank = keep.sum(-1)
     residuals = empty
     if m > n and driver != "gelsy":
         full_rank = driver == "gels" or bool((rank == n).all().item())
         if full_rank:
             R = A_ @ X - B_
-            residuals = (R * R).sum(-2)
+            residuals = _sqabs(R).sum(-2)
     rank_out = rank if driver != "gels" else _C.zeros((0,), dtype=_C.int64, device=A.device)
     S_out = S.detach() if driver in ("gelsd", "gelss") else empty
     if vector:
@@ -411,7 +417,7 @@ def cond(A, p=None, *, out=None):
         if abs(float(p)) not in (1.0, 2.0, math.inf):
             raise RuntimeError(f"linalg.cond got an invalid norm type: {float(p)}")
     if A.numel() == 0:
-        return _out(_C.zeros(tuple(A.shape[:-2]), dtype=A.dtype, device=A.device), out)
+        return _out(_C.zeros(tuple(A.shape[:-2]), dtype=A.dtype.to_real(), device=A.device), out)
     if not isinstance(p, str) and abs(float(p)) == 2.0:
         S = svdvals(A)
         r = S[..., -1] / S[..., 0] if p == -2 else S[..., 0] / S[..., -1]

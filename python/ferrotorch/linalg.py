@@ -3,8 +3,8 @@ lu_factor, lu_solve, solve_triangular), the factorisations and products of
 _linalg_factorizations.py (cholesky, qr, matrix_power, multi_dot, vecdot), the spectral functions
 of _linalg_spectral.py (eigh, eigvalsh, svd, svdvals, pinv, matrix_rank, lstsq, cond) and the
 matrix functions of _linalg_matrix_functions.py (matrix_exp, lu, householder_product, tensorinv,
-tensorsolve, vander, diagonal, matmul), and the LDL^T factorisation of _linalg_extras.py (ldl_factor,
-ldl_factor_ex, ldl_solve).
+tensorsolve, vander, diagonal, matmul), the LDL^T factorisation of _linalg_extras.py (ldl_factor,
+ldl_factor_ex, ldl_solve) and the general eigendecomposition of _linalg_eig.py (eig, eigvals).
 
     >>> import ferrotorch as torch
     >>> import ferrotorch.linalg
@@ -68,7 +68,7 @@ def matrix_norm(A, ord="fro", dim=(-2, -1), keepdim=False, *, dtype=None):
         raise RuntimeError("linalg.matrix_norm: The input tensor A must have at least 2 dimensions.")
     if len(dim) != 2:
         raise RuntimeError(f"linalg.matrix_norm: dim must be a 2-tuple. Got [{', '.join(str(d) for d in dim)}]")
-    if not (dtype or A.dtype).is_floating_point:
+    if not ((dtype or A.dtype).is_floating_point or (dtype or A.dtype).is_complex):
         raise NotImplementedError("linalg.matrix_norm: Expected a floating point or complex tensor as input. Got "
                            f"{_scalar_name(A.dtype)}")
     d0, d1 = (_wrap_dim(d, A.dim()) for d in dim)
@@ -76,6 +76,9 @@ def matrix_norm(A, ord="fro", dim=(-2, -1), keepdim=False, *, dtype=None):
         raise RuntimeError(f"linalg.matrix_norm: dims must be different. Got ({dim[0]}, {dim[1]})")
     if dtype is not None:
         A = A.to(dtype)
+    if A.is_complex() and ord not in ("nuc", 2, -2):
+        # The remaining norms depend on the moduli only (and are real, as in PyTorch).
+        A = A.abs()
     if ord == "fro":
         return A._vector_norm(2.0, (d0, d1), keepdim)
     if ord in ("nuc", 2, -2):
@@ -153,3 +156,5 @@ from ._linalg_matrix_functions import (  # noqa: E402
 from ._linalg_extras import ldl_factor_ex, ldl_factor, ldl_solve  # noqa: E402
 from ._linalg_polar import polar, matrix_sqrth  # noqa: E402
 __all__ += ["polar", "matrix_sqrth"]
+from ._linalg_eig import eig, eigvals  # noqa: E402
+__all__ += ["eig", "eigvals"]
