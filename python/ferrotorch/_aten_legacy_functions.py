@@ -18,6 +18,7 @@ import math
 from . import _C
 from ._dims import wrap_dim
 from ._elementwise import _scalar_name
+from ._math_composites import _modulus
 from .autograd.grad_mode import no_grad
 from .nn._functional.sparse import _embedding_renorm_
 
@@ -44,7 +45,8 @@ def native_dropout(input, p, train):
 
 def norm_except_dim(v, pow=2, dim=0):
     """The `pow`-norm of `v` over every dim but `dim`, kept as size-1 dims (weight norm's g);
-    `dim=-1` gives the norm of the whole tensor."""
+    `dim=-1` gives the norm of the whole tensor (real, for complex `v`)."""
+    v = _modulus(v)
     if dim == -1:
         return v.norm(pow)
     if v.dim() == 0:

@@ -19,7 +19,7 @@ import math
 
 from . import _C
 from ._bessel_functions import _chbevl, _i0e_forward, _i1e_forward
-from ._math_composites import _finish, _float_input, _horner, _not_implemented
+from ._math_composites import _finish, _float_input, _horner, _not_implemented, _refuse_complex_kernel
 from .autograd.function import Function
 
 __all__ = [
@@ -354,6 +354,7 @@ def _unary(fn, kernel, input, out, arg="input", differentiable=True):
         raise TypeError(f"special_{kernel}(): argument '{arg}' (position 1) must be Tensor, not {type(input).__name__}")
     if input.dtype in (_C.float16, _C.bfloat16):
         raise _not_implemented(kernel, input)
+    _refuse_complex_kernel(kernel, input)
     x, dtype = _float_input(input if differentiable else input.detach())
     return _finish(fn(x).to(dtype), out)
 

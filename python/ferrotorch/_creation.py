@@ -1,5 +1,6 @@
 """Module-level functions of the creation family: factories, random sampling, generators and
-DLPack interchange (all implemented in Rust, in ``src/python/creation.rs``).
+DLPack interchange (implemented in Rust, in ``src/python/creation.rs``; linspace and logspace
+with a complex dtype are built here from the real ones).
 
     >>> import ferrotorch as torch
     >>> torch.arange(5).tolist()
@@ -8,6 +9,7 @@ DLPack interchange (all implemented in Rust, in ``src/python/creation.rs``).
     >>> torch.rand(3, generator=g).tolist() == torch.rand(3, generator=torch.Generator().manual_seed(0)).tolist()
     True
 """
+from . import _C
 from ._C import (
     Generator,
     arange,
@@ -24,8 +26,6 @@ from ._C import (
     full_like,
     get_rng_state,
     initial_seed,
-    linspace,
-    logspace,
     manual_seed,
     multinomial,
     normal,
@@ -81,3 +81,35 @@ __all__ = [
     "zeros",
     "zeros_like",
 ]
+
+
+def _spaced(factory, args, dtype, out, kwargs):
+    """`factory(*args)` (linspace or logspace) in `dtype`. Real endpoints give real points, so a
+    complex dtype is the real sequence in its part precision, cast (the imaginary parts are 0)."""
+    if dtype is not None and dtype.is_complex and out is None:
+        requires_grad = kwargs.pop("requires_grad", False)
+        part = _C.float64 if dtype == _C.complex128 else _C.float32
+        return factory(*args, dtype=part, **kwargs).to(dtype).requires_grad_(requires_grad)
+    return factory(*args, out=out, dtype=dtype, **kwargs)
+
+
+def linspace(start, end, steps, *, out=None, dtype=None, layout=None, device=None, requires_grad=False):
+    """`steps` evenly spaced values from `start` to `end` inclusive.
+
+        >>> import ferrotorch as torch
+        >>> torch.linspace(0, 1, 3, dtype=torch.complex64).tolist()
+        [0j, (0.5+0j), (1+0j)]
+    """
+    return _spaced(_C.linspace, (start, end, steps), dtype, out,
+                   {"layout": layout, "device": device, "requires_grad": requires_grad})
+
+
+def logspace(start, end, steps, base=10.0, *, out=None, dtype=None, layout=None, device=None, requires_grad=False):
+    """`steps` values base**x for x evenly spaced from `start` to `end` inclusive.
+
+        >>> import ferrotorch as torch
+        >>> torch.logspace(0, 2, 3, dtype=torch.complex64).tolist()
+        [(1+0j), (10+0j), (100+0j)]
+    """
+    return _spaced(_C.logspace, (start, end, steps, base), dtype, out,
+                   {"layout": layout, "device": device, "requires_grad": requires_grad})

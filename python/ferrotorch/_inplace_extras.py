@@ -46,13 +46,17 @@ def clamp_max_(self, max):
 
 @tensor_method
 def float_power_(self, exponent):
-    """In-place `float_power`: the result is computed in float64, so `self` must be float64
-    (PyTorch raises otherwise rather than rounding the result back down)."""
-    if self.dtype != _C.float64:
+    """In-place `float_power`: the result is computed in float64 (complex128 when either operand
+    is complex), so `self` must have that dtype (PyTorch raises otherwise rather than rounding the
+    result back down)."""
+    complex_result = self.dtype.is_complex or isinstance(exponent, complex) or (
+        isinstance(exponent, _C.Tensor) and exponent.dtype.is_complex)
+    result_dtype = _C.complex128 if complex_result else _C.float64
+    if self.dtype != result_dtype:
         raise RuntimeError(f"the base given to float_power_ has dtype {_scalar_name(self.dtype)} but the "
-                           "operation's result requires dtype Double")
+                           f"operation's result requires dtype {_scalar_name(result_dtype)}")
     if isinstance(exponent, _C.Tensor):
-        exponent = exponent.to(_C.float64)
+        exponent = exponent.to(result_dtype)
     return self.pow_(exponent)
 
 

@@ -35,8 +35,8 @@ def _integer_operands(kernel, input, other, name, tensors_only=False):
                         f"({type(input).__name__}, {type(other).__name__})")
     dtype = _C.result_type(input, other)
     like = input if isinstance(input, _C.Tensor) else other
-    if dtype.is_floating_point or dtype == _C.bool:
-        raise _not_implemented(kernel, like.to(dtype))
+    if dtype.is_floating_point or dtype.is_complex or dtype == _C.bool:
+        raise _not_implemented(kernel, like, dtype)
     device = like.device
 
     def conv(v):

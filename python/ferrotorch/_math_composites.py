@@ -35,11 +35,12 @@ def _finish(result, out):
     return result if out is None else _write_out(out, result)
 
 
-def _not_implemented(kernel, t):
+def _not_implemented(kernel, t, dtype=None):
     # PyTorch names the kernel it failed to dispatch after the device it dispatched to, and raises
     # NotImplementedError (a RuntimeError subclass, so `except RuntimeError` still catches it).
+    # `dtype` overrides t's dtype when the op dispatched on a promoted type.
     device = "cpu" if t.device.type == "cpu" else "cuda"
-    return NotImplementedError(f'"{kernel}_{device}" not implemented for \'{_scalar_name(t.dtype)}\'')
+    return NotImplementedError(f'"{kernel}_{device}" not implemented for \'{_scalar_name(dtype or t.dtype)}\'')
 
 
 def _along(t, dim, start=None, stop=None):
@@ -63,6 +64,18 @@ def _refuse_complex(x, name="this operation"):
         raise NotImplementedError(f"{name} is not implemented for '{_scalar_name(x.dtype)}' tensors in ferrotorch")
 
 
+def _refuse_complex_clamp(*tensors):
+    """Composites built on clamp (relu, hardtanh, margin losses) fail as PyTorch's clamp does."""
+    if any(isinstance(t, _C.Tensor) and t.dtype.is_complex for t in tensors):
+        raise NotImplementedError("clamp is not supported for complex types")
+
+
+def _modulus(x):
+    """|x| for a complex tensor, else x itself: every p-norm depends on the moduli only, and the
+    real norm kernels then give PyTorch's real-valued result."""
+    return x.abs() if x.dtype.is_complex else x
+
+
 def _float_input(x):
     """`x` in the dtype to compute a float-valued op in, and the dtype of its result (integer and
     bool inputs give the default dtype)."""
@@ -71,10 +84,29 @@ def _float_input(x):
     return x.to(_acc(dtype)), dtype
 
 
+# The kernels PyTorch's "not implemented for 'ComplexFloat'" messages name for the real-only special
+# functions, where that is not the function's own name (None: a message of ours, the kernel
+# depending on the arguments).
+_COMPLEX_KERNELS = {"i0": "i0_vml", "lgamma": "lgamma_vml", "ndtr": "erf_vml", "polygamma": None}
+
+
+def _refuse_complex_kernel(name, t):
+    """PyTorch's error for complex input to the real-only special function `name`."""
+    if not t.dtype.is_complex:
+        return
+    kernel = name.removeprefix("special_")
+    if kernel == "digamma":  # named without the device
+        raise NotImplementedError(f"\"digamma\" not implemented for '{_scalar_name(t.dtype)}'")
+    kernel = _COMPLEX_KERNELS.get(kernel, kernel)
+    if kernel is not None:
+        raise _not_implemented(kernel, t)
+
+
 def _float_unary(fn, name, input, out, position=1):
     """`fn` of a tensor in its float compute dtype, cast back to the result dtype (with `out=`)."""
     if not isinstance(input, _C.Tensor):
         raise TypeError(f"{name}(): argument 'input' (position {position}) must be Tensor, not {type(input).__name__}")
+    _refuse_complex_kernel(name, input)
     x, dtype = _float_input(input)
     return _finish(fn(x).to(dtype), out)
 
@@ -87,16 +119,20 @@ def _horner(z, coeffs):
     return acc
 
 
-def _float_operands(name, a, b):
+def _float_operands(name, a, b, kernel=None):
     """Tensors-or-numbers `a`, `b` of a float-valued binary op, as tensors in the dtype to compute
-    in, and the result dtype: their promoted type, or the default dtype when that is not floating."""
+    in, and the result dtype: their promoted type, or the default dtype when that is not floating.
+    `kernel` is the name PyTorch's complex error gives the op (default `name`)."""
     if not isinstance(a, _C.Tensor) and not isinstance(b, _C.Tensor):
         raise TypeError(f"{name}() received an invalid combination of arguments - got "
                         f"({type(a).__name__}, {type(b).__name__})")
     dtype = _C.result_type(a, b)
+    tensor = a if isinstance(a, _C.Tensor) else b
+    if dtype.is_complex:  # these ops (xlogy, copysign, ...) have no complex kernel in PyTorch
+        raise _not_implemented(kernel or name, tensor, dtype)
     if not dtype.is_floating_point:
         dtype = _C.get_default_dtype()
-    device = (a if isinstance(a, _C.Tensor) else b).device
+    device = tensor.device
     compute = _acc(dtype)
 
     def conv(v):
@@ -188,8 +224,12 @@ _ADDCDIV_INTEGER = (
     "(input + value * tensor1 / tensor2), for all dtypes.")
 
 
+def _is_integral(dtype):
+    return not (dtype.is_floating_point or dtype.is_complex)
+
+
 def _check_addcdiv(tensor1, tensor2):
-    if not tensor1.dtype.is_floating_point and not tensor2.dtype.is_floating_point:
+    if _is_integral(tensor1.dtype) and _is_integral(tensor2.dtype):
         raise RuntimeError(_ADDCDIV_INTEGER)
 
 
@@ -232,6 +272,8 @@ def _addcdiv_(self, tensor1, tensor2, *, value=1):
 def _log_add(a, b, base2=False):
     """log(exp(a) + exp(b)) (base 2 with `base2`) of float tensors, as hi + log1p(exp(lo - hi)):
     the exponent is never positive, and equal infinities give themselves (not inf - inf)."""
+    if a.dtype.is_complex:
+        return _log_add_complex(a, b)
     ge = a >= b
     hi = _C.where(ge, a, b)
     lo = _C.where(ge, b, a)
@@ -241,11 +283,24 @@ def _log_add(a, b, base2=False):
     return hi + gap.exp().log1p()
 
 
+def _log_add_complex(a, b):
+    """log(exp(a) + exp(b)) of complex tensors: hi is the operand with the larger real part, so
+    |exp(lo - hi)| <= 1; equal infinite real parts (both -inf: an empty sum) give hi itself."""
+    ge = a.real >= b.real
+    hi = _C.where(ge, a, b)
+    lo = _C.where(ge, b, a)
+    same_inf = (a.real == b.real) & a.real.isinf()
+    gap = _C.where(same_inf, _C.zeros_like(a), lo - hi)
+    summed = hi + gap.exp().log1p()
+    return _C.where(same_inf & (a.real < 0), hi, summed)
+
+
 def _logaddexp(name, input, other, base2):
     _requires_tensor(name, 1, "input", input)
     _requires_tensor(name, 2, "other", other)
     dtype = _C.result_type(input, other)
-    if not dtype.is_floating_point:
+    # Complex logaddexp exists in PyTorch; complex logaddexp2 does not.
+    if not (dtype.is_floating_point or (dtype.is_complex and not base2)):
         raise _not_implemented(name, input.to(dtype))
     acc = _acc(dtype)
     return _log_add(input.to(acc), other.to(acc), base2).to(dtype)
@@ -307,6 +362,8 @@ def _nan_ignoring(name, input, other, keep_input):
     _requires_tensor(name, 1, "input", input)
     _requires_tensor(name, 2, "other", other)
     dtype = _C.result_type(input, other)
+    if dtype.is_complex:
+        raise TypeError(f"{name} not implemented for complex tensors.")
     if not dtype.is_floating_point:
         return input.maximum(other) if name == "fmax" else input.minimum(other)
     a, b = input.to(dtype), other.to(dtype)
@@ -340,9 +397,10 @@ def fmin(input, other, *, out=None):
     return _finish(_nan_ignoring("fmin", input, other, lambda a, b: a <= b), out)
 
 
-def _to_float(input):
+def _to_float(input, name):
     # deg2rad and rad2deg turn integer and bool tensors into the default dtype.
-    _refuse_complex(input)
+    if input.dtype.is_complex:
+        raise NotImplementedError(f"{name} is not supported for complex tensors.")
     return input if input.dtype.is_floating_point else input.to(_C.get_default_dtype())
 
 
@@ -353,7 +411,7 @@ def deg2rad(input, *, out=None):
         >>> round(torch.deg2rad(torch.tensor([180])).item(), 5)
         3.14159
     """
-    return _finish(_to_float(input) * _PI_180, out)
+    return _finish(_to_float(input, "deg2rad") * _PI_180, out)
 
 
 def rad2deg(input, *, out=None):
@@ -363,7 +421,12 @@ def rad2deg(input, *, out=None):
         >>> torch.rad2deg(torch.tensor([3.141592653589793], dtype=torch.float64)).tolist()
         [180.0]
     """
-    return _finish(_to_float(input) * _180_PI, out)
+    return _finish(_to_float(input, "rad2deg") * _180_PI, out)
+
+
+def _scale_angle_(self, name, factor):
+    _to_float(self, name)  # the complex check
+    return self.mul_(factor)
 
 
 def sinc(input, *, out=None):
@@ -373,11 +436,20 @@ def sinc(input, *, out=None):
         >>> [round(v, 5) for v in torch.sinc(torch.tensor([0.0, 0.5])).tolist()]
         [1.0, 0.63662]
     """
+    if input.dtype.is_complex:
+        return _finish(_complex_sinc(input), out)
     x, dtype = _float_input(input)
     zero = x == 0
     # pi * x is evaluated at pi where x == 0, so the unused branch's gradient is finite, not 0/0.
     px = _C.where(zero, 1.0, x) * math.pi
     return _finish(_C.where(zero, 1.0, px.sin() / px).to(dtype), out)
+
+
+def _complex_sinc(z):
+    zero = z == 0
+    # As in the real case, the unused branch is evaluated at pi (not 0/0) so its gradient is finite.
+    pz = _C.where(zero, _C.ones_like(z), z) * math.pi
+    return _C.where(zero, _C.ones_like(z), pz.sin() / pz)
 
 
 def logit(input, eps=None, *, out=None):
@@ -387,6 +459,8 @@ def logit(input, eps=None, *, out=None):
         >>> torch.logit(torch.tensor([0.5, 0.0]), eps=0.5).tolist()
         [0.0, 0.0]
     """
+    if input.dtype.is_complex:
+        raise _not_implemented("logit", input)
     x, dtype = _float_input(input)
     if eps is not None and eps >= 0:  # a negative eps means no clamping, as in PyTorch
         x = x.clamp(eps, 1 - eps)
@@ -401,6 +475,8 @@ def heaviside(input, values, *, out=None):
         [0.0, 0.5, 1.0]
     """
     _requires_tensor("heaviside", 2, "values", values)
+    if input.dtype.is_complex or values.dtype.is_complex:
+        raise NotImplementedError("heaviside is not yet implemented for complex tensors.")
     if input.dtype != values.dtype:
         raise RuntimeError("heaviside is not yet implemented for tensors with different dtypes.")
     return _finish(_C.where(input == 0, values, (input > 0).to(input.dtype)), out)
@@ -441,7 +517,7 @@ def logcumsumexp(input, dim, *, out=None):
         >>> torch.logcumsumexp(torch.tensor([-1000.0, 0.0]), 0).tolist()
         [-1000.0, 0.0]
     """
-    if not input.dtype.is_floating_point:
+    if not (input.dtype.is_floating_point or input.dtype.is_complex):
         raise _not_implemented("logcumsumexp_out", input)
     d = _wrap_dim(dim, input.dim())
     y = input.to(_acc(input.dtype))
@@ -476,9 +552,9 @@ for _name, _fn in {
     "fmax": _tensor_other(fmax, "fmax"),
     "fmin": _tensor_other(fmin, "fmin"),
     "deg2rad": lambda self: deg2rad(self),
-    "deg2rad_": lambda self: self.mul_(_PI_180),
+    "deg2rad_": lambda self: _scale_angle_(self, "deg2rad", _PI_180),
     "rad2deg": lambda self: rad2deg(self),
-    "rad2deg_": lambda self: self.mul_(_180_PI),
+    "rad2deg_": lambda self: _scale_angle_(self, "rad2deg", _180_PI),
     "sinc": lambda self: sinc(self),
     "sinc_": _inplace(sinc, "sinc_"),
     "logit": lambda self, eps=None: logit(self, eps),

@@ -15,7 +15,9 @@ import warnings
 from . import _C
 from ._attach import tensor_method
 from ._elementwise import _scalar_name
-from ._math_composites import _HALFS, _along, _finish, _fmt, _inplace, _not_implemented, _requires_tensor, _wrap_dim
+from ._math_composites import (
+    _HALFS, _along, _finish, _fmt, _inplace, _modulus, _not_implemented, _requires_tensor, _wrap_dim,
+)
 
 __all__ = [
     "renorm", "cdist", "dist", "cov", "corrcoef", "trapezoid", "trapz", "cumulative_trapezoid", "bincount",
@@ -44,10 +46,11 @@ def renorm(input, p, dim, maxnorm, *, out=None):
         raise RuntimeError(f"renorm: input needs at least 2 dimensions, got {input.dim()} dimensions")
     d = _wrap_dim(dim, input.dim())
     others = tuple(i for i in range(input.dim()) if i != d)
-    norm = input._vector_norm(float(p), dim=others, keepdim=True,
-                              dtype=_C.float32 if input.dtype in _HALFS else None)
+    norm = _modulus(input)._vector_norm(float(p), dim=others, keepdim=True,
+                                        dtype=_C.float32 if input.dtype in _HALFS else None)
     factor = _C.where(norm > maxnorm, maxnorm / (norm + 1e-7), 1.0)
-    return _finish(input * factor.to(input.dtype), out)
+    # A complex input is scaled by the real factor of its own precision.
+    return _finish(input * factor.to(input.real.dtype if input.dtype.is_complex else input.dtype), out)
 
 
 _CDIST_MODES = {"use_mm_for_euclid_dist_if_necessary": 0, "use_mm_for_euclid_dist": 1,
@@ -114,7 +117,7 @@ def dist(input, other, p=2):
         >>> torch.dist(torch.tensor([3.0, 0.0]), torch.tensor([0.0, 4.0])).item()
         5.0
     """
-    return (input - other)._vector_norm(float(p))
+    return _modulus(input - other)._vector_norm(float(p))
 
 
 # ----------------------------------------------------------------------------- statistics
@@ -182,7 +185,8 @@ def cov(input, *, correction=1, fweights=None, aweights=None):
         xc = _C.zeros_like(x, dtype=x.dtype if x.dtype.is_floating_point else _C.float32)
     else:
         xc = x - avg.unsqueeze(1)
-    c = xc.mm((xc if w is None else xc * w).t())
+    # The covariance of complex variables pairs each with the conjugate of the other.
+    c = xc.mm((xc if w is None else xc * w).t().conj())
     return (c / norm_factor).squeeze()
 
 
@@ -199,9 +203,13 @@ def corrcoef(input):
     c = cov(input)
     if c.dim() == 0:
         return c / c  # nan for a zero, infinite or nan variance, else 1
-    std = c.diagonal().sqrt()
+    diagonal = c.diagonal()
+    std = (diagonal.real if c.dtype.is_complex else diagonal).sqrt()  # variances are real
     c = c / std.reshape(-1, 1)
     c = c / std.reshape(1, -1)
+    if c.dtype.is_complex:
+        # Rounding can leave either part just outside [-1, 1], as in the real case.
+        return _C.complex(c.real.clip(-1, 1), c.imag.clip(-1, 1))
     return c.clip(-1, 1)  # rounding can leave values just outside [-1, 1]
 
 
@@ -303,7 +311,7 @@ def bincount(input, weights=None, minlength=0):
         >>> torch.bincount(torch.tensor([0, 2, 2, 5])).tolist()
         [1, 0, 2, 0, 0, 1]
     """
-    if input.dtype.is_floating_point or input.dtype == _C.bool:
+    if input.dtype.is_floating_point or input.dtype.is_complex or input.dtype == _C.bool:
         raise _not_implemented("bincount", input)
     if minlength < 0:
         raise RuntimeError("minlength should be >= 0")
@@ -338,6 +346,9 @@ def histc(input, bins=100, min=0, max=0, *, out=None):
     """
     if bins <= 0:
         raise RuntimeError(f"torch.histogram(): bins must be > 0, but got {bins} for dimension 0")
+    if input.dtype.is_complex and min == max:
+        # PyTorch fails first in the aminmax it takes the data range with.
+        raise TypeError(f"aminmax not implemented for {_scalar_name(input.dtype)}")
     if not input.dtype.is_floating_point:
         raise _not_implemented("histogram", input)
     low, high = float(min), float(max)
@@ -374,6 +385,12 @@ def isin(elements, test_elements, *, assume_unique=False, invert=False):
     for v in (elements, test_elements):
         if (v.dtype if isinstance(v, _C.Tensor) else type(v)) in (_C.bool, bool):
             raise RuntimeError("Unsupported input type encountered for isin(): Bool")
+    for v in (elements, test_elements):
+        if isinstance(v, _C.Tensor) and v.dtype.is_complex:
+            raise NotImplementedError(f"Unsupported input type encountered for isin(): {_scalar_name(v.dtype)}")
+    if isinstance(elements, complex) or isinstance(test_elements, complex):
+        # PyTorch checks a Python complex as the double-precision scalar it is.
+        raise NotImplementedError("Unsupported input type encountered for isin(): ComplexDouble")
     if not isinstance(test_elements, _C.Tensor):
         return elements != test_elements if invert else elements == test_elements
     if not isinstance(elements, _C.Tensor):

@@ -60,6 +60,54 @@ for _name in _METHODS:
 del _name
 
 
+def _complex_nan_reduction(reduction):
+    """nansum / nanmean taking complex input as PyTorch does: its CPU nansum (which nanmean calls)
+    has no complex kernel; its CUDA one skips the elements with a NaN part, composed here."""
+    method = globals()[reduction]
+
+    def fn(input, dim=None, keepdim=False, *, dtype=None, out=None):
+        if not (isinstance(input, _C.Tensor) and input.dtype.is_complex):
+            return method(input, dim, keepdim, dtype=dtype, out=out)
+        if input.device.type == "cpu":
+            raise NotImplementedError("nansum on CPU does not support complex inputs")
+        nan = input.isnan()
+        x = _C.where(nan, _C.zeros_like(input), input)
+        result = x.sum(dim, keepdim, dtype=dtype) if dim is not None else x.sum(dtype=dtype)
+        if reduction == "nanmean":
+            kept = nan.logical_not()
+            result = result / (kept.sum(dim, keepdim) if dim is not None else kept.sum())
+        return result if out is None else _write_out(out, result)
+
+    fn.__name__ = fn.__qualname__ = reduction
+    fn.__doc__ = method.__doc__
+    return fn
+
+
+nansum = _complex_nan_reduction("nansum")
+nanmean = _complex_nan_reduction("nanmean")
+_logsumexp_method = logsumexp
+
+
+def logsumexp(input, dim, keepdim=False, *, out=None):
+    """log(sum(exp(input))) over `dim`, computed stably; complex input gives the principal log
+    of the complex sum, as in PyTorch.
+
+        >>> import ferrotorch as torch
+        >>> round(torch.logsumexp(torch.tensor([0.0, 0.0]), 0).item(), 4)
+        0.6931
+    """
+    if not (isinstance(input, _C.Tensor) and input.dtype.is_complex):
+        return _logsumexp_method(input, dim, keepdim, out=out)
+    # Shifting by the largest real part (a real number) keeps every |exp| <= 1 and leaves the
+    # imaginary part, hence the branch of the log, untouched.
+    shift = input.real.detach().amax(dim, keepdim=True)
+    shift = _C.where(shift.isinf(), _C.zeros_like(shift), shift)
+    result = (input - shift).exp().sum(dim, keepdim=True).log() + shift
+    if not keepdim:
+        result = result.squeeze(dim)
+    return result if out is None else _write_out(out, result)
+
+
 def norm(input, p="fro", dim=None, keepdim=False, out=None, dtype=None):
     """The p-norm of `input` (over `dim`), as `input.norm(...)`; p="nuc" is the nuclear norm (sum
     of singular values) of the matrices over the two dims in `dim` (all dims by default).
@@ -72,6 +120,10 @@ def norm(input, p="fro", dim=None, keepdim=False, out=None, dtype=None):
         result = _nuclear_norm(input, dim, keepdim, dtype)
     else:
         kwargs = {} if dtype is None else {"dtype": dtype}
+        if input.dtype.is_complex:
+            # Every p-norm depends on the moduli only (a real result, as in PyTorch).
+            input = (input if dtype is None else input.to(dtype)).abs()
+            kwargs = {}
         result = input.norm(p, dim, keepdim, **kwargs)
     return result if out is None else _write_out(out, result)
 

@@ -324,10 +324,12 @@ def zeta(input, other, *, out=None):
             f"{type(other).__name__}), but expected one of:\n * (Tensor input, Tensor other, *, Tensor out = None)\n"
             " * (Number self, Tensor other, *, Tensor out = None)\n * (Tensor input, Number other, *, Tensor out = None)\n")
     dtype = _C.result_type(input, other)
+    device = (input if isinstance(input, _C.Tensor) else other).device
+    if dtype.is_complex:
+        raise _not_implemented("zeta", input if isinstance(input, _C.Tensor) else other, dtype)
     if not dtype.is_floating_point:
         dtype = _C.get_default_dtype()
     compute = _acc(dtype)
-    device = (input if isinstance(input, _C.Tensor) else other).device
 
     def conv(v):
         return v.to(compute) if isinstance(v, _C.Tensor) else _C.tensor(float(v), dtype=compute, device=device)

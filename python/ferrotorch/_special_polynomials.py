@@ -20,7 +20,7 @@ import math
 import numbers
 
 from . import _C
-from ._math_composites import _acc, _finish
+from ._math_composites import _acc, _finish, _not_implemented
 from ._shape_functions import broadcast_tensors as _broadcast_tensors
 
 __all__ = [
@@ -43,10 +43,12 @@ def _operands(name, x, n):
         if not isinstance(v, (_C.Tensor, numbers.Number)):
             raise TypeError(f"{name}(): argument '{arg}' must be Tensor or Number, not {type(v).__name__}")
     dtype = _C.result_type(x, n)
+    device = (x if isinstance(x, _C.Tensor) else n).device
+    if dtype.is_complex:  # PyTorch's polynomial kernels are real-only
+        raise _not_implemented(name.removeprefix("special_"), x if isinstance(x, _C.Tensor) else n, dtype)
     if not dtype.is_floating_point:
         dtype = _C.get_default_dtype()
     compute = _acc(dtype)
-    device = (x if isinstance(x, _C.Tensor) else n).device
 
     def conv(v):
         if isinstance(v, _C.Tensor):

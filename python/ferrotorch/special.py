@@ -15,7 +15,7 @@ every device and are differentiable where PyTorch's are.
 import math
 
 from . import _C
-from . import _elementwise, _math_composites
+from . import _elementwise, _math_composites, _reduce
 from ._bessel_functions import _I0, _I1, i0, i0e, i1, i1e
 from ._bessel_more import (
     airy_ai, bessel_j0, bessel_j1, bessel_y0, bessel_y1, modified_bessel_k0, modified_bessel_k1,
@@ -103,7 +103,7 @@ def xlog1py(input, other, *, out=None):
         >>> torch.special.xlog1py(torch.tensor([0.0, 2.0]), torch.tensor([-1.0, 0.0])).tolist()
         [0.0, 0.0]
     """
-    x, y, dtype = _float_operands("special_xlog1py", input, other)
+    x, y, dtype = _float_operands("special_xlog1py", input, other, kernel="xlog1py")
     # Where x == 0 the log is taken of 1 instead of a y <= -1 or +inf: the value is then 0, and
     # neither the value nor the gradient meets 0 * inf.
     unused = (x == 0) & ((y <= -1) | y.isposinf())
@@ -113,7 +113,7 @@ def xlog1py(input, other, *, out=None):
 def logsumexp(input, dim, keepdim=False, *, out=None):
     """log(sum(exp(x))) along `dim`, computed stably."""
     _tensor_arg("special_logsumexp", input)
-    return _finish(input.logsumexp(dim, keepdim), out)
+    return _finish(_reduce.logsumexp(input, dim, keepdim), out)
 
 
 def softmax(input, dim, *, dtype=None):
@@ -162,6 +162,8 @@ def entr(input, *, out=None):
         [0.0, -0.0, -inf]
     """
     _tensor_arg("special_entr", input)
+    if input.dtype.is_complex:
+        raise _math_composites._not_implemented("entr", input)
     x, dtype = _float_input(input)
     return _finish(_Entr.apply(x).to(dtype), out)
 

@@ -52,7 +52,9 @@ def _identity(op, input, ord=2.0):
     if op in ("prod", "cumprod"):
         return const(1)
     if op in ("amax", "argmax", "logaddexp", "logsumexp"):
-        return const(-math.inf) if floating else const(torch.iinfo(dtype).min)
+        # -inf (+0j) is the empty log-sum of complex inputs too; amax of them fails in iinfo, as in PyTorch.
+        log_sum = op in ("logaddexp", "logsumexp") and dtype.is_complex
+        return const(-math.inf) if floating or log_sum else const(torch.iinfo(dtype).min)
     if op in ("amin", "argmin"):
         return const(math.inf) if floating else const(torch.iinfo(dtype).max)
     if op == "norm":
@@ -167,7 +169,7 @@ def mean(input, dim=None, *, keepdim=False, dtype=None, mask=None):
     source = "Optional"
     if dtype is None:
         dtype, source = input.dtype, "Input"
-    if not dtype.is_floating_point:
+    if not (dtype.is_floating_point or dtype.is_complex):
         raise ValueError(f"mean(): Could not infer output dtype. {source} dtype must be either a floating point "
                          f"or complex dtype. Got: {dtype}")
     if mask is None:
@@ -236,8 +238,12 @@ def _std_var(input, dim, unbiased, correction_opt, keepdim, dtype, mask, take_sq
     if correction_opt is not None:
         correction = float(correction_opt)
     if dtype is None:
-        dtype = input.dtype if input.dtype.is_floating_point else torch.float32
-    compute_dtype = dtype if dtype.is_floating_point else torch.float32
+        dtype = input.dtype if input.dtype.is_floating_point or input.dtype.is_complex else torch.float32
+    # The squared deviations are real: a complex dtype's are summed in its parts' precision.
+    if dtype.is_complex:
+        compute_dtype = torch.float64 if dtype == torch.complex128 else torch.float32
+    else:
+        compute_dtype = dtype if dtype.is_floating_point else torch.float32
     if mask is None:
         inmask = None
         count = sum(torch.ones(input.shape, dtype=torch.int64, device=input.device), dim, keepdim=True)
@@ -246,13 +252,18 @@ def _std_var(input, dim, unbiased, correction_opt, keepdim, dtype, mask, take_sq
         count = sum(inmask, dim, keepdim=True)
     sample_mean = sum(input, dim, keepdim=True, dtype=dtype, mask=inmask) / count
     x = input - sample_mean
-    total = sum(x * x, dim, keepdim=keepdim, dtype=compute_dtype, mask=inmask)
+    squares = (x * x.conj()).real if x.dtype.is_complex else x * x
+    total = sum(squares, dim, keepdim=keepdim, dtype=compute_dtype, mask=inmask)
     if not keepdim:
         count = count.reshape(total.shape)
     if correction != 0:
         # Fewer unmasked elements than the correction: a 0 divisor (inf or NaN), as in PyTorch.
         count = torch.clamp(count.to(compute_dtype) - correction, min=0.0)
-    output = (total / count).to(dtype=dtype)
+    if dtype.is_complex:
+        # Divided in the complex dtype, as PyTorch does: a fully masked slice is nan + nanj.
+        output = total.to(dtype=dtype) / count.to(dtype=dtype)
+    else:
+        output = (total / count).to(dtype=dtype)
     return output.sqrt() if take_sqrt else output
 
 

@@ -1,7 +1,7 @@
 """`optim.Adadelta`: per-coordinate steps from running averages of squared gradients and updates."""
 from .. import _C
 from ..autograd.grad_mode import no_grad
-from .optimizer import Optimizer, _check_flags, _check_lr, _get_scalar_dtype, _to_scalar
+from .optimizer import Optimizer, _as_real, _check_flags, _check_lr, _get_scalar_dtype, _to_scalar
 
 __all__ = ["Adadelta"]
 
@@ -41,10 +41,10 @@ class Adadelta(Optimizer):
                         state["square_avg"] = _C.zeros_like(p)
                         state["acc_delta"] = _C.zeros_like(p)
                     state["step"] += 1
-                    grad = -p.grad if group["maximize"] else p.grad
+                    p, grad, square_avg, acc_delta = _as_real(p, p.grad, state["square_avg"], state["acc_delta"])
+                    grad = -grad if group["maximize"] else grad
                     if weight_decay != 0:
                         grad = grad.add(p, alpha=weight_decay)
-                    square_avg, acc_delta = state["square_avg"], state["acc_delta"]
                     square_avg.mul_(rho).add_(grad * grad, alpha=1 - rho)
                     std = square_avg.add(eps).sqrt_()
                     delta = acc_delta.add(eps).sqrt_().div_(std).mul_(grad)

@@ -1,7 +1,7 @@
 """`optim.Adagrad`: per-coordinate learning rates from the running sum of squared gradients."""
 from .. import _C
 from ..autograd.grad_mode import no_grad
-from .optimizer import Optimizer, _to_scalar, _check_flags, _check_lr, _get_scalar_dtype
+from .optimizer import Optimizer, _as_real, _to_scalar, _check_flags, _check_lr, _get_scalar_dtype
 
 __all__ = ["Adagrad"]
 
@@ -71,13 +71,14 @@ class Adagrad(Optimizer):
                     state["step"] += 1
                     step = state["step"].item()
                     clr = lr / (1 + (step - 1) * lr_decay)
+                    p, grad, state_sum = _as_real(p, p.grad, state["sum"])
                     # One fused pass when the tensors allow it (contiguous, one dtype and device).
-                    if _C._adagrad_step_(p, p.grad, state["sum"], clr, eps, weight_decay, group["maximize"]):
+                    if _C._adagrad_step_(p, grad, state_sum, clr, eps, weight_decay, group["maximize"]):
                         continue
-                    grad = -p.grad if group["maximize"] else p.grad
+                    grad = -grad if group["maximize"] else grad
                     if weight_decay != 0:
                         grad = grad.add(p, alpha=weight_decay)
-                    state["sum"].add_(grad * grad)
-                    std = state["sum"].sqrt().add_(eps)
+                    state_sum.add_(grad * grad)
+                    std = state_sum.sqrt().add_(eps)
                     p.add_(grad / std, alpha=-clr)
         return loss

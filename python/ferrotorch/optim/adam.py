@@ -2,7 +2,7 @@
 from .. import _C
 from .._C import Tensor
 from ..autograd.grad_mode import no_grad
-from .optimizer import Optimizer, _to_scalar, _check_flags, _check_lr, _get_scalar_dtype
+from .optimizer import Optimizer, _as_real, _to_scalar, _check_flags, _check_lr, _get_scalar_dtype
 
 __all__ = ["Adam", "AdamW"]
 
@@ -112,12 +112,13 @@ class Adam(Optimizer):
                     step_size = lr / (1 - beta1 ** step)
                     bias_correction2_sqrt = (1 - beta2 ** step) ** 0.5
                     max_sq = state["max_exp_avg_sq"] if amsgrad else None
+                    p, grad, exp_avg, exp_avg_sq, max_sq = _as_real(p, p.grad, exp_avg, exp_avg_sq, max_sq)
                     # One fused pass when the tensors allow it (contiguous, one dtype and device).
-                    if _C._adam_step_(p, p.grad, exp_avg, exp_avg_sq, max_sq, lr, beta1, beta2, eps, weight_decay,
+                    if _C._adam_step_(p, grad, exp_avg, exp_avg_sq, max_sq, lr, beta1, beta2, eps, weight_decay,
                                       group["decoupled_weight_decay"], group["maximize"], step_size,
                                       bias_correction2_sqrt):
                         continue
-                    grad = -p.grad if group["maximize"] else p.grad
+                    grad = -grad if group["maximize"] else grad
                     if weight_decay != 0:
                         if group["decoupled_weight_decay"]:
                             p.mul_(1 - lr * weight_decay)

@@ -3,7 +3,7 @@ rectified variance), with PyTorch's defaults, state keys and update order."""
 from .. import _C
 from ..autograd.grad_mode import no_grad
 from .adam import _check_adam_args
-from .optimizer import Optimizer, _check_flags, _get_scalar_dtype, _to_scalar
+from .optimizer import Optimizer, _as_real, _check_flags, _get_scalar_dtype, _to_scalar
 
 __all__ = ["Adamax", "NAdam", "RAdam"]
 
@@ -29,7 +29,13 @@ class _AdamFamily(Optimizer):
                             state[key] = _C.zeros_like(p)
                     grad = -p.grad if group["maximize"] else p.grad
                     state["step"] += 1
-                    self._update(p, grad, state, state["step"].item(), group, lr, beta1, beta2)
+                    work = state
+                    if p.is_complex():
+                        # The update sees real views of the parameter, gradient and moments (as in
+                        # PyTorch); scalars such as mu_product are shared with `state`.
+                        work = {**state, **dict(zip(self._state_keys, _as_real(*(state[k] for k in self._state_keys))))}
+                        p, grad = _as_real(p, grad)
+                    self._update(p, grad, work, state["step"].item(), group, lr, beta1, beta2)
         return loss
 
     def _init_extra(self, state):

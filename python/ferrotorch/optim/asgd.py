@@ -1,7 +1,7 @@
 """`optim.ASGD`: averaged SGD (Polyak-Ruppert averaging with a decaying step size)."""
 from .. import _C
 from ..autograd.grad_mode import no_grad
-from .optimizer import Optimizer, _check_flags, _check_lr, _get_scalar_dtype, _to_scalar
+from .optimizer import Optimizer, _as_real, _check_flags, _check_lr, _get_scalar_dtype, _to_scalar
 
 __all__ = ["ASGD"]
 
@@ -40,7 +40,8 @@ class ASGD(Optimizer):
                         state["eta"] = _C.tensor(lr, dtype=_get_scalar_dtype())
                         state["mu"] = _C.ones((), dtype=_get_scalar_dtype())
                         state["ax"] = _C.zeros_like(p)
-                    grad = -p.grad if group["maximize"] else p.grad
+                    p, grad, ax = _as_real(p, p.grad, state["ax"])
+                    grad = -grad if group["maximize"] else grad
                     state["step"] += 1
                     step = state["step"].item()
                     if weight_decay != 0:
@@ -50,9 +51,9 @@ class ASGD(Optimizer):
                     p.add_(grad, alpha=-eta)
                     mu = state["mu"].item()
                     if mu != 1:
-                        state["ax"].add_((p - state["ax"]) * mu)
+                        ax.add_((p - ax) * mu)
                     else:
-                        state["ax"].copy_(p)
+                        ax.copy_(p)
                     state["eta"].fill_(lr / ((1 + lambd * lr * step) ** alpha))
                     state["mu"].fill_(1 / max(1, step - t0))
         return loss

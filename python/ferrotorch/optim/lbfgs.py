@@ -3,7 +3,7 @@ line search; PyTorch's defaults, stopping rules and state."""
 from .. import _C
 from ..autograd.grad_mode import enable_grad, no_grad
 from ._line_search import strong_wolfe
-from .optimizer import Optimizer, _check_lr, _to_scalar
+from .optimizer import Optimizer, _as_real, _check_lr, _to_scalar
 
 __all__ = ["LBFGS"]
 
@@ -42,14 +42,17 @@ class LBFGS(Optimizer):
         self._params = self.param_groups[0]["params"]
 
     def _gather_flat_grad(self):
-        flat = _C.cat([_C.zeros(p.numel(), dtype=p.dtype, device=p.device) if p.grad is None
-                       else p.grad.reshape(-1) for p in self._params])
+        # A complex parameter counts as its real and imaginary parts (as in PyTorch): the flat
+        # vectors are real, so the curvature pairs' dot products are real.
+        flat = _C.cat([_C.zeros(_as_real(p)[0].numel(), dtype=_as_real(p)[0].dtype, device=p.device)
+                       if p.grad is None else _as_real(p.grad)[0].reshape(-1) for p in self._params])
         # maximize=True minimises -f: its gradient is -grad (and the losses are negated in step).
         return flat.neg_() if self.param_groups[0].get("maximize", False) else flat
 
     def _add_grad(self, step_size, update):
         offset = 0
         for p in self._params:
+            (p,) = _as_real(p)
             n = p.numel()
             p.add_(update[offset:offset + n].view_as(p), alpha=step_size)
             offset += n

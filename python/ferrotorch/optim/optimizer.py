@@ -353,6 +353,13 @@ class Optimizer:
         return [p for p in group["params"] if p.grad is not None]
 
 
+def _as_real(*tensors):
+    """Complex tensors as their real (..., 2) views, others (and None) as they are. PyTorch's
+    elementwise optimizers treat a complex parameter as the pairs of reals it stores: moments such
+    as Adam's grad * grad are taken per part, not as complex products."""
+    return tuple(t.view_as_real() if t is not None and t.is_complex() else t for t in tensors)
+
+
 def _check_flags(differentiable, fused=None, foreach=None):
     """foreach/fused select kernels in PyTorch, not results: both run the same whole-tensor ops here.
 

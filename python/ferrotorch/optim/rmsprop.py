@@ -1,7 +1,7 @@
 """`optim.RMSprop`: squared-gradient running average, optionally centered and with momentum."""
 from .. import _C
 from ..autograd.grad_mode import no_grad
-from .optimizer import Optimizer, _to_scalar, _check_flags, _check_lr, _get_scalar_dtype
+from .optimizer import Optimizer, _as_real, _to_scalar, _check_flags, _check_lr, _get_scalar_dtype
 
 __all__ = ["RMSprop"]
 
@@ -67,25 +67,24 @@ class RMSprop(Optimizer):
                         if centered:
                             state["grad_avg"] = _C.zeros_like(p)
                     state["step"] += 1
-                    square_avg = state["square_avg"]
+                    p, grad, square_avg, buf, grad_avg = _as_real(
+                        p, p.grad, state["square_avg"], state.get("momentum_buffer") if momentum > 0 else None,
+                        state.get("grad_avg") if centered else None)
                     # One fused pass when the tensors allow it (contiguous, one dtype and device).
-                    if _C._rmsprop_step_(p, p.grad, square_avg, state.get("momentum_buffer") if momentum > 0 else None,
-                                         state.get("grad_avg") if centered else None, lr, alpha, eps, weight_decay,
+                    if _C._rmsprop_step_(p, grad, square_avg, buf, grad_avg, lr, alpha, eps, weight_decay,
                                          momentum, group["maximize"]):
                         continue
-                    grad = -p.grad if group["maximize"] else p.grad
+                    grad = -grad if group["maximize"] else grad
                     if weight_decay != 0:
                         grad = grad.add(p, alpha=weight_decay)
                     square_avg.mul_(alpha).add_(grad * grad, alpha=1 - alpha)
                     if centered:
-                        grad_avg = state["grad_avg"]
                         grad_avg.mul_(alpha).add_(grad, alpha=1 - alpha)
                         avg = (square_avg - grad_avg * grad_avg).sqrt_()
                     else:
                         avg = square_avg.sqrt()
                     avg = avg.add_(eps)
                     if momentum > 0:
-                        buf = state["momentum_buffer"]
                         buf.mul_(momentum).add_(grad / avg)
                         p.add_(buf, alpha=-lr)
                     else:

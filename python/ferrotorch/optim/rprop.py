@@ -1,7 +1,7 @@
 """`optim.Rprop`: resilient backpropagation, per-coordinate step sizes adapted from gradient signs."""
 from .. import _C
 from ..autograd.grad_mode import no_grad
-from .optimizer import Optimizer, _check_flags, _check_lr, _get_scalar_dtype, _to_scalar
+from .optimizer import Optimizer, _as_real, _check_flags, _check_lr, _get_scalar_dtype, _to_scalar
 
 __all__ = ["Rprop"]
 
@@ -37,9 +37,12 @@ class Rprop(Optimizer):
                         state["step"] = _C.tensor(0.0, dtype=_get_scalar_dtype())
                         state["prev"] = _C.zeros_like(p)
                         state["step_size"] = _C.full_like(p, _to_scalar(group["lr"]))
+                        if p.is_complex():
+                            # The parts step as two independent reals: each starts at lr (PyTorch's lr + lr*j).
+                            state["step_size"].view_as_real().fill_(_to_scalar(group["lr"]))
                     state["step"] += 1
-                    grad = -p.grad if group["maximize"] else p.grad
-                    prev, step_size = state["prev"], state["step_size"]
+                    p, grad, prev, step_size = _as_real(p, p.grad, state["prev"], state["step_size"])
+                    grad = -grad if group["maximize"] else grad
                     sign = (grad * prev).sign()
                     # Factors in the parameter's dtype, so float64 runs use etaplus/etaminus exactly.
                     factor = _C.where(sign > 0, _C.full_like(sign, etaplus),

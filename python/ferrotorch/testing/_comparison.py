@@ -15,8 +15,10 @@ _DTYPE_PRECISIONS = {
     _C.bfloat16: (0.016, 1e-5),
     _C.float32: (1.3e-6, 1e-5),
     _C.float64: (1e-7, 1e-7),
+    _C.complex64: (1.3e-6, 1e-5),
+    _C.complex128: (1e-7, 1e-7),
 }
-_NUMBER_DTYPES = {int: _C.int64, float: _C.float64}
+_NUMBER_DTYPES = {int: _C.int64, float: _C.float64, complex: _C.complex128}
 
 
 class _ErrorMeta(Exception):
@@ -90,7 +92,7 @@ def _tensor_mismatch_msg(actual, expected, matches, rtol, atol):
     mismatches = total - int(matches.sum().item())
     extra = f"Mismatched elements: {mismatches} / {total} ({mismatches / total:.1%})"
     a, b = actual.flatten(), expected.flatten()
-    if not a.dtype.is_floating_point:
+    if not (a.dtype.is_floating_point or a.dtype.is_complex):
         a, b = a.to(_C.int64), b.to(_C.int64)
     unmatched = ~matches.flatten()
     abs_diff = _C.where(unmatched, (a - b).abs(), 0)

@@ -42,6 +42,6 @@ def require_float_mean(tensor, output_size, nspatial):
     """PyTorch's adaptive average pooling to an all-ones output_size is a mean over the spatial dims,
     which has no integer result: its message, on every device."""
     sizes = list(output_size) if isinstance(output_size, (list, tuple)) else [output_size] * nspatial
-    if dtype_name(tensor) not in FLOATS and all(v == 1 for v in sizes):
+    if dtype_name(tensor) not in FLOATS and not tensor.dtype.is_complex and all(v == 1 for v in sizes):
         raise NotImplementedError(f"mean(): could not infer output dtype. Input dtype must be either a floating "
                                   f"point or complex dtype. Got: {_scalar_name(tensor.dtype)}")

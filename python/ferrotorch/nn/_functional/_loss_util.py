@@ -5,7 +5,8 @@ from .. import _reduction as _Reduction
 
 # PyTorch's C++ names of scalar types, which its messages print ("expected scalar type Long but found Float").
 _SCALAR_NAMES = {"float32": "Float", "float64": "Double", "float16": "Half", "bfloat16": "BFloat16",
-                 "int64": "Long", "int32": "Int", "int16": "Short", "int8": "Char", "uint8": "Byte", "bool": "Bool"}
+                 "int64": "Long", "int32": "Int", "int16": "Short", "int8": "Char", "uint8": "Byte", "bool": "Bool",
+                 "complex64": "ComplexFloat", "complex128": "ComplexDouble"}
 
 
 def scalar_name(dtype):
@@ -52,6 +53,9 @@ def log_sigmoid(x):
 
     min(x, 0) is written (x - |x|) / 2 so that its gradient at x == 0 is 1/2, which with the second term's
     0 gives the true derivative sigmoid(-0) = 1/2 (zero-initialised logits hit exactly this point).
+    PyTorch's kernel is real-only: complex input raises its message.
     """
+    if x.dtype.is_complex:
+        raise NotImplementedError(f"\"log_sigmoid_cpu\" not implemented for '{scalar_name(x.dtype)}'")
     a = x.abs()
     return (x - a) * 0.5 - (-a).exp().log1p()

@@ -10,6 +10,7 @@ import math
 import warnings
 
 from ... import _C
+from ..._math_composites import _refuse_complex_clamp
 
 __all__ = ["relu", "relu_", "relu6", "leaky_relu", "leaky_relu_", "elu", "elu_", "selu", "selu_", "celu",
            "celu_", "gelu", "silu", "mish", "softplus", "sigmoid", "tanh", "hardtanh", "hardtanh_",
@@ -34,10 +35,11 @@ def _apply(input, fn, inplace):
     return _inplace(input, fn) if inplace else fn(input)
 
 
-def _float_only(input, kernel):
-    # PyTorch has no integer or bool kernel for these functions; raise what its dispatcher raises
-    # rather than silently computing in float (the result dtype would differ from a float run).
-    if not (input.is_floating_point() or input.is_complex()):
+def _float_only(input, kernel, complex_ok=False):
+    # PyTorch has no integer or bool kernel for these functions (nor a complex one, unless
+    # `complex_ok`); raise what its dispatcher raises rather than silently computing in float (the
+    # result dtype would differ from a float run).
+    if not (input.is_floating_point() or (complex_ok and input.is_complex())):
         raise NotImplementedError(f'"{kernel}" not implemented for \'{_type_name(input)}\'')
 
 
@@ -45,6 +47,7 @@ def relu(input, inplace=False):
     """max(0, x)."""
     if input.dtype == _C.bool:
         raise NotImplementedError("Boolean inputs not supported for relu")
+    _refuse_complex_clamp(input)
     return input.relu_() if inplace else input.relu()
 
 
@@ -69,6 +72,7 @@ def hardtanh(input, min_val=-1.0, max_val=1.0, inplace=False):
         raise ValueError("min_val cannot be greater than max_val")
     if input.dtype == _C.bool:
         raise NotImplementedError("Bool inputs not supported for hardtanh")
+    _refuse_complex_clamp(input)
     return _apply(input, lambda x: _hardtanh(x, min_val, max_val), inplace)
 
 
@@ -150,7 +154,7 @@ def gelu(input, approximate="none"):
 
 def silu(input, inplace=False):
     """x * sigmoid(x)."""
-    _float_only(input, "silu_cpu")
+    _float_only(input, "silu_cpu", complex_ok=True)
     return _apply(input, lambda x: x * x.sigmoid(), inplace)
 
 
@@ -230,13 +234,15 @@ def softshrink(input, lambd=0.5):
 
 def threshold(input, threshold, value, inplace=False):
     """x where x > threshold, else value."""
-    if input.dtype == _C.bool:
+    if input.dtype == _C.bool or input.is_complex():
         _float_only(input, "threshold_cpu")
     return _apply(input, lambda x: _C.where(x > threshold, x, value), inplace)
 
 
 def threshold_(input, threshold, value):
     """In-place `threshold`."""
+    if input.is_complex():
+        _float_only(input, "threshold_cpu")
     return _apply(input, lambda x: _C.where(x > threshold, x, value), True)
 
 
@@ -244,6 +250,8 @@ def prelu(input, weight):
     """x if x > 0 else weight * x, with one weight per channel (dim 1) or a single shared one."""
     if input.dtype != weight.dtype:
         raise RuntimeError(f"prelu: Type promoting not supported. Got {_type_name(input)} and {_type_name(weight)}")
+    if input.is_complex():
+        _float_only(input, "prelu_cpu")
     if weight.numel() != 1:
         if input.dim() == 0:
             raise RuntimeError("Not allow zero-dim input tensor.")
@@ -293,6 +301,8 @@ def glu(input, dim=-1):
     n = input.shape[dim]
     if n % 2 != 0:
         raise RuntimeError(f"Halving dimension must be even, but dimension {d} is size {n}")
+    if input.is_complex():
+        _float_only(input, "glu_cpu")
     a, b = input.split(n // 2, dim)
     return a * b.sigmoid()
 

@@ -23,20 +23,45 @@ def _tuple(v, n, name="argument"):
     return (int(v),) * n
 
 
+def _on_real_parts(kernel, input):
+    """`kernel` (im2col or col2im, linear and channel-blocked) of a complex (N, C, ...) input, run on
+    its real and imaginary parts stacked as 2C real channels: (N, C, ...) -> (N, 2C, ...) -> kernel
+    -> (N, 2, C', ...) -> the complex (N, C', ...)."""
+    parts = input.view_as_real().movedim(-1, 1)
+    stacked = parts.reshape((parts.shape[0], 2 * parts.shape[2]) + tuple(parts.shape[3:]))
+    out = kernel(stacked)
+    out = out.reshape((out.shape[0], 2, out.shape[1] // 2) + tuple(out.shape[2:])).movedim(1, -1)
+    return out.contiguous().view_as_complex()
+
+
+def _im2col(input, kernel_size, dilation, padding, stride):
+    def kernel(x):
+        return _C._im2col(x, kernel_size, dilation, padding, stride)
+    return _on_real_parts(kernel, input) if input.is_complex() else kernel(input)
+
+
+def _col2im(input, output_size, kernel_size, dilation, padding, stride):
+    def kernel(x):
+        return _C._col2im(x, output_size, kernel_size, dilation, padding, stride)
+    return _on_real_parts(kernel, input) if input.is_complex() else kernel(input)
+
+
 def unfold(input, kernel_size, dilation=1, padding=0, stride=1):
     """Extracts sliding local blocks: (N, C, H, W) -> (N, C*kh*kw, L); (C, H, W) -> (C*kh*kw, L)."""
-    require(input, FLOATS_AND_BOOL, "im2col_out_cpu")
+    if not input.is_complex():
+        require(input, FLOATS_AND_BOOL, "im2col_out_cpu")
     if input.dim() == 3:
-        return _C._im2col(input.unsqueeze(0), kernel_size, dilation, padding, stride).squeeze(0)
-    return _C._im2col(input, kernel_size, dilation, padding, stride)
+        return _im2col(input.unsqueeze(0), kernel_size, dilation, padding, stride).squeeze(0)
+    return _im2col(input, kernel_size, dilation, padding, stride)
 
 
 def fold(input, output_size, kernel_size, dilation=1, padding=0, stride=1):
     """Sums sliding local blocks back into an image: the adjoint of `unfold`."""
-    require(input, FLOATS_AND_BOOL, "col2im_out_cpu")
+    if not input.is_complex():
+        require(input, FLOATS_AND_BOOL, "col2im_out_cpu")
     if input.dim() == 2:
-        return _C._col2im(input.unsqueeze(0), output_size, kernel_size, dilation, padding, stride).squeeze(0)
-    return _C._col2im(input, output_size, kernel_size, dilation, padding, stride)
+        return _col2im(input.unsqueeze(0), output_size, kernel_size, dilation, padding, stride).squeeze(0)
+    return _col2im(input, output_size, kernel_size, dilation, padding, stride)
 
 
 def _autocast(input, weight, bias):

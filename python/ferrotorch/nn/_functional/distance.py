@@ -1,10 +1,9 @@
 """Norm-based similarity and distance: normalize, cosine_similarity, pairwise_distance, pdist."""
 from ... import _C
+from ..._elementwise import _scalar_name
+from ..._math_composites import _modulus
 
 __all__ = ["normalize", "cosine_similarity", "pairwise_distance", "pdist"]
-
-_TYPE_NAMES = {_C.bool: "Bool", _C.uint8: "Byte", _C.int8: "Char", _C.int16: "Short", _C.int32: "Int",
-               _C.int64: "Long"}
 
 
 def normalize(input, p=2.0, dim=1, eps=1e-12, out=None):
@@ -14,7 +13,7 @@ def normalize(input, p=2.0, dim=1, eps=1e-12, out=None):
         >>> torch.nn.functional.normalize(torch.tensor([[3.0, 4.0]])).tolist()
         [[0.6000000238418579, 0.800000011920929]]
     """
-    denom = input.norm(p, dim, keepdim=True).clamp_min(eps)
+    denom = _modulus(input).norm(p, dim, keepdim=True).clamp_min(eps)
     result = input / denom
     return result if out is None else out.copy_(result)
 
@@ -44,7 +43,7 @@ def cosine_similarity(x1, x2, dim=1, eps=1e-8):
     common = _C.result_type(x1, x2)
     if not common.is_floating_point:
         raise RuntimeError(f"expected common dtype to be floating point, yet common dtype is "
-                           f"{_TYPE_NAMES.get(common, common)}")
+                           f"{_scalar_name(common)}")
     x1, x2 = x1.to(common), x2.to(common)
     shape = _broadcast_shape(x1.shape, x2.shape)
     x1, x2 = x1.expand(shape), x2.expand(shape)
@@ -54,7 +53,7 @@ def cosine_similarity(x1, x2, dim=1, eps=1e-8):
 def pairwise_distance(x1, x2, p=2.0, eps=1e-6, keepdim=False):
     """||x1 - x2 + eps||_p over the last dimension (of the broadcast shape)."""
     innermost = max(x1.dim(), x2.dim()) - 1
-    return (x1 - x2 + eps).norm(p, innermost, keepdim=keepdim)
+    return _modulus(x1 - x2 + eps).norm(p, innermost, keepdim=keepdim)
 
 
 def pdist(input, p=2):

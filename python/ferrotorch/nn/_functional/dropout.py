@@ -21,13 +21,14 @@ def _check_p(p):
 
 
 def _keep_mask(input, p, feature):
-    """1 where an element (or a whole channel, when `feature`) is kept, else 0, in input's dtype."""
+    """1 where an element (or a whole channel, when `feature`) is kept, else 0, in input's dtype (its
+    parts' dtype for complex input: a kept complex element keeps both parts)."""
+    shape = list(input.shape)
     if feature:
         if input.dim() < 2:
             raise RuntimeError("Feature dropout requires at least 2 dimensions in the input")
-        shape = list(input.shape[:2]) + [1] * (input.dim() - 2)
-        return _C.empty(shape, dtype=input.dtype, device=input.device).bernoulli_(1.0 - p)
-    return _C.empty_like(input).bernoulli_(1.0 - p)
+        shape = shape[:2] + [1] * (input.dim() - 2)
+    return _C.empty(shape, dtype=input.dtype.to_real(), device=input.device).bernoulli_(1.0 - p)
 
 
 def _dropout_impl(input, p, training, inplace, feature):

@@ -9,6 +9,8 @@ import math
 import warnings
 
 from ... import _C
+from ..._elementwise import _scalar_name
+from ..._math_composites import _modulus, _not_implemented, _refuse_complex_clamp
 from ...autograd.function import Function
 from ...autograd.grad_mode import no_grad
 from .. import _reduction as _Reduction
@@ -35,6 +37,20 @@ def _weighted(err, weight, input, reduction, mean_by_weight=True):
     raise ValueError(f"Invalid reduction mode: {reduction}. Expected one of 'none', 'mean', 'sum'.")
 
 
+def _refuse_complex(kernel, input, target):
+    """PyTorch's mse, smooth_l1 and huber kernels are real-only: its message, naming the promoted type."""
+    dtype = _C.result_type(input, target)
+    if dtype.is_complex:
+        raise _not_implemented(kernel, input, dtype)
+
+
+def _refuse_complex_target(input, target):
+    # A real input's loss has a real output, which a complex target's result cannot be cast to.
+    if target.dtype.is_complex and not input.dtype.is_complex:
+        raise RuntimeError(f"result type {_scalar_name(target.dtype)} can't be cast to the desired output "
+                           f"type {_scalar_name(input.dtype)}")
+
+
 def mse_loss(input, target, size_average=None, reduce=None, reduction="mean", weight=None):
     """Squared error (input - target)^2, optionally weighted; differentiable w.r.t. both. Shapes broadcast,
     with a warning."""
@@ -42,6 +58,7 @@ def mse_loss(input, target, size_average=None, reduce=None, reduction="mean", we
     reduction = resolve(size_average, reduce, reduction)
     if weight is not None:
         return _weighted((input - target).square(), weight, input, reduction)
+    _refuse_complex("mse", input, target)
     return reduce_loss((input - target).square(), _Reduction.get_enum(reduction))
 
 
@@ -61,8 +78,9 @@ def smooth_l1_loss(input, target, size_average=None, reduce=None, reduction="mea
     if beta < 0:
         raise RuntimeError("smooth_l1_loss does not support negative values for beta.")
     d = (input - target).abs()
-    if beta == 0.0:
+    if beta == 0.0:  # plain L1, which takes complex input
         return reduce_loss(d, mode)
+    _refuse_complex("smooth_l1", input, target)
     return reduce_loss(_C.where(d < beta, d.square() * (0.5 / beta), d - 0.5 * beta), mode)
 
 
@@ -72,6 +90,8 @@ def huber_loss(input, target, reduction="mean", delta=1.0, weight=None):
     mode = None if weight is not None else _Reduction.get_enum(reduction)
     if delta <= 0:
         raise RuntimeError("huber_loss does not support non-positive values for delta.")
+    _refuse_complex_target(input, target)
+    _refuse_complex("huber", input, target)
     d = (input - target).abs()
     loss = _C.where(d < delta, d.square() * 0.5, (d - 0.5 * delta) * delta)
     if weight is not None:
@@ -113,6 +133,8 @@ def binary_cross_entropy(input, target, weight=None, size_average=None, reduce=N
     if target.size() != input.size():
         raise ValueError(f"Using a target size ({target.size()}) that is different to the input size "
                          f"({input.size()}) is deprecated. Please ensure they have the same size.")
+    if input.dtype.is_complex:
+        raise NotImplementedError(f"\"binary_cross_entropy\" not implemented for '{_scalar_name(input.dtype)}'")
     if (~((input >= 0) & (input <= 1))).any().item():  # NaN fails too, as in PyTorch's kernel check
         raise RuntimeError("all elements of input should be between 0 and 1")
     loss = _BinaryCrossEntropy.apply(input, target)
@@ -147,6 +169,8 @@ def kl_div(input, target, size_average=None, reduce=None, reduction="mean", log_
                       "'batchmean' divides only by the batch size, and aligns with the KL div math definition."
                       "'mean' will be changed to behave the same as 'batchmean' in the next major release.")
     mode = _Reduction.get_enum("sum" if reduction == "batchmean" else reduction)
+    if input.dtype.is_complex or target.dtype.is_complex:
+        raise RuntimeError("kl_div: Complex inputs not supported.")
     if log_target:
         loss = target.exp() * (target - input)
     else:
@@ -168,6 +192,7 @@ def cosine_embedding_loss(input1, input2, target, margin=0, size_average=None, r
     if input1.dim() != want or input2.dim() != want:
         raise RuntimeError(f"{tdim}D target tensor expects {want}D input tensors, but found inputs with sizes "
                            f"{list(input1.shape)} and {list(input2.shape)}.")
+    _refuse_complex_clamp(input1, input2)
     eps = 1e-12  # PyTorch's EPSILON: keeps zero vectors from dividing by zero
     prod = (input1 * input2).sum(tdim)
     denom = (((input1 * input1).sum(tdim) + eps) * ((input2 * input2).sum(tdim) + eps)).sqrt()
@@ -183,12 +208,14 @@ def margin_ranking_loss(input1, input2, target, margin=0, size_average=None, red
     if input1.dim() != input2.dim() or input1.dim() != target.dim():
         raise RuntimeError(f"margin_ranking_loss : All input tensors should have same dimension but got sizes: "
                            f"input1: {input1.size()}, input2: {input2.size()}, target: {target.size()} ")
+    _refuse_complex_clamp(input1, input2, target)
     return reduce_loss((-target * (input1 - input2) + margin).clamp(min=0), mode)
 
 
 def hinge_embedding_loss(input, target, margin=1.0, size_average=None, reduce=None, reduction="mean"):
     """input where target is 1, max(0, margin - input) where target is -1."""
     mode = _Reduction.get_enum(resolve(size_average, reduce, reduction))
+    _refuse_complex_clamp(input, target)
     zero = _C.zeros_like(input)
     out = _C.where(target != 1, (margin - input).clamp(min=0), zero) + _C.where(target != -1, input, zero)
     return reduce_loss(out, mode)
@@ -197,6 +224,10 @@ def hinge_embedding_loss(input, target, margin=1.0, size_average=None, reduce=No
 def soft_margin_loss(input, target, size_average=None, reduce=None, reduction="mean"):
     """log(1 + exp(-target * input)), computed as -log sigmoid(target * input) so it never overflows."""
     mode = _Reduction.get_enum(resolve(size_average, reduce, reduction))
+    _refuse_complex_target(input, target)
+    if input.dtype.is_complex:
+        # The stable real form goes through |x| and min(x, 0), which complex numbers lack.
+        return reduce_loss((-(target * input)).exp().log1p(), mode)
     return reduce_loss(-log_sigmoid(target * input), mode)
 
 
@@ -250,7 +281,7 @@ def gaussian_nll_loss(input, target, var, full=False, eps=1e-6, reduction="mean"
 def _pairwise_distance(x1, x2, p=2.0, eps=1e-6, keepdim=False):
     """p-norm of x1 - x2 + eps over the last dimension (F.pairwise_distance's formula)."""
     dim = max(x1.dim(), x2.dim()) - 1
-    return (x1 - x2 + eps)._vector_norm(p, dim, keepdim)
+    return _modulus(x1 - x2 + eps)._vector_norm(p, dim, keepdim)
 
 
 def triplet_margin_loss(anchor, positive, negative, margin=1.0, p=2, eps=1e-6, swap=False, size_average=None,

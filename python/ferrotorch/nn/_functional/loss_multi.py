@@ -6,7 +6,7 @@ which is fine for the class counts this loss is used with.
 from ... import _C
 from .. import _reduction as _Reduction
 from .loss import _pairwise_distance
-from ._loss_util import log_sigmoid, reduce_loss, resolve
+from ._loss_util import log_sigmoid, reduce_loss, resolve, scalar_name
 
 __all__ = ["multi_margin_loss", "multilabel_margin_loss", "multilabel_soft_margin_loss",
            "triplet_margin_with_distance_loss"]
@@ -42,6 +42,8 @@ def multi_margin_loss(input, target, p=1, margin=1.0, weight=None, size_average=
         raise RuntimeError(f"inconsistent target size, expected {nframe} but got {list(target.shape)}")
     if weight is not None and weight.numel() != dim:
         raise RuntimeError(f"inconsistent weight size, expected {dim} but got {list(weight.shape)}")
+    if input.dtype.is_complex:
+        raise NotImplementedError(f"\"multi_margin_loss_cpu_kernel\" not implemented for '{scalar_name(input.dtype)}'")
     x = input.reshape(nframe, dim)
     y = target.reshape(nframe).long()
     if ((y < 0) | (y >= dim)).any().item():
@@ -69,6 +71,9 @@ def multilabel_margin_loss(input, target, size_average=None, reduce=None, reduct
         target.dim() == 2 and tuple(target.shape) == (nframe, dim)
     if not ok:
         raise RuntimeError(f"inconsistent target size: {list(target.shape)} for input of size: {list(input.shape)}")
+    if input.dtype.is_complex:
+        raise NotImplementedError(f"\"multilabel_margin_loss_forward_out_frame\" not implemented for "
+                                  f"'{scalar_name(input.dtype)}'")
     x = input.reshape(nframe, dim)
     t = target.reshape(nframe, dim).long()
     valid = (t >= 0).long().cumprod(1) > 0  # the prefix before the first -1

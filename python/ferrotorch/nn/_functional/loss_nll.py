@@ -85,6 +85,8 @@ def nll_loss(input, target, weight=None, size_average=None, ignore_index=-100, r
     """
     mode = _Reduction.get_enum(resolve(size_average, reduce, reduction))
     _check_nll(input, target, weight)
+    if input.dtype.is_complex:
+        raise NotImplementedError(f"\"nll_loss_out_frame\" not implemented for '{scalar_name(input.dtype)}'")
     return _nll(input, target, weight, ignore_index, mode)
 
 

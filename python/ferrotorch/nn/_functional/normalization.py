@@ -7,12 +7,22 @@ intermediate tensors and graph nodes but not change the results.
 """
 import math
 
+from ..._elementwise import _scalar_name
 from ...autograd.grad_mode import no_grad
 
 __all__ = ["batch_norm", "instance_norm", "layer_norm", "group_norm", "rms_norm", "local_response_norm"]
 
 # finfo(dtype).eps for the floating dtypes ferrotorch has (rms_norm's default eps).
-_EPS = {"float16": 2.0 ** -10, "bfloat16": 2.0 ** -7, "float32": 2.0 ** -23, "float64": 2.0 ** -52}
+# A complex dtype's is its parts'.
+_EPS = {"float16": 2.0 ** -10, "bfloat16": 2.0 ** -7, "float32": 2.0 ** -23, "float64": 2.0 ** -52,
+        "complex64": 2.0 ** -23, "complex128": 2.0 ** -52}
+
+
+def _refuse_complex(input, kernel):
+    # PyTorch's batch, instance, layer and group norm kernels are real-only (rms_norm is composed
+    # there too, and takes complex input).
+    if input.dtype.is_complex:
+        raise NotImplementedError(f"\"{kernel}\" not implemented for '{_scalar_name(input.dtype)}'")
 
 
 def _size_str(shape):
@@ -56,6 +66,7 @@ def batch_norm(input, running_mean, running_var, weight=None, bias=None, trainin
                     ("bias", bias)):
         if t is not None and t.numel() != c:
             raise RuntimeError(f"{name} should contain {c} elements not {t.numel()}")
+    _refuse_complex(input, "batch_norm")
     shape = _channel_shape(input)
     if training:
         n = input.numel() // c if c else 0
@@ -89,6 +100,7 @@ def instance_norm(input, running_mean=None, running_var=None, weight=None, bias=
     if input.dim() < 2:
         raise ValueError(f"expected 2D or higher input (got {input.dim()}D input)")
     c = input.shape[1]
+    _refuse_complex(input, "batch_norm")
     shape = _channel_shape(input)
     if use_input_stats:
         n = math.prod(input.shape[2:])
@@ -134,6 +146,7 @@ def layer_norm(input, normalized_shape, weight=None, bias=None, eps=1e-5):
         [[-0.9999949932098389, 0.9999949932098389]]
     """
     dims = _norm_dims(input, _as_shape(normalized_shape))
+    _refuse_complex(input, "LayerNormKernelImpl")
     var, mean = input._var_mean(dims, correction=0, keepdim=True)
     return _affine((input - mean) * (var + eps).rsqrt(), weight, bias)
 
@@ -152,6 +165,7 @@ def group_norm(input, num_groups, weight=None, bias=None, eps=1e-5):
             raise RuntimeError(f"Expected {name} to be a vector of size equal to the number of channels in "
                                f"input, but got {name} of shape {_list_str(t.shape)} and input of shape "
                                f"{_list_str(input.shape)}")
+    _refuse_complex(input, "GroupNormKernelImpl")
     # Explicit group size (not -1) so that empty batches reshape too.
     x = input.reshape(n, num_groups, math.prod(input.shape[1:]) // num_groups)
     var, mean = x._var_mean(-1, correction=0, keepdim=True)
@@ -185,6 +199,8 @@ def local_response_norm(input, size, alpha=1e-4, beta=0.75, k=1.0):
         raise ValueError(f"Expected 3D or higher dimensionality input (got {input.dim()} dimensions)")
     if input.numel() == 0:
         return input
+    # PyTorch averages the squares with its (real-only) average pooling.
+    _refuse_complex(input, "avg_pool2d" if input.dim() == 3 else "avg_pool3d")
     from .sampling import pad
     c = input.shape[1]
     sq = input * input

@@ -256,6 +256,8 @@ def adaptive_avg_pool2d(input, output_size):
     """Averages PyTorch's adaptive windows [floor(i*in/out), ceil((i+1)*in/out)) in each spatial dim."""
     oh, ow = _adaptive_sizes(input, output_size, 2, "adaptive_avg_pool2d")
     require_float_mean(input, output_size, 2)
+    if input.dtype.is_complex and (oh, ow) == (1, 1):
+        return input.mean((-2, -1), keepdim=True)  # PyTorch's mean path, which takes complex input
     require(input, FLOATS, "adaptive_avg_pool2d", gpu_kernel="adaptive_avg_pool2d_cuda")
     ah = _averaging_matrix(input.shape[-2], oh, input)
     aw = _averaging_matrix(input.shape[-1], ow, input)
@@ -267,6 +269,8 @@ def adaptive_avg_pool1d(input, output_size):
     shown = ("adaptive_avg_pool2d", list(input.shape[:-1]) + [1, input.shape[-1]]) if input.dim() in (2, 3) else None
     (o,) = _adaptive_sizes(input, output_size, 1, "adaptive_avg_pool1d", shown)
     require_float_mean(input, output_size, 1)
+    if input.dtype.is_complex and o == 1:
+        return input.mean(-1, keepdim=True)  # PyTorch's mean path, which takes complex input
     require(input, FLOATS, "adaptive_avg_pool2d", gpu_kernel="adaptive_avg_pool2d_cuda")
     return input.matmul(_averaging_matrix(input.shape[-1], o, input).t())
 

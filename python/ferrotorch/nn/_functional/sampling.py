@@ -7,6 +7,7 @@ import math
 import warnings
 
 from ... import _C
+from ..._elementwise import _scalar_name
 
 __all__ = ["pad", "interpolate", "upsample", "upsample_nearest", "upsample_bilinear", "pixel_shuffle",
            "pixel_unshuffle"]
@@ -164,6 +165,15 @@ def _cubic_along(x, d, n_in, n_out, scale, align_corners):
     return out
 
 
+def _complex_resampling_kernel(mode, ndim):
+    """The kernel PyTorch's (real-only) interpolation names when it refuses complex input: 2-D
+    nearest and bilinear have kernels of their own, the rest share the index/weight helpers."""
+    if ndim == 4 and mode in ("nearest", "nearest-exact", "bilinear"):
+        return f"upsample_{mode.removesuffix('-exact')}2d_channels_last"
+    kind = {"nearest-exact": "nearest", "bilinear": "linear", "trilinear": "linear", "bicubic": "cubic"}
+    return f"compute_indices_weights_{kind.get(mode, mode)}"
+
+
 def interpolate(input, size=None, scale_factor=None, mode="nearest", align_corners=None,
                 recompute_scale_factor=None, antialias=False):
     """Resamples (N, C, W), (N, C, H, W) or (N, C, D, H, W) input to `size` or by `scale_factor`.
@@ -199,6 +209,9 @@ def interpolate(input, size=None, scale_factor=None, mode="nearest", align_corne
         from .pooling import adaptive_avg_pool1d, adaptive_avg_pool2d
         from .pooling3d import adaptive_avg_pool3d
         return (adaptive_avg_pool1d, adaptive_avg_pool2d, adaptive_avg_pool3d)[input.dim() - 3](input, sizes)
+    if input.is_complex():
+        raise NotImplementedError(f"\"{_complex_resampling_kernel(mode, input.dim())}\" not implemented for "
+                                  f"'{_scalar_name(input.dtype)}'")
     x = input
     for i, (n_out, scale) in enumerate(zip(sizes, scales)):
         d = 2 + i

@@ -3,6 +3,7 @@ import warnings
 
 from ... import _C
 from ..._C import Tensor
+from ..._math_composites import _refuse_complex_clamp
 from ...autograd.grad_mode import no_grad
 from ...linalg import vector_norm
 
@@ -83,4 +84,5 @@ def clip_grad_value_(parameters, clip_value, foreach=None):
     with no_grad():
         for p in _as_list(parameters):
             if p.grad is not None:
+                _refuse_complex_clamp(p.grad)  # PyTorch's clamp_ error, not our maximum's
                 p.grad.clamp_(min=-clip_value, max=clip_value)
