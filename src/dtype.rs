@@ -36,7 +36,7 @@ pub const ALL_DTYPES: [DType; 12] = [
 ];
 
 /// The dtypes with an `Element` type: CPU and GPU kernels are generated for these. Complex
-/// tensors are computed as their real views (`ops/complex.rs`).
+/// tensors are computed as their real views (`ops/complex/`).
 pub const REAL_DTYPES: [DType; 10] = [
     DType::Bool, DType::U8, DType::I8, DType::I16, DType::I32, DType::I64,
     DType::F16, DType::BF16, DType::F32, DType::F64,
@@ -450,7 +450,7 @@ float_element!(bf16, BF16, bf16::from_f64, |x: bf16| x.to_f64());
 
 /// Runs `$body` with `$T` bound to the Rust type of `$dt`.
 ///
-/// Complex tensors reach kernels only through their real views (`ops/complex.rs`), so a complex
+/// Complex tensors reach kernels only through their real views (`ops/complex/`), so a complex
 /// `$dt` returns the "not implemented for complex" error from the enclosing function; the form
 /// `with_dtype!(dt, T, body, complex => expr)` evaluates `expr` instead, for callers that do
 /// not return a `Result` or that handle complex tensors some other way.

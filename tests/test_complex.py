@@ -265,8 +265,8 @@ def test_unsupported_unary_ops_raise(name, message):
 def test_ops_without_a_complex_path_raise_not_implemented():
     z = torch.ones(2, 2, dtype=torch.cfloat)
     with pytest.raises(NotImplementedError, match="not implemented for 'ComplexFloat'"):
-        z.cumprod(0)
-    with pytest.raises(RuntimeError, match="maximum not implemented for complex tensors"):
+        z.kthvalue(1)
+    with pytest.raises(TypeError, match="maximum not implemented for complex tensors"):
         torch.maximum(z, z)
 
 
@@ -489,7 +489,7 @@ def test_python_protocols_of_zero_dim_complex_tensors():
 
 def test_real_only_composites_refuse_complex_instead_of_dropping_the_imaginary_part():
     for fn in (torch.deg2rad, torch.logit, torch.special.entr):
-        with pytest.raises(NotImplementedError, match="ComplexFloat"):
+        with pytest.raises(NotImplementedError, match="ComplexFloat|complex tensors"):
             fn(torch.tensor([1 + 1j]))
     assert torch.float_power(torch.tensor([1j]), 2).tolist() == [-1 + 0j]
 

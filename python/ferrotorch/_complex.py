@@ -2,7 +2,7 @@
 (and their `_copy` forms), `real`/`imag`, the `cfloat`/`cdouble` aliases and conversions, and the
 conjugate that the real-only helpers (`conj`, `angle`, `sgn`, `isreal`, ...) use for complex input.
 
-Complex arithmetic itself is in the Rust core (`src/ops/complex.rs`): every complex op is composed
+Complex arithmetic itself is in the Rust core (`src/ops/complex/`): every complex op is composed
 from real ops on the two parts of `view_as_real`, so it runs on both devices and autograd follows
 it. Unlike PyTorch, `conj()` returns a new tensor rather than a view with a lazy conjugate bit
 (`is_conj()` is always False): results are the same, but writing into the conjugate does not write
@@ -18,17 +18,15 @@ import builtins
 from . import _C
 from ._attach import tensor_method
 from ._C import complex, complex64, complex128  # noqa: F401
+from ._elementwise import _scalar_name
+from ._shape import _out
+from ._view_functions import _check_tensor
 
 __all__ = ["complex", "complex64", "complex128", "cfloat", "cdouble", "polar", "view_as_real",
            "view_as_complex", "view_as_real_copy", "view_as_complex_copy", "real", "imag"]
 
 cfloat = complex64
 cdouble = complex128
-
-
-def _require_tensor(fname, value, arg="input"):
-    if not isinstance(value, _C.Tensor):
-        raise TypeError(f"{fname}(): argument '{arg}' (position 1) must be Tensor, not {type(value).__name__}")
 
 
 def conjugate(z):
@@ -53,64 +51,48 @@ def polar(abs, angle, *, out=None):
         >>> torch.polar(torch.tensor([2.0]), torch.tensor([math.pi / 2])).abs().tolist()
         [2.0]
     """
-    _require_tensor("polar", abs, "abs")
-    _require_tensor("polar", angle, "angle")
+    _check_tensor("polar", abs, "abs")
+    _check_tensor("polar", angle, "angle", position=2)
     if abs.dtype != angle.dtype:
-        raise RuntimeError(f"Expected object of scalar type {_scalar(abs.dtype)} but got scalar type "
-                           f"{_scalar(angle.dtype)} for second argument")
+        raise RuntimeError(f"Expected object of scalar type {_scalar_name(abs.dtype)} but got scalar type "
+                           f"{_scalar_name(angle.dtype)} for second argument")
     if abs.dtype not in (_C.float32, _C.float64):
         raise RuntimeError(f"Expected both inputs to be Half, Float or Double tensors but got "
-                           f"{_scalar(abs.dtype)} and {_scalar(angle.dtype)}")
-    result = complex(abs * angle.cos(), abs * angle.sin())
-    if out is not None:
-        out.copy_(result)
-        return out
-    return result
-
-
-def _scalar(dtype):
-    from ._elementwise import _scalar_name
-    return _scalar_name(dtype)
+                           f"{_scalar_name(abs.dtype)} and {_scalar_name(angle.dtype)}")
+    return _out(complex(abs * angle.cos(), abs * angle.sin()), out)
 
 
 def view_as_real(input):
     """A real view of a complex tensor, with a trailing dim of 2 holding (real, imaginary)."""
-    _require_tensor("view_as_real", input)
+    _check_tensor("view_as_real", input)
     return input.view_as_real()
 
 
 def view_as_complex(input):
     """A complex view of a float32/float64 tensor whose last dim has size 2 and stride 1."""
-    _require_tensor("view_as_complex", input)
+    _check_tensor("view_as_complex", input)
     return input.view_as_complex()
 
 
 def view_as_real_copy(input, *, out=None):
     """`view_as_real` as a new tensor."""
-    return _copy_out(view_as_real(input).clone(), out)
+    return _out(view_as_real(input).clone(), out)
 
 
 def view_as_complex_copy(input, *, out=None):
     """`view_as_complex` as a new tensor."""
-    return _copy_out(view_as_complex(input).clone(), out)
-
-
-def _copy_out(result, out):
-    if out is None:
-        return result
-    out.resize_(result.shape).copy_(result)
-    return out
+    return _out(view_as_complex(input).clone(), out)
 
 
 def real(input):
     """The real part: a view for complex tensors, the tensor itself for real ones."""
-    _require_tensor("real", input)
+    _check_tensor("real", input)
     return real_part(input) if input.is_complex() else input
 
 
 def imag(input):
     """The imaginary part of a complex tensor, as a view; real tensors raise TypeError, as in PyTorch."""
-    _require_tensor("imag", input)
+    _check_tensor("imag", input)
     if not input.is_complex():
         raise TypeError("imag is not implemented for tensors with non-complex dtypes.")
     return imag_part(input)

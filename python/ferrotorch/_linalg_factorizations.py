@@ -328,7 +328,7 @@ def multi_dot(tensors, *, out=None):
     for i in range(1, n):
         if mats[i].dtype != dtype:
             raise RuntimeError(f"multi_dot(): all tensors must have be the same dtype but tensor 0 is "
-                               f"{_cpp_name(dtype)} and tensor {i} {_cpp_name(mats[i].dtype)}")
+                               f"{_CPP_NAMES[dtype]} and tensor {i} {_CPP_NAMES[mats[i].dtype]}")
         if mats[i].device != device:
             raise RuntimeError(f"multi_dot(): all tensors must be on the same device but tensor 0 is on "
                                f"{device} and tensor {i} on {mats[i].device}")
@@ -349,14 +349,6 @@ def multi_dot(tensors, *, out=None):
     else:
         result = _chain(mats, _chain_order(mats), 0, n - 1)
     return _out(result.reshape(tuple(out_shape)), out)
-
-
-# _shape._CPP_NAMES has no complex entries (yet); PyTorch spells them as c10's template.
-_COMPLEX_CPP_NAMES = {_C.complex64: "c10::complex<float>", _C.complex128: "c10::complex<double>"}
-
-
-def _cpp_name(dtype):
-    return _CPP_NAMES[dtype] if dtype in _CPP_NAMES else _COMPLEX_CPP_NAMES[dtype]
 
 
 def _chain_order(mats):

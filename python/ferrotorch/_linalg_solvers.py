@@ -25,6 +25,7 @@ from ._attach import tensor_method
 from ._dims import infer_size as _infer_size
 from ._elementwise import _scalar_name
 from ._shape import _out
+from ._view_functions import _check_tensor as _check_tensor_arg
 
 # Top-level names (`from ._linalg_solvers import *` in ferrotorch/__init__.py).
 __all__ = ["inverse", "det", "logdet", "slogdet"]
@@ -48,11 +49,7 @@ def _linalg_error(message):
 
 
 def _check_tensor(fname, value, name="A", position=1):
-    # PyTorch's argument parser rejects non-tensors with a TypeError; without this a list would
-    # surface as an AttributeError.
-    if not isinstance(value, _C.Tensor):
-        raise TypeError(f"{fname}(): argument '{name}' (position {position}) must be Tensor, "
-                        f"not {type(value).__name__}")
+    _check_tensor_arg(fname, value, name, position)
 
 
 def _check_matrix(A, fname, arg="A"):

@@ -29,6 +29,7 @@ _CPP_NAMES = {
     _C.bool: "bool", _C.uint8: "unsigned char", _C.int8: "signed char", _C.int16: "short int",
     _C.int32: "int", _C.int64: "long int", _C.float16: "c10::Half", _C.bfloat16: "c10::BFloat16",
     _C.float32: "float", _C.float64: "double",
+    _C.complex64: "c10::complex<float>", _C.complex128: "c10::complex<double>",
 }
 
 

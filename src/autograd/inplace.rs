@@ -51,7 +51,7 @@ pub fn commit(target: &mut Tensor, result: &Tensor) -> Result<()> {
     }
     match target.view_base() {
         None => set_history(target, node, result.output_nr()),
-        Some(base) => rebase_view(target, base, node)?,
+        Some(base) => rebase_view(target, base, node, result)?,
     }
     Ok(())
 }
@@ -71,16 +71,20 @@ fn storage_sized_zeros(like: &Tensor) -> Result<Tensor> {
     Tensor::zeros_on(&[n], like.dtype(), like.device())
 }
 
-/// `view` (of `base`) was overwritten by the output of `op`, whose first input was the view's
-/// old value. The base's new history: CopySlices (region gradient through `op`, the rest
-/// unchanged); the view's new history: a slice of the base's.
-fn rebase_view(view: &mut Tensor, mut base: Tensor, op: Arc<Node>) -> Result<()> {
+/// `view` (of `base`) was overwritten by `result`, an output of `op` (cast to the view's dtype). The base's
+/// new history: CopySlices, which passes the base's gradient through outside the view's region
+/// and hands the region's gradient to `op` (whose graph reaches the old base again through the
+/// view it read, however many nodes a composed op such as a complex product has); the view's
+/// new history: a slice of the base's.
+fn rebase_view(view: &mut Tensor, mut base: Tensor, op: Arc<Node>, result: &Tensor) -> Result<()> {
     let base_layout = base.layout().clone();
     let view_layout = view.layout().clone();
-    let mut next = vec![base.gradient_edge()];
-    next.extend(op.next_edges().iter().skip(1).cloned());
-    let mut input_meta = vec![TensorMeta::of(&base)];
-    input_meta.extend(op.input_meta.iter().skip(1).cloned());
+    // A view may read the storage as another dtype (`z.real` of a complex z, `view_as_complex`
+    // of a float tensor): its layout counts elements of its own dtype.
+    let view_dtype = view.dtype();
+    let next = vec![base.gradient_edge(), Some(Edge { node: op, input_nr: result.output_nr() })];
+    let input_meta = vec![TensorMeta::of(&base), TensorMeta::of(result)];
+    let result_dtype = result.dtype();
     let template = base.detach();
     let (bl, vl) = (base_layout.clone(), view_layout.clone());
     let copy_slices = Node::new_op(
@@ -92,14 +96,11 @@ fn rebase_view(view: &mut Tensor, mut base: Tensor, op: Arc<Node>) -> Result<()>
             let scratch = storage_sized_zeros(&template)?;
             let whole = scratch.with_layout(bl.clone());
             whole.copy_(ctx.grad(0))?;
-            let region = scratch.with_layout(vl.clone());
-            let mut grads = op.apply(vec![Some(region.deep_clone()?)])?;
-            match grads.first_mut().and_then(|g| g.take()) {
-                Some(g) => region.copy_(&g)?,
-                None => region.fill_(crate::dtype::Scalar::Float(0.0))?,
-            }
-            grads[0] = Some(whole);
-            Ok(grads)
+            let region = Tensor::from_parts(scratch.storage().clone(), vl.clone(), view_dtype);
+            let written = region.to_dtype_copy(result_dtype)?;
+            // `whole` shares the scratch storage: the overwritten region gets no gradient.
+            region.fill_(crate::dtype::Scalar::Float(0.0))?;
+            Ok(vec![Some(whole), Some(written)])
         }),
     );
     set_history(&mut base, copy_slices.clone(), 0);
@@ -112,7 +113,7 @@ fn rebase_view(view: &mut Tensor, mut base: Tensor, op: Arc<Node>) -> Result<()>
         vec![TensorMeta::of(view)],
         Box::new(move |ctx| {
             let scratch = storage_sized_zeros(&template)?;
-            scratch.with_layout(view_layout.clone()).copy_(ctx.grad(0))?;
+            Tensor::from_parts(scratch.storage().clone(), view_layout.clone(), view_dtype).copy_(ctx.grad(0))?;
             Ok(vec![Some(scratch.with_layout(base_layout.clone()).contiguous()?)])
         }),
     );

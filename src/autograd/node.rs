@@ -282,7 +282,7 @@ impl Node {
     }
 
     /// `copy_saved_aliasing` on this node and the nodes behind it created after `floor`: a
-    /// complex op is several recorded real ops (`ops/complex.rs`), any of which may have saved a
+    /// complex op is several recorded real ops (`ops/complex/`), any of which may have saved a
     /// view of the target's memory.
     pub(crate) fn copy_saved_aliasing_since(self: &Arc<Node>, target: &Tensor, floor: u64) -> Result<()> {
         let mut stack = vec![self.clone()];

@@ -265,6 +265,9 @@ impl Tensor {
         if m < 0 {
             bail!(Runtime, "m must be greater or equal to 0, got {}", m);
         }
+        if dtype.is_complex() {
+            return Tensor::eye(n, Some(m), dtype.to_real())?.to_dtype_copy(dtype);
+        }
         let shape = check_sizes(&[n, m])?;
         let (r, c) = (shape[0], shape[1]);
         with_dtype!(dtype, T, {
@@ -458,6 +461,10 @@ impl Tensor {
 
     /// `uniform_(from, to)`.
     pub fn uniform_(&self, from: f64, to: f64, g: Option<&Generator>) -> Result<()> {
+        if self.dtype().is_complex() {
+            // As PyTorch: both parts uniform on [from, to).
+            return self.real_view_forward().uniform_(from, to, g);
+        }
         check_float(self.dtype(), "check_uniform_bounds")?;
         if from > to {
             bail!(Runtime, "uniform_ expects to return a [from, to) range, but found from={} > to={}", from, to);
@@ -468,6 +475,11 @@ impl Tensor {
 
     /// `normal_(mean, std)`.
     pub fn normal_(&self, mean: f64, std: f64, g: Option<&Generator>) -> Result<()> {
+        if self.dtype().is_complex() {
+            // As PyTorch: both parts normal around `mean`, each with half the variance.
+            check_std(std)?;
+            return self.real_view_forward().normal_(mean, std * std::f64::consts::FRAC_1_SQRT_2, g);
+        }
         check_float(self.dtype(), "normal_kernel_cpu")?;
         check_std(std)?;
         self.check_writable_overlap()?;

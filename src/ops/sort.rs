@@ -285,7 +285,7 @@ impl Tensor {
             group
         } else {
             let inverse = Tensor::zeros_on(&[nrows], DType::I64, gpu)?;
-            inverse.scatter_inplace("scatter", 0, &order, Source::Tensor(&group), Reduce::None)?;
+            inverse.scatter_inplace(0, &order, Source::Tensor(&group), Reduce::None)?;
             inverse
         };
         let starts = starts_group.nonzero()?.reshape(&[-1])?;

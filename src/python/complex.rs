@@ -1,5 +1,5 @@
 //! Complex-tensor bindings: the two views between complex and real tensors, and `complex()`.
-//! The arithmetic itself goes through the ordinary operators (`ops/complex.rs`).
+//! The arithmetic itself goes through the ordinary operators (`ops/complex/`).
 use crate::python::args;
 use crate::python::tensor::{PyResultT, PyTensor};
 use crate::tensor::Tensor;

@@ -286,8 +286,11 @@ fn full<'py>(
 #[pyo3(signature = (s, *, dtype=None, layout=None, device=None, requires_grad=false, pin_memory=false))]
 fn scalar_tensor(s: &Bound<PyAny>, dtype: Option<&Bound<PyAny>>, layout: Option<&Bound<PyAny>>, device: Option<&Bound<PyAny>>, requires_grad: bool, pin_memory: bool) -> PyResultT {
     let _ = (layout, pin_memory);
-    let v = scalar_arg(s, "s")?;
     let d = factory_kwargs(dtype, device, requires_grad)?.unwrap_or_else(default_dtype);
+    if let Some(c) = args::complex_value(s, Some(d))? {
+        return leaf(place(c, device, default_device())?, requires_grad);
+    }
+    let v = scalar_arg(s, "s")?;
     leaf(place(Tensor::scalar(v, d)?, device, default_device())?, requires_grad)
 }
 

@@ -58,8 +58,19 @@ impl PyTensor {
     fn scaled(this: &Tensor, other: &Bound<PyAny>, alpha: Option<&Bound<PyAny>>, fname: &str) -> PyResult<OperandArg> {
         let o = args::require_operand_for(other, fname, "other", this)?;
         let Some(a) = alpha else { return Ok(o) };
-        let a = args::require_scalar(a, "alpha")?;
         let result = crate::ops::binary::promoted_dtype(Operand::Tensor(this), o.as_operand());
+        if args::complex_scalar(a).is_some() {
+            if !result.is_complex() {
+                return Err(pyo3::exceptions::PyRuntimeError::new_err("For non-complex input tensors, argument alpha must not be a complex number."));
+            }
+            let alpha = args::complex_value(a, Some(result))?.expect("a complex number");
+            let other = match o {
+                OperandArg::Tensor(t) => t,
+                OperandArg::Scalar(s) => crate::tensor::Tensor::scalar(s, s.default_dtype())?,
+            };
+            return Ok(OperandArg::Tensor(binary(BinaryOp::Mul, Operand::Tensor(&other), Operand::Tensor(&alpha))?));
+        }
+        let a = args::require_scalar(a, "alpha")?;
         check_alpha(result, a)?;
         if a == Scalar::Int(1) {
             return Ok(o);
@@ -91,7 +102,7 @@ fn check_alpha(result: crate::dtype::DType, alpha: Scalar) -> PyResult<()> {
     if matches!(alpha, Scalar::Bool(_)) && result != crate::dtype::DType::Bool {
         return Err(pyo3::exceptions::PyRuntimeError::new_err("Boolean alpha only supported for Boolean results."));
     }
-    if matches!(alpha, Scalar::Float(_)) && !result.is_float() {
+    if matches!(alpha, Scalar::Float(_)) && !(result.is_float() || result.is_complex()) {
         return Err(pyo3::exceptions::PyRuntimeError::new_err(
             "For integral input tensors, argument alpha must not be a floating point number.",
         ));
@@ -335,6 +346,10 @@ macro_rules! unary_ops {
             $(
                 fn $name(&self) -> PyResultT { Ok(PyTensor::new(self.t.unary(UnaryOp::$op)?)) }
                 fn $inp<'py>(slf: Bound<'py, Self>) -> PyResult<Bound<'py, Self>> {
+                    if UnaryOp::$op == UnaryOp::Abs && slf.borrow().t.dtype().is_complex() {
+                        // |z| is real: it cannot be written back into z.
+                        return Err(pyo3::exceptions::PyRuntimeError::new_err("In-place abs is not supported for complex tensors."));
+                    }
                     let r = slf.borrow().t.unary(UnaryOp::$op)?;
                     crate::autograd::inplace::commit(&mut slf.borrow_mut().t, &r)?;
                     Ok(slf)
@@ -450,7 +465,7 @@ impl PyTensor {
     }
     fn lerp(&self, end: &Bound<PyAny>, weight: &Bound<PyAny>) -> PyResultT {
         let end = args::tensor(end, "lerp", "end")?;
-        let w = args::require_operand(weight, "lerp", "weight")?;
+        let w = args::require_operand_for(weight, "lerp", "weight", &self.t)?;
         Ok(PyTensor::new(self.t.lerp(&end, w.as_operand())?))
     }
     fn lerp_<'py>(slf: Bound<'py, Self>, end: &Bound<PyAny>, weight: &Bound<PyAny>) -> PyResult<Bound<'py, Self>> {

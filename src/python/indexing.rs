@@ -164,7 +164,9 @@ enum ScatterSrc {
     S(Scalar),
 }
 
-fn scatter_src(src: Option<&Bound<PyAny>>, value: Option<&Bound<PyAny>>) -> PyResult<ScatterSrc> {
+/// (`target` and `index`: a complex value becomes a tensor of `target`'s dtype, shaped like
+/// `index`, since a `Scalar` holds only real numbers.)
+fn scatter_src(src: Option<&Bound<PyAny>>, value: Option<&Bound<PyAny>>, target: &Tensor, index: &Tensor) -> PyResult<ScatterSrc> {
     let obj = match (src, value) {
         (Some(s), None) | (None, Some(s)) => s,
         _ => return Err(PyTypeError::new_err("scatter() expects exactly one of 'src' (Tensor) or 'value' (Number)")),
@@ -172,7 +174,32 @@ fn scatter_src(src: Option<&Bound<PyAny>>, value: Option<&Bound<PyAny>>) -> PyRe
     if let Ok(t) = obj.downcast::<PyTensor>() {
         return Ok(ScatterSrc::T(t.borrow().t.clone()));
     }
+    if let Some(c) = args::complex_value(obj, Some(target.dtype()))? {
+        return Ok(ScatterSrc::T(c.to_device(target.device())?.expand(index.shape())?));
+    }
     Ok(ScatterSrc::S(args::require_scalar(obj, "scatter(): argument 'value'")?))
+}
+
+/// `index_add`'s source and alpha; a complex alpha (which a `Scalar` cannot hold) is applied to
+/// the source here.
+fn index_add_alpha(alpha: Option<&Bound<PyAny>>, source: Tensor, fname: &str) -> PyResult<(Tensor, Scalar)> {
+    let Some(a) = alpha else { return Ok((source, Scalar::Int(1))) };
+    if let Some(c) = args::complex_value(a, Some(source.dtype()))? {
+        return Ok((source.mul(&c)?, Scalar::Int(1)));
+    }
+    Ok((source, args::require_scalar(a, &format!("{fname}(): argument 'alpha'"))?))
+}
+
+/// `index_fill`'s value when it is complex (a Python/numpy complex number or a 0-d complex
+/// tensor), as a 0-d tensor of the complex `dtype`; a real `dtype` cannot take one.
+fn index_fill_complex(value: &Bound<PyAny>, dtype: DType) -> PyResult<Option<Tensor>> {
+    if dtype.is_complex() {
+        return args::complex_value(value, Some(dtype));
+    }
+    if args::complex_value(value, None)?.is_some() {
+        return Err(PyRuntimeError::new_err("index_fill_(): Converting complex Scalar to non-complex type is not supported"));
+    }
+    Ok(None)
 }
 
 /// `op_` on `slf`: in place, or recorded out of place and committed when autograd is involved.
@@ -186,16 +213,16 @@ fn inplace_on(
 }
 
 impl PyTensor {
-    fn do_scatter(slf: &Bound<Self>, inplace: bool, fname: &str, dim: i64, index: &Tensor, src: ScatterSrc, reduce: Reduce) -> PyResult<Option<Tensor>> {
+    fn do_scatter(slf: &Bound<Self>, inplace: bool, dim: i64, index: &Tensor, src: ScatterSrc, reduce: Reduce) -> PyResult<Option<Tensor>> {
         let (source, others) = match &src {
             ScatterSrc::T(t) => (Source::Tensor(t), vec![t]),
             ScatterSrc::S(s) => (Source::Scalar(*s), vec![]),
         };
         if inplace {
-            inplace_on(slf, &others, |t| t.scatter(fname, dim, index, source, reduce), |t| t.scatter_inplace(fname, dim, index, source, reduce))?;
+            inplace_on(slf, &others, |t| t.scatter(dim, index, source, reduce), |t| t.scatter_inplace(dim, index, source, reduce))?;
             Ok(None)
         } else {
-            Ok(Some(slf.borrow().t.scatter(fname, dim, index, source, reduce)?))
+            Ok(Some(slf.borrow().t.scatter(dim, index, source, reduce)?))
         }
     }
 
@@ -256,25 +283,25 @@ impl PyTensor {
     #[pyo3(signature = (dim, index, src=None, *, value=None, reduce=None))]
     fn scatter(&self, dim: i64, index: &Bound<PyAny>, src: Option<&Bound<PyAny>>, value: Option<&Bound<PyAny>>, reduce: Option<&str>) -> PyResultT {
         let index = args::tensor(index, "scatter", "index")?;
-        let s = scatter_src(src, value)?;
-        Ok(PyTensor::new(self.t.scatter("scatter", dim, &index, match &s { ScatterSrc::T(t) => Source::Tensor(t), ScatterSrc::S(v) => Source::Scalar(*v) }, scatter_reduce_arg(reduce)?)?))
+        let s = scatter_src(src, value, &self.t, &index)?;
+        Ok(PyTensor::new(self.t.scatter(dim, &index, match &s { ScatterSrc::T(t) => Source::Tensor(t), ScatterSrc::S(v) => Source::Scalar(*v) }, scatter_reduce_arg(reduce)?)?))
     }
     #[pyo3(signature = (dim, index, src=None, *, value=None, reduce=None))]
     fn scatter_<'py>(slf: Bound<'py, Self>, dim: i64, index: &Bound<PyAny>, src: Option<&Bound<PyAny>>, value: Option<&Bound<PyAny>>, reduce: Option<&str>) -> PyResult<Bound<'py, Self>> {
         let index = args::tensor(index, "scatter_", "index")?;
-        let s = scatter_src(src, value)?;
-        PyTensor::do_scatter(&slf, true, "scatter_", dim, &index, s, scatter_reduce_arg(reduce)?)?;
+        let s = scatter_src(src, value, &slf.borrow().t, &index)?;
+        PyTensor::do_scatter(&slf, true, dim, &index, s, scatter_reduce_arg(reduce)?)?;
         Ok(slf)
     }
     fn scatter_add(&self, dim: i64, index: &Bound<PyAny>, src: &Bound<PyAny>) -> PyResultT {
         let index = args::tensor(index, "scatter_add", "index")?;
         let src = args::tensor(src, "scatter_add", "src")?;
-        Ok(PyTensor::new(self.t.scatter("scatter_add", dim, &index, Source::Tensor(&src), Reduce::Add)?))
+        Ok(PyTensor::new(self.t.scatter(dim, &index, Source::Tensor(&src), Reduce::Add)?))
     }
     fn scatter_add_<'py>(slf: Bound<'py, Self>, dim: i64, index: &Bound<PyAny>, src: &Bound<PyAny>) -> PyResult<Bound<'py, Self>> {
         let index = args::tensor(index, "scatter_add_", "index")?;
         let src = args::tensor(src, "scatter_add_", "src")?;
-        PyTensor::do_scatter(&slf, true, "scatter_add", dim, &index, ScatterSrc::T(src), Reduce::Add)?;
+        PyTensor::do_scatter(&slf, true, dim, &index, ScatterSrc::T(src), Reduce::Add)?;
         Ok(slf)
     }
     #[pyo3(signature = (dim, index, src, reduce, *, include_self=true))]
@@ -293,10 +320,7 @@ impl PyTensor {
     fn index_add_<'py>(slf: Bound<'py, Self>, dim: i64, index: &Bound<PyAny>, source: &Bound<PyAny>, alpha: Option<&Bound<PyAny>>) -> PyResult<Bound<'py, Self>> {
         let index = args::tensor(index, "index_add_", "index")?;
         let source = args::tensor(source, "index_add_", "source")?;
-        let alpha = match alpha {
-            Some(a) => args::require_scalar(a, "index_add_(): argument 'alpha'")?,
-            None => Scalar::Int(1),
-        };
+        let (source, alpha) = index_add_alpha(alpha, source, "index_add_")?;
         inplace_on(&slf, &[&source], |t| t.index_add(dim, &index, &source, alpha), |t| t.index_add_(dim, &index, &source, alpha))?;
         Ok(slf)
     }
@@ -304,10 +328,7 @@ impl PyTensor {
     fn index_add(&self, dim: i64, index: &Bound<PyAny>, source: &Bound<PyAny>, alpha: Option<&Bound<PyAny>>) -> PyResultT {
         let index = args::tensor(index, "index_add", "index")?;
         let source = args::tensor(source, "index_add", "source")?;
-        let alpha = match alpha {
-            Some(a) => args::require_scalar(a, "index_add(): argument 'alpha'")?,
-            None => Scalar::Int(1),
-        };
+        let (source, alpha) = index_add_alpha(alpha, source, "index_add")?;
         Ok(PyTensor::new(self.t.index_add(dim, &index, &source, alpha)?))
     }
     fn index_copy_<'py>(slf: Bound<'py, Self>, dim: i64, index: &Bound<PyAny>, source: &Bound<PyAny>) -> PyResult<Bound<'py, Self>> {
@@ -327,6 +348,12 @@ impl PyTensor {
             inplace_on(&slf, &[&vt], |t| t.index_fill_tensor(dim, &index, &vt), |_| unreachable!("a value that requires grad records"))?;
             return Ok(slf);
         }
+        // (The dtype is read first: a borrow in the `if let` would live through the body.)
+        let dtype = slf.borrow().t.dtype();
+        if let Some(c) = index_fill_complex(value, dtype)? {
+            inplace_on(&slf, &[], |t| t.index_fill_tensor(dim, &index, &c), |t| t.copy_(&t.index_fill_tensor(dim, &index, &c)?))?;
+            return Ok(slf);
+        }
         let v = fill_value(value, "index_fill_", slf.borrow().t.dtype())?;
         inplace_on(&slf, &[], |t| t.index_fill(dim, &index, v), |t| t.index_fill_(dim, &index, v))?;
         Ok(slf)
@@ -335,6 +362,9 @@ impl PyTensor {
         let index = args::tensor(index, "index_fill", "index")?;
         if let Some(vt) = grad_value(value) {
             return Ok(PyTensor::new(self.t.index_fill_tensor(dim, &index, &vt)?));
+        }
+        if let Some(c) = index_fill_complex(value, self.t.dtype())? {
+            return Ok(PyTensor::new(self.t.index_fill_tensor(dim, &index, &c)?));
         }
         let v = fill_value(value, "index_fill_", self.t.dtype())?;
         Ok(PyTensor::new(self.t.index_fill(dim, &index, v)?))
@@ -356,7 +386,9 @@ impl PyTensor {
             inplace_on(&slf, &[&vt], |t| t.masked_fill_tensor(&mask, &vt), |_| unreachable!("a value that requires grad records"))?;
             return Ok(slf);
         }
-        if let Some(c) = args::complex_value(value, Some(slf.borrow().t.dtype()))? {
+        // (The dtype is read first: a borrow in the `if let` would live through the body.)
+        let dtype = slf.borrow().t.dtype();
+        if let Some(c) = args::complex_value(value, Some(dtype))? {
             inplace_on(&slf, &[], |t| t.masked_fill_tensor(&mask, &c), |t| t.copy_(&t.masked_fill_tensor(&mask, &c)?))?;
             return Ok(slf);
         }

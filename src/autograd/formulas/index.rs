@@ -178,12 +178,12 @@ impl Tensor {
     }
 
     pub fn scatter_add(&self, dim: i64, index: &Tensor, src: &Tensor) -> Result<Tensor> {
-        self.scatter("scatter_add", dim, index, Source::Tensor(src), Reduce::Add)
+        self.scatter(dim, index, Source::Tensor(src), Reduce::Add)
     }
 
     /// `scatter` / `scatter_add` (tensor or number source). Overwritten positions of `self`
     /// get no gradient; `src` gets the gradient read at the indices.
-    pub fn scatter(&self, fname: &str, dim: i64, index: &Tensor, src: Source, reduce: Reduce) -> Result<Tensor> {
+    pub fn scatter(&self, dim: i64, index: &Tensor, src: Source, reduce: Reduce) -> Result<Tensor> {
         let src_t = match src {
             Source::Tensor(t) => Some(t.clone()),
             Source::Scalar(_) => None,
@@ -195,12 +195,12 @@ impl Tensor {
         };
         let placeholder = Tensor::zeros_on(&[], self.dtype(), self.device())?;
         let Some(rec) = begin(name, &[self, src_t.as_ref().unwrap_or(&placeholder)]) else {
-            return self.scatter_forward(fname, dim, index, src, reduce);
+            return self.scatter_forward(dim, index, src, reduce);
         };
         if reduce == Reduce::Mul {
             bail!(Runtime, "the derivative for 'scatter' with reduce='multiply' is not implemented.");
         }
-        let out = self.scatter_forward(fname, dim, index, src, reduce)?;
+        let out = self.scatter_forward(dim, index, src, reduce)?;
         let index = index.clone();
         let src_shape = src_t.as_ref().map(|t| t.shape().to_vec());
         Ok(rec.finish(out, move |ctx| {
@@ -208,7 +208,7 @@ impl Tensor {
             let gs = match (ctx.needs(0), reduce) {
                 (false, _) => None,
                 (true, Reduce::Add) => Some(g.clone()),
-                (true, _) => Some(g.scatter("scatter", dim, &index, Source::Scalar(ZERO), Reduce::None)?),
+                (true, _) => Some(g.scatter(dim, &index, Source::Scalar(ZERO), Reduce::None)?),
             };
             let gsrc = match &src_shape {
                 Some(s) if ctx.needs(1) => Some(pad_to(&g.gather(dim, &index)?, s)?),
@@ -240,14 +240,14 @@ impl Tensor {
             // Positions of self that received at least one value.
             let hit = x
                 .zeros_like()?
-                .scatter_forward("scatter", dim, &index, Source::Scalar(Scalar::Float(1.0)), Reduce::None)?
+                .scatter_forward(dim, &index, Source::Scalar(Scalar::Float(1.0)), Reduce::None)?
                 .binary_scalar(Scalar::Float(0.5), BinaryOp::Gt)?;
             let (gs, gsrc) = match reduce {
                 ScatterReduction::Sum => (g.clone(), g.gather(dim, &index)?),
                 ScatterReduction::Mean => {
                     let base = if include_self { Tensor::full_on(x.shape(), Scalar::Float(1.0), g.dtype(), g.device())? } else { Tensor::zeros_on(x.shape(), g.dtype(), g.device())? };
                     let ones = Tensor::full_on(s.shape(), Scalar::Float(1.0), g.dtype(), g.device())?;
-                    let n = base.scatter_forward("scatter_add", dim, &index, Source::Tensor(&ones), Reduce::Add)?;
+                    let n = base.scatter_forward(dim, &index, Source::Tensor(&ones), Reduce::Add)?;
                     let n = n.masked_fill_forward(&n.binary_scalar(ZERO, BinaryOp::Eq)?, Scalar::Float(1.0))?;
                     let gn = g.div(&n)?;
                     (gn.clone(), gn.gather(dim, &index)?)
@@ -260,7 +260,7 @@ impl Tensor {
                     }
                     let src_is = s.binary(&value, BinaryOp::Eq)?;
                     let (sf, srcf) = (self_is.to_dtype(g.dtype())?, src_is.to_dtype(g.dtype())?);
-                    let n = sf.scatter_forward("scatter_add", dim, &index, Source::Tensor(&srcf), Reduce::Add)?;
+                    let n = sf.scatter_forward(dim, &index, Source::Tensor(&srcf), Reduce::Add)?;
                     let gd = g.div(&n)?;
                     (gd.keep_where(&self_is)?, gd.gather(dim, &index)?.keep_where(&src_is)?)
                 }
@@ -349,6 +349,18 @@ impl Tensor {
                 "index_fill_ only supports a 0-dimensional value tensor, but got tensor with {} dimension(s).",
                 value.ndim()
             );
+        }
+        if self.dtype().is_complex() || value.dtype().is_complex() {
+            // A complex value is no `Scalar`: copy it, broadcast, into each indexed slice.
+            let dst = if self.ndim() == 0 { self.reshape(&[1])? } else { self.clone() };
+            let d = crate::shape::normalize_dim(dim, dst.ndim())?;
+            let size = dst.shape()[d] as i64;
+            let index = index.reshape(&[-1])?;
+            let wrapped = crate::ops::index::where_forward(&index.binary_scalar(ZERO, BinaryOp::Lt)?, Operand::Tensor(&index.binary_scalar(Scalar::Int(size), BinaryOp::Add)?), Operand::Tensor(&index))?;
+            let mut slices = dst.shape().to_vec();
+            slices[d] = index.numel();
+            let filled = dst.index_copy(d as i64, &wrapped, &value.to_dtype(self.dtype())?.to_device_grad(self.device())?.expand(&slices)?)?;
+            return filled.reshape(&self.shape().iter().map(|&s| s as i64).collect::<Vec<_>>());
         }
         let v = value.item()?;
         let forward = || -> Result<Tensor> {

@@ -80,7 +80,7 @@ pub(crate) fn scatter(g: &Tensor, map: &IndexMap, in_shape: &[usize], names: Nam
             let out = Tensor::zeros_on(&[slots], g.dtype(), g.device())?;
             let flat = g.reshape_forward(&[-1])?;
             let idx = map_tensor(map, n, g.device())?;
-            out.scatter_inplace("index_add", 0, &idx, crate::ops::index::Source::Tensor(&flat), crate::ops::index::Reduce::Add)?;
+            out.scatter_inplace(0, &idx, crate::ops::index::Source::Tensor(&flat), crate::ops::index::Reduce::Add)?;
             return out.narrow_forward(0, 0, n as i64)?.reshape_forward(&dims(in_shape));
         }
         let mut buf = vec![0f64; crate::shape::numel(in_shape)];

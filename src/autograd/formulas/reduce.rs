@@ -78,6 +78,9 @@ impl Tensor {
     }
 
     pub fn nansum(&self, dims: Option<&[i64]>, keepdim: bool, dtype: Option<DType>) -> Result<Tensor> {
+        if self.dtype().is_complex() {
+            return crate::ops::complex::complex_nansum(self, dims, keepdim, dtype);
+        }
         let Some(rec) = begin("NansumBackward0", &[self]) else { return self.nansum_forward(dims, keepdim, dtype) };
         let out = self.nansum_forward(dims, keepdim, dtype)?;
         let (shape, rd) = (self.shape().to_vec(), reduced_dims(self.ndim(), dims)?);
@@ -218,6 +221,9 @@ impl Tensor {
     }
     /// var/std (and the mean when `with_mean`): d var/dx = 2 (x - mean) / (N - correction).
     fn moment(&self, name: &'static str, dims: Option<&[i64]>, correction: f64, keepdim: bool, sqrt: bool, with_mean: bool) -> Result<Vec<Tensor>> {
+        if self.dtype().is_complex() {
+            return crate::ops::complex::complex_moment(self, dims, correction, keepdim, sqrt, with_mean);
+        }
         let forward = || -> Result<Vec<Tensor>> {
             let (a, m) = if sqrt { self.std_mean_forward(dims, correction, keepdim)? } else { self.var_mean_forward(dims, correction, keepdim)? };
             Ok(if with_mean { vec![a, m] } else { vec![a] })
@@ -244,6 +250,9 @@ impl Tensor {
     }
 
     pub fn logsumexp(&self, dims: Option<&[i64]>, keepdim: bool) -> Result<Tensor> {
+        if self.dtype().is_complex() {
+            return crate::ops::complex::complex_logsumexp(self, dims, keepdim);
+        }
         let Some(rec) = begin("LogsumexpBackward0", &[self]) else { return self.logsumexp_forward(dims, keepdim) };
         let out = self.logsumexp_forward(dims, keepdim)?;
         let (shape, rd) = (self.shape().to_vec(), reduced_dims(self.ndim(), dims)?);
@@ -255,6 +264,10 @@ impl Tensor {
 
     /// `linalg.vector_norm`; at a zero vector the 2-norm's gradient is 0 (as PyTorch), not NaN.
     pub fn vector_norm(&self, p: f64, dims: Option<&[i64]>, keepdim: bool, dtype: Option<DType>) -> Result<Tensor> {
+        if self.dtype().is_complex() {
+            // The norm of a complex vector is the norm of its moduli (real, as in PyTorch).
+            return self.unary(UnaryOp::Abs)?.vector_norm(p, dims, keepdim, dtype.map(|d| d.to_real()));
+        }
         let Some(rec) = begin("LinalgVectorNormBackward0", &[self]) else { return self.vector_norm_forward(p, dims, keepdim, dtype) };
         let out = self.vector_norm_forward(p, dims, keepdim, dtype)?;
         let (shape, rd) = (self.shape().to_vec(), reduced_dims(self.ndim(), dims)?);
@@ -301,6 +314,9 @@ impl Tensor {
     /// first zero z it is sum over j >= z of g_j * cumprod(x with x_z = 1)_j. PyTorch's exact
     /// handling, written with masks so that it needs no readback.
     pub fn cumprod(&self, dim: i64, dtype: Option<DType>) -> Result<Tensor> {
+        if self.dtype().is_complex() || dtype.is_some_and(|d| d.is_complex()) {
+            return crate::ops::complex::complex_cumprod(&self.to_dtype(dtype.unwrap_or(self.dtype()))?, dim);
+        }
         let Some(rec) = begin("CumprodBackward0", &[self]) else { return self.cumprod_forward(dim, dtype) };
         let out = self.cumprod_forward(dim, dtype)?;
         let d = normalize_dim(dim, self.ndim().max(1))?;
@@ -331,6 +347,9 @@ impl Tensor {
 
     /// clamp: the gradient passes where min <= x <= max; tensor bounds get it where they won.
     pub fn clamp(&self, min: Option<Operand>, max: Option<Operand>) -> Result<Tensor> {
+        if self.dtype().is_complex() {
+            crate::bail!(NotImplemented, "clamp is not supported for complex types");
+        }
         let lo = match min {
             Some(Operand::Tensor(t)) => Some(t.clone()),
             _ => None,
@@ -377,6 +396,9 @@ impl Tensor {
     }
 
     pub fn lerp(&self, end: &Tensor, weight: Operand) -> Result<Tensor> {
+        if self.dtype().is_complex() || end.dtype().is_complex() || weight.tensor().is_some_and(|w| w.dtype().is_complex()) {
+            return crate::ops::complex::complex_lerp(self, end, weight);
+        }
         let w = match weight {
             Operand::Tensor(t) => Some(t.clone()),
             Operand::Scalar(_) => None,
@@ -451,5 +473,5 @@ fn scatter_to(g: &Tensor, idx: &Tensor, shape: &[usize], d: usize, keepdim: bool
         return g.reshape(&[]);
     }
     let (g, idx) = if keepdim { (g.clone(), idx.clone()) } else { (g.unsqueeze(d as i64)?, idx.unsqueeze(d as i64)?) };
-    Tensor::zeros_on(shape, g.dtype(), g.device())?.scatter("scatter", d as i64, &idx, Source::Tensor(&g), Reduce::None)
+    Tensor::zeros_on(shape, g.dtype(), g.device())?.scatter(d as i64, &idx, Source::Tensor(&g), Reduce::None)
 }

@@ -16,7 +16,7 @@ fn scatter_back(g: &Tensor, idx: &Tensor, shape: &[usize], d: usize, keepdim: bo
         return g.reshape(&[]);
     }
     let (g, idx) = if keepdim { (g.clone(), idx.clone()) } else { (g.unsqueeze(d as i64)?, idx.unsqueeze(d as i64)?) };
-    Tensor::zeros_on(shape, g.dtype(), g.device())?.scatter("scatter", d as i64, &idx, Source::Tensor(&g), Reduce::None)
+    Tensor::zeros_on(shape, g.dtype(), g.device())?.scatter(d as i64, &idx, Source::Tensor(&g), Reduce::None)
 }
 
 fn pair(mut v: Vec<Tensor>) -> (Tensor, Tensor) {
@@ -36,9 +36,17 @@ impl Tensor {
     }
 
     pub fn sort(&self, dim: i64, descending: bool) -> Result<(Tensor, Tensor)> {
+        if self.dtype().is_complex() {
+            // (PyTorch's text, leading space included.)
+            crate::bail!(Type, " Sort does not support complex dtypes on CPU");
+        }
         self.by_indices("SortBackward0", dim, true, |x| x.sort_forward(dim, descending))
     }
     pub fn topk(&self, k: i64, dim: i64, largest: bool) -> Result<(Tensor, Tensor)> {
+        if self.dtype().is_complex() {
+            // (PyTorch's text, leading space included.)
+            crate::bail!(Type, " topk does not support complex dtypes on CPU");
+        }
         self.by_indices("TopkBackward0", dim, true, |x| x.topk_forward(k, dim, largest))
     }
     pub fn kthvalue(&self, k: i64, dim: i64, keepdim: bool) -> Result<(Tensor, Tensor)> {

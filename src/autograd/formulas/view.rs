@@ -180,7 +180,7 @@ impl Tensor {
         record_view(self, "ViewAsRealBackward0", || Ok(self.real_view_forward()), |g| g.contiguous()?.view_as_complex())
     }
     /// A new tensor of (real, imaginary) pairs as complex, recorded as a copy rather than a view:
-    /// the composed complex ops (`ops/complex.rs`) produce their results this way, so that an
+    /// the composed complex ops (`ops/complex/`) produce their results this way, so that an
     /// in-place op on a result treats it as the ordinary tensor it is.
     pub(crate) fn pairs_as_complex(&self) -> Result<Tensor> {
         let forward = || match self.complex_view_forward() {

@@ -73,7 +73,7 @@ pub fn repr(dt: DType) -> Result<Repr> {
         DType::BF16 => {
             return Err(Error::Type("bfloat16 tensors are not supported on the GPU: WGSL has no bfloat16 type".into()))
         }
-        // Complex tensors are computed through their real views (`ops/complex.rs`).
+        // Complex tensors are computed through their real views (`ops/complex/`).
         DType::C64 | DType::C128 => return Err(Error::complex_unsupported(dt)),
     })
 }

@@ -16,6 +16,11 @@ use crate::shape::broadcast_shapes;
 use crate::tensor::Tensor;
 use crate::bail;
 
+mod inverse_trig;
+mod statistics;
+
+pub(crate) use statistics::{complex_cumprod, complex_lerp, complex_logsumexp, complex_moment, complex_nansum};
+
 impl Tensor {
     /// The memory of a complex tensor seen as its real dtype with a trailing dim of 2
     /// (unrecorded; `view_as_real` is the differentiable form). Other dtypes: unchanged.
@@ -296,7 +301,7 @@ pub(crate) fn complex_binary(op: BinaryOp, a: Operand, b: Operand) -> Result<Ten
             let eq = same(ar, br)?.binary(&same(ai, bi)?, LogicalAnd)?;
             return if op == Eq { Ok(eq) } else { eq.unary(UnaryOp::LogicalNot) };
         }
-        Maximum | Minimum => bail!(Runtime, "{} not implemented for complex tensors.", op.name()),
+        Maximum | Minimum => bail!(Type, "{} not implemented for complex tensors.", op.name()),
         _ => return Err(not_implemented(&format!("{}_cpu", op.name()), dt)),
     };
     assemble(re, im, &shape, dt, device)
@@ -340,7 +345,8 @@ pub(crate) fn complex_unary(op: UnaryOp, z: &Tensor) -> Result<Tensor> {
             let base = if op == Log2 { std::f64::consts::LN_2 } else { std::f64::consts::LN_10 };
             complex_unary(Log, z)?.binary_scalar(Scalar::Float(base), BinaryOp::Div)
         }
-        Log1p => complex_unary(Log, &z.binary_scalar(Scalar::Int(1), BinaryOp::Add)?),
+        Log1p => inverse_trig::log1p(z),
+        Asin | Acos | Atan | Asinh | Acosh | Atanh => inverse_trig::inverse_trig(op, z),
         Expm1 => complex_unary(Exp, z)?.binary_scalar(Scalar::Int(1), BinaryOp::Sub),
         Exp2 => complex_unary(Exp, &z.binary_scalar(Scalar::Float(std::f64::consts::LN_2), BinaryOp::Mul)?),
         Sqrt => {
@@ -386,9 +392,13 @@ pub(crate) fn complex_unary(op: UnaryOp, z: &Tensor) -> Result<Tensor> {
         IsNan => x.unary(IsNan)?.binary(&y.unary(IsNan)?, BinaryOp::LogicalOr),
         IsInf => x.unary(IsInf)?.binary(&y.unary(IsInf)?, BinaryOp::LogicalOr),
         IsFinite => x.unary(IsFinite)?.binary(&y.unary(IsFinite)?, BinaryOp::LogicalAnd),
-        Sign => bail!(Runtime, "Unlike NumPy, torch.sign is not intended to support complex numbers. Please use torch.sgn instead."),
-        Floor | Ceil | Round | Trunc | Frac => bail!(Runtime, "{} is not supported for complex inputs", op.name()),
-        Relu => bail!(Runtime, "clamp is not supported for complex types"),
+        // PyTorch's exception classes and texts for the ops it refuses on complex input.
+        Sign => bail!(NotImplemented, "Unlike NumPy, torch.sign is not intended to support complex numbers. Please use torch.sgn instead."),
+        Floor | Ceil | Trunc => bail!(NotImplemented, "{} is not supported for complex inputs", op.name()),
+        Round => Err(not_implemented("round_vml_cpu", dt)),
+        Relu => bail!(NotImplemented, "clamp is not supported for complex types"),
+        SignBit => bail!(NotImplemented, "signbit is not implemented for complex tensors."),
+        IsPosInf | IsNegInf => bail!(Type, "{} does not support complex inputs.", op.name()),
         _ => Err(not_implemented(&format!("{}_cpu", op.name()), dt)),
     }
 }

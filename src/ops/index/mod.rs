@@ -278,13 +278,14 @@ impl Tensor {
     }
 
     /// Validates `scatter`'s arguments; returns the normalised dim and 1-d-ified views.
-    fn scatter_checks(&self, fname: &str, dim: i64, index: &Tensor, src: Option<&Tensor>) -> Result<(usize, Tensor, Tensor)> {
+    fn scatter_checks(&self, dim: i64, index: &Tensor, src: Option<&Tensor>) -> Result<(usize, Tensor, Tensor)> {
         let d = normalize_dim(dim, self.ndim())?;
         // PyTorch names every scatter variant "scatter()" here.
         let index = &index_as_i64(index, "scatter")?;
         if let Some(s) = src {
             if s.dtype() != self.dtype() {
-                bail!(Runtime, "{}(): Expected self.dtype to be equal to src.dtype", fname);
+                // PyTorch names every scatter variant "scatter()" here.
+                bail!(Runtime, "scatter(): Expected self.dtype to be equal to src.dtype");
             }
         }
         let (dst, idx) = (at_least_1d(self), at_least_1d(index));
@@ -321,12 +322,12 @@ impl Tensor {
     }
 
     /// In-place `scatter_` / `scatter_add_` (`reduce` picks which) with a tensor or scalar source.
-    pub fn scatter_inplace(&self, fname: &str, dim: i64, index: &Tensor, src: Source, reduce: Reduce) -> Result<()> {
+    pub fn scatter_inplace(&self, dim: i64, index: &Tensor, src: Source, reduce: Reduce) -> Result<()> {
         let src_t = match src {
             Source::Tensor(t) => Some(t),
             Source::Scalar(_) => None,
         };
-        let (d, dst, idx) = self.scatter_checks(fname, dim, index, src_t)?;
+        let (d, dst, idx) = self.scatter_checks(dim, index, src_t)?;
         self.check_writable_overlap()?;
         if index.numel() == 0 {
             return Ok(());
@@ -340,19 +341,22 @@ impl Tensor {
             }
             s => s,
         };
+        if self.dtype().is_complex() {
+            return complex_scatter(&dst, d, &idx, src, reduce);
+        }
         scatter_kernel(&dst, d, &idx, src, reduce)
     }
 
     /// Out-of-place `scatter` / `scatter_add`.
-    pub(crate) fn scatter_forward(&self, fname: &str, dim: i64, index: &Tensor, src: Source, reduce: Reduce) -> Result<Tensor> {
+    pub(crate) fn scatter_forward(&self, dim: i64, index: &Tensor, src: Source, reduce: Reduce) -> Result<Tensor> {
         let out = self.deep_clone()?;
-        out.scatter_inplace(fname, dim, index, src, reduce)?;
+        out.scatter_inplace(dim, index, src, reduce)?;
         Ok(out)
     }
 
     /// `scatter_reduce(dim, index, src, reduce, include_self)`.
     pub(crate) fn scatter_reduce_forward(&self, dim: i64, index: &Tensor, src: &Tensor, reduce: ScatterReduction, include_self: bool) -> Result<Tensor> {
-        let (d, _, idx) = self.scatter_checks("scatter_reduce", dim, index, Some(src))?;
+        let (d, _, idx) = self.scatter_checks(dim, index, Some(src))?;
         let out = self.contiguous()?.deep_clone()?;
         if index.numel() == 0 {
             return Ok(out);
@@ -461,7 +465,8 @@ impl Tensor {
         } else {
             source.binary_scalar(alpha, BinaryOp::Mul)?.to_dtype(self.dtype())?
         };
-        let (dst, src) = (at_least_1d(self), at_least_1d(&src));
+        // A complex tensor's pairs travel together as a trailing dim of its real view.
+        let (dst, src) = (at_least_1d(self).real_view_forward(), at_least_1d(&src).real_view_forward());
         let iv = index_along(&idx, d, src.shape());
         scatter_kernel(&dst, d, &iv, Source::Tensor(&src), Reduce::Add)
     }
@@ -484,7 +489,8 @@ impl Tensor {
         }
         self.check_writable_overlap()?;
         let src = if source.same_storage(self) { source.deep_clone()? } else { source.clone() };
-        let (dst, src) = (at_least_1d(self), at_least_1d(&src));
+        // A complex tensor's pairs travel together as a trailing dim of its real view.
+        let (dst, src) = (at_least_1d(self).real_view_forward(), at_least_1d(&src).real_view_forward());
         let iv = index_along(&idx, d, src.shape());
         scatter_kernel(&dst, d, &iv, Source::Tensor(&src), Reduce::None)
     }
@@ -500,6 +506,11 @@ impl Tensor {
         }
         self.check_writable_overlap()?;
         let shape = shape_with(dst.shape(), d, idx.numel());
+        if self.dtype().is_complex() {
+            let shape = with_pairs(&shape);
+            let pair = Tensor::scalar(value, self.dtype())?.to_device(self.device())?.real_view_forward();
+            return scatter_kernel(&dst.real_view_forward(), d, &index_along(&idx, d, &shape), Source::Tensor(&pair.expand(&shape)?), Reduce::None);
+        }
         scatter_kernel(&dst, d, &index_along(&idx, d, &shape), Source::Scalar(value), Reduce::None)
     }
 
@@ -563,9 +574,14 @@ impl Tensor {
         if source.dtype() != self.dtype() {
             bail!(
                 Runtime,
-                "masked_scatter_: expected self and source to have same dtypes but got {} and {}",
+                // (PyTorch's text, without the space after "got".)
+                "masked_scatter: expected self and source to have same dtypes but got{} and {}",
                 self.dtype().scalar_name(), source.dtype().scalar_name()
             );
+        }
+        if self.dtype().is_complex() {
+            let pairs = pair_mask(&mask.expand(self.shape())?)?;
+            return self.real_view_forward().masked_scatter_(&pairs, &source.real_view_forward());
         }
         let m = mask.expand(self.shape())?.contiguous()?;
         if self.device().is_gpu() {
@@ -613,6 +629,10 @@ impl Tensor {
         }
         let shape = broadcast_all(&[self.shape(), mask.shape()])?;
         let (a, m) = (self.expand(&shape)?, mask.expand(&shape)?);
+        if self.dtype().is_complex() {
+            let pairs = a.real_view_forward().masked_select_forward(&pair_mask(&m)?)?;
+            return pairs.reshape(&[-1, 2])?.complex_view_forward();
+        }
         if crate::tensor::common_device(&[Some(self), Some(mask)])?.is_gpu() {
             // Positions of the true elements by a GPU stream compaction (only their count
             // comes back to the host), then one gather.
@@ -700,6 +720,12 @@ impl Tensor {
         if let Some(bad) = first_out_of_range(index, -n, n) {
             bail!(Index, "out of range: tried to access index {} on a tensor of {} elements.", bad, n);
         }
+        if self.dtype().is_complex() {
+            let pairs = self.contiguous()?.real_view_forward().reshape(&[n, 2])?;
+            let picked = pairs.index_select_forward(0, &wrap_negative(&index.reshape(&[-1])?, n)?)?;
+            let shape: Vec<i64> = with_pairs(index.shape()).iter().map(|&s| s as i64).collect();
+            return picked.reshape(&shape)?.complex_view_forward();
+        }
         let flat = self.contiguous()?;
         let flat = flat.with_layout(Layout { shape: vec![self.numel()], strides: vec![1], offset: flat.offset() });
         let idx = index.with_layout(Layout { shape: index.shape().to_vec(), ..index.layout().clone() });
@@ -755,12 +781,17 @@ impl Tensor {
             bail!(Index, "out of range: tried to access index {} on a tensor of {} elements.", bad, n);
         }
         self.check_writable_overlap()?;
+        if self.dtype().is_complex() {
+            // Element k of self is elements 2k and 2k+1 of its flattened real view.
+            let k = wrap_negative(&index.reshape(&[-1])?, n)?.binary_scalar(Scalar::Int(2), BinaryOp::Mul)?;
+            let pairs = crate::ops::shape_ops::stack(&[k.clone(), k.binary_scalar(Scalar::Int(1), BinaryOp::Add)?], -1)?.reshape(&[-1])?;
+            return self.real_view_forward().put_(&pairs, &source.real_view_forward().reshape(&[-1])?, accumulate);
+        }
         if self.device().is_gpu() {
             // Negative indices wrap and become storage offsets on the GPU; the index data
             // never travels to the host.
             let flat = index.to_device(self.device())?.reshape(&[-1])?;
-            let negative = flat.binary_scalar(Scalar::Int(0), BinaryOp::Lt)?;
-            let wrapped = where_forward(&negative, Operand::Tensor(&flat.binary_scalar(Scalar::Int(n), BinaryOp::Add)?), Operand::Tensor(&flat))?;
+            let wrapped = wrap_negative(&flat, n)?;
             let src = source.to_device(self.device())?.reshape(&[-1])?;
             return crate::backend::gpu::index::put_offsets(self, &self.storage_offsets_gpu(&wrapped)?, &[0], &src, accumulate);
         }
@@ -784,6 +815,49 @@ impl Tensor {
         self.storage().bump_version();
         Ok(())
     }
+}
+
+/// `index` with negative entries counted from the end of a dim of `size`.
+fn wrap_negative(index: &Tensor, size: i64) -> Result<Tensor> {
+    let negative = index.binary_scalar(Scalar::Int(0), BinaryOp::Lt)?;
+    where_forward(&negative, Operand::Tensor(&index.binary_scalar(Scalar::Int(size), BinaryOp::Add)?), Operand::Tensor(index))
+}
+
+/// `shape` with the trailing 2 of a complex tensor's real view.
+fn with_pairs(shape: &[usize]) -> Vec<usize> {
+    let mut s = shape.to_vec();
+    s.push(2);
+    s
+}
+
+/// A mask (or index) over a complex tensor, widened to address both parts of its real view.
+fn pair_mask(mask: &Tensor) -> Result<Tensor> {
+    mask.unsqueeze_forward(-1)?.expand(&with_pairs(mask.shape()))
+}
+
+/// `scatter_` into a complex `dst` (already checked and made at least 1-d): the same scatter
+/// on the real views, the index repeated for both parts.
+fn complex_scatter(dst: &Tensor, d: usize, idx: &Tensor, src: Source, reduce: Reduce) -> Result<()> {
+    let values = match src {
+        Source::Tensor(t) => t.detach(),
+        Source::Scalar(s) => Tensor::scalar(s, dst.dtype())?.to_device(dst.device())?.expand(idx.shape())?,
+    };
+    if reduce == Reduce::Mul {
+        // The product of the values that land on each element, in polar form: magnitudes
+        // multiplied and angles added by real scatters; then one complex multiply.
+        let real = dst.dtype().to_real();
+        let parts = values.real_view_forward();
+        let last = parts.ndim() - 1;
+        let (re, im) = (parts.with_layout(parts.layout().select(last, 0)), parts.with_layout(parts.layout().select(last, 1)));
+        let magnitude = Tensor::full_on(dst.shape(), Scalar::Int(1), real, dst.device())?;
+        scatter_kernel(&magnitude, d, idx, Source::Tensor(&re.binary(&im, BinaryOp::Hypot)?), Reduce::Mul)?;
+        let angle = Tensor::zeros_on(dst.shape(), real, dst.device())?;
+        scatter_kernel(&angle, d, idx, Source::Tensor(&im.binary(&re, BinaryOp::Atan2)?), Reduce::Add)?;
+        let (cos, sin) = (angle.unary(crate::ops::unary::UnaryOp::Cos)?, angle.unary(crate::ops::unary::UnaryOp::Sin)?);
+        let factor = Tensor::complex_from_parts(&magnitude.mul(&cos)?, &magnitude.mul(&sin)?)?;
+        return dst.copy_(&dst.detach().mul(&factor)?);
+    }
+    scatter_kernel(&dst.real_view_forward(), d, &pair_mask(idx)?, Source::Tensor(&values.real_view_forward()), reduce)
 }
 
 impl Tensor {

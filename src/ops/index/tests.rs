@@ -18,9 +18,9 @@ fn gather_and_scatter() {
     assert_eq!(g.to_vec::<f32>(), vec![1.0, 3.0]);
     assert!(x.gather(1, &i(vec![3], &[1, 1])).unwrap_err().to_string().contains("out of bounds"));
     let z = Tensor::zeros(&[2, 3], DType::F32).unwrap();
-    let s = z.scatter("scatter", 1, &i(vec![2, 0], &[2, 1]), Source::Scalar(Scalar::Float(1.5)), Reduce::None).unwrap();
+    let s = z.scatter(1, &i(vec![2, 0], &[2, 1]), Source::Scalar(Scalar::Float(1.5)), Reduce::None).unwrap();
     assert_eq!(s.to_vec::<f32>(), vec![0.0, 0.0, 1.5, 1.5, 0.0, 0.0]);
-    let a = z.scatter("scatter_add", 0, &i(vec![1, 1, 1], &[3, 1]), Source::Tensor(&t(vec![1., 2., 3.], &[3, 1])), Reduce::Add).unwrap();
+    let a = z.scatter(0, &i(vec![1, 1, 1], &[3, 1]), Source::Tensor(&t(vec![1., 2., 3.], &[3, 1])), Reduce::Add).unwrap();
     assert_eq!(a.to_vec::<f32>(), vec![0.0, 0.0, 0.0, 6.0, 0.0, 0.0]);
 }
 

@@ -99,7 +99,7 @@ fn bmm_kernel(a: &Tensor, b: &Tensor) -> Result<Tensor> {
                 d => with_dtype!(d, T, {
                     let dst = std::slice::from_raw_parts_mut(dst as *mut T, m * n);
                     gemm_int::<T>(m, n, k, dst, a.storage().slice::<T>(), am, b.storage().slice::<T>(), bm)
-                }, complex => unreachable!("complex products are four real ones (ops/complex.rs)")),
+                }, complex => unreachable!("complex products are four real ones (ops/complex/)")),
             }
         }
     };
@@ -319,6 +319,11 @@ impl Tensor {
         // PyTorch's addmm calls its first matrix "self" in this message.
         check_matrices("addmm", "self", mat1, mat2)?;
         check_mm_shapes("addmm", mat1.shape()[0], mat1.shape()[1], mat2.shape()[0], mat2.shape()[1])?;
+        if mat1.dtype().is_complex() || mat2.dtype().is_complex() {
+            // The complex product is composed of recorded real ones, whose gradients already
+            // carry the conjugates that AddmmBackward0's real formula lacks.
+            return add_scaled(self, beta, &mat1.mm(mat2)?, alpha);
+        }
         crate::autograd::formulas::matmul::record_addmm(self, mat1, mat2, beta, alpha, || {
             let prod = mat1.mm(mat2)?;
             add_scaled(self, beta, &prod, alpha)
@@ -404,7 +409,7 @@ impl Tensor {
 
 /// Messages for scalar factors on integer tensors, as PyTorch's addmm family words them.
 fn check_factor(dtype: DType, s: Scalar, name: &str) -> Result<()> {
-    if !dtype.is_float() && matches!(s, Scalar::Float(_)) {
+    if !(dtype.is_float() || dtype.is_complex()) && matches!(s, Scalar::Float(_)) {
         bail!(Runtime, "For integral input tensors, argument {} must not be a floating point number.", name);
     }
     Ok(())

@@ -129,10 +129,16 @@ impl Tensor {
     }
     /// `argmax(dim=None, keepdim=False)`; without `dim`, an index into the flattened tensor.
     pub fn argmax(&self, dim: Option<i64>, keepdim: bool) -> Result<Tensor> {
+        if self.dtype().is_complex() {
+            crate::bail!(Type, "argmax(): does not support complex input");
+        }
         Ok(self.arg_reduce(dim, keepdim, true, "argmax")?.1)
     }
     /// `argmin(dim=None, keepdim=False)`.
     pub fn argmin(&self, dim: Option<i64>, keepdim: bool) -> Result<Tensor> {
+        if self.dtype().is_complex() {
+            crate::bail!(Type, "argmin(): does not support complex input");
+        }
         Ok(self.arg_reduce(dim, keepdim, false, "argmin")?.1)
     }
 

@@ -1,7 +1,7 @@
 //! Additive and logical reductions: sum, mean, prod, nansum, nanmean, all, any, count_nonzero.
 use super::{is_nan, par_fold, sum_f32, sum_f64, Plan};
 use crate::backend::gpu::reduce::ReduceOp;
-use crate::dtype::{DType, Element};
+use crate::dtype::{DType, Element, Scalar};
 use rayon::prelude::*;
 use crate::error::Result;
 use crate::tensor::Tensor;
@@ -217,6 +217,9 @@ impl Tensor {
 
     /// `count_nonzero(dim=None)`: int64 counts, dims removed.
     pub fn count_nonzero(&self, dims: Option<&[i64]>) -> Result<Tensor> {
+        if self.dtype().is_complex() {
+            return self.binary_scalar(Scalar::Int(0), crate::ops::binary::BinaryOp::Ne)?.count_nonzero(dims);
+        }
         if self.device().is_gpu() {
             let nz = self.to_dtype(DType::Bool)?.to_dtype(DType::I64)?;
             return Plan::new(&nz, dims, false)?.gpu(ReduceOp::Sum, DType::I64);
