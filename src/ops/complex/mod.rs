@@ -587,4 +587,47 @@ mod tests {
         assert!(a.unary(UnaryOp::Floor).is_err());
         assert!(a.item().is_err());
     }
+
+    fn assert_parts_near(z: &Tensor, expected: &[f32]) {
+        let got = parts(&z.contiguous().unwrap());
+        assert_eq!(got.len(), expected.len());
+        for (g, e) in got.iter().zip(expected) {
+            assert!((g - e).abs() < 1e-5, "{got:?} vs {expected:?}");
+        }
+    }
+
+    #[test]
+    fn inverse_trig_follows_c99_on_the_branch_cuts() {
+        use std::f32::consts::FRAC_PI_2;
+        let acosh2 = 1.316_958;
+        let two = complex(vec![2.0], vec![0.0]);
+        assert_parts_near(&two.unary(UnaryOp::Asin).unwrap(), &[FRAC_PI_2, acosh2]);
+        assert_parts_near(&two.unary(UnaryOp::Acos).unwrap(), &[0.0, -acosh2]);
+        assert_parts_near(&two.unary(UnaryOp::Atanh).unwrap(), &[0.549_306_1, FRAC_PI_2]);
+        // The other side of the cut, selected by a negative zero imaginary part.
+        let two_below = complex(vec![2.0], vec![-0.0]);
+        assert_parts_near(&two_below.unary(UnaryOp::Asin).unwrap(), &[FRAC_PI_2, -acosh2]);
+        assert_parts_near(&complex(vec![0.0], vec![2.0]).unary(UnaryOp::Asinh).unwrap(), &[acosh2, FRAC_PI_2]);
+        assert_parts_near(&complex(vec![0.5], vec![0.0]).unary(UnaryOp::Acosh).unwrap(), &[0.0, 1.047_197_6]);
+        // Tiny arguments keep their digits (log1p, not log(1 + z)).
+        let tiny = parts(&complex(vec![1e-7], vec![2e-7]).unary(UnaryOp::Log1p).unwrap());
+        assert!((tiny[0] / 1e-7 - 1.0).abs() < 1e-4 && (tiny[1] / 2e-7 - 1.0).abs() < 1e-4, "{tiny:?}");
+    }
+
+    #[test]
+    fn cumprod_scans_complex_products() {
+        let z = complex(vec![1.0, 2.0, 0.0], vec![1.0, 0.0, 1.0]);
+        // (1+i), (1+i)2, (2+2i)i
+        assert_parts_near(&complex_cumprod(&z, 0).unwrap(), &[1.0, 1.0, 2.0, 2.0, -2.0, 2.0]);
+    }
+
+    #[test]
+    fn index_kernels_move_both_parts() {
+        let z = complex(vec![0.0; 3], vec![0.0; 3]);
+        let index = Tensor::from_vec(vec![2i64, 0], &[2]).unwrap();
+        z.index_add_(0, &index, &complex(vec![1.0, 2.0], vec![-1.0, 3.0]), Scalar::Int(1)).unwrap();
+        assert_parts_near(&z, &[2.0, 3.0, 0.0, 0.0, 1.0, -1.0]);
+        let picked = z.take_forward(&Tensor::from_vec(vec![-1i64, 0], &[2]).unwrap()).unwrap();
+        assert_parts_near(&picked, &[1.0, -1.0, 2.0, 3.0]);
+    }
 }
