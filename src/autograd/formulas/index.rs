@@ -356,7 +356,7 @@ impl Tensor {
             let d = crate::shape::normalize_dim(dim, dst.ndim())?;
             let size = dst.shape()[d] as i64;
             let index = index.reshape(&[-1])?;
-            let wrapped = crate::ops::index::where_forward(&index.binary_scalar(ZERO, BinaryOp::Lt)?, Operand::Tensor(&index.binary_scalar(Scalar::Int(size), BinaryOp::Add)?), Operand::Tensor(&index))?;
+            let wrapped = crate::ops::index::wrap_negative(&index, size)?;
             let mut slices = dst.shape().to_vec();
             slices[d] = index.numel();
             let filled = dst.index_copy(d as i64, &wrapped, &value.to_dtype(self.dtype())?.to_device_grad(self.device())?.expand(&slices)?)?;

@@ -44,27 +44,19 @@ pub(crate) fn complex_cumprod(z: &Tensor, dim: i64) -> Result<Tensor> {
 /// `lerp(start, end, weight)` with a complex operand, by PyTorch's formula: start + w (end -
 /// start) for |w| < 0.5, else end - (end - start)(1 - w), which is exact at w = 1.
 pub(crate) fn complex_lerp(start: &Tensor, end: &Tensor, weight: Operand) -> Result<Tensor> {
-    if start.dtype() != end.dtype() {
-        bail!(
-            Runtime,
-            "expected dtype {} for `end` but got dtype {}",
-            start.dtype().cpp_name(),
-            end.dtype().cpp_name()
-        );
-    }
-    let diff = end.sub(start)?;
+    let same_dtype = |t: &Tensor, what: &str| -> Result<()> {
+        if t.dtype() != start.dtype() {
+            bail!(Runtime, "expected dtype {} for `{what}` but got dtype {}", start.dtype().cpp_name(), t.dtype().cpp_name());
+        }
+        Ok(())
+    };
+    same_dtype(end, "end")?;
     let w = match weight {
         Operand::Scalar(s) => Tensor::scalar(s, start.dtype())?.to_device(start.device())?,
         Operand::Tensor(t) => t.clone(),
     };
-    if w.dtype() != start.dtype() {
-        bail!(
-            Runtime,
-            "expected dtype {} for `weight` but got dtype {}",
-            start.dtype().cpp_name(),
-            w.dtype().cpp_name()
-        );
-    }
+    same_dtype(&w, "weight")?;
+    let diff = end.sub(start)?;
     let from_start = start.add(&w.mul(&diff)?)?;
     let from_end = end.sub(&diff.mul(&crate::ops::binary::binary(BinaryOp::Sub, Operand::Scalar(Scalar::Int(1)), Operand::Tensor(&w))?)?)?;
     let near_start = w.unary(UnaryOp::Abs)?.binary_scalar(Scalar::Float(0.5), BinaryOp::Lt)?;

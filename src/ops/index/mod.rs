@@ -506,12 +506,11 @@ impl Tensor {
         }
         self.check_writable_overlap()?;
         let shape = shape_with(dst.shape(), d, idx.numel());
+        let iv = index_along(&idx, d, &shape);
         if self.dtype().is_complex() {
-            let shape = with_pairs(&shape);
-            let pair = Tensor::scalar(value, self.dtype())?.to_device(self.device())?.real_view_forward();
-            return scatter_kernel(&dst.real_view_forward(), d, &index_along(&idx, d, &shape), Source::Tensor(&pair.expand(&shape)?), Reduce::None);
+            return complex_scatter(&dst, d, &iv, Source::Scalar(value), Reduce::None);
         }
-        scatter_kernel(&dst, d, &index_along(&idx, d, &shape), Source::Scalar(value), Reduce::None)
+        scatter_kernel(&dst, d, &iv, Source::Scalar(value), Reduce::None)
     }
 
     // --------------------------------------------------------------------- masks
@@ -818,7 +817,7 @@ impl Tensor {
 }
 
 /// `index` with negative entries counted from the end of a dim of `size`.
-fn wrap_negative(index: &Tensor, size: i64) -> Result<Tensor> {
+pub(crate) fn wrap_negative(index: &Tensor, size: i64) -> Result<Tensor> {
     let negative = index.binary_scalar(Scalar::Int(0), BinaryOp::Lt)?;
     where_forward(&negative, Operand::Tensor(&index.binary_scalar(Scalar::Int(size), BinaryOp::Add)?), Operand::Tensor(index))
 }
