@@ -6,8 +6,9 @@ in the same run, on the CPU.
     python bench/bench_fft.py --device gpu     # ferrotorch on the GPU (numpy / PyTorch stay on the CPU)
     python bench/bench_fft.py --write          # also updates the "FFT" section of BENCHMARKS.md
 
-ferrotorch composes its transforms from tensor ops (four-step Cooley-Tukey with small DFT
-matrix products, see python/ferrotorch/fft.py); numpy and PyTorch call pocketfft. Ratios are
+On the CPU ferrotorch runs its own kernels (mixed-radix Stockham passes, src/ops/fft/); on the
+GPU it composes its transforms from tensor ops (four-step Cooley-Tukey with small DFT matrix
+products, see python/ferrotorch/fft.py); numpy and PyTorch call pocketfft. Ratios are
 (reference time / ferrotorch time), so above 1 means ferrotorch is faster.
 """
 import argparse

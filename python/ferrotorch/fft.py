@@ -2,24 +2,28 @@
 their 2-D / N-D forms), the sample frequencies (`fftfreq`, `rfftfreq`) and the reorderings between
 FFT order and centred order (`fftshift`, `ifftshift`).
 
-The transforms are composed from existing tensor ops (GEMMs with cached constant matrices,
-elementwise products, copies), so they run on every device and autograd follows them with no
-backward of their own. Short transforms (up to 128 points complex, 512 real) are one product
-with a DFT matrix: O(n) work per point, and quicker than anything with more passes there.
-Longer ones use the Cooley-Tukey "four-step" split n = n1 * n2 (n1, n2 near sqrt(n)): n2
-transforms of length n1, one twiddle product, n1 transforms of length n2, recursing until a
-factor is at most 64 points, which is one batched GEMM. That is O(n (n1 + n2)) per level and
-about O(n log n) overall, though with a larger constant than pocketfft's (every pass is a
-full tensor op; a transform of 65536 points takes a few times numpy's time, see
-bench/bench_fft.py). Even-length real transforms (`rfft`, `irfft`, `hfft`, `ihfft`) run as a
-complex transform of half the length (even samples as real parts, odd as imaginary). Prime
-lengths below 1024 stay O(n^2) matrix products; from 1024 on they use Bluestein's algorithm
-(a circular convolution of a power-of-two length, itself done by the four-step path), and a
-length with a large prime factor recurses into it. Every constant (matrices, twiddles, chirps)
-is built in float64 from reduced angle indices (`j * k mod n`, so quarter turns are exact),
-then cast to the working precision and cached (64 MiB of float32 in all): float64 results are
-within a few 1e-15 of numpy's, relative to the largest output.
-Inside the fast path the data is "planar" (real parts, then imaginary parts, as rows), so a
+Every transform is a sequence of 1-D transforms, each one of three primitives: complex to
+complex, real to complex (the whole spectrum or its first n / 2 + 1 values), and a half
+spectrum to its real signal. On the CPU they are native kernels (`src/ops/fft/`: mixed-radix
+Stockham passes, Bluestein's algorithm for lengths with a large prime factor, real transforms
+of even length as complex ones of half the length) with their own backward.
+
+On other devices the same primitives are composed from existing tensor ops (GEMMs with cached
+constant matrices, elementwise products, copies), so they run on every device and autograd
+follows them with no backward of their own. Short transforms (up to 128 points complex, 512
+real) are one product with a DFT matrix: O(n) work per point, and quicker than anything with
+more passes there. Longer ones use the Cooley-Tukey "four-step" split n = n1 * n2 (n1, n2 near
+sqrt(n)): n2 transforms of length n1, one twiddle product, n1 transforms of length n2,
+recursing until a factor is at most 64 points, which is one batched GEMM. That is
+O(n (n1 + n2)) per level and about O(n log n) overall. Even-length real transforms (`rfft`,
+`irfft`, `hfft`, `ihfft`) run as a complex transform of half the length (even samples as real
+parts, odd as imaginary). Prime lengths below 1024 stay O(n^2) matrix products; from 1024 on
+they use Bluestein's algorithm (a circular convolution of a power-of-two length, itself done by
+the four-step path), and a length with a large prime factor recurses into it. Every constant
+(matrices, twiddles, chirps) is built in float64 from reduced angle indices (`j * k mod n`, so
+quarter turns are exact), then cast to the working precision and cached (64 MiB of float32 in
+all): float64 results are within a few 1e-15 of numpy's, relative to the largest output.
+Inside the composed path the data is "planar" (real parts, then imaginary parts, as rows), so a
 DFT matrix acts on it as a plain left factor with no reshuffling.
 
 Dtypes follow PyTorch: integer inputs become the default float dtype, float32 gives complex64
@@ -599,6 +603,8 @@ def _from_planar(planar, like, dim):
 def _real_to_complex(x, dim, n, cols, sign, scale):
     """The first `cols` outputs of the length-`n` transform of real `x` along `dim` (`x`
     trimmed to `n`; on the matrix path the zeros that would pad it contribute nothing)."""
+    if x.is_cpu:
+        return _C._fft_r2c(x, dim, n, cols != n, sign > 0, scale)
     if _is_fast(n, _REAL_MATRIX_MAX if cols <= n // 2 + 1 else _MATRIX_MAX) and x.numel():
         return _from_planar(_real_spectrum(_fit(_around(x, dim), n, 1), n, cols, sign, scale), x, dim)
 
@@ -611,6 +617,8 @@ def _real_to_complex(x, dim, n, cols, sign, scale):
 
 def _complex_to_complex(z, dim, n, sign, scale):
     """The length-`n` transform of complex `z` along `dim`."""
+    if z.is_cpu:
+        return _C._fft_c2c(z, dim, n, sign > 0, scale)
     if _is_fast(n) and z.numel():
         return _from_planar(_dft(_to_planar(z, dim, n), n, sign, scale), z, dim)
 
@@ -628,6 +636,8 @@ def _hermitian_to_real(z, dim, n, sign, scale):
     n // 2 + 1) as its first half, the rest being its conjugate mirror; imaginary parts at
     frequency zero (and Nyquist) are ignored, as PyTorch ignores them."""
     z = _as_complex(z)
+    if z.is_cpu:
+        return _C._fft_c2r(z, dim, n, sign > 0, scale)
     if _is_fast(n, _REAL_MATRIX_MAX) and z.numel():
         shape = list(z.shape)
         shape[dim] = n

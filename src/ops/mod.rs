@@ -15,3 +15,4 @@ pub mod conv;
 pub mod pool;
 pub mod optim;
 pub mod complex;
+pub mod fft;

@@ -21,6 +21,7 @@ pub mod optim;
 pub mod gpu;
 pub mod threads;
 pub mod complex;
+pub mod fft;
 
 #[pymodule]
 #[pyo3(name = "_C")]
@@ -40,5 +41,6 @@ fn init_module(m: &Bound<PyModule>) -> PyResult<()> {
     gpu::register(m)?;
     threads::register(m)?;
     complex::register(m)?;
+    fft::register(m)?;
     Ok(())
 }
