@@ -219,6 +219,11 @@ def test_histogram_out_grad_and_errors(device):
     assert_close(torch.histogramdd(x.reshape(-1, 1), np.int32(2), range=[0.0, 1.0]).hist, np.array([3.0, 1.0]))
     with pytest.raises(TypeError, match="argument 'bins' must be int or Tensor, not float"):
         torch.histogram(x, 2.0)
+    # bins defaults to 100, as PyTorch's
+    default = torch.histogram(x)
+    assert default.hist.shape == (100,) and default.bin_edges.shape == (101,)
+    assert_close(x.histogram().hist, default.hist.cpu())
+    assert_close(default.hist, np.histogram(x.cpu().numpy(), bins=100)[0].astype(np.float64))
 
 
 def test_histogramdd_matches_numpy(device):

@@ -142,7 +142,7 @@ def _check_weight(input, weight, inner):
                            f"{_scalar_name(input.dtype)}), and weight({_scalar_name(weight.dtype)})")
 
 
-def histogram(input, bins, *, range=None, weight=None, density=False, out=None):
+def histogram(input, bins=100, *, range=None, weight=None, density=False, out=None):
     """The histogram of the values of `input`: `bins` equal-width bins over `range` (default: the
     data's min and max), or the given 1-D tensor of increasing edges. Returns (hist, bin_edges).
 
@@ -182,7 +182,7 @@ def histogramdd(input, bins, *, range=None, weight=None, density=False):
     return histogramdd_result(hist, tuple(edges))
 
 
-def _method(self, bins, *, range=None, weight=None, density=False):
+def _method(self, bins=100, *, range=None, weight=None, density=False):
     return histogram(self, bins, range=range, weight=weight, density=density)
 
 
