@@ -19,7 +19,8 @@ fn each_signal<O: Send, T: Real>(
         return;
     }
     let scratch = || vec![Cpx::default(); scratch_len];
-    if parallel(out.len()) {
+    // A point of a transform costs about as much as ten elementwise ops (the threshold's unit).
+    if out.len() > width && parallel(out.len() * 10) {
         out.par_chunks_mut(width).enumerate().for_each_init(scratch, |s, (i, sig)| work(i, sig, s));
     } else {
         let mut s = scratch();
@@ -95,7 +96,8 @@ pub(crate) fn r2c<T: Real>(src: &[T], count: usize, len: usize, n: usize, cols: 
         run(&trick.half, z, rest);
         let quarter = T::of(0.5);
         for k in 0..=h.min(cols - 1) {
-            let (zk, zm) = (z[k % h], z[(h - k) % h].conj());
+            // indices modulo h: Z[h] is Z[0]
+            let (zk, zm) = (z[if k == h { 0 } else { k }], z[if k == 0 { 0 } else { h - k }].conj());
             let even = (zk + zm).scale(quarter);
             let odd = (zk - zm).scale(quarter).quarter_turn(false);
             sig[k] = even + w[k] * odd;
