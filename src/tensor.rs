@@ -214,6 +214,13 @@ impl Tensor {
     // ---------------------------------------------------------------- conversions
     /// A contiguous copy with the requested dtype (always copies).
     pub fn to_dtype_copy(&self, dtype: DType) -> Result<Tensor> {
+        if dtype == DType::C64 && self.dtype == DType::C64 && !self.device().is_gpu() {
+            // A complex64 element is 8 bytes: copied as an int64 (bit for bit), a strided copy
+            // takes the same tiled path as a real one, rather than going through the real view's
+            // trailing dim of 2.
+            let copy = Tensor::from_parts(self.storage.clone(), self.layout.clone(), DType::I64).to_dtype_copy(DType::I64)?;
+            return Ok(Tensor::from_parts(copy.storage.clone(), copy.layout.clone(), DType::C64));
+        }
         if dtype.is_complex() || self.dtype.is_complex() {
             let out = Tensor::zeros_on(self.shape(), dtype, self.device())?;
             Tensor::copy_complex(&out, self)?;

@@ -565,6 +565,18 @@ mod tests {
     }
 
     #[test]
+    fn large_transposed_copies_keep_each_pair() {
+        // big enough for the tiled copy, which complex64 takes as 8-byte elements
+        let (rows, cols) = (70, 33);
+        let re: Vec<f32> = (0..rows * cols).map(|i| i as f32).collect();
+        let im: Vec<f32> = re.iter().map(|v| -v - 0.5).collect();
+        let z = complex(re, im).reshape(&[rows as i64, cols as i64]).unwrap().t().unwrap();
+        let got = parts(&z.contiguous().unwrap());
+        let expected: Vec<f32> = (0..cols).flat_map(|c| (0..rows).map(move |r| (r * cols + c) as f32)).flat_map(|v| [v, -v - 0.5]).collect();
+        assert_eq!(got, expected);
+    }
+
+    #[test]
     fn arithmetic_with_complex_real_and_numbers() {
         let a = complex(vec![1.0, 0.0], vec![2.0, -1.0]);
         let b = complex(vec![3.0, 1.0], vec![-1.0, 1.0]);
