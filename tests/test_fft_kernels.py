@@ -59,7 +59,9 @@ def test_empty_batches():
 
 
 def test_non_finite_inputs_match_numpy():
-    for a in ([np.inf, 0, 0, 0], [np.nan, 1, 2, 3], [1, np.inf, 2, 3, 4, 5]):
+    # An infinity among finite values gives NaNs where the algorithm adds inf and -inf, which
+    # depends on its order of operations (numpy and PyTorch differ there); these cases do not.
+    for a in ([np.inf, 0, 0, 0], [np.nan, 1, 2, 3], [0, 0, np.inf, 0, 0, 0, 0, 0]):
         a = np.array(a, dtype=np.complex128)
         got = torch.fft.fft(_tensor(a)).numpy()
         with np.errstate(invalid="ignore"):
