@@ -162,6 +162,34 @@ def test_gradient_of_wrong_shape_is_an_error():
         (x * 2).backward(torch.ones(3, dtype=torch.float64))
 
 
+def test_gradient_must_match_the_outputs_complexness():
+    z = torch.tensor([1 + 2j, 3 - 1j], requires_grad=True)
+    message = (r"For complex Tensors, both grad_output and output are required to have the same dtype. Mismatch in "
+               r"dtype: grad_output\[0\] has a dtype of torch.float32 and output\[0\] has a dtype of torch.complex64.")
+    with pytest.raises(RuntimeError, match=message):
+        (z * 2).backward(torch.ones(2))
+    x = leaf([1.0, 2.0])
+    with pytest.raises(RuntimeError, match="grad_output\\[0\\] has a dtype of torch.complex64 and output\\[0\\] has a "
+                                           "dtype of torch.float64"):
+        torch.autograd.grad(x * 2, x, torch.ones(2, dtype=torch.complex64))
+
+
+def test_gradient_is_cast_to_the_outputs_dtype():
+    # PyTorch casts grad_output to the output's dtype before the first backward formula runs.
+    x = leaf([1.0, 2.0], dtype=torch.float32)
+    seen = []
+    y = x * 3
+    y.register_hook(lambda g: seen.append(g.dtype))
+    y.backward(torch.tensor([1, 2]))
+    assert seen == [torch.float32]
+    np.testing.assert_allclose(to_numpy(x.grad), [3.0, 6.0])
+    z = torch.tensor([1 + 1j], dtype=torch.complex64, requires_grad=True)
+    w = torch.fft.fft(z)
+    w.backward(torch.tensor([2 - 1j], dtype=torch.complex128))
+    assert z.grad.dtype == torch.complex64
+    np.testing.assert_allclose(to_numpy(z.grad), [2 - 1j])
+
+
 def test_backward_on_tensor_without_graph_fails():
     with pytest.raises(RuntimeError, match="element 0 of tensors does not require grad and does not have a grad_fn"):
         torch.tensor(1.0).backward()

@@ -50,7 +50,17 @@ fn seeds(roots: &[Tensor], grads: Vec<Option<Tensor>>) -> Result<Vec<(Edge, Tens
                         size_str(root.shape())
                     )));
                 }
-                g
+                if g.dtype().is_complex() != root.dtype().is_complex() {
+                    return Err(Error::Runtime(format!(
+                        "For complex Tensors, both grad_output and output are required to have the same dtype. \
+                         Mismatch in dtype: grad_output[{i}] has a dtype of torch.{} and output[{i}] has a dtype of torch.{}.",
+                        g.dtype().name(),
+                        root.dtype().name()
+                    )));
+                }
+                // as in PyTorch, a gradient of another (real or complex) dtype is cast to the
+                // output's, so every backward formula sees its output's dtype
+                if g.dtype() == root.dtype() { g } else { g.to_dtype(root.dtype())? }
             }
             None => {
                 if root.numel() != 1 {

@@ -118,21 +118,14 @@ fn fit(t: &Tensor, d: usize, len: usize) -> Result<Tensor> {
     crate::ops::shape_ops::cat(&[t.clone(), Tensor::zeros_on(&shape, t.dtype(), t.device())?], d as i64)
 }
 
-/// A gradient in the dtype `like`'s transform expects (a real gradient reaching a complex
-/// output, e.g. through `.real`, gains a zero imaginary part).
-fn grad_as(g: &Tensor, dtype: DType) -> Result<Tensor> {
-    if g.dtype() == dtype { Ok(g.clone()) } else { g.to_dtype(dtype) }
-}
-
 /// The length-`n` complex transform of complex `x` along `dim`.
 pub fn fft_c2c(x: &Tensor, dim: i64, n: usize, inverse: bool, scale: f64) -> Result<Tensor> {
     let d = normalize_dim(dim, x.ndim())?;
     let Some(rec) = begin("FftC2CBackward0", &[x]) else { return c2c_forward(x, d, n, inverse, scale) };
-    let (len, dtype) = (x.shape()[d], x.dtype());
+    let len = x.shape()[d];
     let out = c2c_forward(x, d, n, inverse, scale)?;
     Ok(rec.finish(out, move |ctx| {
-        let g = grad_as(ctx.grad(0), dtype)?;
-        Ok(vec![Some(fit(&fft_c2c(&g, d as i64, n, !inverse, scale)?, d, len)?)])
+        Ok(vec![Some(fit(&fft_c2c(ctx.grad(0), d as i64, n, !inverse, scale)?, d, len)?)])
     }))
 }
 
@@ -142,11 +135,10 @@ pub fn fft_r2c(x: &Tensor, dim: i64, n: usize, onesided: bool, inverse: bool, sc
     let Some(rec) = begin("FftR2CBackward0", &[x]) else { return r2c_forward(x, d, n, onesided, inverse, scale) };
     let len = x.shape()[d];
     let out = r2c_forward(x, d, n, onesided, inverse, scale)?;
-    let dtype = out.dtype();
     Ok(rec.finish(out, move |ctx| {
         // the adjoint of keeping the first values is padding with zeros; a real input takes
         // the real part of the complex adjoint
-        let g = fit(&grad_as(ctx.grad(0), dtype)?, d, n)?;
+        let g = fit(ctx.grad(0), d, n)?;
         let back = fft_c2c(&g, d as i64, n, !inverse, scale)?.view_as_real()?.select(-1, 0)?;
         Ok(vec![Some(fit(&back, d, len)?)])
     }))
@@ -163,7 +155,7 @@ pub fn fft_c2r(x: &Tensor, dim: i64, n: usize, inverse: bool, scale: f64) -> Res
         // x[j] = scale * sum_k w_k Re(X[k] e^(sign 2 pi i jk / n)) over the half spectrum, where
         // w_k = 2 counts X[k]'s conjugate partner (1 at k = 0 and at n / 2 for even n): the
         // gradient is w_k times the opposite-direction real transform of the output's gradient.
-        let spectrum = fft_r2c(&grad_as(ctx.grad(0), real)?, d as i64, n, true, !inverse, scale)?;
+        let spectrum = fft_r2c(ctx.grad(0), d as i64, n, true, !inverse, scale)?;
         let rows = n / 2 + 1;
         let weights: Vec<f64> = (0..rows).map(|k| if k == 0 || 2 * k == n { 1.0 } else { 2.0 }).collect();
         let mut shape = vec![1; spectrum.ndim()];
