@@ -81,7 +81,7 @@ impl Tensor {
     ///
     /// # Safety
     /// The caller writes every element before the tensor is read or handed out.
-    unsafe fn for_overwrite(shape: &[usize], dtype: DType) -> Result<Tensor> {
+    pub(crate) unsafe fn for_overwrite(shape: &[usize], dtype: DType) -> Result<Tensor> {
         Ok(Tensor::from_parts(Arc::new(Storage::for_overwrite(Tensor::nbytes_of(shape, dtype)?)?), Layout::contiguous(shape), dtype))
     }
 

@@ -35,6 +35,24 @@ def test_matmul_non_contiguous_and_gradgrad():
     gradgradcheck(torch.matmul, (leaf(2, 2, 3), leaf(3, 2, seed=1)))
 
 
+def test_batched_input_times_a_weight_folds_into_one_product():
+    # A transposed (L, N, E) input times a weight that needs a gradient (a linear layer after
+    # batch_first's transpose): folded into one (L*N, E) @ (E, F) product, as in PyTorch, so the
+    # weight's gradient is one product too, not a batch of them summed afterwards.
+    rng = np.random.default_rng(3)
+    x_np, w_np, g_np = rng.standard_normal((3, 4, 5)), rng.standard_normal((5, 2)), rng.standard_normal((4, 3, 2))
+    x = torch.tensor(x_np, requires_grad=True)
+    w = torch.tensor(w_np, requires_grad=True)
+    y = x.transpose(0, 1) @ w
+    assert y.shape == (4, 3, 2)
+    assert [n.name() for n, _ in y.grad_fn.next_functions] == ["MmBackward0"]
+    np.testing.assert_allclose(y.detach().numpy(), x_np.transpose(1, 0, 2) @ w_np, rtol=1e-12)
+    y.backward(torch.tensor(g_np))
+    np.testing.assert_allclose(w.grad.numpy(), np.einsum("lne,lnf->ef", x_np.transpose(1, 0, 2), g_np), rtol=1e-12)
+    np.testing.assert_allclose(x.grad.numpy(), (g_np @ w_np.T).transpose(1, 0, 2), rtol=1e-12)
+    gradgradcheck(lambda p, q: p.transpose(0, 1) @ q, (leaf(3, 4, 5), leaf(5, 2, seed=1)))
+
+
 def test_addmm_beta_alpha():
     i, a, b = leaf(4), leaf(2, 3, seed=1), leaf(3, 4, seed=2)
     f = lambda i, a, b: torch.addmm(i, a, b, beta=0.5, alpha=2.0)

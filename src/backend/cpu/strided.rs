@@ -75,26 +75,6 @@ impl<const K: usize> Walk<K> {
     }
 }
 
-/// Fills the contiguous `out` with `f` applied to each logical element's operand offsets.
-/// `f` gets the offsets of one element; it does the reads itself so one loop serves all arities.
-pub fn fill_strided<O: Send, const K: usize>(
-    out: &mut [O],
-    walk: &Walk<K>,
-    f: impl Fn(&mut [O], [usize; K], usize, [usize; K]) + Sync,
-) {
-    let n = out.len();
-    if !super::parallel(n) {
-        walk.runs(0, n, |pos, offs, len, st| f(&mut out[pos..pos + len], offs, len, st));
-    } else {
-        out.par_chunks_mut(CHUNK).enumerate().for_each(|(ci, chunk)| {
-            let start = ci * CHUNK;
-            walk.runs(start, start + chunk.len(), |pos, offs, len, st| {
-                f(&mut chunk[pos - start..pos - start + len], offs, len, st)
-            });
-        });
-    }
-}
-
 /// Builds a Vec of `n` elements by letting `fill(chunk, start)` initialise every slot of each
 /// chunk exactly once (in parallel for large `n`). Skipping the zero-fill pass matters for
 /// memory-bound kernels, and plain slice loops vectorise where iterator `collect` does not.
@@ -109,6 +89,20 @@ fn write_once<O: Send>(n: usize, fill: impl Fn(&mut [MaybeUninit<O>], usize) + S
     // SAFETY: `fill` wrote every one of the first n slots (each chunk covers its whole range).
     unsafe { out.set_len(n) };
     out
+}
+
+/// Builds a Vec of `n` elements from a strided walk: `f(run, offsets, len, strides)` gets the
+/// operands' offsets of a run of `len` consecutive output elements and must initialise every
+/// slot of `run`. One loop serves all arities: `f` does the reads itself. There is no zero-fill
+/// pass, which a `vec![0; n]` filled afterwards would cost.
+pub fn collect_strided<O: Send, const K: usize>(
+    n: usize,
+    walk: &Walk<K>,
+    f: impl Fn(&mut [MaybeUninit<O>], [usize; K], usize, [usize; K]) + Sync,
+) -> Vec<O> {
+    write_once(n, |dst, start| {
+        walk.runs(start, start + dst.len(), |pos, offs, len, st| f(&mut dst[pos - start..pos - start + len], offs, len, st));
+    })
 }
 
 /// out[i] = f(a[i]) over a strided input.
@@ -130,14 +124,11 @@ pub fn map1<A: Element, O: Element>(a: &Tensor, f: impl Fn(A) -> O + Sync) -> Ve
             }
         });
     }
-    let mut out = vec![O::default(); n];
-    let walk = Walk::of([a]);
-    fill_strided(&mut out, &walk, |o, [oa], len, [sa]| {
+    collect_strided(n, &Walk::of([a]), |o, [oa], len, [sa]| {
         for i in 0..len {
-            o[i] = f(src[oa + i * sa]);
+            o[i].write(f(src[oa + i * sa]));
         }
-    });
-    out
+    })
 }
 
 /// out[i] = f(a[i], b[i]); `a` and `b` have the same (broadcast) shape.
@@ -177,22 +168,23 @@ pub fn map2<A: Element, B: Element, O: Element>(a: &Tensor, b: &Tensor, f: impl 
             }
         });
     }
-    let mut out = vec![O::default(); n];
-    let walk = Walk::of([a, b]);
-    fill_strided(&mut out, &walk, |o, [oa, ob], len, [sa, sb]| {
+    collect_strided(n, &Walk::of([a, b]), |o, [oa, ob], len, [sa, sb]| {
         if sa == 1 && sb == 1 {
             let (xa, xb) = (&sa_all[oa..oa + len], &sb_all[ob..ob + len]);
-            o.iter_mut().zip(xa.iter().zip(xb)).for_each(|(o, (&x, &y))| *o = f(x, y));
+            o.iter_mut().zip(xa.iter().zip(xb)).for_each(|(o, (&x, &y))| {
+                o.write(f(x, y));
+            });
         } else if sa == 1 && sb == 0 {
             let y = sb_all[ob];
-            o.iter_mut().zip(&sa_all[oa..oa + len]).for_each(|(o, &x)| *o = f(x, y));
+            o.iter_mut().zip(&sa_all[oa..oa + len]).for_each(|(o, &x)| {
+                o.write(f(x, y));
+            });
         } else {
             for i in 0..len {
-                o[i] = f(sa_all[oa + i * sa], sb_all[ob + i * sb]);
+                o[i].write(f(sa_all[oa + i * sa], sb_all[ob + i * sb]));
             }
         }
-    });
-    out
+    })
 }
 
 /// out[i] = f(a[i], b[i], c[i]) for three same-shaped views (where, lerp, clamp with tensors).
@@ -206,38 +198,35 @@ pub fn map3<A: Element, B: Element, C: Element, O: Element>(
     if n == 0 {
         return vec![];
     }
-    let mut out = vec![O::default(); n];
-    // SAFETY: read-only views of the inputs; out is fresh.
+    // SAFETY: read-only views of the inputs.
     let (xa, xb, xc) = unsafe { (a.storage().slice::<A>(), b.storage().slice::<B>(), c.storage().slice::<C>()) };
-    let walk = Walk::of([a, b, c]);
-    fill_strided(&mut out, &walk, |o, [oa, ob, oc], len, [sa, sb, sc]| match (sa, sb, sc) {
+    collect_strided(n, &Walk::of([a, b, c]), |o, [oa, ob, oc], len, [sa, sb, sc]| match (sa, sb, sc) {
         // Unit-stride runs, with or without one broadcast scalar (`where(mask, g, 0)` in
         // gradients), as slice loops the compiler vectorises.
         (1, 1, 1) => {
             let (a, b, c) = (&xa[oa..oa + len], &xb[ob..ob + len], &xc[oc..oc + len]);
             for (o, (&a, (&b, &c))) in o.iter_mut().zip(a.iter().zip(b.iter().zip(c))) {
-                *o = f(a, b, c);
+                o.write(f(a, b, c));
             }
         }
         (1, 1, 0) => {
             let (a, b, c) = (&xa[oa..oa + len], &xb[ob..ob + len], xc[oc]);
             for (o, (&a, &b)) in o.iter_mut().zip(a.iter().zip(b)) {
-                *o = f(a, b, c);
+                o.write(f(a, b, c));
             }
         }
         (1, 0, 1) => {
             let (a, b, c) = (&xa[oa..oa + len], xb[ob], &xc[oc..oc + len]);
             for (o, (&a, &c)) in o.iter_mut().zip(a.iter().zip(c)) {
-                *o = f(a, b, c);
+                o.write(f(a, b, c));
             }
         }
         _ => {
             for i in 0..len {
-                o[i] = f(xa[oa + i * sa], xb[ob + i * sb], xc[oc + i * sc]);
+                o[i].write(f(xa[oa + i * sa], xb[ob + i * sb], xc[oc + i * sc]));
             }
         }
-    });
-    out
+    })
 }
 
 /// Writes `src` (same shape as `dst`, any strides, any dtype) into the strided view `dst`.

@@ -11,7 +11,7 @@ pub use advanced::TensorIndex;
 // The recording `where` (the kernel is `where_forward`); formulas use it as `keep_where`.
 pub use crate::autograd::formulas::index::where_;
 
-use crate::backend::cpu::{self, fill_strided, Walk};
+use crate::backend::cpu::{self, collect_strided, Walk};
 use crate::dtype::{result_type, DType, Element, Scalar};
 use crate::error::Result;
 use crate::layout::Layout;
@@ -157,14 +157,13 @@ fn gather_kernel(src: &Tensor, dim: usize, index: &Tensor) -> Result<Tensor> {
     let idx = unsafe { index.storage().slice::<i64>() };
     with_dtype!(src.dtype(), T, {
         let data = unsafe { src.storage().slice::<T>() };
-        let mut out = vec![T::default(); crate::shape::numel(&shape)];
-        fill_strided(&mut out, &walk, |o, [os, oi], len, [ss, si]| {
+        let out = collect_strided(crate::shape::numel(&shape), &walk, |o, [os, oi], len, [ss, si]| {
             for i in 0..len {
                 let mut k = idx[oi + i * si];
                 if k < 0 {
                     k += size;
                 }
-                o[i] = data[(os + i * ss) + (k * step) as usize];
+                o[i].write(data[(os + i * ss) + (k * step) as usize]);
             }
         });
         Tensor::from_vec(out, &shape)

@@ -64,7 +64,10 @@ fn bmm_kernel(a: &Tensor, b: &Tensor) -> Result<Tensor> {
     if crate::tensor::common_device(&[Some(a), Some(b)])?.is_gpu() {
         return crate::backend::gpu::matmul::bmm(a, b, &out_shape);
     }
-    let out = Tensor::zeros_on(&out_shape, a.dtype(), a.device())?;
+    // Every element is written below: gemm overwrites its destination (zeros when k = 0), and
+    // so does the integer loop, so the output skips the zero-fill pass.
+    // SAFETY: each batch's m x n block is written by `run`.
+    let out = unsafe { Tensor::for_overwrite(&out_shape, a.dtype())? };
     if out.numel() == 0 {
         return Ok(out);
     }
@@ -170,8 +173,11 @@ impl Tensor {
             check_mm_shapes("mm", rows, ka, kb, b.shape()[1])?;
             check_same_dtype(a, b)?;
             // [batch.., m, k] @ [k, n] is one [batch*m, k] @ [k, n] product when the batch dims
-            // fold into the rows without a copy (PyTorch folds the same way).
-            if a2.ndim() > 2 && a2.layout().view(&[rows, ka]).is_some() {
+            // fold into the rows without a copy, or, copying `a`, when `b` needs a gradient:
+            // unfolded, that gradient would be a batch of products summed afterwards, the
+            // slower path by far (a linear layer on a transposed input). PyTorch folds alike.
+            let fold_free = a2.layout().view(&[rows, ka]).is_some();
+            if a2.ndim() > 2 && (fold_free || (b.requires_grad() && crate::autograd::mode::is_grad_enabled())) {
                 let r = bmm_any(&a2.reshape(&[rows as i64, ka as i64])?, b)?;
                 let mut shape: Vec<i64> = a2.shape()[..a2.ndim() - 1].iter().map(|&s| s as i64).collect();
                 shape.push(b.shape()[1] as i64);
