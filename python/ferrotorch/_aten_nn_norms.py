@@ -57,9 +57,10 @@ def rms_norm(input, normalized_shape, weight=None, eps=None):
 def native_layer_norm(input, normalized_shape, weight, bias, eps):
     """(layer_norm output, mean, rstd): the statistics keep the normalised dims as size 1, e.g. (N, 1) for
     normalized_shape (C,), and rstd is 1 / sqrt(var + eps)."""
-    normalized_shape = _norm._as_shape(normalized_shape)
-    dims = _norm._norm_dims(input, normalized_shape)
-    out = _norm.layer_norm(input, normalized_shape, weight, bias, eps)
+    out, mean, rstd = _norm._layer_norm(input, normalized_shape, weight, bias, eps)
+    if mean is not None:
+        return out, mean, rstd
+    dims = _norm._norm_dims(input, _norm._as_shape(normalized_shape))
     with no_grad():
         var, mean = input.detach()._var_mean(dims, correction=0, keepdim=True)
         rstd = (var + eps).rsqrt()

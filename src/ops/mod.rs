@@ -16,3 +16,5 @@ pub mod pool;
 pub mod optim;
 pub mod complex;
 pub mod fft;
+pub mod softmax;
+pub mod layer_norm;

@@ -1,6 +1,7 @@
 //! Bindings of the nn kernels: `_C._im2col` / `_C._col2im` (what `F.unfold` / `F.fold` and
-//! the convolution and pooling functionals in `ferrotorch/nn/_functional/` lower onto) and
-//! `_C._max_pool2d`.
+//! the convolution and pooling functionals in `ferrotorch/nn/_functional/` lower onto),
+//! `_C._max_pool2d`, and the fused CPU kernels `_C._softmax` (softmax / log-softmax) and
+//! `_C._native_layer_norm`.
 use crate::ops::conv::Window;
 use crate::python::args;
 use crate::python::tensor::{PyResultT, PyTensor};
@@ -69,7 +70,30 @@ fn _max_pool2d(
     Ok((PyTensor::new(v), PyTensor::new(i)).into_pyobject(py)?.into_any().unbind())
 }
 
+/// `_softmax(input, dim, log)`: softmax (or log-softmax) of a floating-point CPU tensor along
+/// `dim`; `F.softmax` / `F.log_softmax` check the arguments and call it.
+#[pyfunction]
+fn _softmax(input: &Bound<PyAny>, dim: i64, log: bool) -> PyResultT {
+    let t = args::tensor(input, "_softmax", "input")?;
+    Ok(PyTensor::new(crate::ops::softmax::softmax(&t, dim, log)?))
+}
+
+/// `_native_layer_norm(input, k, weight, bias, eps) -> (out, mean, rstd)`: layer norm over the
+/// last `k` dims of a float32/float64 CPU tensor whose parameters share its dtype; `F.layer_norm`
+/// checks the shapes and picks this or the composed path.
+#[pyfunction]
+#[pyo3(signature = (input, k, weight, bias, eps))]
+fn _native_layer_norm(input: &Bound<PyAny>, k: usize, weight: Option<&Bound<PyAny>>, bias: Option<&Bound<PyAny>>, eps: f64) -> PyResult<(PyTensor, PyTensor, PyTensor)> {
+    let x = args::tensor(input, "_native_layer_norm", "input")?;
+    let w = weight.map(|w| args::tensor(w, "_native_layer_norm", "weight")).transpose()?;
+    let b = bias.map(|b| args::tensor(b, "_native_layer_norm", "bias")).transpose()?;
+    let (out, mean, rstd) = crate::ops::layer_norm::layer_norm(&x, k, w.as_ref(), b.as_ref(), eps)?;
+    Ok((PyTensor::new(out), PyTensor::new(mean), PyTensor::new(rstd)))
+}
+
 pub fn register(m: &Bound<PyModule>) -> PyResult<()> {
+    m.add_function(wrap_pyfunction!(_native_layer_norm, m)?)?;
+    m.add_function(wrap_pyfunction!(_softmax, m)?)?;
     m.add_function(wrap_pyfunction!(_im2col, m)?)?;
     m.add_function(wrap_pyfunction!(_col2im, m)?)?;
     m.add_function(wrap_pyfunction!(_max_pool2d, m)?)?;

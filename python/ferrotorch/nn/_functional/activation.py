@@ -325,10 +325,15 @@ def _softmax_input(name, input, dim, dtype):
 
 
 def softmax(input, dim=None, _stacklevel=3, dtype=None):
-    """exp(x) / sum(exp(x)) along `dim`, shifted by the (detached) max for stability."""
+    """exp(x) / sum(exp(x)) along `dim`, shifted by the max for stability: a fused kernel for CPU
+    tensors, composed ops (with the max detached) for GPU ones."""
     if dim is None:
         dim = _softmax_dim("softmax", input.dim())
     x = _softmax_input("softmax", input, dim, dtype)
+    if not x.is_cuda:
+        return _C._softmax(x, dim, False)  # fused kernel, SoftmaxBackward0
+    if x.numel() == 0:
+        return x.clone()
     e = (x - x.amax(dim, keepdim=True).detach()).exp()
     return e / e.sum(dim, keepdim=True)
 
@@ -342,11 +347,17 @@ def softmin(input, dim=None, _stacklevel=3, dtype=None):
 
 
 def log_softmax(input, dim=None, _stacklevel=3, dtype=None):
-    """x - logsumexp(x) along `dim`."""
+    """x - logsumexp(x) along `dim`: a fused kernel for CPU tensors, composed ops for GPU ones."""
     if dim is None:
         dim = _softmax_dim("log_softmax", input.dim())
     x = _softmax_input("log_softmax", input, dim, dtype)
-    return x - x.logsumexp(dim, keepdim=True)
+    if not x.is_cuda:
+        return _C._softmax(x, dim, True)  # fused kernel, LogSoftmaxBackward0
+    if x.numel() == 0:
+        return x.clone()
+    # The CPU kernel's formula, so that an infinite maximum gives NaN rows on both devices.
+    shifted = x - x.amax(dim, keepdim=True).detach()
+    return shifted - shifted.exp().sum(dim, keepdim=True).log()
 
 
 def gumbel_softmax(logits, tau=1, hard=False, eps=1e-10, dim=-1):

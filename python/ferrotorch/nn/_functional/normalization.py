@@ -7,6 +7,7 @@ intermediate tensors and graph nodes but not change the results.
 """
 import math
 
+from ... import _C
 from ..._elementwise import _scalar_name
 from ...autograd.grad_mode import no_grad
 
@@ -145,10 +146,29 @@ def layer_norm(input, normalized_shape, weight=None, bias=None, eps=1e-5):
         >>> torch.nn.functional.layer_norm(torch.tensor([[1.0, 3.0]]), (2,)).tolist()
         [[-0.9999949932098389, 0.9999949932098389]]
     """
-    dims = _norm_dims(input, _as_shape(normalized_shape))
+    return _layer_norm(input, normalized_shape, weight, bias, eps)[0]
+
+
+def _fused_layer_norm_takes(input, *params):
+    # The fused kernel (src/ops/layer_norm.rs): float32/float64 CPU operands of one dtype.
+    return (not input.is_cuda and input.dtype in (_C.float32, _C.float64)
+            and all(p is None or (p.dtype == input.dtype and not p.is_cuda) for p in params))
+
+
+def _layer_norm(input, normalized_shape, weight, bias, eps):
+    """(output, mean, rstd or None): `native_layer_norm` when the fused kernel takes the operands
+    (rstd = 1 / sqrt(var + eps)), else the composed ops, which leave the statistics to the caller."""
+    normalized_shape = _as_shape(normalized_shape)
+    dims = _norm_dims(input, normalized_shape)
     _refuse_complex(input, "LayerNormKernelImpl")
+    for name, p in (("weight", weight), ("bias", bias)):
+        if p is not None and tuple(p.shape) != normalized_shape:
+            raise RuntimeError(f"Expected {name} to be of same shape as normalized_shape, but got {name} of shape "
+                               f"{_list_str(p.shape)} and normalized_shape = {_list_str(normalized_shape)}")
+    if _fused_layer_norm_takes(input, weight, bias):
+        return _C._native_layer_norm(input, len(dims), weight, bias, eps)
     var, mean = input._var_mean(dims, correction=0, keepdim=True)
-    return _affine((input - mean) * (var + eps).rsqrt(), weight, bias)
+    return _affine((input - mean) * (var + eps).rsqrt(), weight, bias), None, None
 
 
 def group_norm(input, num_groups, weight=None, bias=None, eps=1e-5):
