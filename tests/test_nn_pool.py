@@ -166,6 +166,21 @@ def test_max_pool_kernel_details():
     assert F.max_pool2d(torch.zeros(0, 3, 4, 4), 2).shape == (0, 3, 2, 2)
 
 
+def test_max_pool_ties_nans_and_padding_pick_pytorchs_indices(device):
+    # Values and indices printed by PyTorch 2.15: the first maximum in window order wins, so does
+    # the first NaN; padded cells never win.
+    nan = float("nan")
+    x = torch.tensor([[[[5.0, 5.0, nan, 1.0, 2.0, 7.0], [5.0, nan, nan, 2.0, 7.0, 1.0]]]], device=device)
+    v, i = F.max_pool2d(x, 2, return_indices=True)
+    np.testing.assert_array_equal(v.cpu().numpy(), [[[[nan, nan, 7.0]]]])
+    assert i.cpu().tolist() == [[[[7, 8, 5]]]]
+    x = torch.tensor([[[[-1.0, -1.0, -3.0], [-2.0, -1.0, -4.0], [-5.0, -6.0, -1.0]]]], device=device)
+    v, i = F.max_pool2d(x, 2, stride=1, padding=1, return_indices=True)
+    assert v.cpu().tolist() == [[[[-1.0, -1.0, -1.0, -3.0], [-1.0, -1.0, -1.0, -3.0], [-2.0, -1.0, -1.0, -1.0],
+                                  [-5.0, -5.0, -1.0, -1.0]]]]
+    assert i.cpu().tolist() == [[[[0, 0, 1, 2], [0, 0, 1, 2], [3, 4, 4, 8], [6, 6, 8, 8]]]]
+
+
 def test_pool_errors():
     with pytest.raises(RuntimeError, match="pad should be at most half of effective kernel size, but got pad=2, "
                                            "kernel_size=3 and dilation=1"):

@@ -74,7 +74,7 @@ impl Window {
     /// inside the input, and the input coordinate of position `o` in that range, `o * stride + off`
     /// (`off` may be negative, so it is returned as i64). Lets the inner loops skip bounds checks.
     #[inline]
-    fn valid_range(&self, d: usize, k: usize, size: usize, n_out: usize) -> (usize, usize, i64) {
+    pub(crate) fn valid_range(&self, d: usize, k: usize, size: usize, n_out: usize) -> (usize, usize, i64) {
         let off = (k * self.dilation[d]) as i64 - self.padding[d] as i64;
         let s = self.stride[d] as i64;
         let lo = if off >= 0 { 0 } else { ((-off + s - 1) / s) as usize };

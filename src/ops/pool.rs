@@ -18,28 +18,44 @@ pub fn pool_out_size(size: usize, k: usize, s: usize, p: usize, d: usize, ceil_m
     out
 }
 
+/// Max pooling of one plane. The window offsets (ki, kj) are taken in order, each over all the
+/// outputs that read inside the input at that offset (`Window::valid_range`), so that the inner
+/// loop is a walk along a row; a strictly greater value replaces the running maximum, so the
+/// first maximum in window order wins, and every NaN does too (PyTorch's `val > max ||
+/// isnan(val)`: the last NaN's index).
 fn max_plane<T: Element + PartialOrd>(src: &[T], vals: &mut [T], idx: &mut [i64], size: [usize; 2], blocks: [usize; 2], win: &Window) {
     let [h, w] = size;
     let [oh, ow] = blocks;
-    for oy in 0..oh {
-        for ox in 0..ow {
-            let mut best: Option<(T, usize)> = None;
-            for ki in 0..win.kernel[0] {
-                let Some(y) = win.source(0, oy, ki, h) else { continue };
-                for kj in 0..win.kernel[1] {
-                    let Some(x) = win.source(1, ox, kj, w) else { continue };
-                    let v = src[y * w + x];
-                    // First maximum wins; NaN propagates (PyTorch's `val > max || isnan(val)`).
+    // Whether an output holds a value yet (with padding, its first offsets may fall outside).
+    let mut seen = vec![false; oh * ow];
+    let (sh, sw) = (win.stride[0], win.stride[1]);
+    for ki in 0..win.kernel[0] {
+        let (ylo, yhi, yoff) = win.valid_range(0, ki, h, oh);
+        for kj in 0..win.kernel[1] {
+            let (xlo, xhi, xoff) = win.valid_range(1, kj, w, ow);
+            for oy in ylo..yhi {
+                let y = (oy * sh) as i64 + yoff;
+                let row = y as usize * w;
+                let o0 = oy * ow;
+                for ox in xlo..xhi {
+                    let at = row + ((ox * sw) as i64 + xoff) as usize;
+                    let (v, o) = (src[at], o0 + ox);
+                    let cur = vals[o];
+                    // Without short-circuits or a branch: on real data the comparison is a coin
+                    // flip, which a branch predictor loses, so the selects compile to cmovs.
                     #[allow(clippy::eq_op)]
-                    let nan = v != v;
-                    if best.is_none_or(|(b, _)| v > b || (nan && b == b)) {
-                        best = Some((v, y * w + x));
-                    }
+                    let better = !seen[o] | (v > cur) | (v != v);
+                    vals[o] = if better { v } else { cur };
+                    idx[o] = if better { at as i64 } else { idx[o] };
+                    seen[o] = true;
                 }
             }
-            let (v, i) = best.unwrap_or((T::from_f64(f64::NEG_INFINITY), 0));
-            vals[oy * ow + ox] = v;
-            idx[oy * ow + ox] = i as i64;
+        }
+    }
+    // An output whose whole window is padding (impossible with PyTorch's padding limit).
+    for (o, &s) in seen.iter().enumerate() {
+        if !s {
+            (vals[o], idx[o]) = (T::from_f64(f64::NEG_INFINITY), 0);
         }
     }
 }

@@ -68,8 +68,9 @@ const MAXPOOL: &str = "    let L = g.oh * g.ow;
             }
             let q = u32(y) * g.W + u32(x);
             let v = src[g.src0 + p * g.H * g.W + q];
-            // First maximum wins; NaN propagates.
-            if (!found || v > best || (!(v == v) && best == best)) {
+            // The first maximum wins, and every NaN replaces what came before (PyTorch's
+            // `val > max || isnan(val)`: the last NaN's index).
+            if (!found || v > best || !(v == v)) {
                 best = v;
                 at = q;
                 found = true;
