@@ -181,6 +181,21 @@ def test_max_pool_ties_nans_and_padding_pick_pytorchs_indices(device):
     assert i.cpu().tolist() == [[[[0, 0, 1, 2], [0, 0, 1, 2], [3, 4, 4, 8], [6, 6, 8, 8]]]]
 
 
+def test_adaptive_max_pool_nans_pick_the_last_one_like_pytorch(device):
+    # Values and indices printed by PyTorch 2.15 (its adaptive kernel uses `val > max || isnan(val)`).
+    nan = float("nan")
+    x = torch.tensor([[[[5.0, nan, 1.0, nan], [nan, 2.0, 7.0, 1.0]]]], device=device, requires_grad=True)
+    v, i = F.adaptive_max_pool2d(x, (1, 2), return_indices=True)
+    assert i.cpu().tolist() == [[[[4, 3]]]] and v.isnan().all().item()
+    v.sum().backward()
+    assert x.grad.cpu().tolist() == [[[[0.0, 0.0, 0.0, 1.0], [1.0, 0.0, 0.0, 0.0]]]]
+    v, i = F.adaptive_max_pool1d(torch.tensor([[1.0, nan, 3.0, nan, 2.0, 2.0]], device=device), 2, return_indices=True)
+    assert i.cpu().tolist() == [[1, 3]]
+    # Without NaNs the first maximum wins.
+    v, i = F.adaptive_max_pool1d(torch.tensor([[3.0, 1.0, 3.0, 2.0, 2.0, 0.0]], device=device), 2, return_indices=True)
+    assert v.cpu().tolist() == [[3.0, 2.0]] and i.cpu().tolist() == [[0, 3]]
+
+
 def test_pool_errors():
     with pytest.raises(RuntimeError, match="pad should be at most half of effective kernel size, but got pad=2, "
                                            "kernel_size=3 and dilation=1"):

@@ -283,6 +283,15 @@ def _empty_pool(input, out, return_indices):
     return (values, indices) if return_indices else values
 
 
+def _window_argmax(win):
+    """PyTorch's pooling rule over the last dim, `val > max || isnan(val)`: the first maximum,
+    or the last NaN when there is one (`max` would give the first NaN)."""
+    first = win.max(-1)[1]
+    n = win.shape[-1]
+    last_nan = (n - 1) - win.isnan().flip(-1).to(_C.int32).argmax(-1)
+    return _C.where(win.isnan().any(-1), last_nan, first)
+
+
 def adaptive_max_pool2d(input, output_size, return_indices=False):
     """Max over PyTorch's adaptive windows; indices are flat per input plane. Loops over output cells
     (fine for the small outputs adaptive pooling is used with)."""
@@ -295,8 +304,8 @@ def adaptive_max_pool2d(input, output_size, return_indices=False):
     for a, b in _adaptive_bounds(h, oh):
         for c, e in _adaptive_bounds(w, ow):
             win = input[..., a:b, c:e].flatten(-2)
-            v, i = win.max(-1)
-            vals.append(v)
+            i = _window_argmax(win)
+            vals.append(win.gather(-1, i.unsqueeze(-1)).squeeze(-1))
             idxs.append((i // (e - c) + a) * w + i % (e - c) + c)
     values = _C.stack(vals, -1).unflatten(-1, (oh, ow))
     indices = _C.stack(idxs, -1).unflatten(-1, (oh, ow))
