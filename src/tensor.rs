@@ -375,7 +375,10 @@ impl Tensor {
         if dims.len() != self.ndim() {
             bail!(Runtime, "permute(sparse_coo): number of dimensions in the tensor input does not match the length of the desired ordering of dimensions i.e. input.dim() = {} is not equal to len(dims) = {}", self.ndim(), dims.len());
         }
-        let d = shape::normalize_dims(dims, self.ndim())?;
+        let d = dims.iter().map(|&x| normalize_dim(x, self.ndim())).collect::<Result<Vec<_>>>()?;
+        if (1..d.len()).any(|i| d[..i].contains(&d[i])) {
+            bail!(Runtime, "permute(): duplicate dims are not allowed.");
+        }
         Ok(self.with_layout(self.layout.permute(&d)))
     }
     pub(crate) fn transpose_forward(&self, a: i64, b: i64) -> Result<Tensor> {

@@ -417,7 +417,7 @@ def test_index_select_errors():
         t.index_select(0, torch.tensor([-1]))
     with pytest.raises(IndexError, match="Index is supposed to be a vector"):
         t.index_select(0, torch.tensor([[0]]))
-    with pytest.raises(IndexError, match="Expected dtype int32 or int64 for index"):
+    with pytest.raises(RuntimeError, match="Expected dtype int32 or int64 for index"):
         t.index_select(0, torch.tensor([0.0]))
 
 
@@ -634,3 +634,28 @@ def test_registry_entries(info: OpInfo):
                 got = info.op(torch, *targs, **sample.kwargs)
                 rtol, atol = info.tolerance(dtype)
                 assert_close(got, expected, rtol=rtol, atol=atol, check_dtype=info.check_dtype)
+
+
+def test_scatter_reduce_argument_with_a_tensor_source_is_deprecated_once_per_process():
+    # PyTorch's TORCH_WARN_ONCE (every time under set_warn_always), checked in a fresh process;
+    # a number as the source does not warn.
+    import os
+    import subprocess
+    import sys
+    code = ("import warnings, ferrotorch as torch\n"
+            "with warnings.catch_warnings(record=True) as w:\n"
+            "    warnings.simplefilter('always')\n"
+            "    i = torch.tensor([0])\n"
+            "    torch.zeros(3).scatter_(0, i, 2.0, reduce='add'); print(len(w))\n"
+            "    torch.zeros(3).scatter_(0, i, torch.ones(1), reduce='add')\n"
+            "    torch.zeros(3).scatter(0, i, torch.ones(1), reduce='multiply'); print(len(w))\n"
+            "    torch.set_warn_always(True); torch.zeros(3).scatter(0, i, torch.ones(1), reduce='add'); print(len(w))\n"
+            "    print(w[0].category.__name__, w[0].message)\n")
+    env = dict(os.environ, PYTHONPATH=os.pathsep.join(sys.path))
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=env, timeout=120)
+    assert out.returncode == 0, out.stderr
+    assert out.stdout.splitlines() == [
+        "0", "1", "2",
+        "UserWarning The reduce argument of torch.scatter with Tensor src is deprecated and will be removed in a "
+        "future PyTorch release. Use torch.scatter_reduce instead for more reduction options.",
+    ]

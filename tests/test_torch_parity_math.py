@@ -209,3 +209,32 @@ def test_divide_and_subtract_inplace_methods(device):
     y = dev(torch.tensor([5, 6]), device)
     y.subtract_(1)
     assert y.cpu().tolist() == [4, 5] and y.dtype == torch.int64
+
+
+SUB_ONE_BOOL = ("Subtraction, the `-` operator, with a bool tensor is not supported. If you are trying to invert a "
+                "mask, use the `~` or `logical_not()` operator instead.")
+SUB_TWO_BOOLS = "Subtraction, the `-` operator, with two bool tensors is not supported. Use the `^` or `logical_xor()` operator instead."
+
+
+@pytest.mark.parametrize("sub, message", [
+    (lambda f, m: f - m, SUB_ONE_BOOL),
+    (lambda f, m: m - f, SUB_ONE_BOOL),
+    (lambda f, m: f - True, SUB_ONE_BOOL),
+    (lambda f, m: True - f, SUB_ONE_BOOL),
+    (lambda f, m: m - 1, SUB_ONE_BOOL),
+    (lambda f, m: 1 - m, SUB_ONE_BOOL),
+    (lambda f, m: f - m[0], SUB_ONE_BOOL),
+    (lambda f, m: torch.rsub(f, m), SUB_ONE_BOOL),
+    (lambda f, m: f.sub(m, alpha=2), SUB_ONE_BOOL),
+    (lambda f, m: f.sub_(m), SUB_ONE_BOOL),
+    (lambda f, m: m - True, SUB_TWO_BOOLS),
+    (lambda f, m: m - m, SUB_TWO_BOOLS),
+])
+def test_subtraction_takes_no_bool_operand(device, sub, message):
+    # As PyTorch's sub_check, for tensors and Python bools alike (checked against PyTorch 2.15).
+    f = dev(torch.ones(2), device)
+    m = dev(torch.tensor([True, False]), device)
+    with pytest.raises(NotImplementedError) as err:
+        sub(f, m)
+    assert str(err.value) == message
+    assert f.cpu().tolist() == [1.0, 1.0]

@@ -366,14 +366,31 @@ fn not_implemented(op: &str, dtype: DType) -> Error {
     Error::NotImplemented(format!("\"{}_cpu\" not implemented for '{}'", op, dtype.scalar_name()))
 }
 
+/// PyTorch's `sub_check`: subtraction takes no bool operand, tensor or Python bool, since
+/// `1 - mask` or `mask - other` usually means a mask inversion or a xor.
+pub fn check_sub_operands(a: &Operand, b: &Operand) -> Result<()> {
+    let is_bool = |o: &Operand| match o {
+        Operand::Tensor(t) => t.dtype() == DType::Bool,
+        Operand::Scalar(s) => matches!(s, Scalar::Bool(_)),
+    };
+    match (is_bool(a), is_bool(b)) {
+        (true, true) => bail!(NotImplemented, "Subtraction, the `-` operator, with two bool tensors is not supported. Use the `^` or `logical_xor()` operator instead."),
+        (true, false) | (false, true) => bail!(
+            NotImplemented,
+            "Subtraction, the `-` operator, with a bool tensor is not supported. If you are trying to invert a mask, use the `~` or `logical_not()` operator instead."
+        ),
+        (false, false) => Ok(()),
+    }
+}
+
 /// The dtype an op computes in, and the dtype it returns.
 fn op_dtypes(op: BinaryOp, a: &Operand, b: &Operand) -> Result<(DType, DType)> {
+    if op == BinaryOp::Sub {
+        check_sub_operands(a, b)?;
+    }
     let promoted = result_type(&[a.promote_arg(), b.promote_arg()]);
     Ok(match op.rule() {
         DTypeRule::Promote => {
-            if op == BinaryOp::Sub && promoted == DType::Bool {
-                bail!(NotImplemented, "Subtraction, the `-` operator, with two bool tensors is not supported. Use the `^` or `logical_xor()` operator instead.");
-            }
             // Python's int ** float promotes even from a scalar exponent.
             (promoted, promoted)
         }

@@ -1,115 +1,18 @@
 //! Conversions between Python data and tensors: nested lists and scalars, numpy arrays through
 //! the array-interface protocol (zero-copy both ways), and `tolist`.
-use crate::dtype::{default_dtype, Category, DType, Element, Scalar};
+use crate::dtype::{DType, Element, Scalar};
 use crate::layout::Layout;
-use crate::python::args;
 use crate::python::tensor::PyTensor;
 use crate::storage::Storage;
 use crate::tensor::Tensor;
 use crate::with_dtype;
-use pyo3::exceptions::{PyRuntimeError, PyTypeError, PyValueError};
+use pyo3::exceptions::{PyTypeError, PyValueError};
 use pyo3::prelude::*;
 use pyo3::types::{PyDict, PyList, PyTuple};
 use std::sync::Arc;
 
-// ------------------------------------------------------------------ nested Python data
-
-/// Walks a nested sequence, recording its shape and leaves; errors on ragged input like PyTorch.
-/// The leaves of nested data: real numbers, and the imaginary parts once a complex number was met.
-#[derive(Default)]
-struct Leaves {
-    values: Vec<Scalar>,
-    /// Empty while every leaf is real; then one imaginary part per value.
-    imag: Vec<f64>,
-}
-
-impl Leaves {
-    fn push(&mut self, s: Scalar, imag: f64) {
-        // Any imaginary part but +0.0 is kept: -0.0 decides branch cuts (angle, log, sqrt).
-        if imag.to_bits() != 0 || !self.imag.is_empty() {
-            self.imag.resize(self.values.len(), 0.0);
-            self.imag.push(imag);
-        }
-        self.values.push(s);
-    }
-}
-
-fn collect(obj: &Bound<PyAny>, depth: usize, shape: &mut Vec<usize>, out: &mut Leaves, cat: &mut Category) -> PyResult<()> {
-    let leaf = args::scalar(obj).map(|s| (s, 0.0, s.category()))
-        .or_else(|| args::complex_scalar(obj).map(|(re, im)| (Scalar::Float(re), im, Category::Complex)));
-    if let Some((s, imag, category)) = leaf {
-        if depth != shape.len() {
-            return Err(PyValueError::new_err(format!("expected sequence of length {} at dim {} (got a scalar)", shape[depth], depth)));
-        }
-        *cat = (*cat).max(category);
-        out.push(s, imag);
-        return Ok(());
-    }
-    if let Ok(t) = obj.downcast::<PyTensor>() {
-        let t = t.borrow().t.clone();
-        if t.ndim() == 0 && t.dtype().is_complex() {
-            let (re, im) = complex_item(&t)?;
-            *cat = Category::Complex;
-            out.push(Scalar::Float(re), im);
-            return Ok(());
-        }
-        if t.ndim() == 0 {
-            let s = t.item()?;
-            *cat = (*cat).max(s.category());
-            out.push(s, 0.0);
-            return Ok(());
-        }
-        let list = tolist(obj.py(), &t)?;
-        return collect(&list, depth, shape, out, cat);
-    }
-    if obj.hasattr("__array_interface__")? {
-        let list = obj.call_method0("tolist")?;
-        return collect(&list, depth, shape, out, cat);
-    }
-    if obj.is_instance_of::<pyo3::types::PyInt>() {
-        // `args::scalar` takes every int that fits int64; PyTorch unpacks into a C long long too.
-        return Err(PyValueError::new_err("Overflow when unpacking long long"));
-    }
-    let is_seq = obj.is_instance_of::<PyList>() || obj.is_instance_of::<PyTuple>();
-    if !is_seq {
-        return Err(PyTypeError::new_err(format!(
-            "new(): invalid data type '{}'",
-            obj.get_type().name()?
-        )));
-    }
-    let len = obj.len()?;
-    if depth == shape.len() {
-        if !out.values.is_empty() {
-            return Err(PyValueError::new_err(format!("expected a scalar at dim {depth} (got a sequence of length {len})")));
-        }
-        shape.push(len);
-    } else if shape[depth] != len {
-        return Err(PyValueError::new_err(format!("expected sequence of length {} at dim {} (got {})", shape[depth], depth, len)));
-    }
-    for item in obj.try_iter()? {
-        collect(&item?, depth + 1, shape, out, cat)?;
-    }
-    if len == 0 && depth + 1 == shape.len() {
-        // An empty innermost list fixes the shape at this depth.
-    }
-    Ok(())
-}
-
-fn tensor_from_scalars(vals: &[Scalar], shape: &[usize], dtype: DType) -> PyResult<Tensor> {
-    if !dtype.is_float() {
-        // A number outside an integer dtype's range is an error, not a wrapped element (float
-        // dtypes take any number: too large becomes inf, as in PyTorch).
-        for v in vals {
-            if v.check_fits(dtype).is_err() {
-                return Err(PyRuntimeError::new_err(format!("value cannot be converted to type {} without overflow", dtype.name())));
-            }
-        }
-    }
-    Ok(with_dtype!(dtype, T, Tensor::from_vec(vals.iter().map(|s| T::from_scalar(*s)).collect::<Vec<T>>(), shape))?)
-}
-
-/// `ferrotorch.tensor(data, dtype=None)`: always copies; infers dtype as PyTorch does
-/// (bool < int64 < default float).
+/// `ferrotorch.tensor(data, dtype=None)`: always copies; a tensor or numpy array (or numpy
+/// scalar) keeps its dtype unless one is given, other data goes through `nested_data`.
 pub fn tensor_from_data(obj: &Bound<PyAny>, dtype: Option<DType>) -> PyResult<Tensor> {
     if let Ok(t) = obj.downcast::<PyTensor>() {
         let t = t.borrow().t.clone();
@@ -119,32 +22,7 @@ pub fn tensor_from_data(obj: &Bound<PyAny>, dtype: Option<DType>) -> PyResult<Te
         let t = from_numpy(obj)?;
         return Ok(t.to_dtype_copy(dtype.unwrap_or(t.dtype()))?);
     }
-    let mut shape = vec![];
-    let mut leaves = Leaves::default();
-    let mut cat = Category::Bool;
-    collect(obj, 0, &mut shape, &mut leaves, &mut cat)?;
-    let inferred = if leaves.values.is_empty() {
-        default_dtype()
-    } else {
-        match cat {
-            Category::Bool => DType::Bool,
-            Category::Int => DType::I64,
-            Category::Float => default_dtype(),
-            Category::Complex => default_dtype().to_complex().unwrap_or(DType::C64),
-        }
-    };
-    let dtype = dtype.unwrap_or(inferred);
-    if !dtype.is_complex() {
-        if !leaves.imag.is_empty() {
-            return Err(PyTypeError::new_err("must be real number, not complex"));
-        }
-        return tensor_from_scalars(&leaves.values, &shape, dtype);
-    }
-    // Parts in float64, then the complex dtype: exact for both complex64 and complex128.
-    let re = tensor_from_scalars(&leaves.values, &shape, DType::F64)?;
-    leaves.imag.resize(leaves.values.len(), 0.0);
-    let im = Tensor::from_vec(leaves.imag, &shape)?;
-    Ok(Tensor::complex_from_parts(&re, &im)?.to_dtype_copy(dtype)?)
+    crate::python::nested_data::tensor_from_nested(obj, dtype)
 }
 
 /// The value of a one-element complex tensor.
@@ -155,7 +33,7 @@ pub fn complex_item(t: &Tensor) -> PyResult<(f64, f64)> {
 
 // ------------------------------------------------------------------ numpy
 
-fn dtype_from_typestr(typestr: &str) -> Option<DType> {
+pub(crate) fn dtype_from_typestr(typestr: &str) -> Option<DType> {
     let (endian, code) = typestr.split_at(1);
     if endian == ">" {
         return None;
@@ -196,17 +74,23 @@ fn typestr(d: DType) -> &'static str {
 /// Keeps the numpy array alive for as long as a tensor views its memory.
 struct NumpyOwner(#[allow(dead_code)] Py<PyAny>);
 
+/// PyTorch's TypeError for a numpy dtype without a tensor dtype, listing ferrotorch's.
+pub(crate) fn unsupported_numpy_dtype(dtype: &Bound<PyAny>) -> PyErr {
+    let name = dtype.getattr("type").and_then(|t| t.getattr("__name__")).map(|n| n.to_string()).unwrap_or_default();
+    PyTypeError::new_err(format!(
+        "can't convert np.ndarray of type numpy.{name}. The only supported types are: float64, float32, float16, complex64, complex128, int64, int32, int16, int8, uint8, and bool."
+    ))
+}
+
 /// `from_numpy`: a tensor sharing the array's memory.
 pub fn from_numpy(arr: &Bound<PyAny>) -> PyResult<Tensor> {
     let iface = arr.getattr("__array_interface__")?;
     let iface = iface.downcast::<PyDict>()?;
     let ts: String = iface.get_item("typestr")?.unwrap().extract()?;
-    let dtype = dtype_from_typestr(&ts).ok_or_else(|| {
-        let name = arr.getattr("dtype").and_then(|d| d.str()).map(|s| s.to_string()).unwrap_or(ts.clone());
-        PyTypeError::new_err(format!(
-            "can't convert np.ndarray of type numpy.{name}. The only supported types are: float64, float32, float16, complex64, complex128, int64, int32, int16, int8, uint8, and bool."
-        ))
-    })?;
+    let dtype = match dtype_from_typestr(&ts) {
+        Some(d) => d,
+        None => return Err(unsupported_numpy_dtype(&arr.getattr("dtype")?)),
+    };
     let shape: Vec<usize> = iface.get_item("shape")?.unwrap().extract()?;
     let (ptr, _readonly): (usize, bool) = iface.get_item("data")?.unwrap().extract()?;
     let item = dtype.size();

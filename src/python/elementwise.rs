@@ -58,6 +58,10 @@ impl PyTensor {
     fn scaled(this: &Tensor, other: &Bound<PyAny>, alpha: Option<&Bound<PyAny>>, fname: &str) -> PyResult<OperandArg> {
         let o = args::require_operand_for(other, fname, "other", this)?;
         let Some(a) = alpha else { return Ok(o) };
+        if fname == "sub" {
+            // Before scaling turns a bool `other` into the result dtype.
+            crate::ops::binary::check_sub_operands(&Operand::Tensor(this), &o.as_operand())?;
+        }
         let result = crate::ops::binary::promoted_dtype(Operand::Tensor(this), o.as_operand());
         if args::complex_scalar(a).is_some() {
             if !result.is_complex() {

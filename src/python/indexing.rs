@@ -149,6 +149,21 @@ fn grad_value(value: &Bound<PyAny>) -> Option<Tensor> {
     (t.requires_grad() && crate::autograd::is_grad_enabled()).then_some(t)
 }
 
+/// PyTorch deprecates `scatter(..., src=tensor, reduce=...)` (once per process) in favour of
+/// `scatter_reduce`; with a number for the source it says nothing.
+fn warn_reduce_with_tensor_src(py: Python, reduce: Option<&str>, src: &ScatterSrc) -> PyResult<()> {
+    static WARNED: std::sync::atomic::AtomicBool = std::sync::atomic::AtomicBool::new(false);
+    if reduce.is_some() && matches!(src, ScatterSrc::T(_)) {
+        crate::python::warn::user_warning_once(
+            py,
+            &WARNED,
+            "The reduce argument of torch.scatter with Tensor src is deprecated and will be removed in a future PyTorch \
+             release. Use torch.scatter_reduce instead for more reduction options.",
+        )?;
+    }
+    Ok(())
+}
+
 fn scatter_reduce_arg(reduce: Option<&str>) -> PyResult<Reduce> {
     match reduce {
         None => Ok(Reduce::None),
@@ -281,15 +296,17 @@ impl PyTensor {
         Ok(PyTensor::new(self.t.gather(dim, &index)?))
     }
     #[pyo3(signature = (dim, index, src=None, *, value=None, reduce=None))]
-    fn scatter(&self, dim: i64, index: &Bound<PyAny>, src: Option<&Bound<PyAny>>, value: Option<&Bound<PyAny>>, reduce: Option<&str>) -> PyResultT {
+    fn scatter(&self, py: Python, dim: i64, index: &Bound<PyAny>, src: Option<&Bound<PyAny>>, value: Option<&Bound<PyAny>>, reduce: Option<&str>) -> PyResultT {
         let index = args::tensor(index, "scatter", "index")?;
         let s = scatter_src(src, value, &self.t, &index)?;
+        warn_reduce_with_tensor_src(py, reduce, &s)?;
         Ok(PyTensor::new(self.t.scatter(dim, &index, match &s { ScatterSrc::T(t) => Source::Tensor(t), ScatterSrc::S(v) => Source::Scalar(*v) }, scatter_reduce_arg(reduce)?)?))
     }
     #[pyo3(signature = (dim, index, src=None, *, value=None, reduce=None))]
     fn scatter_<'py>(slf: Bound<'py, Self>, dim: i64, index: &Bound<PyAny>, src: Option<&Bound<PyAny>>, value: Option<&Bound<PyAny>>, reduce: Option<&str>) -> PyResult<Bound<'py, Self>> {
         let index = args::tensor(index, "scatter_", "index")?;
         let s = scatter_src(src, value, &slf.borrow().t, &index)?;
+        warn_reduce_with_tensor_src(slf.py(), reduce, &s)?;
         PyTensor::do_scatter(&slf, true, dim, &index, s, scatter_reduce_arg(reduce)?)?;
         Ok(slf)
     }

@@ -8,6 +8,8 @@ pub mod error;
 pub mod dtype;
 pub mod args;
 pub mod convert;
+pub mod nested_data;
+pub mod warn;
 pub mod tensor;
 pub mod elementwise;
 pub mod reduce;

@@ -268,7 +268,17 @@ impl PyTensor {
             _ => Err(PyRuntimeError::new_err("Boolean value of Tensor with more than one value is ambiguous")),
         }
     }
-    fn __float__(&self) -> PyResult<f64> {
+    fn __float__(&self, py: Python) -> PyResult<f64> {
+        // PyTorch warns once per process (TORCH_WARN_ONCE: every time under
+        // `torch.set_warn_always(True)`) when float() cuts a tensor out of a graph being recorded.
+        static WARNED: std::sync::atomic::AtomicBool = std::sync::atomic::AtomicBool::new(false);
+        if self.t.requires_grad() && crate::autograd::mode::is_grad_enabled() {
+            crate::python::warn::user_warning_once(
+                py,
+                &WARNED,
+                "Converting a tensor with requires_grad=True to a scalar may lead to unexpected behavior.\nConsider using tensor.detach() first.",
+            )?;
+        }
         Ok(self.python_number()?.to_f64())
     }
     fn __int__(&self) -> PyResult<i64> {

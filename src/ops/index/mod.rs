@@ -413,7 +413,7 @@ impl Tensor {
     pub(crate) fn index_select_forward(&self, dim: i64, index: &Tensor) -> Result<Tensor> {
         let d = normalize_dim(dim, self.ndim())?;
         if !is_index_dtype(index.dtype()) {
-            bail!(Index, "index_select(): Expected dtype int32 or int64 for index");
+            bail!(Runtime, "index_select(): Expected dtype int32 or int64 for index");
         }
         if index.ndim() > 1 {
             bail!(Index, "index_select(): Index is supposed to be a vector");

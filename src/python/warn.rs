@@ -1,0 +1,22 @@
+//! Python warnings raised by the bindings, including PyTorch's once-per-process kind.
+use pyo3::prelude::*;
+use std::sync::atomic::{AtomicBool, Ordering};
+
+/// `warnings.warn(message, UserWarning)`, attributed to the Python line that called into Rust.
+pub fn user_warning(py: Python, message: &str) -> PyResult<()> {
+    py.import("warnings")?.call_method1("warn", (message, py.get_type::<pyo3::exceptions::PyUserWarning>()))?;
+    Ok(())
+}
+
+/// PyTorch's `TORCH_WARN_ONCE`: the first time in the process (`warned` records it), and every
+/// time while `torch.set_warn_always(True)` is on.
+pub fn user_warning_once(py: Python, warned: &AtomicBool, message: &str) -> PyResult<()> {
+    if warned.swap(true, Ordering::Relaxed) && !warn_always(py)? {
+        return Ok(());
+    }
+    user_warning(py, message)
+}
+
+fn warn_always(py: Python) -> PyResult<bool> {
+    py.import("ferrotorch._runtime_flags")?.getattr("_warn_always")?.get_item(0)?.extract()
+}
