@@ -291,7 +291,13 @@ pub fn run(roots: &[Tensor], grads: Vec<Option<Tensor>>, opts: Options, deliver:
                     }
                 }
             }
-            let out = node.apply(grads)?;
+            let out = match node.apply(grads).and_then(|out| super::anomaly::check_nan(&node, &out).map(|_| out)) {
+                Ok(out) => out,
+                Err(e) => {
+                    super::anomaly::report_error(&node);
+                    return Err(e);
+                }
+            };
             if out.len() != node.next.len() {
                 return Err(Error::Runtime(format!(
                     "function {} returned an incorrect number of gradients (expected {}, got {})",

@@ -5,6 +5,7 @@
 //! - `node`: graph nodes, saved tensors, and the `Recorder` every differentiable op uses.
 //! - `engine`: the backward pass.
 //! - `inplace`: in-place ops on tensors in a graph (history rebasing, views).
+//! - `anomaly`: anomaly detection (forward tracebacks for backward errors, NaN checks).
 //!
 //! An op records itself like this (see `ops/binary.rs`):
 //! ```ignore
@@ -15,6 +16,7 @@
 //! ```
 //! Backward formulas are tensor programs: the engine runs them with grad mode equal to
 //! `create_graph`, so they record a graph of their own when higher derivatives are wanted.
+pub mod anomaly;
 pub mod engine;
 pub mod formulas;
 pub mod inplace;

@@ -77,6 +77,11 @@ pub struct Saved {
     version: u64,
     origin: Origin,
     requires_grad: bool,
+    /// The saved tensor's own autograd state, for naming its history as it is now (after an
+    /// in-place op rewrote it) when the version check fails. Weak: a node that saved an input
+    /// must not keep it alive (an in-place op on it may save it again: a cycle); once the
+    /// tensor is gone, the error names the history it had when saved.
+    meta: std::sync::Weak<AutogradMeta>,
 }
 
 impl Saved {
@@ -92,29 +97,53 @@ impl Saved {
                 }
             }
         };
-        Saved { data: t.detach(), version: t.storage().version(), origin, requires_grad: t.requires_grad() }
+        let meta = t.autograd.get().map(Arc::downgrade).unwrap_or_default();
+        Saved { data: t.detach(), version: t.storage().version(), origin, requires_grad: t.requires_grad(), meta }
     }
     fn output(t: &Tensor, nr: usize) -> Saved {
-        Saved { data: t.detach(), version: t.storage().version(), origin: Origin::OwnOutput(nr), requires_grad: true }
+        Saved { data: t.detach(), version: t.storage().version(), origin: Origin::OwnOutput(nr), requires_grad: true, meta: Default::default() }
+    }
+
+    /// PyTorch's error for a saved tensor that an in-place op changed after it was saved. Like
+    /// PyTorch, it names the history the tensor has now, by its forward op (`Add` for
+    /// `AddBackward0`, `Unsqueeze1` for `UnsqueezeBackward1`).
+    fn modified_error(&self, t: &Tensor, owner: &Arc<Node>, now: u64) -> Error {
+        let history = match &self.origin {
+            Origin::Node(n, nr) => Some(match self.meta.upgrade().map(|m| {
+                let s = m.lock();
+                (s.grad_fn.clone(), s.output_nr)
+            }) {
+                Some((Some(current), current_nr)) => (current, current_nr),
+                _ => (n.clone(), *nr),
+            }),
+            Origin::OwnOutput(nr) => Some((owner.clone(), *nr)),
+            _ => None,
+        };
+        let which = match history {
+            Some((node, nr)) => format!(", which is output {nr} of {},", forward_name(node.name())),
+            None => String::new(),
+        };
+        let hint = if super::anomaly::is_enabled() {
+            "the backtrace further above shows the operation that failed to compute its gradient. The variable in \
+             question was changed in there or anywhere later. Good luck!"
+        } else {
+            "enable anomaly detection to find the operation that failed to compute its gradient, with \
+             torch.autograd.set_detect_anomaly(True, check_nan=False)."
+        };
+        Error::Runtime(format!(
+            "one of the variables needed for gradient computation has been modified by an inplace operation: \
+             [torch.{} {:?}]{which} is at version {now}; expected version {} instead. Hint: {hint}",
+            t.dtype().legacy_name(),
+            t.shape(),
+            self.version
+        ))
     }
 
     fn unpack(&self, owner: &Arc<Node>) -> Result<Tensor> {
         let mut t = self.data.clone();
         let now = t.storage().version();
         if now != self.version {
-            let which = match &self.origin {
-                Origin::Node(n, nr) => format!(", which is output {nr} of {},", n.name()),
-                Origin::OwnOutput(nr) => format!(", which is output {nr} of {},", owner.name()),
-                _ => String::new(),
-            };
-            return Err(Error::Runtime(format!(
-                "one of the variables needed for gradient computation has been modified by an inplace operation: \
-                 [{} {:?}]{which} is at version {now}; expected version {} instead. Hint: enable anomaly detection \
-                 to find the operation that failed to compute its gradient, with torch.autograd.set_detect_anomaly(True).",
-                format!("torch.{}", t.dtype().legacy_name()),
-                t.shape(),
-                self.version
-            )));
+            return Err(self.modified_error(&t, owner, now));
         }
         t.set_meta(match &self.origin {
             Origin::None => None,
@@ -134,6 +163,14 @@ impl Saved {
         });
         Ok(t)
     }
+}
+
+/// A node's name as PyTorch's saved-tensor error prints it: the forward op's name.
+fn forward_name(node: &str) -> String {
+    if node == "CopySlices" {
+        return "torch::autograd::CopySlices".into();
+    }
+    node.strip_suffix("Backward0").map(str::to_string).unwrap_or_else(|| node.replacen("Backward", "", 1))
 }
 
 pub(crate) enum SavedState {
@@ -164,6 +201,8 @@ pub struct Node {
     pub(crate) sequence_nr: u64,
     /// False for custom Functions that asked for None instead of zero gradients.
     pub(crate) materialize_grads: bool,
+    /// The forward call's traceback, kept while anomaly mode is on (`anomaly.rs`).
+    forward_trace: Option<String>,
     _live: LiveCount,
 }
 
@@ -208,6 +247,9 @@ impl Node {
     pub fn next_edges(&self) -> &[Option<Edge>] {
         &self.next
     }
+    pub fn forward_trace(&self) -> Option<&str> {
+        self.forward_trace.as_deref()
+    }
     pub fn is_accumulate_grad(&self) -> bool {
         matches!(self.kind, Kind::AccumulateGrad { .. })
     }
@@ -233,6 +275,7 @@ impl Node {
             retained: Mutex::new(vec![]),
             sequence_nr: u64::MAX,
             materialize_grads: true,
+            forward_trace: None,
             _live: LiveCount::new(),
         })
     }
@@ -261,6 +304,7 @@ impl Node {
             retained: Mutex::new(vec![]),
             sequence_nr: NEXT_SEQUENCE.fetch_add(1, Ordering::Relaxed),
             materialize_grads: true,
+            forward_trace: super::anomaly::forward_trace(),
             _live: LiveCount::new(),
         })
     }
@@ -468,6 +512,7 @@ impl Recorder {
             retained: Mutex::new(vec![]),
             sequence_nr: NEXT_SEQUENCE.fetch_add(1, Ordering::Relaxed),
             materialize_grads: self.materialize_grads,
+            forward_trace: super::anomaly::forward_trace(),
             _live: LiveCount::new(),
         });
         for (i, out) in outputs.iter_mut().enumerate() {

@@ -2,7 +2,7 @@
 //! `backward`/`grad`, grad modes, and the node behind custom `autograd.Function`s.
 use crate::autograd::engine::{self, Deliver, Options};
 use crate::autograd::node::{Hook, Node, Save, TensorMeta};
-use crate::autograd::{self, mode};
+use crate::autograd::{self, anomaly, mode};
 use crate::python::error::callback_error;
 use crate::python::tensor::PyTensor;
 use crate::tensor::Tensor;
@@ -396,6 +396,34 @@ fn _set_grad_enabled(enabled: bool) -> bool {
 fn _live_graph_nodes() -> u64 {
     crate::autograd::node::live_nodes()
 }
+/// Sets anomaly mode; returns the previous (enabled, check_nan) for context managers to restore.
+#[pyfunction]
+fn _set_anomaly_mode(enabled: bool, check_nan: bool) -> (bool, bool) {
+    anomaly::set(enabled, check_nan)
+}
+#[pyfunction]
+fn _anomaly_mode() -> (bool, bool) {
+    (anomaly::is_enabled(), anomaly::is_check_nan_enabled())
+}
+
+/// Anomaly mode's Python side: a node keeps `traceback.format_stack()` of its creation, and a
+/// backward error is reported with it as a UserWarning, as PyTorch does.
+fn install_anomaly_host() {
+    fn capture() -> Option<String> {
+        Python::with_gil(|py| {
+            let frames: Vec<String> = py.import("traceback").ok()?.call_method0("format_stack").ok()?.extract().ok()?;
+            Some(frames.concat())
+        })
+    }
+    fn report(message: &str) {
+        Python::with_gil(|py| {
+            // A warning filter that turns warnings into errors must not hide the backward error.
+            let _ = crate::python::warn::user_warning(py, message);
+        })
+    }
+    anomaly::set_host(anomaly::Host { capture, report });
+}
+
 #[pyfunction]
 fn is_inference_mode_enabled() -> bool {
     mode::is_inference_mode_enabled()
@@ -493,6 +521,9 @@ pub fn register(m: &Bound<PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(_set_inference_mode, m)?)?;
     m.add_function(wrap_pyfunction!(_restore_inference_mode, m)?)?;
     m.add_function(wrap_pyfunction!(_record_function, m)?)?;
+    m.add_function(wrap_pyfunction!(_set_anomaly_mode, m)?)?;
+    m.add_function(wrap_pyfunction!(_anomaly_mode, m)?)?;
+    install_anomaly_host();
     let _ = TensorMeta::of;
     Ok(())
 }

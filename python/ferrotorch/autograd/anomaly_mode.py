@@ -1,9 +1,11 @@
 """Anomaly detection switches: `detect_anomaly` (a context manager) and `set_detect_anomaly`
 (a function and a context manager), with PyTorch's signatures and warning.
 
-ferrotorch keeps the two flags (`is_anomaly_enabled`, `is_anomaly_check_nan_enabled`) so that
-scripts that turn anomaly mode on, or read it, run unchanged; the engine does not yet act on
-them (no forward traceback is attached to backward errors and no NaN check runs).
+While anomaly mode is on (process-wide, as in PyTorch), each graph node keeps the traceback of
+the forward call that created it; an error in its backward is preceded by a UserWarning
+"Error detected in <node>. Traceback of forward call that caused the error: ...", and with
+`check_nan` a backward that returns NaN fails ("Function 'SqrtBackward0' returned nan values in
+its 0th output."). The engine side is `src/autograd/anomaly.rs`.
 
     >>> import warnings
     >>> import ferrotorch as torch
@@ -16,26 +18,23 @@ them (no forward traceback is attached to backward errors and no NaN check runs)
 """
 import warnings
 
-__all__ = ["detect_anomaly", "set_detect_anomaly", "is_anomaly_enabled", "is_anomaly_check_nan_enabled"]
+from .. import _C
 
-# [enabled, check_nan]: process-wide, as PyTorch's anomaly mode is.
-_state = [False, True]
+__all__ = ["detect_anomaly", "set_detect_anomaly", "is_anomaly_enabled", "is_anomaly_check_nan_enabled"]
 
 
 def is_anomaly_enabled():
     """True inside `detect_anomaly` / after `set_detect_anomaly(True)`."""
-    return _state[0]
+    return _C._anomaly_mode()[0]
 
 
 def is_anomaly_check_nan_enabled():
-    """Whether anomaly mode was asked to check backward results for NaN."""
-    return _state[1]
+    """Whether anomaly mode checks backward results for NaN."""
+    return _C._anomaly_mode()[1]
 
 
 def _set(mode, check_nan):
-    prev = (_state[0], _state[1])
-    _state[0], _state[1] = bool(mode), bool(check_nan)
-    return prev
+    return _C._set_anomaly_mode(bool(mode), bool(check_nan))
 
 
 class detect_anomaly:
@@ -44,7 +43,7 @@ class detect_anomaly:
 
     def __init__(self, check_nan=True):
         self.check_nan = check_nan
-        self.prev, self.prev_check_nan = _state[0], _state[1]
+        self.prev, self.prev_check_nan = _C._anomaly_mode()
         warnings.warn("Anomaly Detection has been enabled. This mode will increase the runtime and should only "
                       "be enabled for debugging.", UserWarning, stacklevel=2)
 
