@@ -169,6 +169,18 @@ impl Tensor {
     }
 
     // ---------------------------------------------------------------- data access
+    /// A contiguous CPU tensor's elements, borrowed from its storage without a copy (kernels
+    /// that read their input in place). Calling it on anything else is a bug in the caller.
+    pub(crate) fn contiguous_elems<T: Element>(&self) -> &[T] {
+        assert!(
+            self.is_contiguous() && !self.device().is_gpu() && T::DTYPE == self.dtype(),
+            "contiguous_elems: needs a contiguous CPU tensor of the element type"
+        );
+        // SAFETY: checked above: the storage holds `T`s and a contiguous tensor's elements are
+        // `offset..offset + numel` of it. Kernels write only to fresh outputs, so no `&mut`
+        // aliases the range while the slice lives.
+        unsafe { &self.storage().slice::<T>()[self.offset()..self.offset() + self.numel()] }
+    }
     /// Elements in logical (row-major) order, cast to `T`.
     pub fn to_vec<T: Element>(&self) -> Vec<T> {
         if self.device().is_gpu() {

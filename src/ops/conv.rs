@@ -245,8 +245,7 @@ pub(crate) fn im2col_forward(input: &Tensor, win: &Window) -> Result<Tensor> {
 
 fn run_im2col<T: crate::dtype::Element + Default>(x: &Tensor, planes: usize, size: [usize; 2], blocks: [usize; 2], per_plane: usize, win: &Window) -> Vec<T> {
     let mut out = vec![T::default(); planes * per_plane];
-    // SAFETY: `x` is contiguous with dtype T (checked by the caller).
-    let src = unsafe { &x.storage().slice::<T>()[x.offset()..x.offset() + x.numel()] };
+    let src = x.contiguous_elems::<T>();
     let hw = size[0] * size[1];
     for_planes(&mut out, per_plane, |p, dst| im2col_plane(&src[p * hw..(p + 1) * hw], dst, size, blocks, win));
     out
@@ -309,8 +308,7 @@ fn run_col2im<T: crate::dtype::Element + Default + Accumulate>(
 ) -> Vec<T> {
     let hw = size[0] * size[1];
     let mut out = vec![T::default(); planes * hw];
-    // SAFETY: `x` is contiguous with dtype T (checked by the caller).
-    let src = unsafe { &x.storage().slice::<T>()[x.offset()..x.offset() + x.numel()] };
+    let src = x.contiguous_elems::<T>();
     let per_plane = k * blocks[0] * blocks[1];
     for_planes(&mut out, hw, |p, dst| col2im_plane(&src[p * per_plane..(p + 1) * per_plane], dst, size, blocks, win));
     out

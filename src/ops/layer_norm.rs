@@ -6,7 +6,7 @@
 use crate::autograd::mode::is_grad_enabled;
 use crate::autograd::node::begin;
 use crate::bail;
-use crate::dtype::{DType, Element};
+use crate::dtype::DType;
 use crate::ops::softmax::Float;
 use crate::error::Result;
 use crate::ops::unary::UnaryOp;
@@ -17,12 +17,6 @@ use rayon::prelude::*;
 pub fn supported(x: &Tensor, weight: Option<&Tensor>, bias: Option<&Tensor>) -> bool {
     let same = |t: Option<&Tensor>| t.is_none_or(|t| t.dtype() == x.dtype() && !t.device().is_gpu());
     matches!(x.dtype(), DType::F32 | DType::F64) && !x.device().is_gpu() && same(weight) && same(bias)
-}
-
-/// The contiguous elements of a CPU tensor of element type `T`.
-fn elems<T: Element>(t: &Tensor) -> &[T] {
-    // SAFETY: callers pass contiguous tensors of dtype T; the range is within the storage.
-    unsafe { &t.storage().slice::<T>()[t.offset()..t.offset() + t.numel()] }
 }
 
 /// Rows per task: the whole tensor when it is small (no thread pool), else blocks of about 16K
@@ -118,7 +112,7 @@ fn forward(x: &Tensor, k: usize, w: Option<&Tensor>, b: Option<&Tensor>, eps: f6
     let (w, b) = (w.map(|t| t.contiguous()).transpose()?, b.map(|t| t.contiguous()).transpose()?);
     macro_rules! run {
         ($t:ty) => {{
-            let (o, stats) = forward_kernel::<$t>(elems(&x), w.as_ref().map(elems), b.as_ref().map(elems), n, eps);
+            let (o, stats) = forward_kernel::<$t>(x.contiguous_elems(), w.as_ref().map(Tensor::contiguous_elems), b.as_ref().map(Tensor::contiguous_elems), n, eps);
             let (m, r): (Vec<$t>, Vec<$t>) = stats.into_iter().map(|[m, r]| (m, r)).unzip();
             Ok((Tensor::from_vec(o, x.shape())?, Tensor::from_vec(m, &stat_shape)?, Tensor::from_vec(r, &stat_shape)?))
         }};
@@ -172,8 +166,8 @@ pub fn layer_norm(x: &Tensor, k: usize, weight: Option<&Tensor>, bias: Option<&T
             let pshape = &x.shape()[x.ndim() - k..];
             macro_rules! run {
                 ($t:ty) => {{
-                    let stats: Vec<[$t; 2]> = elems::<$t>(&m).iter().zip(elems::<$t>(&r)).map(|(&m, &r)| [m, r]).collect();
-                    let [gx, gw, gb] = backward_kernel::<$t>(elems(&xc), elems(&g), &stats, wc.as_ref().map(elems), n);
+                    let stats: Vec<[$t; 2]> = m.contiguous_elems::<$t>().iter().zip(r.contiguous_elems::<$t>()).map(|(&m, &r)| [m, r]).collect();
+                    let [gx, gw, gb] = backward_kernel::<$t>(xc.contiguous_elems(), g.contiguous_elems(), &stats, wc.as_ref().map(Tensor::contiguous_elems), n);
                     [Tensor::from_vec(gx, x.shape())?, Tensor::from_vec(gw, pshape)?, Tensor::from_vec(gb, pshape)?]
                 }};
             }

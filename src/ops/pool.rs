@@ -112,8 +112,7 @@ fn run<T: Element + PartialOrd + Default>(x: &Tensor, planes: usize, size: [usiz
     let (hw, per) = (size[0] * size[1], blocks[0] * blocks[1]);
     let mut vals = vec![T::default(); planes * per];
     let mut idx = vec![0i64; planes * per];
-    // SAFETY: `x` is contiguous with dtype T (checked by the caller).
-    let src = unsafe { &x.storage().slice::<T>()[x.offset()..x.offset() + x.numel()] };
+    let src = x.contiguous_elems::<T>();
     for_planes_pair(&mut vals, &mut idx, per, |p, v, i| max_plane(&src[p * hw..(p + 1) * hw], v, i, size, blocks, win));
     Ok((Tensor::from_vec(vals, shape)?, Tensor::from_vec(idx, shape)?))
 }

@@ -165,11 +165,10 @@ fn forward(x: &Tensor, d: usize, log: bool) -> Result<Tensor> {
     }
     let b = Blocks::of(x.shape(), d);
     in_float(x, |x| {
-        // SAFETY: `x` is contiguous (in_float), so its elements are offset..offset + numel.
         let n = x.numel();
         macro_rules! run {
             ($t:ty) => {{
-                let src = unsafe { &x.storage().slice::<$t>()[x.offset()..x.offset() + n] };
+                let src = x.contiguous_elems::<$t>();
                 let out = per_block::<$t>(n, b, |at, o| forward_block(&src[at..at + o.len()], o, b, log));
                 Tensor::from_vec(out, x.shape())
             }};
@@ -194,10 +193,7 @@ fn backward(y: &Tensor, g: &Tensor, d: usize, log: bool) -> Result<Tensor> {
     let (y, g) = (y.contiguous()?, g.contiguous()?);
         macro_rules! run {
             ($t:ty) => {{
-                // SAFETY: both are contiguous with the same shape.
-                let (ys, gs) = unsafe {
-                    (&y.storage().slice::<$t>()[y.offset()..y.offset() + n], &g.storage().slice::<$t>()[g.offset()..g.offset() + n])
-                };
+                let (ys, gs) = (y.contiguous_elems::<$t>(), g.contiguous_elems::<$t>());
                 let out = per_block::<$t>(n, b, |at, o| backward_block(&ys[at..at + o.len()], &gs[at..at + o.len()], o, b, log));
                 Tensor::from_vec(out, y.shape())
             }};

@@ -287,9 +287,9 @@ def _window_argmax(win):
     """PyTorch's pooling rule over the last dim, `val > max || isnan(val)`: the first maximum,
     or the last NaN when there is one (`max` would give the first NaN)."""
     first = win.max(-1)[1]
-    n = win.shape[-1]
-    last_nan = (n - 1) - win.isnan().flip(-1).to(_C.int32).argmax(-1)
-    return _C.where(win.isnan().any(-1), last_nan, first)
+    nans = win.isnan()
+    last_nan = (win.shape[-1] - 1) - nans.flip(-1).to(_C.int32).argmax(-1)
+    return _C.where(nans.any(-1), last_nan, first)
 
 
 def adaptive_max_pool2d(input, output_size, return_indices=False):
