@@ -79,16 +79,20 @@ fn _softmax(input: &Bound<PyAny>, dim: i64, log: bool) -> PyResultT {
 }
 
 /// `_native_layer_norm(input, k, weight, bias, eps) -> (out, mean, rstd)`: layer norm over the
-/// last `k` dims of a float32/float64 CPU tensor whose parameters share its dtype; `F.layer_norm`
-/// checks the shapes and picks this or the composed path.
+/// last `k` dims by the fused kernel, or None when the kernel does not take these operands
+/// (`layer_norm::supported`: float32/float64 CPU tensors of one dtype; 1..=ndim dims), for `F.layer_norm`
+/// (which checks the shapes) to compose the op instead.
 #[pyfunction]
 #[pyo3(signature = (input, k, weight, bias, eps))]
-fn _native_layer_norm(input: &Bound<PyAny>, k: usize, weight: Option<&Bound<PyAny>>, bias: Option<&Bound<PyAny>>, eps: f64) -> PyResult<(PyTensor, PyTensor, PyTensor)> {
+fn _native_layer_norm(input: &Bound<PyAny>, k: usize, weight: Option<&Bound<PyAny>>, bias: Option<&Bound<PyAny>>, eps: f64) -> PyResult<Option<(PyTensor, PyTensor, PyTensor)>> {
     let x = args::tensor(input, "_native_layer_norm", "input")?;
     let w = weight.map(|w| args::tensor(w, "_native_layer_norm", "weight")).transpose()?;
     let b = bias.map(|b| args::tensor(b, "_native_layer_norm", "bias")).transpose()?;
+    if !crate::ops::layer_norm::supported(&x, w.as_ref(), b.as_ref()) || k == 0 || k > x.ndim() {
+        return Ok(None);
+    }
     let (out, mean, rstd) = crate::ops::layer_norm::layer_norm(&x, k, w.as_ref(), b.as_ref(), eps)?;
-    Ok((PyTensor::new(out), PyTensor::new(mean), PyTensor::new(rstd)))
+    Ok(Some((PyTensor::new(out), PyTensor::new(mean), PyTensor::new(rstd))))
 }
 
 pub fn register(m: &Bound<PyModule>) -> PyResult<()> {

@@ -165,8 +165,9 @@ def _layer_norm(input, normalized_shape, weight, bias, eps):
         if p is not None and tuple(p.shape) != normalized_shape:
             raise RuntimeError(f"Expected {name} to be of same shape as normalized_shape, but got {name} of shape "
                                f"{_list_str(p.shape)} and normalized_shape = {_list_str(normalized_shape)}")
-    if _fused_layer_norm_takes(input, weight, bias):
-        return _C._native_layer_norm(input, len(dims), weight, bias, eps)
+    fused = _C._native_layer_norm(input, len(dims), weight, bias, eps)  # None: not for these operands
+    if fused is not None:
+        return fused
     var, mean = input._var_mean(dims, correction=0, keepdim=True)
     return _affine((input - mean) * (var + eps).rsqrt(), weight, bias), None, None
 
