@@ -1,5 +1,6 @@
 """Shared test helpers: conversions between numpy and ferrotorch and comparisons."""
 import os
+import subprocess
 import sys
 
 import numpy as np
@@ -80,3 +81,12 @@ DEVICES = ["cpu", pytest.param("gpu", marks=requires_gpu)]
 def device(request):
     """Runs a test once per device: the CPU, and the GPU when one is usable."""
     return request.param
+
+
+def run_in_fresh_process(code):
+    """Runs `code` in a new Python process (for once-per-process behaviour such as PyTorch's
+    TORCH_WARN_ONCE warnings) and returns its stdout lines; fails the test if it fails."""
+    env = dict(os.environ, PYTHONPATH=os.pathsep.join(sys.path))
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=env, timeout=120)
+    assert out.returncode == 0, out.stderr
+    return out.stdout.splitlines()

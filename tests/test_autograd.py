@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 
 import ferrotorch as torch
-from conftest import to_numpy
+from conftest import run_in_fresh_process, to_numpy
 
 
 def leaf(values, dtype=torch.float64):
@@ -766,3 +766,23 @@ def test_cumprod_double_backward_without_zeros_stays_linear(device):
     x = (torch.rand(6000, device=device) + 1).requires_grad_()
     (g,) = torch.autograd.grad(x.cumprod(0).sum(), x, create_graph=True)
     assert g.shape == (6000,) and g.requires_grad
+
+
+def test_backward_with_create_graph_warns_once_per_process_about_the_reference_cycle():
+    # PyTorch's TORCH_WARN_ONCE from backward(), not from autograd.grad (checked against 2.15).
+    code = ("import warnings, ferrotorch as torch\n"
+            "with warnings.catch_warnings(record=True) as w:\n"
+            "    warnings.simplefilter('always')\n"
+            "    y = torch.ones(2, requires_grad=True)\n"
+            "    torch.autograd.grad((y * y).sum(), y, create_graph=True); (y * y).sum().backward(); print(len(w))\n"
+            "    x = torch.ones(2, requires_grad=True)\n"
+            "    (x * x).sum().backward(create_graph=True); (x * x).sum().backward(create_graph=True); print(len(w))\n"
+            "    print(w[0].category.__name__, w[0].message)\n"
+            "    x.grad = None\n")
+    assert run_in_fresh_process(code) == [
+        "0", "1",
+        "UserWarning Using backward() with create_graph=True will create a reference cycle between the parameter and "
+        "its gradient which can cause a memory leak. We recommend using autograd.grad when creating the graph to "
+        "avoid this. If you have to use this function, make sure to reset the .grad fields of your parameters to "
+        "None after use to break the cycle and avoid the leak.",
+    ]

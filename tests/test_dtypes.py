@@ -1,13 +1,9 @@
 """dtypes, type promotion and conversions."""
-import os
-import subprocess
-import sys
-
 import numpy as np
 import pytest
 
 import ferrotorch as torch
-from conftest import assert_close
+from conftest import assert_close, run_in_fresh_process
 
 ALL = [torch.bool, torch.uint8, torch.int8, torch.int16, torch.int32, torch.int64,
        torch.float16, torch.bfloat16, torch.float32, torch.float64]
@@ -182,10 +178,7 @@ def test_float_of_a_tensor_that_requires_grad_warns_once_per_process():
             "    print(len(w), w[0].category.__name__, w[0].lineno)\n"
             "    print(str(w[0].message))\n"
             "    torch.set_warn_always(True); float(x); float(x); print(len(w))\n")
-    env = dict(os.environ, PYTHONPATH=os.pathsep.join(sys.path))
-    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=env, timeout=120)
-    assert out.returncode == 0, out.stderr
-    assert out.stdout.splitlines() == [
+    assert run_in_fresh_process(code) == [
         "0",
         "1 UserWarning 10",
         "Converting a tensor with requires_grad=True to a scalar may lead to unexpected behavior.",

@@ -5,7 +5,7 @@ import numpy as np
 import pytest
 
 import ferrotorch as torch
-from conftest import assert_close, from_numpy, to_numpy
+from conftest import assert_close, from_numpy, run_in_fresh_process, to_numpy
 from registry import OpInfo
 from registry.indexing import OPS
 
@@ -639,9 +639,6 @@ def test_registry_entries(info: OpInfo):
 def test_scatter_reduce_argument_with_a_tensor_source_is_deprecated_once_per_process():
     # PyTorch's TORCH_WARN_ONCE (every time under set_warn_always), checked in a fresh process;
     # a number as the source does not warn.
-    import os
-    import subprocess
-    import sys
     code = ("import warnings, ferrotorch as torch\n"
             "with warnings.catch_warnings(record=True) as w:\n"
             "    warnings.simplefilter('always')\n"
@@ -651,10 +648,7 @@ def test_scatter_reduce_argument_with_a_tensor_source_is_deprecated_once_per_pro
             "    torch.zeros(3).scatter(0, i, torch.ones(1), reduce='multiply'); print(len(w))\n"
             "    torch.set_warn_always(True); torch.zeros(3).scatter(0, i, torch.ones(1), reduce='add'); print(len(w))\n"
             "    print(w[0].category.__name__, w[0].message)\n")
-    env = dict(os.environ, PYTHONPATH=os.pathsep.join(sys.path))
-    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=env, timeout=120)
-    assert out.returncode == 0, out.stderr
-    assert out.stdout.splitlines() == [
+    assert run_in_fresh_process(code) == [
         "0", "1", "2",
         "UserWarning The reduce argument of torch.scatter with Tensor src is deprecated and will be removed in a "
         "future PyTorch release. Use torch.scatter_reduce instead for more reduction options.",

@@ -10,7 +10,7 @@ import numpy as np
 import pytest
 
 import ferrotorch as torch
-from ferrotorch import _linalg_factorizations, _linalg_solvers
+from ferrotorch import _linalg_factorizations, _linalg_solvers, _runtime_flags
 from conftest import assert_close as _assert_close, requires_gpu, to_numpy as _to_numpy
 
 F64 = dict(rtol=1e-9, atol=1e-10)
@@ -231,18 +231,17 @@ def test_cholesky_not_positive_definite(device):
     assert torch.linalg.cholesky_ex(edge).info.tolist() == [2, 1, 1]
 
 
-def test_deprecated_cholesky(device):
-    S = spd((), 3, 13)
-    _linalg_factorizations._warned.discard("cholesky")
-    with pytest.warns(UserWarning, match="torch.cholesky is deprecated in favor of torch.linalg.cholesky"):
-        L = torch.cholesky(T(S, device))
-    assert_close(L, np.linalg.cholesky(S), **F64)
-    with warnings.catch_warnings():
-        warnings.simplefilter("error")  # warns once per process, as TORCH_WARN_ONCE
-        assert_close(torch.cholesky(T(S, device), True), np.linalg.cholesky(S).T, **F64)
-        assert_close(T(S, device).cholesky(), np.linalg.cholesky(S), **F64)
-        with pytest.raises(torch.linalg.LinAlgError, match=r"^cholesky: The factorization could not be completed"):
-            torch.cholesky(T([[1.0, 2.0], [2.0, 1.0]], device))
+def test_removed_cholesky_names_its_replacement(device):
+    # Removed in PyTorch (deprecated since 1.9): the function and the method raise its error.
+    message = ("This function was deprecated since version 1.9 and is now removed. `torch.cholesky` is deprecated in "
+               "favor of `torch.linalg.cholesky`.\nL = torch.cholesky(A) should be replaced with:\n"
+               "L = torch.linalg.cholesky(A)\nU = torch.cholesky(A, upper=True) should be replaced with:\n"
+               "U = torch.linalg.cholesky(A).mH")
+    S = T(spd((), 3, 13), device)
+    for call in (lambda: torch.cholesky(S), lambda: torch.cholesky(S, True), lambda: S.cholesky()):
+        with pytest.raises(RuntimeError) as err:
+            call()
+        assert str(err.value) == message
 
 
 # ----------------------------------------------------------------------------- qr
@@ -423,7 +422,7 @@ def test_multi_dot_and_chain_matmul(device):
     v, w = rand((3,), 31), rand((3,), 32)
     assert_close(torch.linalg.multi_dot([T(v, device)] + ts + [T(w, device)]), v @ expected @ w, **F64)
     assert_close(torch.linalg.multi_dot([T(v, device), ts[0]]), v @ mats[0], **F64)
-    _linalg_factorizations._warned.discard("chain_matmul")
+    _runtime_flags._warned.discard("chain_matmul")
     with pytest.warns(UserWarning, match="torch.chain_matmul is deprecated"):
         assert_close(torch.chain_matmul(*ts), expected, **F64)
     with warnings.catch_warnings():

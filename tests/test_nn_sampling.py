@@ -179,5 +179,5 @@ def test_padding_and_upsampling_modules():
     np.testing.assert_allclose(nn.UpsamplingBilinear2d(scale_factor=2)(t(x)).numpy(),
                                np_interp(x, (6, 8), "bilinear", True), atol=1e-12)
     assert repr(nn.PixelShuffle(3)) == "PixelShuffle(upscale_factor=3)"
-    with pytest.warns(UserWarning, match="upsample is deprecated"):
+    with pytest.warns(UserWarning, match="`nn.functional.upsample` is deprecated. Use `nn.functional.interpolate` instead."):
         F.upsample(t(x), scale_factor=2)

@@ -1,6 +1,7 @@
 """Reductions and scans against numpy, over contiguous, transposed, sliced, broadcast, 0-d and
 empty inputs, for every dtype each op supports."""
 import math
+import warnings
 
 import numpy as np
 import pytest
@@ -367,3 +368,27 @@ def test_norm_over_an_empty_dim_is_plus_zero(device):
     for p in (1, 2, 3):
         r = x.norm(p, dim=1).cpu().numpy()
         assert r.tolist() == [0.0, 0.0] and not np.signbit(r).any(), p
+
+
+@pytest.mark.parametrize("call, name", [
+    (lambda x: x.var(dim=1), "var"),
+    (lambda x: x.std(1), "std"),
+    (lambda x: torch.var_mean(x, 1), "var_mean"),
+    (lambda x: torch.std_mean(x, 1), "std_mean"),
+    (lambda x: x.var(0, correction=3), "var"),
+    (lambda x: x[:0].var(), "var"),
+])
+def test_var_and_std_warn_when_the_degrees_of_freedom_are_not_positive(device, call, name):
+    x = torch.ones(3, 1, device=device)
+    with pytest.warns(UserWarning) as caught:
+        call(x)
+    assert [str(w.message) for w in caught] == [
+        f"{name}(): degrees of freedom is <= 0. Correction should be strictly less than the reduction factor "
+        "(input numel divided by output numel)."]
+
+
+def test_var_with_positive_degrees_of_freedom_does_not_warn(device):
+    x = torch.ones(3, 1, device=device)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        x.var(1, correction=0), x.var(0, correction=2.5), x.std(0), torch.var_mean(x, 0)

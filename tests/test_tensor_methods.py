@@ -31,7 +31,7 @@ def test_new_constructors_take_dtype_and_device_from_self(device):
     assert r.requires_grad and r.is_leaf
     t = x.new_tensor([1, 2])
     assert t.dtype == torch.float64 and to_numpy(t).tolist() == [1.0, 2.0]
-    with pytest.warns(UserWarning, match="clone\\(\\).detach\\(\\)"):
+    with pytest.warns(UserWarning, match="detach\\(\\).clone\\(\\)"):
         c = x.new_tensor(x)
     c.add_(1)
     assert to_numpy(x).tolist() == [1.0, 1.0]  # a copy, not a view

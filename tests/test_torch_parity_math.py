@@ -238,3 +238,11 @@ def test_subtraction_takes_no_bool_operand(device, sub, message):
         sub(f, m)
     assert str(err.value) == message
     assert f.cpu().tolist() == [1.0, 1.0]
+
+
+def test_div_rejects_an_unknown_rounding_mode_with_a_runtime_error(device):
+    x = dev(torch.tensor([7]), device)
+    for div in (lambda: x.div(2, rounding_mode="bad"), lambda: torch.div(x, 2, rounding_mode="bad")):
+        with pytest.raises(RuntimeError) as err:
+            div()
+        assert str(err.value) == "div expected rounding_mode to be one of None, 'trunc', or 'floor' but found 'bad'"

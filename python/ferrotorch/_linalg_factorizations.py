@@ -110,42 +110,19 @@ def linalg_cholesky(A, *, upper=False, out=None):
     return _out(L, out)
 
 
-_warned = set()
-
-
 def _warn_once(key, message):
-    # PyTorch's TORCH_WARN_ONCE: once per process.
-    if key not in _warned:
-        _warned.add(key)
-        warnings.warn(message, UserWarning, stacklevel=3)
+    # PyTorch's TORCH_WARN_ONCE (every time under set_warn_always), attributed to the caller.
+    from ._runtime_flags import _warn_once as warn_once
+    warn_once(key, message, stacklevel=3)
 
 
 def cholesky(input, upper=False, *, out=None):
-    """Deprecated `torch.cholesky`: the Cholesky factor of each matrix (lower unless `upper`).
-    Use `torch.linalg.cholesky`.
-
-    >>> import ferrotorch as torch
-    >>> import warnings
-    >>> with warnings.catch_warnings():
-    ...     warnings.simplefilter("ignore")
-    ...     torch.cholesky(torch.tensor([[9.0]])).item()
-    3.0
-    """
-    _warn_once("cholesky", (
-        "torch.cholesky is deprecated in favor of torch.linalg.cholesky and will be removed in a future "
-        "PyTorch release.\nL = torch.cholesky(A)\nshould be replaced with\nL = torch.linalg.cholesky(A)\nand\n"
-        "U = torch.cholesky(A, upper=True)\nshould be replaced with\nU = torch.linalg.cholesky(A).mH().\n"
-        "This transform will produce equivalent results for all valid (symmetric positive definite) inputs."))
-    _check_tensor("cholesky", input, "input")
-    if input.numel() == 0:
-        return _out(input.clone(), out)
-    _check_square(input, "cholesky")
-    if input.dtype not in _REAL_DTYPES + _COMPLEX_DTYPES:
-        device = "cpu" if input.device.type == "cpu" else "cuda"
-        raise NotImplementedError(f"\"cholesky_{device}\" not implemented for '{_scalar_name(input.dtype)}'")
-    L, info = _cholesky_impl(input, upper)
-    _raise_on_info(info, "cholesky", "cholesky", input.dim() == 2)
-    return _out(L, out)
+    """`torch.cholesky`, deprecated since PyTorch 1.9 and removed since: raises PyTorch's error,
+    which names the replacement, `torch.linalg.cholesky` (`.mH` of it for `upper=True`)."""
+    raise RuntimeError(
+        "This function was deprecated since version 1.9 and is now removed. `torch.cholesky` is deprecated in favor "
+        "of `torch.linalg.cholesky`.\nL = torch.cholesky(A) should be replaced with:\nL = torch.linalg.cholesky(A)\n"
+        "U = torch.cholesky(A, upper=True) should be replaced with:\nU = torch.linalg.cholesky(A).mH")
 
 
 # ----------------------------------------------------------------------------- QR

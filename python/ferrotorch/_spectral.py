@@ -18,6 +18,7 @@ window (the "NOLA" envelope, which must not vanish anywhere in the kept range).
 """
 from . import _C, fft as _fft
 from ._attach import method_of
+from ._runtime_flags import _warn_once
 from .nn import functional as _F
 
 __all__ = ["stft", "istft"]
@@ -86,6 +87,11 @@ def stft(input, n_fft, hop_length=None, win_length=None, window=None, center=Tru
         return_complex = True
     if align_to_window is not None and center:
         raise RuntimeError("stft align_to_window should only be set when center = false")
+    if window is None:
+        _warn_once("stft_window", "A window was not provided. A rectangular window will be applied,which is known to "
+                   "cause spectral leakage. Other windows such as torch.hann_window or torch.hamming_window are "
+                   "recommended to reduce spectral leakage.To suppress this warning and use a rectangular window, "
+                   "explicitly set `window=torch.ones(n_fft, device=<device>)`.")
     hop_length = n_fft // 4 if hop_length is None else hop_length
     win_length = n_fft if win_length is None else win_length
     signal = _pad_signal(input, n_fft // 2, n_fft // 2, pad_mode) if center else input
@@ -158,6 +164,10 @@ def istft(input, n_fft, hop_length=None, win_length=None, window=None, center=Tr
     if not input.dtype.is_complex:
         raise TypeError("istft requires a complex-valued input tensor matching the output from stft with "
                         "return_complex=True.")
+    if window is None:
+        _warn_once("istft_window", "A window was not provided. A rectangular window will be applied.Please provide "
+                   "the same window used by stft to make the inversion lossless.To suppress this warning and use a "
+                   "rectangular window, explicitly set `window=torch.ones(n_fft, device=<device>)`.")
     hop_length = n_fft // 4 if hop_length is None else hop_length
     win_length = n_fft if win_length is None else win_length
 

@@ -84,15 +84,16 @@ def new_full(self, size, fill_value, *, dtype=None, device=None, requires_grad=F
 @tensor_method
 def new_tensor(self, data, *, dtype=None, device=None, requires_grad=False, layout=None, pin_memory=False):
     """A copy of `data` with `self`'s dtype and device unless given."""
+    dtype = self.dtype if dtype is None else dtype
+    device = self.device if device is None else device
     if isinstance(data, _C.Tensor):
         import warnings
-        warnings.warn("To copy construct from a tensor, it is recommended to use sourceTensor.clone().detach() "
-                      "or sourceTensor.clone().detach().requires_grad_(True), rather than "
+        warnings.warn("To copy construct from a tensor, it is recommended to use sourceTensor.detach().clone() "
+                      "or sourceTensor.detach().clone().requires_grad_(True), rather than "
                       "tensor.new_tensor(sourceTensor).", UserWarning, stacklevel=2)
-        data = data.detach()
-    t = _C.tensor(data, dtype=self.dtype if dtype is None else dtype, device=self.device if device is None else device)
-    if isinstance(data, _C.Tensor) and t._storage_id() == data._storage_id():
-        t = t.clone()
+        t = data.detach().to(dtype=dtype, device=device, copy=True)
+    else:
+        t = _C.tensor(data, dtype=dtype, device=device)
     return t.requires_grad_(True) if requires_grad else t
 
 

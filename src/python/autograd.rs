@@ -332,11 +332,13 @@ impl PyTensor {
     #[pyo3(signature = (gradient=None, retain_graph=None, create_graph=false, inputs=None))]
     fn backward(
         &self,
+        py: Python,
         gradient: Option<PyRef<PyTensor>>,
         retain_graph: Option<bool>,
         create_graph: bool,
         inputs: Option<&Bound<PyAny>>,
     ) -> PyResult<()> {
+        warn_if_backward_creates_graph(py, create_graph)?;
         let inputs = inputs.map(tensors_of).transpose()?;
         if inputs.as_ref().is_some_and(|i| i.is_empty()) {
             return Err(PyRuntimeError::new_err("`inputs` argument to `backward()` cannot be empty."));
@@ -345,6 +347,23 @@ impl PyTensor {
         engine::run(&[self.t.clone()], vec![gradient.map(|g| g.t.clone())], opts, Deliver::Accumulate { inputs: inputs.as_deref() })?;
         Ok(())
     }
+}
+
+/// PyTorch warns once per process that `backward(create_graph=True)` makes each leaf's `.grad`
+/// hold a graph that refers back to the leaf (`autograd.grad` does not).
+fn warn_if_backward_creates_graph(py: Python, create_graph: bool) -> PyResult<()> {
+    static WARNED: std::sync::atomic::AtomicBool = std::sync::atomic::AtomicBool::new(false);
+    if !create_graph {
+        return Ok(());
+    }
+    crate::python::warn::user_warning_once(
+        py,
+        &WARNED,
+        "Using backward() with create_graph=True will create a reference cycle between the parameter and its \
+         gradient which can cause a memory leak. We recommend using autograd.grad when creating the graph to avoid \
+         this. If you have to use this function, make sure to reset the .grad fields of your parameters to None \
+         after use to break the cycle and avoid the leak.",
+    )
 }
 
 #[pyfunction]
@@ -356,6 +375,7 @@ fn _run_backward(
     create_graph: bool,
     inputs: Option<&Bound<PyAny>>,
 ) -> PyResult<()> {
+    warn_if_backward_creates_graph(tensors.py(), create_graph)?;
     let roots = tensors_of(tensors)?;
     let grads = optional_tensors(grad_tensors, roots.len())?;
     let inputs = inputs.filter(|i| !i.is_none()).map(tensors_of).transpose()?;

@@ -184,6 +184,13 @@ fn set_rng_state(new_state: &Bound<PyAny>) -> PyResult<()> {
 fn tensor(data: &Bound<PyAny>, dtype: Option<&Bound<PyAny>>, device: Option<&Bound<PyAny>>, requires_grad: bool, pin_memory: bool) -> PyResultT {
     let _ = pin_memory;
     let dtype = factory_kwargs(dtype, device, requires_grad)?;
+    if data.is_instance_of::<PyTensor>() {
+        crate::python::warn::user_warning(
+            data.py(),
+            "To copy construct from a tensor, it is recommended to use sourceTensor.detach().clone() or \
+             sourceTensor.detach().clone().requires_grad_(True), rather than torch.tensor(sourceTensor).",
+        )?;
+    }
     leaf(place(convert::tensor_from_data(data, dtype)?, device, default_device())?, requires_grad)
 }
 

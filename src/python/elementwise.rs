@@ -7,7 +7,7 @@ use crate::python::args::{self, OperandArg};
 use crate::python::tensor::{PyResultT, PyTensor};
 use crate::tensor::Tensor;
 use pyo3::prelude::*;
-use pyo3::exceptions::PyValueError;
+use pyo3::exceptions::PyRuntimeError;
 
 impl PyTensor {
     /// `self op other`, or None when `other` is not a tensor, number or numpy array.
@@ -318,7 +318,7 @@ impl PyTensor {
                 let q = binary(BinaryOp::Div, Operand::Tensor(&wide), o.as_operand())?;
                 Ok(PyTensor::new(q.unary(crate::ops::unary::UnaryOp::Trunc)?.to_dtype(promoted)?))
             }
-            Some(m) => Err(PyValueError::new_err(format!(
+            Some(m) => Err(PyRuntimeError::new_err(format!(
                 "div expected rounding_mode to be one of None, 'trunc', or 'floor' but found '{m}'"
             ))),
         }

@@ -106,10 +106,12 @@ fn parse_one(obj: &Bound<PyAny>) -> PyResult<TensorIndex> {
 
 /// A whole subscript (`x[a]`, `x[a, b]`, ...).
 pub fn parse_index(obj: &Bound<PyAny>) -> PyResult<Vec<TensorIndex>> {
-    if sequence_as_tuple(obj) {
-        return obj.try_iter()?.map(|x| parse_one(&x?)).collect();
+    let parsed = if sequence_as_tuple(obj) { obj.try_iter()?.map(|x| parse_one(&x?)).collect::<PyResult<Vec<_>>>()? } else { vec![parse_one(obj)?] };
+    if parsed.iter().any(|i| matches!(i, TensorIndex::Tensor(t) if t.dtype() == DType::U8)) {
+        // Still a mask, as in PyTorch, which warns on every use.
+        crate::python::warn::user_warning(obj.py(), "indexing with dtype torch.uint8 is now deprecated, please use a dtype torch.bool instead.")?;
     }
-    Ok(vec![parse_one(obj)?])
+    Ok(parsed)
 }
 
 /// The value of `x[...] = value`, in `like`'s dtype.

@@ -50,6 +50,27 @@ fn var_args(
     Ok((dims, corr))
 }
 
+/// PyTorch's warning (on every call) when var/std would divide by a non-positive number of
+/// degrees of freedom: `correction` at least the count of elements each result averages.
+fn warn_nonpositive_dof(py: Python, name: &str, t: &Tensor, dims: Option<&[i64]>, correction: f64) -> PyResult<()> {
+    let count = match dims {
+        Some(d) if !d.is_empty() => {
+            let Ok(axes) = d.iter().map(|&x| crate::shape::normalize_dim(x, t.ndim())).collect::<crate::error::Result<Vec<_>>>() else {
+                return Ok(()); // the op itself reports the bad dim
+            };
+            axes.iter().map(|&a| t.shape()[a]).product::<usize>()
+        }
+        _ => t.numel(),
+    };
+    if count as f64 - correction <= 0.0 {
+        crate::python::warn::user_warning(
+            py,
+            &format!("{name}(): degrees of freedom is <= 0. Correction should be strictly less than the reduction factor (input numel divided by output numel)."),
+        )?;
+    }
+    Ok(())
+}
+
 /// `p` of a vector `norm`: a number, None (2-norm), or 'fro' ('nuc' is handled by `norm`).
 fn norm_p(p: Option<&Bound<PyAny>>) -> PyResult<f64> {
     let Some(p) = p else { return Ok(2.0) };
@@ -139,19 +160,22 @@ impl PyTensor {
     }
 
     #[pyo3(signature = (dim=None, unbiased=None, keepdim=false, *, correction=None))]
-    fn var(&self, dim: Option<&Bound<PyAny>>, unbiased: Option<bool>, keepdim: bool, correction: Option<&Bound<PyAny>>) -> PyResultT {
+    fn var(&self, py: Python, dim: Option<&Bound<PyAny>>, unbiased: Option<bool>, keepdim: bool, correction: Option<&Bound<PyAny>>) -> PyResultT {
         let (d, c) = var_args(dim, unbiased, correction)?;
+        warn_nonpositive_dof(py, "var", &self.t, d.as_deref(), c)?;
         Ok(PyTensor::new(self.t.var(d.as_deref(), c, keepdim)?))
     }
     #[pyo3(signature = (dim=None, unbiased=None, keepdim=false, *, correction=None))]
-    fn std(&self, dim: Option<&Bound<PyAny>>, unbiased: Option<bool>, keepdim: bool, correction: Option<&Bound<PyAny>>) -> PyResultT {
+    fn std(&self, py: Python, dim: Option<&Bound<PyAny>>, unbiased: Option<bool>, keepdim: bool, correction: Option<&Bound<PyAny>>) -> PyResultT {
         let (d, c) = var_args(dim, unbiased, correction)?;
+        warn_nonpositive_dof(py, "std", &self.t, d.as_deref(), c)?;
         Ok(PyTensor::new(self.t.std(d.as_deref(), c, keepdim)?))
     }
     /// Backs `ferrotorch.var_mean` (PyTorch has no such method).
     #[pyo3(signature = (dim=None, unbiased=None, keepdim=false, *, correction=None))]
     fn _var_mean<'py>(&self, py: Python<'py>, dim: Option<&Bound<PyAny>>, unbiased: Option<bool>, keepdim: bool, correction: Option<&Bound<PyAny>>) -> PyResult<PyObject> {
         let (d, c) = var_args(dim, unbiased, correction)?;
+        warn_nonpositive_dof(py, "var_mean", &self.t, d.as_deref(), c)?;
         let (a, b) = self.t.var_mean(d.as_deref(), c, keepdim)?;
         tuple3(py, a, vec![b])
     }
@@ -159,6 +183,7 @@ impl PyTensor {
     #[pyo3(signature = (dim=None, unbiased=None, keepdim=false, *, correction=None))]
     fn _std_mean<'py>(&self, py: Python<'py>, dim: Option<&Bound<PyAny>>, unbiased: Option<bool>, keepdim: bool, correction: Option<&Bound<PyAny>>) -> PyResult<PyObject> {
         let (d, c) = var_args(dim, unbiased, correction)?;
+        warn_nonpositive_dof(py, "std_mean", &self.t, d.as_deref(), c)?;
         let (a, b) = self.t.std_mean(d.as_deref(), c, keepdim)?;
         tuple3(py, a, vec![b])
     }

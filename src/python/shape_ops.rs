@@ -174,6 +174,10 @@ list_fns! {
 #[pyo3(signature = (*tensors, indexing=None))]
 fn meshgrid<'py>(py: Python<'py>, tensors: &Bound<'py, PyTuple>, indexing: Option<&str>) -> PyResult<Bound<'py, PyTuple>> {
     let ts = tensor_varargs(tensors, "meshgrid")?;
+    if indexing.is_none() {
+        static WARNED: std::sync::atomic::AtomicBool = std::sync::atomic::AtomicBool::new(false);
+        crate::python::warn::user_warning_once(py, &WARNED, "torch.meshgrid: in an upcoming release, it will be required to pass the indexing argument.")?;
+    }
     tensor_tuple(py, shape_ops::meshgrid(&ts, indexing.unwrap_or("ij"))?)
 }
 

@@ -229,8 +229,22 @@ impl PyTensor {
         if self.t.device().is_gpu() { 0 } else { -1 }
     }
     #[getter(T)]
-    fn big_t(&self) -> PyTensor {
-        PyTensor::new(self.t.reversed_dims())
+    fn big_t(&self, py: Python) -> PyResultT {
+        // PyTorch deprecates `.T` except on matrices, warning once per process for each message.
+        static WARNED_0D: std::sync::atomic::AtomicBool = std::sync::atomic::AtomicBool::new(false);
+        static WARNED_ND: std::sync::atomic::AtomicBool = std::sync::atomic::AtomicBool::new(false);
+        match self.t.ndim() {
+            0 => crate::python::warn::user_warning_once(py, &WARNED_0D, "Tensor.T is deprecated on 0-D tensors. This function is the identity in these cases.")?,
+            2 => {}
+            _ => crate::python::warn::user_warning_once(
+                py,
+                &WARNED_ND,
+                "The use of `x.T` on tensors of dimension other than 2 to reverse their shape is deprecated and it will \
+                 throw an error in a future release. Consider `x.mT` to transpose batches of matrices or \
+                 `x.permute(*torch.arange(x.ndim - 1, -1, -1))` to reverse the dimensions of a tensor.",
+            )?,
+        }
+        Ok(PyTensor::new(self.t.reversed_dims()))
     }
     #[getter(mT)]
     fn m_t(&self) -> PyResultT {

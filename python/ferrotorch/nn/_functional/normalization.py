@@ -75,7 +75,10 @@ def batch_norm(input, running_mean, running_var, weight=None, bias=None, trainin
             raise ValueError(f"Expected more than 1 value per channel when training, got input size "
                              f"{_size_str(input.shape)}")
         dims = [0] + list(range(2, input.dim()))
-        var, mean = input._var_mean(dims, correction=0, keepdim=True)
+        if n > 0:
+            var, mean = input._var_mean(dims, correction=0, keepdim=True)
+        else:  # an empty batch: no statistics (and the output is empty whatever they are)
+            var = mean = input.new_zeros(shape)
         if n > 0 and (running_mean is not None or running_var is not None):
             # The update is state, not part of the model's function: keep it out of the graph.
             with no_grad():
@@ -147,12 +150,6 @@ def layer_norm(input, normalized_shape, weight=None, bias=None, eps=1e-5):
         [[-0.9999949932098389, 0.9999949932098389]]
     """
     return _layer_norm(input, normalized_shape, weight, bias, eps)[0]
-
-
-def _fused_layer_norm_takes(input, *params):
-    # The fused kernel (src/ops/layer_norm.rs): float32/float64 CPU operands of one dtype.
-    return (not input.is_cuda and input.dtype in (_C.float32, _C.float64)
-            and all(p is None or (p.dtype == input.dtype and not p.is_cuda) for p in params))
 
 
 def _layer_norm(input, normalized_shape, weight, bias, eps):

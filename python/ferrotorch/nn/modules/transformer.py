@@ -1,5 +1,6 @@
 """Transformers: encoder and decoder layers, their stacks, and the full encoder-decoder `Transformer`."""
 import copy
+import warnings
 
 from ... import _C
 from .. import functional as F
@@ -120,6 +121,26 @@ class TransformerEncoderLayer(_TransformerLayer):
             self.activation = F.relu
 
 
+def _why_no_nested_fast_path(layer):
+    """PyTorch's first reason, in its order, why an encoder layer rules out its nested-tensor fast
+    path ("" when none; ferrotorch has no nested tensors either way, but warns alike)."""
+    name = "encoder_layer"
+    if not isinstance(layer, TransformerEncoderLayer):
+        return f"{name} was not TransformerEncoderLayer"
+    attn = layer.self_attn
+    checks = [
+        (layer.norm_first, f"{name}.norm_first was True"),
+        (not attn.batch_first, f"{name}.self_attn.batch_first was not True(use batch_first for better inference "
+                               "performance)"),
+        (not attn._qkv_same_embed_dim, f"{name}.self_attn._qkv_same_embed_dim was not True"),
+        (attn.in_proj_bias is None, f"{name}.self_attn was passed bias=False"),
+        (not layer.activation_relu_or_gelu, f"{name}.activation_relu_or_gelu was not True"),
+        (layer.norm1.eps != layer.norm2.eps, f"{name}.norm1.eps was not equal to {name}.norm2.eps"),
+        (attn.num_heads % 2 == 1, f"{name}.self_attn.num_heads is odd"),
+    ]
+    return next((reason for failed, reason in checks if failed), "")
+
+
 class TransformerEncoder(Module):
     """`num_layers` deep copies of `encoder_layer` (in `layers`, a ModuleList) applied in turn, then
     the optional final `norm`. `enable_nested_tensor`/`mask_check` are accepted for compatibility;
@@ -133,6 +154,10 @@ class TransformerEncoder(Module):
         self.enable_nested_tensor = enable_nested_tensor
         self.use_nested_tensor = False
         self.mask_check = mask_check
+        reason = _why_no_nested_fast_path(encoder_layer)
+        if enable_nested_tensor and reason:
+            warnings.warn(f"enable_nested_tensor is True, but self.use_nested_tensor is False because {reason}",
+                          stacklevel=2)
 
     def forward(self, src, mask=None, src_key_padding_mask=None, is_causal=None):
         """`is_causal=None` detects whether `mask` is the square subsequent (causal) mask."""
