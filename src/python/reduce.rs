@@ -23,9 +23,12 @@ fn single_dim(dim: &Bound<PyAny>) -> PyResult<i64> {
     args::index_int(dim)
 }
 
-/// `correction` from var/std's `unbiased` and `correction` arguments (`dim` may hold `unbiased`
-/// when called as `x.var(False)`).
+/// (dims, correction) from var/std's `unbiased` and `correction` arguments (`dim` may hold `unbiased`
+/// when called as `x.var(False)`), after PyTorch's degrees-of-freedom warning for `name`.
 fn var_args(
+    py: Python,
+    name: &str,
+    t: &Tensor,
     dim: Option<&Bound<PyAny>>,
     unbiased: Option<bool>,
     correction: Option<&Bound<PyAny>>,
@@ -47,6 +50,7 @@ fn var_args(
             }
         }
     };
+    warn_nonpositive_dof(py, name, t, dims.as_deref(), corr)?;
     Ok((dims, corr))
 }
 
@@ -161,29 +165,25 @@ impl PyTensor {
 
     #[pyo3(signature = (dim=None, unbiased=None, keepdim=false, *, correction=None))]
     fn var(&self, py: Python, dim: Option<&Bound<PyAny>>, unbiased: Option<bool>, keepdim: bool, correction: Option<&Bound<PyAny>>) -> PyResultT {
-        let (d, c) = var_args(dim, unbiased, correction)?;
-        warn_nonpositive_dof(py, "var", &self.t, d.as_deref(), c)?;
+        let (d, c) = var_args(py, "var", &self.t, dim, unbiased, correction)?;
         Ok(PyTensor::new(self.t.var(d.as_deref(), c, keepdim)?))
     }
     #[pyo3(signature = (dim=None, unbiased=None, keepdim=false, *, correction=None))]
     fn std(&self, py: Python, dim: Option<&Bound<PyAny>>, unbiased: Option<bool>, keepdim: bool, correction: Option<&Bound<PyAny>>) -> PyResultT {
-        let (d, c) = var_args(dim, unbiased, correction)?;
-        warn_nonpositive_dof(py, "std", &self.t, d.as_deref(), c)?;
+        let (d, c) = var_args(py, "std", &self.t, dim, unbiased, correction)?;
         Ok(PyTensor::new(self.t.std(d.as_deref(), c, keepdim)?))
     }
     /// Backs `ferrotorch.var_mean` (PyTorch has no such method).
     #[pyo3(signature = (dim=None, unbiased=None, keepdim=false, *, correction=None))]
     fn _var_mean<'py>(&self, py: Python<'py>, dim: Option<&Bound<PyAny>>, unbiased: Option<bool>, keepdim: bool, correction: Option<&Bound<PyAny>>) -> PyResult<PyObject> {
-        let (d, c) = var_args(dim, unbiased, correction)?;
-        warn_nonpositive_dof(py, "var_mean", &self.t, d.as_deref(), c)?;
+        let (d, c) = var_args(py, "var_mean", &self.t, dim, unbiased, correction)?;
         let (a, b) = self.t.var_mean(d.as_deref(), c, keepdim)?;
         tuple3(py, a, vec![b])
     }
     /// Backs `ferrotorch.std_mean`.
     #[pyo3(signature = (dim=None, unbiased=None, keepdim=false, *, correction=None))]
     fn _std_mean<'py>(&self, py: Python<'py>, dim: Option<&Bound<PyAny>>, unbiased: Option<bool>, keepdim: bool, correction: Option<&Bound<PyAny>>) -> PyResult<PyObject> {
-        let (d, c) = var_args(dim, unbiased, correction)?;
-        warn_nonpositive_dof(py, "std_mean", &self.t, d.as_deref(), c)?;
+        let (d, c) = var_args(py, "std_mean", &self.t, dim, unbiased, correction)?;
         let (a, b) = self.t.std_mean(d.as_deref(), c, keepdim)?;
         tuple3(py, a, vec![b])
     }
