@@ -40,8 +40,9 @@ def test_grads_equal_plain_including_parameters(device, reentrant):
     out = ck[4](ck[3](checkpoint(segment, xc, use_reentrant=reentrant)))
     assert_close(out.detach().cpu(), to_numpy(ref_out.detach().cpu()), rtol=1e-6)
     (out ** 2).sum().backward()
-    # Forward ran without grad, the backward recomputed with grad.
-    assert calls == [False, True]
+    # The reentrant forward runs without grad; the non-reentrant one records the ordinary graph
+    # (keeping positions instead of tensors). Both recompute with grad.
+    assert calls == [not reentrant, True]
     for a, b in zip(grads(ck, xc), grads(plain, x)):
         np.testing.assert_allclose(a, b, rtol=1e-5, atol=1e-6)
 
@@ -158,3 +159,88 @@ def test_non_reentrant_outputs_nested_in_lists_and_dicts(device, container):
     assert type(out).__name__ == container and idx.item() == 0 and not idx.requires_grad
     (lin.sum() + ex.sum()).backward()
     assert_close(x.grad.cpu(), 3 + np.exp(x0), rtol=1e-12)
+
+
+def test_non_reentrant_graph_reaches_closed_over_parameters(device):
+    # Regression: with no argument requiring grad, autograd.grad found no path to `w`.
+    w = torch.tensor([0.5, -1.0], device=device, requires_grad=True)
+    x = torch.ones(2, device=device)
+    out = checkpoint(lambda a: (a * w).sin().sum(), x, use_reentrant=False)
+    g, = torch.autograd.grad(out, w)
+    assert_close(g.cpu(), np.cos([0.5, -1.0]).astype(np.float32), rtol=1e-6)
+    out = checkpoint(lambda a: (a * w).sin().sum(), x, use_reentrant=False)
+    out.backward(inputs=[w])
+    assert_close(w.grad.cpu(), np.cos([0.5, -1.0]).astype(np.float32), rtol=1e-6)
+
+
+def test_non_reentrant_double_backward(device):
+    x = torch.tensor([1.0, 2.0], device=device, requires_grad=True)
+    y = checkpoint(lambda a: (a ** 3).sum(), x, use_reentrant=False)
+    g, = torch.autograd.grad(y, x, create_graph=True)
+    gg, = torch.autograd.grad(g.sum(), x)
+    assert_close(g.detach().cpu(), np.array([3.0, 12.0], dtype=np.float32))
+    assert_close(gg.cpu(), np.array([6.0, 12.0], dtype=np.float32))
+
+
+def test_non_reentrant_recomputes_for_each_backward_and_stops_early():
+    calls = []
+    x = torch.tensor([0.3, 0.7], requires_grad=True)
+
+    def f(a):
+        calls.append("start")
+        b = a.sin().cos()          # the two tensors saved (sin's input, cos's input)
+        calls.append("after last save")
+        return b * 2
+    y = checkpoint(f, x, use_reentrant=False).sum()
+    y.backward(retain_graph=True)
+    y.backward()
+    # The recomputation ends once the last saved tensor is back; a second backward recomputes again.
+    assert calls == ["start", "after last save", "start", "start"]
+    assert_close(x.grad, (2 * -np.sin(np.sin([0.3, 0.7])) * np.cos([0.3, 0.7]) * 2).astype(np.float32), rtol=1e-5)
+
+
+def test_non_reentrant_detects_a_different_recomputation():
+    runs = []
+
+    def changes(kind):
+        def f(a):
+            runs.append(1)
+            if len(runs) == 1:
+                return a.exp().sin()
+            return {"count": lambda: a.exp(), "shape": lambda: a[:1].exp().sin(),
+                    "dtype": lambda: a.double().exp().sin()}[kind]()
+        return f
+    x = torch.ones(2, requires_grad=True)
+    with pytest.raises(torch.utils.checkpoint.CheckpointError,
+                       match="A different number of tensors was saved during the original forward and recomputation.\n"
+                             "Number of tensors saved during forward: 2\nNumber of tensors saved during recomputation: 1"):
+        checkpoint(changes("count"), x, use_reentrant=False).sum().backward()
+    for kind, field in [("shape", "torch.Size([1])"), ("dtype", "torch.float64")]:
+        runs.clear()
+        with pytest.raises(RuntimeError, match="Recomputed values for the following tensors have different metadata "
+                                               "than during the forward pass.\ntensor at position 0:\nsaved metadata: "
+                                               ".*\nrecomputed metadata: .*" + field.replace("(", "\\(").replace(")", "\\)").replace("[", "\\[").replace("]", "\\]")):
+            checkpoint(changes(kind), x, use_reentrant=False).sum().backward()
+    with pytest.raises(ValueError, match="determinism_check should be one of"):
+        checkpoint(lambda a: a, x, use_reentrant=False, determinism_check="strict")
+
+
+def test_non_reentrant_context_fn():
+    entered = []
+
+    class Marker:
+        def __init__(self, name):
+            self.name = name
+
+        def __enter__(self):
+            entered.append((self.name, torch.is_grad_enabled()))
+
+        def __exit__(self, *exc):
+            return False
+    x = torch.ones(2, requires_grad=True)
+    y = checkpoint(lambda a: a.exp().sum(), x, use_reentrant=False,
+                   context_fn=lambda: (Marker("forward"), Marker("recompute")))
+    assert entered == [("forward", True)]
+    y.backward()
+    assert entered == [("forward", True), ("recompute", True)]
+    assert_close(x.grad, np.full(2, np.e, dtype=np.float32), rtol=1e-6)

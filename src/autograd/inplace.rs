@@ -130,7 +130,7 @@ pub fn copy_(target: &mut Tensor, src: &Tensor) -> Result<()> {
         return target.copy_(src);
     };
     let value = src.expand(target.shape())?.to_dtype_copy(target.dtype())?;
-    let r = rec.finish(value, |ctx| Ok(vec![Some(ctx.grad(0).zeros_like()?), Some(ctx.grad(0).clone())]));
+    let r = rec.finish(value, |ctx| Ok(vec![Some(ctx.grad(0).zeros_like()?), Some(ctx.grad(0).clone())]))?;
     commit(target, &r)
 }
 
@@ -140,6 +140,6 @@ pub fn fill_(target: &mut Tensor, value: crate::dtype::Scalar) -> Result<()> {
         check_inplace(target)?;
         return target.fill_(value);
     };
-    let r = rec.finish(Tensor::full_on(target.shape(), value, target.dtype(), target.device())?, |ctx| Ok(vec![Some(ctx.grad(0).zeros_like()?)]));
+    let r = rec.finish(Tensor::full_on(target.shape(), value, target.dtype(), target.device())?, |ctx| Ok(vec![Some(ctx.grad(0).zeros_like()?)]))?;
     commit(target, &r)
 }

@@ -6,6 +6,7 @@
 //! - `engine`: the backward pass.
 //! - `inplace`: in-place ops on tensors in a graph (history rebasing, views).
 //! - `anomaly`: anomaly detection (forward tracebacks for backward errors, NaN checks).
+//! - `saved_hooks`: saved-tensor pack/unpack hooks (`save_on_cpu`, the non-reentrant checkpoint).
 //!
 //! An op records itself like this (see `ops/binary.rs`):
 //! ```ignore
@@ -23,6 +24,7 @@ pub mod inplace;
 pub mod meta;
 pub mod mode;
 pub mod node;
+pub mod saved_hooks;
 
 pub use meta::AutogradMeta;
 pub use mode::{is_grad_enabled, no_grad, set_grad_enabled, GradModeGuard};

@@ -4,6 +4,7 @@
 //! the op needs (dims, shapes, index tensors). Formulas are written with tensor ops, so when the
 //! engine runs them in grad mode (`create_graph=True`) they record a graph of their own.
 use super::meta::{AutogradMeta, MetaState};
+use super::saved_hooks::{self, PackedTensor};
 use crate::dtype::DType;
 use crate::error::{Error, Result};
 use crate::tensor::Tensor;
@@ -63,6 +64,7 @@ impl TensorMeta {
 }
 
 /// How a saved tensor reconnects to the graph when unpacked.
+#[derive(Clone)]
 enum Origin {
     None,
     Leaf(Arc<AutogradMeta>),
@@ -72,9 +74,39 @@ enum Origin {
     OwnOutput(usize),
 }
 
+/// A saved tensor's value: kept as it was, or handed to the saved-tensor hooks installed when
+/// it was saved (`saved_hooks.rs`).
+#[derive(Clone)]
+enum SavedData {
+    /// Checked against `version` when unpacked: an in-place change since is an error.
+    Plain { tensor: Tensor, version: u64 },
+    Packed(Arc<dyn PackedTensor>),
+}
+
+impl SavedData {
+    /// Stores `t`; when hooks are installed, `shown()` is what the pack hook gets (built only
+    /// then: saving is on every recorded op's path).
+    fn store(t: &Tensor, shown: impl FnOnce() -> Tensor) -> Result<SavedData> {
+        let Some(hooks) = saved_hooks::current() else {
+            return Ok(SavedData::Plain { tensor: t.detach(), version: t.storage().version() });
+        };
+        let version = t.storage().version();
+        let packed = hooks.pack(&shown())?;
+        if t.storage().version() != version {
+            return Err(Error::Runtime(
+                "A saved tensor pack hook is modifying its input in place. Tensors provided as input to pack hook \
+                 cannot be modified by in-place operations as this can lead to unexpected side-effects. Please open an \
+                 issue if you need to perform in-place operations on the input to a pack hook."
+                    .into(),
+            ));
+        }
+        Ok(SavedData::Packed(packed.into()))
+    }
+}
+
+#[derive(Clone)]
 pub struct Saved {
-    data: Tensor,
-    version: u64,
+    data: SavedData,
     origin: Origin,
     requires_grad: bool,
     /// The saved tensor's own autograd state, for naming its history as it is now (after an
@@ -85,7 +117,7 @@ pub struct Saved {
 }
 
 impl Saved {
-    pub fn input(t: &Tensor) -> Saved {
+    pub fn input(t: &Tensor) -> Result<Saved> {
         let origin = match t.autograd.get() {
             None => Origin::None,
             Some(m) => {
@@ -98,16 +130,22 @@ impl Saved {
             }
         };
         let meta = t.autograd.get().map(Arc::downgrade).unwrap_or_default();
-        Saved { data: t.detach(), version: t.storage().version(), origin, requires_grad: t.requires_grad(), meta }
+        let requires_grad = t.requires_grad();
+        // A pack hook sees the history as of now, on a tensor of its own: a later in-place op
+        // on `t` must not rewrite what the hook kept (that could make it point at this node).
+        let data = SavedData::store(t, || origin.attach(t.detach(), requires_grad, None))?;
+        Ok(Saved { data, origin, requires_grad, meta })
     }
-    fn output(t: &Tensor, nr: usize) -> Saved {
-        Saved { data: t.detach(), version: t.storage().version(), origin: Origin::OwnOutput(nr), requires_grad: true, meta: Default::default() }
+    /// Output `nr` of the node being built. A pack hook sees it detached: with its history
+    /// attached, a hook that keeps it would make the node own itself.
+    fn output(t: &Tensor, nr: usize) -> Result<Saved> {
+        Ok(Saved { data: SavedData::store(t, || t.detach())?, origin: Origin::OwnOutput(nr), requires_grad: true, meta: Default::default() })
     }
 
     /// PyTorch's error for a saved tensor that an in-place op changed after it was saved. Like
     /// PyTorch, it names the history the tensor has now, by its forward op (`Add` for
     /// `AddBackward0`, `Unsqueeze1` for `UnsqueezeBackward1`).
-    fn modified_error(&self, t: &Tensor, owner: &Arc<Node>, now: u64) -> Error {
+    fn modified_error(&self, t: &Tensor, owner: &Arc<Node>, saved_version: u64, now: u64) -> Error {
         let history = match &self.origin {
             Origin::Node(n, nr) => Some(match self.meta.upgrade().map(|m| {
                 let s = m.lock();
@@ -132,36 +170,48 @@ impl Saved {
         };
         Error::Runtime(format!(
             "one of the variables needed for gradient computation has been modified by an inplace operation: \
-             [torch.{} {:?}]{which} is at version {now}; expected version {} instead. Hint: {hint}",
+             [torch.{} {:?}]{which} is at version {now}; expected version {saved_version} instead. Hint: {hint}",
             t.dtype().legacy_name(),
             t.shape(),
-            self.version
         ))
     }
 
     fn unpack(&self, owner: &Arc<Node>) -> Result<Tensor> {
-        let mut t = self.data.clone();
-        let now = t.storage().version();
-        if now != self.version {
-            return Err(self.modified_error(&t, owner, now));
-        }
-        t.set_meta(match &self.origin {
-            Origin::None => None,
-            Origin::Leaf(m) => Some(m.clone()),
-            Origin::Node(n, nr) => Some(AutogradMeta::new(MetaState {
-                requires_grad: self.requires_grad,
+        let t = match &self.data {
+            SavedData::Plain { tensor, version } => {
+                let now = tensor.storage().version();
+                if now != *version {
+                    return Err(self.modified_error(tensor, owner, *version, now));
+                }
+                tensor.clone()
+            }
+            SavedData::Packed(packed) => packed.unpack()?,
+        };
+        Ok(self.origin.attach(t, self.requires_grad, Some(owner)))
+    }
+}
+
+impl Origin {
+    /// `t` (whose own autograd state is ignored) with this history: the saved tensor as its
+    /// backward sees it. `owner`: the node that saved it (None while that node is being built).
+    fn attach(&self, mut t: Tensor, requires_grad: bool, owner: Option<&Arc<Node>>) -> Tensor {
+        t.set_meta(match (self, owner) {
+            (Origin::None, _) | (Origin::OwnOutput(_), None) => None,
+            (Origin::Leaf(m), _) => Some(m.clone()),
+            (Origin::Node(n, nr), _) => Some(AutogradMeta::new(MetaState {
+                requires_grad,
                 grad_fn: Some(n.clone()),
                 output_nr: *nr,
                 ..Default::default()
             })),
-            Origin::OwnOutput(nr) => Some(AutogradMeta::new(MetaState {
+            (Origin::OwnOutput(nr), Some(owner)) => Some(AutogradMeta::new(MetaState {
                 requires_grad: true,
                 grad_fn: Some(owner.clone()),
                 output_nr: *nr,
                 ..Default::default()
             })),
         });
-        Ok(t)
+        t
     }
 }
 
@@ -315,9 +365,12 @@ impl Node {
         if let Kind::Op { saved, .. } = &self.kind {
             if let SavedState::Live(v) = &mut *lock(saved) {
                 for s in v.iter_mut() {
-                    if s.data.same_storage(target) && s.version == target.storage().version() {
-                        s.data = s.data.deep_clone()?;
-                        s.version = s.data.storage().version();
+                    // Packed tensors belong to their hooks, which decide what they keep.
+                    if let SavedData::Plain { tensor, version } = &mut s.data {
+                        if tensor.same_storage(target) && *version == target.storage().version() {
+                            *tensor = tensor.deep_clone()?;
+                            *version = tensor.storage().version();
+                        }
                     }
                 }
             }
@@ -358,24 +411,10 @@ impl Node {
 
     /// Runs the backward closure on `grads` (one per output).
     pub(crate) fn apply(self: &Arc<Node>, grads: Vec<Option<Tensor>>) -> Result<Vec<Option<Tensor>>> {
-        let Kind::Op { backward, saved } = &self.kind else {
+        let Kind::Op { backward, .. } = &self.kind else {
             unreachable!("AccumulateGrad nodes are handled by the engine");
         };
-        let saved = {
-            let state = lock(saved);
-            match &*state {
-                SavedState::Freed => {
-                    return Err(Error::Runtime(
-                        "Trying to backward through the graph a second time (or directly access saved tensors after \
-                         they have already been freed). Saved intermediate values of the graph are freed when you call \
-                         .backward() or autograd.grad(). Specify retain_graph=True if you need to backward through the \
-                         graph a second time or if you need to access saved tensors after calling backward."
-                            .into(),
-                    ))
-                }
-                SavedState::Live(v) => v.iter().map(|s| s.unpack(self)).collect::<Result<Vec<_>>>()?,
-            }
-        };
+        let saved = self.saved_tensors()?;
         let needs_input_grad = self.next.iter().map(|e| e.is_some()).collect();
         backward(&Ctx { grads, saved, needs_input_grad })
     }
@@ -393,19 +432,22 @@ impl Node {
     /// The saved tensors, unpacked (`grad_fn._saved_...` style introspection and custom
     /// Functions' `ctx.saved_tensors`).
     pub fn saved_tensors(self: &Arc<Node>) -> Result<Vec<Tensor>> {
-        match &self.kind {
-            Kind::Op { saved, .. } => match &*lock(saved) {
-                SavedState::Live(v) => v.iter().map(|s| s.unpack(self)).collect(),
-                SavedState::Freed => Err(Error::Runtime(
+        let Kind::Op { saved, .. } = &self.kind else { return Ok(vec![]) };
+        // Copied out before unpacking: an unpack hook runs user code, which must not find
+        // this lock held (it may look at this node's saved tensors again).
+        let live = match &*lock(saved) {
+            SavedState::Live(v) => v.clone(),
+            SavedState::Freed => {
+                return Err(Error::Runtime(
                     "Trying to backward through the graph a second time (or directly access saved tensors after they \
                      have already been freed). Saved intermediate values of the graph are freed when you call \
                      .backward() or autograd.grad(). Specify retain_graph=True if you need to backward through the \
                      graph a second time or if you need to access saved tensors after calling backward."
                         .into(),
-                )),
-            },
-            Kind::AccumulateGrad { .. } => Ok(vec![]),
-        }
+                ))
+            }
+        };
+        live.iter().map(|s| s.unpack(self)).collect()
     }
 }
 
@@ -443,6 +485,8 @@ pub struct Recorder {
     saved: Vec<PendingSave>,
     view_of: Option<Tensor>,
     materialize_grads: bool,
+    /// The first error of a pack hook (`saved_hooks.rs`), returned by `finish`.
+    pack_error: Option<Error>,
     _guard: super::mode::GradModeGuard,
 }
 
@@ -459,6 +503,7 @@ pub fn begin(name: impl Into<Cow<'static, str>>, inputs: &[&Tensor]) -> Option<R
         saved: vec![],
         view_of: None,
         materialize_grads: true,
+        pack_error: None,
         _guard: super::mode::no_grad(),
     })
 }
@@ -466,7 +511,11 @@ pub fn begin(name: impl Into<Cow<'static, str>>, inputs: &[&Tensor]) -> Option<R
 impl Recorder {
     pub fn save(mut self, what: Save) -> Recorder {
         match what {
-            Save::Input(t) => self.saved.push(PendingSave::Ready(Saved::input(t))),
+            Save::Input(_) if self.pack_error.is_some() => {}
+            Save::Input(t) => match Saved::input(t) {
+                Ok(s) => self.saved.push(PendingSave::Ready(s)),
+                Err(e) => self.pack_error = Some(e),
+            },
             // Filled in by `finish`, once the outputs exist; the slot keeps its place.
             Save::Output(i) => self.saved.push(PendingSave::Output(i)),
         }
@@ -489,19 +538,22 @@ impl Recorder {
     }
 
     /// Creates the node and attaches it to the floating-point outputs (integer outputs, such
-    /// as indices, never require grad).
+    /// as indices, never require grad). Fails only when a saved-tensor pack hook failed.
     pub fn finish_many(
         mut self,
         mut outputs: Vec<Tensor>,
         backward: impl Fn(&Ctx) -> Result<Vec<Option<Tensor>>> + Send + Sync + 'static,
-    ) -> Vec<Tensor> {
+    ) -> Result<Vec<Tensor>> {
+        if let Some(e) = self.pack_error.take() {
+            return Err(e);
+        }
         let saved: Vec<Saved> = std::mem::take(&mut self.saved)
             .into_iter()
             .map(|p| match p {
-                PendingSave::Ready(s) => s,
+                PendingSave::Ready(s) => Ok(s),
                 PendingSave::Output(i) => Saved::output(&outputs[i], i),
             })
-            .collect();
+            .collect::<Result<_>>()?;
         let node = Arc::new(Node {
             name: std::mem::take(&mut self.name),
             next: std::mem::take(&mut self.next),
@@ -528,15 +580,15 @@ impl Recorder {
                 out.set_meta(None);
             }
         }
-        outputs
+        Ok(outputs)
     }
 
     pub fn finish(
         self,
         output: Tensor,
         backward: impl Fn(&Ctx) -> Result<Vec<Option<Tensor>>> + Send + Sync + 'static,
-    ) -> Tensor {
-        self.finish_many(vec![output], backward).pop().expect("one output")
+    ) -> Result<Tensor> {
+        Ok(self.finish_many(vec![output], backward)?.pop().expect("one output"))
     }
 }
 
@@ -553,7 +605,7 @@ pub fn unary_record(
         None => forward(),
         Some(rec) => {
             let out = forward()?;
-            Ok(saves(rec).finish(out, backward))
+            saves(rec).finish(out, backward)
         }
     }
 }

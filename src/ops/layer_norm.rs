@@ -181,6 +181,6 @@ pub fn layer_norm(x: &Tensor, k: usize, weight: Option<&Tensor>, bias: Option<&T
             grads.push(Some(gb));
         }
         Ok(grads)
-    });
+    })?;
     Ok((out, mean, rstd))
 }

@@ -207,5 +207,5 @@ pub fn softmax(x: &Tensor, dim: i64, log: bool) -> Result<Tensor> {
     let name = if log { "LogSoftmaxBackward0" } else { "SoftmaxBackward0" };
     let Some(rec) = begin(name, &[x]) else { return forward(x, d, log) };
     let out = forward(x, d, log)?;
-    Ok(rec.save_output(0).finish(out, move |ctx| Ok(vec![Some(backward(ctx.saved(0), ctx.grad(0), d, log)?)])))
+    rec.save_output(0).finish(out, move |ctx| Ok(vec![Some(backward(ctx.saved(0), ctx.grad(0), d, log)?)]))
 }

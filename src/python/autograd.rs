@@ -1,7 +1,9 @@
 //! Autograd bindings: tensor attributes (`requires_grad`, `.grad`, `grad_fn`, hooks),
-//! `backward`/`grad`, grad modes, and the node behind custom `autograd.Function`s.
+//! `backward`/`grad`, grad modes, saved-tensor hooks, and the node behind custom
+//! `autograd.Function`s.
 use crate::autograd::engine::{self, Deliver, Options};
 use crate::autograd::node::{Hook, Node, Save, TensorMeta};
+use crate::autograd::saved_hooks::{self, PackedTensor, SavedTensorHooks};
 use crate::autograd::{self, anomaly, mode};
 use crate::python::error::callback_error;
 use crate::python::tensor::PyTensor;
@@ -459,6 +461,60 @@ fn _restore_inference_mode(inference: bool, grad: bool) {
     mode::set_grad_enabled(grad);
 }
 
+/// A Python `(pack_hook, unpack_hook)` pair (`torch.autograd.graph.saved_tensors_hooks`).
+struct PySavedTensorHooks {
+    pack: PyObject,
+    unpack: PyObject,
+}
+
+/// What `pack_hook` returned, with the `unpack_hook` that turns it back into a tensor.
+struct PyPacked {
+    value: PyObject,
+    unpack: PyObject,
+}
+
+impl SavedTensorHooks for PySavedTensorHooks {
+    fn pack(&self, t: &Tensor) -> crate::error::Result<Box<dyn PackedTensor>> {
+        Python::with_gil(|py| {
+            let value = self.pack.call1(py, (PyTensor::new(t.clone()),)).map_err(callback_error)?;
+            Ok(Box::new(PyPacked { value, unpack: self.unpack.clone_ref(py) }) as Box<dyn PackedTensor>)
+        })
+    }
+}
+
+impl PackedTensor for PyPacked {
+    fn unpack(&self) -> crate::error::Result<Tensor> {
+        Python::with_gil(|py| {
+            let r = self.unpack.call1(py, (self.value.clone_ref(py),)).map_err(callback_error)?;
+            let r = r.bind(py);
+            match r.downcast::<PyTensor>() {
+                Ok(t) => Ok(t.borrow().t.clone()),
+                Err(_) => Err(callback_error(PyTypeError::new_err(format!(
+                    "Output of saved tensor unpack_hook expected to be a Tensor but got result of type {}",
+                    r.get_type().name().map(|n| n.to_string()).unwrap_or_default()
+                )))),
+            }
+        })
+    }
+}
+
+/// Installs a pack/unpack pair for this thread (entering `saved_tensors_hooks`).
+#[pyfunction]
+fn _push_saved_tensors_hooks(pack_hook: PyObject, unpack_hook: PyObject) -> PyResult<()> {
+    Ok(saved_hooks::push(Arc::new(PySavedTensorHooks { pack: pack_hook, unpack: unpack_hook }))?)
+}
+#[pyfunction]
+fn _pop_saved_tensors_hooks() {
+    saved_hooks::pop()
+}
+/// `disable_saved_tensors_hooks(message)`: sets (None clears) the error that installing hooks
+/// raises; returns the previous message, for the context manager to restore.
+#[pyfunction]
+#[pyo3(signature = (message))]
+fn _set_saved_tensors_hooks_disabled(message: Option<String>) -> PyResult<Option<String>> {
+    Ok(saved_hooks::set_disabled(message)?)
+}
+
 /// Records a custom `autograd.Function` call. `inputs`: its tensor arguments; `outputs`:
 /// the tensors `forward` returned (updated in place to carry the new node); `saved`: for
 /// each tensor passed to `save_for_backward`, an output index or the tensor itself;
@@ -519,7 +575,7 @@ fn _record_function(
                 .collect()
         })
         .map_err(callback_error)
-    });
+    })?;
     for (i, (o, mut t)) in outputs.iter().zip(results).enumerate() {
         if non_differentiable.contains(&i) {
             t.set_meta(None);
@@ -543,6 +599,9 @@ pub fn register(m: &Bound<PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(_record_function, m)?)?;
     m.add_function(wrap_pyfunction!(_set_anomaly_mode, m)?)?;
     m.add_function(wrap_pyfunction!(_anomaly_mode, m)?)?;
+    m.add_function(wrap_pyfunction!(_push_saved_tensors_hooks, m)?)?;
+    m.add_function(wrap_pyfunction!(_pop_saved_tensors_hooks, m)?)?;
+    m.add_function(wrap_pyfunction!(_set_saved_tensors_hooks_disabled, m)?)?;
     install_anomaly_host();
     let _ = TensorMeta::of;
     Ok(())

@@ -244,7 +244,7 @@ impl PyTensor {
                  `x.permute(*torch.arange(x.ndim - 1, -1, -1))` to reverse the dimensions of a tensor.",
             )?,
         }
-        Ok(PyTensor::new(self.t.reversed_dims()))
+        Ok(PyTensor::new(self.t.reversed_dims()?))
     }
     #[getter(mT)]
     fn m_t(&self) -> PyResultT {

@@ -1,24 +1,23 @@
 """`torch.utils.checkpoint`: trade compute for memory by recomputing a segment in the backward pass.
 
-`checkpoint(function, *args)` runs `function` under `no_grad`, so none of its intermediate results
-are kept; only the inputs are saved. When the backward pass reaches the segment, it reruns
-`function` with grad enabled (with the RNG state and the autocast state of the first run, so
-dropout draws the same mask) and backpropagates through the recomputed graph.
+`checkpoint(function, *args)` keeps none of `function`'s intermediate results; when the backward
+pass needs them, it reruns `function` (with the RNG state and the autocast state of the first run,
+so dropout draws the same mask). Gradients equal those of the plain call.
 
-Both `use_reentrant` variants share one mechanism, a custom `autograd.Function` whose backward
-runs a nested backward pass (PyTorch's reentrant design). Tensors that the function uses without
-taking them as arguments (parameters of a module, closed-over tensors) therefore receive their
-gradients by accumulation into `.grad` during that nested pass. Differences from PyTorch:
+- `use_reentrant=False` (PyTorch's recommendation) runs `function` with grad enabled under
+  saved-tensor hooks (`autograd.graph.saved_tensors_hooks`) that keep, for each tensor a backward
+  would need, only its position. The graph is the ordinary one, so parameters closed over by
+  `function` get gradients from `backward`, `autograd.grad` and `backward(inputs=...)`, outputs
+  may be nested in any container, and double backward works. The first unpack reruns `function`
+  (up to the last tensor needed) under hooks that collect the recomputed tensors; a recomputation
+  that saves fewer tensors, or tensors of another shape, dtype or device, raises `CheckpointError`
+  (`determinism_check="none"` turns the metadata check off).
+- `use_reentrant=True` (PyTorch's default) is a custom `autograd.Function` whose backward reruns
+  `function` and runs a nested backward pass: parameters get their gradients by accumulation into
+  `.grad` only, no tensor argument requiring grad means no gradient, and there is no double
+  backward.
 
-- `use_reentrant=False` attaches a zero-size dummy input that requires grad, so that the output is
-  part of the graph even when no argument requires grad (PyTorch tracks the parameters directly);
-  the output then requires grad whenever grad mode is on. Its outputs may be nested in
-  tuples/lists/dicts; the reentrant variant differentiates only a Tensor or a tuple, as in PyTorch.
-- Neither variant supports double backward (`create_graph=True` through a checkpoint gives
-  gradients without a graph); PyTorch's non-reentrant variant does.
-- Gradients of such parameters flow only into `.grad`: `autograd.grad(loss, params)` and
-  `backward(inputs=...)` do not see them through a checkpoint (as with PyTorch's reentrant variant).
-- `context_fn`, `determinism_check` and `debug` are accepted and ignored.
+`debug` is accepted and ignored.
 
     >>> import ferrotorch as torch
     >>> from ferrotorch.utils.checkpoint import checkpoint
@@ -34,10 +33,10 @@ from .. import _C
 from .._C import Tensor
 from ..autograd.function import Function
 from ..autograd.grad_mode import enable_grad, is_grad_enabled
-from ..func import _flatten, _unflatten
+from ..autograd.graph import saved_tensors_hooks
 
-__all__ = ["checkpoint", "checkpoint_sequential", "CheckpointFunction", "check_backward_validity", "detach_variable",
-           "noop_context_fn"]
+__all__ = ["checkpoint", "checkpoint_sequential", "CheckpointFunction", "CheckpointError", "check_backward_validity",
+           "detach_variable", "noop_context_fn"]
 
 _USE_REENTRANT_WARNING = (
     "torch.utils.checkpoint: the use_reentrant parameter should be passed explicitly. In a future release, "
@@ -121,17 +120,6 @@ class CheckpointFunction(Function):
         return (None, None, None, None) + input_grads
 
 
-class _Dummy:
-    """Holds the zero-size tensor that keeps a non-reentrant checkpoint in the graph."""
-    tensor = None
-
-
-def _dummy():
-    if _Dummy.tensor is None:
-        _Dummy.tensor = _C.empty(0, requires_grad=True)
-    return _Dummy.tensor
-
-
 def checkpoint(function, *args, use_reentrant=None, context_fn=None, determinism_check="default", debug=False,
                preserve_rng_state=True, **kwargs):
     """Runs `function(*args, **kwargs)` without storing its intermediate results; the backward
@@ -166,21 +154,93 @@ def checkpoint(function, *args, use_reentrant=None, context_fn=None, determinism
     if use_reentrant:
         # As in PyTorch, only a Tensor or a tuple output is differentiable here.
         return CheckpointFunction.apply(function, preserve_rng_state, _autocast_state(), kwargs, *args)
-    run = _NonReentrant(function)
-    leaves = CheckpointFunction.apply(run, preserve_rng_state, _autocast_state(), kwargs, *args, _dummy())
-    return _unflatten(list(leaves), run.spec)
+    return _NonReentrantFrame(function, args, kwargs, context_fn or noop_context_fn, determinism_check,
+                              preserve_rng_state).run()
 
 
-class _NonReentrant:
-    """Calls `function` without the trailing dummy tensor and returns its output's leaves as a
-    tuple, so that outputs nested in lists/dicts get gradients too; `spec` rebuilds them."""
+class CheckpointError(RuntimeError):
+    """A recomputation that does not match the original forward (non-reentrant checkpoint)."""
 
-    def __init__(self, function):
-        self.function, self.spec = function, None
 
-    def __call__(self, *args, **kwargs):
-        leaves, self.spec = _flatten(self.function(*args[:-1], **kwargs))
-        return tuple(leaves)
+class _StopRecomputation(Exception):
+    """Raised by the recomputation's pack hook once every tensor needed has been recomputed."""
+
+
+def _metadata(t):
+    return {"shape": t.shape, "dtype": t.dtype, "device": t.device}
+
+
+class _NonReentrantFrame:
+    """One call of a non-reentrant checkpoint: the forward under hooks that keep positions only,
+    and the recomputation that turns positions back into tensors."""
+
+    def __init__(self, function, args, kwargs, context_fn, determinism_check, preserve_rng_state):
+        if determinism_check not in ("default", "none"):
+            raise ValueError("determinism_check should be one of ['default', 'none'], but got " + str(determinism_check))
+        self.function, self.args, self.kwargs = function, args, kwargs
+        self.context_fn, self.check = context_fn, determinism_check == "default"
+        self.rng_state = _C.get_rng_state() if preserve_rng_state else None
+        self.autocast_state = _autocast_state()
+        self.saved_metadata = []   # per packed position, what the recomputation must reproduce
+        self.recomputed = {}       # position -> tensor, filled by a recomputation, emptied by unpacking
+
+    def run(self):
+        forward_context, self.recompute_context = self.context_fn()
+        with saved_tensors_hooks(self.pack, self.unpack), forward_context:
+            return self.function(*self.args, **self.kwargs)
+
+    def pack(self, t):
+        self.saved_metadata.append(_metadata(t))
+        return len(self.saved_metadata) - 1
+
+    def unpack(self, position):
+        # A second backward (retain_graph=True) finds the tensors gone and recomputes again.
+        if position not in self.recomputed:
+            self.recompute()
+        return self.recomputed.pop(position)
+
+    def recompute(self):
+        from ..amp import autocast_mode
+        recomputed = []
+
+        def collect(t):
+            recomputed.append(t.detach())
+            if len(recomputed) == len(self.saved_metadata):
+                raise _StopRecomputation
+            return None
+
+        args = tuple(a.detach().requires_grad_(a.requires_grad) if isinstance(a, Tensor) else a for a in self.args)
+        current_rng = None
+        if self.rng_state is not None:
+            current_rng = _C.get_rng_state()
+            _C.set_rng_state(self.rng_state)
+        try:
+            with saved_tensors_hooks(collect, lambda _: None), enable_grad(), \
+                    autocast_mode._restore(self.autocast_state), self.recompute_context:
+                self.function(*args, **self.kwargs)
+        except _StopRecomputation:
+            pass
+        finally:
+            # The recomputation must not shift the random stream the rest of the program sees.
+            if current_rng is not None:
+                _C.set_rng_state(current_rng)
+        self.validate(recomputed)
+        self.recomputed = dict(enumerate(recomputed))
+
+    def validate(self, recomputed):
+        if len(recomputed) != len(self.saved_metadata):
+            raise CheckpointError(
+                "torch.utils.checkpoint: A different number of tensors was saved during the original forward and "
+                f"recomputation.\nNumber of tensors saved during forward: {len(self.saved_metadata)}\nNumber of "
+                f"tensors saved during recomputation: {len(recomputed)}.")
+        if not self.check:
+            return
+        mismatches = "".join(
+            f"tensor at position {i}:\nsaved metadata: {saved}\nrecomputed metadata: {now}\n"
+            for i, (saved, now) in enumerate(zip(self.saved_metadata, map(_metadata, recomputed))) if saved != now)
+        if mismatches:
+            raise CheckpointError("torch.utils.checkpoint: Recomputed values for the following tensors have different "
+                                  "metadata than during the forward pass.\n" + mismatches + ".")
 
 
 def checkpoint_sequential(functions, segments, input, use_reentrant=None, **kwargs):

@@ -12,7 +12,7 @@ impl Tensor {
         let Some(rec) = begin("Im2ColBackward0", &[self]) else { return im2col_forward(self, win) };
         let out = im2col_forward(self, win)?;
         let (size, win) = ([self.shape()[2], self.shape()[3]], *win);
-        Ok(rec.finish(out, move |ctx| Ok(vec![Some(ctx.grad(0).col2im(size, &win)?)])))
+        rec.finish(out, move |ctx| Ok(vec![Some(ctx.grad(0).col2im(size, &win)?)]))
     }
 
     /// `F.fold` on a batched (N, C*kh*kw, L) input: (N, C, H, W) (Col2ImBackward0).
@@ -20,7 +20,7 @@ impl Tensor {
         let Some(rec) = begin("Col2ImBackward0", &[self]) else { return col2im_forward(self, output_size, win) };
         let out = col2im_forward(self, output_size, win)?;
         let win = *win;
-        Ok(rec.finish(out, move |ctx| Ok(vec![Some(ctx.grad(0).im2col(&win)?)])))
+        rec.finish(out, move |ctx| Ok(vec![Some(ctx.grad(0).im2col(&win)?)]))
     }
 
     /// Max pooling of a batched (N, C, H, W) input: (values, flat per-plane int64 indices)
@@ -36,7 +36,7 @@ impl Tensor {
             let base = Tensor::zeros_on(&[shape[0], shape[1], shape[2] * shape[3]], g.dtype(), g.device())?;
             let sizes: Vec<i64> = shape.iter().map(|&d| d as i64).collect();
             Ok(vec![Some(base.scatter_add(2, &flat_idx, &g)?.reshape(&sizes)?)])
-        });
+        })?;
         let idx = outs.pop().expect("two outputs");
         Ok((outs.pop().expect("two outputs"), idx))
     }

@@ -24,9 +24,28 @@ fn unary_node_name(op: UnaryOp) -> String {
     }
 }
 
-/// d(op(x))/dx * g, from the input `x` and output `y`.
-fn unary_grad(op: UnaryOp, g: &Tensor, x: &Tensor, y: &Tensor) -> Result<Tensor> {
+/// What a unary op's backward needs, as in PyTorch: the node keeps only that.
+#[derive(Clone, Copy, PartialEq)]
+enum UnarySaves {
+    Input,
+    Output,
+    Nothing,
+}
+
+fn unary_saves(op: UnaryOp) -> UnarySaves {
     use UnaryOp::*;
+    match op {
+        Exp | Exp2 | Expm1 | Sqrt | Rsqrt | Tan | Tanh | Sigmoid | Erfinv | Reciprocal | Relu => UnarySaves::Output,
+        Neg | Frac | Sign | Floor | Ceil | Round | Trunc => UnarySaves::Nothing,
+        _ => UnarySaves::Input,
+    }
+}
+
+/// d(op(x))/dx * g, from `saved`: the input `x` or the output `y`, as `unary_saves` says (the
+/// arms name it accordingly); for ops that save nothing it is `g` itself, unread.
+fn unary_grad(op: UnaryOp, g: &Tensor, saved: &Tensor) -> Result<Tensor> {
+    use UnaryOp::*;
+    let (x, y) = (saved, saved);
     let one_minus_sq = |t: &Tensor| t.mul(t)?.rsub_s(1.0);
     match op {
         Exp => g.mul(y),
@@ -75,7 +94,16 @@ pub fn record_unary(op: UnaryOp, x: &Tensor, forward: impl FnOnce() -> Result<Te
     if !y.dtype().is_float() {
         return Ok(y);
     }
-    Ok(rec.save_input(x).save_output(0).finish(y, move |ctx: &Ctx| Ok(vec![Some(unary_grad(op, ctx.grad(0), ctx.saved(0), ctx.saved(1))?)])))
+    let rec = match unary_saves(op) {
+        UnarySaves::Input => rec.save_input(x),
+        UnarySaves::Output => rec.save_output(0),
+        UnarySaves::Nothing => rec,
+    };
+    rec.finish(y, move |ctx: &Ctx| {
+        let g = ctx.grad(0);
+        let saved = if unary_saves(op) == UnarySaves::Nothing { g } else { ctx.saved(0) };
+        Ok(vec![Some(unary_grad(op, g, saved)?)])
+    })
 }
 
 fn binary_node_name(op: BinaryOp, a_scalar: bool, b_scalar: bool) -> &'static str {
@@ -102,10 +130,26 @@ fn binary_node_name(op: BinaryOp, a_scalar: bool, b_scalar: bool) -> &'static st
     }
 }
 
-/// Gradients of `a op b` (both already tensors) for the inputs that need one.
-fn binary_grads(op: BinaryOp, ctx: &Ctx) -> Grads {
+/// Which operands of `a op b` the backward reads, given which need a gradient: the node keeps
+/// only those, as PyTorch does (`x + y` keeps nothing; `x * w` with only `w` requiring grad keeps
+/// `x`).
+fn binary_saves(op: BinaryOp, a_needs_grad: bool, b_needs_grad: bool) -> (bool, bool) {
     use BinaryOp::*;
-    let (g, a, b) = (ctx.grad(0), ctx.saved(0), ctx.saved(1));
+    match op {
+        Add | Sub | FloorDiv => (false, false),
+        Mul => (b_needs_grad, a_needs_grad),
+        Div => (b_needs_grad, true),
+        Remainder | Fmod => (b_needs_grad, b_needs_grad),
+        _ => (true, true),
+    }
+}
+
+/// Gradients of `a op b` (both already tensors) for the inputs that need one. An operand that
+/// `binary_saves` did not keep is None, and no gradient asked for here reads it.
+fn binary_grads(op: BinaryOp, ctx: &Ctx, a: Option<&Tensor>, b: Option<&Tensor>) -> Grads {
+    use BinaryOp::*;
+    let g = ctx.grad(0);
+    let (a, b) = (a.unwrap_or(g), b.unwrap_or(g));
     let out = |i: usize, f: &dyn Fn() -> Result<Tensor>| -> Result<Option<Tensor>> { if ctx.needs(i) { f().map(Some) } else { Ok(None) } };
     let zero_where = |t: Tensor, mask: Tensor| -> Result<Tensor> { t.keep_where(&mask.unary(UnaryOp::LogicalNot)?) };
     Ok(match op {
@@ -153,6 +197,15 @@ fn binary_grads(op: BinaryOp, ctx: &Ctx) -> Grads {
     })
 }
 
+/// How a binary node keeps an operand its backward reads.
+enum Kept {
+    /// Saved for backward (a tensor operand).
+    Saved,
+    /// Held by the closure (a Python number, as a 0-d tensor).
+    Constant(Tensor),
+    Nothing,
+}
+
 fn is_differentiable(op: BinaryOp) -> bool {
     use BinaryOp::*;
     matches!(op, Add | Sub | Mul | Div | Pow | Remainder | Fmod | FloorDiv | Atan2 | Hypot | Maximum | Minimum)
@@ -187,5 +240,25 @@ pub fn record_binary(op: BinaryOp, a: Operand, b: Operand, forward: impl FnOnce(
     if !out.dtype().is_float() {
         return Ok(out);
     }
-    Ok(rec.save_input(&ta).save_input(&tb).finish(out, move |ctx| binary_grads(op, ctx)))
+    // A Python number is a constant the closure keeps; only tensor operands are saved (and so
+    // seen by saved-tensor hooks), as in PyTorch.
+    let (save_a, save_b) = binary_saves(op, ta.requires_grad(), tb.requires_grad());
+    let keep = |needed: bool, o: &Operand, t: Tensor| match o {
+        Operand::Scalar(_) if needed => Kept::Constant(t),
+        Operand::Tensor(_) if needed => Kept::Saved,
+        _ => Kept::Nothing,
+    };
+    let (kept_a, kept_b) = (keep(save_a, &a, ta.clone()), keep(save_b, &b, tb.clone()));
+    let rec = if matches!(kept_a, Kept::Saved) { rec.save_input(&ta) } else { rec };
+    let rec = if matches!(kept_b, Kept::Saved) { rec.save_input(&tb) } else { rec };
+    rec.finish(out, move |ctx| {
+        let mut saved = ctx.saved.iter();
+        let mut operand = |k: &Kept| match k {
+            Kept::Saved => saved.next().cloned(),
+            Kept::Constant(t) => Some(t.clone()),
+            Kept::Nothing => None,
+        };
+        let (a, b) = (operand(&kept_a), operand(&kept_b));
+        binary_grads(op, ctx, a.as_ref(), b.as_ref())
+    })
 }

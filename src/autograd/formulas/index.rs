@@ -102,12 +102,12 @@ pub fn where_(cond: &Tensor, x: Operand, y: Operand) -> Result<Tensor> {
     let rec = begin("WhereBackward0", &[&xt, &yt]).expect("an input requires grad");
     let out = crate::ops::index::where_forward(cond, x, y)?;
     let cond = cond.clone();
-    Ok(rec.finish(out, move |ctx| {
+    rec.finish(out, move |ctx| {
         let g = ctx.grad(0);
         let gx = if ctx.needs(0) { Some(where_(&cond, Operand::Tensor(g), Operand::Scalar(ZERO))?) } else { None };
         let gy = if ctx.needs(1) { Some(where_(&cond, Operand::Scalar(ZERO), Operand::Tensor(g))?) } else { None };
         Ok(vec![gx, gy])
-    }))
+    })
 }
 
 impl Tensor {
@@ -130,10 +130,10 @@ impl Tensor {
         let out = self.index_forward(idx)?;
         let rec = if basic { rec.view_of(self) } else { rec };
         let (shape, idx) = (self.shape().to_vec(), idx.to_vec());
-        Ok(rec.finish(out, move |ctx| {
+        rec.finish(out, move |ctx| {
             let g = ctx.grad(0);
             Ok(vec![Some(Tensor::zeros_on(&shape, g.dtype(), g.device())?.index_put(&idx, g, !basic)?)])
-        }))
+        })
     }
 
     /// Out-of-place `index_put(indices, values, accumulate)` (also `x[idx] = v` before its
@@ -148,7 +148,7 @@ impl Tensor {
         let Some(rec) = begin("IndexPutBackward0", &[self, values]) else { return forward() };
         let out = forward()?;
         let (idx, vshape) = (idx.to_vec(), values.shape().to_vec());
-        Ok(rec.finish(out, move |ctx| {
+        rec.finish(out, move |ctx| {
             let g = ctx.grad(0);
             let gs = match (ctx.needs(0), accumulate) {
                 (false, _) => None,
@@ -157,7 +157,7 @@ impl Tensor {
             };
             let gv = if ctx.needs(1) { Some(fit_to(&g.index(&idx)?, &vshape)?) } else { None };
             Ok(vec![gs, gv])
-        }))
+        })
     }
 
     pub fn gather(&self, dim: i64, index: &Tensor) -> Result<Tensor> {
@@ -171,10 +171,10 @@ impl Tensor {
         let Some(rec) = begin("GatherBackward0", &[self]) else { return self.gather_forward(dim, index) };
         let out = self.gather_forward(dim, index)?;
         let (shape, index) = (self.shape().to_vec(), index.clone());
-        Ok(rec.finish(out, move |ctx| {
+        rec.finish(out, move |ctx| {
             let g = ctx.grad(0);
             Ok(vec![Some(Tensor::zeros_on(&shape, g.dtype(), g.device())?.scatter_add(dim, &index, g)?)])
-        }))
+        })
     }
 
     pub fn scatter_add(&self, dim: i64, index: &Tensor, src: &Tensor) -> Result<Tensor> {
@@ -203,7 +203,7 @@ impl Tensor {
         let out = self.scatter_forward(dim, index, src, reduce)?;
         let index = index.clone();
         let src_shape = src_t.as_ref().map(|t| t.shape().to_vec());
-        Ok(rec.finish(out, move |ctx| {
+        rec.finish(out, move |ctx| {
             let g = ctx.grad(0);
             let gs = match (ctx.needs(0), reduce) {
                 (false, _) => None,
@@ -215,7 +215,7 @@ impl Tensor {
                 _ => None,
             };
             Ok(vec![gs, gsrc])
-        }))
+        })
     }
 
     /// `scatter_reduce`: sum/mean pass the gradient (divided by the count for mean);
@@ -227,7 +227,7 @@ impl Tensor {
         };
         let out = self.scatter_reduce_forward(dim, index, src, reduce, include_self)?;
         let index = index.clone();
-        Ok(rec.save_input(self).save_input(src).save_output(0).finish(out, move |ctx| {
+        rec.save_input(self).save_input(src).save_output(0).finish(out, move |ctx| {
             let (g, x, s, r) = (ctx.grad(0), ctx.saved(0), ctx.saved(1), ctx.saved(2));
             let src_shape = s.shape().to_vec();
             // The part of src that the index reads (src may be larger).
@@ -272,7 +272,7 @@ impl Tensor {
             // Without self, written positions of self get nothing and the others keep theirs.
             let gs = if include_self { gs } else { where_(&hit, Operand::Scalar(ZERO), Operand::Tensor(g))? };
             Ok(vec![Some(gs), Some(pad_to(&gsrc, &src_shape)?)])
-        }))
+        })
     }
 
     pub fn index_select(&self, dim: i64, index: &Tensor) -> Result<Tensor> {
@@ -283,12 +283,12 @@ impl Tensor {
         let Some(rec) = begin("IndexSelectBackward0", &[self]) else { return self.index_select_forward(dim, index) };
         let out = self.index_select_forward(dim, index)?;
         let (shape, index) = (self.shape().to_vec(), index.clone());
-        Ok(rec.finish(out, move |ctx| {
+        rec.finish(out, move |ctx| {
             let g = ctx.grad(0);
             let g = if shape.is_empty() { g.reshape(&[-1])? } else { g.clone() };
             let z = Tensor::zeros_on(&shape, g.dtype(), g.device())?;
             Ok(vec![Some(z.index_add(dim, &index, &g, Scalar::Int(1))?)])
-        }))
+        })
     }
 
     /// Out-of-place `index_add(dim, index, source, alpha)`.
@@ -302,11 +302,11 @@ impl Tensor {
         let out = forward()?;
         let (index, sshape) = (index.clone(), source.shape().to_vec());
         let a = alpha.to_f64();
-        Ok(rec.finish(out, move |ctx| {
+        rec.finish(out, move |ctx| {
             let g = ctx.grad(0);
             let gsrc = if ctx.needs(1) { Some(fit_to(&g.index_select(dim, &index)?.mul_s(a)?, &sshape)?) } else { None };
             Ok(vec![Some(g.clone()), gsrc])
-        }))
+        })
     }
 
     /// Out-of-place `index_copy(dim, index, source)`.
@@ -319,12 +319,12 @@ impl Tensor {
         let Some(rec) = begin("IndexCopyBackward0", &[self, source]) else { return forward() };
         let out = forward()?;
         let (index, sshape) = (index.clone(), source.shape().to_vec());
-        Ok(rec.finish(out, move |ctx| {
+        rec.finish(out, move |ctx| {
             let g = ctx.grad(0);
             let gs = if ctx.needs(0) { Some(g.index_fill(dim, &index, ZERO)?) } else { None };
             let gsrc = if ctx.needs(1) { Some(fit_to(&g.index_select(dim, &index)?, &sshape)?) } else { None };
             Ok(vec![gs, gsrc])
-        }))
+        })
     }
 
     /// Out-of-place `index_fill(dim, index, value)`.
@@ -337,7 +337,7 @@ impl Tensor {
         let Some(rec) = begin("IndexFillBackward0", &[self]) else { return forward() };
         let out = forward()?;
         let index = index.clone();
-        Ok(rec.finish(out, move |ctx| Ok(vec![Some(ctx.grad(0).index_fill(dim, &index, ZERO)?)])))
+        rec.finish(out, move |ctx| Ok(vec![Some(ctx.grad(0).index_fill(dim, &index, ZERO)?)]))
     }
 
     /// `index_fill` with a 0-d tensor value, which gets the gradient summed over the filled
@@ -377,19 +377,19 @@ impl Tensor {
         slices.dedup();
         let n = slices.len();
         let unique = Tensor::from_vec(slices, &[n])?;
-        Ok(rec.finish(out, move |ctx| {
+        rec.finish(out, move |ctx| {
             let g = ctx.grad(0);
             let gs = if ctx.needs(0) { Some(g.index_fill(dim, &index, ZERO)?) } else { None };
             let gv = if ctx.needs(1) { Some(g.index_select(dim, &unique)?.sum(None, false, None)?) } else { None };
             Ok(vec![gs, gv])
-        }))
+        })
     }
 
     pub fn masked_fill(&self, mask: &Tensor, value: Scalar) -> Result<Tensor> {
         let Some(rec) = begin("MaskedFillBackward0", &[self]) else { return self.masked_fill_forward(mask, value) };
         let out = self.masked_fill_forward(mask, value)?;
         let mask = mask.clone();
-        Ok(rec.finish(out, move |ctx| Ok(vec![Some(ctx.grad(0).masked_fill(&mask, ZERO)?)])))
+        rec.finish(out, move |ctx| Ok(vec![Some(ctx.grad(0).masked_fill(&mask, ZERO)?)]))
     }
 
     /// `masked_fill` with a 0-d tensor value, which gets the sum of the gradient where filled.
@@ -409,12 +409,12 @@ impl Tensor {
         let Some(rec) = begin("MaskedFillBackward1", &[self, value]) else { return self.masked_fill_forward(mask, v) };
         let out = self.masked_fill_forward(mask, v)?;
         let mask = mask.clone();
-        Ok(rec.finish(out, move |ctx| {
+        rec.finish(out, move |ctx| {
             let g = ctx.grad(0);
             let gs = if ctx.needs(0) { Some(g.masked_fill(&mask, ZERO)?) } else { None };
             let gv = if ctx.needs(1) { Some(g.keep_where(&mask)?.sum(None, false, None)?) } else { None };
             Ok(vec![gs, gv])
-        }))
+        })
     }
 
     /// Out-of-place `masked_scatter(mask, source)`: source's first k elements (k = number of
@@ -429,7 +429,7 @@ impl Tensor {
         let Some(rec) = begin("MaskedScatterBackward0", &[self, source]) else { return forward() };
         let out = forward()?;
         let (mask, sshape) = (mask.clone(), source.shape().to_vec());
-        Ok(rec.finish(out, move |ctx| {
+        rec.finish(out, move |ctx| {
             let g = ctx.grad(0);
             let gs = if ctx.needs(0) { Some(g.masked_fill(&mask, ZERO)?) } else { None };
             let gsrc = if ctx.needs(1) {
@@ -441,7 +441,7 @@ impl Tensor {
                 None
             };
             Ok(vec![gs, gsrc])
-        }))
+        })
     }
 
     pub fn masked_select(&self, mask: &Tensor) -> Result<Tensor> {
@@ -449,20 +449,20 @@ impl Tensor {
         let out = self.masked_select_forward(mask)?;
         let shape = broadcast_all(&[self.shape(), mask.shape()])?;
         let mask = mask.expand(&shape)?.contiguous()?;
-        Ok(rec.finish(out, move |ctx| {
+        rec.finish(out, move |ctx| {
             let g = ctx.grad(0);
             Ok(vec![Some(Tensor::zeros_on(&shape, g.dtype(), g.device())?.index_put(&[TensorIndex::Tensor(mask.clone())], g, true)?)])
-        }))
+        })
     }
 
     pub fn take(&self, index: &Tensor) -> Result<Tensor> {
         let Some(rec) = begin("TakeBackward0", &[self]) else { return self.take_forward(index) };
         let out = self.take_forward(index)?;
         let (shape, index) = (self.shape().to_vec(), index.clone());
-        Ok(rec.finish(out, move |ctx| {
+        rec.finish(out, move |ctx| {
             let g = ctx.grad(0);
             Ok(vec![Some(Tensor::zeros_on(&shape, g.dtype(), g.device())?.put(&index, g, true)?)])
-        }))
+        })
     }
 
     /// Out-of-place `put(index, source, accumulate)` on the flattened `self`.
@@ -475,7 +475,7 @@ impl Tensor {
         let Some(rec) = begin("PutBackward0", &[self, source]) else { return forward() };
         let out = forward()?;
         let (index, sshape) = (index.clone(), source.shape().to_vec());
-        Ok(rec.finish(out, move |ctx| {
+        rec.finish(out, move |ctx| {
             let g = ctx.grad(0);
             let gs = match (ctx.needs(0), accumulate) {
                 (false, _) => None,
@@ -484,7 +484,7 @@ impl Tensor {
             };
             let gsrc = if ctx.needs(1) { Some(g.take(&index)?.reshape(&sshape.iter().map(|&d| d as i64).collect::<Vec<_>>())?) } else { None };
             Ok(vec![gs, gsrc])
-        }))
+        })
     }
 
     /// `take_along_dim`: a gather over the broadcast input (PyTorch's composite records a
@@ -497,7 +497,7 @@ impl Tensor {
             Some(d) if !shape.is_empty() => Some(crate::shape::normalize_dim(d, shape.len())?),
             _ => None,
         };
-        Ok(rec.finish(out, move |ctx| {
+        rec.finish(out, move |ctx| {
             let g = ctx.grad(0);
             let gx = match (dim, d) {
                 (None, _) => Tensor::zeros_on(&shape, g.dtype(), g.device())?.put(&indices.reshape(&[-1])?, &g.reshape(&[-1])?, true)?,
@@ -511,6 +511,6 @@ impl Tensor {
                 }
             };
             Ok(vec![Some(gx)])
-        }))
+        })
     }
 }

@@ -67,7 +67,7 @@ pub(crate) fn gather(t: &Tensor, map: &IndexMap, out_shape: &[usize], names: Nam
     let Some(rec) = begin(names.gather, &[t]) else { return fwd() };
     let out = fwd()?;
     let (map, in_shape) = (map.clone(), t.shape().to_vec());
-    Ok(rec.finish(out, move |ctx| Ok(vec![Some(scatter(ctx.grad(0), &map, &in_shape, names)?)])))
+    rec.finish(out, move |ctx| Ok(vec![Some(scatter(ctx.grad(0), &map, &in_shape, names)?)]))
 }
 
 /// Zeros of `in_shape` with `g[i]` added at `map[i]` (the adjoint of `gather`).
@@ -94,7 +94,7 @@ pub(crate) fn scatter(g: &Tensor, map: &IndexMap, in_shape: &[usize], names: Nam
     let Some(rec) = begin(names.scatter, &[g]) else { return fwd() };
     let out = fwd()?;
     let (map, out_shape) = (map.clone(), g.shape().to_vec());
-    Ok(rec.finish(out, move |ctx| Ok(vec![Some(gather(ctx.grad(0), &map, &out_shape, names)?)])))
+    rec.finish(out, move |ctx| Ok(vec![Some(gather(ctx.grad(0), &map, &out_shape, names)?)]))
 }
 
 /// A view op that picks disjoint windows of a tensor by its logical indices, storable in a
@@ -110,10 +110,10 @@ pub(crate) fn record_windows(x: &Tensor, names: Names, op: impl WindowOp) -> Res
     let outs = op(x)?;
     let count = outs.len();
     let (in_shape, dtype, device) = (x.shape().to_vec(), x.dtype(), x.device());
-    Ok(rec.view_of(x).finish_many(outs, move |ctx| {
+    rec.view_of(x).finish_many(outs, move |ctx| {
         let grads: Vec<&Tensor> = (0..count).map(|i| ctx.grad(i)).collect();
         Ok(vec![Some(scatter_windows(&grads, &in_shape, dtype, device, names, op.clone())?)])
-    }))
+    })
 }
 
 /// One-output form of [`record_windows`].
@@ -133,7 +133,7 @@ fn scatter_windows(grads: &[&Tensor], in_shape: &[usize], dtype: crate::dtype::D
     };
     let Some(rec) = begin(names.scatter, grads) else { return fwd() };
     let out = fwd()?;
-    Ok(rec.finish(out, move |ctx| Ok(record_windows(ctx.grad(0), names, op.clone())?.into_iter().map(Some).collect())))
+    rec.finish(out, move |ctx| Ok(record_windows(ctx.grad(0), names, op.clone())?.into_iter().map(Some).collect()))
 }
 
 fn has_holes(map: &IndexMap) -> bool {
@@ -171,7 +171,7 @@ pub(crate) fn record_moves(
     };
     let (in_shape, dtype, device) = (x.shape().to_vec(), x.dtype(), x.device());
     let rec = if view { rec.view_of(x) } else { rec };
-    Ok(rec.finish_many(outs, move |ctx| {
+    rec.finish_many(outs, move |ctx| {
         let mut acc: Option<Tensor> = None;
         for (i, m) in maps.iter().enumerate() {
             let s = scatter(ctx.grad(i), m, &in_shape, names)?;
@@ -184,7 +184,7 @@ pub(crate) fn record_moves(
             Some(a) => a,
             None => Tensor::zeros_on(&in_shape, dtype, device)?,
         })])
-    }))
+    })
 }
 
 /// One-output form of [`record_moves`].

@@ -12,12 +12,12 @@ pub(crate) fn record_bmm(a: &Tensor, b: &Tensor, forward: impl FnOnce() -> Resul
     let name = if a.ndim() == 2 && b.ndim() == 2 { "MmBackward0" } else { "BmmBackward0" };
     let Some(rec) = begin(name, &[a, b]) else { return forward() };
     let out = forward()?;
-    Ok(rec.save_input(a).save_input(b).finish(out, |ctx| {
+    rec.save_input(a).save_input(b).finish(out, |ctx| {
         let g = ctx.grad(0);
         let ga = if ctx.needs(0) { Some(g.matmul(&ctx.saved(1).mt()?)?) } else { None };
         let gb = if ctx.needs(1) { Some(ctx.saved(0).mt()?.matmul(g)?) } else { None };
         Ok(vec![ga, gb])
-    }))
+    })
 }
 
 /// Records `beta * input + alpha * (mat1 @ mat2)` as one node (AddmmBackward0), as PyTorch
@@ -33,7 +33,7 @@ pub(crate) fn record_addmm(
     let Some(rec) = begin("AddmmBackward0", &[input, mat1, mat2]) else { return forward() };
     let out = forward()?;
     let (b, a) = (beta.to_f64(), alpha.to_f64());
-    Ok(rec.save_input(mat1).save_input(mat2).finish(out, move |ctx| {
+    rec.save_input(mat1).save_input(mat2).finish(out, move |ctx| {
         let g = ctx.grad(0);
         let gi = if ctx.needs(0) { Some(g.mul_s(b)?) } else { None };
         // The products are fresh tensors: with alpha = 1 (nn.Linear) they need no scaling pass.
@@ -41,5 +41,5 @@ pub(crate) fn record_addmm(
         let g1 = if ctx.needs(1) { Some(scaled(g.mm(&ctx.saved(1).t()?)?)?) } else { None };
         let g2 = if ctx.needs(2) { Some(scaled(ctx.saved(0).t()?.mm(g)?)?) } else { None };
         Ok(vec![gi, g1, g2])
-    }))
+    })
 }

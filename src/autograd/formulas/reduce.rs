@@ -74,7 +74,7 @@ impl Tensor {
         let Some(rec) = begin(name, &[self]) else { return self.sum_forward(dims, keepdim, dtype) };
         let out = self.sum_forward(dims, keepdim, dtype)?;
         let (shape, rd) = (self.shape().to_vec(), reduced_dims(self.ndim(), dims)?);
-        Ok(rec.finish(out, move |ctx| one(unreduce(ctx.grad(0), &shape, &rd, keepdim)?)))
+        rec.finish(out, move |ctx| one(unreduce(ctx.grad(0), &shape, &rd, keepdim)?))
     }
 
     pub fn nansum(&self, dims: Option<&[i64]>, keepdim: bool, dtype: Option<DType>) -> Result<Tensor> {
@@ -84,10 +84,10 @@ impl Tensor {
         let Some(rec) = begin("NansumBackward0", &[self]) else { return self.nansum_forward(dims, keepdim, dtype) };
         let out = self.nansum_forward(dims, keepdim, dtype)?;
         let (shape, rd) = (self.shape().to_vec(), reduced_dims(self.ndim(), dims)?);
-        Ok(rec.save_input(self).finish(out, move |ctx| {
+        rec.save_input(self).finish(out, move |ctx| {
             let keep = ctx.saved(0).unary(UnaryOp::IsNan)?.unary(UnaryOp::LogicalNot)?;
             one(unreduce(ctx.grad(0), &shape, &rd, keepdim)?.keep_where(&keep)?)
-        }))
+        })
     }
 
     pub fn mean(&self, dims: Option<&[i64]>, keepdim: bool, dtype: Option<DType>) -> Result<Tensor> {
@@ -99,7 +99,7 @@ impl Tensor {
         let out = self.mean_forward(dims, keepdim, dtype)?;
         let (shape, rd) = (self.shape().to_vec(), reduced_dims(self.ndim(), dims)?);
         let n = numel_over(&shape, &rd) as f64;
-        Ok(rec.finish(out, move |ctx| one(unreduce(ctx.grad(0), &shape, &rd, keepdim)?.mul_s(1.0 / n)?)))
+        rec.finish(out, move |ctx| one(unreduce(ctx.grad(0), &shape, &rd, keepdim)?.mul_s(1.0 / n)?))
     }
 
     pub fn nanmean(&self, dims: Option<&[i64]>, keepdim: bool, dtype: Option<DType>) -> Result<Tensor> {
@@ -107,12 +107,12 @@ impl Tensor {
         let out = self.nanmean_forward(dims, keepdim, dtype)?;
         let (shape, rd) = (self.shape().to_vec(), reduced_dims(self.ndim(), dims)?);
         let rdi: Vec<i64> = rd.iter().map(|&d| d as i64).collect();
-        Ok(rec.save_input(self).finish(out, move |ctx| {
+        rec.save_input(self).finish(out, move |ctx| {
             let keep = ctx.saved(0).unary(UnaryOp::IsNan)?.unary(UnaryOp::LogicalNot)?;
             let count = keep.to_dtype(ctx.grad(0).dtype())?.sum(Some(&rdi), true, None)?;
             let g = keep_dims(ctx.grad(0), &rd, keepdim)?.div(&count)?;
             one(g.expand(&shape)?.keep_where(&keep)?)
-        }))
+        })
     }
 
     /// Each element's gradient is the product of the others in its group, computed from
@@ -125,7 +125,7 @@ impl Tensor {
         let Some(rec) = begin(name, &[self]) else { return self.prod_forward(dims, keepdim, dtype) };
         let out = self.prod_forward(dims, keepdim, dtype)?;
         let (shape, rd) = (self.shape().to_vec(), reduced_dims(self.ndim(), dims)?);
-        Ok(rec.save_input(self).finish(out, move |ctx| {
+        rec.save_input(self).finish(out, move |ctx| {
             let x = ctx.saved(0).to_dtype(ctx.grad(0).dtype())?;
             let g = unreduce(ctx.grad(0), &shape, &rd, keepdim)?;
             if x.numel() == 0 {
@@ -150,7 +150,7 @@ impl Tensor {
                 others.reshape(&permuted)?.permute(&inv)?
             };
             one(g.mul(&back)?)
-        }))
+        })
     }
 
     pub fn amax(&self, dims: Option<&[i64]>, keepdim: bool) -> Result<Tensor> {
@@ -169,7 +169,7 @@ impl Tensor {
         let Some(rec) = begin(name, &[self]) else { return f(self) };
         let out = f(self)?;
         let rd = reduced_dims(self.ndim(), dims)?;
-        Ok(rec.save_input(self).save_output(0).finish(out, move |ctx| one(evenly_to_extremes(ctx.grad(0), ctx.saved(0), ctx.saved(1), &rd, keepdim)?)))
+        rec.save_input(self).save_output(0).finish(out, move |ctx| one(evenly_to_extremes(ctx.grad(0), ctx.saved(0), ctx.saved(1), &rd, keepdim)?))
     }
 
     /// max/min along a dim: the gradient goes to the element whose index was returned.
@@ -185,7 +185,7 @@ impl Tensor {
         let shape = self.shape().to_vec();
         let d = if shape.is_empty() { 0 } else { normalize_dim(dim, shape.len())? };
         let idx = i.clone();
-        let mut outs = rec.finish_many(vec![v, i], move |ctx| one(scatter_to(ctx.grad(0), &idx, &shape, d, keepdim)?)).into_iter();
+        let mut outs = rec.finish_many(vec![v, i], move |ctx| one(scatter_to(ctx.grad(0), &idx, &shape, d, keepdim)?))?.into_iter();
         Ok((outs.next().expect("values"), outs.next().expect("indices")))
     }
 
@@ -201,7 +201,7 @@ impl Tensor {
             let a = evenly_to_extremes(ctx.grad(0), x, ctx.saved(1), &rd, keepdim)?;
             let b = evenly_to_extremes(ctx.grad(1), x, ctx.saved(2), &rd, keepdim)?;
             one(a.add(&b)?)
-        }).into_iter();
+        })?.into_iter();
         Ok((outs.next().expect("min"), outs.next().expect("max")))
     }
 
@@ -233,7 +233,7 @@ impl Tensor {
         let (shape, rd) = (self.shape().to_vec(), reduced_dims(self.ndim(), dims)?);
         let n = numel_over(&shape, &rd) as f64;
         let rdi: Vec<i64> = rd.iter().map(|&d| d as i64).collect();
-        Ok(rec.save_input(self).save_output(0).finish_many(outs, move |ctx| {
+        rec.save_input(self).save_output(0).finish_many(outs, move |ctx| {
             let x = ctx.saved(0);
             let centered = x.sub(&x.mean(Some(&rdi), true, None)?)?;
             let mut g = unreduce(ctx.grad(0), &shape, &rd, keepdim)?.mul(&centered)?.mul_s(1.0 / (n - correction).max(0.0))?;
@@ -246,7 +246,7 @@ impl Tensor {
                 g = g.add(&unreduce(ctx.grad(1), &shape, &rd, keepdim)?.mul_s(1.0 / n)?)?;
             }
             one(g)
-        }))
+        })
     }
 
     pub fn logsumexp(&self, dims: Option<&[i64]>, keepdim: bool) -> Result<Tensor> {
@@ -256,10 +256,10 @@ impl Tensor {
         let Some(rec) = begin("LogsumexpBackward0", &[self]) else { return self.logsumexp_forward(dims, keepdim) };
         let out = self.logsumexp_forward(dims, keepdim)?;
         let (shape, rd) = (self.shape().to_vec(), reduced_dims(self.ndim(), dims)?);
-        Ok(rec.save_input(self).save_output(0).finish(out, move |ctx| {
+        rec.save_input(self).save_output(0).finish(out, move |ctx| {
             let soft = ctx.saved(0).sub(&unreduce(ctx.saved(1), &shape, &rd, keepdim)?)?.unary(UnaryOp::Exp)?;
             one(unreduce(ctx.grad(0), &shape, &rd, keepdim)?.mul(&soft)?)
-        }))
+        })
     }
 
     /// `linalg.vector_norm`; at a zero vector the 2-norm's gradient is 0 (as PyTorch), not NaN.
@@ -271,7 +271,7 @@ impl Tensor {
         let Some(rec) = begin("LinalgVectorNormBackward0", &[self]) else { return self.vector_norm_forward(p, dims, keepdim, dtype) };
         let out = self.vector_norm_forward(p, dims, keepdim, dtype)?;
         let (shape, rd) = (self.shape().to_vec(), reduced_dims(self.ndim(), dims)?);
-        Ok(rec.save_input(self).save_output(0).finish(out, move |ctx| {
+        rec.save_input(self).save_output(0).finish(out, move |ctx| {
             let x = ctx.saved(0).to_dtype(ctx.grad(0).dtype())?;
             let norm = unreduce(ctx.saved(1), &shape, &rd, keepdim)?;
             let g = unreduce(ctx.grad(0), &shape, &rd, keepdim)?;
@@ -293,7 +293,7 @@ impl Tensor {
                 g.mul(&num)?.div(&safe.pow_s(p - 1.0)?)?.keep_where(&zero_norm.unary(UnaryOp::LogicalNot)?)?
             };
             one(r)
-        }))
+        })
     }
 
     pub fn cumsum(&self, dim: i64, dtype: Option<DType>) -> Result<Tensor> {
@@ -306,7 +306,7 @@ impl Tensor {
         let out = self.cumsum_forward(dim, dtype)?;
         let d = normalize_dim(dim, self.ndim().max(1))?;
         let zero_d = self.ndim() == 0;
-        Ok(rec.finish(out, move |ctx| one(reverse_cumsum(ctx.grad(0), d, zero_d)?)))
+        rec.finish(out, move |ctx| one(reverse_cumsum(ctx.grad(0), d, zero_d)?))
     }
 
     /// d/dx_i of cumprod: sum over j >= i of g_j * out_j / x_i while no zero comes at or before
@@ -321,7 +321,7 @@ impl Tensor {
         let out = self.cumprod_forward(dim, dtype)?;
         let d = normalize_dim(dim, self.ndim().max(1))?;
         let zero_d = self.ndim() == 0;
-        Ok(rec.save_input(self).save_output(0).finish(out, move |ctx| {
+        rec.save_input(self).save_output(0).finish(out, move |ctx| {
             let g = ctx.grad(0);
             if zero_d {
                 return one(g.clone());
@@ -342,7 +342,7 @@ impl Tensor {
             let at_zero = reverse_cumsum(&g.mul(&one_at(&first_zero)?.cumprod(d as i64, None)?)?, d, false)?;
             let rest = at_zero.keep_where(&first_zero)?;
             one(where_(&no_zero_yet, Operand::Tensor(&plain), Operand::Tensor(&rest))?)
-        }))
+        })
     }
 
     /// clamp: the gradient passes where min <= x <= max; tensor bounds get it where they won.
@@ -367,7 +367,7 @@ impl Tensor {
         let lo_s = match min { Some(Operand::Scalar(s)) => Some(s), _ => None };
         let hi_s = match max { Some(Operand::Scalar(s)) => Some(s), _ => None };
         let (has_lo, has_hi) = (min.is_some(), max.is_some());
-        Ok(rec.save_input(self).save_input(&lo_t).save_input(&hi_t).finish(out, move |ctx| {
+        rec.save_input(self).save_input(&lo_t).save_input(&hi_t).finish(out, move |ctx| {
             let (g, x) = (ctx.grad(0), ctx.saved(0));
             let (lt, ht) = (ctx.saved(1).clone(), ctx.saved(2).clone());
             let ge_lo = if has_lo { Some(crate::ops::binary::binary(BinaryOp::Ge, Operand::Tensor(x), bound(&lt, lo_s))?) } else { None };
@@ -392,7 +392,7 @@ impl Tensor {
                 _ => None,
             };
             Ok(vec![Some(gx), glo, ghi])
-        }))
+        })
     }
 
     pub fn lerp(&self, end: &Tensor, weight: Operand) -> Result<Tensor> {
@@ -408,7 +408,7 @@ impl Tensor {
         let Some(rec) = begin(name, &[self, end, &w_t]) else { return self.lerp_forward(end, weight) };
         let out = self.lerp_forward(end, weight)?;
         let ws = match weight { Operand::Scalar(s) => Some(s.to_f64()), _ => None };
-        Ok(rec.save_input(self).save_input(end).save_input(&w_t).finish(out, move |ctx| {
+        rec.save_input(self).save_input(end).save_input(&w_t).finish(out, move |ctx| {
             let g = ctx.grad(0);
             let (a, b) = (ctx.saved(0), ctx.saved(1));
             let (ga, gb) = match ws {
@@ -420,13 +420,13 @@ impl Tensor {
             };
             let gw = if ws.is_none() && ctx.needs(2) { Some(g.mul(&b.sub(a)?)?) } else { None };
             Ok(vec![Some(ga), Some(gb), gw])
-        }))
+        })
     }
 
     pub fn nan_to_num(&self, nan: f64, posinf: Option<f64>, neginf: Option<f64>) -> Result<Tensor> {
         let Some(rec) = begin("NanToNumBackward0", &[self]) else { return self.nan_to_num_forward(nan, posinf, neginf) };
         let out = self.nan_to_num_forward(nan, posinf, neginf)?;
-        Ok(rec.save_input(self).finish(out, |ctx| one(ctx.grad(0).keep_where(&ctx.saved(0).unary(UnaryOp::IsFinite)?)?)))
+        rec.save_input(self).finish(out, |ctx| one(ctx.grad(0).keep_where(&ctx.saved(0).unary(UnaryOp::IsFinite)?)?))
     }
 }
 

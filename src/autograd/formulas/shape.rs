@@ -29,7 +29,7 @@ pub(crate) fn record_cat(tensors: &[Tensor], dim: i64) -> Result<Tensor> {
             Some((start - len, len))
         })
         .collect();
-    Ok(rec.finish(out, move |ctx| {
+    rec.finish(out, move |ctx| {
         let g = ctx.grad(0);
         parts
             .iter()
@@ -44,7 +44,7 @@ pub(crate) fn record_cat(tensors: &[Tensor], dim: i64) -> Result<Tensor> {
                 }))
             })
             .collect()
-    }))
+    })
 }
 
 /// True when an op on `t` is being recorded (so the slower, recorded path is worth taking).
@@ -87,10 +87,10 @@ impl Tensor {
     }
     pub fn tril(&self, diagonal: i64) -> Result<Tensor> {
         let Some(rec) = begin("TrilBackward0", &[self]) else { return self.tril_forward(diagonal) };
-        Ok(rec.finish(self.tril_forward(diagonal)?, move |ctx| Ok(vec![Some(ctx.grad(0).tril(diagonal)?)])))
+        rec.finish(self.tril_forward(diagonal)?, move |ctx| Ok(vec![Some(ctx.grad(0).tril(diagonal)?)]))
     }
     pub fn triu(&self, diagonal: i64) -> Result<Tensor> {
         let Some(rec) = begin("TriuBackward0", &[self]) else { return self.triu_forward(diagonal) };
-        Ok(rec.finish(self.triu_forward(diagonal)?, move |ctx| Ok(vec![Some(ctx.grad(0).triu(diagonal)?)])))
+        rec.finish(self.triu_forward(diagonal)?, move |ctx| Ok(vec![Some(ctx.grad(0).triu(diagonal)?)]))
     }
 }

@@ -32,7 +32,7 @@ impl Tensor {
         let shape = self.shape().to_vec();
         let d = if shape.is_empty() { 0 } else { normalize_dim(dim, shape.len())? };
         let idx = i.clone();
-        Ok(pair(rec.finish_many(vec![v, i], move |ctx| Ok(vec![Some(scatter_back(ctx.grad(0), &idx, &shape, d, keepdim)?)]))))
+        Ok(pair(rec.finish_many(vec![v, i], move |ctx| Ok(vec![Some(scatter_back(ctx.grad(0), &idx, &shape, d, keepdim)?)]))?))
     }
 
     pub fn sort(&self, dim: i64, descending: bool) -> Result<(Tensor, Tensor)> {
@@ -65,7 +65,7 @@ impl Tensor {
         let Some(rec) = begin(name, &[self]) else { return self.median_all_forward(skip_nan) };
         let out = self.median_all_forward(skip_nan)?;
         let shape = self.shape().to_vec();
-        Ok(rec.save_input(self).save_output(0).finish(out, move |ctx| {
+        rec.save_input(self).save_output(0).finish(out, move |ctx| {
             let (g, x, r) = (ctx.grad(0), ctx.saved(0), ctx.saved(1));
             let r_nan = r.unary(UnaryOp::IsNan)?.expand(&shape)?;
             let same = x.binary(&r.expand(&shape)?, BinaryOp::Eq)?;
@@ -73,7 +73,7 @@ impl Tensor {
             let count = hit.to_dtype(g.dtype())?.sum(None, false, None)?;
             let each = g.div(&count)?.expand(&shape)?;
             Ok(vec![Some(each.keep_where(&hit)?)])
-        }))
+        })
     }
 
     /// cummax/cummin: each output position's gradient goes to the element it took its value
@@ -95,6 +95,6 @@ impl Tensor {
                 return Ok(vec![Some(g.clone())]);
             }
             Ok(vec![Some(Tensor::zeros_on(&shape, g.dtype(), g.device())?.scatter_add(dim, &idx, g)?)])
-        })))
+        })?))
     }
 }

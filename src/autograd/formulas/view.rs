@@ -23,7 +23,7 @@ fn record_view(
 ) -> Result<Tensor> {
     let Some(rec) = begin(name, &[x]) else { return Ok(x.mark_untracked_view(forward()?)) };
     let out = forward()?;
-    Ok(rec.view_of(x).finish(out, move |ctx| Ok(vec![Some(back(ctx.grad(0))?)])))
+    rec.view_of(x).finish(out, move |ctx| Ok(vec![Some(back(ctx.grad(0))?)]))
 }
 
 /// Records a copy of `x` (not a view) whose gradient is `back(grad)`.
@@ -66,7 +66,7 @@ impl Tensor {
         for (i, &p) in d.iter().enumerate() {
             inv[p] = i as i64;
         }
-        Ok(rec.view_of(self).finish(out, move |ctx| Ok(vec![Some(ctx.grad(0).permute(&inv)?)])))
+        rec.view_of(self).finish(out, move |ctx| Ok(vec![Some(ctx.grad(0).permute(&inv)?)]))
     }
 
     pub fn transpose(&self, a: i64, b: i64) -> Result<Tensor> {
@@ -78,9 +78,9 @@ impl Tensor {
     }
 
     /// `T`: all dims reversed.
-    pub fn reversed_dims(&self) -> Tensor {
-        let Some(rec) = begin("PermuteBackward0", &[self]) else { return self.mark_untracked_view(self.reversed_dims_forward()) };
-        rec.view_of(self).finish(self.reversed_dims_forward(), |ctx| Ok(vec![Some(ctx.grad(0).reversed_dims())]))
+    pub fn reversed_dims(&self) -> Result<Tensor> {
+        let Some(rec) = begin("PermuteBackward0", &[self]) else { return Ok(self.mark_untracked_view(self.reversed_dims_forward())) };
+        rec.view_of(self).finish(self.reversed_dims_forward(), |ctx| Ok(vec![Some(ctx.grad(0).reversed_dims()?)]))
     }
 
     /// `mT`: the last two dims swapped.

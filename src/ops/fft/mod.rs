@@ -124,9 +124,9 @@ pub fn fft_c2c(x: &Tensor, dim: i64, n: usize, inverse: bool, scale: f64) -> Res
     let Some(rec) = begin("FftC2CBackward0", &[x]) else { return c2c_forward(x, d, n, inverse, scale) };
     let len = x.shape()[d];
     let out = c2c_forward(x, d, n, inverse, scale)?;
-    Ok(rec.finish(out, move |ctx| {
+    rec.finish(out, move |ctx| {
         Ok(vec![Some(fit(&fft_c2c(ctx.grad(0), d as i64, n, !inverse, scale)?, d, len)?)])
-    }))
+    })
 }
 
 /// The transform of real `x` along `dim`: `n / 2 + 1` values when `onesided`, else `n`.
@@ -135,13 +135,13 @@ pub fn fft_r2c(x: &Tensor, dim: i64, n: usize, onesided: bool, inverse: bool, sc
     let Some(rec) = begin("FftR2CBackward0", &[x]) else { return r2c_forward(x, d, n, onesided, inverse, scale) };
     let len = x.shape()[d];
     let out = r2c_forward(x, d, n, onesided, inverse, scale)?;
-    Ok(rec.finish(out, move |ctx| {
+    rec.finish(out, move |ctx| {
         // the adjoint of keeping the first values is padding with zeros; a real input takes
         // the real part of the complex adjoint
         let g = fit(ctx.grad(0), d, n)?;
         let back = fft_c2c(&g, d as i64, n, !inverse, scale)?.view_as_real()?.select(-1, 0)?;
         Ok(vec![Some(fit(&back, d, len)?)])
-    }))
+    })
 }
 
 /// The real length-`n` signals along `dim` whose half spectra are `x` (complex).
@@ -151,7 +151,7 @@ pub fn fft_c2r(x: &Tensor, dim: i64, n: usize, inverse: bool, scale: f64) -> Res
     let len = x.shape()[d];
     let out = c2r_forward(x, d, n, inverse, scale)?;
     let real = out.dtype();
-    Ok(rec.finish(out, move |ctx| {
+    rec.finish(out, move |ctx| {
         // x[j] = scale * sum_k w_k Re(X[k] e^(sign 2 pi i jk / n)) over the half spectrum, where
         // w_k = 2 counts X[k]'s conjugate partner (1 at k = 0 and at n / 2 for even n): the
         // gradient is w_k times the opposite-direction real transform of the output's gradient.
@@ -162,5 +162,5 @@ pub fn fft_c2r(x: &Tensor, dim: i64, n: usize, inverse: bool, scale: f64) -> Res
         shape[d] = rows;
         let weights = Tensor::from_vec(weights, &shape)?.to_dtype_copy(real)?.to_device(spectrum.device())?;
         Ok(vec![Some(fit(&spectrum.mul(&weights)?, d, len)?)])
-    }))
+    })
 }
