@@ -498,7 +498,11 @@ impl Tensor {
     }
     /// Basic slicing `start:stop:step` along `dim` (Python semantics: clamps, positive step).
     pub(crate) fn slice_forward(&self, dim: usize, start: Option<i64>, stop: Option<i64>, step: i64) -> Result<Tensor> {
-        if step <= 0 {
+        if step == 0 {
+            // Python's own message for `x[::0]`.
+            bail!(Value, "slice step cannot be zero");
+        }
+        if step < 0 {
             bail!(Value, "step must be greater than zero");
         }
         let size = self.shape()[dim] as i64;

@@ -81,10 +81,16 @@ def test_grad_is_the_same_object_while_it_is_the_same_tensor():
 
 def test_assigning_grad_of_wrong_shape_or_type_fails():
     x = leaf([1.0, 2.0])
-    with pytest.raises(RuntimeError, match="assigned grad has data of a different size"):
+    with pytest.raises(RuntimeError, match=r"^attempting to assign a gradient of size '\[3\]' to a tensor of size "
+                                           r"'\[2\]'. Please ensure that the gradient and the tensor are the same size$"):
         x.grad = torch.ones(3, dtype=torch.float64)
-    with pytest.raises(TypeError):
+    with pytest.raises(RuntimeError, match="^attempting to assign a gradient with dtype 'float' to a tensor with "
+                                           "grad_dtype 'Double'. The gradient must match the tensor's grad_dtype"):
+        x.grad = torch.ones(2, dtype=torch.float32)
+    with pytest.raises(TypeError, match="^assigned grad expected to be a Tensor or None but got grad of type int$"):
         x.grad = 3
+    x.grad = None
+    assert x.grad is None
 
 
 def test_grad_of_non_leaf_is_none_with_a_warning_unless_retained():

@@ -35,12 +35,59 @@ def test_size_forms(fn):
     assert tuple(fn(0, 4).shape) == (0, 4)
 
 
-@pytest.mark.parametrize("fn", [torch.zeros, torch.ones, torch.empty, torch.rand, torch.randn])
+@pytest.mark.parametrize("fn", [torch.ones, torch.empty, torch.rand, torch.randn])
 def test_negative_size(fn):
     with pytest.raises(RuntimeError, match=r"Trying to create tensor with negative dimension -1: \[-1\]"):
         fn(-1)
     with pytest.raises(RuntimeError, match=r"negative dimension -2: \[3, -2\]"):
         fn(3, -2)
+    # zeros has its own check, ahead of the generic one (as in PyTorch).
+    for args, kwargs in [((-1,), {}), ((2, -3), {}), ((), {"size": (-1,)})]:
+        with pytest.raises(RuntimeError, match=r"^zeros: Dimension size must be non-negative.$"):
+            torch.zeros(*args, **kwargs)
+
+
+@pytest.mark.parametrize("name", ["zeros", "ones", "empty", "rand", "randn"])
+def test_size_type_errors_are_pytorchs(name):
+    # PyTorch's argument-parser messages (a float size is the classic `n / 2` mistake).
+    fn = getattr(torch, name)
+    cases = [
+        ((2.5,), {}, f"{name}(): argument 'size' (position 1) must be tuple of ints, not float"),
+        (("a",), {}, f"{name}(): argument 'size' (position 1) must be tuple of ints, not str"),
+        ((None,), {}, f"{name}(): argument 'size' (position 1) must be tuple of ints, not NoneType"),
+        (([2.5],), {}, f"{name}(): argument 'size' (position 1) must be tuple of ints, but found element of type "
+                       "float at pos 0"),
+        (([2, 2.5],), {}, f"{name}(): argument 'size' failed to unpack the object at pos 2 with error \"type must be "
+                          "tuple of ints,but got float\""),
+        ((2, "a"), {}, f"{name}(): argument 'size' failed to unpack the object at pos 2 with error \"type must be "
+                       "tuple of ints,but got str\""),
+        ((), {"size": 2.5}, f"{name}(): argument 'size' must be tuple of ints, not float"),
+    ]
+    if name not in ("rand", "randn"):  # those have overloads: PyTorch lists them instead
+        cases.append(((2.5, 2), {}, f"{name}() takes 1 positional argument but 2 were given"))
+    for args, kwargs, message in cases:
+        with pytest.raises(TypeError) as caught:
+            fn(*args, **kwargs)
+        assert str(caught.value) == message
+    assert tuple(fn(torch.tensor(2), np.int64(3)).shape) == (2, 3)  # anything with __index__ is an int
+
+
+def test_shape_argument_type_errors_of_full_and_methods():
+    x = torch.ones(2, 2)
+    cases = [
+        (lambda: torch.full(2.5, 1.0), "full(): argument 'size' (position 1) must be tuple of ints, not float"),
+        (lambda: torch.full((2, 2.5), 1.0), "full(): argument 'size' failed to unpack the object at pos 2 with error "
+                                            "\"type must be tuple of ints,but got float\""),
+        (lambda: x.reshape(2.5), "reshape(): argument 'shape' (position 1) must be tuple of ints, not float"),
+        (lambda: x.expand(2.5), "expand(): argument 'size' (position 1) must be tuple of ints, not float"),
+        (lambda: x.repeat(2.0), "repeat(): argument 'repeats' (position 1) must be tuple of ints, not float"),
+        (lambda: x.permute(0, 1.0), "permute(): argument 'dims' failed to unpack the object at pos 2 with error "
+                                    "\"type must be tuple of ints,but got float\""),
+    ]
+    for call, message in cases:
+        with pytest.raises(TypeError) as caught:
+            call()
+        assert str(caught.value) == message
 
 
 def test_empty_is_allocated_with_shape_and_dtype():

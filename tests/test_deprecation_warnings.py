@@ -90,3 +90,54 @@ def test_transformer_encoder_says_why_it_uses_no_nested_tensors(layer_kw, reason
         warnings.simplefilter("error")
         torch.nn.TransformerEncoder(layer, 1, enable_nested_tensor=False)
         torch.nn.TransformerEncoder(torch.nn.TransformerEncoderLayer(8, 2, 16, batch_first=True), 1)
+
+
+def test_same_padding_that_needs_a_copy_warns_once_at_the_caller():
+    code = ("import warnings, ferrotorch as torch\n"
+            "F = torch.nn.functional\n"
+            "def seen(call):\n"
+            "    with warnings.catch_warnings(record=True) as w:\n"
+            "        warnings.simplefilter('always')\n"
+            "        call(); call()\n"
+            "    print([(x.category.__name__, str(x.message), x.filename == '<string>') for x in w])\n"
+            "seen(lambda: F.conv1d(torch.ones(1, 1, 7), torch.ones(1, 1, 3), padding='same'))\n"
+            "seen(lambda: F.conv2d(torch.ones(1, 1, 7, 7), torch.ones(1, 1, 3, 3), padding='same', dilation=2))\n"
+            "seen(lambda: F.conv2d(torch.ones(1, 1, 7, 7), torch.ones(1, 1, 4, 3), padding='same'))\n"
+            "torch.set_warn_always(True)\n"
+            "seen(lambda: F.conv3d(torch.ones(1, 1, 5, 5, 5), torch.ones(1, 1, 2, 1, 1), padding='same'))\n"
+            "seen(lambda: F.conv1d(torch.ones(1, 1, 7), torch.ones(1, 1, 4), padding='same'))\n")
+    message = ("Using padding='same' with even kernel lengths and odd dilation may require a zero-padded copy of the "
+               "input be created")
+    assert run_in_fresh_process(code) == ["[]", "[]", repr([("UserWarning", message, True)]),
+                                          repr([("UserWarning", message, True)] * 2),
+                                          repr([("UserWarning", message, True)] * 2)]
+
+
+def test_index_reduce_says_it_is_beta_once():
+    code = ("import warnings, ferrotorch as torch\n"
+            "with warnings.catch_warnings(record=True) as w:\n"
+            "    warnings.simplefilter('always')\n"
+            "    for _ in range(2):\n"
+            "        torch.ones(3).index_reduce(0, torch.tensor([0]), torch.tensor([2.0]), 'amax')\n"
+            "        torch.ones(3).index_reduce_(0, torch.tensor([0]), torch.tensor([2.0]), 'amax')\n"
+            "print([(x.category.__name__, str(x.message), x.filename) for x in w])\n")
+    assert run_in_fresh_process(code) == [
+        repr([("UserWarning", "index_reduce() is in beta and the API may change at any time.", "<string>")])]
+
+
+def test_out_of_another_shape_is_resized_with_a_warning_every_time():
+    message = ("An output with one or more elements was resized since it had shape [5], which does not match the "
+               "required output shape [2]. This behavior is deprecated, and in a future PyTorch release outputs will "
+               "not be resized unless they have zero elements. You can explicitly reuse an out tensor t by resizing "
+               "it, inplace, to zero elements with t.resize_(0).")
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        for _ in range(2):
+            out = torch.empty(5)
+            assert torch.add(torch.ones(2), 1, out=out) is out and out.tolist() == [2.0, 2.0]
+        out = torch.empty(5)
+        torch.cat([torch.ones(1), torch.zeros(1)], out=out)
+        assert out.tolist() == [1.0, 0.0]
+        torch.add(torch.ones(2), 1, out=torch.empty(0))   # empty outputs resize silently
+        torch.zeros(2, out=torch.empty(5))                # factories too, as in PyTorch
+    assert [(w.category, str(w.message), w.filename) for w in caught] == [(UserWarning, message, __file__)] * 3

@@ -4,6 +4,7 @@ numpy on every device: batched, transposed and empty inputs, singular and non-po
 inputs with PyTorch's exception classes and messages, and gradients against finite differences
 (CPU) and against the CPU's gradients (GPU). The GPU is a software one in CI: matrices stay small."""
 import doctest
+import pickle
 import warnings
 
 import numpy as np
@@ -522,6 +523,17 @@ def test_public_names():
     for name in ["inverse", "det", "logdet", "slogdet", "cholesky", "matrix_power"]:
         assert callable(getattr(torch.Tensor, name)), name
     assert torch.linalg.cholesky is not torch.cholesky and torch.linalg.slogdet is not torch.slogdet
+
+
+def test_linalg_error_is_torch_c_linalg_error():
+    # PyTorch's class is torch._C._LinAlgError (tracebacks print that), and it pickles by that name.
+    error = torch.linalg.LinAlgError
+    assert error is torch._C._LinAlgError and issubclass(error, RuntimeError)
+    assert (error.__module__, error.__name__) == ("ferrotorch._C", "_LinAlgError")
+    with pytest.raises(error) as caught:
+        torch.linalg.inv(torch.zeros(2, 2))
+    again = pickle.loads(pickle.dumps(caught.value))
+    assert type(again) is error and str(again) == str(caught.value)
 
 
 def test_docstring_examples():

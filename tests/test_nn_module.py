@@ -370,3 +370,18 @@ def test_typename_like_pytorch():
     from collections import OrderedDict
     assert torch.typename(torch.zeros(1, dtype=torch.float64)) == "torch.DoubleTensor"
     assert torch.typename(3) == "int" and torch.typename(OrderedDict()) == "collections.OrderedDict"
+
+
+def test_registration_names_with_a_dot_or_empty():
+    m = torch.nn.Module()
+    for register, kind in [(m.register_buffer, "buffer"), (m.register_parameter, "parameter")]:
+        with pytest.raises(KeyError) as caught:
+            register("a.b", None)
+        assert caught.value.args == (f'{kind} name can\'t contain "."',)
+        with pytest.raises(KeyError) as caught:
+            register("", None)
+        assert caught.value.args == (f'{kind} name can\'t be empty string ""',)
+    # Only the module message names the offending name, as in PyTorch.
+    with pytest.raises(KeyError) as caught:
+        m.register_module("a.b", None)
+    assert caught.value.args == ('module name can\'t contain ".", got: a.b',)

@@ -235,8 +235,11 @@ def test_empty_reductions():
         e.max(0)
     with pytest.raises(RuntimeError, match=r"max\(\): Expected reduction dim to be specified for input.numel\(\) == 0"):
         e.max()
-    with pytest.raises(RuntimeError, match=r"argmax\(\): Expected reduction dim to be specified for input.numel\(\) == 0"):
+    # PyTorch: RuntimeError for max(), IndexError for argmax()/argmin().
+    with pytest.raises(IndexError, match=r"argmax\(\): Expected reduction dim to be specified for input.numel\(\) == 0"):
         e.argmax()
+    with pytest.raises(IndexError, match=r"^argmin\(\): Expected reduction dim to be specified for input.numel\(\) == 0.$"):
+        e.argmin()
     with pytest.raises(RuntimeError, match="amin"):
         e.amin()
     assert e.cumsum(0).shape == (0, 3)

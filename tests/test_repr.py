@@ -55,3 +55,8 @@ def test_format_of_zero_dim_tensors_is_the_number():
     assert f"{torch.ones(2)}" == repr(torch.ones(2))
     p = torch.nn.Parameter(torch.tensor(1.0))
     assert f"{p}" == repr(p) and f"{p}".startswith("Parameter containing:")
+    # Only 0-d plain tensors take a format spec; the rest fall back to object.__format__.
+    with pytest.raises(TypeError, match=r"^unsupported format string passed to Tensor.__format__$"):
+        f"{torch.ones(2):.3f}"
+    with pytest.raises(TypeError, match=r"^unsupported format string passed to Parameter.__format__$"):
+        f"{p:.3f}"

@@ -3,6 +3,8 @@
 The work happens in the Rust methods; these wrappers only add PyTorch's `out=` argument and
 accept a number as the first operand where PyTorch does.
 """
+import warnings
+
 from . import _C
 
 __all__ = []
@@ -19,6 +21,9 @@ def _write_out(out, result):
     if tuple(out.shape) == tuple(result.shape):
         out.copy_(result)
     else:
+        if out.numel() != 0:
+            from ._runtime_flags import _resized_output_message, _user_stacklevel
+            warnings.warn(_resized_output_message(out.shape, result.shape), UserWarning, stacklevel=_user_stacklevel())
         out._set_from(result.to(out.dtype))
     return out
 

@@ -103,6 +103,26 @@ def is_warn_always_enabled():
 _warned = set()
 
 
+_PACKAGE_DIR = os.path.dirname(os.path.abspath(__file__))
+
+
+def _user_stacklevel():
+    """The `stacklevel` that makes a warning raised by this function's caller point at the first
+    frame outside this package: the user's line, however deep the call went in here."""
+    frame, level = sys._getframe(2), 2
+    while frame is not None and frame.f_code.co_filename.startswith(_PACKAGE_DIR):
+        frame, level = frame.f_back, level + 1
+    return level
+
+
+def _resized_output_message(old_shape, new_shape):
+    """PyTorch's (deprecation) warning for an `out=` tensor of another shape, which gets resized."""
+    return (f"An output with one or more elements was resized since it had shape {list(old_shape)}, which does not "
+            f"match the required output shape {list(new_shape)}. This behavior is deprecated, and in a future "
+            "PyTorch release outputs will not be resized unless they have zero elements. You can explicitly reuse an "
+            "out tensor t by resizing it, inplace, to zero elements with t.resize_(0).")
+
+
 def _warn_once(key, message, category=UserWarning, stacklevel=2):
     """PyTorch's TORCH_WARN_ONCE: the first time per process, or every time under `set_warn_always`."""
     if _warn_always[0] or key not in _warned:

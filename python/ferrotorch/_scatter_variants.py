@@ -17,6 +17,7 @@ from ._attach import tensor_method
 from ._dims import wrap_dim as _wrap_dim
 from ._elementwise import _scalar_name
 from ._math_composites import _finish, _requires_tensor
+from ._runtime_flags import _user_stacklevel, _warn_once
 
 __all__ = ["addr", "diagonal_scatter", "select_scatter", "slice_scatter", "index_reduce",
            "unravel_index"]
@@ -97,6 +98,8 @@ def index_reduce(input, dim, index, source, reduce, *, include_self=True, out=No
         >>> torch.index_reduce(x, 0, torch.tensor([0, 0, 2]), torch.tensor([2.0, 3.0, 4.0]), "prod").tolist()
         [6.0, 1.0, 4.0]
     """
+    _warn_once("index_reduce_beta", "index_reduce() is in beta and the API may change at any time.",
+               stacklevel=_user_stacklevel())
     _requires_tensor("index_reduce", 1, "input", input)
     _requires_tensor("index_reduce", 3, "index", index)
     _requires_tensor("index_reduce", 4, "source", source)

@@ -33,7 +33,9 @@ class LinAlgError(RuntimeError):
     ``torch.linalg.LinAlgError``, a RuntimeError)."""
 
 
-LinAlgError.__module__ = "ferrotorch.linalg"
+# PyTorch's class is `torch._C._LinAlgError`: tracebacks print that name, and pickle finds it there.
+LinAlgError.__module__, LinAlgError.__name__, LinAlgError.__qualname__ = "ferrotorch._C", "_LinAlgError", "_LinAlgError"
+_C._LinAlgError = LinAlgError
 
 
 def _dims(dim):

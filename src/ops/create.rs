@@ -312,7 +312,7 @@ impl Tensor {
     /// `randperm(n)`: a random permutation of `0..n` (stable argsort of 64-bit random keys).
     pub fn randperm(n: i64, dtype: DType, g: Option<&Generator>) -> Result<Tensor> {
         if n < 0 {
-            bail!(Runtime, "n must be non-negative, got{}", n);
+            bail!(Runtime, "Trying to create tensor with negative dimension {n}: [{n}]");
         }
         // Values past the dtype's exact range would collide after the cast.
         if dtype != DType::I64 && n > random_upper(dtype).saturating_add(1) {
@@ -410,9 +410,6 @@ impl Tensor {
             if total <= 0.0 {
                 bail!(Runtime, "invalid multinomial distribution (sum of probabilities <= 0)");
             }
-            if !replacement && row.iter().filter(|&&x| x > 0.0).count() < k {
-                bail!(Runtime, "invalid multinomial distribution (with replacement=False, not enough non-negative category to sample)");
-            }
         }
         let mut out = vec![0i64; rows * k];
         if replacement {
@@ -439,7 +436,9 @@ impl Tensor {
             });
             for r in 0..rows {
                 let row = &p[r * ncat..(r + 1) * ncat];
-                // e == 0 (u == 1) gives an infinite key: that category wins outright.
+                // e == 0 (u == 1) gives an infinite key: that category wins outright. Categories of
+                // probability 0 come last, lowest index first: drawing more samples than there are
+                // possible categories picks them, as PyTorch's topk of p / Exp(1) does.
                 let keys: Vec<f64> = (0..ncat).map(|c| if row[c] > 0.0 { row[c] / e[r * ncat + c] } else { -1.0 }).collect();
                 let mut idx: Vec<usize> = (0..ncat).collect();
                 idx.sort_by(|&a, &b| keys[b].partial_cmp(&keys[a]).unwrap_or(std::cmp::Ordering::Equal));

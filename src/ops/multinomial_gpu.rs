@@ -20,7 +20,7 @@ impl Tensor {
         // float64 keeps the CPU's arithmetic where the adapter has it.
         let wide = if crate::backend::gpu::repr(DType::F64).is_ok() { DType::F64 } else { DType::F32 };
         let p = self.to_dtype(wide)?;
-        self.check_distribution(&p, k, replacement)?;
+        self.check_distribution(&p)?;
         let idx = if replacement {
             let u = Tensor::rand_on(&[rows, k], DType::F32, g, device)?.to_dtype(wide)?;
             let cum = p.cumsum(1, None)?;
@@ -39,22 +39,17 @@ impl Tensor {
         Ok(idx)
     }
 
-    /// PyTorch's checks of every row, with one readback of three flags.
-    fn check_distribution(&self, p: &Tensor, k: usize, replacement: bool) -> Result<()> {
+    /// PyTorch's checks of every row, with one readback of two flags.
+    fn check_distribution(&self, p: &Tensor) -> Result<()> {
         let bad_value = p.unary(UnaryOp::IsFinite)?.unary(UnaryOp::LogicalNot)?.binary(&p.binary_scalar(Scalar::Int(0), BinaryOp::Lt)?, BinaryOp::LogicalOr)?;
         let bad_total = p.sum(Some(&[1]), false, None)?.binary_scalar(Scalar::Int(0), BinaryOp::Le)?;
-        let positive = p.binary_scalar(Scalar::Int(0), BinaryOp::Gt)?.sum(Some(&[1]), false, Some(DType::I64))?;
-        let few = positive.binary_scalar(Scalar::Int(k as i64), BinaryOp::Lt)?;
-        let flags = crate::ops::shape_ops::cat(&[bad_value.any(None, false)?.reshape(&[1])?, bad_total.any(None, false)?.reshape(&[1])?, few.any(None, false)?.reshape(&[1])?], 0)?;
+        let flags = crate::ops::shape_ops::cat(&[bad_value.any(None, false)?.reshape(&[1])?, bad_total.any(None, false)?.reshape(&[1])?], 0)?;
         let flags = flags.to_device(crate::storage::Device::Cpu)?.to_vec::<bool>();
         if flags[0] {
             bail!(Runtime, "probability tensor contains either `inf`, `nan` or element < 0");
         }
         if flags[1] {
             bail!(Runtime, "invalid multinomial distribution (sum of probabilities <= 0)");
-        }
-        if !replacement && flags[2] {
-            bail!(Runtime, "invalid multinomial distribution (with replacement=False, not enough non-negative category to sample)");
         }
         Ok(())
     }

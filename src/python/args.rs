@@ -7,17 +7,58 @@ use crate::python::tensor::PyTensor;
 use crate::tensor::Tensor;
 use pyo3::exceptions::{PyRuntimeError, PyTypeError};
 use pyo3::prelude::*;
-use pyo3::types::{PyBool, PyFloat, PyInt, PyList, PyTuple};
+use pyo3::types::{PyBool, PyFloat, PyInt, PyTuple};
 
-/// Sizes given as `f(2, 3)` or `f((2, 3))` or `f([2, 3])` or `f(torch.Size([2, 3]))`.
-pub fn sizes(args: &Bound<PyTuple>) -> PyResult<Vec<i64>> {
+/// Sizes given as `f(2, 3)` or `f((2, 3))` or `f([2, 3])` or `f(torch.Size([2, 3]))`: the
+/// varargs of `func`'s int-list parameter `param`, with the messages of PyTorch's argument
+/// parser for anything else.
+pub fn sizes(args: &Bound<PyTuple>, func: &str, param: &str) -> PyResult<Vec<i64>> {
     if args.len() == 1 {
-        let a = args.get_item(0)?;
-        if a.is_instance_of::<PyTuple>() || a.is_instance_of::<PyList>() {
-            return int_list(&a);
-        }
+        return int_array(&args.get_item(0)?, func, param, Some(1));
     }
-    args.iter().map(|a| index_int(&a)).collect()
+    if args.len() > 1 && index_int(&args.get_item(0)?).is_err() {
+        return Err(PyTypeError::new_err(format!("{func}() takes 1 positional argument but {} were given", args.len())));
+    }
+    args.iter().enumerate().map(|(i, a)| index_int(&a).or_else(|_| Err(unpack_error(func, param, i, &a)))).collect()
+}
+
+/// One int-list argument of `func` (an int counts as a list of one); `position`: where it was
+/// passed, None for a keyword.
+pub fn int_array(obj: &Bound<PyAny>, func: &str, param: &str, position: Option<usize>) -> PyResult<Vec<i64>> {
+    if let Ok(i) = index_int(obj) {
+        return Ok(vec![i]);
+    }
+    let at = position.map(|p| format!(" (position {p})")).unwrap_or_default();
+    let type_name = |o: &Bound<PyAny>| o.get_type().name().map(|n| n.to_string()).unwrap_or_default();
+    let items = match obj.try_iter() {
+        Ok(items) if !obj.is_instance_of::<pyo3::types::PyString>() => items,
+        _ => return Err(PyTypeError::new_err(format!("{func}(): argument '{param}'{at} must be tuple of ints, not {}", type_name(obj)))),
+    };
+    items
+        .enumerate()
+        .map(|(i, x)| {
+            let x = x?;
+            index_int(&x).or_else(|_| {
+                Err(if i == 0 {
+                    PyTypeError::new_err(format!(
+                        "{func}(): argument '{param}'{at} must be tuple of ints, but found element of type {} at pos 0",
+                        type_name(&x)
+                    ))
+                } else {
+                    unpack_error(func, param, i, &x)
+                })
+            })
+        })
+        .collect()
+}
+
+/// PyTorch's message for element `i` (0-based) of an int list that is not an int.
+fn unpack_error(func: &str, param: &str, i: usize, item: &Bound<PyAny>) -> PyErr {
+    PyTypeError::new_err(format!(
+        "{func}(): argument '{param}' failed to unpack the object at pos {} with error \"type must be tuple of ints,but got {}\"",
+        i + 1,
+        item.get_type().name().map(|n| n.to_string()).unwrap_or_default()
+    ))
 }
 
 pub fn int_list(obj: &Bound<PyAny>) -> PyResult<Vec<i64>> {

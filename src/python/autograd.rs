@@ -206,14 +206,37 @@ impl PyTensor {
         Ok(Some(obj))
     }
     #[setter(grad)]
-    fn set_grad_attr(&mut self, value: Option<Bound<PyTensor>>) -> PyResult<()> {
+    fn set_grad_attr(&mut self, value: Option<Bound<PyAny>>) -> PyResult<()> {
+        let value = match value {
+            None => None,
+            Some(v) if v.is_none() => None,
+            Some(v) => Some(v.downcast_into::<PyTensor>().map_err(|e| {
+                PyTypeError::new_err(format!(
+                    "assigned grad expected to be a Tensor or None but got grad of type {}",
+                    e.into_inner().get_type().name().map(|n| n.to_string()).unwrap_or_default()
+                ))
+            })?),
+        };
         if let Some(g) = &value {
             let g = g.borrow();
-            if g.t.dtype() != self.t.dtype() {
-                return Err(PyRuntimeError::new_err("assigned grad has data of a different type"));
-            }
             if g.t.shape() != self.t.shape() {
-                return Err(PyRuntimeError::new_err("assigned grad has data of a different size"));
+                return Err(PyRuntimeError::new_err(format!(
+                    "attempting to assign a gradient of size '{:?}' to a tensor of size '{:?}'. Please ensure that the \
+                     gradient and the tensor are the same size",
+                    g.t.shape(),
+                    self.t.shape()
+                )));
+            }
+            if g.t.dtype() != self.t.dtype() {
+                return Err(PyRuntimeError::new_err(format!(
+                    "attempting to assign a gradient with dtype '{}' to a tensor with grad_dtype '{}'. The gradient \
+                     must match the tensor's grad_dtype (defaults to the tensor's dtype). You can set the tensor's \
+                     grad_dtype attribute with a specific dtype, or None to allow any dtype. Set grad_dtype with \
+                     caution. Diverging the dtypes of a tensor and its gradient may break downstream systems that \
+                     assume they match.",
+                    g.t.dtype().cpp_name(),
+                    self.t.dtype().scalar_name()
+                )));
             }
         }
         self.t.set_grad(value.as_ref().map(|g| g.borrow().t.clone()));
@@ -301,7 +324,12 @@ impl PyTensor {
         {
             let mut s = slf.borrow_mut();
             if s.t.view_base().is_some() {
-                return Err(PyRuntimeError::new_err("Can't detach views in-place. Use detach() instead."));
+                return Err(PyRuntimeError::new_err(
+                    "Can't detach views in-place. Use detach() instead. If you are using DistributedDataParallel (DDP) \
+                     for training, and gradient_as_bucket_view is set as True, gradients are views of DDP buckets, and \
+                     hence detach_() cannot be called on these gradients. To fix this error, please refer to the \
+                     Optimizer.zero_grad() function in torch/optim/optimizer.py as the solution.",
+                ));
             }
             s.t.set_meta(None);
         }

@@ -7,7 +7,7 @@ use crate::storage::Device;
 use crate::python::tensor::{PyResultT, PyTensor};
 use crate::random::{default_generator, Generator, DEFAULT_SEED};
 use crate::tensor::Tensor;
-use pyo3::exceptions::{PyRuntimeError, PyTypeError};
+use pyo3::exceptions::{PyRuntimeError, PyTypeError, PyValueError};
 use pyo3::prelude::*;
 use pyo3::types::PyTuple;
 use std::sync::Arc;
@@ -43,12 +43,16 @@ fn leaf(t: Tensor, requires_grad: bool) -> PyResultT {
     Ok(PyTensor::new(t))
 }
 
-/// Sizes from varargs, one sequence, or the `size=` keyword.
-fn size_arg(size: &Bound<PyTuple>, kw: Option<&Bound<PyAny>>) -> PyResult<Vec<usize>> {
+/// Sizes of factory `func` from varargs, one sequence, or the `size=` keyword.
+fn size_arg(func: &str, size: &Bound<PyTuple>, kw: Option<&Bound<PyAny>>) -> PyResult<Vec<usize>> {
     let raw = match kw {
-        Some(k) if size.is_empty() && !k.is_none() => args::int_list(k)?,
-        _ => args::sizes(size)?,
+        Some(k) if size.is_empty() && !k.is_none() => args::int_array(k, func, "size", None)?,
+        _ => args::sizes(size, func, "size")?,
     };
+    if func == "zeros" && raw.iter().any(|&d| d < 0) {
+        // zeros has a check of its own in PyTorch, ahead of the generic one.
+        return Err(PyRuntimeError::new_err("zeros: Dimension size must be non-negative."));
+    }
     Ok(crate::ops::create::shape_of(&raw)?)
 }
 
@@ -88,7 +92,7 @@ fn seed_arg(obj: &Bound<PyAny>) -> PyResult<u64> {
         PyTypeError::new_err(format!("manual_seed expected an int, got {}", obj.get_type().name().map(|n| n.to_string()).unwrap_or_default()))
     })?;
     if v < i64::MIN as i128 || v > u64::MAX as i128 {
-        return Err(PyRuntimeError::new_err("Overflow when unpacking long"));
+        return Err(PyValueError::new_err("Overflow when unpacking long long"));
     }
     Ok(v as u64)
 }
@@ -106,12 +110,15 @@ fn state_tensor(g: &Generator) -> PyResultT {
 }
 
 fn set_state_from(g: &Generator, state: &Bound<PyAny>) -> PyResult<()> {
-    let t = args::tensor(state, "set_state", "new_state")?;
-    if t.dtype() != DType::U8 {
-        return Err(PyRuntimeError::new_err(format!(
-            "expected a torch.ByteTensor, but got torch.{}",
-            t.dtype().legacy_name()
+    let Ok(t) = state.downcast::<PyTensor>() else {
+        return Err(PyTypeError::new_err(format!(
+            "expected a torch.ByteTensor, but got {}",
+            state.get_type().name().map(|n| n.to_string()).unwrap_or_default()
         )));
+    };
+    let t = t.borrow().t.clone();
+    if t.dtype() != DType::U8 {
+        return Err(PyTypeError::new_err("RNG state must be a torch.ByteTensor"));
     }
     Ok(g.set_state(&t.to_vec::<u8>())?)
 }
@@ -253,7 +260,7 @@ macro_rules! filled_factory {
             let _ = (layout, pin_memory, memory_format);
             let d = factory_kwargs(dtype, device, requires_grad)?;
             let d = d.or_else(|| out.as_ref().map(|o| o.borrow().t.dtype())).unwrap_or_else(default_dtype);
-            let shape = size_arg(sizes, size)?;
+            let shape = size_arg(stringify!($name), sizes, size)?;
             finish(py, place(Tensor::full(&shape, $value, d)?, device, default_device())?, out, requires_grad)
         }
     };
@@ -278,14 +285,14 @@ fn full<'py>(
 ) -> PyResult<Bound<'py, PyAny>> {
     let _ = (layout, pin_memory);
     if let Some(c) = args::complex_value(fill_value, factory_kwargs(dtype, device, requires_grad)?)? {
-        let shape = crate::ops::create::shape_of(&args::int_list(size)?)?;
+        let shape = crate::ops::create::shape_of(&args::int_array(size, "full", "size", Some(1))?)?;
         let filled = c.expand(&shape)?.contiguous()?;
         return finish(py, place(filled, device, default_device())?, out, requires_grad);
     }
     let v = scalar_arg(fill_value, "fill_value")?;
     let d = factory_kwargs(dtype, device, requires_grad)?.unwrap_or(v.default_dtype());
     v.check_fits(d)?;
-    let shape = crate::ops::create::shape_of(&args::int_list(size)?)?;
+    let shape = crate::ops::create::shape_of(&args::int_array(size, "full", "size", Some(1))?)?;
     finish(py, place(Tensor::full(&shape, v, d)?, device, default_device())?, out, requires_grad)
 }
 
@@ -528,7 +535,7 @@ macro_rules! random_factory {
             let _ = (layout, pin_memory);
             let d = factory_kwargs(dtype, device, requires_grad)?;
             let d = d.or_else(|| out.as_ref().map(|o| o.borrow().t.dtype())).unwrap_or_else(default_dtype);
-            let shape = size_arg(sizes, size)?;
+            let shape = size_arg(stringify!($name), sizes, size)?;
             let g = gen_arc(generator);
             finish(py, Tensor::$op(&shape, d, g.as_deref(), device_arg(device)?.unwrap_or_else(default_device))?, out, requires_grad)
         }

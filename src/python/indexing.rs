@@ -115,14 +115,29 @@ pub fn parse_index(obj: &Bound<PyAny>) -> PyResult<Vec<TensorIndex>> {
 }
 
 /// The value of `x[...] = value`, in `like`'s dtype.
+/// The right side of `x[i] = value`: a tensor, or a number as PyTorch takes it there (bool, int,
+/// float, complex, anything with `__index__`; not numpy's float32 or sequences, which raise
+/// PyTorch's TypeError).
 fn value_tensor(value: &Bound<PyAny>, like: &Tensor) -> PyResult<Tensor> {
     if let Ok(t) = value.downcast::<PyTensor>() {
         return Ok(t.borrow().t.clone());
     }
-    if let Some(s) = args::scalar(value) {
-        return Ok(Tensor::scalar(s, like.dtype())?);
+    let number = value.is_instance_of::<PyBool>() || value.is_instance_of::<PyInt>() || value.is_instance_of::<PyFloat>();
+    if number || value.hasattr("__index__")? {
+        if let Some(s) = args::scalar(value) {
+            return Ok(Tensor::scalar(s, like.dtype())?);
+        }
     }
-    convert::tensor_from_data(value, Some(like.dtype()))
+    if number || value.is_instance_of::<pyo3::types::PyComplex>() {
+        // Out-of-range ints and complex values: the conversion says what does not fit.
+        return convert::tensor_from_data(value, Some(like.dtype()));
+    }
+    Err(PyTypeError::new_err(format!(
+        "can't assign a {} to a torch.{}{}",
+        crate::python::nested_data::type_name(value),
+        if like.device().is_gpu() { "cuda." } else { "" },
+        like.dtype().legacy_name()
+    )))
 }
 
 /// A fill value for a `dtype` tensor: a number, or a 0-d tensor (PyTorch's message for anything
@@ -277,6 +292,17 @@ impl PyTensor {
         let idx = parse_index(index)?;
         let v = value_tensor(value, &slf.borrow().t)?;
         let target = slf.borrow().t.clone();
+        if is_basic(&idx) {
+            // PyTorch copies into the view, so a value that does not fit fails as expand does
+            // (leading size-1 dims of the value are dropped first).
+            let shape = {
+                let _no_grad = crate::autograd::no_grad();
+                target.index(&idx)?.shape().to_vec()
+            };
+            let lead = v.shape().iter().take_while(|&&d| d == 1).count().min(v.ndim().saturating_sub(shape.len()));
+            let sizes: Vec<i64> = v.shape()[lead..].iter().map(|&d| d as i64).collect();
+            v.reshape(&sizes)?.expand(&shape)?;
+        }
         if crate::autograd::is_grad_enabled() && target.requires_grad() && is_basic(&idx) {
             // As PyTorch: a copy into the (recorded) view, so the target's history becomes CopySlices.
             let mut view = target.index(&idx)?;

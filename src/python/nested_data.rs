@@ -279,7 +279,7 @@ fn invalid_data_type(obj: &Bound<PyAny>) -> PyErr {
 /// The type's name as C's `tp_name` spells it, which PyTorch's messages print: a class defined
 /// in Python by its name, a type defined in C by its module and name (`decimal.Decimal`), a
 /// builtin by its name.
-fn type_name(obj: &Bound<PyAny>) -> String {
+pub(crate) fn type_name(obj: &Bound<PyAny>) -> String {
     let ty = obj.get_type();
     let name = ty.name().map(|n| n.to_string()).unwrap_or_default();
     // SAFETY: `ty` is a valid type object; the call only reads its flags.

@@ -60,6 +60,12 @@ pub fn finish(py: Python, r: Tensor, out: Option<&Bound<PyTensor>>) -> PyResult<
                 if ob.t.shape() == r.shape() {
                     ob.t.copy_(&r)?;
                 } else {
+                    if ob.t.numel() != 0 {
+                        let message = py
+                            .import("ferrotorch._runtime_flags")?
+                            .call_method1("_resized_output_message", (ob.t.shape().to_vec(), r.shape().to_vec()))?;
+                        crate::python::warn::user_warning(py, &message.extract::<String>()?)?;
+                    }
                     ob.t = r;
                 }
             }
@@ -72,7 +78,7 @@ pub fn finish(py: Python, r: Tensor, out: Option<&Bound<PyTensor>>) -> PyResult<
 impl PyTensor {
     #[pyo3(signature = (*dims))]
     fn flip(&self, dims: &Bound<PyTuple>) -> PyResultT {
-        Ok(PyTensor::new(self.t.flip(&args::sizes(dims)?)?))
+        Ok(PyTensor::new(self.t.flip(&args::sizes(dims, "flip", "dims")?)?))
     }
     fn fliplr(&self) -> PyResultT {
         Ok(PyTensor::new(self.t.fliplr()?))
@@ -88,11 +94,11 @@ impl PyTensor {
     }
     #[pyo3(signature = (*sizes))]
     fn repeat(&self, sizes: &Bound<PyTuple>) -> PyResultT {
-        Ok(PyTensor::new(self.t.repeat(&args::sizes(sizes)?)?))
+        Ok(PyTensor::new(self.t.repeat(&args::sizes(sizes, "repeat", "repeats")?)?))
     }
     #[pyo3(signature = (*dims))]
     fn tile(&self, dims: &Bound<PyTuple>) -> PyResultT {
-        Ok(PyTensor::new(self.t.tile(&args::sizes(dims)?)?))
+        Ok(PyTensor::new(self.t.tile(&args::sizes(dims, "tile", "dims")?)?))
     }
     #[pyo3(signature = (repeats, dim=None, *, output_size=None))]
     fn repeat_interleave(&self, repeats: &Bound<PyAny>, dim: Option<i64>, output_size: Option<i64>) -> PyResultT {

@@ -317,8 +317,8 @@ impl PyTensor {
         let f = slf.py().import("ferrotorch._tensor_str")?.getattr("tensor_repr")?;
         f.call1((slf,))?.extract()
     }
-    /// A 0-d tensor formats as its number (`f"{loss}"` gives `0.25`), as in PyTorch; subclasses
-    /// such as Parameter and bigger tensors format as their repr.
+    /// A 0-d tensor formats as its number (`f"{loss:.3f}"` gives `0.250`), as in PyTorch; subclasses
+    /// such as Parameter and bigger tensors format as their str, and only with an empty spec.
     fn __format__(slf: &Bound<Self>, spec: &str) -> PyResult<String> {
         let t = &slf.borrow().t;
         if t.ndim() == 0 && slf.get_type().is(&slf.py().get_type::<PyTensor>()) {
@@ -329,6 +329,10 @@ impl PyTensor {
                 convert::scalar_py(slf.py(), t.item()?)?
             };
             return v.call_method1("__format__", (spec,))?.extract();
+        }
+        if !spec.is_empty() {
+            // What `object.__format__` says, as PyTorch falls back to it.
+            return Err(PyTypeError::new_err(format!("unsupported format string passed to {}.__format__", slf.get_type().name()?)));
         }
         slf.str()?.extract()
     }
@@ -543,7 +547,7 @@ impl PyTensor {
                 return Ok(PyTensor::new(Tensor::from_parts(self.t.storage().clone(), self.t.layout().clone(), d)));
             }
         }
-        Ok(PyTensor::new(self.t.view(&args::sizes(shape)?)?))
+        Ok(PyTensor::new(self.t.view(&args::sizes(shape, "view", "size")?)?))
     }
     fn view_as(&self, other: PyRef<PyTensor>) -> PyResultT {
         let s: Vec<i64> = other.t.shape().iter().map(|&x| x as i64).collect();
@@ -551,7 +555,7 @@ impl PyTensor {
     }
     #[pyo3(signature = (*shape))]
     fn reshape(&self, shape: &Bound<PyTuple>) -> PyResultT {
-        Ok(PyTensor::new(self.t.reshape(&args::sizes(shape)?)?))
+        Ok(PyTensor::new(self.t.reshape(&args::sizes(shape, "reshape", "shape")?)?))
     }
     fn reshape_as(&self, other: PyRef<PyTensor>) -> PyResultT {
         let s: Vec<i64> = other.t.shape().iter().map(|&x| x as i64).collect();
@@ -559,7 +563,7 @@ impl PyTensor {
     }
     #[pyo3(signature = (*dims))]
     fn permute(&self, dims: &Bound<PyTuple>) -> PyResultT {
-        Ok(PyTensor::new(self.t.permute(&args::sizes(dims)?)?))
+        Ok(PyTensor::new(self.t.permute(&args::sizes(dims, "permute", "dims")?)?))
     }
     fn transpose(&self, dim0: i64, dim1: i64) -> PyResultT {
         Ok(PyTensor::new(self.t.transpose(dim0, dim1)?))
@@ -575,7 +579,7 @@ impl PyTensor {
     }
     #[pyo3(signature = (*sizes))]
     fn expand(&self, sizes: &Bound<PyTuple>) -> PyResultT {
-        Ok(PyTensor::new(self.t.expand_sizes(&args::sizes(sizes)?)?))
+        Ok(PyTensor::new(self.t.expand_sizes(&args::sizes(sizes, "expand", "size")?)?))
     }
     fn expand_as(&self, other: PyRef<PyTensor>) -> PyResultT {
         Ok(PyTensor::new(self.t.expand(other.t.shape())?))

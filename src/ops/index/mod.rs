@@ -46,8 +46,9 @@ impl ScatterReduction {
             "sum" => ScatterReduction::Sum,
             "prod" => ScatterReduction::Prod,
             "mean" => ScatterReduction::Mean,
-            "amax" => ScatterReduction::Amax,
-            "amin" => ScatterReduction::Amin,
+            // PyTorch takes max/min as the amax/amin they always meant here.
+            "amax" | "max" => ScatterReduction::Amax,
+            "amin" | "min" => ScatterReduction::Amin,
             _ => bail!(Runtime, "reduce argument must be either sum, prod, mean, amax or amin, got {}", s),
         })
     }
@@ -589,7 +590,7 @@ impl Tensor {
             let positions = crate::backend::gpu::scan::nonzero(&m.reshape(&[-1])?)?;
             let count = positions.shape()[0];
             if count > source.numel() {
-                bail!(Runtime, "masked_scatter: expected source to have at least as many elements as ones in mask");
+                bail!(Runtime, "Number of elements of source < number of ones in mask");
             }
             let positions = positions.with_layout(Layout::contiguous(&[count]));
             let values = source.reshape(&[-1])?.narrow(0, 0, count as i64)?;
@@ -598,7 +599,7 @@ impl Tensor {
         }
         let count = m.to_vec::<bool>().iter().filter(|&&b| b).count();
         if count > source.numel() {
-            bail!(Runtime, "masked_scatter: expected source to have at least as many elements as ones in mask");
+            bail!(Runtime, "Number of elements of source < number of ones in mask");
         }
         self.check_writable_overlap()?;
         let src = source.contiguous()?.deep_clone()?;

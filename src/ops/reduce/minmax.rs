@@ -100,7 +100,7 @@ impl Tensor {
             }
             None => {
                 if self.numel() == 0 {
-                    bail!(Runtime, "{fname}(): Expected reduction dim to be specified for input.numel() == 0.");
+                    bail!(Index, "{fname}(): Expected reduction dim to be specified for input.numel() == 0.");
                 }
                 Plan::new(self, None, keepdim)?
             }

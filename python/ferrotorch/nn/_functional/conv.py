@@ -5,6 +5,7 @@ record their gradients through the kernels' own nodes (Im2ColBackward0 / Col2ImB
 the matrix products, so double backward works.
 """
 from ... import _C
+from ..._runtime_flags import _user_stacklevel, _warn_once
 from ...amp.autocast_mode import _state as _autocast_state, autocast_args
 from ._dtype_support import ALL_BUT_BOOL, FLOATS_AND_BOOL, FLOATS_AND_LONG, require
 
@@ -156,10 +157,14 @@ def _check_types(input, weight, bias):
 
 
 def _same_padding(kernel, dilation, stride):
-    """PyTorch's padding='same': total d*(k-1) per dim, the odd extra going to the right."""
+    """PyTorch's padding='same': total d*(k-1) per dim, the odd extra going to the right (which
+    PyTorch warns about once: it pads a copy of the input)."""
     if any(s != 1 for s in stride):
         raise RuntimeError("padding='same' is not supported for strided convolutions")
     total = [d * (k - 1) for k, d in zip(kernel, dilation)]
+    if any(t % 2 for t in total):
+        _warn_once("conv_same_padding_copy", "Using padding='same' with even kernel lengths and odd dilation may "
+                   "require a zero-padded copy of the input be created", stacklevel=_user_stacklevel())
     return [t // 2 for t in total], [t - t // 2 for t in total]
 
 
