@@ -98,3 +98,5 @@ from .storage import (UntypedStorage, TypedStorage, FloatStorage, DoubleStorage,
 from .storage import ComplexFloatStorage, ComplexDoubleStorage  # noqa: E402,F401
 from . import fft  # noqa: E402,F401
 from ._spectral import stft, istft  # noqa: E402,F401
+from ._build_queries import *  # noqa: E402,F401,F403
+from . import distributed  # noqa: E402,F401

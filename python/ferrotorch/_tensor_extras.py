@@ -279,10 +279,36 @@ tensor_method(property(lambda self: 1000.0, doc="Makes numpy defer binary operat
               "__array_priority__")
 tensor_method(property(_H, doc=_H.__doc__), "H")
 tensor_method(property(_mH, doc=_mH.__doc__), "mH")
-for _name in ("is_sparse", "is_quantized", "is_meta"):
-    tensor_method(property(lambda self: False, doc="Always False: ferrotorch tensors are dense, "
-                                                    "unquantized and have storage."), _name)
+for _name in ("is_sparse", "is_sparse_csr", "is_quantized", "is_meta", "is_mkldnn", "is_nested"):
+    tensor_method(property(lambda self: False, doc="Always False: ferrotorch tensors are dense, strided, "
+                                                    "unquantized, not nested, and have storage."), _name)
+# Devices ferrotorch never places tensors on (its GPU tensors report is_cuda).
+for _name in ("is_ipu", "is_maia", "is_mps", "is_mtia", "is_vulkan", "is_xla", "is_xpu"):
+    tensor_method(property(lambda self: False, doc="Always False: not a device ferrotorch has."), _name)
 tensor_method(_dim_order, "dim_order")
+
+
+def _to_dense(self, dtype=None, *, masked_grad=None):
+    """The tensor itself (every ferrotorch tensor is dense), or a copy in `dtype`."""
+    return self if dtype is None or dtype == self.dtype else self.to(dtype)
+
+
+def _volatile_get(self):
+    warnings.warn("volatile was removed (Variable.volatile is always False)", UserWarning, stacklevel=2)
+    return False
+
+
+def _volatile_set(self, value):
+    warnings.warn("volatile was removed and now has no effect. Use `with torch.no_grad():` instead.", UserWarning,
+                  stacklevel=2)
+
+
+tensor_method(_to_dense, "to_dense")
+tensor_method(lambda self: self.data_ptr(), "const_data_ptr")
+tensor_method(property(lambda self: self.dtype, doc="The dtype `.grad` must have: always the tensor's own."),
+              "grad_dtype")
+tensor_method(property(_volatile_get, _volatile_set, doc="Removed in PyTorch 0.4: always False, with a warning."),
+              "volatile")
 
 # In-place forms of the cumulative ops, where the class lacks them.
 for _name in ("cumsum", "cumprod", "logcumsumexp"):

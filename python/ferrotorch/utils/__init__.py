@@ -1,4 +1,5 @@
-"""ferrotorch.utils: hooks and (with `utils.data`) data loading."""
+"""ferrotorch.utils: hooks, data loading (`utils.data`), checkpointing and DLPack exchange."""
 from . import hooks  # noqa: F401
 from . import data  # noqa: F401
 from . import checkpoint  # noqa: F401
+from . import dlpack  # noqa: F401
