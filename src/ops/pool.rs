@@ -26,6 +26,10 @@ pub fn pool_out_size(size: usize, k: usize, s: usize, p: usize, d: usize, ceil_m
 fn max_plane<T: Element + PartialOrd>(src: &[T], vals: &mut [T], idx: &mut [i64], size: [usize; 2], blocks: [usize; 2], win: &Window) {
     let [h, w] = size;
     let [oh, ow] = blocks;
+    let inside = |d: usize, n: usize, len: usize| win.padding[d] == 0 && (n - 1) * win.stride[d] + (win.kernel[d] - 1) * win.dilation[d] < len;
+    if inside(0, oh, h) && inside(1, ow, w) {
+        return max_plane_inside(src, vals, idx, w, blocks, win);
+    }
     // Whether an output holds a value yet (with padding, its first offsets may fall outside).
     let mut seen = vec![false; oh * ow];
     let (sh, sw) = (win.stride[0], win.stride[1]);
@@ -56,6 +60,34 @@ fn max_plane<T: Element + PartialOrd>(src: &[T], vals: &mut [T], idx: &mut [i64]
     for (o, &s) in seen.iter().enumerate() {
         if !s {
             (vals[o], idx[o]) = (T::from_f64(f64::NEG_INFINITY), 0);
+        }
+    }
+}
+
+/// `max_plane` when every window lies inside the plane (no padding, no ceil-mode overhang: the
+/// usual `MaxPool2d(k)`): one output at a time, its window read directly, with the same order
+/// and the same NaN rule.
+fn max_plane_inside<T: Element + PartialOrd>(src: &[T], vals: &mut [T], idx: &mut [i64], w: usize, blocks: [usize; 2], win: &Window) {
+    let [oh, ow] = blocks;
+    let [kh, kw] = win.kernel;
+    let (sh, sw, dh, dw) = (win.stride[0], win.stride[1], win.dilation[0], win.dilation[1]);
+    for oy in 0..oh {
+        for ox in 0..ow {
+            let corner = oy * sh * w + ox * sw;
+            let (mut best, mut at_best) = (src[corner], corner);
+            for ki in 0..kh {
+                let row = corner + ki * dh * w;
+                for kj in 0..kw {
+                    let at = row + kj * dw;
+                    let v = src[at];
+                    #[allow(clippy::eq_op)]
+                    let better = (v > best) | (v != v);
+                    best = if better { v } else { best };
+                    at_best = if better { at } else { at_best };
+                }
+            }
+            vals[oy * ow + ox] = best;
+            idx[oy * ow + ox] = at_best as i64;
         }
     }
 }
@@ -136,5 +168,19 @@ mod tests {
         assert_eq!(vi.to_vec::<i64>(), vec![1, 3, 0, 9, 6, 8]);
         assert_eq!(ii.to_vec::<i64>(), i.to_vec::<i64>());
         assert_eq!(pool_out_size(5, 2, 2, 0, 1, false), 2);
+    }
+
+    #[test]
+    fn max_pool_inside_windows_keep_first_maximum_and_last_nan() {
+        // 1x1x2x6, 2x2 windows, stride 2: every window inside the plane (the direct path).
+        let n = f64::NAN;
+        let x = vec![1., 5., n, 2., 7., 7., 5., 0., 3., n, 7., 1.];
+        let w = Window { kernel: [2, 2], dilation: [1, 1], padding: [0, 0], stride: [2, 2] };
+        let (v, i) = max_pool2d_forward(&Tensor::from_vec(x, &[1, 1, 2, 6]).unwrap(), &w, false).unwrap();
+        let v = v.to_vec::<f64>();
+        assert_eq!((v[0], v[2]), (5., 7.));
+        assert!(v[1].is_nan());
+        // Ties: the first in window order (row by row); NaNs: the last one.
+        assert_eq!(i.to_vec::<i64>(), vec![1, 9, 4]);
     }
 }
