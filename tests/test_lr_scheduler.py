@@ -122,8 +122,9 @@ def test_state_dict_round_trip_resumes_schedule():
 def test_warnings():
     opt = _opt()
     sched = S.StepLR(opt, step_size=2)
-    with pytest.warns(UserWarning, match="Detected call of `lr_scheduler.step\\(\\)` before `optimizer.step\\(\\)`"):
+    with pytest.warns(UserWarning, match="Detected call of `lr_scheduler.step\\(\\)` before `optimizer.step\\(\\)`") as caught:
         sched.step()
+    assert caught[0].filename == __file__  # the user's line, as in PyTorch
     with pytest.warns(UserWarning, match="please use `get_last_lr\\(\\)`"):
         sched.get_lr()
     opt = _opt()

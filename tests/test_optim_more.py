@@ -180,3 +180,20 @@ def test_state_keys_and_errors():
         optim.Rprop([p], etas=(0.5, 0.9))
     with pytest.raises(ValueError, match="Invalid learning rate: -0.5"):
         optim.Adamax([p], lr=-0.5)
+
+
+def test_sparse_adam_is_built_and_refuses_dense_gradients():
+    # ferrotorch has no sparse tensors: construction and validation follow PyTorch, and a step
+    # with a (necessarily dense) gradient raises PyTorch's error for dense gradients.
+    w = nn.Parameter(torch.ones(2))
+    opt = optim.SparseAdam([w], lr=0.01)
+    assert opt.defaults == {"lr": 0.01, "betas": (0.9, 0.999), "eps": 1e-8, "maximize": False}
+    assert opt.step() is None  # nothing has a gradient yet
+    w.grad = torch.ones(2)
+    with pytest.raises(RuntimeError, match="^SparseAdam does not support dense gradients, please consider Adam instead$"):
+        opt.step()
+    for kwargs, message in [({"lr": -1}, "Invalid learning rate: -1"), ({"eps": -1}, "Invalid epsilon value: -1"),
+                            ({"betas": (1.0, 0.9)}, "Invalid beta parameter at index 0: 1.0"),
+                            ({"betas": (0.9, 1.0)}, "Invalid beta parameter at index 1: 1.0")]:
+        with pytest.raises(ValueError, match=f"^{message}$"):
+            optim.SparseAdam([w], **kwargs)

@@ -14,6 +14,7 @@ from functools import wraps
 from weakref import ref
 
 from .._C import Tensor
+from .._runtime_flags import _user_stacklevel
 from .optimizer import Optimizer
 
 __all__ = ["LRScheduler", "StepLR", "MultiStepLR", "ExponentialLR", "CosineAnnealingLR", "LambdaLR",
@@ -141,14 +142,14 @@ class LRScheduler:
                               "initialization. Please, make sure to call `optimizer.step()` before "
                               "`lr_scheduler.step()`. See more details at "
                               "https://pytorch.org/docs/stable/optim.html#how-to-adjust-learning-rate",
-                              UserWarning)
+                              UserWarning, stacklevel=_user_stacklevel())
             elif not getattr(self.optimizer, "_opt_called", False):
                 warnings.warn("Detected call of `lr_scheduler.step()` before `optimizer.step()`. In PyTorch "
                               "1.1.0 and later, you should call them in the opposite order: `optimizer.step()` "
                               "before `lr_scheduler.step()`.  Failure to do this will result in PyTorch "
                               "skipping the first value of the learning rate schedule. See more details at "
                               "https://pytorch.org/docs/stable/optim.html#how-to-adjust-learning-rate",
-                              UserWarning)
+                              UserWarning, stacklevel=_user_stacklevel())
         self._step_count += 1
         if epoch is not None:
             warnings.warn(EPOCH_DEPRECATION_WARNING, UserWarning)
