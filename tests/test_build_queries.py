@@ -76,3 +76,12 @@ def test_legacy_tensor_members():
                                          "instead.$"):
         t.volatile = True
     assert t.requires_grad
+
+
+def test_docstring_examples():
+    import doctest
+    import importlib
+    for name in ("ferrotorch._build_queries", "ferrotorch.distributed", "ferrotorch.utils.dlpack",
+                 "ferrotorch.optim.sparse_adam", "ferrotorch.autograd.graph", "ferrotorch.utils.checkpoint"):
+        result = doctest.testmod(importlib.import_module(name))
+        assert result.failed == 0 and result.attempted > 0, name

@@ -62,12 +62,14 @@ def set_default_tensor_type(t, /):
     """Deprecated (as in PyTorch 2.1+): sets the default dtype, and the default device to the GPU
     for a `torch.cuda.*Tensor` type (else the CPU), from a legacy type or its name.
 
+        >>> import warnings
         >>> import ferrotorch as torch
-        >>> import warnings; warnings.simplefilter("ignore")
-        >>> torch.set_default_tensor_type(torch.DoubleTensor)
-        >>> torch.ones(1).dtype
+        >>> with warnings.catch_warnings():
+        ...     warnings.simplefilter("ignore")
+        ...     torch.set_default_tensor_type(torch.DoubleTensor)
+        ...     print(torch.ones(1).dtype)
+        ...     torch.set_default_tensor_type("torch.FloatTensor")
         torch.float64
-        >>> torch.set_default_tensor_type("torch.FloatTensor")
     """
     from ._runtime_flags import _warn_once
     from ._tensor_extras import set_default_device
