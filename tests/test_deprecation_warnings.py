@@ -141,3 +141,23 @@ def test_out_of_another_shape_is_resized_with_a_warning_every_time():
         torch.add(torch.ones(2), 1, out=torch.empty(0))   # empty outputs resize silently
         torch.zeros(2, out=torch.empty(5))                # factories too, as in PyTorch
     assert [(w.category, str(w.message), w.filename) for w in caught] == [(UserWarning, message, __file__)] * 3
+
+
+def test_casting_complex_to_real_warns_once():
+    code = ("import warnings, ferrotorch as torch\n"
+            "c = torch.tensor([1 + 2j])\n"
+            "def seen(call):\n"
+            "    with warnings.catch_warnings(record=True) as w:\n"
+            "        warnings.simplefilter('always')\n"
+            "        assert call().tolist() in ([1.0], [1 + 2j], [pytest_abs])\n"
+            "    print([(x.category.__name__, str(x.message), x.filename) for x in w])\n"
+            "pytest_abs = c.abs().item()\n"
+            "seen(lambda: c.abs())\n"  # complex -> real by definition: no warning
+            "seen(lambda: c.to(torch.complex128))\n"
+            "seen(lambda: c.float())\n"
+            "seen(lambda: c.to(torch.float64))\n"
+            "torch.set_warn_always(True)\n"
+            "seen(lambda: torch.zeros(1).copy_(c))\n"
+            "seen(lambda: c.type(torch.float32))\n")
+    message = repr([("UserWarning", "Casting complex values to real discards the imaginary part", "<string>")])
+    assert run_in_fresh_process(code) == ["[]", "[]", message, "[]", message, message]

@@ -410,6 +410,7 @@ impl PyTensor {
         let _ = (non_blocking, memory_format);
         let (d, dev) = parse_to_args(args, dtype, device)?;
         let d = d.unwrap_or(self.t.dtype());
+        crate::python::warn::complex_to_real_cast(py, self.t.dtype(), d)?;
         let t = match dev {
             Some(dev) if dev != self.t.device() => to_device_py(py, &self.t, dev)?,
             _ => self.t.clone(),
@@ -468,6 +469,7 @@ impl PyTensor {
                     }
                     None => (args::dtype(Some(d))?.unwrap(), self.t.device()),
                 };
+                crate::python::warn::complex_to_real_cast(py, self.t.dtype(), target)?;
                 let converted = to_device_py(py, &self.t.to_dtype(target)?, device)?;
                 Ok(Bound::new(py, PyTensor::new(converted))?.into_any())
             }
@@ -517,6 +519,7 @@ impl PyTensor {
     fn copy_<'py>(slf: Bound<'py, Self>, src: &Bound<PyAny>, non_blocking: bool) -> PyResult<Bound<'py, Self>> {
         let _ = non_blocking;
         let src = args::tensor(src, "copy_", "src")?;
+        crate::python::warn::complex_to_real_cast(slf.py(), src.dtype(), slf.borrow().t.dtype())?;
         crate::autograd::inplace::copy_(&mut slf.borrow_mut().t, &src)?;
         Ok(slf)
     }
@@ -657,6 +660,7 @@ impl PyTensor {
 
 impl PyTensor {
     fn cast(&self, d: DType) -> PyResultT {
+        Python::with_gil(|py| crate::python::warn::complex_to_real_cast(py, self.t.dtype(), d))?;
         Ok(PyTensor::new(self.t.to_dtype(d)?))
     }
     /// The one element for `float(t)` / `int(t)`, which (unlike `item()`) raise ValueError.

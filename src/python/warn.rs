@@ -20,3 +20,13 @@ pub fn user_warning_once(py: Python, warned: &AtomicBool, message: &str) -> PyRe
 fn warn_always(py: Python) -> PyResult<bool> {
     py.import("ferrotorch._runtime_flags")?.getattr("_warn_always")?.get_item(0)?.extract()
 }
+
+/// PyTorch's once-per-process warning for a copy from a complex dtype into a real one (`.float()`,
+/// `.to(torch.float64)`, `copy_`), which keeps only the real parts.
+pub fn complex_to_real_cast(py: Python, from: crate::dtype::DType, to: crate::dtype::DType) -> PyResult<()> {
+    static WARNED: AtomicBool = AtomicBool::new(false);
+    if from.is_complex() && !to.is_complex() {
+        user_warning_once(py, &WARNED, "Casting complex values to real discards the imaginary part")?;
+    }
+    Ok(())
+}
