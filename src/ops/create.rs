@@ -641,7 +641,10 @@ mod tests {
         let mut m2 = m.clone();
         m2.sort();
         assert_eq!(m2, vec![1, 3]);
-        assert!(probs.multinomial(3, false, Some(&g)).is_err());
+        // More draws than possible categories: the impossible ones follow, lowest index first.
+        let m3 = probs.multinomial(4, false, Some(&g)).unwrap().to_vec::<i64>();
+        assert_eq!(&m3[2..], &[0, 2]);
+        assert!(probs.multinomial(5, false, Some(&g)).is_err());
         let r = probs.multinomial(100, true, Some(&g)).unwrap().to_vec::<i64>();
         assert!(r.iter().all(|&i| i == 1 || i == 3));
     }
