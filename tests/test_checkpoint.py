@@ -244,3 +244,37 @@ def test_non_reentrant_context_fn():
     y.backward()
     assert entered == [("forward", True), ("recompute", True)]
     assert_close(x.grad, np.full(2, np.e, dtype=np.float32), rtol=1e-6)
+
+
+def test_non_reentrant_inputs_changed_in_place_fail_like_pytorch():
+    # The arguments are saved tensors of a node of their own (PyTorch's _NoopSaveInputs): a change
+    # before the recomputation is the version error, never a gradient of the new values.
+    a = torch.tensor([0.5, 1.0, 2.0], requires_grad=True)
+    h = a * 1
+    y = checkpoint(lambda t: (t * t).sum(), h, use_reentrant=False)
+    h.add_(10)
+    with pytest.raises(RuntimeError, match=r"^one of the variables needed for gradient computation has been modified "
+                                           r"by an inplace operation: \[torch.FloatTensor \[3\]\], which is output 0 of "
+                                           r"Add, is at version 1; expected version 0 instead."):
+        y.backward()
+    x = torch.tensor([0.5, 1.0, 2.0], requires_grad=True)
+    y = checkpoint(lambda t, k: (t * t * k).sum(), x, 2.0, use_reentrant=False)
+    with torch.no_grad():
+        x.add_(1)
+    with pytest.raises(RuntimeError, match=r"\[torch.FloatTensor \[3\]\] is at version 1; expected version 0"):
+        y.backward()
+
+
+def test_non_reentrant_in_place_ops_inside_the_checkpoint(device):
+    x0 = np.array([0.5, 1.0, 2.0])
+    a = torch.tensor(x0, device=device, requires_grad=True)
+    w = torch.tensor(np.array([1.5, -2.0, 3.0]), device=device, requires_grad=True)
+
+    def f(t):
+        u = (t * 1).sin_()
+        v = t * 1
+        v[1:].mul_(2)  # in place on a view
+        return (u * w).sum() + v.sum()
+    checkpoint(f, a, use_reentrant=False).backward()
+    assert_close(a.grad.cpu(), np.cos(x0) * np.array([1.5, -2.0, 3.0]) + np.array([1.0, 2.0, 2.0]), rtol=1e-12)
+    assert_close(w.grad.cpu(), np.sin(x0), rtol=1e-12)

@@ -195,3 +195,34 @@ def test_save_on_cpu_keeps_activations_on_the_host(device):
     with Spy():
         (x * x).sum()
     assert kept and all(dev == x.device and t.device.type == "cpu" for dev, t in kept)
+
+
+def test_in_place_ops_under_hooks_keep_the_values_they_saved(device):
+    # An in-place op saves its target and then overwrites it: the hooks get a private copy to
+    # pack (what PyTorch's original_self is), so an identity hook's tensor stays right.
+    x0 = np.array([0.5, 1.0, 2.0])
+    a = torch.tensor(x0, device=device, requires_grad=True)
+    w = torch.tensor(np.array([1.5, -2.0, 3.0]), device=device, requires_grad=True)
+    with saved_tensors_hooks(lambda t: t, lambda t: t):
+        x = a * 1
+        x.sin_()
+        y = (a * 1).mul_(w)
+    (x.sum() + y.sum()).backward()
+    assert_close(a.grad.cpu(), np.cos(x0) + np.array([1.5, -2.0, 3.0]), rtol=1e-12)
+    assert_close(w.grad.cpu(), x0, rtol=1e-12)
+
+
+def test_unpack_of_another_shape_or_dtype_is_an_error_not_a_crash():
+    # The fused softmax and layer-norm kernels read the saved tensor with the gradient's shape.
+    for make in (lambda x: x.softmax(1), lambda x: torch.nn.functional.layer_norm(x, (4,))):
+        x = torch.rand(3, 4, requires_grad=True)
+        with saved_tensors_hooks(lambda t: t, lambda t: torch.ones(2, 9, 5)):
+            y = make(x)
+        with pytest.raises(RuntimeError, match=r"^unpack_hook returned a tensor of shape \[2, 9, 5\], dtype float32 "
+                                               r"on cpu, but the saved tensor had shape \[3, 4\], dtype float32 on cpu$"):
+            y.sum().backward()
+    x = torch.rand(3, requires_grad=True)
+    with saved_tensors_hooks(lambda t: t, lambda t: t.double()):
+        y = x.exp()
+    with pytest.raises(RuntimeError, match="dtype float64 on cpu, but the saved tensor had shape \\[3\\], dtype float32"):
+        y.sum().backward()

@@ -80,7 +80,11 @@ enum Origin {
 enum SavedData {
     /// Checked against `version` when unpacked: an in-place change since is an error.
     Plain { tensor: Tensor, version: u64 },
-    Packed(Arc<dyn PackedTensor>),
+    /// What a pack hook returned. `meta`: what the unpacked tensor must be (the kernels reading
+    /// it trust its shape and dtype). `source`, `layout`, `version`: the memory it was packed
+    /// from, weakly, so that an in-place op about to overwrite that memory (its own target) can
+    /// have a private copy packed instead (`Saved::repack_private`).
+    Packed { packed: Arc<dyn PackedTensor>, meta: TensorMeta, source: std::sync::Weak<crate::storage::Storage>, layout: crate::layout::Layout, version: u64 },
 }
 
 impl SavedData {
@@ -100,7 +104,24 @@ impl SavedData {
                     .into(),
             ));
         }
-        Ok(SavedData::Packed(packed.into()))
+        Ok(SavedData::Packed {
+            packed: packed.into(),
+            meta: TensorMeta::of(t),
+            source: Arc::downgrade(t.storage()),
+            layout: t.layout().clone(),
+            version,
+        })
+    }
+
+    /// Whether writing into `target` now would change the values this entry holds.
+    fn aliases(&self, target: &Tensor) -> bool {
+        let now = target.storage().version();
+        match self {
+            SavedData::Plain { tensor, version } => tensor.same_storage(target) && *version == now,
+            SavedData::Packed { source, version, .. } => {
+                source.upgrade().is_some_and(|s| Arc::ptr_eq(&s, target.storage())) && *version == now
+            }
+        }
     }
 }
 
@@ -176,6 +197,24 @@ impl Saved {
         ))
     }
 
+    /// Before an in-place write into memory this entry was saved from: a private copy replaces
+    /// it (a plain copy, or one packed again by the hooks, which then own a value that stays).
+    fn keep_private(&mut self) -> Result<()> {
+        match &mut self.data {
+            SavedData::Plain { tensor, version } => {
+                *tensor = tensor.deep_clone()?;
+                *version = tensor.storage().version();
+            }
+            SavedData::Packed { source, layout, meta, .. } => {
+                let Some(storage) = source.upgrade() else { return Ok(()) };
+                let private = Tensor::from_parts(storage, layout.clone(), meta.dtype).deep_clone()?;
+                let (origin, requires_grad) = (&self.origin, self.requires_grad);
+                self.data = SavedData::store(&private, || origin.attach(private.detach(), requires_grad, None))?;
+            }
+        }
+        Ok(())
+    }
+
     fn unpack(&self, owner: &Arc<Node>) -> Result<Tensor> {
         let t = match &self.data {
             SavedData::Plain { tensor, version } => {
@@ -185,7 +224,22 @@ impl Saved {
                 }
                 tensor.clone()
             }
-            SavedData::Packed(packed) => packed.unpack()?,
+            SavedData::Packed { packed, meta, .. } => {
+                let t = packed.unpack()?;
+                if t.shape() != meta.shape.as_slice() || t.dtype() != meta.dtype || t.device() != meta.device {
+                    return Err(Error::Runtime(format!(
+                        "unpack_hook returned a tensor of shape {:?}, dtype {} on {}, but the saved tensor had shape \
+                         {:?}, dtype {} on {}",
+                        t.shape(),
+                        t.dtype().name(),
+                        t.device().name(),
+                        meta.shape,
+                        meta.dtype.name(),
+                        meta.device.name()
+                    )));
+                }
+                t
+            }
         };
         Ok(self.origin.attach(t, self.requires_grad, Some(owner)))
     }
@@ -365,12 +419,8 @@ impl Node {
         if let Kind::Op { saved, .. } = &self.kind {
             if let SavedState::Live(v) = &mut *lock(saved) {
                 for s in v.iter_mut() {
-                    // Packed tensors belong to their hooks, which decide what they keep.
-                    if let SavedData::Plain { tensor, version } = &mut s.data {
-                        if tensor.same_storage(target) && *version == target.storage().version() {
-                            *tensor = tensor.deep_clone()?;
-                            *version = tensor.storage().version();
-                        }
+                    if s.data.aliases(target) {
+                        s.keep_private()?;
                     }
                 }
             }

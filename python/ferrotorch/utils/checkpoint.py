@@ -158,6 +158,31 @@ def checkpoint(function, *args, use_reentrant=None, context_fn=None, determinism
                               preserve_rng_state).run()
 
 
+class _SaveInputs(Function):
+    """Holds a non-reentrant checkpoint's tensor arguments as saved tensors (PyTorch's
+    _NoopSaveInputs); its output is never part of a loss."""
+
+    @staticmethod
+    def forward(ctx, dummy, *tensors):
+        ctx.save_for_backward(*tensors)
+        return _C.empty(0)
+
+    @staticmethod
+    def backward(ctx, grad):
+        return (None,) * (1 + len(ctx.saved_tensors))
+
+
+class _Dummy:
+    """The zero-size tensor requiring grad that makes `_SaveInputs` record a node."""
+    tensor = None
+
+
+def _dummy():
+    if _Dummy.tensor is None:
+        _Dummy.tensor = _C.empty(0, requires_grad=True)
+    return _Dummy.tensor
+
+
 class CheckpointError(RuntimeError):
     """A recomputation that does not match the original forward (non-reentrant checkpoint)."""
 
@@ -183,6 +208,11 @@ class _NonReentrantFrame:
         self.autocast_state = _autocast_state()
         self.saved_metadata = []   # per packed position, what the recomputation must reproduce
         self.recomputed = {}       # position -> tensor, filled by a recomputation, emptied by unpacking
+        # The tensor arguments are saved tensors of a node of their own, so that one changed in
+        # place before the recomputation fails with PyTorch's version error, not a wrong gradient.
+        self.tensor_positions = [i for i, a in enumerate(args) if isinstance(a, Tensor)]
+        self.input_saver = (_SaveInputs.apply(_dummy(), *[args[i] for i in self.tensor_positions])
+                            if self.tensor_positions else None)
 
     def run(self):
         forward_context, self.recompute_context = self.context_fn()
@@ -209,7 +239,10 @@ class _NonReentrantFrame:
                 raise _StopRecomputation
             return None
 
-        args = tuple(a.detach().requires_grad_(a.requires_grad) if isinstance(a, Tensor) else a for a in self.args)
+        args = list(self.args)
+        if self.input_saver is not None:
+            for i, t in zip(self.tensor_positions, self.input_saver.grad_fn._saved_tensors):
+                args[i] = t.detach().requires_grad_(t.requires_grad)
         current_rng = None
         if self.rng_state is not None:
             current_rng = _C.get_rng_state()
