@@ -279,12 +279,11 @@ tensor_method(property(lambda self: 1000.0, doc="Makes numpy defer binary operat
               "__array_priority__")
 tensor_method(property(_H, doc=_H.__doc__), "H")
 tensor_method(property(_mH, doc=_mH.__doc__), "mH")
-for _name in ("is_sparse", "is_sparse_csr", "is_quantized", "is_meta", "is_mkldnn", "is_nested"):
-    tensor_method(property(lambda self: False, doc="Always False: ferrotorch tensors are dense, strided, "
-                                                    "unquantized, not nested, and have storage."), _name)
-# Devices ferrotorch never places tensors on (its GPU tensors report is_cuda).
-for _name in ("is_ipu", "is_maia", "is_mps", "is_mtia", "is_vulkan", "is_xla", "is_xpu"):
-    tensor_method(property(lambda self: False, doc="Always False: not a device ferrotorch has."), _name)
+# Always False: ferrotorch tensors are dense, strided, unquantized, not nested, have storage, and live
+# on no device but the CPU and the GPU (which reports is_cuda).
+for _name in ("is_sparse", "is_sparse_csr", "is_quantized", "is_meta", "is_mkldnn", "is_nested",
+              "is_ipu", "is_maia", "is_mps", "is_mtia", "is_vulkan", "is_xla", "is_xpu"):
+    tensor_method(property(lambda self: False, doc="Always False in ferrotorch."), _name)
 tensor_method(_dim_order, "dim_order")
 
 
